@@ -1,0 +1,55 @@
+# DPMS: `make run` starts the portal, `make test` runs the whole suite. Needs only Python 3.11+ and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
+PORT   ?= 8000
+
+.PHONY: run test test-fast lint format bench check-deploy migrate seed clean help
+
+help:
+	@echo "make run     start web, Celery worker and beat on SQLite with demo data (Ctrl-C stops all)"
+	@echo "make test    run the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)"
+	@echo "make lint    ruff";  echo "make bench   benchmarks"
+
+$(STAMP): requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "DPMS needs Python 3.11 or newer")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+# Development settings: DEBUG on and a random local secret, in the git-ignored .env (never committed).
+.env:
+	@printf 'DEBUG=true\nSECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
+	@echo "wrote .env with development settings (DEBUG=true, a random SECRET_KEY)"
+
+migrate: $(STAMP) .env
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: seed
+	@echo; echo "  DPMS is starting on http://127.0.0.1:$(PORT)/  (web, Celery worker and beat; Ctrl-C stops all)"; echo
+	PORT=$(PORT) $(BIN)/honcho --no-prefix start -f Procfile.dev 2>/dev/null || PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
+
+test: $(STAMP) .env
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP) .env
+	$(BIN)/python -m pytest benchmarks --benchmark-only -p no:cacheprovider
+
+check-deploy: $(STAMP)
+	DEBUG=false SECRET_KEY=check-deploy-$$(date +%s)-not-a-real-secret-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+	ALLOWED_HOSTS=dpms.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache staticfiles

@@ -1,0 +1,1 @@
+"""Models of the access app (filled by its issue)."""

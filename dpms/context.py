@@ -1,0 +1,30 @@
+"""Where an action comes from (web, api, task, cli), carried with the request or task into the audit trail."""
+
+import contextvars
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Origin:
+    source: str = "cli"
+    request_id: str = ""
+    client_ip: str | None = None
+
+
+_current = contextvars.ContextVar("dpms_origin", default=Origin())
+
+
+def current_origin() -> Origin:
+    return _current.get()
+
+
+@contextmanager
+def origin(source: str, *, request_id: str = "", client_ip: str | None = None):
+    """Run a block as coming from ``source``; restores the previous origin afterwards."""
+    token = _current.set(Origin(source=source, request_id=request_id or uuid.uuid4().hex, client_ip=client_ip))
+    try:
+        yield
+    finally:
+        _current.reset(token)

@@ -1,0 +1,56 @@
+"""Forms of the foundation: the audit trail filter and the invitation's first password."""
+
+from django import forms
+from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
+
+from dpms.models import AuditEvent
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(required=False, max_length=200, label="Actor",
+                            widget=forms.TextInput(attrs={"placeholder": "name or email"}))
+    action = forms.CharField(required=False, max_length=100, label="Action",
+                             widget=forms.TextInput(attrs={"placeholder": "e.g. auth. or auth.sign_in",
+                                                           "list": "audit-actions"}))
+    object_type = forms.CharField(required=False, max_length=100, label="Object type")
+    object_id = forms.CharField(required=False, max_length=64, label="Object id")
+    object_text = forms.CharField(required=False, max_length=200, label="Object",
+                                  widget=forms.TextInput(attrs={"placeholder": "label contains"}))
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError("The start date must not be after the end date.")
+        return data
+
+    @staticmethod
+    def known_actions():
+        return AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()[:200]
+
+
+class SetPasswordForm(forms.Form):
+    """The first password, set from an invitation link, under the same policy as everywhere else."""
+
+    password1 = forms.CharField(label="New password", strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                help_text=password_validators_help_text_html())
+    password2 = forms.CharField(label="New password (again)", strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords differ.")
+        elif first:
+            try:
+                validate_password(first, self.user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data

@@ -1,0 +1,87 @@
+"""Request id and origin, the absolute session lifetime, and an audit event for every refused access."""
+
+import re
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.db import transaction
+from django.contrib.auth.views import redirect_to_login
+from django.utils import timezone
+
+from dpms.context import origin
+
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+SIGNED_IN_AT = "dpms_signed_in_at"
+
+
+def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or the n-th from the right of X-Forwarded-For behind n proxies."""
+    proxies = settings.NUM_PROXIES
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestIdMiddleware:
+    """Give every request an id (keeping a well-formed incoming X-Request-ID) and return it in the response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        source = "api" if request.path.startswith("/api/") else "web"
+        with origin(source, request_id=request.request_id, client_ip=client_ip(request)):
+            response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class SessionLifetimeMiddleware:
+    """End a session at its absolute lifetime (SESSION_MAX_HOURS), however active it has been.
+
+    The idle timeout is the session cookie age, renewed on every request (SESSION_SAVE_EVERY_REQUEST).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            started = request.session.get(SIGNED_IN_AT)
+            now = timezone.now().timestamp()
+            if started is None:
+                request.session[SIGNED_IN_AT] = now
+            elif now - started > settings.SESSION_MAX_HOURS * 3600:
+                logout(request)
+                messages.info(request, "Your session reached its maximum lifetime. Please sign in again.")
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+
+class AuditForbiddenMiddleware:
+    """Record every refused access (HTTP 403) in the audit trail, including CSRF failures."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 403:
+            from dpms import audit
+
+            user = getattr(request, "user", None)
+            with transaction.atomic():
+                audit.record(
+                    action="security.access_denied",
+                    actor=user if user is not None and user.is_authenticated else None,
+                    object_type="url",
+                    object_label=request.get_full_path()[:300],
+                    changes={"method": request.method},
+                )
+        return response

@@ -1,0 +1,323 @@
+"""Foundation models every app shares: people and teams, the audit trail, notifications and the outbox."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
+from django.db import models
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+
+class PortalRole(models.TextChoices):
+    """Portal roles kept as Django groups. Staff is everyone; manager and system owner are derived."""
+
+    SECURITY_OFFICER = "security officer", "Security officer"
+    AUDITOR = "auditor", "Auditor"
+    ADMIN = "admin", "Admin"
+
+
+class Team(models.Model):
+    """A team of people, usually one manager's line; used for filters and reporting."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    """Creates users with the email as login; passwords go through the password policy elsewhere."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra["is_superuser"] = True
+        user = self._create_user(email, password, **extra)
+        admin_group, _ = Group.objects.get_or_create(name=PortalRole.ADMIN)
+        user.groups.add(admin_group)
+        return user
+
+    def with_roles(self):
+        """Annotate the portal-role flags so a list of people costs no query per person."""
+        memberships = Group.objects.filter(user=OuterRef("pk"))
+        return self.get_queryset().annotate(
+            _is_security_officer=Exists(memberships.filter(name=PortalRole.SECURITY_OFFICER)),
+            _is_auditor=Exists(memberships.filter(name=PortalRole.AUDITOR)),
+            _is_admin=Exists(memberships.filter(name=PortalRole.ADMIN)),
+            _is_manager=Exists(User.objects.filter(manager=OuterRef("pk"), is_active=True)),
+        )
+
+    def people(self):
+        """Everyone but guardian's internal anonymous user."""
+        return self.get_queryset().exclude(email=settings.ANONYMOUS_USER_NAME)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. The email is the login; manager and team give the reporting line."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200)
+    manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    job_title = models.CharField(max_length=120, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True, help_text="Empty: the installation's TIME_ZONE.")
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(manager=models.F("pk")), name="user_not_own_manager"
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        if self.manager_id and self.pk and self.manager_id == self.pk:
+            raise ValidationError({"manager": "A person cannot be their own manager."})
+        # Walk up the manager line so no cycle is saved.
+        seen, boss = {self.pk}, self.manager
+        while boss is not None:
+            if boss.pk in seen:
+                raise ValidationError({"manager": "This manager line would form a loop."})
+            seen.add(boss.pk)
+            boss = boss.manager
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+    # --- Portal roles. Annotated by UserManager.with_roles(), else read from the groups once. ----------
+    def _role_names(self):
+        cache = getattr(self, "_role_cache", None)
+        if cache is None:
+            cache = self._role_cache = set(self.groups.values_list("name", flat=True))
+        return cache
+
+    def _has_role(self, role):
+        annotated = getattr(self, f"_is_{role.name.lower()}", None)
+        if annotated is not None:
+            return annotated
+        return role.value in self._role_names()
+
+    @property
+    def is_security_officer(self):
+        return self.is_active and self._has_role(PortalRole.SECURITY_OFFICER)
+
+    @property
+    def is_auditor(self):
+        return self.is_active and self._has_role(PortalRole.AUDITOR)
+
+    @property
+    def is_admin(self):
+        return self.is_active and (self.is_superuser or self._has_role(PortalRole.ADMIN))
+
+    @property
+    def is_manager(self):
+        """Derived: a person with at least one active report."""
+        annotated = getattr(self, "_is_manager", None)
+        if annotated is not None:
+            return annotated
+        return self.reports.filter(is_active=True).exists()
+
+    @property
+    def is_staff(self):
+        """Django admin access: admins only. (Every active person is portal staff.)"""
+        return self.is_admin
+
+    @property
+    def can_read_audit(self):
+        return self.is_auditor or self.is_security_officer or self.is_admin
+
+    @property
+    def role_labels(self):
+        labels = [role.label for role in PortalRole if self._has_role(role)]
+        return labels or ["Staff"]
+
+
+def get_anonymous_user_instance(user_model):
+    """guardian's anonymous user: inactive, no usable password, never granted anything."""
+    user = user_model(email=settings.ANONYMOUS_USER_NAME, full_name="Anonymous", is_active=False)
+    user.set_unusable_password()
+    return user
+
+
+# --- Audit trail --------------------------------------------------------------------------------------
+
+
+class AuditSource(models.TextChoices):
+    WEB = "web", "Web"
+    API = "api", "API"
+    TASK = "task", "Background task"
+    CLI = "cli", "Command line"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditTrailImmutable("Audit events are append-only: update refused.")
+
+    def delete(self):
+        raise AuditTrailImmutable("Audit events are append-only: delete refused.")
+
+
+class AuditTrailImmutable(Exception):
+    """Raised on any attempt to change or remove an audit event."""
+
+
+class AuditEvent(models.Model):
+    """One entry in the tamper-evident audit trail. Written only by ``dpms.audit.record``.
+
+    ``hash`` is SHA-256 over the canonical serialisation of the event and ``prev_hash``, so altering,
+    removing or inserting a row breaks the chain that ``manage.py verify_audit`` walks.
+    """
+
+    sequence = models.PositiveBigIntegerField(unique=True)
+    occurred_at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=300, blank=True)
+    action = models.CharField(max_length=100, db_index=True)
+    object_type = models.CharField(max_length=100, blank=True, db_index=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_label = models.CharField(max_length=300, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    source = models.CharField(max_length=10, choices=AuditSource.choices, default=AuditSource.WEB)
+    request_id = models.CharField(max_length=64, blank=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sequence"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"#{self.sequence} {self.action} {self.object_label}".strip()
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditTrailImmutable("Audit events are append-only: update refused.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailImmutable("Audit events are append-only: delete refused.")
+
+
+class AuditChainHead(models.Model):
+    """A single row locked while appending, so concurrent appends form one chain rather than a fork."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self):
+        return f"audit head #{self.sequence}"
+
+
+# --- Notifications and outbox -------------------------------------------------------------------------
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """An in-app message for one person, shown in the header count and on the dashboard."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    dedup_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return self.subject
+
+    @property
+    def is_read(self):
+        return self.read_at is not None
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class OutboxEmail(models.Model):
+    """An email written in the business transaction and sent later by a task, exactly once.
+
+    ``dedup_key`` is unique: writing the same message twice (a repeated tick) is a no-op.
+    """
+
+    dedup_key = models.CharField(max_length=200, unique=True)
+    to = models.EmailField()
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.CharField(max_length=250)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"{self.subject} → {self.to} ({self.status})"

@@ -1,0 +1,106 @@
+"""Notifications in the app, the email outbox, and digests.
+
+``notify`` and ``email`` are called inside the business transaction: the rows commit with the change, and
+the send task is enqueued only after commit. A unique de-duplication key makes a repeated call a no-op, so
+a tick that runs twice never notifies twice. The outbox sweep re-enqueues rows whose enqueue was lost.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from dpms.models import Notification, OutboxEmail, OutboxStatus
+
+
+def email(*, to: str, subject: str, body: str, dedup_key: str, recipient=None) -> OutboxEmail | None:
+    """Write one outbox row; returns None when a row with this key exists already (nothing is sent twice)."""
+    try:
+        with transaction.atomic():
+            message = OutboxEmail.objects.create(
+                dedup_key=dedup_key, to=to, recipient=recipient, subject=subject[:250], body=body
+            )
+    except IntegrityError:
+        return None
+    message_id = message.pk
+    transaction.on_commit(lambda: _enqueue(message_id))
+    return message
+
+
+def _enqueue(message_id: int) -> None:
+    from dpms.tasks import send_outbox_email
+
+    try:
+        send_outbox_email.delay(message_id)
+    except Exception:  # noqa: BLE001 - broker down: the sweep picks the row up later, nothing is lost
+        import logging
+
+        logging.getLogger(__name__).warning("Could not enqueue outbox email %s; the sweep will retry", message_id)
+
+
+def notify(*, recipient, subject: str, body: str = "", link: str = "", dedup_key: str | None = None,
+           send_email: bool = True) -> Notification | None:
+    """Tell one person in the app (and by email unless ``send_email`` is false); idempotent per ``dedup_key``."""
+    try:
+        with transaction.atomic():
+            note = Notification.objects.create(
+                recipient=recipient, subject=subject[:200], body=body, link=link, dedup_key=dedup_key
+            )
+    except IntegrityError:
+        return None
+    if send_email and recipient.is_active and recipient.email:
+        url = f"{settings.SITE_URL}{link}" if link.startswith("/") else link
+        email(
+            to=recipient.email,
+            recipient=recipient,
+            subject=subject,
+            body=f"{body}\n\n{url}".strip() if url else body,
+            dedup_key=f"notification:{note.pk}",
+        )
+    return note
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One line of a digest: what the person owes, and where to do it."""
+
+    recipient: object
+    text: str
+    link: str = ""
+
+
+def digest(*, items: Iterable[DigestItem], subject: str, intro: str, dedup_prefix: str) -> int:
+    """One notification and one email per recipient listing all their items. Returns how many were new.
+
+    ``dedup_prefix`` names the occasion (for example ``access-reminders:2026-11-28``): a recipient gets at
+    most one digest per occasion, however often this runs.
+    """
+    grouped = defaultdict(list)
+    for item in items:
+        grouped[item.recipient].append(item)
+    sent = 0
+    for recipient, owed in grouped.items():
+        lines = [f"- {item.text}" + (f" ({settings.SITE_URL}{item.link})" if item.link else "") for item in owed]
+        body = f"{intro}\n\n" + "\n".join(lines)
+        count = len(owed)
+        note = notify(
+            recipient=recipient,
+            subject=f"{subject} ({count} item{'s' if count != 1 else ''})",
+            body=body,
+            link=owed[0].link if count == 1 else "",
+            dedup_key=f"{dedup_prefix}:{recipient.pk}",
+        )
+        sent += note is not None
+    return sent
+
+
+def pending_for_sweep(now, stale_after):
+    """Outbox rows to (re-)enqueue: pending and due, or stuck in sending after their claim went stale."""
+    from django.db.models import Q
+
+    return OutboxEmail.objects.filter(
+        Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+        | Q(status=OutboxStatus.SENDING, claimed_at__lt=now - stale_after)
+    )

@@ -1,0 +1,146 @@
+"""Business actions on people: invite, update, deactivate, accept an invitation; notification reads."""
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from dpms import audit, notify
+from dpms.models import Notification, User
+
+USER_FIELDS = ("email", "full_name", "manager_id", "team_id", "job_title", "time_zone", "is_active")
+
+
+class InvitationTokenGenerator(PasswordResetTokenGenerator):
+    """Single-use invitation links: the token covers the password hash, so it dies once a password is set."""
+
+    key_salt = "dpms.invitation"
+
+    def __init__(self):
+        super().__init__()
+        self.timeout = settings.INVITATION_VALID_DAYS * 24 * 3600
+
+
+
+invitation_tokens = InvitationTokenGenerator()
+
+
+def _snapshot(user: User) -> dict:
+    return {field: getattr(user, field) for field in USER_FIELDS}
+
+
+def invitation_link(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return reverse("invitation_accept", args=[uid, invitation_tokens.make_token(user)])
+
+
+@transaction.atomic
+def user_invite(*, actor, email: str, full_name: str, manager=None, team=None, job_title: str = "",
+                roles=()) -> User:
+    """Create an account without a password and email an invitation link to set one."""
+    user = User.objects.create_user(email=email, full_name=full_name, manager=manager, team=team,
+                                    job_title=job_title)
+    if roles:
+        from django.contrib.auth.models import Group
+
+        user.groups.set(Group.objects.filter(name__in=roles))
+    audit.record(action="people.user.invite", actor=actor, obj=user,
+                 changes={"created": _snapshot(user), "roles": sorted(roles)})
+    user_send_invitation(actor=actor, user=user)
+    return user
+
+
+@transaction.atomic
+def user_send_invitation(*, actor, user: User) -> None:
+    """(Re)send the invitation email; each sending has its own link and outbox row."""
+    link = invitation_link(user)
+    notify.email(
+        to=user.email,
+        recipient=user,
+        subject="You are invited to DPMS",
+        body=(
+            f"Hello {user.get_short_name()},\n\nan account was created for you in DPMS, the data protection "
+            f"portal. Set your password here within {settings.INVITATION_VALID_DAYS} days:\n\n"
+            f"{settings.SITE_URL}{link}\n\nIf you did not expect this, ignore this message."
+        ),
+        dedup_key=f"invitation:{user.pk}:{timezone.now().timestamp()}",
+    )
+    if actor is not None:
+        audit.record(action="people.user.send_invitation", actor=actor, obj=user)
+
+
+@transaction.atomic
+def invitation_accept(*, user: User, token: str, password: str) -> None:
+    """Set the first password from an invitation link, under the password policy."""
+    # Lock the row: two submissions of the same link must not both succeed.
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not invitation_tokens.check_token(user, token):
+        raise PermissionError("This invitation link is no longer valid.")
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record(action="auth.invitation_accept", actor=user, obj=user)
+
+
+@transaction.atomic
+def user_update(*, actor, user: User, **fields) -> User:
+    """Change a person's details; deactivating goes through ``user_deactivate``."""
+    before = _snapshot(user)
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.full_clean()
+    user.save()
+    audit.record(action="people.user.update", actor=actor, obj=user, changes=audit.diff(before, _snapshot(user)))
+    return user
+
+
+def end_sessions(user: User) -> int:
+    """Delete every session of ``user`` (allauth's user sessions keep the index of them)."""
+    from allauth.usersessions.models import UserSession
+    from django.contrib.sessions.models import Session
+
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    UserSession.objects.filter(user=user).delete()
+    deleted, _ = Session.objects.filter(session_key__in=keys).delete()
+    return deleted
+
+
+@transaction.atomic
+def user_deactivate(*, actor, user: User) -> User:
+    """Deactivate a person and end all their sessions at once."""
+    if actor is not None and actor.pk == user.pk:
+        raise PermissionError("You cannot deactivate yourself.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        return user
+    user.is_active = False
+    user.deactivated_at = timezone.now()
+    user.save(update_fields=["is_active", "deactivated_at"])
+    ended = end_sessions(user)
+    audit.record(action="people.user.deactivate", actor=actor, obj=user,
+                 changes={"is_active": [True, False], "sessions_ended": ended})
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor, user: User) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active:
+        return user
+    user.is_active = True
+    user.deactivated_at = None
+    user.save(update_fields=["is_active", "deactivated_at"])
+    audit.record(action="people.user.reactivate", actor=actor, obj=user, changes={"is_active": [False, True]})
+    return user
+
+
+def notifications_mark_read(*, user: User, ids=None) -> int:
+    """Mark a person's notifications read (all unread ones when ``ids`` is None). Not audited: no evidence."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())

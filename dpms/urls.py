@@ -1,0 +1,28 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from dpms import views
+
+# The admin signs in through allauth, so it has the same rate limits, lockout and audit as the portal.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "DPMS administration"
+admin.site.site_title = "DPMS admin"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("audit/", views.audit_trail, name="audit_trail"),
+    path("audit/export.csv", views.audit_trail_csv, name="audit_trail_csv"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/<int:pk>/open", views.notification_open, name="notification_open"),
+    path("notifications/read-all", views.notifications_read_all, name="notifications_read_all"),
+    path("invitation/<str:uidb64>/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "dpms.views.forbidden"
+handler404 = "dpms.views.not_found"
+handler500 = "dpms.views.server_error"

@@ -1,0 +1,172 @@
+"""Pages of the foundation: dashboard, audit trail, notifications, invitations, health."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from dpms import queries, services
+from dpms.forms import AuditFilterForm, SetPasswordForm
+
+AUDIT_PAGE_SIZE = 50
+CSV_COLUMNS = ("sequence", "occurred_at", "actor_label", "action", "object_type", "object_id", "object_label",
+               "changes", "source", "request_id", "client_ip", "prev_hash", "hash")
+
+
+@login_required
+def dashboard(request):
+    """Each role lands on what it owes; staff see their notifications (later issues add their queues)."""
+    notifications = list(queries.notifications_for_user(request.user)[:10])
+    return render(request, "dpms/dashboard.html", {"notifications": notifications})
+
+
+def _filtered_audit_events(request):
+    events = queries.audit_events_for_user(request.user)
+    form = AuditFilterForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        events = queries.filter_audit_events(events, **form.cleaned_data)
+    elif form.is_bound:
+        events = events.none()
+    return form, events
+
+
+@login_required
+@require_GET
+def audit_trail(request):
+    form, events = _filtered_audit_events(request)
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "dpms/audit_trail.html", {
+        "form": form, "page": page, "query": query.urlencode(), "actions": AuditFilterForm.known_actions(),
+    })
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_cell(value):
+    """Neutralise spreadsheet formulas (CSV injection) in exported cells."""
+    text = force_str(value if value is not None else "")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@login_required
+@require_GET
+def audit_trail_csv(request):
+    """Stream the filtered trail as CSV, oldest first, with the hashes an auditor can check."""
+    form, events = _filtered_audit_events(request)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(CSV_COLUMNS)
+        for event in events.order_by("sequence").iterator(chunk_size=2000):
+            values = [getattr(event, column) for column in CSV_COLUMNS]
+            values[1] = event.occurred_at.isoformat()
+            yield writer.writerow([_csv_cell(v) for v in values])
+
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="dpms-audit-{stamp}.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def notifications(request):
+    page = Paginator(queries.notifications_for_user(request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "dpms/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_open(request, pk):
+    """Mark one notification read and follow its link (only a link inside the portal)."""
+    note = queries.get_notification_for_user(request.user, pk)
+    services.notifications_mark_read(user=request.user, ids=[note.pk])
+    if note.link and url_has_allowed_host_and_scheme(note.link, allowed_hosts={request.get_host()}):
+        return redirect(note.link)
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def notifications_read_all(request):
+    count = services.notifications_mark_read(user=request.user)
+    messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read.")
+    return redirect("notifications")
+
+
+@never_cache
+def invitation_accept(request, uidb64, token):
+    """Set a first password from an invitation link. A used or expired link says so and offers password reset."""
+    User = get_user_model()  # noqa: N806
+    try:
+        user = User.objects.get(pk=int(force_str(urlsafe_base64_decode(uidb64))), is_active=True)
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        user = None
+    valid = user is not None and services.invitation_tokens.check_token(user, token)
+    if not valid:
+        return render(request, "dpms/invitation_invalid.html", status=400)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_accept(user=user, token=token, password=form.cleaned_data["password1"])
+        except PermissionError:
+            return render(request, "dpms/invitation_invalid.html", status=400)
+        messages.success(request, "Your password is set. Please sign in.")
+        return redirect("account_login")
+    return render(request, "dpms/invitation_accept.html", {"form": form, "invitee": user})
+
+
+@never_cache
+def healthz(request):
+    """200 when the database and the broker answer; 503 naming what failed. No details beyond that."""
+    failures = []
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any database error means unhealthy
+        failures.append("database")
+    try:
+        from dpms.celery import app
+
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception:  # noqa: BLE001 - any broker error means unhealthy
+        failures.append("broker")
+    if failures:
+        return JsonResponse({"status": "unhealthy", "failed": failures}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    return redirect("account_login")
+
+
+def forbidden(request, exception=None):
+    return render(request, "403.html", {"reason": str(exception or "")}, status=403)
+
+
+def not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)
+
+

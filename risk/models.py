@@ -1,0 +1,1 @@
+"""Models of the risk app (filled by its issue)."""

@@ -1,0 +1,9 @@
+"""Background work of the risk app."""
+
+from celery import shared_task
+
+
+@shared_task(name="risk.tasks.tick", ignore_result=True)
+def tick():
+    """The risk app's periodic tick. Nothing is scheduled in risk yet; later issues add its calendar."""
+    return 0
