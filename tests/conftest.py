@@ -112,3 +112,28 @@ def celery_session_worker(django_db_blocker):
 def celery_worker(celery_session_worker, transactional_db):
     """Use in tests whose tasks must see committed data: the worker has its own database connection."""
     return celery_session_worker
+
+
+def _missing(what: str, why: str):
+    """Skip when a real service is missing locally; fail in CI (DPMS_REQUIRE_SERVICES=1), where it must run."""
+    import os
+
+    message = f"needs {what}: {why}"
+    if os.environ.get("DPMS_REQUIRE_SERVICES"):
+        pytest.fail(f"{message} (DPMS_REQUIRE_SERVICES is set, so this must not be skipped)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def requires_postgres():
+    """For tests of real PostgreSQL behaviour (row locks, concurrency, triggers)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        _missing("PostgreSQL", "SQLite has no row locks or triggers of this kind; set DATABASE_URL to run it")
+
+
+@pytest.fixture
+def requires_redis():
+    if not settings.REDIS_URL:
+        _missing("Redis", "set REDIS_URL to run it against a real Redis")
