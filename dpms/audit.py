@@ -6,9 +6,9 @@ chain never forks.
 """
 
 import hashlib
-from datetime import UTC
 import json
 from dataclasses import dataclass
+from datetime import UTC
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -19,8 +19,19 @@ from dpms.models import AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
 HASHED_FIELDS = (
-    "sequence", "occurred_at", "actor_id", "actor_label", "action", "object_type", "object_id",
-    "object_label", "changes", "source", "request_id", "client_ip", "prev_hash",
+    "sequence",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "object_label",
+    "changes",
+    "source",
+    "request_id",
+    "client_ip",
+    "prev_hash",
 )
 
 
@@ -43,8 +54,11 @@ def compute_hash(event: AuditEvent) -> str:
 
 def diff(before: dict, after: dict) -> dict:
     """The changed fields as ``{"field": [before, after]}``, for the ``changes`` of an update."""
-    return {key: [before.get(key), after.get(key)] for key in sorted(set(before) | set(after))
-            if before.get(key) != after.get(key)}
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
 
 
 def _lock_head() -> AuditChainHead:
@@ -71,8 +85,9 @@ def record(
 ) -> AuditEvent:
     """Append one event. Call it inside the business transaction so the event and the change commit together.
 
-    ``obj`` fills object type, id and label from a model instance; ``changes`` is ``{"field": [before, after]}``
-    or any JSON-serialisable dict. Source, request id and client IP come from the current origin unless given.
+    ``obj`` fills object type, id and label from a model instance; ``changes`` is
+    ``{"field": [before, after]}`` or any JSON-serialisable dict. Source, request id and client IP come
+    from the current origin unless given.
     """
     origin = current_origin()
     if obj is not None:
@@ -106,32 +121,92 @@ def record(
 
 @dataclass
 class VerifyResult:
+    """What ``verify`` found: ``ok``, how many events were checked, and the first bad event if any."""
+
     ok: bool
     checked: int
     bad_sequence: int | None = None
     reason: str = ""
+    action: str = ""
+    last_hash: str = ""
 
 
-def verify(batch_size: int = 2000) -> VerifyResult:
-    """Recompute the chain from the first event; report the first event that does not fit."""
+def _broken(checked: int, event: AuditEvent | None, sequence: int, reason: str) -> VerifyResult:
+    if event is None:
+        event = AuditEvent.objects.filter(sequence=sequence).only("action").first()
+    return VerifyResult(False, checked, sequence, reason, action=event.action if event is not None else "")
+
+
+def verify(*, batch_size: int = 2000, since: int | None = None, progress=None) -> VerifyResult:
+    """Recompute the chain and report the first event that does not fit.
+
+    The chain head is read first, so events appended while the walk runs are checked too and are never
+    mistaken for tampering; the walk must then reach the head and match its hash, which catches the newest
+    events being removed. ``since`` starts at that sequence and trusts the stored hash of the event before
+    it (an incremental check after a full one). ``progress(checked)`` is called every ``batch_size`` events.
+    """
+    head = AuditChainHead.objects.filter(pk=1).values_list("sequence", "hash").first()
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
-    for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=batch_size):
+    if since is not None and since > 1:
+        before = AuditEvent.objects.filter(sequence=since - 1).values_list("hash", flat=True).first()
+        if before is None:
+            return _broken(0, None, since - 1, f"event #{since - 1} (before the starting point) is missing")
+        expected_prev, expected_seq = before, since
+    head_hash_seen = None
+    events = AuditEvent.objects.filter(sequence__gte=expected_seq).order_by("sequence")
+    for event in events.iterator(chunk_size=batch_size):
         if event.sequence != expected_seq:
-            return VerifyResult(False, checked, event.sequence,
-                                f"event #{event.sequence}: expected #{expected_seq} next; "
-                                f"events #{expected_seq}..#{event.sequence - 1} are missing or renumbered")
+            return _broken(
+                checked,
+                event,
+                event.sequence,
+                f"event #{event.sequence}: expected #{expected_seq} next; "
+                f"events #{expected_seq}..#{event.sequence - 1} are missing or renumbered",
+            )
         if event.prev_hash != expected_prev:
-            return VerifyResult(False, checked, event.sequence,
-                                f"event #{event.sequence}: its previous hash does not match event "
-                                f"#{event.sequence - 1}; an event was inserted, removed or altered there")
+            return _broken(
+                checked,
+                event,
+                event.sequence,
+                f"event #{event.sequence}: its previous hash does not match event "
+                f"#{event.sequence - 1}; an event was inserted, removed or altered there",
+            )
         if compute_hash(event) != event.hash:
-            return VerifyResult(False, checked, event.sequence,
-                                f"event #{event.sequence}: content does not match its hash; the row was altered")
+            return _broken(
+                checked,
+                event,
+                event.sequence,
+                f"event #{event.sequence}: content does not match its hash; the row was altered",
+            )
+        if head is not None and event.sequence == head[0]:
+            head_hash_seen = event.hash
         expected_prev, expected_seq = event.hash, expected_seq + 1
         checked += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and (head.sequence != expected_seq - 1 or (checked and head.hash != expected_prev)):
-        return VerifyResult(False, checked, expected_seq,
-                            f"the chain ends at #{expected_seq - 1} but its head says #{head.sequence}: "
-                            "the latest events were removed")
-    return VerifyResult(True, checked)
+        if progress is not None and checked % batch_size == 0:
+            progress(checked)
+    last = expected_seq - 1
+    # Read the head again: it only grows, so an event past it was not written by record().
+    head_after = AuditChainHead.objects.filter(pk=1).values_list("sequence", "hash").first()
+    if head is None or head_after is None:
+        if last:
+            return _broken(checked, None, last, "the chain head is missing; it was removed from the database")
+    elif last < head[0]:
+        return _broken(
+            checked,
+            None,
+            last + 1,
+            f"the chain ends at #{last} but its head says #{head[0]}: the latest events were removed",
+        )
+    elif last > head_after[0]:
+        return _broken(
+            checked,
+            None,
+            head_after[0] + 1,
+            f"events #{head_after[0] + 1}..#{last} lie past the chain head #{head_after[0]}: "
+            "they were inserted outside the audit trail",
+        )
+    elif head_hash_seen is not None and head_hash_seen != head[1]:
+        return _broken(
+            checked, None, head[0], f"event #{head[0]} does not match the hash the chain head recorded for it"
+        )
+    return VerifyResult(True, checked, last_hash=expected_prev if last else "")

@@ -210,8 +210,12 @@ class AuditEvent(models.Model):
 
     sequence = models.PositiveBigIntegerField(unique=True)
     occurred_at = models.DateTimeField(db_index=True)
+    # DO_NOTHING without a database constraint: deleting a person must not rewrite the events they caused
+    # (SET_NULL would UPDATE the row, which breaks its hash and which PostgreSQL's trigger refuses).
+    # The id then points nowhere and ``actor_label`` keeps who it was.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+",
     )
     actor_label = models.CharField(max_length=300, blank=True)
     action = models.CharField(max_length=100, db_index=True)

@@ -10,7 +10,8 @@ def audit_events_for_user(user):
     """The audit trail, for the people who may read it (auditors, security officers, admins); else 403."""
     if not user.can_read_audit:
         raise PermissionDenied("The audit trail is for auditors and security officers.")
-    return AuditEvent.objects.select_related("actor")
+    # No select_related("actor"): pages and exports show the kept ``actor_label``, which outlives the user.
+    return AuditEvent.objects.all()
 
 
 def filter_audit_events(events, *, actor="", action="", object_type="", object_id="", object_text="",
@@ -35,7 +36,8 @@ def filter_audit_events(events, *, actor="", action="", object_type="", object_i
     if date_from:
         events = events.filter(occurred_at__gte=datetime.combine(date_from, time.min, tzinfo=tz))
     if date_to:
-        events = events.filter(occurred_at__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz))
+        day_after = date_to + timedelta(days=1)
+        events = events.filter(occurred_at__lt=datetime.combine(day_after, time.min, tzinfo=tz))
     return events
 
 

@@ -30,12 +30,12 @@ def create_roles(apps, schema_editor):
 
 def guard(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_GUARD)
+        schema_editor.execute(PG_GUARD, params=None)  # None: the % in RAISE is not a placeholder
 
 
 def unguard(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_UNGUARD)
+        schema_editor.execute(PG_UNGUARD, params=None)
 
 
 class Migration(migrations.Migration):
