@@ -5,22 +5,30 @@ the send task is enqueued only after commit. A unique de-duplication key makes a
 a tick that runs twice never notifies twice. The outbox sweep re-enqueues rows whose enqueue was lost.
 """
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from dpms.models import Notification, OutboxEmail, OutboxStatus
+
+log = logging.getLogger(__name__)
+# A worker holding a claim this long has died (task time limits are minutes), so the row may be taken again.
+CLAIM_STALE_AFTER = timedelta(minutes=10)
 
 
 def email(*, to: str, subject: str, body: str, dedup_key: str, recipient=None) -> OutboxEmail | None:
     """Write one outbox row; returns None when a row with this key exists already (nothing is sent twice)."""
+    subject = " ".join(subject.split())[:250]  # one line: a line break in a header is refused when sending
     try:
         with transaction.atomic():
             message = OutboxEmail.objects.create(
-                dedup_key=dedup_key, to=to, recipient=recipient, subject=subject[:250], body=body
+                dedup_key=dedup_key, to=to, recipient=recipient, subject=subject, body=body
             )
     except IntegrityError:
         return None
@@ -30,19 +38,26 @@ def email(*, to: str, subject: str, body: str, dedup_key: str, recipient=None) -
 
 
 def _enqueue(message_id: int) -> None:
+    """Runs after commit: a broker error here must not fail a request whose change is already committed."""
     from dpms.tasks import send_outbox_email
 
     try:
         send_outbox_email.delay(message_id)
     except Exception:  # noqa: BLE001 - broker down: the sweep picks the row up later, nothing is lost
-        import logging
-
-        logging.getLogger(__name__).warning("Could not enqueue outbox email %s; the sweep will retry", message_id)
+        log.warning("Could not enqueue outbox email %s; the sweep will send it", message_id)
 
 
-def notify(*, recipient, subject: str, body: str = "", link: str = "", dedup_key: str | None = None,
-           send_email: bool = True) -> Notification | None:
-    """Tell one person in the app (and by email unless ``send_email`` is false); idempotent per ``dedup_key``."""
+def notify(
+    *,
+    recipient,
+    subject: str,
+    body: str = "",
+    link: str = "",
+    dedup_key: str | None = None,
+    send_email: bool = True,
+) -> Notification | None:
+    """Tell one person in the app, and by email unless ``send_email`` is false. Idempotent per ``dedup_key``:
+    a repeated call returns None and creates neither a notification nor an email."""
     try:
         with transaction.atomic():
             note = Notification.objects.create(
@@ -51,7 +66,7 @@ def notify(*, recipient, subject: str, body: str = "", link: str = "", dedup_key
     except IntegrityError:
         return None
     if send_email and recipient.is_active and recipient.email:
-        url = f"{settings.SITE_URL}{link}" if link.startswith("/") else link
+        url = _absolute(link)
         email(
             to=recipient.email,
             recipient=recipient,
@@ -60,6 +75,10 @@ def notify(*, recipient, subject: str, body: str = "", link: str = "", dedup_key
             dedup_key=f"notification:{note.pk}",
         )
     return note
+
+
+def _absolute(link: str) -> str:
+    return f"{settings.SITE_URL}{link}" if link.startswith("/") else link
 
 
 @dataclass(frozen=True)
@@ -82,7 +101,7 @@ def digest(*, items: Iterable[DigestItem], subject: str, intro: str, dedup_prefi
         grouped[item.recipient].append(item)
     sent = 0
     for recipient, owed in grouped.items():
-        lines = [f"- {item.text}" + (f" ({settings.SITE_URL}{item.link})" if item.link else "") for item in owed]
+        lines = [f"- {item.text}" + (f" ({_absolute(item.link)})" if item.link else "") for item in owed]
         body = f"{intro}\n\n" + "\n".join(lines)
         count = len(owed)
         note = notify(
@@ -96,11 +115,18 @@ def digest(*, items: Iterable[DigestItem], subject: str, intro: str, dedup_prefi
     return sent
 
 
-def pending_for_sweep(now, stale_after):
-    """Outbox rows to (re-)enqueue: pending and due, or stuck in sending after their claim went stale."""
-    from django.db.models import Q
+def stale_claims(now):
+    """Rows claimed by a worker that has not finished with them in ``CLAIM_STALE_AFTER``."""
+    return OutboxEmail.objects.filter(status=OutboxStatus.SENDING, claimed_at__lt=now - CLAIM_STALE_AFTER)
 
-    return OutboxEmail.objects.filter(
-        Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-        | Q(status=OutboxStatus.SENDING, claimed_at__lt=now - stale_after)
-    )
+
+def claimable(now) -> Q:
+    """Rows a send task may claim: pending and due, or with a stale claim; either with attempts left."""
+    due = Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+    stale = Q(status=OutboxStatus.SENDING, claimed_at__lt=now - CLAIM_STALE_AFTER)
+    return (due | stale) & Q(attempts__lt=settings.OUTBOX_MAX_ATTEMPTS)
+
+
+def pending_for_sweep(now):
+    """Outbox rows to (re-)enqueue, longest overdue first."""
+    return OutboxEmail.objects.filter(claimable(now)).order_by("next_attempt_at", "pk")

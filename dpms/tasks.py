@@ -1,69 +1,115 @@
-"""Sending the email outbox: claim a row, send it outside any transaction, mark it sent; retry with backoff."""
+"""Sending the email outbox: claim a row, send it outside any transaction, mark it sent; retry with backoff.
+
+A message is tried at most ``OUTBOX_MAX_ATTEMPTS`` times. A refusal the mail server will repeat (a 5xx
+reply, every recipient refused for good, a malformed message) ends it at once. Between attempts the row is
+``pending`` with ``next_attempt_at`` in the future: the retry task is enqueued with that countdown, and if
+the broker refuses even that, the sweep finds the row when it falls due. Nothing is lost, nothing is sent
+twice (short of a worker dying between the SMTP reply and marking the row sent).
+"""
 
 import logging
+import smtplib
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from dpms.models import OutboxEmail, OutboxStatus
-from dpms.notify import pending_for_sweep
+from dpms.notify import claimable, pending_for_sweep, stale_claims
 
 log = logging.getLogger(__name__)
-CLAIM_STALE_AFTER = timedelta(minutes=10)
+SWEEP_BATCH = 500  # rows enqueued per sweep; the next sweep takes the rest
 
 
 def backoff(attempts: int) -> timedelta:
-    """1, 2, 4, 8 ... minutes, at most an hour."""
-    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
+    """The wait after the ``attempts``-th failure: base, 2×base, 4×base ... at most an hour."""
+    base = settings.OUTBOX_RETRY_BASE_SECONDS
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
+
+
+def is_permanent(exc: Exception) -> bool:
+    """Whether the mail server (or the message itself) will fail the same way however often we try."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        # Each refused recipient has its own reply; 4xx (mailbox busy, greylisting) is worth another try.
+        return all(500 <= code < 600 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return False  # our credentials, not the message: an operator fixes them and the retries go through
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code < 600
+    return isinstance(exc, ValueError)  # a malformed message (BadHeaderError is a ValueError) stays malformed
 
 
 def claim(message_id: int, now) -> bool:
-    """Atomically move one due row to 'sending'. Only one caller wins, so a message is never sent twice."""
-    claimable = Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | Q(
-        status=OutboxStatus.SENDING, claimed_at__lt=now - CLAIM_STALE_AFTER
+    """Atomically move one due row to 'sending' and count the attempt. Only one caller wins.
+
+    It is a single conditional UPDATE. On PostgreSQL a second, concurrent UPDATE of the row waits for the
+    first one's row lock and then re-checks its WHERE clause against the committed row, which is 'sending'
+    by then, so it matches nothing; SQLite serialises writers. A claim left by a worker that died goes stale
+    after ``notify.CLAIM_STALE_AFTER`` and may be taken again, while attempts remain.
+    """
+    claimed = OutboxEmail.objects.filter(claimable(now), pk=message_id).update(
+        status=OutboxStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
-    return bool(
-        OutboxEmail.objects.filter(claimable, pk=message_id).update(
-            status=OutboxStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
-    )
+    return claimed == 1
 
 
 @shared_task(name="dpms.tasks.send_outbox_email", ignore_result=True)
 def send_outbox_email(message_id: int) -> str:
-    """Send one outbox email once. Failures are retried by rescheduling the row, up to OUTBOX_MAX_ATTEMPTS."""
-    now = timezone.now()
-    if not claim(message_id, now):
-        return "skipped"
+    """Send one outbox email once; a failure reschedules the row (see the module docstring)."""
+    if not claim(message_id, timezone.now()):
+        return "skipped"  # sent, failed, not due yet, or another worker has it
     message = OutboxEmail.objects.get(pk=message_id)
     try:
         EmailMessage(
-            subject=message.subject, body=message.body, from_email=settings.DEFAULT_FROM_EMAIL, to=[message.to]
+            subject=message.subject,
+            body=message.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[message.to],
         ).send()
-    except Exception as exc:  # noqa: BLE001 - any transport error is retried, then given up and kept
-        log.warning("Outbox email %s failed (attempt %s): %s", message_id, message.attempts, exc)
-        final = message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
-        OutboxEmail.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(
-            status=OutboxStatus.FAILED if final else OutboxStatus.PENDING,
-            last_error=str(exc)[:2000],
-            next_attempt_at=now + backoff(message.attempts),
-            claimed_at=None,
-        )
-        if not final:
-            send_outbox_email.apply_async((message_id,), countdown=backoff(message.attempts).total_seconds())
-        return "failed" if final else "retry"
-    OutboxEmail.objects.filter(pk=message_id).update(status=OutboxStatus.SENT, sent_at=timezone.now(), last_error="")
+    except Exception as exc:  # noqa: BLE001 - any transport error is recorded; is_permanent decides the rest
+        return _record_failure(message, exc)
+    sent = {"status": OutboxStatus.SENT, "sent_at": timezone.now(), "last_error": ""}
+    OutboxEmail.objects.filter(pk=message_id).update(**sent)
     return "sent"
+
+
+def _record_failure(message: OutboxEmail, exc: Exception) -> str:
+    final = is_permanent(exc) or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
+    wait = backoff(message.attempts)
+    OutboxEmail.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
+        status=OutboxStatus.FAILED if final else OutboxStatus.PENDING,
+        last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        next_attempt_at=timezone.now() + wait,
+        claimed_at=None,
+    )
+    if final:
+        log.error("Outbox email %s failed for good, attempt %s: %r", message.pk, message.attempts, exc)
+        return "failed"
+    log.warning(
+        "Outbox email %s failed, attempt %s, retry in %s: %r", message.pk, message.attempts, wait, exc
+    )
+    try:
+        # Enqueued after next_attempt_at was written, with the same wait, so the retry finds the row due.
+        send_outbox_email.apply_async((message.pk,), countdown=wait.total_seconds())
+    except Exception:  # noqa: BLE001 - broker down: the row is pending and due later, the sweep sends it
+        log.warning("Could not enqueue the retry of outbox email %s; the sweep will pick it up", message.pk)
+    return "retry"
 
 
 @shared_task(name="dpms.tasks.outbox_sweep", ignore_result=True)
 def outbox_sweep() -> int:
-    """Periodic: enqueue due rows whose enqueue was lost (broker down, crash after commit) or stuck."""
-    ids = list(pending_for_sweep(timezone.now(), CLAIM_STALE_AFTER).values_list("pk", flat=True)[:500])
+    """Periodic: enqueue due rows whose enqueue was lost (broker down, crash after commit) or whose claim
+    went stale; give up on stale claims that have used every attempt. Returns how many were enqueued."""
+    now = timezone.now()
+    stale_claims(now).filter(attempts__gte=settings.OUTBOX_MAX_ATTEMPTS).update(
+        status=OutboxStatus.FAILED,
+        claimed_at=None,
+        last_error="The worker stopped while sending the last attempt; it may or may not have gone out.",
+    )
+    ids = list(pending_for_sweep(now).values_list("pk", flat=True)[:SWEEP_BATCH])
     for message_id in ids:
         send_outbox_email.delay(message_id)
     return len(ids)

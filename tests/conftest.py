@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from dpms.celery import app as celery_app
 from tests.factories import TEST_PASSWORD, TeamFactory, UserFactory
 
 # Each task closes its database connection, so a test database can be dropped at the end of the run.
@@ -91,27 +92,29 @@ def client_for(client):
     return sign_in
 
 
-@pytest.fixture(scope="session")
-def celery_session_worker(django_db_blocker):
-    """A real Celery worker in a thread, on the configured broker (Redis when REDIS_URL is set, else kombu's
-    filesystem transport), on a queue of its own so no other worker steals the tests' tasks. Never eager."""
-    from celery.contrib.testing.worker import start_worker
-
-    from dpms.celery import app
-
-    queue = f"dpms-test-{uuid.uuid4().hex[:8]}"
-    app.conf.task_default_queue = queue
-    app.conf.task_always_eager = False
-    with django_db_blocker.unblock(), start_worker(
-        app, pool="solo", concurrency=1, perform_ping_check=False, queues=[queue], shutdown_timeout=30
-    ) as worker:
-        yield worker
+# Every task the tests enqueue goes to a queue of this session's own (set before anything is enqueued), so a
+# `make run` worker sharing the broker never takes a test's task, and no test worker takes someone else's.
+TEST_QUEUE = f"dpms-test-{uuid.uuid4().hex[:8]}"
+celery_app.conf.task_default_queue = TEST_QUEUE
 
 
 @pytest.fixture
-def celery_worker(celery_session_worker, transactional_db):
-    """Use in tests whose tasks must see committed data: the worker has its own database connection."""
-    return celery_session_worker
+def celery_worker(transactional_db):
+    """A real Celery worker in a thread for this test, on the configured broker (Redis when REDIS_URL is set,
+    else kombu's filesystem transport). Never eager. Tasks see committed data only (transactional_db), and
+    they share this process, so Django's locmem ``mail.outbox`` shows what they sent.
+
+    Started per test, not per session: a session-long worker would also run tasks that other tests commit
+    (sending into their ``mail.outbox`` mid-test) and would need database access unblocked for every test.
+    Messages left in the queue by earlier tests are purged first; their rows are gone anyway.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(TEST_QUEUE)
+    options = {"pool": "solo", "concurrency": 1, "perform_ping_check": False, "shutdown_timeout": 30}
+    with start_worker(celery_app, queues=[TEST_QUEUE], **options) as worker:
+        yield worker
 
 
 def _missing(what: str, why: str):

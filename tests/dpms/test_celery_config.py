@@ -1,0 +1,47 @@
+"""The Celery configuration the workers and beat actually get (app.conf, read from the CELERY_ settings)."""
+
+import pytest
+
+from dpms.celery import app
+
+
+def test_only_json_is_accepted_and_sent():
+    assert app.conf.accept_content == ["json"]
+    assert app.conf.task_serializer == "json"
+    assert app.conf.result_serializer == "json"
+
+
+def test_a_task_is_acknowledged_only_after_it_ran_and_redelivered_if_its_worker_dies():
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.worker_prefetch_multiplier == 1
+
+
+def test_tasks_have_a_soft_and_a_hard_time_limit():
+    assert 0 < app.conf.task_soft_time_limit < app.conf.task_time_limit
+
+
+def test_tests_never_run_tasks_eagerly():
+    assert app.conf.task_always_eager is False
+
+
+def test_beat_ticks_every_app_and_sweeps_the_outbox():
+    tasks = sorted(entry["task"] for entry in app.conf.beat_schedule.values())
+    assert tasks == [
+        "access.tasks.tick",
+        "dpms.tasks.outbox_sweep",
+        "incidents.tasks.tick",
+        "risk.tasks.tick",
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(app.conf.beat_schedule))
+def test_beat_entry_names_a_task_the_worker_registers(name):
+    app.loader.import_default_modules()  # what a worker does at start: autodiscover every app's tasks.py
+    assert app.conf.beat_schedule[name]["task"] in app.tasks
+
+
+@pytest.mark.parametrize("name", sorted(app.conf.beat_schedule))
+def test_a_tick_left_in_the_queue_expires_before_the_next_one(name):
+    entry = app.conf.beat_schedule[name]
+    assert 0 < entry["options"]["expires"] <= entry["schedule"]

@@ -1,0 +1,70 @@
+"""The dashboard: everyone signed in lands on it, with their own notifications and their role's sections."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import NotificationFactory
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["staff", "manager", "security_officer", "auditor", "admin", "outsider"]
+
+
+def test_anonymous_visitor_is_sent_to_sign_in(client):
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_persona_sees_their_own_notifications_only(client_for, personas, persona):
+    for name, person in personas.items():
+        NotificationFactory(recipient=person, subject=f"For {name} only")
+    response = client_for(personas[persona]).get(reverse("dashboard"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"For {persona} only" in page
+    assert [name for name in personas if f"For {name} only" in page] == [persona]
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees_audit_trail", "sees_administration"),
+    [
+        ("staff", False, False),
+        ("manager", False, False),
+        ("outsider", False, False),
+        ("security_officer", True, False),
+        ("auditor", True, False),
+        ("admin", True, True),
+    ],
+)
+def test_sections_follow_the_persona_role(
+    client_for, personas, persona, sees_audit_trail, sees_administration
+):
+    page = client_for(personas[persona]).get(reverse("dashboard")).content.decode()
+    assert ('id="audit-h"' in page) is sees_audit_trail
+    assert ('id="admin-h"' in page) is sees_administration
+
+
+def test_unread_count_shows_in_the_header_and_on_the_dashboard(client_for, staff):
+    NotificationFactory.create_batch(2, recipient=staff)
+    NotificationFactory(recipient=staff, read_at="2026-11-01T09:00Z")
+    page = client_for(staff).get(reverse("dashboard")).content.decode()
+    assert '<span class="badge" data-testid="unread-count">2</span>' in page
+    assert "2 unread" in page
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_dashboard_query_count_does_not_grow_with_notifications(
+    client_for, staff, count, django_assert_num_queries
+):
+    NotificationFactory.create_batch(count, recipient=staff)
+    client = client_for(staff)
+    client.get(reverse("dashboard"))  # a session's first request also records it (allauth usersessions)
+    # 13 queries: session and user (2); allauth's user-session tracking: savepoint, select session, select
+    # its user, update last seen, release (5); the 10 latest notifications (1); the header's unread count (1);
+    # the user's groups for the role sections (1); saving the sliding session: savepoint, update, release (3).
+    with django_assert_num_queries(13):
+        response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    assert len(response.context["notifications"]) == min(count, 10)
