@@ -2,36 +2,61 @@
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit as _ratelimit
+from django.db import transaction
+
+LOCKED_OUT_MESSAGE = (
+    "Too many failed sign-in attempts for this account from your address. Sign-in is paused for a few "
+    "minutes; wait and try again, or reset your password."
+)
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """Admins create accounts (and SSO, later); nobody signs themselves up.
 
-    Failed sign-ins: allauth's ``login_failed`` limit is keyed here on the pair (account, address), so the
-    6th attempt within the window on one account from one address is refused, while a colleague behind the
-    same address and the account's owner elsewhere still sign in. ``login_failed_wide`` adds looser limits per
-    address (password spraying) and per account (distributed guessing). Successful sign-ins roll back their
-    consumption, as allauth does, so only failures count. Everything expires by itself.
+    Failed sign-ins (the ``ACCOUNT_RATE_LIMITS`` entries in settings):
+
+    * ``login_failed`` is keyed on the pair (account, address): the 6th attempt within the window on one
+      account from one address is refused, even with the right password, while a colleague behind the same
+      address and the account's owner elsewhere still sign in.
+    * ``login_failed_wide`` adds looser limits per address (password spraying across accounts) and per
+      account (guessing from many addresses).
+
+    allauth consumes both before checking the password and rolls the consumption back when the password is
+    right, so only failures count; the history lives in the cache (Redis in production, shared by every web
+    process) and expires by itself after the window. The account key is the lower-cased email alone, not
+    allauth's ``site domain:email``, so a different Host header does not open a fresh allowance.
+    A successful password reset clears the (account, address) history of the address that reset it.
+    The admin login goes through allauth too (``secure_admin_login`` in dpms/urls.py), so the same applies.
     """
+
+    error_messages = {**DefaultAccountAdapter.error_messages, "too_many_login_attempts": LOCKED_OUT_MESSAGE}
 
     def is_open_for_signup(self, request):
         return False
 
+    def can_delete_email(self, email_address):
+        """The email is the login and is managed by administrators, not by its owner."""
+        return False
+
+    @staticmethod
+    def _account_key(**credentials):
+        return (credentials.get("email") or credentials.get("username") or "").strip().lower()
+
     def _get_login_attempts_cache_key(self, request, **credentials):
-        account = super()._get_login_attempts_cache_key(request, **credentials)
-        return f"{account}|{_ratelimit.get_ip(request)}"
+        return f"{self._account_key(**credentials)}|{_ratelimit.get_ip(request)}"
 
     def pre_authenticate(self, request, **credentials):
-        account = super()._get_login_attempts_cache_key(request, **credentials)
         self._wide_usage = _ratelimit.consume(
-            request, app="allauth.account", action="login_failed_wide", key=account
+            request, app="allauth.account", action="login_failed_wide", key=self._account_key(**credentials)
         )
-        if not self._wide_usage:
-            raise self.validation_error("too_many_login_attempts")
         try:
+            if not self._wide_usage:
+                raise self.validation_error("too_many_login_attempts")
             super().pre_authenticate(request, **credentials)
         except Exception:
-            self._wide_usage.rollback()
+            if self._wide_usage:
+                self._wide_usage.rollback()
+            self._record_refusal(**credentials)
             raise
 
     def _rollback_login_failed_rl_usage(self):
@@ -39,6 +64,24 @@ class AccountAdapter(DefaultAccountAdapter):
         usage = getattr(self, "_wide_usage", None)
         if usage:
             usage.rollback()
+
+    @staticmethod
+    def _record_refusal(**credentials):
+        """A refused attempt never reaches Django's authenticate, so no user_login_failed: record it here."""
+        from dpms import audit
+        from dpms.models import User
+
+        login = (credentials.get("email") or credentials.get("username") or "")[:200]
+        user = User.objects.filter(email__iexact=login).first() if login else None
+        with transaction.atomic():
+            audit.record(
+                action="auth.sign_in_failed",
+                obj=user,
+                object_type="dpms.user",
+                object_label=login,
+                actor_label=login,
+                changes={"reason": "too many failed attempts"},
+            )
 
     def get_client_ip(self, request):
         from dpms.middleware import client_ip

@@ -6,8 +6,8 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.db import transaction
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.utils import timezone
 
 from dpms.context import origin
@@ -20,14 +20,16 @@ def client_ip(request) -> str | None:
     """The client's address: REMOTE_ADDR, or the n-th from the right of X-Forwarded-For behind n proxies."""
     proxies = settings.NUM_PROXIES
     if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
+        ]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
 
 
 class RequestIdMiddleware:
-    """Give every request an id (keeping a well-formed incoming X-Request-ID) and return it in the response."""
+    """Give every request an id (a well-formed incoming X-Request-ID is kept), returned in the response."""
 
     def __init__(self, get_response):
         self.get_response = get_response
