@@ -1,0 +1,282 @@
+"""The Django admin for people and teams, and read-only views of the audit trail, notifications and outbox.
+
+Only portal admins (the admin role, or a superuser) get in; Django's per-model permissions are not used.
+Every change to a person goes through ``dpms.services``, so it lands in the audit trail with who did it.
+"""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import Count, Q
+
+from dpms import audit, services
+from dpms.admin_forms import UserChangeForm, UserInviteForm
+from dpms.models import AuditEvent, Notification, OutboxEmail, PortalRole, Team, User
+
+# Portal roles are fixed groups (created by a migration) and are edited on each person, not here.
+admin.site.unregister(Group)
+
+DETAIL_FIELDS = ("email", "full_name", "job_title", "team_id", "manager_id", "time_zone")
+
+
+class PortalAdminOnly:
+    """Every admin page is for portal admins; other apps' ModelAdmins can mix this in too."""
+
+    @staticmethod
+    def _is_portal_admin(request) -> bool:
+        return request.user.is_active and request.user.is_admin
+
+    def has_module_permission(self, request):
+        return self._is_portal_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_portal_admin(request)
+
+    def has_add_permission(self, request):
+        return self._is_portal_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._is_portal_admin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._is_portal_admin(request)
+
+
+class ReadOnly(PortalAdminOnly):
+    """A list to look at: nobody adds, changes or deletes here, not even a superuser."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PortalRoleFilter(admin.SimpleListFilter):
+    title = "portal role"
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return PortalRole.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in PortalRole.values:
+            return queryset.filter(groups__name=self.value())
+        return queryset
+
+
+@admin.register(User)
+class UserAdmin(PortalAdminOnly, DjangoUserAdmin):
+    """People. Adding sends an invitation (no password is set here); deactivation ends all sessions."""
+
+    form = UserChangeForm
+    add_form = UserInviteForm
+    add_form_template = None  # the plain change form: Django's asks for a username and password
+    list_display = ("email", "full_name", "job_title", "team", "manager", "is_active", "roles")
+    list_select_related = ("team", "manager")
+    list_filter = ("is_active", PortalRoleFilter, "team")
+    search_fields = ("email", "full_name", "job_title", "team__name")
+    ordering = ("full_name", "email")
+    autocomplete_fields = ("team", "manager")
+    filter_horizontal = ()
+    readonly_fields = ("is_superuser", "last_login", "date_joined", "deactivated_at")
+    fieldsets = (
+        (None, {"fields": ("email", "full_name", "job_title", "password")}),
+        ("Reporting line", {"fields": ("team", "manager", "time_zone")}),
+        ("Access", {"fields": ("is_active", "groups", "is_superuser")}),
+        ("Dates", {"fields": ("date_joined", "last_login", "deactivated_at")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "fields": ("email", "full_name", "job_title", "team", "manager", "roles"),
+                "description": "The person gets an email with a link to set their own password.",
+            },
+        ),
+    )
+    actions = ("deactivate_people", "reactivate_people", "resend_invitation")
+
+    def get_queryset(self, request):
+        # Role flags annotated, so the roles column costs no query per row.
+        return User.objects.with_roles().exclude(email=settings.ANONYMOUS_USER_NAME)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # people are deactivated, never deleted: the records they appear in must stay whole
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user  # a fresh class per request, so this is not shared between requests
+        return form
+
+    @admin.display(description="Portal roles")
+    def roles(self, user):
+        return ", ".join(user.role_labels)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            invited = services.user_invite(
+                actor=request.user,
+                email=obj.email,
+                full_name=obj.full_name,
+                manager=obj.manager,
+                team=obj.team,
+                job_title=obj.job_title,
+                roles=[group.name for group in form.cleaned_data.get("roles") or ()],
+            )
+            # The admin goes on with ``obj`` (redirect, log entry): make it the row the service created.
+            obj.pk, obj.password, obj._state.adding = invited.pk, invited.password, False
+            return
+        # ``obj`` carries the form's values already; the services need the stored person for a true diff.
+        stored = User.objects.get(pk=obj.pk)
+        changed = {
+            name: getattr(obj, name) for name in DETAIL_FIELDS if getattr(obj, name) != getattr(stored, name)
+        }
+        if changed:
+            stored = services.user_update(actor=request.user, user=stored, **changed)
+        if stored.is_active and not obj.is_active:
+            services.user_deactivate(actor=request.user, user=stored)
+        elif obj.is_active and not stored.is_active:
+            services.user_reactivate(actor=request.user, user=stored)
+
+    def save_related(self, request, form, formsets, change):
+        if change and "groups" in form.cleaned_data:
+            services.user_set_roles(
+                actor=request.user,
+                user=form.instance,
+                roles=[group.name for group in form.cleaned_data["groups"]],
+            )
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's set-password page (its form checks the password policy), audited when it succeeds."""
+        user = self.get_object(request, unquote(id))
+        before = user.password if user is not None else None
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and user is not None:
+                user.refresh_from_db(fields=["password"])
+                if user.password != before:
+                    audit.record(
+                        action="people.user.password_set",
+                        actor=request.user,
+                        obj=user,
+                        changes={"by": "admin", "usable": user.has_usable_password()},
+                    )
+        return response
+
+    @admin.action(description="Deactivate selected people (ends their sessions)")
+    def deactivate_people(self, request, queryset):
+        done = 0
+        for user in queryset.filter(is_active=True):
+            if user.pk == request.user.pk:
+                self.message_user(request, "You cannot deactivate yourself.", messages.ERROR)
+                continue
+            services.user_deactivate(actor=request.user, user=user)
+            done += 1
+        self.message_user(request, f"Deactivated {done} {'person' if done == 1 else 'people'}.")
+
+    @admin.action(description="Reactivate selected people")
+    def reactivate_people(self, request, queryset):
+        users = [user for user in queryset if not user.is_active]
+        for user in users:
+            services.user_reactivate(actor=request.user, user=user)
+        self.message_user(request, f"Reactivated {len(users)} {'person' if len(users) == 1 else 'people'}.")
+
+    @admin.action(description="Resend invitation")
+    def resend_invitation(self, request, queryset):
+        sent = skipped = 0
+        for user in queryset:
+            if user.is_active and not user.has_usable_password():
+                services.user_send_invitation(actor=request.user, user=user)
+                sent += 1
+            else:
+                skipped += 1
+        self.message_user(request, f"Sent {sent} invitation{'s' if sent != 1 else ''}.")
+        if skipped:
+            self.message_user(
+                request, f"Skipped {skipped}: deactivated, or a password is set already.", messages.WARNING
+            )
+
+
+@admin.register(Team)
+class TeamAdmin(PortalAdminOnly, admin.ModelAdmin):
+    list_display = ("name", "member_count", "description")
+    search_fields = ("name",)
+    ordering = ("name",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(active_members=Count("members", filter=Q(members__is_active=True)))
+        )
+
+    @admin.display(description="Active members", ordering="active_members")
+    def member_count(self, team):
+        return team.active_members
+
+    def save_model(self, request, obj, form, change):
+        before = Team.objects.values("name", "description").get(pk=obj.pk) if change else {}
+        super().save_model(request, obj, form, change)
+        after = {"name": obj.name, "description": obj.description}
+        audit.record(
+            action="people.team.update" if change else "people.team.create",
+            actor=request.user,
+            obj=obj,
+            changes=audit.diff(before, after) if change else {"created": after},
+        )
+
+    def delete_model(self, request, obj):
+        audit.record(action="people.team.delete", actor=request.user, obj=obj, changes={"name": obj.name})
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for team in queryset:
+            self.delete_model(request, team)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnly, admin.ModelAdmin):
+    """The trail, to look at. Auditors and security officers read it on the portal's own audit page."""
+
+    list_display = (
+        "sequence",
+        "occurred_at",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_label",
+        "source",
+    )
+    list_filter = ("source", "object_type", "action")
+    search_fields = ("actor_label", "action", "object_label", "=object_id", "=request_id")
+    date_hierarchy = "occurred_at"
+    ordering = ("-sequence",)
+    show_full_result_count = False  # no second COUNT(*) over a trail of millions
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ("subject", "recipient", "created_at", "read_at")
+    list_select_related = ("recipient",)
+    list_filter = (("read_at", admin.EmptyFieldListFilter), "created_at")
+    search_fields = ("subject", "recipient__email", "recipient__full_name")
+    ordering = ("-created_at",)
+
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(ReadOnly, admin.ModelAdmin):
+    """Delivery status. Bodies stay hidden: they hold invitation and reset links that would let an admin
+    sign in as someone else without a trace."""
+
+    list_display = ("subject", "to", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status",)
+    search_fields = ("to", "subject", "dedup_key")
+    ordering = ("-created_at",)
+    exclude = ("body",)
