@@ -31,7 +31,7 @@ seed: migrate
 
 run: seed
 	@echo; echo "  DPMS is starting on http://127.0.0.1:$(PORT)/  (web, Celery worker and beat; Ctrl-C stops all)"; echo
-	PORT=$(PORT) $(BIN)/honcho --no-prefix start -f Procfile.dev 2>/dev/null || PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
+	$(BIN)/honcho start -f Procfile.dev -p $(PORT)
 
 test: $(STAMP) .env
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -20,10 +20,21 @@ class InvitationTokenGenerator(PasswordResetTokenGenerator):
 
     key_salt = "dpms.invitation"
 
-    def __init__(self):
-        super().__init__()
-        self.timeout = settings.INVITATION_VALID_DAYS * 24 * 3600
+    def check_token(self, user, token):
+        """Django's check, but links live INVITATION_VALID_DAYS (Django's own uses PASSWORD_RESET_TIMEOUT)."""
+        from django.utils.crypto import constant_time_compare
+        from django.utils.http import base36_to_int
 
+        try:
+            timestamp = base36_to_int(token.split("-")[0])
+        except (AttributeError, ValueError):
+            return False
+        if user is None or self._num_seconds(self._now()) - timestamp > settings.INVITATION_VALID_DAYS * 86400:
+            return False
+        return any(
+            constant_time_compare(self._make_token_with_timestamp(user, timestamp, secret), token)
+            for secret in [self.secret, *self.secret_fallbacks]
+        )
 
 
 invitation_tokens = InvitationTokenGenerator()
@@ -95,6 +106,35 @@ def user_update(*, actor, user: User, **fields) -> User:
     user.full_clean()
     user.save()
     audit.record(action="people.user.update", actor=actor, obj=user, changes=audit.diff(before, _snapshot(user)))
+    return user
+
+
+@transaction.atomic
+def user_set_roles(*, actor, user: User, roles) -> User:
+    """Set a person's portal roles (group names) and record who gained or lost which role.
+
+    An admin cannot take the admin role away from themselves, so an installation never loses its last way in
+    by accident.
+    """
+    from django.contrib.auth.models import Group
+    from django.core.exceptions import ValidationError
+
+    from dpms.models import PortalRole
+
+    wanted = {str(role) for role in roles}
+    unknown = wanted - set(PortalRole.values)
+    if unknown:
+        raise ValidationError(f"Unknown portal role: {', '.join(sorted(unknown))}.")
+    held = set(user.groups.filter(name__in=PortalRole.values).values_list("name", flat=True))
+    if held == wanted:
+        return user
+    if actor is not None and actor.pk == user.pk and PortalRole.ADMIN in held - wanted:
+        raise PermissionError("You cannot remove your own admin role.")
+    user.groups.remove(*Group.objects.filter(name__in=held - wanted))
+    user.groups.add(*Group.objects.filter(name__in=wanted - held))
+    user._role_cache = None
+    audit.record(action="people.user.roles", actor=actor, obj=user,
+                 changes={"roles": [sorted(held), sorted(wanted)]})
     return user
 
 

@@ -1,19 +1,20 @@
 """Pages of the foundation: dashboard, audit trail, notifications, invitations, health."""
 
 import csv
+import json
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from dpms import queries, services
 from dpms.forms import AuditFilterForm, SetPasswordForm
@@ -68,6 +69,10 @@ def _csv_cell(value):
 def audit_trail_csv(request):
     """Stream the filtered trail as CSV, oldest first, with the hashes an auditor can check."""
     form, events = _filtered_audit_events(request)
+    if form.errors:
+        # An empty file would read as "nothing happened"; say what is wrong with the filter instead.
+        problems = " ".join(str(error) for errors in form.errors.values() for error in errors)
+        return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
     writer = csv.writer(_Echo())
 
     def rows():
@@ -75,6 +80,7 @@ def audit_trail_csv(request):
         for event in events.order_by("sequence").iterator(chunk_size=2000):
             values = [getattr(event, column) for column in CSV_COLUMNS]
             values[1] = event.occurred_at.isoformat()
+            values[7] = json.dumps(event.changes, ensure_ascii=False, sort_keys=True) if event.changes else ""
             yield writer.writerow([_csv_cell(v) for v in values])
 
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
@@ -96,7 +102,9 @@ def notification_open(request, pk):
     """Mark one notification read and follow its link (only a link inside the portal)."""
     note = queries.get_notification_for_user(request.user, pk)
     services.notifications_mark_read(user=request.user, ids=[note.pk])
-    if note.link and url_has_allowed_host_and_scheme(note.link, allowed_hosts={request.get_host()}):
+    # Only a link inside the portal: a notification must never become an open redirect.
+    if url_has_allowed_host_and_scheme(note.link, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
         return redirect(note.link)
     return redirect("notifications")
 
@@ -131,24 +139,42 @@ def invitation_accept(request, uidb64, token):
     return render(request, "dpms/invitation_accept.html", {"form": form, "invitee": user})
 
 
-@never_cache
-def healthz(request):
-    """200 when the database and the broker answer; 503 naming what failed. No details beyond that."""
-    failures = []
+HEALTH_TIMEOUT_SECONDS = 2
+
+
+def _database_answers() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
     except Exception:  # noqa: BLE001 - any database error means unhealthy
-        failures.append("database")
-    try:
-        from dpms.celery import app
+        return False
 
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+
+def _broker_answers() -> bool:
+    """One connection attempt with short socket timeouts: a dead or hung broker cannot hang the probe."""
+    from dpms.celery import app
+
+    limit = HEALTH_TIMEOUT_SECONDS
+    timeouts = {"socket_connect_timeout": limit, "socket_timeout": limit}
+    try:
+        with app.connection_for_write(connect_timeout=limit, transport_options=timeouts) as conn:
+            conn.ensure_connection(max_retries=0, timeout=limit)
+            conn.default_channel  # noqa: B018 - opening a channel is what talks to the broker (Redis: PING)
+        return True
     except Exception:  # noqa: BLE001 - any broker error means unhealthy
-        failures.append("broker")
-    if failures:
-        return JsonResponse({"status": "unhealthy", "failed": failures}, status=503)
+        return False
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """Public for load balancers: 200 when the database and the broker answer; 503 naming what failed and
+    nothing more (no URLs, hosts or error texts)."""
+    checks = {"database": _database_answers, "broker": _broker_answers}
+    failed = [name for name, answers in checks.items() if not answers()]
+    if failed:
+        return JsonResponse({"status": "unhealthy", "failed": failed}, status=503)
     return JsonResponse({"status": "ok"})
 
 
@@ -160,6 +186,11 @@ def home(request):
 
 def forbidden(request, exception=None):
     return render(request, "403.html", {"reason": str(exception or "")}, status=403)
+
+
+def csrf_failure(request, reason=""):
+    """A form posted without a valid CSRF token (often a page left open past the session): a plain 403."""
+    return render(request, "account/csrf_failure.html", status=403)
 
 
 def not_found(request, exception=None):
