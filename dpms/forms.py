@@ -10,7 +10,7 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(required=False, max_length=200, label="Actor",
                             widget=forms.TextInput(attrs={"placeholder": "name or email"}))
     action = forms.CharField(required=False, max_length=100, label="Action",
-                             widget=forms.TextInput(attrs={"placeholder": "e.g. auth. or auth.sign_in",
+                             widget=forms.TextInput(attrs={"placeholder": "e.g. auth.",
                                                            "list": "audit-actions"}))
     object_type = forms.CharField(required=False, max_length=100, label="Object type")
     object_id = forms.CharField(required=False, max_length=64, label="Object id")

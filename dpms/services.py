@@ -105,8 +105,21 @@ def user_update(*, actor, user: User, **fields) -> User:
         setattr(user, name, value)
     user.full_clean()
     user.save()
+    if user.email != before["email"]:
+        _sync_login_email(user)
     audit.record(action="people.user.update", actor=actor, obj=user, changes=audit.diff(before, _snapshot(user)))
     return user
+
+
+def _sync_login_email(user: User) -> None:
+    """allauth signs people in by any of their EmailAddress rows: after an admin changes the email, the old
+    address must stop working and the new one is the only, primary, address."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.filter(user=user).exclude(email__iexact=user.email).delete()
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"primary": True, "verified": True}
+    )
 
 
 @transaction.atomic

@@ -126,6 +126,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="dpms"),
+            # A Redis that accepts connections but never answers must not hang a web request.
+            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
         }
     }
 else:
@@ -145,7 +147,13 @@ if not REDIS_URL:
         "control_folder": str(BROKER_DIR / "control"),
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # Bounded waits: an enqueue after commit must not hang a request when Redis stalls; the outbox
+        # sweep picks up what could not be enqueued.
+        "socket_connect_timeout": 5,
+        "socket_timeout": 10,
+    }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

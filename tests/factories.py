@@ -1,5 +1,7 @@
 """factory_boy factories for every foundation model."""
 
+import functools
+
 import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
@@ -7,6 +9,14 @@ from django.utils import timezone
 from dpms.models import Notification, OutboxEmail, PortalRole, Team, User
 
 TEST_PASSWORD = "correct horse battery staple 42"
+
+
+@functools.cache
+def test_password_hash() -> str:
+    """bcrypt is slow on purpose: hash the shared test password once per run, not once per person."""
+    from django.contrib.auth.hashers import make_password
+
+    return make_password(TEST_PASSWORD)
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -26,7 +36,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     full_name = factory.Faker("name")
     team = None
     manager = None
-    password = factory.django.Password(TEST_PASSWORD)
+    password = factory.LazyFunction(test_password_hash)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        if kwargs.get("password") is None:  # password=None: an account without a usable password (invited)
+            from django.contrib.auth.hashers import make_password
+
+            kwargs["password"] = make_password(None)
+        return super()._create(model_class, *args, **kwargs)
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):

@@ -5,3 +5,11 @@ document.addEventListener("click", function (event) {
     if (!menu.contains(event.target)) menu.removeAttribute("open");
   });
 });
+
+// On a phone, fold an unused filter box away so the list comes first.
+document.addEventListener("DOMContentLoaded", function () {
+  if (!window.matchMedia("(max-width: 640px)").matches) return;
+  document.querySelectorAll('details[data-collapse-on-phone="yes"]').forEach(function (box) {
+    box.removeAttribute("open");
+  });
+});

@@ -274,3 +274,22 @@ def test_people_list_costs_the_same_queries_for_more_people(admin_client, team, 
     for person in UserFactory.create_batch(20, team=team, manager=manager, password=None):
         person.groups.add(auditor)
     assert changelist_queries(admin_client) == few
+
+
+def test_changing_a_persons_email_retires_the_old_login(client, staff, admin_user):
+    """After an admin changes someone's email, only the new address signs in."""
+    from allauth.account.models import EmailAddress
+    from django.test import Client
+
+    from dpms import services
+    from tests.factories import TEST_PASSWORD
+
+    EmailAddress.objects.create(user=staff, email=staff.email, primary=True, verified=True)
+    old = staff.email
+    services.user_update(actor=admin_user, user=staff, email="sam.new@example.com")
+
+    old_login = Client().post(reverse("account_login"), {"login": old, "password": TEST_PASSWORD})
+    assert old_login.status_code == 200  # the form again, with an error: not signed in
+    new_login = Client().post(reverse("account_login"), {"login": "sam.new@example.com", "password": TEST_PASSWORD})
+    assert new_login.status_code == 302
+    assert list(EmailAddress.objects.filter(user=staff).values_list("email", flat=True)) == ["sam.new@example.com"]

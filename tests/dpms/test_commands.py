@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from dpms.models import AuditEvent, OutboxEmail, User
+from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +141,22 @@ def test_createsuperuser_interactive_keeps_asking_until_the_password_meets_the_p
 
     assert "too common" in err.getvalue()
     assert User.objects.get(email="root@example.com").check_password(STRONG)
+
+
+def test_changepassword_refuses_weak_password_and_audits_a_strong_one(staff, monkeypatch):
+    answers = iter(["password123", "password123"] * 3)
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    with pytest.raises(CommandError):
+        call_command("changepassword", staff.email)
+    staff.refresh_from_db()
+    assert staff.check_password(TEST_PASSWORD)
+    assert not AuditEvent.objects.filter(action="auth.password_set", object_id=str(staff.pk)).exists()
+
+    strong = "a long and unusual passphrase 7"
+    answers = iter([strong, strong])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    call_command("changepassword", staff.email)
+    staff.refresh_from_db()
+    assert staff.check_password(strong)
+    event = AuditEvent.objects.get(action="auth.password_set", object_id=str(staff.pk))
+    assert event.source == "cli"
