@@ -21,4 +21,5 @@ def test_bench_audit_verify_2000_events(benchmark):
     for _ in range(2000):
         _append()
     result = benchmark(audit.verify)
-    assert result.ok and result.checked == 2000
+    assert result.ok
+    assert result.checked == 2000

@@ -13,7 +13,7 @@ class Origin:
     client_ip: str | None = None
 
 
-_current = contextvars.ContextVar("dpms_origin", default=Origin())
+_current = contextvars.ContextVar("dpms_origin", default=Origin())  # noqa: B039 - Origin is frozen
 
 
 def current_origin() -> Origin:
@@ -23,7 +23,9 @@ def current_origin() -> Origin:
 @contextmanager
 def origin(source: str, *, request_id: str = "", client_ip: str | None = None):
     """Run a block as coming from ``source``; restores the previous origin afterwards."""
-    token = _current.set(Origin(source=source, request_id=request_id or uuid.uuid4().hex, client_ip=client_ip))
+    token = _current.set(
+        Origin(source=source, request_id=request_id or uuid.uuid4().hex, client_ip=client_ip)
+    )
     try:
         yield
     finally:

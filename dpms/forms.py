@@ -7,15 +7,26 @@ from dpms.models import AuditEvent
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.CharField(required=False, max_length=200, label="Actor",
-                            widget=forms.TextInput(attrs={"placeholder": "name or email"}))
-    action = forms.CharField(required=False, max_length=100, label="Action",
-                             widget=forms.TextInput(attrs={"placeholder": "e.g. auth.",
-                                                           "list": "audit-actions"}))
+    actor = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Actor",
+        widget=forms.TextInput(attrs={"placeholder": "name or email"}),
+    )
+    action = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Action",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. auth.", "list": "audit-actions"}),
+    )
     object_type = forms.CharField(required=False, max_length=100, label="Object type")
     object_id = forms.CharField(required=False, max_length=64, label="Object id")
-    object_text = forms.CharField(required=False, max_length=200, label="Object",
-                                  widget=forms.TextInput(attrs={"placeholder": "label contains"}))
+    object_text = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Object",
+        widget=forms.TextInput(attrs={"placeholder": "label contains"}),
+    )
     date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -33,11 +44,17 @@ class AuditFilterForm(forms.Form):
 class SetPasswordForm(forms.Form):
     """The first password, set from an invitation link, under the same policy as everywhere else."""
 
-    password1 = forms.CharField(label="New password", strip=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                help_text=password_validators_help_text_html())
-    password2 = forms.CharField(label="New password (again)", strip=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label="New password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="New password (again)",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def __init__(self, user, *args, **kwargs):
         self.user = user

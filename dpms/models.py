@@ -93,10 +93,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["full_name", "email"]
+        verbose_name = "person"
+        verbose_name_plural = "people"
         constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(manager=models.F("pk")), name="user_not_own_manager"
-            ),
+            models.CheckConstraint(condition=~models.Q(manager=models.F("pk")), name="user_not_own_manager"),
         ]
 
     def __str__(self):
@@ -122,7 +122,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
-
 
     # --- Portal roles. Annotated by UserManager.with_roles(), else read from the groups once. ----------
     def _role_names(self):
@@ -214,7 +213,11 @@ class AuditEvent(models.Model):
     # (SET_NULL would UPDATE the row, which breaks its hash and which PostgreSQL's trigger refuses).
     # The id then points nowhere and ``actor_label`` keeps who it was.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     actor_label = models.CharField(max_length=300, blank=True)
@@ -269,7 +272,9 @@ class NotificationQuerySet(models.QuerySet):
 class Notification(models.Model):
     """An in-app message for one person, shown in the header count and on the dashboard."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     link = models.CharField(max_length=500, blank=True)

@@ -14,8 +14,9 @@ def audit_events_for_user(user):
     return AuditEvent.objects.all()
 
 
-def filter_audit_events(events, *, actor="", action="", object_type="", object_id="", object_text="",
-                        date_from=None, date_to=None):
+def filter_audit_events(
+    events, *, actor="", action="", object_type="", object_id="", object_text="", date_from=None, date_to=None
+):
     """Apply the audit trail page's filters; dates are inclusive calendar days in the current timezone."""
     from datetime import datetime, time, timedelta
 

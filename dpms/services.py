@@ -29,7 +29,10 @@ class InvitationTokenGenerator(PasswordResetTokenGenerator):
             timestamp = base36_to_int(token.split("-")[0])
         except (AttributeError, ValueError):
             return False
-        if user is None or self._num_seconds(self._now()) - timestamp > settings.INVITATION_VALID_DAYS * 86400:
+        if (
+            user is None
+            or self._num_seconds(self._now()) - timestamp > settings.INVITATION_VALID_DAYS * 86400
+        ):
             return False
         return any(
             constant_time_compare(self._make_token_with_timestamp(user, timestamp, secret), token)
@@ -50,17 +53,23 @@ def invitation_link(user: User) -> str:
 
 
 @transaction.atomic
-def user_invite(*, actor, email: str, full_name: str, manager=None, team=None, job_title: str = "",
-                roles=()) -> User:
+def user_invite(
+    *, actor, email: str, full_name: str, manager=None, team=None, job_title: str = "", roles=()
+) -> User:
     """Create an account without a password and email an invitation link to set one."""
-    user = User.objects.create_user(email=email, full_name=full_name, manager=manager, team=team,
-                                    job_title=job_title)
+    user = User.objects.create_user(
+        email=email, full_name=full_name, manager=manager, team=team, job_title=job_title
+    )
     if roles:
         from django.contrib.auth.models import Group
 
         user.groups.set(Group.objects.filter(name__in=roles))
-    audit.record(action="people.user.invite", actor=actor, obj=user,
-                 changes={"created": _snapshot(user), "roles": sorted(roles)})
+    audit.record(
+        action="people.user.invite",
+        actor=actor,
+        obj=user,
+        changes={"created": _snapshot(user), "roles": sorted(roles)},
+    )
     user_send_invitation(actor=actor, user=user)
     return user
 
@@ -107,7 +116,9 @@ def user_update(*, actor, user: User, **fields) -> User:
     user.save()
     if user.email != before["email"]:
         _sync_login_email(user)
-    audit.record(action="people.user.update", actor=actor, obj=user, changes=audit.diff(before, _snapshot(user)))
+    audit.record(
+        action="people.user.update", actor=actor, obj=user, changes=audit.diff(before, _snapshot(user))
+    )
     return user
 
 
@@ -146,8 +157,9 @@ def user_set_roles(*, actor, user: User, roles) -> User:
     user.groups.remove(*Group.objects.filter(name__in=held - wanted))
     user.groups.add(*Group.objects.filter(name__in=wanted - held))
     user._role_cache = None
-    audit.record(action="people.user.roles", actor=actor, obj=user,
-                 changes={"roles": [sorted(held), sorted(wanted)]})
+    audit.record(
+        action="people.user.roles", actor=actor, obj=user, changes={"roles": [sorted(held), sorted(wanted)]}
+    )
     return user
 
 
@@ -174,8 +186,12 @@ def user_deactivate(*, actor, user: User) -> User:
     user.deactivated_at = timezone.now()
     user.save(update_fields=["is_active", "deactivated_at"])
     ended = end_sessions(user)
-    audit.record(action="people.user.deactivate", actor=actor, obj=user,
-                 changes={"is_active": [True, False], "sessions_ended": ended})
+    audit.record(
+        action="people.user.deactivate",
+        actor=actor,
+        obj=user,
+        changes={"is_active": [True, False], "sessions_ended": ended},
+    )
     return user
 
 

@@ -189,7 +189,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "account_login"
-NUM_PROXIES = env.int("NUM_PROXIES", default=0)  # reverse proxies in front of gunicorn that set X-Forwarded-For
+NUM_PROXIES = env.int(
+    "NUM_PROXIES", default=0
+)  # reverse proxies in front of gunicorn that set X-Forwarded-For
 LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_ADAPTER = "dpms.adapters.AccountAdapter"

@@ -20,8 +20,21 @@ from dpms import queries, services
 from dpms.forms import AuditFilterForm, SetPasswordForm
 
 AUDIT_PAGE_SIZE = 50
-CSV_COLUMNS = ("sequence", "occurred_at", "actor_label", "action", "object_type", "object_id", "object_label",
-               "changes", "source", "request_id", "client_ip", "prev_hash", "hash")
+CSV_COLUMNS = (
+    "sequence",
+    "occurred_at",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "object_label",
+    "changes",
+    "source",
+    "request_id",
+    "client_ip",
+    "prev_hash",
+    "hash",
+)
 
 
 @login_required
@@ -48,9 +61,16 @@ def audit_trail(request):
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "dpms/audit_trail.html", {
-        "form": form, "page": page, "query": query.urlencode(), "actions": AuditFilterForm.known_actions(),
-    })
+    return render(
+        request,
+        "dpms/audit_trail.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "actions": AuditFilterForm.known_actions(),
+        },
+    )
 
 
 class _Echo:
@@ -103,8 +123,9 @@ def notification_open(request, pk):
     note = queries.get_notification_for_user(request.user, pk)
     services.notifications_mark_read(user=request.user, ids=[note.pk])
     # Only a link inside the portal: a notification must never become an open redirect.
-    if url_has_allowed_host_and_scheme(note.link, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        note.link, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(note.link)
     return redirect("notifications")
 
@@ -119,7 +140,7 @@ def notifications_read_all(request):
 
 @never_cache
 def invitation_accept(request, uidb64, token):
-    """Set a first password from an invitation link. A used or expired link says so and offers password reset."""
+    """Set a first password from an invitation link; a used or expired link says so and offers a reset."""
     User = get_user_model()  # noqa: N806
     try:
         user = User.objects.get(pk=int(force_str(urlsafe_base64_decode(uidb64))), is_active=True)
@@ -199,5 +220,3 @@ def not_found(request, exception=None):
 
 def server_error(request):
     return render(request, "500.html", status=500)
-
-

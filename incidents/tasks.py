@@ -5,5 +5,5 @@ from celery import shared_task
 
 @shared_task(name="incidents.tasks.tick", ignore_result=True)
 def tick():
-    """The incidents app's periodic tick. Nothing is scheduled in incidents yet; later issues add its calendar."""
+    """The incidents app's periodic tick: nothing is scheduled yet; its issue adds the calendar."""
     return 0

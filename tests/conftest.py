@@ -82,7 +82,9 @@ def admin_user(db):
 @pytest.fixture
 def outsider(db):
     """Staff in another team, with no relation to anyone in the tests."""
-    return UserFactory(email="otto.outsider@example.com", full_name="Otto Outsider", team=TeamFactory(name="Sales"))
+    return UserFactory(
+        email="otto.outsider@example.com", full_name="Otto Outsider", team=TeamFactory(name="Sales")
+    )
 
 
 @pytest.fixture
@@ -134,7 +136,7 @@ def celery_worker(transactional_db):
 
 
 def _missing(what: str, why: str):
-    """Skip when a real service is missing locally; fail in CI (DPMS_REQUIRE_SERVICES=1), where it must run."""
+    """Skip when a real service is missing here; fail in CI (DPMS_REQUIRE_SERVICES=1), where it must run."""
     import os
 
     message = f"needs {what}: {why}"

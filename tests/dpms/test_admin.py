@@ -290,6 +290,10 @@ def test_changing_a_persons_email_retires_the_old_login(client, staff, admin_use
 
     old_login = Client().post(reverse("account_login"), {"login": old, "password": TEST_PASSWORD})
     assert old_login.status_code == 200  # the form again, with an error: not signed in
-    new_login = Client().post(reverse("account_login"), {"login": "sam.new@example.com", "password": TEST_PASSWORD})
+    new_login = Client().post(
+        reverse("account_login"), {"login": "sam.new@example.com", "password": TEST_PASSWORD}
+    )
     assert new_login.status_code == 302
-    assert list(EmailAddress.objects.filter(user=staff).values_list("email", flat=True)) == ["sam.new@example.com"]
+    assert list(EmailAddress.objects.filter(user=staff).values_list("email", flat=True)) == [
+        "sam.new@example.com"
+    ]

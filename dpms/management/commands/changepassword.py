@@ -16,6 +16,10 @@ class Command(changepassword.Command):
         with origin("cli"), transaction.atomic():
             result = super().handle(*args, **options)
             user = get_user_model()._default_manager.db_manager(options["database"]).get_by_natural_key(login)
-            audit.record(action="auth.password_set", obj=user, actor_label="command line (changepassword)",
-                         changes={"via": "manage.py changepassword"})
+            audit.record(
+                action="auth.password_set",
+                obj=user,
+                actor_label="command line (changepassword)",
+                changes={"via": "manage.py changepassword"},
+            )
         return result
