@@ -1,1 +1,391 @@
-"""Models of the access app (filled by its issue)."""
+"""The access register (systems, roles, grants, requests) and periodic recertification (policies, campaigns,
+review items, revocation tasks). Only the access app writes these tables, through ``access.services``."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from access.choices import (
+    Cadence,
+    CampaignKind,
+    CampaignStatus,
+    DataClassification,
+    Decision,
+    DefaultDecision,
+    Environment,
+    ExpiryAction,
+    FindingKind,
+    GrantSource,
+    ImportStatus,
+    Recommendation,
+    RequestStatus,
+    ReviewerRule,
+    TaskStatus,
+)
+
+USER = settings.AUTH_USER_MODEL
+
+
+class System(models.Model):
+    """An information system whose access is managed here. The portal itself is one (``is_portal``)."""
+
+    name = models.CharField(max_length=150, unique=True)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_systems"
+    )
+    environment = models.CharField(max_length=12, choices=Environment.choices, default=Environment.PRODUCTION)
+    data_classification = models.CharField(
+        max_length=24, choices=DataClassification.choices, default=DataClassification.INTERNAL
+    )
+    max_privileged = models.PositiveIntegerField(
+        default=3,
+        help_text="Administrators kept to the bare minimum: more active privileged grants is a finding.",
+    )
+    expiry_action = models.CharField(
+        max_length=8,
+        choices=ExpiryAction.choices,
+        default=ExpiryAction.REVOKE,
+        help_text="At a temporary grant's expiry: revoke it at once, or open a revocation task.",
+    )
+    is_portal = models.BooleanField(
+        default=False, help_text="This portal itself: its roles are the portal roles."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_portal"], condition=Q(is_portal=True), name="one_portal_system"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.Model):
+    """A role on a system; privileged roles are administrator-like and reviewed more strictly."""
+
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="roles")
+    name = models.CharField(max_length=150)
+    description = models.TextField(blank=True)
+    privileged = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["system__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["system", "name"], name="role_name_unique_per_system")]
+
+    def __str__(self):
+        return f"{self.system.name} · {self.name}"
+
+
+class GrantQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+    def privileged(self):
+        return self.filter(role__privileged=True)
+
+
+class Grant(models.Model):
+    """A person holds a role. A revoked grant keeps when, by whom and why; one active grant per user, role."""
+
+    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="grants")
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="grants")
+    granted_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    granted_at = models.DateTimeField(default=timezone.now)
+    justification = models.TextField(blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Temporary access ends here.")
+    source = models.CharField(max_length=8, choices=GrantSource.choices, default=GrantSource.MANUAL)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoke_reason = models.TextField(blank=True)
+    # Reconciliation with imports: absent from a full import of its system → flagged, never silently revoked.
+    last_seen_in_import_at = models.DateTimeField(null=True, blank=True)
+    reconciliation_flagged_at = models.DateTimeField(null=True, blank=True)
+    last_reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_active_grant_per_user_role",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["role", "revoked_at"]),
+            models.Index(fields=["user", "revoked_at"]),
+            models.Index(fields=["expires_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.role}"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None
+
+
+class AccessRequest(models.Model):
+    """Someone asks for a role (for themselves, or a manager for a report). The person's manager approves, and
+    the system owner too for a privileged role; approval creates the grant."""
+
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="access_requests_made")
+    requested_for = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="access_requests")
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="requests")
+    justification = models.TextField()
+    end_date = models.DateField(null=True, blank=True, help_text="Temporary access: the grant expires then.")
+    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    manager_approved_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    manager_approved_at = models.DateTimeField(null=True, blank=True)
+    owner_approved_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner_approved_at = models.DateTimeField(null=True, blank=True)
+    rejected_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    grant = models.OneToOneField(
+        Grant, null=True, blank=True, on_delete=models.SET_NULL, related_name="request"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.requested_for} asks for {self.role}"
+
+
+class ImportBatch(models.Model):
+    """One CSV import of grants: what was uploaded, by whom, and what it changed (all-or-nothing)."""
+
+    uploaded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    full = models.BooleanField(
+        default=False, help_text="A full export of its systems: absent grants are flagged."
+    )
+    systems = models.ManyToManyField(System, related_name="imports")
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.APPLIED)
+    row_count = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    flagged_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.uploaded_at:%Y-%m-%d})"
+
+
+class Finding(models.Model):
+    """Something a security officer must look at: too many administrators, a revoked grant still present in
+    its system, a grant absent from a full import. Open until resolved; one open finding per kind, subject."""
+
+    kind = models.CharField(max_length=24, choices=FindingKind.choices)
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="findings")
+    grant = models.ForeignKey(Grant, null=True, blank=True, on_delete=models.CASCADE, related_name="findings")
+    details = models.TextField(blank=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "system", "grant"],
+                condition=Q(resolved_at__isnull=True),
+                name="one_open_finding_per_subject",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.system}"
+
+
+class ReviewPolicy(models.Model):
+    """How and when access is recertified: scope, reviewer rule, cadence, reminders, escalation, defaults."""
+
+    name = models.CharField(max_length=150, unique=True)
+    description = models.TextField(blank=True)
+    enabled = models.BooleanField(default=False)
+    # Scope: empty systems = every system; empty environments = every environment.
+    systems = models.ManyToManyField(System, blank=True, related_name="review_policies")
+    environments = models.JSONField(default=list, blank=True, help_text="List of environments; empty: all.")
+    privileged_only = models.BooleanField(default=False)
+    reviewer_rule = models.CharField(
+        max_length=12, choices=ReviewerRule.choices, default=ReviewerRule.MANAGER
+    )
+    named_reviewer = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    fallback_reviewer = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    cadence = models.CharField(max_length=12, choices=Cadence.choices, default=Cadence.QUARTERLY)
+    start_date = models.DateField()
+    duration_days = models.PositiveIntegerField(default=14)
+    reminder_days_before_due = models.JSONField(default=list, blank=True, help_text="e.g. [3, 1]")
+    remind_at_launch = models.BooleanField(default=True)
+    remind_at_half_time = models.BooleanField(default=True)
+    remind_daily_when_overdue = models.BooleanField(default=True)
+    escalate_after_overdue_days = models.PositiveIntegerField(default=3)
+    default_decision = models.CharField(
+        max_length=8, choices=DefaultDecision.choices, default=DefaultDecision.FLAG
+    )
+    auto_apply = models.BooleanField(default=False, help_text="Apply revocations at close without a task.")
+    auto_revoke_confirm_share = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=0.2,
+        help_text="A close that would auto-revoke more than this share of items stops for confirmation.",
+    )
+    next_run_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the tick launches the next campaign."
+    )
+    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "review policies"
+
+    def __str__(self):
+        return self.name
+
+
+class ReviewCampaign(models.Model):
+    """One run of a policy for one period (or an ad hoc or mover review): a frozen population of items."""
+
+    policy = models.ForeignKey(
+        ReviewPolicy, null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns"
+    )
+    kind = models.CharField(max_length=10, choices=CampaignKind.choices, default=CampaignKind.SCHEDULED)
+    name = models.CharField(max_length=200)
+    period_key = models.CharField(
+        max_length=40, help_text="e.g. 2026-Q4; one campaign per policy and period."
+    )
+    status = models.CharField(max_length=12, choices=CampaignStatus.choices, default=CampaignStatus.LAUNCHING)
+    launched_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    launched_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    population_count = models.PositiveIntegerField(default=0)
+    population_sha256 = models.CharField(max_length=64, blank=True)
+    items_created = models.PositiveIntegerField(default=0, help_text="Launch progress.")
+    close_confirmed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    evidence_csv = models.TextField(blank=True)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    evidence_generated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-launched_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "period_key"], name="one_campaign_per_policy_period"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_open(self):
+        return self.status == CampaignStatus.OPEN
+
+
+class ReviewItem(models.Model):
+    """One grant under review, with a snapshot of who/what/where so the evidence stays true afterwards."""
+
+    campaign = models.ForeignKey(ReviewCampaign, on_delete=models.CASCADE, related_name="items")
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="review_items")
+    # Snapshot at launch.
+    holder = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    holder_label = models.CharField(max_length=300)
+    system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="+")
+    system_name = models.CharField(max_length=150)
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="+")
+    role_name = models.CharField(max_length=150)
+    privileged = models.BooleanField(default=False)
+    environment = models.CharField(max_length=12, choices=Environment.choices)
+    granted_at = models.DateTimeField()
+    granted_by_label = models.CharField(max_length=300, blank=True)
+    grant_justification = models.TextField(blank=True)
+    holder_deactivated = models.BooleanField(default=False)
+    # Routing.
+    reviewer = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="review_items")
+    routing_note = models.CharField(max_length=300, blank=True, help_text="Why the fallback reviewer has it.")
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    escalated_to = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recommendation = models.CharField(max_length=16, choices=Recommendation.choices, blank=True)
+    recommendation_reason = models.CharField(max_length=300, blank=True)
+    # Decision.
+    decision = models.CharField(max_length=12, choices=Decision.choices, default=Decision.PENDING)
+    justification = models.TextField(blank=True)
+    downgrade_to = models.ForeignKey(Role, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    keep_until = models.DateField(null=True, blank=True, help_text="A time-boxed exception.")
+    decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    default_applied = models.BooleanField(default=False)
+    override = models.BooleanField(default=False, help_text="Decided or reassigned by a security officer.")
+    bulk = models.BooleanField(default=False)
+    applied_at = models.DateTimeField(null=True, blank=True, help_text="Revocation applied (auto-apply).")
+
+    class Meta:
+        ordering = ["holder_label", "system_name", "role_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "grant"], name="one_item_per_grant_per_campaign")
+        ]
+        indexes = [
+            models.Index(fields=["reviewer", "decision"]),
+            models.Index(fields=["campaign", "decision"]),
+        ]
+
+    def __str__(self):
+        return f"{self.holder_label}: {self.system_name} · {self.role_name}"
+
+
+class RevocationTask(models.Model):
+    """What a revoke (or downgrade, or expiry) asks the system owner to do, tracked until done."""
+
+    system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="revocation_tasks")
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="revocation_tasks")
+    review_item = models.OneToOneField(
+        ReviewItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="revocation_task"
+    )
+    assignee = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="revocation_tasks"
+    )
+    reason = models.TextField(blank=True)
+    status = models.CharField(max_length=6, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    done_note = models.TextField(blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["status", "due_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grant"], condition=Q(status="open"), name="one_open_revocation_task_per_grant"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Revoke {self.grant}"

@@ -1,5 +1,6 @@
 """What every page needs: the signed-in person's unread count and role flags for the navigation."""
 
+from dpms import portal as extensions
 from dpms.models import Notification
 
 
@@ -9,4 +10,5 @@ def portal(request):
         return {}
     return {
         "unread_count": Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
+        "app_nav": extensions.nav_for(request),
     }

@@ -19,6 +19,7 @@ urlpatterns = [
     path("notifications/read-all", views.notifications_read_all, name="notifications_read_all"),
     path("invitation/<str:uidb64>/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("healthz", views.healthz, name="healthz"),
+    path("access/", include("access.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_de
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from dpms import portal as extensions
 from dpms import queries, services
 from dpms.forms import AuditFilterForm, SetPasswordForm
 
@@ -39,9 +40,10 @@ CSV_COLUMNS = (
 
 @login_required
 def dashboard(request):
-    """Each role lands on what it owes; staff see their notifications (later issues add their queues)."""
+    """Each role lands on what it owes: their notifications, and the panels the domain apps register."""
     notifications = list(queries.notifications_for_user(request.user)[:10])
-    return render(request, "dpms/dashboard.html", {"notifications": notifications})
+    panels = extensions.panels_for(request)
+    return render(request, "dpms/dashboard.html", {"notifications": notifications, "panels": panels})
 
 
 def _filtered_audit_events(request):

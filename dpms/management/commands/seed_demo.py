@@ -20,6 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from dpms import audit, notify
+from dpms import portal as extensions
 from dpms.context import origin
 from dpms.models import PortalRole, Team, User
 
@@ -213,6 +214,8 @@ class Command(BaseCommand):
                 self._reset_passwords(mismatched, password)
                 mismatched = []
             self._welcome(cast)
+            for seed in extensions.seeders():  # the domain apps' demo data (access register, risks, ...)
+                seed(stdout=self.stdout)
         self._report(cast, password, created, new_teams, mismatched)
 
     # --- The shared password ---------------------------------------------------------------------------

@@ -1,0 +1,98 @@
+"""Choices of the access app."""
+
+from django.db import models
+
+
+class Environment(models.TextChoices):
+    PRODUCTION = "production", "Production"
+    STAGING = "staging", "Staging"
+    DEVELOPMENT = "development", "Development"
+
+
+class DataClassification(models.TextChoices):
+    PUBLIC = "public", "Public"
+    INTERNAL = "internal", "Internal"
+    CONFIDENTIAL = "confidential", "Confidential"
+    STRICTLY_CONFIDENTIAL = "strictly_confidential", "Strictly confidential"
+
+
+class ExpiryAction(models.TextChoices):
+    REVOKE = "revoke", "Revoke at once"
+    TASK = "task", "Open a revocation task for the owner"
+
+
+class GrantSource(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    REQUEST = "request", "Access request"
+    IMPORT = "import", "Import"
+    PORTAL = "portal", "Portal role"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ImportStatus(models.TextChoices):
+    APPLIED = "applied", "Applied"
+
+
+class FindingKind(models.TextChoices):
+    TOO_MANY_PRIVILEGED = "too_many_privileged", "More privileged holders than allowed"
+    REVOKED_STILL_PRESENT = "revoked_still_present", "Revoked but still present"
+    ABSENT_FROM_IMPORT = "absent_from_import", "Absent from the latest full import"
+
+
+class Cadence(models.TextChoices):
+    MONTHLY = "monthly", "Monthly"
+    QUARTERLY = "quarterly", "Quarterly"
+    HALF_YEARLY = "half_yearly", "Half-yearly"
+    YEARLY = "yearly", "Yearly"
+
+
+class ReviewerRule(models.TextChoices):
+    MANAGER = "manager", "The holder's manager"
+    SYSTEM_OWNER = "owner", "The system owner"
+    NAMED = "named", "A named person"
+
+
+class DefaultDecision(models.TextChoices):
+    KEEP = "keep", "Keep"
+    REVOKE = "revoke", "Revoke"
+    FLAG = "flag", "Leave flagged as no response"
+
+
+class CampaignKind(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    AD_HOC = "ad_hoc", "Ad hoc"
+    MOVER = "mover", "Mover review"
+
+
+class CampaignStatus(models.TextChoices):
+    LAUNCHING = "launching", "Launching"
+    OPEN = "open", "Open"
+    CONFIRM = "confirm", "Awaiting confirmation to close"
+    CLOSED = "closed", "Closed"
+
+
+class Decision(models.TextChoices):
+    PENDING = "pending", "Pending"
+    KEEP = "keep", "Keep"
+    REVOKE = "revoke", "Revoke"
+    DOWNGRADE = "downgrade", "Downgrade"
+    EXCEPTION = "exception", "Keep until a date"
+    NO_RESPONSE = "no_response", "No response"
+
+
+class Recommendation(models.TextChoices):
+    INACTIVE = "inactive", "Holder inactive"
+    DEACTIVATED = "deactivated", "Holder deactivated"
+    EXPIRED = "expired", "Grant expired"
+    NEVER_REVIEWED = "never_reviewed", "Never reviewed"
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"

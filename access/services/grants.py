@@ -1,0 +1,82 @@
+"""Grants: give and revoke access. Every other area (imports, requests, reviews, expiry) goes through here."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from access.choices import GrantSource
+from access.models import Grant, Role
+from dpms import audit
+
+
+def _grant_snapshot(grant: Grant) -> dict:
+    return {
+        "user": grant.user.email,
+        "system": grant.role.system.name,
+        "role": grant.role.name,
+        "privileged": grant.role.privileged,
+        "justification": grant.justification,
+        "expires_at": grant.expires_at,
+        "source": grant.source,
+    }
+
+
+@transaction.atomic
+def grant_create(
+    *,
+    actor,
+    user,
+    role: Role,
+    justification: str = "",
+    expires_at=None,
+    source: str = GrantSource.MANUAL,
+    granted_at=None,
+) -> Grant:
+    """Give ``user`` the ``role``; refused when they already hold it (one active grant per user and role)."""
+    if not user.is_active:
+        raise ValidationError("Access cannot be granted to a deactivated person.")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "The end of temporary access must be in the future."})
+    try:
+        with transaction.atomic():
+            grant = Grant.objects.create(
+                user=user,
+                role=role,
+                justification=justification,
+                expires_at=expires_at,
+                source=source,
+                granted_by=actor if getattr(actor, "is_authenticated", False) else None,
+                granted_at=granted_at or timezone.now(),
+            )
+    except IntegrityError as error:
+        raise ValidationError(f"{user} already holds {role}.") from error
+    audit.record(
+        action="access.grant.create", actor=actor, obj=grant, changes={"created": _grant_snapshot(grant)}
+    )
+    return grant
+
+
+@transaction.atomic
+def grant_revoke(*, actor, grant: Grant, reason: str, now=None) -> Grant:
+    """Revoke an active grant, keeping when, by whom and why. Revoking a revoked grant changes nothing."""
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": "Say why the access is revoked."})
+    # Lock the row: a review close and an expiry tick must not both revoke it.
+    grant = Grant.objects.select_for_update().select_related("user", "role__system").get(pk=grant.pk)
+    if grant.revoked_at is not None:
+        return grant
+    grant.revoked_at = now or timezone.now()
+    grant.revoked_by = actor if getattr(actor, "is_authenticated", False) else None
+    grant.revoke_reason = reason.strip()
+    grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    audit.record(
+        action="access.grant.revoke",
+        actor=actor,
+        obj=grant,
+        changes={
+            "revoked_at": [None, grant.revoked_at],
+            "reason": grant.revoke_reason,
+            **_grant_snapshot(grant),
+        },
+    )
+    return grant

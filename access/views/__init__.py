@@ -1,0 +1,1 @@
+"""Pages of the access app, one module per area; each module defines its ``urlpatterns``."""

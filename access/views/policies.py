@@ -1,0 +1,3 @@
+"""Pages of the access app: policies."""
+
+urlpatterns = []

@@ -1,0 +1,81 @@
+"""Extension points: domain apps add navigation links and dashboard panels, so dpms needs to know no app.
+
+An app registers in its ``AppConfig.ready``::
+
+    portal.register_nav("Access", "access:grants", visible=lambda user: True, order=10)
+    portal.register_panel("access/panels/queue.html", queue_panel, order=10)
+    portal.register_seeder(seed_access_demo)
+
+A panel function takes the request and returns its template context, or None to show nothing. Each panel
+must run a fixed number of queries whatever the data size; the dashboard's query-count tests pin the sum.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url_name: str
+    visible: Callable
+    order: int = 50
+    section: str = ""  # URL prefix that marks the link current, e.g. "/access/"
+
+
+@dataclass(frozen=True)
+class Panel:
+    template: str
+    context: Callable
+    order: int = 50
+
+
+_nav: list[NavLink] = []
+_panels: list[Panel] = []
+_seeders: list[tuple[int, Callable]] = []
+
+
+def register_nav(
+    label: str, url_name: str, *, visible: Callable = lambda user: True, order: int = 50, section: str = ""
+) -> None:
+    if all(link.url_name != url_name for link in _nav):
+        _nav.append(NavLink(label, url_name, visible, order, section))
+        _nav.sort(key=lambda link: link.order)
+
+
+def register_panel(template: str, context: Callable, *, order: int = 50) -> None:
+    if all(panel.template != template for panel in _panels):
+        _panels.append(Panel(template, context, order))
+        _panels.sort(key=lambda panel: panel.order)
+
+
+def nav_for(request) -> list[dict]:
+    links = []
+    for link in _nav:
+        if link.visible(request.user):
+            url = reverse(link.url_name)
+            current = request.path.startswith(link.section or url)
+            links.append({"label": link.label, "url": url, "current": current})
+    return links
+
+
+def panels_for(request) -> list[dict]:
+    shown = []
+    for panel in _panels:
+        context = panel.context(request)
+        if context is not None:
+            shown.append({"template": panel.template, "context": context})
+    return shown
+
+
+def register_seeder(seed: Callable, *, order: int = 50) -> None:
+    """``seed(*, stdout)`` adds an app's demo data after the people exist; safe to run twice."""
+    if all(existing is not seed for _order, existing in _seeders):
+        _seeders.append((order, seed))
+        _seeders.sort(key=lambda pair: pair[0])
+
+
+def seeders() -> list[Callable]:
+    return [seed for _order, seed in _seeders]
