@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,300 +15,890 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Role',
+            name="Role",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150)),
-                ('description', models.TextField(blank=True)),
-                ('privileged', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150)),
+                ("description", models.TextField(blank=True)),
+                ("privileged", models.BooleanField(default=False)),
             ],
             options={
-                'ordering': ['system__name', 'name'],
+                "ordering": ["system__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Grant',
+            name="Grant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('granted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('justification', models.TextField(blank=True)),
-                ('expires_at', models.DateTimeField(blank=True, help_text='Temporary access ends here.', null=True)),
-                ('source', models.CharField(choices=[('manual', 'Manual'), ('request', 'Access request'), ('import', 'Import'), ('portal', 'Portal role')], default='manual', max_length=8)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('revoke_reason', models.TextField(blank=True)),
-                ('last_seen_in_import_at', models.DateTimeField(blank=True, null=True)),
-                ('reconciliation_flagged_at', models.DateTimeField(blank=True, null=True)),
-                ('last_reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('granted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grants', to=settings.AUTH_USER_MODEL)),
-                ('role', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grants', to='access.role')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("granted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("justification", models.TextField(blank=True)),
+                (
+                    "expires_at",
+                    models.DateTimeField(blank=True, help_text="Temporary access ends here.", null=True),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Manual"),
+                            ("request", "Access request"),
+                            ("import", "Import"),
+                            ("portal", "Portal role"),
+                        ],
+                        default="manual",
+                        max_length=8,
+                    ),
+                ),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("revoke_reason", models.TextField(blank=True)),
+                ("last_seen_in_import_at", models.DateTimeField(blank=True, null=True)),
+                ("reconciliation_flagged_at", models.DateTimeField(blank=True, null=True)),
+                ("last_reviewed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grants",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="grants", to="access.role"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-granted_at'],
+                "ordering": ["-granted_at"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewCampaign',
+            name="ReviewCampaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('scheduled', 'Scheduled'), ('ad_hoc', 'Ad hoc'), ('mover', 'Mover review')], default='scheduled', max_length=10)),
-                ('name', models.CharField(max_length=200)),
-                ('period_key', models.CharField(help_text='e.g. 2026-Q4; one campaign per policy and period.', max_length=40)),
-                ('status', models.CharField(choices=[('launching', 'Launching'), ('open', 'Open'), ('confirm', 'Awaiting confirmation to close'), ('closed', 'Closed')], default='launching', max_length=12)),
-                ('launched_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('due_at', models.DateTimeField()),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('population_count', models.PositiveIntegerField(default=0)),
-                ('population_sha256', models.CharField(blank=True, max_length=64)),
-                ('items_created', models.PositiveIntegerField(default=0, help_text='Launch progress.')),
-                ('evidence_csv', models.TextField(blank=True)),
-                ('evidence_sha256', models.CharField(blank=True, max_length=64)),
-                ('evidence_generated_at', models.DateTimeField(blank=True, null=True)),
-                ('close_confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('launched_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("scheduled", "Scheduled"), ("ad_hoc", "Ad hoc"), ("mover", "Mover review")],
+                        default="scheduled",
+                        max_length=10,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "period_key",
+                    models.CharField(
+                        help_text="e.g. 2026-Q4; one campaign per policy and period.", max_length=40
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("launching", "Launching"),
+                            ("open", "Open"),
+                            ("confirm", "Awaiting confirmation to close"),
+                            ("closed", "Closed"),
+                        ],
+                        default="launching",
+                        max_length=12,
+                    ),
+                ),
+                ("launched_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("due_at", models.DateTimeField()),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("population_count", models.PositiveIntegerField(default=0)),
+                ("population_sha256", models.CharField(blank=True, max_length=64)),
+                ("items_created", models.PositiveIntegerField(default=0, help_text="Launch progress.")),
+                ("evidence_csv", models.TextField(blank=True)),
+                ("evidence_sha256", models.CharField(blank=True, max_length=64)),
+                ("evidence_generated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "close_confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "launched_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-launched_at'],
+                "ordering": ["-launched_at"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewItem',
+            name="ReviewItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('holder_label', models.CharField(max_length=300)),
-                ('system_name', models.CharField(max_length=150)),
-                ('role_name', models.CharField(max_length=150)),
-                ('privileged', models.BooleanField(default=False)),
-                ('environment', models.CharField(choices=[('production', 'Production'), ('staging', 'Staging'), ('development', 'Development')], max_length=12)),
-                ('granted_at', models.DateTimeField()),
-                ('granted_by_label', models.CharField(blank=True, max_length=300)),
-                ('grant_justification', models.TextField(blank=True)),
-                ('holder_deactivated', models.BooleanField(default=False)),
-                ('routing_note', models.CharField(blank=True, help_text='Why the fallback reviewer has it.', max_length=300)),
-                ('escalation_level', models.PositiveSmallIntegerField(default=0)),
-                ('recommendation', models.CharField(blank=True, choices=[('inactive', 'Holder inactive'), ('deactivated', 'Holder deactivated'), ('expired', 'Grant expired'), ('never_reviewed', 'Never reviewed')], max_length=16)),
-                ('recommendation_reason', models.CharField(blank=True, max_length=300)),
-                ('decision', models.CharField(choices=[('pending', 'Pending'), ('keep', 'Keep'), ('revoke', 'Revoke'), ('downgrade', 'Downgrade'), ('exception', 'Keep until a date'), ('no_response', 'No response')], default='pending', max_length=12)),
-                ('justification', models.TextField(blank=True)),
-                ('keep_until', models.DateField(blank=True, help_text='A time-boxed exception.', null=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('default_applied', models.BooleanField(default=False)),
-                ('override', models.BooleanField(default=False, help_text='Decided or reassigned by a security officer.')),
-                ('bulk', models.BooleanField(default=False)),
-                ('applied_at', models.DateTimeField(blank=True, help_text='Revocation applied (auto-apply).', null=True)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='access.reviewcampaign')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('escalated_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('grant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='review_items', to='access.grant')),
-                ('holder', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='review_items', to=settings.AUTH_USER_MODEL)),
-                ('downgrade_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='access.role')),
-                ('role', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='access.role')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("holder_label", models.CharField(max_length=300)),
+                ("system_name", models.CharField(max_length=150)),
+                ("role_name", models.CharField(max_length=150)),
+                ("privileged", models.BooleanField(default=False)),
+                (
+                    "environment",
+                    models.CharField(
+                        choices=[
+                            ("production", "Production"),
+                            ("staging", "Staging"),
+                            ("development", "Development"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("granted_at", models.DateTimeField()),
+                ("granted_by_label", models.CharField(blank=True, max_length=300)),
+                ("grant_justification", models.TextField(blank=True)),
+                ("holder_deactivated", models.BooleanField(default=False)),
+                (
+                    "routing_note",
+                    models.CharField(
+                        blank=True, help_text="Why the fallback reviewer has it.", max_length=300
+                    ),
+                ),
+                ("escalation_level", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "recommendation",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("inactive", "Holder inactive"),
+                            ("deactivated", "Holder deactivated"),
+                            ("expired", "Grant expired"),
+                            ("never_reviewed", "Never reviewed"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("recommendation_reason", models.CharField(blank=True, max_length=300)),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("keep", "Keep"),
+                            ("revoke", "Revoke"),
+                            ("downgrade", "Downgrade"),
+                            ("exception", "Keep until a date"),
+                            ("no_response", "No response"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("justification", models.TextField(blank=True)),
+                ("keep_until", models.DateField(blank=True, help_text="A time-boxed exception.", null=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("default_applied", models.BooleanField(default=False)),
+                (
+                    "override",
+                    models.BooleanField(
+                        default=False, help_text="Decided or reassigned by a security officer."
+                    ),
+                ),
+                ("bulk", models.BooleanField(default=False)),
+                (
+                    "applied_at",
+                    models.DateTimeField(blank=True, help_text="Revocation applied (auto-apply).", null=True),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="access.reviewcampaign",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "escalated_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="review_items",
+                        to="access.grant",
+                    ),
+                ),
+                (
+                    "holder",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="review_items",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "downgrade_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="access.role",
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="access.role"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['holder_label', 'system_name', 'role_name'],
+                "ordering": ["holder_label", "system_name", "role_name"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewPolicy',
+            name="ReviewPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('enabled', models.BooleanField(default=False)),
-                ('environments', models.JSONField(blank=True, default=list, help_text='List of environments; empty: all.')),
-                ('privileged_only', models.BooleanField(default=False)),
-                ('reviewer_rule', models.CharField(choices=[('manager', "The holder's manager"), ('owner', 'The system owner'), ('named', 'A named person')], default='manager', max_length=12)),
-                ('cadence', models.CharField(choices=[('monthly', 'Monthly'), ('quarterly', 'Quarterly'), ('half_yearly', 'Half-yearly'), ('yearly', 'Yearly')], default='quarterly', max_length=12)),
-                ('start_date', models.DateField()),
-                ('duration_days', models.PositiveIntegerField(default=14)),
-                ('reminder_days_before_due', models.JSONField(blank=True, default=list, help_text='e.g. [3, 1]')),
-                ('remind_at_launch', models.BooleanField(default=True)),
-                ('remind_at_half_time', models.BooleanField(default=True)),
-                ('remind_daily_when_overdue', models.BooleanField(default=True)),
-                ('escalate_after_overdue_days', models.PositiveIntegerField(default=3)),
-                ('default_decision', models.CharField(choices=[('keep', 'Keep'), ('revoke', 'Revoke'), ('flag', 'Leave flagged as no response')], default='flag', max_length=8)),
-                ('auto_apply', models.BooleanField(default=False, help_text='Apply revocations at close without a task.')),
-                ('auto_revoke_confirm_share', models.DecimalField(decimal_places=3, default=0.2, help_text='A close that would auto-revoke more than this share of items stops for confirmation.', max_digits=4)),
-                ('next_run_at', models.DateTimeField(blank=True, help_text='When the tick launches the next campaign.', null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('fallback_reviewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('named_reviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, unique=True)),
+                ("description", models.TextField(blank=True)),
+                ("enabled", models.BooleanField(default=False)),
+                (
+                    "environments",
+                    models.JSONField(blank=True, default=list, help_text="List of environments; empty: all."),
+                ),
+                ("privileged_only", models.BooleanField(default=False)),
+                (
+                    "reviewer_rule",
+                    models.CharField(
+                        choices=[
+                            ("manager", "The holder's manager"),
+                            ("owner", "The system owner"),
+                            ("named", "A named person"),
+                        ],
+                        default="manager",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "cadence",
+                    models.CharField(
+                        choices=[
+                            ("monthly", "Monthly"),
+                            ("quarterly", "Quarterly"),
+                            ("half_yearly", "Half-yearly"),
+                            ("yearly", "Yearly"),
+                        ],
+                        default="quarterly",
+                        max_length=12,
+                    ),
+                ),
+                ("start_date", models.DateField()),
+                ("duration_days", models.PositiveIntegerField(default=14)),
+                (
+                    "reminder_days_before_due",
+                    models.JSONField(blank=True, default=list, help_text="e.g. [3, 1]"),
+                ),
+                ("remind_at_launch", models.BooleanField(default=True)),
+                ("remind_at_half_time", models.BooleanField(default=True)),
+                ("remind_daily_when_overdue", models.BooleanField(default=True)),
+                ("escalate_after_overdue_days", models.PositiveIntegerField(default=3)),
+                (
+                    "default_decision",
+                    models.CharField(
+                        choices=[
+                            ("keep", "Keep"),
+                            ("revoke", "Revoke"),
+                            ("flag", "Leave flagged as no response"),
+                        ],
+                        default="flag",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "auto_apply",
+                    models.BooleanField(
+                        default=False, help_text="Apply revocations at close without a task."
+                    ),
+                ),
+                (
+                    "auto_revoke_confirm_share",
+                    models.DecimalField(
+                        decimal_places=3,
+                        default=0.2,
+                        help_text="A close that would auto-revoke more than this share of items stops for confirmation.",
+                        max_digits=4,
+                    ),
+                ),
+                (
+                    "next_run_at",
+                    models.DateTimeField(
+                        blank=True, help_text="When the tick launches the next campaign.", null=True
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "fallback_reviewer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "named_reviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'review policies',
-                'ordering': ['name'],
+                "verbose_name_plural": "review policies",
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='reviewcampaign',
-            name='policy',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='campaigns', to='access.reviewpolicy'),
+            model_name="reviewcampaign",
+            name="policy",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="campaigns",
+                to="access.reviewpolicy",
+            ),
         ),
         migrations.CreateModel(
-            name='AccessRequest',
+            name="AccessRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('justification', models.TextField()),
-                ('end_date', models.DateField(blank=True, help_text='Temporary access: the grant expires then.', null=True)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], default='pending', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('manager_approved_at', models.DateTimeField(blank=True, null=True)),
-                ('owner_approved_at', models.DateTimeField(blank=True, null=True)),
-                ('rejected_at', models.DateTimeField(blank=True, null=True)),
-                ('rejection_reason', models.TextField(blank=True)),
-                ('manager_approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner_approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('rejected_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='access_requests_made', to=settings.AUTH_USER_MODEL)),
-                ('requested_for', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='access_requests', to=settings.AUTH_USER_MODEL)),
-                ('grant', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='request', to='access.grant')),
-                ('role', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requests', to='access.role')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("justification", models.TextField()),
+                (
+                    "end_date",
+                    models.DateField(
+                        blank=True, help_text="Temporary access: the grant expires then.", null=True
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("manager_approved_at", models.DateTimeField(blank=True, null=True)),
+                ("owner_approved_at", models.DateTimeField(blank=True, null=True)),
+                ("rejected_at", models.DateTimeField(blank=True, null=True)),
+                ("rejection_reason", models.TextField(blank=True)),
+                (
+                    "manager_approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner_approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "rejected_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="access_requests_made",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_for",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="access_requests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "grant",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="request",
+                        to="access.grant",
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="requests", to="access.role"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='System',
+            name="System",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('environment', models.CharField(choices=[('production', 'Production'), ('staging', 'Staging'), ('development', 'Development')], default='production', max_length=12)),
-                ('data_classification', models.CharField(choices=[('public', 'Public'), ('internal', 'Internal'), ('confidential', 'Confidential'), ('strictly_confidential', 'Strictly confidential')], default='internal', max_length=24)),
-                ('max_privileged', models.PositiveIntegerField(default=3, help_text='Administrators kept to the bare minimum: more active privileged grants is a finding.')),
-                ('expiry_action', models.CharField(choices=[('revoke', 'Revoke at once'), ('task', 'Open a revocation task for the owner')], default='revoke', help_text="At a temporary grant's expiry: revoke it at once, or open a revocation task.", max_length=8)),
-                ('is_portal', models.BooleanField(default=False, help_text='This portal itself: its roles are the portal roles.')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_systems', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, unique=True)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "environment",
+                    models.CharField(
+                        choices=[
+                            ("production", "Production"),
+                            ("staging", "Staging"),
+                            ("development", "Development"),
+                        ],
+                        default="production",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "data_classification",
+                    models.CharField(
+                        choices=[
+                            ("public", "Public"),
+                            ("internal", "Internal"),
+                            ("confidential", "Confidential"),
+                            ("strictly_confidential", "Strictly confidential"),
+                        ],
+                        default="internal",
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "max_privileged",
+                    models.PositiveIntegerField(
+                        default=3,
+                        help_text="Administrators kept to the bare minimum: more active privileged grants is a finding.",
+                    ),
+                ),
+                (
+                    "expiry_action",
+                    models.CharField(
+                        choices=[
+                            ("revoke", "Revoke at once"),
+                            ("task", "Open a revocation task for the owner"),
+                        ],
+                        default="revoke",
+                        help_text="At a temporary grant's expiry: revoke it at once, or open a revocation task.",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "is_portal",
+                    models.BooleanField(
+                        default=False, help_text="This portal itself: its roles are the portal roles."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_systems",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='role',
-            name='system',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='roles', to='access.system'),
+            model_name="role",
+            name="system",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="roles", to="access.system"
+            ),
         ),
         migrations.CreateModel(
-            name='RevocationTask',
+            name="RevocationTask",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('done', 'Done')], default='open', max_length=6)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('due_at', models.DateTimeField()),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('done_note', models.TextField(blank=True)),
-                ('escalation_level', models.PositiveSmallIntegerField(default=0)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='revocation_tasks', to=settings.AUTH_USER_MODEL)),
-                ('done_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('grant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='revocation_tasks', to='access.grant')),
-                ('review_item', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='revocation_task', to='access.reviewitem')),
-                ('system', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='revocation_tasks', to='access.system')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("done", "Done")], default="open", max_length=6
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("due_at", models.DateTimeField()),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("done_note", models.TextField(blank=True)),
+                ("escalation_level", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="revocation_tasks",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "done_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="revocation_tasks",
+                        to="access.grant",
+                    ),
+                ),
+                (
+                    "review_item",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="revocation_task",
+                        to="access.reviewitem",
+                    ),
+                ),
+                (
+                    "system",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="revocation_tasks",
+                        to="access.system",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['status', 'due_at'],
+                "ordering": ["status", "due_at"],
             },
         ),
         migrations.AddField(
-            model_name='reviewpolicy',
-            name='systems',
-            field=models.ManyToManyField(blank=True, related_name='review_policies', to='access.system'),
+            model_name="reviewpolicy",
+            name="systems",
+            field=models.ManyToManyField(blank=True, related_name="review_policies", to="access.system"),
         ),
         migrations.AddField(
-            model_name='reviewitem',
-            name='system',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='access.system'),
+            model_name="reviewitem",
+            name="system",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="access.system"
+            ),
         ),
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('filename', models.CharField(max_length=255)),
-                ('sha256', models.CharField(max_length=64)),
-                ('full', models.BooleanField(default=False, help_text='A full export of its systems: absent grants are flagged.')),
-                ('status', models.CharField(choices=[('applied', 'Applied')], default='applied', max_length=10)),
-                ('row_count', models.PositiveIntegerField(default=0)),
-                ('created_count', models.PositiveIntegerField(default=0)),
-                ('unchanged_count', models.PositiveIntegerField(default=0)),
-                ('flagged_count', models.PositiveIntegerField(default=0)),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('systems', models.ManyToManyField(related_name='imports', to='access.system')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("filename", models.CharField(max_length=255)),
+                ("sha256", models.CharField(max_length=64)),
+                (
+                    "full",
+                    models.BooleanField(
+                        default=False, help_text="A full export of its systems: absent grants are flagged."
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(choices=[("applied", "Applied")], default="applied", max_length=10),
+                ),
+                ("row_count", models.PositiveIntegerField(default=0)),
+                ("created_count", models.PositiveIntegerField(default=0)),
+                ("unchanged_count", models.PositiveIntegerField(default=0)),
+                ("flagged_count", models.PositiveIntegerField(default=0)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("systems", models.ManyToManyField(related_name="imports", to="access.system")),
             ],
             options={
-                'ordering': ['-uploaded_at'],
+                "ordering": ["-uploaded_at"],
             },
         ),
         migrations.CreateModel(
-            name='Finding',
+            name="Finding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('too_many_privileged', 'More privileged holders than allowed'), ('revoked_still_present', 'Revoked but still present'), ('absent_from_import', 'Absent from the latest full import')], max_length=24)),
-                ('details', models.TextField(blank=True)),
-                ('opened_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution', models.TextField(blank=True)),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('grant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='access.grant')),
-                ('system', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='access.system')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("too_many_privileged", "More privileged holders than allowed"),
+                            ("revoked_still_present", "Revoked but still present"),
+                            ("absent_from_import", "Absent from the latest full import"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("details", models.TextField(blank=True)),
+                ("opened_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution", models.TextField(blank=True)),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="access.grant",
+                    ),
+                ),
+                (
+                    "system",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="access.system",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_at'],
+                "ordering": ["-opened_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='reviewcampaign',
-            constraint=models.UniqueConstraint(fields=('policy', 'period_key'), name='one_campaign_per_policy_period'),
+            model_name="reviewcampaign",
+            constraint=models.UniqueConstraint(
+                fields=("policy", "period_key"), name="one_campaign_per_policy_period"
+            ),
         ),
         migrations.AddIndex(
-            model_name='grant',
-            index=models.Index(fields=['role', 'revoked_at'], name='access_gran_role_id_f5c466_idx'),
+            model_name="grant",
+            index=models.Index(fields=["role", "revoked_at"], name="access_gran_role_id_f5c466_idx"),
         ),
         migrations.AddIndex(
-            model_name='grant',
-            index=models.Index(fields=['user', 'revoked_at'], name='access_gran_user_id_b9c56b_idx'),
+            model_name="grant",
+            index=models.Index(fields=["user", "revoked_at"], name="access_gran_user_id_b9c56b_idx"),
         ),
         migrations.AddIndex(
-            model_name='grant',
-            index=models.Index(fields=['expires_at'], name='access_gran_expires_6e1f94_idx'),
+            model_name="grant",
+            index=models.Index(fields=["expires_at"], name="access_gran_expires_6e1f94_idx"),
         ),
         migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.UniqueConstraint(condition=models.Q(('revoked_at__isnull', True)), fields=('user', 'role'), name='one_active_grant_per_user_role'),
+            model_name="grant",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("revoked_at__isnull", True)),
+                fields=("user", "role"),
+                name="one_active_grant_per_user_role",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='system',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_portal', True)), fields=('is_portal',), name='one_portal_system'),
+            model_name="system",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_portal", True)), fields=("is_portal",), name="one_portal_system"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='role',
-            constraint=models.UniqueConstraint(fields=('system', 'name'), name='role_name_unique_per_system'),
+            model_name="role",
+            constraint=models.UniqueConstraint(fields=("system", "name"), name="role_name_unique_per_system"),
         ),
         migrations.AddConstraint(
-            model_name='revocationtask',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('grant',), name='one_open_revocation_task_per_grant'),
+            model_name="revocationtask",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "open")),
+                fields=("grant",),
+                name="one_open_revocation_task_per_grant",
+            ),
         ),
         migrations.AddIndex(
-            model_name='reviewitem',
-            index=models.Index(fields=['reviewer', 'decision'], name='access_revi_reviewe_bea6a6_idx'),
+            model_name="reviewitem",
+            index=models.Index(fields=["reviewer", "decision"], name="access_revi_reviewe_bea6a6_idx"),
         ),
         migrations.AddIndex(
-            model_name='reviewitem',
-            index=models.Index(fields=['campaign', 'decision'], name='access_revi_campaig_5745b5_idx'),
+            model_name="reviewitem",
+            index=models.Index(fields=["campaign", "decision"], name="access_revi_campaig_5745b5_idx"),
         ),
         migrations.AddConstraint(
-            model_name='reviewitem',
-            constraint=models.UniqueConstraint(fields=('campaign', 'grant'), name='one_item_per_grant_per_campaign'),
+            model_name="reviewitem",
+            constraint=models.UniqueConstraint(
+                fields=("campaign", "grant"), name="one_item_per_grant_per_campaign"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='finding',
-            constraint=models.UniqueConstraint(condition=models.Q(('resolved_at__isnull', True)), fields=('kind', 'system', 'grant'), name='one_open_finding_per_subject', nulls_distinct=False),
+            model_name="finding",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("resolved_at__isnull", True)),
+                fields=("kind", "system", "grant"),
+                name="one_open_finding_per_subject",
+                nulls_distinct=False,
+            ),
         ),
     ]
