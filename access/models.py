@@ -107,6 +107,9 @@ class Grant(models.Model):
     last_seen_in_import_at = models.DateTimeField(null=True, blank=True)
     reconciliation_flagged_at = models.DateTimeField(null=True, blank=True)
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Temporary access: when the holder and owner were told it ends in 7 days / 1 day (each told once).
+    expiry_week_notice_at = models.DateTimeField(null=True, blank=True)
+    expiry_day_notice_at = models.DateTimeField(null=True, blank=True)
 
     objects = GrantQuerySet.as_manager()
 
@@ -182,6 +185,12 @@ class ImportBatch(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     flagged_count = models.PositiveIntegerField(default=0)
+    revoked_present_count = models.PositiveIntegerField(
+        default=0, help_text="Rows naming a revoked grant: a finding each, never re-granted silently."
+    )
+    cleared_count = models.PositiveIntegerField(
+        default=0, help_text="Flagged grants present again: flag cleared, finding resolved."
+    )
 
     class Meta:
         ordering = ["-uploaded_at"]
@@ -344,6 +353,9 @@ class ReviewItem(models.Model):
     override = models.BooleanField(default=False, help_text="Decided or reassigned by a security officer.")
     bulk = models.BooleanField(default=False)
     applied_at = models.DateTimeField(null=True, blank=True, help_text="Revocation applied (auto-apply).")
+    applied_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Empty: the tick."
+    )
 
     class Meta:
         ordering = ["holder_label", "system_name", "role_name"]
@@ -378,6 +390,9 @@ class RevocationTask(models.Model):
     done_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     done_note = models.TextField(blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
+    escalated_to = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalated_revocation_tasks"
+    )
 
     class Meta:
         ordering = ["status", "due_at"]

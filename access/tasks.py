@@ -23,6 +23,7 @@ TICK_STEPS = (
     "access.services.expiry.notify_expiring_grants",
     "access.services.expiry.expire_grants",
     "access.services.register.check_privileged_limits",
+    "access.services.portal_roles.sync_portal_roles",  # safety net: portal grants follow the groups
 )
 
 
@@ -44,3 +45,6 @@ def tick() -> dict:
     if failed:
         raise RuntimeError(f"access tick steps failed: {', '.join(failed)}")
     return done
+
+
+from access.tasks_campaigns import populate_campaign  # noqa: E402, F401 - registers the task

@@ -79,4 +79,8 @@ def grant_revoke(*, actor, grant: Grant, reason: str, now=None) -> Grant:
             **_grant_snapshot(grant),
         },
     )
+    if grant.role.system.is_portal:  # the portal's own roles: the group membership goes too
+        from access.services.portal_roles import portal_grant_revoked
+
+        portal_grant_revoked(grant=grant, actor=actor)
     return grant

@@ -1,3 +1,270 @@
-"""Pages of the access app: register."""
+"""Pages of the access register: systems, a system's roles and holders, a person's access, the grants list
+and its CSV export, granting a role and revoking a grant."""
 
-urlpatterns = []
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.encoding import force_str
+from django.views.decorators.http import require_GET, require_http_methods
+
+from access.forms import GrantCreateForm, GrantFilterForm, GrantRevokeForm, SystemFilterForm
+from access.queries import register as queries
+from access.services.grants import grant_create, grant_revoke
+
+PAGE_SIZE = 50
+CSV_COLUMNS = (
+    "person_email",
+    "person_name",
+    "team",
+    "system",
+    "environment",
+    "role",
+    "privileged",
+    "granted_at",
+    "granted_by",
+    "justification",
+    "expires_at",
+    "source",
+    "revoked_at",
+    "revoked_by",
+    "revoke_reason",
+)
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    """Show a service's refusal on the form: next to the field it names, else above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+@require_GET
+def system_list(request):
+    form = SystemFilterForm(request.GET or None)
+    systems = queries.systems_with_counts()
+    if form.is_bound and not form.is_valid():
+        systems = systems.none()
+    else:
+        systems = queries.filter_systems(systems, **(form.cleaned_data if form.is_bound else {}))
+    page = Paginator(systems, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "access/register/system_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": _query_without_page(request),
+            "sees_all": queries.sees_everything(request.user),
+        },
+    )
+
+
+def _system_page(request, system, *, grant_form=None, status=200):
+    holders = Paginator(queries.system_holders(request.user, system), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    may_manage = queries.can_manage_system(request.user, system)
+    context = {
+        "system": system,
+        "roles": queries.system_roles(system),
+        "holders": holders,
+        "page": holders,
+        "query": _query_without_page(request),
+        "may_manage": may_manage,
+        "findings": queries.open_findings(system) if queries.can_see_findings(request.user, system) else None,
+        "grant_form": grant_form or (GrantCreateForm(system=system) if may_manage else None),
+    }
+    return render(request, "access/register/system_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def system_detail(request, pk):
+    return _system_page(request, queries.get_system_for_user(request.user, pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def system_grant(request, pk):
+    """Grant a role on the system to a person (security officers and the owner)."""
+    system = queries.get_system_for_manager(request.user, pk)
+    form = GrantCreateForm(request.POST or None, system=system)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            grant = grant_create(
+                actor=request.user,
+                user=data["person"],
+                role=data["role"],
+                justification=data["justification"],
+                expires_at=data["expires_at"],
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, f"{grant.user} now holds {grant.role.name}.")
+            return redirect("access:system", pk=system.pk)
+    return render(request, "access/register/grant_form.html", {"system": system, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def grant_revoke_view(request, pk):
+    """Revoke a grant with a reason (security officers and the system's owner)."""
+    grant = queries.get_grant_for_manager(request.user, pk)
+    form = GrantRevokeForm(request.POST or None)
+    if grant.revoked_at is not None:
+        messages.info(request, "This grant is revoked already.")
+        return redirect("access:system", pk=grant.role.system_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant_revoke(actor=request.user, grant=grant, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, f"Revoked {grant.role.name} from {grant.user}.")
+            return redirect("access:system", pk=grant.role.system_id)
+    return render(request, "access/register/grant_revoke.html", {"grant": grant, "form": form})
+
+
+@login_required
+@require_GET
+def person_access(request, pk):
+    person, whole = queries.get_person_for_user(request.user, pk)
+    grants = queries.person_grants(request.user, person, whole=whole)
+    revoked = grants.filter(revoked_at__isnull=False).order_by("-revoked_at", "-pk")
+    context = {
+        "person": person,
+        "whole": whole,
+        "active": grants.filter(revoked_at__isnull=True).order_by("role__system__name", "role__name"),
+        "page": Paginator(revoked, PAGE_SIZE).get_page(request.GET.get("page")),
+        "query": _query_without_page(request),
+    }
+    return render(request, "access/register/person.html", context)
+
+
+def _filtered_grants(request):
+    form = GrantFilterForm(request.GET or None)
+    grants = queries.grants_for_list(request.user)
+    if form.is_bound and not form.is_valid():
+        return form, grants.none()
+    return form, queries.filter_grants(grants, **(form.cleaned_data if form.is_bound else {}))
+
+
+@login_required
+@require_GET
+def grant_list(request):
+    form, grants = _filtered_grants(request)
+    page = Paginator(grants, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "access/register/grant_list.html",
+        {"form": form, "page": page, "query": _query_without_page(request)},
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_cell(value) -> str:
+    """Neutralise spreadsheet formulas (CSV injection): a cell starting like a formula gets a quote."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    text = force_str(value if value is not None else "")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _grant_row(grant) -> list:
+    return [
+        grant.user.email,
+        grant.user.full_name,
+        grant.user.team.name if grant.user.team else "",
+        grant.role.system.name,
+        grant.role.system.environment,
+        grant.role.name,
+        "yes" if grant.role.privileged else "no",
+        grant.granted_at,
+        grant.granted_by.email if grant.granted_by else "",
+        grant.justification,
+        grant.expires_at,
+        grant.source,
+        grant.revoked_at,
+        grant.revoked_by.email if grant.revoked_by else "",
+        grant.revoke_reason,
+    ]
+
+
+@login_required
+@require_GET
+def grant_list_csv(request):
+    """Stream the filtered grants list as CSV (same filters and visibility as the page)."""
+    form, grants = _filtered_grants(request)
+    if form.errors:
+        problems = " ".join(str(error) for errors in form.errors.values() for error in errors)
+        return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(CSV_COLUMNS)
+        for grant in grants.iterator(chunk_size=2000):
+            yield writer.writerow([_csv_cell(value) for value in _grant_row(grant)])
+
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="dpms-grants-{stamp}.csv"'
+    return response
+
+
+urlpatterns = [
+    path("systems/", system_list, name="systems"),
+    path("systems/<int:pk>/", system_detail, name="system"),
+    path("systems/<int:pk>/grant/", system_grant, name="system_grant"),
+    path("grants/", grant_list, name="grants"),
+    path("grants/export.csv", grant_list_csv, name="grants_csv"),
+    path("grants/<int:pk>/revoke/", grant_revoke_view, name="grant_revoke"),
+    path("people/<int:pk>/", person_access, name="person"),
+]
+
+
+FINDINGS_ON_PANEL = 5
+
+
+def findings_panel(request):
+    """Dashboard panel for security officers: open findings, how many and on which systems (2 queries)."""
+    if not request.user.is_security_officer:
+        return None
+    findings = queries.all_open_findings()
+    count = findings.count()
+    lines = [
+        {
+            "text": f"{finding.system.name}: {finding.get_kind_display()}",
+            "link": reverse("access:system", args=[finding.system_id]),
+        }
+        for finding in findings[:FINDINGS_ON_PANEL]
+    ]
+    return {
+        "title": "Open access findings",
+        "count": count,
+        "lines": lines,
+        "empty": "No open findings: every system is within its limits.",
+        "link": f"{reverse('access:systems')}?findings=on",
+        "link_label": "Systems with findings",
+    }
