@@ -1,0 +1,54 @@
+"""Forms of the grant import: the upload, the confirmation and the history filter."""
+
+from django import forms
+
+from access.queries.imports import SORTS
+from access.services.imports import MAX_FILE_BYTES
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        help_text="UTF-8, header row required, at most 5 MB.",
+    )
+    full = forms.BooleanField(
+        required=False,
+        label="Full export of these systems",
+        help_text="Active grants of the systems in the file that the file does not list are flagged for "
+        "reconciliation (never revoked).",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError("The file is larger than 5 MB; split it by system.")
+        return upload
+
+
+class ImportConfirmForm(forms.Form):
+    """Names the previewed file by its hash, so a stale tab cannot confirm another upload's content."""
+
+    sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
+
+
+class ImportFilterForm(forms.Form):
+    system = forms.ModelChoiceField(queryset=None, required=False, empty_label="All systems")
+    uploaded_by = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Uploaded by",
+        widget=forms.TextInput(attrs={"placeholder": "name or email"}),
+    )
+    full = forms.ChoiceField(
+        required=False, choices=[("", "Full or partial"), ("yes", "Full exports"), ("no", "Partial files")]
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[(key, key.replace("_", " ").capitalize()) for key in SORTS],
+        initial="newest",
+    )
+
+    def __init__(self, *args, systems, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["system"].queryset = systems

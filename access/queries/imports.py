@@ -1,0 +1,71 @@
+"""Reads for imports: who may import which systems, and the import history each person may read.
+
+Security officers import any system; a system owner imports only the systems they own. Security officers
+and auditors read the whole history; an owner reads the batches that touched one of their systems.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+
+from access.models import ImportBatch, System
+
+SORTS = {
+    "newest": ("-uploaded_at", "-pk"),
+    "oldest": ("uploaded_at", "pk"),
+    "filename": ("filename", "-uploaded_at"),
+    "created": ("-created_count", "-uploaded_at"),
+    "flagged": ("-flagged_count", "-uploaded_at"),
+}
+
+
+def _owns_a_system(user) -> bool:
+    return System.objects.filter(owner=user).exists()
+
+
+def may_import_system(user, system: System) -> bool:
+    """Whether ``user`` may import grants of ``system`` (no query: the owner is a column of the row)."""
+    return bool(user.is_active and (user.is_security_officer or system.owner_id == user.pk))
+
+
+def can_upload_imports(user) -> bool:
+    return bool(user.is_active and (user.is_security_officer or _owns_a_system(user)))
+
+
+def require_upload(user) -> None:
+    """The upload pages: security officers and system owners; anyone else gets a 403."""
+    if not can_upload_imports(user):
+        raise PermissionDenied("Only security officers and system owners import grants.")
+
+
+def importable_systems(user):
+    systems = System.objects.all()
+    return systems if user.is_security_officer else systems.filter(owner=user)
+
+
+def history_systems(user):
+    """The systems offered in the history's filter."""
+    systems = System.objects.only("name")
+    return systems if user.is_security_officer or user.is_auditor else systems.filter(owner=user)
+
+
+def import_batches_for_user(user):
+    """The import history ``user`` may read; a person with no part in imports gets a 403."""
+    batches = ImportBatch.objects.select_related("uploaded_by").prefetch_related("systems")
+    if user.is_active and (user.is_security_officer or user.is_auditor):
+        return batches
+    if user.is_active and _owns_a_system(user):
+        owned = ImportBatch.systems.through.objects.filter(importbatch=OuterRef("pk"), system__owner=user)
+        return batches.filter(Exists(owned))
+    raise PermissionDenied("Only security officers, auditors and system owners read the import history.")
+
+
+def filter_import_batches(batches, *, system=None, uploaded_by="", full="", sort="newest"):
+    if system is not None:
+        batches = batches.filter(systems=system)
+    if uploaded_by:
+        batches = batches.filter(
+            Q(uploaded_by__email__icontains=uploaded_by) | Q(uploaded_by__full_name__icontains=uploaded_by)
+        )
+    if full in ("yes", "no"):
+        batches = batches.filter(full=full == "yes")
+    return batches.order_by(*SORTS.get(sort or "newest", SORTS["newest"]))

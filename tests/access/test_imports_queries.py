@@ -1,0 +1,113 @@
+"""What an import costs in queries: lookups are read once into maps, so the count does not grow per row."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from access.models import Grant, ImportBatch, Role
+from access.services.imports import import_apply, import_plan
+from dpms.models import User
+from tests.access.factories import ImportBatchFactory, RoleFactory, SystemFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(security_officer):
+    """Two systems with three roles each, and 2,000 people (bulk-inserted: fast)."""
+    roles = []
+    for name in ("Payroll", "CRM"):
+        system = SystemFactory(name=name)
+        roles += [RoleFactory(system=system, name=role) for role in ("Viewer", "Editor", "Admin")]
+    User.objects.bulk_create(
+        [User(email=f"person{n:04d}@example.com", full_name=f"Person {n}", password="!") for n in range(2000)]
+    )
+    return roles
+
+
+def content_for(count, roles):
+    lines = ["email,system,role"] + [
+        f"person{n // len(roles):04d}@example.com,{role.system.name},{role.name}"
+        for n, role in ((n, roles[n % len(roles)]) for n in range(count))
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def queries_of(function):
+    with CaptureQueriesContext(connection) as captured:
+        function()
+    return len(captured)
+
+
+def plan_queries(actor, content):
+    assert actor.is_security_officer  # reads the portal roles once, before counting
+    return queries_of(lambda: import_plan(actor=actor, filename="f.csv", content=content, full=True))
+
+
+def test_the_preview_costs_the_same_for_50_and_500_rows(security_officer, world):
+    # Queries: systems, their roles (prefetch), people, the grants of those systems.
+    small, big = content_for(50, world), content_for(500, world)
+    assert plan_queries(security_officer, small) == plan_queries(security_officer, big) == 4
+
+
+def test_a_preview_full_of_problems_costs_the_same_for_50_and_500_rows(security_officer, world):
+    small = content_for(50, world).replace(b"@example.com", b"@nowhere.test")
+    big = content_for(500, world).replace(b"@example.com", b"@nowhere.test")
+    assert plan_queries(security_officer, small) == plan_queries(security_officer, big) == 3
+
+
+def apply_queries(actor, content, full=True):
+    return queries_of(lambda: import_apply(actor=actor, filename="f.csv", content=content, full=full))
+
+
+def test_reimporting_an_unchanged_file_costs_the_same_for_50_and_500_rows(security_officer, world):
+    small, big = content_for(50, world), content_for(500, world)
+    import_apply(actor=security_officer, filename="f.csv", content=big, full=False)
+
+    assert apply_queries(security_officer, small, full=False) == apply_queries(
+        security_officer, big, full=False
+    )
+
+
+def test_creating_grants_costs_only_the_grant_service_per_row(security_officer, world):
+    """Each new grant costs what ``grant_create`` costs (insert and its audit event); lookups cost nothing."""
+    apply_queries(security_officer, content_for(1, world))  # the audit chain's head exists from here on
+    Grant.objects.all().delete()
+    ten = apply_queries(security_officer, content_for(10, world))
+    Grant.objects.all().delete()
+    twenty = apply_queries(security_officer, content_for(20, world))
+    Grant.objects.all().delete()
+    per_grant = (twenty - ten) // 10
+
+    assert twenty - ten == 10 * per_grant
+    assert apply_queries(security_officer, content_for(300, world)) == ten + 290 * per_grant
+
+
+def test_a_file_of_2000_rows_imports_in_one_go(security_officer, world):
+    content = content_for(2000, world)
+
+    batch = import_apply(actor=security_officer, filename="big.csv", content=content, full=True)
+
+    assert (batch.row_count, batch.created_count) == (2000, 2000)
+    assert Grant.objects.active().count() == 2000
+    assert set(Role.objects.values_list("grants__source", flat=True)) == {"import"}
+    again = import_apply(actor=security_officer, filename="big.csv", content=content, full=True)
+    assert (again.created_count, again.unchanged_count, again.flagged_count) == (0, 2000, 0)
+    assert ImportBatch.objects.count() == 2
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_the_history_costs_the_same_whatever_its_length(
+    client_for, auditor, django_assert_num_queries, count
+):
+    system = SystemFactory()
+    ImportBatch.systems.through.objects.bulk_create(
+        [ImportBatch.systems.through(importbatch=ImportBatchFactory(), system=system) for _ in range(count)]
+    )
+    client = client_for(auditor)
+    client.get(reverse("access:import_list"))  # the first request records the sign-in's session row
+    # The page's own 7: auditor's groups, "owns a system?" (upload button), the filter's systems, count, the
+    # page of batches, their systems, unread count (base.html); the other 10 are the session machinery.
+    with django_assert_num_queries(17):
+        assert client.get(reverse("access:import_list")).status_code == 200
