@@ -1,0 +1,353 @@
+"""Access requests: ask for a role, approve (manager, and the system owner for a privileged role), reject,
+withdraw. Full approval creates the grant through ``access.services.grants.grant_create``.
+
+Who approves (``approval_steps``), so that a request always has a legitimate approver and nobody approves
+their own request or a request for themselves:
+
+* The **manager step**: the designated approver is the person's manager. When that manager is the requester
+  (a manager asked for one of their reports), it is the requester's own manager instead.
+* The **owner step** (privileged roles only): the designated approver is the system owner.
+* A designated approver who is missing, deactivated, the requester, the person the access is for, or the
+  one who already gave the other step's approval (two different people approve a privileged request) is
+  replaced by the security officers: any active security officer except those same people may approve that
+  step. So a request lacks a legitimate approver only when the installation has no security officer besides
+  the requester and the person it is for.
+
+A click approves one step: the manager step first when the approver may give it, else the owner step.
+"""
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from access.choices import GrantSource, RequestStatus
+from access.models import AccessRequest, Grant, Role, System
+from access.services.grants import grant_create
+from access.services.register import privileged_headroom
+from dpms import audit
+from dpms.notify import notify
+
+MAX_REQUEST_DAYS = 365
+MANAGER_STEP = "manager"
+OWNER_STEP = "owner"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One approval a request needs: who was designated, who may give it now, and whether it is given."""
+
+    name: str
+    label: str
+    designated: object
+    approver_ids: frozenset
+    fallback: bool
+    done: bool
+
+
+def person_timezone(user) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def end_of_day(day: datetime.date, user) -> datetime.datetime:
+    """The last second of ``day`` in the person's time zone, in UTC: temporary access lasts the whole day."""
+    local = datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=person_timezone(user))
+    return local.astimezone(datetime.UTC)
+
+
+def security_officer_ids() -> frozenset:
+    from dpms.models import PortalRole
+
+    return frozenset(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=PortalRole.SECURITY_OFFICER)
+        .values_list("pk", flat=True)
+    )
+
+
+def _designated_manager(request: AccessRequest):
+    manager = request.requested_for.manager
+    if manager is not None and manager.pk == request.requested_by_id:
+        manager = request.requested_by.manager
+    return manager
+
+
+def _step(name, label, designated, excluded, officer_ids, done) -> Step:
+    if designated is not None and designated.is_active and designated.pk not in excluded:
+        return Step(name, label, designated, frozenset([designated.pk]), False, done)
+    return Step(name, label, designated, frozenset(officer_ids - excluded), True, done)
+
+
+def approval_steps(request: AccessRequest, officer_ids: frozenset) -> list[Step]:
+    """The approvals ``request`` needs (see the module docstring). Costs no query when the request was
+    fetched with ``requests_with_people`` and ``officer_ids`` is given."""
+    base = {request.requested_by_id, request.requested_for_id}
+    manager_excluded = base | ({request.owner_approved_by_id} - {None})
+    steps = [
+        _step(
+            MANAGER_STEP,
+            "Manager",
+            _designated_manager(request),
+            manager_excluded,
+            officer_ids,
+            request.manager_approved_at is not None,
+        )
+    ]
+    if request.role.privileged:
+        owner_excluded = base | ({request.manager_approved_by_id} - {None})
+        steps.append(
+            _step(
+                OWNER_STEP,
+                "System owner",
+                request.role.system.owner,
+                owner_excluded,
+                officer_ids,
+                request.owner_approved_at is not None,
+            )
+        )
+    return steps
+
+
+def step_for_approver(request: AccessRequest, user, officer_ids: frozenset) -> Step | None:
+    """The pending step ``user`` may approve now, or None."""
+    if request.status != RequestStatus.PENDING:
+        return None
+    for step in approval_steps(request, officer_ids):
+        if not step.done and user.pk in step.approver_ids:
+            return step
+    return None
+
+
+def requests_with_people():
+    return AccessRequest.objects.select_related(
+        "requested_by__manager",
+        "requested_for__manager",
+        "role__system__owner",
+        "manager_approved_by",
+        "owner_approved_by",
+        "rejected_by",
+        "grant",
+    )
+
+
+def _link(request: AccessRequest) -> str:
+    return reverse("access:request_detail", args=[request.pk])
+
+
+def _tell(request: AccessRequest, people, subject: str, body: str, occasion: str) -> None:
+    seen = set()
+    for person in people:
+        if person is None or person.pk in seen:
+            continue
+        seen.add(person.pk)
+        notify(
+            recipient=person,
+            subject=subject,
+            body=body,
+            link=_link(request),
+            dedup_key=f"access-request:{request.pk}:{occasion}:{person.pk}",
+        )
+
+
+def _tell_next_approvers(request: AccessRequest, officer_ids: frozenset, occasion: str) -> None:
+    User = get_user_model()  # noqa: N806
+    pending = [step for step in approval_steps(request, officer_ids) if not step.done]
+    if not pending:
+        return
+    ids = set().union(*(step.approver_ids for step in pending))
+    _tell(
+        request,
+        User.objects.filter(pk__in=ids, is_active=True).order_by("pk"),
+        f"Access request waiting for your approval: {request.role}",
+        f"{request.requested_by} asks for {request.role} for {request.requested_for}.\n"
+        f"Justification: {request.justification}",
+        f"await-{occasion}",
+    )
+
+
+@transaction.atomic
+def request_create(
+    *, actor, requested_for, role: Role, justification: str, end_date: datetime.date | None = None
+) -> AccessRequest:
+    """Ask for ``role`` for oneself, or (a manager) for a direct report."""
+    justification = (justification or "").strip()
+    if not justification:
+        raise ValidationError({"justification": "Say why the access is needed."})
+    if requested_for.pk != actor.pk and requested_for.manager_id != actor.pk:
+        raise ValidationError(
+            {"requested_for": "You can ask for yourself or for one of your direct reports."}
+        )
+    if not requested_for.is_active:
+        raise ValidationError({"requested_for": "This person is deactivated."})
+    if end_date is not None:
+        today = timezone.now().astimezone(person_timezone(requested_for)).date()
+        if end_date <= today:
+            raise ValidationError({"end_date": "The end date must be in the future."})
+        if end_date > today + datetime.timedelta(days=MAX_REQUEST_DAYS):
+            raise ValidationError({"end_date": f"Temporary access lasts at most {MAX_REQUEST_DAYS} days."})
+    if Grant.objects.active().filter(user=requested_for, role=role).exists():
+        raise ValidationError(f"{requested_for} already holds {role}.")
+    # Lock the person's row: two submits at once must not both pass the duplicate check below.
+    get_user_model().objects.select_for_update().filter(pk=requested_for.pk).first()
+    if AccessRequest.objects.filter(
+        requested_for=requested_for, role=role, status=RequestStatus.PENDING
+    ).exists():
+        raise ValidationError(f"A request for {role} for {requested_for} is already waiting for approval.")
+    request = AccessRequest.objects.create(
+        requested_by=actor,
+        requested_for=requested_for,
+        role=role,
+        justification=justification,
+        end_date=end_date,
+    )
+    audit.record(
+        action="access.request.create",
+        actor=actor,
+        obj=request,
+        changes={
+            "requested_for": requested_for.email,
+            "system": role.system.name,
+            "role": role.name,
+            "privileged": role.privileged,
+            "justification": justification,
+            "end_date": end_date,
+        },
+    )
+    request = requests_with_people().get(pk=request.pk)
+    _tell_next_approvers(request, security_officer_ids(), "created")
+    if requested_for.pk != actor.pk:
+        _tell(
+            request,
+            [requested_for],
+            f"{actor} asked for {role} for you",
+            f"Justification: {justification}",
+            "created",
+        )
+    return request
+
+
+def _locked(request: AccessRequest) -> AccessRequest:
+    # Lock the request row: two approvers (or an approver and a withdraw) clicking at once are serialised,
+    # so exactly one grant is created and a decided request is never decided again.
+    AccessRequest.objects.select_for_update().filter(pk=request.pk).first()
+    return requests_with_people().get(pk=request.pk)
+
+
+@transaction.atomic
+def request_approve(
+    *, actor, request: AccessRequest, confirm_over_limit: bool = False, now=None
+) -> AccessRequest:
+    """Give one approval; when every required approval is in, create the grant. Approving a privileged role
+    on a system with no privileged headroom left requires ``confirm_over_limit``."""
+    now = now or timezone.now()
+    request = _locked(request)
+    if request.status != RequestStatus.PENDING:
+        raise ValidationError(f"This request is already {request.get_status_display().lower()}.")
+    if actor.pk in (request.requested_by_id, request.requested_for_id):
+        raise PermissionDenied("Nobody approves their own request or a request for themselves.")
+    officer_ids = security_officer_ids()
+    step = step_for_approver(request, actor, officer_ids)
+    if step is None:
+        raise PermissionDenied("You are not an approver of this request.")
+    if request.role.privileged:
+        # Lock the system: two privileged requests approved at once must not both see the last free seat.
+        System.objects.select_for_update().filter(pk=request.role.system_id).first()
+    if request.role.privileged and privileged_headroom(request.role.system) <= 0 and not confirm_over_limit:
+        raise ValidationError(
+            {
+                "confirm_over_limit": f"{request.role.system} already has its maximum of "
+                f"{request.role.system.max_privileged} privileged holders; confirm to approve anyway."
+            }
+        )
+    if step.name == MANAGER_STEP:
+        request.manager_approved_by, request.manager_approved_at = actor, now
+    else:
+        request.owner_approved_by, request.owner_approved_at = actor, now
+    complete = all(s.done or s.name == step.name for s in approval_steps(request, officer_ids))
+    changes = {"step": step.name, "fallback": step.fallback, "over_limit_confirmed": bool(confirm_over_limit)}
+    if complete:
+        request.status = RequestStatus.APPROVED
+        request.grant = grant_create(
+            actor=actor,
+            user=request.requested_for,
+            role=request.role,
+            justification=request.justification,
+            expires_at=end_of_day(request.end_date, request.requested_for) if request.end_date else None,
+            source=GrantSource.REQUEST,
+        )
+        changes["status"] = [RequestStatus.PENDING, RequestStatus.APPROVED]
+        changes["grant"] = request.grant.pk
+    request.save()
+    audit.record(action="access.request.approve", actor=actor, obj=request, changes=changes)
+    if complete:
+        _tell(
+            request,
+            [request.requested_by, request.requested_for],
+            f"Access request approved: {request.role}",
+            f"{request.requested_for} now holds {request.role}"
+            + (f" until {request.end_date:%Y-%m-%d}." if request.end_date else "."),
+            "approved",
+        )
+    else:
+        _tell_next_approvers(request, officer_ids, f"after-{step.name}")
+    return request
+
+
+@transaction.atomic
+def request_reject(*, actor, request: AccessRequest, reason: str, now=None) -> AccessRequest:
+    """Refuse a request; a reason is required, and both sides are told."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the request is rejected."})
+    request = _locked(request)
+    if request.status != RequestStatus.PENDING:
+        raise ValidationError(f"This request is already {request.get_status_display().lower()}.")
+    if step_for_approver(request, actor, security_officer_ids()) is None:
+        raise PermissionDenied("You are not an approver of this request.")
+    request.status = RequestStatus.REJECTED
+    request.rejected_by, request.rejected_at, request.rejection_reason = actor, now or timezone.now(), reason
+    request.save(update_fields=["status", "rejected_by", "rejected_at", "rejection_reason"])
+    audit.record(
+        action="access.request.reject",
+        actor=actor,
+        obj=request,
+        changes={"status": [RequestStatus.PENDING, RequestStatus.REJECTED], "reason": reason},
+    )
+    _tell(
+        request,
+        [request.requested_by, request.requested_for],
+        f"Access request rejected: {request.role}",
+        f"{actor} rejected the request: {reason}",
+        "rejected",
+    )
+    return request
+
+
+@transaction.atomic
+def request_withdraw(*, actor, request: AccessRequest) -> AccessRequest:
+    """The requester takes back a pending request."""
+    request = _locked(request)
+    if actor.pk != request.requested_by_id:
+        raise PermissionDenied("Only the requester can withdraw a request.")
+    if request.status != RequestStatus.PENDING:
+        raise ValidationError(f"This request is already {request.get_status_display().lower()}.")
+    request.status = RequestStatus.WITHDRAWN
+    request.save(update_fields=["status"])
+    audit.record(
+        action="access.request.withdraw",
+        actor=actor,
+        obj=request,
+        changes={"status": [RequestStatus.PENDING, RequestStatus.WITHDRAWN]},
+    )
+    if request.requested_for_id != actor.pk:
+        _tell(request, [request.requested_for], f"Access request withdrawn: {request.role}", "", "withdrawn")
+    return request
