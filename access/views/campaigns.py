@@ -1,3 +1,66 @@
-"""Pages of the access app: campaigns."""
+"""Pages of the access app: campaigns (list, detail with progress, launch progress partial)."""
 
-urlpatterns = []
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from access.choices import CampaignStatus
+from access.forms_policies import CampaignFilterForm
+from access.queries import campaigns as queries
+
+PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def campaign_list(request):
+    filters = CampaignFilterForm(request.GET or None)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    policy = criteria.get("policy")
+    campaigns = queries.campaigns_for(
+        request.user,
+        q=criteria.get("q") or "",
+        status=criteria.get("status") or "",
+        policy_id=policy.pk if policy else None,
+        sort=criteria.get("sort") or "-launched",
+    )
+    page = Paginator(campaigns, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filters": filters, "page": page, "query": query.urlencode(), "now": timezone.now()}
+    return render(request, "access/campaigns/list.html", context)
+
+
+@login_required
+@require_GET
+def campaign_detail(request, pk):
+    campaign = queries.get_campaign_for(request.user, pk)
+    now = timezone.now()
+    context = {
+        "campaign": campaign,
+        "dashboard": queries.campaign_dashboard(campaign, now=now),
+        "progress": queries.percent(campaign.decided_count, campaign.item_count),
+        "now": now,
+    }
+    return render(request, "access/campaigns/detail.html", context)
+
+
+@login_required
+@require_GET
+def campaign_launch_progress(request, pk):
+    """The launch progress partial: htmx polls it every 2 s while the campaign is launching."""
+    campaign = queries.get_campaign_for(request.user, pk)
+    response = render(request, "access/campaigns/_launch_progress.html", {"campaign": campaign})
+    if campaign.status != CampaignStatus.LAUNCHING and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"  # launched: reload once, so progress and reviewers show the items
+    return response
+
+
+urlpatterns = [
+    path("campaigns/", campaign_list, name="campaigns"),
+    path("campaigns/<int:pk>/", campaign_detail, name="campaign_detail"),
+    path("campaigns/<int:pk>/launch-progress/", campaign_launch_progress, name="campaign_launch_progress"),
+]

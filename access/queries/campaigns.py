@@ -1,0 +1,180 @@
+"""Reads of policies and campaigns: who may see and change them, lists and the campaign dashboard.
+
+Security officers manage policies and campaigns; auditors read them; everyone else gets a 403 (these are
+administration pages, not objects owned by anyone). Every aggregate is computed in the database, so a page
+costs the same number of queries for 10 items as for 100,000.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from access.choices import Decision
+from access.models import ReviewCampaign, ReviewPolicy
+
+FLAGGED_LIMIT = 25  # per list on the detail page; the counts say how many there are in all
+
+
+def can_read_campaigns(user) -> bool:
+    return user.is_authenticated and (user.is_security_officer or user.is_auditor)
+
+
+def can_manage_campaigns(user) -> bool:
+    return user.is_authenticated and user.is_security_officer
+
+
+def require_read(user) -> None:
+    if not can_read_campaigns(user):
+        raise PermissionDenied("Only security officers and auditors see review policies and campaigns.")
+
+
+def require_manage(user) -> None:
+    if not can_manage_campaigns(user):
+        raise PermissionDenied("Only security officers change review policies and launch campaigns.")
+
+
+# --- Policies ---------------------------------------------------------------------------
+POLICY_SORTS = {"name": "name", "-name": "-name", "next": "next_run_at", "-next": "-next_run_at"}
+
+
+def policies_for(user, *, q: str = "", enabled: str = "", sort: str = "name") -> QuerySet[ReviewPolicy]:
+    require_read(user)
+    policies = ReviewPolicy.objects.select_related("fallback_reviewer", "named_reviewer").annotate(
+        campaign_count=Count("campaigns")
+    )
+    if q:
+        policies = policies.filter(name__icontains=q)
+    if enabled in ("yes", "no"):
+        policies = policies.filter(enabled=enabled == "yes")
+    return policies.order_by(POLICY_SORTS.get(sort, "name"), "pk")
+
+
+def get_policy_for(user, pk: int, *, manage: bool = False) -> ReviewPolicy:
+    (require_manage if manage else require_read)(user)
+    return get_object_or_404(
+        ReviewPolicy.objects.select_related("fallback_reviewer", "named_reviewer", "created_by"), pk=pk
+    )
+
+
+# --- Campaigns --------------------------------------------------------------------------
+CAMPAIGN_SORTS = {
+    "launched": "launched_at",
+    "-launched": "-launched_at",
+    "due": "due_at",
+    "-due": "-due_at",
+    "name": "name",
+    "-name": "-name",
+}
+
+
+def _with_progress(campaigns: QuerySet[ReviewCampaign]) -> QuerySet[ReviewCampaign]:
+    return campaigns.annotate(
+        item_count=Count("items"),
+        decided_count=Count("items", filter=~Q(items__decision=Decision.PENDING)),
+    )
+
+
+def campaigns_for(
+    user, *, q: str = "", status: str = "", policy_id: int | None = None, sort: str = "-launched"
+) -> QuerySet[ReviewCampaign]:
+    """Campaigns with item and decided counts annotated (progress %), filtered and sorted."""
+    require_read(user)
+    campaigns = _with_progress(ReviewCampaign.objects.select_related("policy"))
+    if q:
+        campaigns = campaigns.filter(name__icontains=q)
+    if status:
+        campaigns = campaigns.filter(status=status)
+    if policy_id:
+        campaigns = campaigns.filter(policy_id=policy_id)
+    return campaigns.order_by(CAMPAIGN_SORTS.get(sort, "-launched_at"), "-pk")
+
+
+def get_campaign_for(user, pk: int) -> ReviewCampaign:
+    require_read(user)
+    return get_object_or_404(
+        _with_progress(ReviewCampaign.objects.select_related("policy", "launched_by", "closed_by")), pk=pk
+    )
+
+
+def percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+@dataclass
+class ReviewerProgress:
+    reviewer_id: int
+    name: str
+    email: str
+    total: int
+    decided: int
+    overdue: bool
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.decided
+
+    @property
+    def percent(self) -> int:
+        return percent(self.decided, self.total)
+
+
+@dataclass
+class CampaignDashboard:
+    """Everything the campaign detail page shows, each part one query."""
+
+    by_decision: list[tuple[str, str, int]]
+    reviewers: list[ReviewerProgress]
+    overdue_reviewers: list[ReviewerProgress]
+    flagged: list[dict]
+
+
+def campaign_dashboard(campaign: ReviewCampaign, *, now: datetime) -> CampaignDashboard:
+    """Counts by decision (1 query), progress per reviewer (1), four flagged lists (2 each: count, rows)."""
+    counts = dict(campaign.items.values_list("decision").annotate(n=Count("pk")).order_by())
+    by_decision = [(value, label, counts.get(value, 0)) for value, label in Decision.choices]
+    rows = (
+        campaign.items.values("reviewer_id", "reviewer__full_name", "reviewer__email")
+        .annotate(total=Count("pk"), decided=Count("pk", filter=~Q(decision=Decision.PENDING)))
+        .order_by("reviewer__full_name", "reviewer__email")
+    )
+    past_due = campaign.is_open and campaign.due_at < now
+    reviewers = [
+        ReviewerProgress(
+            reviewer_id=row["reviewer_id"],
+            name=row["reviewer__full_name"],
+            email=row["reviewer__email"],
+            total=row["total"],
+            decided=row["decided"],
+            overdue=past_due and row["decided"] < row["total"],
+        )
+        for row in rows
+    ]
+    flagged = []
+    for key, title, condition in (
+        ("rerouted", "Rerouted (self-review, missing or inactive reviewer)", ~Q(routing_note="")),
+        ("no_response", "No response", Q(decision=Decision.NO_RESPONSE)),
+        ("bulk", "Kept in bulk", Q(bulk=True, decision=Decision.KEEP)),
+        ("override", "Overridden by a security officer", Q(override=True)),
+    ):
+        items = campaign.items.filter(condition)
+        flagged.append(
+            {
+                "key": key,
+                "title": title,
+                "count": items.count(),
+                "items": list(
+                    items.select_related("reviewer").order_by("holder_label", "pk")[:FLAGGED_LIMIT]
+                ),
+            }
+        )
+    return CampaignDashboard(
+        by_decision=by_decision,
+        reviewers=reviewers,
+        overdue_reviewers=[r for r in reviewers if r.overdue],
+        flagged=flagged,
+    )

@@ -1,0 +1,242 @@
+"""Launching campaigns: the tick launches what is due, a security officer launches one at any time; the
+population is written as review items in batches by a Celery task, never inside a web request.
+
+The population is fixed at launch: the grants in scope that were granted at or before ``launched_at`` and
+still active then. The task walks them in grant id order, so a run that stops half-way (or runs twice)
+carries on where the items end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+
+from access.choices import CampaignKind, CampaignStatus
+from access.models import Grant, ReviewCampaign, ReviewItem, ReviewPolicy
+from access.services.policies import next_run_after_launch, period_key, policy_scope
+from access.services.routing import first_security_officer, recommend, route
+from dpms import audit
+
+log = logging.getLogger(__name__)
+BATCH_SIZE = 500
+# A campaign still launching this long after launch lost its task (worker died, broker lost it): re-enqueue.
+STALLED_AFTER = timedelta(minutes=15)
+
+
+def _enqueue_population(campaign_id: int) -> None:
+    """Runs after commit. A broker error must not undo a committed launch: the tick re-enqueues it."""
+    from access.tasks_campaigns import populate_campaign
+
+    try:
+        populate_campaign.delay(campaign_id)
+    except Exception:  # noqa: BLE001 - broker down: the tick's stalled-launch sweep enqueues it later
+        log.warning("Could not enqueue the population of campaign %s; the tick will retry", campaign_id)
+
+
+def _create_campaign(
+    *, policy: ReviewPolicy, key: str, kind: str, now: datetime, actor=None
+) -> tuple[ReviewCampaign, bool]:
+    """The campaign of ``policy`` for period ``key``: created once, whoever asks and however often."""
+    try:
+        # A savepoint: when a concurrent launch won the race, the unique key refuses us and the outer
+        # transaction carries on with the winner's campaign.
+        with transaction.atomic():
+            campaign, created = ReviewCampaign.objects.get_or_create(
+                policy=policy,
+                period_key=key,
+                defaults={
+                    "kind": kind,
+                    "name": f"{policy.name} · {key}",
+                    "status": CampaignStatus.LAUNCHING,
+                    "launched_by": actor,
+                    "launched_at": now,
+                    "due_at": now + timedelta(days=policy.duration_days),
+                },
+            )
+    except IntegrityError:
+        return ReviewCampaign.objects.get(policy=policy, period_key=key), False
+    if created:
+        transaction.on_commit(lambda: _enqueue_population(campaign.pk))
+    return campaign, created
+
+
+def launch_due_campaigns(*, now: datetime) -> int:
+    """Tick step: launch the current period's campaign of every enabled policy that is due, once, and
+    schedule its next run. Re-enqueues launches whose task was lost. Returns how many it launched."""
+    launched = 0
+    due_ids = list(
+        ReviewPolicy.objects.filter(enabled=True, next_run_at__lte=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for policy_id in due_ids:
+        with transaction.atomic():
+            # Two ticks at once: the second skips the row the first holds, then finds next_run_at advanced.
+            policy = (
+                ReviewPolicy.objects.select_for_update(skip_locked=True)
+                .filter(pk=policy_id, enabled=True, next_run_at__lte=now)
+                .first()
+            )
+            if policy is None:
+                continue
+            key = period_key(policy.cadence, now.astimezone(UTC).date())
+            _campaign, created = _create_campaign(
+                policy=policy, key=key, kind=CampaignKind.SCHEDULED, now=now
+            )
+            policy.next_run_at = next_run_after_launch(policy, now=now)
+            policy.save(update_fields=["next_run_at"])
+            launched += created
+    for campaign_id in ReviewCampaign.objects.filter(
+        status=CampaignStatus.LAUNCHING, launched_at__lt=now - STALLED_AFTER
+    ).values_list("pk", flat=True):
+        _enqueue_population(campaign_id)
+    return launched
+
+
+@transaction.atomic
+def campaign_launch_now(*, actor, policy: ReviewPolicy, now: datetime | None = None) -> ReviewCampaign:
+    """A security officer launches an ad hoc campaign of ``policy`` now, whatever its schedule."""
+    if not getattr(actor, "is_security_officer", False):
+        raise ValidationError("Only a security officer launches a campaign.")
+    now = now or timezone.now()
+    # Lock the policy: a double submit must not launch two campaigns side by side.
+    policy = ReviewPolicy.objects.select_for_update().get(pk=policy.pk)
+    if policy.campaigns.filter(status=CampaignStatus.LAUNCHING).exists():
+        raise ValidationError("A campaign of this policy is still launching: wait until it is open.")
+    if not policy.fallback_reviewer.is_active:
+        raise ValidationError("The fallback reviewer is deactivated: choose another one first.")
+    key = f"adhoc-{now:%Y%m%dT%H%M%S%f}"
+    campaign, _created = _create_campaign(
+        policy=policy, key=key, kind=CampaignKind.AD_HOC, now=now, actor=actor
+    )
+    return campaign
+
+
+# --- Population -------------------------------------------------------------------------------------------
+def campaign_population(campaign: ReviewCampaign) -> QuerySet[Grant]:
+    """The grants the campaign reviews: in scope, granted by launch time and still active at launch (a grant
+    revoked after launch stays in: it was held when the campaign took its snapshot)."""
+    at = campaign.launched_at
+    return policy_scope(campaign.policy).filter(
+        Q(revoked_at__isnull=True) | Q(revoked_at__gt=at), granted_at__lte=at
+    )
+
+
+def population_lines(rows) -> list[str]:
+    """Canonical population lines ``grant_id,user_email,system,role`` from ``(grant_id, email, system, role)``
+    rows, sorted as text (what ``LC_ALL=C sort`` gives), the same canonical form mover reviews use."""
+    return sorted(f"{grant_id},{email},{system},{role}" for grant_id, email, system, role in rows)
+
+
+def population_sha256(rows) -> str:
+    """SHA-256 of the canonical population: the sorted lines joined by newlines."""
+    return hashlib.sha256("\n".join(population_lines(rows)).encode()).hexdigest()
+
+
+def _item_for(*, campaign: ReviewCampaign, grant: Grant, officer, now: datetime) -> ReviewItem:
+    holder = grant.user
+    reviewer, note = route(policy=campaign.policy, grant=grant, holder=holder, security_officer=officer)
+    recommendation, reason = recommend(grant=grant, holder=holder, now=now)
+    granted_by = grant.granted_by
+    return ReviewItem(
+        campaign=campaign,
+        grant=grant,
+        holder=holder,
+        holder_label=f"{holder.full_name} <{holder.email}>"[:300],
+        system=grant.role.system,
+        system_name=grant.role.system.name,
+        role=grant.role,
+        role_name=grant.role.name,
+        privileged=grant.role.privileged,
+        environment=grant.role.system.environment,
+        granted_at=grant.granted_at,
+        granted_by_label=(f"{granted_by.full_name} <{granted_by.email}>" if granted_by else "")[:300],
+        grant_justification=grant.justification,
+        holder_deactivated=not holder.is_active,
+        reviewer=reviewer,
+        routing_note=note[:300],
+        recommendation=recommendation,
+        recommendation_reason=reason[:300],
+    )
+
+
+def campaign_populate_batch(
+    *, campaign_id: int, batch_size: int | None = None, now: datetime | None = None
+) -> bool:
+    """Write the next batch of items of a launching campaign, in one transaction. Returns True when the
+    population is complete (and the campaign is open), False when there is more to do."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Lock the campaign: two runs of the task (a retry, the stalled-launch sweep) take turns per batch.
+        campaign = (
+            ReviewCampaign.objects.select_for_update(of=("self",))
+            .select_related("policy__fallback_reviewer", "policy__named_reviewer")
+            .get(pk=campaign_id)
+        )
+        if campaign.status != CampaignStatus.LAUNCHING or campaign.policy is None:
+            return True  # done already, or a mover review (its items are written when it is created)
+        last_grant_id = campaign.items.aggregate(last=Max("grant_id"))["last"] or 0
+        grants = list(
+            campaign_population(campaign)
+            .filter(pk__gt=last_grant_id)
+            .select_related("user__manager", "role__system__owner", "granted_by")
+            .order_by("pk")[: batch_size or BATCH_SIZE]
+        )
+        if not grants:
+            _finish(campaign)
+            return True
+        officer = first_security_officer()
+        items = [_item_for(campaign=campaign, grant=grant, officer=officer, now=now) for grant in grants]
+        # Security officer routing must not send someone their own access: rare, so route those again.
+        for item in items:
+            if item.reviewer_id == item.holder_id:
+                item.reviewer, item.routing_note = route(
+                    policy=campaign.policy, grant=item.grant, holder=item.holder
+                )
+        ReviewItem.objects.bulk_create(items, ignore_conflicts=True)
+        campaign.items_created = campaign.items.count()
+        campaign.save(update_fields=["items_created"])
+    return False
+
+
+def _finish(campaign: ReviewCampaign) -> None:
+    """Close the launch: count, hash, open the campaign, and record it in the audit trail."""
+    rows = list(campaign.items.values_list("grant_id", "holder__email", "system_name", "role_name"))
+    digest = population_sha256(rows)
+    campaign.population_count = len(rows)
+    campaign.population_sha256 = digest
+    campaign.items_created = len(rows)
+    campaign.status = CampaignStatus.OPEN
+    campaign.save(update_fields=["population_count", "population_sha256", "items_created", "status"])
+    audit.record(
+        action="access.campaign.launch",
+        actor=campaign.launched_by,
+        obj=campaign,
+        changes={
+            "policy": campaign.policy.name if campaign.policy else None,
+            "period_key": campaign.period_key,
+            "kind": campaign.kind,
+            "launched_at": campaign.launched_at,
+            "due_at": campaign.due_at,
+            "population_count": len(rows),
+            "population_sha256": digest,
+        },
+    )
+
+
+def campaign_populate(
+    *, campaign_id: int, batch_size: int | None = None, max_batches: int | None = None
+) -> bool:
+    """Write the items of a launching campaign, batch by batch (each batch its own transaction), at most
+    ``max_batches`` of them. Returns True when the campaign is fully populated."""
+    done, batches = False, 0
+    while not done and (max_batches is None or batches < max_batches):
+        done = campaign_populate_batch(campaign_id=campaign_id, batch_size=batch_size)
+        batches += 1
+    return done

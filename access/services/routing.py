@@ -1,0 +1,91 @@
+"""Routing of review items: who reviews a grant, and what the reviewer is told to look at.
+
+``route`` is pure (no writes): the launch, mover reviews and reassignments all call it. To keep a launch of
+100,000 items at a fixed number of queries per batch, pass grants with ``user__manager`` and
+``role__system__owner`` selected, and a ``security_officer`` looked up once (``first_security_officer``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+
+from access.choices import Recommendation, ReviewerRule
+from access.models import Grant, ReviewPolicy
+from dpms.models import PortalRole
+
+INACTIVE_AFTER = timedelta(days=30)
+SELF_REVIEW_NOTE = "self-review: rerouted to the fallback reviewer"
+_UNSET = object()
+
+
+def first_security_officer(*, exclude=None):
+    """The first active security officer (lowest id), other than ``exclude``; None when there is none."""
+    officers = (
+        get_user_model().objects.people().filter(is_active=True, groups__name=PortalRole.SECURITY_OFFICER)
+    )
+    if exclude is not None:
+        officers = officers.exclude(pk=exclude.pk)
+    return officers.order_by("pk").first()
+
+
+def _rule_reviewer(policy: ReviewPolicy, grant: Grant, holder) -> tuple[object | None, str]:
+    """The reviewer the rule names, and what to call them in a note ("the manager", ...)."""
+    if policy.reviewer_rule == ReviewerRule.MANAGER:
+        return holder.manager, "manager"
+    if policy.reviewer_rule == ReviewerRule.SYSTEM_OWNER:
+        return grant.role.system.owner, "system owner"
+    return policy.named_reviewer, "named reviewer"
+
+
+def route(*, policy: ReviewPolicy, grant: Grant, holder, security_officer=_UNSET) -> tuple[object, str]:
+    """``(reviewer, note)`` for one grant. The note is empty when the rule's reviewer has the item, and says
+    why otherwise: nobody reviews their own access, and an inactive or missing reviewer cannot act.
+
+    When the fallback reviewer is the holder too (or has left), a security officer gets the item.
+    """
+    candidate, title = _rule_reviewer(policy, grant, holder)
+    if candidate is None:
+        reason = f"no {title}"
+    elif candidate.pk == holder.pk:
+        reason = SELF_REVIEW_NOTE
+    elif not candidate.is_active:
+        reason = f"the {title} is inactive"
+    else:
+        return candidate, ""
+    if reason != SELF_REVIEW_NOTE:
+        reason = f"{reason}: routed to the fallback reviewer"
+    fallback = policy.fallback_reviewer
+    if fallback.pk != holder.pk and fallback.is_active:
+        return fallback, reason
+    why = (
+        "the fallback reviewer is the holder"
+        if fallback.pk == holder.pk
+        else "the fallback reviewer is inactive"
+    )
+    officer = first_security_officer(exclude=holder) if security_officer is _UNSET else security_officer
+    if officer is not None and officer.pk != holder.pk:
+        return officer, f"{reason}; {why}: routed to a security officer"
+    # Nobody else is left: keep it with the fallback and say so loudly, never drop the item.
+    return fallback, f"{reason}; {why} and no other security officer is active"
+
+
+def recommend(*, grant: Grant, holder, now: datetime) -> tuple[str, str]:
+    """The most important hint for the reviewer, with its reason; ``("", "")`` when nothing stands out.
+
+    In order: the holder has left, the grant has expired, the holder has not signed in for 30 days, the
+    grant was never reviewed.
+    """
+    if not holder.is_active:
+        return Recommendation.DEACTIVATED, "The holder's account is deactivated: revoke."
+    if grant.expires_at is not None and grant.expires_at <= now:
+        return Recommendation.EXPIRED, f"The grant expired on {grant.expires_at:%Y-%m-%d}: revoke."
+    if holder.last_login is None:
+        return Recommendation.INACTIVE, "The holder has never signed in: consider revoking."
+    if now - holder.last_login >= INACTIVE_AFTER:
+        days = (now - holder.last_login).days
+        return Recommendation.INACTIVE, f"The holder has not signed in for {days} days: consider revoking."
+    if grant.last_reviewed_at is None:
+        return Recommendation.NEVER_REVIEWED, "This grant has never been reviewed: check it carefully."
+    return "", ""

@@ -1,0 +1,151 @@
+"""Campaign pages: list and detail with progress, counts and flagged items; same queries at any size."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from access.choices import CampaignStatus, Decision
+from access.models import ReviewItem
+from tests.access.factories import GrantFactory, ReviewCampaignFactory, ReviewItemFactory, RoleFactory
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+EXPECTED_DETAIL_QUERIES = 23
+EXPECTED_LIST_QUERIES = 15
+
+
+@pytest.fixture
+def campaign(db):
+    return ReviewCampaignFactory(name="Q4 review")
+
+
+def _pages(campaign):
+    return [
+        reverse("access:campaigns"),
+        reverse("access:campaign_detail", args=[campaign.pk]),
+        reverse("access:campaign_launch_progress", args=[campaign.pk]),
+    ]
+
+
+def test_anonymous_people_are_sent_to_sign_in(client, campaign):
+    for url in _pages(campaign):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert "/login" in response.url
+
+
+@pytest.mark.parametrize("persona", ["staff", "manager", "outsider", "admin"])
+def test_people_without_a_review_role_are_refused(client_for, personas, persona, campaign):
+    for url in _pages(campaign):
+        assert client_for(personas[persona]).get(url).status_code == 403
+
+
+@pytest.mark.parametrize("persona", ["security_officer", "auditor"])
+def test_security_officers_and_auditors_read_campaigns(client_for, personas, persona, campaign):
+    client = client_for(personas[persona])
+    for url in _pages(campaign):
+        assert client.get(url).status_code == 200
+    assert client.get(reverse("access:campaign_detail", args=[campaign.pk + 99])).status_code == 404
+
+
+def _bulk_items(campaign, count, reviewers):
+    """``count`` items spread over ``reviewers``, a fifth of them each rerouted, kept in bulk, overridden."""
+    role = RoleFactory()
+    holders = UserFactory.create_batch(count)
+    grants = GrantFactory._meta.model.objects.bulk_create(
+        [GrantFactory.build(user=holder, role=role) for holder in holders]
+    )
+    decisions = [Decision.PENDING, Decision.KEEP, Decision.REVOKE, Decision.NO_RESPONSE]
+    ReviewItem.objects.bulk_create(
+        [
+            ReviewItemFactory.build(
+                campaign=campaign,
+                grant=grant,
+                reviewer=reviewers[i % len(reviewers)],
+                decision=decisions[i % 4],
+                routing_note="no manager: routed to the fallback reviewer" if i % 5 == 0 else "",
+                bulk=i % 5 == 1,
+                override=i % 5 == 2,
+            )
+            for i, grant in enumerate(grants)
+        ]
+    )
+
+
+def test_detail_shows_progress_counts_overdue_reviewers_and_flagged_items(client_for, security_officer):
+    overdue = ReviewCampaignFactory(due_at=timezone.now() - datetime.timedelta(days=2))
+    reviewers = [UserFactory(full_name=name) for name in ("Rhea Reviewer", "Ravi Reviewer", "Rosa Reviewer")]
+    ReviewItemFactory(campaign=overdue, reviewer=UserFactory(full_name="Done Dora"), decision=Decision.KEEP)
+    _bulk_items(overdue, 20, reviewers)
+    response = client_for(security_officer).get(reverse("access:campaign_detail", args=[overdue.pk]))
+    dashboard = response.context["dashboard"]
+    assert response.context["progress"] == 76  # 16 of 21 decided
+    assert {value: count for value, _label, count in dashboard.by_decision}[Decision.REVOKE] == 5
+    assert [(row.name, row.total) for row in dashboard.reviewers][0] == ("Done Dora", 1)
+    assert sorted(row.total for row in dashboard.reviewers) == [1, 6, 7, 7]
+    # Everyone with pending items is overdue; Dora, who decided everything, is not.
+    assert {row.name for row in dashboard.overdue_reviewers} == {
+        "Rhea Reviewer",
+        "Ravi Reviewer",
+        "Rosa Reviewer",
+    }
+    flagged = {group["key"]: group["count"] for group in dashboard.flagged}
+    assert flagged == {"rerouted": 4, "no_response": 5, "bulk": 1, "override": 4}
+    html = response.content.decode()
+    assert "<progress" in html
+    assert 'style="' not in html
+    assert "hx-trigger" not in html  # open: nothing polls
+
+
+def test_launching_campaign_polls_its_progress_until_it_is_open(client_for, security_officer):
+    launching = ReviewCampaignFactory(status=CampaignStatus.LAUNCHING, items_created=120)
+    client = client_for(security_officer)
+    partial = client.get(reverse("access:campaign_launch_progress", args=[launching.pk]))
+    assert 'hx-trigger="every 2s"' in partial.content.decode()
+    assert "120 items written" in partial.content.decode()
+    launching.status = CampaignStatus.OPEN
+    launching.save()
+    done = client.get(reverse("access:campaign_launch_progress", args=[launching.pk]), HTTP_HX_REQUEST="true")
+    assert "hx-trigger" not in done.content.decode()
+    assert done["HX-Refresh"] == "true"
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_detail_query_count_does_not_grow_with_items(
+    client_for, security_officer, django_assert_num_queries, size
+):
+    campaign = ReviewCampaignFactory()
+    _bulk_items(campaign, size, UserFactory.create_batch(5))
+    client = client_for(security_officer)
+    url = reverse("access:campaign_detail", args=[campaign.pk])
+    client.get(url)  # warm the session
+    # Session, user and allauth session tracking (7), the user's groups (1), the campaign with its counts (1),
+    # counts by decision (1), per-reviewer progress (1), four flagged lists (count and rows: 8), the header's
+    # unread count (1), saving the session (3).
+    with django_assert_num_queries(EXPECTED_DETAIL_QUERIES):
+        client.get(url)
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_list_query_count_does_not_grow_with_campaigns(client_for, auditor, django_assert_num_queries, size):
+    ReviewCampaignFactory.create_batch(size // 10)
+    client = client_for(auditor)
+    client.get(reverse("access:campaigns"))
+    # Session, user and allauth session tracking (7), the user's groups (1), count and page with progress
+    # annotated (2), the policy filter's options (1), the header's unread count (1), saving the session (3).
+    with django_assert_num_queries(EXPECTED_LIST_QUERIES):
+        response = client.get(reverse("access:campaigns"))
+    assert len(response.context["page"].object_list) == min(size // 10, 25)
+
+
+def test_list_filters_and_sorts(client_for, auditor):
+    ReviewCampaignFactory(name="Old", status=CampaignStatus.CLOSED)
+    ReviewCampaignFactory(name="New")
+    client = client_for(auditor)
+    open_only = client.get(reverse("access:campaigns") + "?status=open").context["page"].object_list
+    assert [c.name for c in open_only] == ["New"]
+    by_name = client.get(reverse("access:campaigns") + "?sort=name").context["page"].object_list
+    assert [c.name for c in by_name] == ["New", "Old"]
+    assert client.get(reverse("access:campaigns") + "?status=bogus").status_code == 200
