@@ -1,0 +1,110 @@
+"""Forms of the reviewer's queue: filters, one item's decision, bulk keep, a security officer's
+reassignment."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from access.choices import Decision
+from access.models import ReviewItem, Role
+from access.queries.reviews import QUEUE_SORTS, queue_campaigns
+
+DECISION_CHOICES = [
+    (Decision.KEEP, "Keep"),
+    (Decision.REVOKE, "Revoke"),
+    (Decision.DOWNGRADE, "Downgrade to another role"),
+    (Decision.EXCEPTION, "Keep until a date"),
+]
+
+
+class QueueFilterForm(forms.Form):
+    campaign = forms.ModelChoiceField(queryset=None, required=False, empty_label="All open campaigns")
+    system = forms.CharField(required=False, max_length=150)
+    privileged = forms.ChoiceField(
+        required=False, choices=[("", "Any"), ("yes", "Privileged"), ("no", "Not privileged")]
+    )
+    state = forms.ChoiceField(
+        required=False,
+        label="Decision",
+        choices=[("", "All"), ("pending", "Pending"), ("decided", "Decided")],
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("holder", "Person"),
+            ("system", "System"),
+            ("oldest", "Oldest grant first"),
+            ("due", "Due date"),
+        ],
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = queue_campaigns(user)
+
+    def filters(self) -> dict:
+        if not self.is_bound:
+            return {}
+        if not self.is_valid():
+            return {"campaign": None, "state": "none"}
+        data = dict(self.cleaned_data)
+        data["sort"] = data["sort"] if data["sort"] in QUEUE_SORTS else "holder"
+        return data
+
+
+class ItemDecisionForm(forms.Form):
+    """One item's decision. The downgrade choices are the item's system's other roles, read from the
+    prefetched ``item.system.roles`` so a queue of many items needs no query per row."""
+
+    decision = forms.ChoiceField(choices=DECISION_CHOICES, widget=forms.RadioSelect)
+    justification = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required for revoke, downgrade, keep until a date, and for keeping privileged access.",
+    )
+    downgrade_to = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Downgrade to")
+    keep_until = forms.DateField(
+        required=False, label="Keep until", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, item: ReviewItem, **kwargs):
+        kwargs.setdefault("prefix", f"item{item.pk}")
+        if not args and "initial" not in kwargs and item.decision != Decision.PENDING:
+            kwargs["initial"] = {
+                "decision": item.decision,
+                "justification": item.justification,
+                "downgrade_to": item.downgrade_to_id,
+                "keep_until": item.keep_until,
+            }
+        super().__init__(*args, **kwargs)
+        self.item = item
+        roles = [role for role in item.system.roles.all() if role.pk != item.role_id]
+        self.fields["downgrade_to"].choices = [("", "—")] + [
+            (role.pk, f"{role.name}{' (privileged)' if role.privileged else ''}") for role in roles
+        ]
+
+    def clean_downgrade_to(self):
+        pk = self.cleaned_data.get("downgrade_to")
+        if pk is None:
+            return None
+        return Role.objects.filter(pk=pk, system_id=self.item.system_id).first()
+
+
+class BulkKeepForm(forms.Form):
+    items = forms.ModelMultipleChoiceField(queryset=ReviewItem.objects.all(), label="Items")
+    justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def __init__(self, *args, visible_items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].queryset = visible_items
+
+
+class ReassignForm(forms.Form):
+    new_reviewer = forms.EmailField(label="New reviewer's email")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+
+    def clean_new_reviewer(self):
+        email = self.cleaned_data["new_reviewer"].lower()
+        person = get_user_model().objects.people().filter(email=email, is_active=True).first()
+        if person is None:
+            raise forms.ValidationError("No active person has this email address.")
+        return person

@@ -1,0 +1,136 @@
+"""Reads for the reviewer's queue: who may see and change a review item, the queue with its context, progress.
+
+Review items are filtered by fields (``reviewer=user``), never by per-row permission checks, so a queue of
+any size costs the same handful of queries.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from access.choices import CampaignStatus, Decision
+from access.models import Grant, ReviewCampaign, ReviewItem, Role
+from dpms.models import AuditEvent
+
+# From this escalation level on, items are the security officers' to decide as reviewers (not overrides).
+SECURITY_OFFICER_LEVEL = 2
+
+
+def assigned_q(user) -> Q:
+    """Items this person reviews as a reviewer: assigned, escalated to them, or at a security officer's
+    level."""
+    q = Q(reviewer=user) | Q(escalated_to=user)
+    if user.is_security_officer:
+        q |= Q(escalation_level__gte=SECURITY_OFFICER_LEVEL)
+    return q
+
+
+def is_assigned(user, item: ReviewItem) -> bool:
+    """The person decides this item as its reviewer (no override)."""
+    return (
+        item.reviewer_id == user.pk
+        or item.escalated_to_id == user.pk
+        or (user.is_security_officer and item.escalation_level >= SECURITY_OFFICER_LEVEL)
+    )
+
+
+def items_visible_to(user):
+    """Security officers and auditors read every item; anyone else only the items they review."""
+    items = ReviewItem.objects.all()
+    if user.is_security_officer or user.is_auditor:
+        return items
+    return items.filter(assigned_q(user))
+
+
+def may_change_item(user, item: ReviewItem) -> bool:
+    """Deciding is for the item's reviewers and for security officers (who override)."""
+    return is_assigned(user, item) or user.is_security_officer
+
+
+def get_item_for_user(user, pk, *, for_change: bool) -> ReviewItem:
+    """The access helper for review items: not visible → 404; visible but not changeable → 403.
+
+    A manager sees only items assigned to them; auditors read everything and change nothing; security
+    officers read everything and may decide or reassign on a reviewer's behalf (an override)."""
+    item = (
+        items_visible_to(user)
+        .select_related("campaign", "reviewer", "escalated_to", "decided_by", "downgrade_to", "holder")
+        .filter(pk=pk)
+        .first()
+    )
+    if item is None:
+        raise Http404("No such review item.")
+    if for_change and not may_change_item(user, item):
+        raise PermissionDenied("You may read this review item but not decide on it.")
+    return item
+
+
+def same_team_holders_subquery():
+    """How many people on the holder's team hold the item's role (active grants), as one correlated count."""
+    holders = (
+        Grant.objects.active()
+        .filter(role=OuterRef("role_id"), user__team=OuterRef("holder__team_id"))
+        .order_by()
+        .values("role")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(holders, output_field=IntegerField()), Value(0))
+
+
+QUEUE_SORTS = {
+    "holder": ("holder_label", "system_name", "role_name", "pk"),
+    "system": ("system_name", "role_name", "holder_label", "pk"),
+    "oldest": ("granted_at", "pk"),
+    "due": ("campaign__due_at", "holder_label", "pk"),
+}
+
+
+def queue_for_user(user, *, campaign=None, system="", privileged="", state="", sort="holder"):
+    """The reviewer's queue: their items in open campaigns, with the context a decision needs.
+
+    Queries: the items (1) and the roles of their systems for the downgrade choice (1)."""
+    items = ReviewItem.objects.filter(assigned_q(user), campaign__status=CampaignStatus.OPEN)
+    if campaign is not None:
+        items = items.filter(campaign=campaign)
+    if system:
+        items = items.filter(system_name__icontains=system)
+    if privileged == "yes":
+        items = items.filter(privileged=True)
+    elif privileged == "no":
+        items = items.filter(privileged=False)
+    if state == "pending":
+        items = items.filter(decision=Decision.PENDING)
+    elif state == "decided":
+        items = items.exclude(decision=Decision.PENDING)
+    return (
+        items.select_related("campaign", "holder", "decided_by", "downgrade_to", "system")
+        .prefetch_related(Prefetch("system__roles", queryset=Role.objects.order_by("name")))
+        .annotate(same_team_holders=same_team_holders_subquery())
+        .order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["holder"]))
+    )
+
+
+def queue_campaigns(user):
+    """Open campaigns in which this person has items: the queue's campaign filter."""
+    return ReviewCampaign.objects.filter(
+        status=CampaignStatus.OPEN, pk__in=ReviewItem.objects.filter(assigned_q(user)).values("campaign")
+    ).order_by("-launched_at")
+
+
+def queue_progress(user) -> dict:
+    """Decided and total items in this person's queue (open campaigns), in one query."""
+    counts = ReviewItem.objects.filter(assigned_q(user), campaign__status=CampaignStatus.OPEN).aggregate(
+        total=Count("pk"),
+        pending=Count("pk", filter=Q(decision=Decision.PENDING)),
+        due_at=Min("campaign__due_at", filter=Q(decision=Decision.PENDING)),
+    )
+    counts["decided"] = counts["total"] - counts["pending"]
+    counts["percent"] = round(100 * counts["decided"] / counts["total"]) if counts["total"] else 100
+    return counts
+
+
+def item_history(item: ReviewItem):
+    """The audit events about this item, newest first."""
+    return AuditEvent.objects.filter(object_type=ReviewItem._meta.label_lower, object_id=str(item.pk))
