@@ -1,0 +1,234 @@
+"""Closing a review campaign: defaults for undecided items, revocations, freeze, evidence.
+
+The tick closes campaigns at their due date; a security officer can close one earlier. A close that would
+auto-revoke more than the policy's ``auto_revoke_confirm_share`` of the items stops in status "confirm" and
+asks the security officers; one of them confirms on the close page, and the close proceeds.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from access.choices import CampaignStatus, Decision, DefaultDecision, TaskStatus
+from access.models import Grant, ReviewCampaign, ReviewItem, RevocationTask
+from access.services import evidence
+from access.services.grants import grant_create, grant_revoke
+from access.services.reminders import security_officers
+from dpms import audit
+from dpms.notify import DigestItem, digest, notify
+
+REVOCATION_TASK_DAYS = 7
+# Campaigns without a policy (ad hoc, mover): undecided items stay flagged, nothing is applied automatically.
+DEFAULT_DECISION_WITHOUT_POLICY = DefaultDecision.FLAG
+DEFAULT_TO_DECISION = {
+    DefaultDecision.KEEP: Decision.KEEP,
+    DefaultDecision.REVOKE: Decision.REVOKE,
+    DefaultDecision.FLAG: Decision.NO_RESPONSE,
+}
+REVOKING = (Decision.REVOKE, Decision.DOWNGRADE)
+
+
+def close_plan(campaign: ReviewCampaign) -> dict:
+    """What closing now would do: counts for the close page and the safety stop."""
+    policy = campaign.policy
+    default = policy.default_decision if policy else DEFAULT_DECISION_WITHOUT_POLICY
+    auto_apply = bool(policy and policy.auto_apply)
+    share = policy.auto_revoke_confirm_share if policy else Decimal("0.2")
+    items = ReviewItem.objects.filter(campaign=campaign)
+    total = items.count()
+    pending = items.filter(decision=Decision.PENDING).count()
+    revoking = items.filter(decision__in=REVOKING, applied_at__isnull=True).count()
+    if default == DefaultDecision.REVOKE:
+        revoking += pending
+    auto_revokes = revoking if auto_apply else 0
+    return {
+        "total": total,
+        "pending": pending,
+        "default_decision": default,
+        "auto_apply": auto_apply,
+        "revoking": revoking,
+        "auto_revokes": auto_revokes,
+        "share": share,
+        "needs_confirmation": total > 0 and Decimal(auto_revokes) > Decimal(share) * total,
+    }
+
+
+def _check_actor(actor) -> None:
+    if actor is not None and not getattr(actor, "is_security_officer", False):
+        raise ValidationError("Only a security officer can close a campaign.")
+
+
+@transaction.atomic
+def campaign_close(
+    *, campaign: ReviewCampaign, actor, now: datetime, confirmed: bool = False
+) -> ReviewCampaign:
+    """Close ``campaign`` (``actor`` None: the tick). Returns it closed, or in status "confirm" when the
+    auto-revoke safety stop holds it; ``confirmed=True`` is a security officer's go-ahead."""
+    _check_actor(actor)
+    # Lock the campaign: the tick and a security officer (or two ticks) must not both close it.
+    campaign = (
+        ReviewCampaign.objects.select_for_update(of=("self",)).select_related("policy").get(pk=campaign.pk)
+    )
+    if campaign.status == CampaignStatus.CLOSED:
+        raise ValidationError("This campaign is closed already.")
+    if campaign.status == CampaignStatus.LAUNCHING:
+        raise ValidationError("This campaign is still launching; close it once it is open.")
+    if confirmed and actor is None:
+        raise ValidationError("Only a security officer can confirm a close.")
+    plan, status_before = close_plan(campaign), campaign.status
+    if plan["needs_confirmation"] and not confirmed and campaign.close_confirmed_by_id is None:
+        if campaign.status == CampaignStatus.CONFIRM:
+            raise ValidationError(
+                "This close would auto-revoke many grants: a security officer must confirm."
+            )
+        return _hold_for_confirmation(campaign, actor, plan)
+    if confirmed:
+        campaign.close_confirmed_by = actor
+    _apply_defaults(campaign, plan["default_decision"], now)
+    applied, tasks = _revocations(campaign, actor, plan["auto_apply"], now)
+    Grant.objects.filter(
+        pk__in=ReviewItem.objects.filter(campaign=campaign, default_applied=False)
+        .exclude(decision__in=(Decision.PENDING, Decision.NO_RESPONSE))
+        .values("grant_id")
+    ).update(last_reviewed_at=now)
+    campaign.status = CampaignStatus.CLOSED
+    campaign.closed_at = now
+    campaign.closed_by = actor
+    campaign.save(update_fields=["status", "closed_at", "closed_by", "close_confirmed_by"])
+    audit.record(
+        action="access.campaign.close",
+        actor=actor,
+        obj=campaign,
+        changes={
+            "status": [status_before, CampaignStatus.CLOSED],
+            "defaults_applied": plan["pending"],
+            "default_decision": plan["default_decision"],
+            "revocations_applied": applied,
+            "revocation_tasks_opened": tasks,
+            "confirmed_by": actor.email if confirmed else None,
+        },
+    )
+    evidence.produce_evidence(campaign=campaign, actor=actor, now=now)
+    return campaign
+
+
+def _hold_for_confirmation(campaign: ReviewCampaign, actor, plan: dict) -> ReviewCampaign:
+    campaign.status = CampaignStatus.CONFIRM
+    campaign.save(update_fields=["status"])
+    audit.record(
+        action="access.campaign.close_held",
+        actor=actor,
+        obj=campaign,
+        changes={
+            "status": [CampaignStatus.OPEN, CampaignStatus.CONFIRM],
+            "auto_revokes": plan["auto_revokes"],
+            "total": plan["total"],
+            "share": str(plan["share"]),
+        },
+    )
+    for officer in security_officers():
+        notify(
+            recipient=officer,
+            subject=f"Confirm the close of access review “{campaign.name}”",
+            body=(
+                f"Closing it would revoke {plan['auto_revokes']} of {plan['total']} grants automatically, "
+                f"more than the policy's safety share of {plan['share']:.0%}. "
+                "Check and confirm on the close page."
+            ),
+            link=f"/access/campaigns/{campaign.pk}/close",
+            dedup_key=f"access-close-confirm:{campaign.pk}:{officer.pk}",
+        )
+    return campaign
+
+
+def _apply_defaults(campaign: ReviewCampaign, default: str, now: datetime) -> int:
+    return ReviewItem.objects.filter(campaign=campaign, decision=Decision.PENDING).update(
+        decision=DEFAULT_TO_DECISION[default],
+        default_applied=True,
+        decided_at=now,
+        decided_by=None,
+    )
+
+
+def _revocations(campaign: ReviewCampaign, actor, auto_apply: bool, now: datetime) -> tuple[int, int]:
+    """Apply revoke and downgrade decisions at once (auto-apply) or open a task for the system owner."""
+    items = (
+        ReviewItem.objects.filter(campaign=campaign, decision__in=REVOKING, applied_at__isnull=True)
+        .filter(Q(revocation_task__isnull=True))
+        .select_related("grant__role__system", "holder", "downgrade_to", "system__owner")
+        .order_by("pk")
+    )
+    if auto_apply:
+        applied = 0
+        for item in items.iterator(chunk_size=500):
+            apply_item_revocation(item=item, actor=actor, now=now, reason=_reason(campaign, item))
+            applied += 1
+        return applied, 0
+    tasks = [
+        RevocationTask(
+            system=item.system,
+            grant=item.grant,
+            review_item=item,
+            assignee=item.system.owner,
+            reason=_reason(campaign, item),
+            created_at=now,
+            due_at=now + timedelta(days=REVOCATION_TASK_DAYS),
+        )
+        for item in items
+        if item.grant.revoked_at is None
+    ]
+    # ignore_conflicts: a grant with an open task already (one open task per grant) keeps that one.
+    RevocationTask.objects.bulk_create(tasks, batch_size=1000, ignore_conflicts=True)
+    opened = RevocationTask.objects.filter(
+        review_item__campaign=campaign, status=TaskStatus.OPEN
+    ).select_related("assignee")
+    digest(
+        items=[
+            DigestItem(recipient=task.assignee, text=task.reason, link=f"/access/revocations/{task.pk}/")
+            for task in opened
+            if task.assignee is not None and task.assignee.is_active
+        ],
+        subject=f"Access to revoke after review “{campaign.name}”",
+        intro="The review decided to remove this access. Remove it in the system, then mark the task done.",
+        dedup_prefix=f"access-revocation-tasks:{campaign.pk}",
+    )
+    return 0, len(tasks)
+
+
+def _reason(campaign: ReviewCampaign, item: ReviewItem) -> str:
+    what = f"downgrade to {item.downgrade_to.name}" if item.decision == Decision.DOWNGRADE else "revoke"
+    why = "default decision at close" if item.default_applied else (item.justification or "review decision")
+    where = f"{item.system_name} · {item.role_name}"
+    return f"Access review “{campaign.name}”: {what} {item.holder_label} on {where} ({why})"
+
+
+def apply_item_revocation(*, item: ReviewItem, actor, now: datetime, reason: str) -> None:
+    """Revoke the item's grant (and grant the downgrade role), recording when and by whom (None: the tick)."""
+    grant_revoke(actor=actor, grant=item.grant, reason=reason, now=now)
+    if item.decision == Decision.DOWNGRADE and item.downgrade_to is not None:
+        holds = Grant.objects.active().filter(user=item.holder, role=item.downgrade_to).exists()
+        if item.holder.is_active and not holds:
+            grant_create(actor=actor, user=item.holder, role=item.downgrade_to, justification=reason)
+    ReviewItem.objects.filter(pk=item.pk).update(applied_at=now, applied_by=actor)
+
+
+def close_due_campaigns(*, now: datetime) -> int:
+    """Tick step: close open campaigns whose due date has passed. Returns how many closed (not held)."""
+    closed = 0
+    due = ReviewCampaign.objects.filter(status=CampaignStatus.OPEN, due_at__lte=now)
+    for campaign_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            # skip_locked: another worker closing this campaign right now has it.
+            campaign = (
+                ReviewCampaign.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk=campaign_id, status=CampaignStatus.OPEN, due_at__lte=now)
+                .first()
+            )
+            if campaign is None:
+                continue
+            campaign = campaign_close(campaign=campaign, actor=None, now=now)
+            closed += campaign.status == CampaignStatus.CLOSED
+    return closed

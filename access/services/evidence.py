@@ -1,0 +1,156 @@
+"""Evidence of a closed campaign: a CSV with one row per item and a manifest with its hashes.
+
+The CSV is produced once, at close, and stored byte for byte (UTF-8) in ``campaign.evidence_csv``; the
+download serves exactly those bytes, so ``sha256sum`` of the file equals the manifest's ``file_sha256`` and
+the hash recorded in the audit trail ("access.campaign.evidence").
+
+The evidence is frozen at close: the revocation columns show the state at that moment (applied at once with
+auto-apply, or a revocation task opened). When a task is done later, that is recorded on the task (its page)
+and in the audit trail ("access.revocation.done"), not by rewriting the frozen file.
+"""
+
+import csv
+import hashlib
+import io
+import json
+from datetime import datetime
+
+from access.models import ReviewCampaign, ReviewItem
+from dpms import audit
+
+# Stable column order: auditors' scripts rely on it. Add columns only at the end.
+COLUMNS = (
+    "item_id",
+    "holder",
+    "system",
+    "environment",
+    "role",
+    "privileged",
+    "reviewer",
+    "routing_note",
+    "escalation_level",
+    "decision",
+    "justification",
+    "downgrade_to",
+    "keep_until",
+    "decided_by",
+    "decided_at",
+    "default_applied",
+    "override",
+    "bulk",
+    "revocation_status",
+    "revocation_done_at",
+    "revocation_done_by",
+    "revocation_task_id",
+)
+
+
+def _cell(value) -> str:
+    """Neutralise spreadsheet formulas (CSV injection) in exported cells."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _person(user) -> str:
+    return f"{user.full_name} <{user.email}>" if user is not None else ""
+
+
+def _when(value) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def _revocation(item: ReviewItem) -> tuple[str, str, str, str]:
+    task = getattr(item, "revocation_task", None)
+    if item.applied_at is not None:
+        return "applied", _when(item.applied_at), _person(item.applied_by) or "tick", task.pk if task else ""
+    if task is not None:
+        done = task.status == "done"
+        return ("task done" if done else "task open"), _when(task.done_at), _person(task.done_by), task.pk
+    return "", "", "", ""
+
+
+def evidence_rows(campaign: ReviewCampaign):
+    items = (
+        ReviewItem.objects.filter(campaign=campaign)
+        .select_related("reviewer", "decided_by", "applied_by", "downgrade_to", "revocation_task__done_by")
+        .order_by("pk")
+    )
+    for item in items.iterator(chunk_size=2000):
+        yield [
+            item.pk,
+            item.holder_label,
+            item.system_name,
+            item.environment,
+            item.role_name,
+            "yes" if item.privileged else "no",
+            _person(item.reviewer),
+            item.routing_note,
+            item.escalation_level,
+            item.decision,
+            item.justification,
+            item.downgrade_to.name if item.downgrade_to else "",
+            item.keep_until.isoformat() if item.keep_until else "",
+            _person(item.decided_by) or ("default at close" if item.default_applied else ""),
+            _when(item.decided_at),
+            "yes" if item.default_applied else "no",
+            "yes" if item.override else "no",
+            "yes" if item.bulk else "no",
+            *_revocation(item),
+        ]
+
+
+def build_csv(campaign: ReviewCampaign) -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in evidence_rows(campaign):
+        writer.writerow([_cell(value) for value in row])
+    return buffer.getvalue()
+
+
+def evidence_bytes(campaign: ReviewCampaign) -> bytes:
+    return campaign.evidence_csv.encode("utf-8")
+
+
+def manifest(campaign: ReviewCampaign) -> dict:
+    """What the evidence file is and how to check it; derived from stored fields, so always the same."""
+    return {
+        "campaign": {"id": campaign.pk, "name": campaign.name, "period": campaign.period_key},
+        "closed_at": _when(campaign.closed_at),
+        "population_count": campaign.population_count,
+        "population_sha256": campaign.population_sha256,
+        "file_name": evidence_filename(campaign),
+        "file_sha256": campaign.evidence_sha256,
+        "item_count": campaign.items.count(),
+        "columns": list(COLUMNS),
+        "generated_at": _when(campaign.evidence_generated_at),
+    }
+
+
+def manifest_bytes(campaign: ReviewCampaign) -> bytes:
+    return (json.dumps(manifest(campaign), indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def evidence_filename(campaign: ReviewCampaign) -> str:
+    return f"access-review-{campaign.pk}-evidence.csv"
+
+
+def produce_evidence(*, campaign: ReviewCampaign, actor, now: datetime) -> str:
+    """Freeze the campaign's evidence (call inside the close transaction); returns the file's SHA-256."""
+    text = build_csv(campaign)
+    campaign.evidence_csv = text
+    campaign.evidence_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    campaign.evidence_generated_at = now
+    campaign.save(update_fields=["evidence_csv", "evidence_sha256", "evidence_generated_at"])
+    audit.record(
+        action="access.campaign.evidence",
+        actor=actor,
+        obj=campaign,
+        changes={
+            "file_sha256": campaign.evidence_sha256,
+            "population_count": campaign.population_count,
+            "population_sha256": campaign.population_sha256,
+            "generated_at": now,
+        },
+    )
+    return campaign.evidence_sha256

@@ -1,0 +1,228 @@
+"""Reminders and escalation of open review campaigns (tick steps).
+
+Reminder steps come from the campaign's policy: at launch, at half time, N days before due, then daily while
+overdue. One digest per reviewer per step lists all their pending items; the de-duplication key
+(campaign, step, reviewer) makes a repeated or concurrent tick a no-op.
+
+Catch-up after downtime: each tick sends only the **latest** step whose time has passed. When the tick was
+down through several steps (say launch and half time), reviewers get one digest for the latest one, not a
+burst of stale reminders; a step already sent is never sent again.
+
+Overdue: an item is overdue once its campaign's due date passed while the campaign is still open (for example
+while its close waits for a security officer's confirmation, or before the close step reached it).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from access.choices import CampaignStatus, Decision
+from access.models import ReviewCampaign, ReviewItem
+from dpms import audit
+from dpms.models import PortalRole, User
+from dpms.notify import DigestItem, digest, notify
+
+QUEUE_LINK = "/access/reviews/"
+# Campaigns without a policy (ad hoc, mover): remind at launch, 1 day before due, daily when overdue.
+DEFAULT_DAYS_BEFORE_DUE = (1,)
+DEFAULT_ESCALATE_AFTER_DAYS = 3
+
+
+@dataclass(frozen=True)
+class ReminderStep:
+    """One reminder occasion of a campaign: ``key`` names it in the de-duplication key."""
+
+    key: str
+    at: datetime
+    label: str
+
+
+def reminder_steps(campaign: ReviewCampaign, now: datetime) -> list[ReminderStep]:
+    """The campaign's reminder steps up to ``now`` (daily overdue steps only as far as today), by time."""
+    policy = campaign.policy
+    at_launch = policy.remind_at_launch if policy else True
+    at_half = policy.remind_at_half_time if policy else False
+    days_before = policy.reminder_days_before_due if policy else DEFAULT_DAYS_BEFORE_DUE
+    daily_overdue = policy.remind_daily_when_overdue if policy else True
+    launched, due = campaign.launched_at, campaign.due_at
+    steps = []
+    if at_launch:
+        steps.append(ReminderStep("launch", launched, "The review has started"))
+    if at_half:
+        steps.append(
+            ReminderStep("half", launched + (due - launched) / 2, "Half of the review time has passed")
+        )
+    for days in sorted({int(d) for d in days_before or () if int(d) > 0}, reverse=True):
+        label = f"{days} day{'s' if days != 1 else ''} left"
+        steps.append(ReminderStep(f"before-{days}", due - timedelta(days=days), label))
+    if daily_overdue and now >= due:
+        day = int((now - due) / timedelta(days=1))
+        steps.append(ReminderStep(f"overdue-{day}", due + timedelta(days=day), "The review is overdue"))
+    return sorted((s for s in steps if s.at >= launched), key=lambda s: s.at)
+
+
+def latest_due_step(campaign: ReviewCampaign, now: datetime) -> ReminderStep | None:
+    """The step to send now: the latest whose time has passed (earlier missed steps are not sent)."""
+    due = [step for step in reminder_steps(campaign, now) if step.at <= now]
+    return due[-1] if due else None
+
+
+def _pending_digest_items(campaign: ReviewCampaign) -> list[DigestItem]:
+    """One line per pending item for its reviewer, and for the person it was escalated to."""
+    items = (
+        ReviewItem.objects.filter(campaign=campaign, decision=Decision.PENDING)
+        .select_related("reviewer", "escalated_to")
+        .only("holder_label", "system_name", "role_name", "reviewer", "escalated_to")
+        .order_by("reviewer_id", "holder_label", "system_name", "role_name")
+    )
+    lines = []
+    for item in items.iterator(chunk_size=2000):
+        text = f"{item.holder_label}: {item.system_name} · {item.role_name}"
+        for person in {item.reviewer, item.escalated_to} - {None}:
+            if person.is_active:
+                lines.append(DigestItem(recipient=person, text=text, link=QUEUE_LINK))
+    return lines
+
+
+def send_due_reminders(*, now: datetime) -> int:
+    """Tick step: the latest due reminder step of every open campaign, one digest per reviewer with pending
+    items. Returns how many digests were new."""
+    sent = 0
+    for campaign_id in ReviewCampaign.objects.filter(status=CampaignStatus.OPEN).values_list("pk", flat=True):
+        with transaction.atomic():
+            # skip_locked: another worker reminding this campaign right now has it; the keys stop doubles.
+            campaign = (
+                ReviewCampaign.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk=campaign_id, status=CampaignStatus.OPEN)
+                .select_related("policy")
+                .first()
+            )
+            if campaign is None:
+                continue
+            step = latest_due_step(campaign, now)
+            if step is None:
+                continue
+            sent += digest(
+                items=_pending_digest_items(campaign),
+                subject=f"Access review “{campaign.name}”: {step.label}",
+                intro=(
+                    f"Please review these access rights by {campaign.due_at:%Y-%m-%d %H:%M} UTC "
+                    f"in your review queue."
+                ),
+                dedup_prefix=f"access-reminder:{campaign.pk}:{step.key}",
+            )
+    return sent
+
+
+def security_officers():
+    return User.objects.people().filter(is_active=True, groups__name=PortalRole.SECURITY_OFFICER)
+
+
+def escalation_days(campaign: ReviewCampaign) -> int:
+    """Days overdue per escalation level; 0 turns escalation off."""
+    return campaign.policy.escalate_after_overdue_days if campaign.policy else DEFAULT_ESCALATE_AFTER_DAYS
+
+
+def _target_level(campaign: ReviewCampaign, now: datetime) -> int:
+    days = escalation_days(campaign)
+    if not days or now < campaign.due_at:
+        return 0
+    return min(2, int((now - campaign.due_at) / timedelta(days=days)))
+
+
+def _manager_for(item: ReviewItem):
+    """Level 1 goes to the reviewer's active manager, unless that is the holder (no self-review)."""
+    manager = item.reviewer.manager
+    if manager is None or not manager.is_active or manager.pk == item.holder_id:
+        return None
+    return manager
+
+
+def escalate_overdue_items(*, now: datetime) -> int:
+    """Tick step: pending items ``escalate_after_overdue_days`` past due go to the reviewer's manager (level
+    1; the reviewer can still act), another period later to the security officers (level 2). Each level
+    happens once per item; when the tick was down past both, an item goes straight to the level it is due."""
+    escalated = 0
+    open_campaigns = ReviewCampaign.objects.filter(status=CampaignStatus.OPEN, due_at__lte=now)
+    for campaign_id in open_campaigns.values_list("pk", flat=True):
+        with transaction.atomic():
+            campaign = (
+                ReviewCampaign.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk=campaign_id, status=CampaignStatus.OPEN)
+                .select_related("policy")
+                .first()
+            )
+            if campaign is None:
+                continue
+            escalated += _escalate_campaign(campaign, _target_level(campaign, now), now)
+    return escalated
+
+
+def _escalate_campaign(campaign: ReviewCampaign, target: int, now: datetime) -> int:
+    if target == 0:
+        return 0
+    # skip_locked: an item locked by a reviewer deciding it right now is left for the next tick.
+    items = list(
+        ReviewItem.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(campaign=campaign, decision=Decision.PENDING, escalation_level__lt=target)
+        .select_related("reviewer__manager")
+    )
+    moves = {}  # (old level, new level, new person id) -> items
+    for item in items:
+        manager = _manager_for(item) if item.escalation_level == 0 and target == 1 else None
+        new_level = 1 if manager is not None else 2
+        moves.setdefault((item.escalation_level, new_level, manager), []).append(item)
+    count = 0
+    for (old_level, new_level, manager), moved in moves.items():
+        ids = [item.pk for item in moved]
+        fields = {"escalation_level": new_level}
+        if manager is not None:
+            fields["escalated_to"] = manager
+        # Conditional update: only items still pending at the old level (each level happens once).
+        done = ReviewItem.objects.filter(
+            pk__in=ids, decision=Decision.PENDING, escalation_level=old_level
+        ).update(**fields)
+        if not done:
+            continue
+        count += done
+        audit.record(
+            action="access.item.escalate",
+            obj=campaign,
+            changes={
+                "escalation_level": [old_level, new_level],
+                "escalated_to": manager.email if manager else "security officers",
+                "items": ids,
+            },
+        )
+        _tell(campaign, moved, new_level, manager, now)
+    return count
+
+
+def _tell(campaign: ReviewCampaign, moved: list[ReviewItem], level: int, manager, now: datetime) -> None:
+    """Tell the reviewers their items moved, and the new people that they now have them."""
+    to_whom = manager.full_name if manager else "the security officers"
+    prefix = f"access-escalation:{campaign.pk}:L{level}:{now:%Y-%m-%d}"
+    digest(
+        items=[
+            DigestItem(
+                recipient=item.reviewer,
+                text=f"{item.holder_label}: {item.system_name} · {item.role_name}",
+                link=QUEUE_LINK,
+            )
+            for item in moved
+            if item.reviewer.is_active
+        ],
+        subject=f"Overdue access review “{campaign.name}” escalated to {to_whom}",
+        intro=f"These items are overdue and were escalated to {to_whom}. You can still decide them.",
+        dedup_prefix=f"{prefix}:reviewer",
+    )
+    receivers = [manager] if manager is not None else list(security_officers())
+    for person in receivers:
+        notify(
+            recipient=person,
+            subject=f"Escalated to you: {len(moved)} overdue item(s) of access review “{campaign.name}”",
+            body="The reviewers did not decide these items in time; please review them in your queue.",
+            link=QUEUE_LINK,
+            dedup_key=f"{prefix}:escalated:{person.pk}",
+        )
