@@ -5,6 +5,8 @@ An app registers in its ``AppConfig.ready``::
     portal.register_nav("Access", "access:grants", visible=lambda user: True, order=10)
     portal.register_panel("access/panels/queue.html", queue_panel, order=10)
     portal.register_seeder(seed_access_demo)
+    portal.register_role_listener(sync_portal_roles_for)
+    portal.register_person_listener(on_person_changed)
 
 A panel function takes the request and returns its template context, or None to show nothing. Each panel
 must run a fixed number of queries whatever the data size; the dashboard's query-count tests pin the sum.
@@ -79,3 +81,33 @@ def register_seeder(seed: Callable, *, order: int = 50) -> None:
 
 def seeders() -> list[Callable]:
     return [seed for _order, seed in _seeders]
+
+
+# --- Listeners: dpms services tell domain apps about changes to people, without importing them. ---------
+_role_listeners: list[Callable] = []
+_person_listeners: list[Callable] = []
+
+
+def register_role_listener(listener: Callable) -> None:
+    """``listener(*, user, actor)`` runs inside the transaction of every change to a person's portal roles."""
+    if all(existing is not listener for existing in _role_listeners):
+        _role_listeners.append(listener)
+
+
+def register_person_listener(listener: Callable) -> None:
+    """``listener(*, user, before, actor)`` runs inside the transaction of every change to a person's details;
+    ``before`` holds the fields as they were (``manager_id``, ``team_id``, ...)."""
+    if all(existing is not listener for existing in _person_listeners):
+        _person_listeners.append(listener)
+
+
+def roles_changed(*, user, actor) -> None:
+    """Called by ``dpms.services`` after a person's portal roles changed, inside its transaction."""
+    for listener in _role_listeners:
+        listener(user=user, actor=actor)
+
+
+def person_changed(*, user, before: dict, actor) -> None:
+    """Called by ``dpms.services`` after a person's details changed, inside its transaction."""
+    for listener in _person_listeners:
+        listener(user=user, before=before, actor=actor)

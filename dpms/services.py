@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from dpms import audit, notify
+from dpms import audit, notify, portal
 from dpms.models import Notification, User
 
 USER_FIELDS = ("email", "full_name", "manager_id", "team_id", "job_title", "time_zone", "is_active")
@@ -70,6 +70,8 @@ def user_invite(
         obj=user,
         changes={"created": _snapshot(user), "roles": sorted(roles)},
     )
+    if roles:
+        portal.roles_changed(user=user, actor=actor)
     user_send_invitation(actor=actor, user=user)
     return user
 
@@ -119,6 +121,7 @@ def user_update(*, actor, user: User, **fields) -> User:
     audit.record(
         action="people.user.update", actor=actor, obj=user, changes=audit.diff(before, _snapshot(user))
     )
+    portal.person_changed(user=user, before=before, actor=actor)  # e.g. access: a mover review
     return user
 
 
@@ -160,6 +163,7 @@ def user_set_roles(*, actor, user: User, roles) -> User:
     audit.record(
         action="people.user.roles", actor=actor, obj=user, changes={"roles": [sorted(held), sorted(wanted)]}
     )
+    portal.roles_changed(user=user, actor=actor)  # e.g. access: the portal's own grants follow the roles
     return user
 
 

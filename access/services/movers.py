@@ -1,0 +1,167 @@
+"""Mover events: when a person's manager or team changes, their privileged access is reviewed at once by the
+new manager, in a small campaign of its own (kind "mover", no policy), instead of waiting for the next
+scheduled review.
+
+``dpms.services.user_update`` tells us through ``dpms.portal.register_person_listener`` (dpms knows no
+domain app), inside its transaction: the review opens with the change, or neither happens.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from access.choices import CampaignKind, CampaignStatus, ReviewerRule
+from access.models import Grant, ReviewCampaign, ReviewItem, ReviewPolicy
+from access.services.campaigns import population_sha256
+from access.services.routing import first_security_officer, recommend, route
+from dpms import audit, notify
+from dpms.models import PortalRole, User
+
+MOVER_REVIEW_DAYS = 14
+
+
+def person_label(user) -> str:
+    return f"{user.full_name} <{user.email}>" if user is not None else ""
+
+
+def review_item(*, campaign: ReviewCampaign, grant: Grant, reviewer, routing_note: str, now) -> ReviewItem:
+    """An unsaved item with the snapshot of who/what/where a launch takes (grant with user, role__system and
+    granted_by selected)."""
+    holder, role = grant.user, grant.role
+    recommendation, reason = recommend(grant=grant, holder=holder, now=now)
+    return ReviewItem(
+        campaign=campaign,
+        grant=grant,
+        holder=holder,
+        holder_label=person_label(holder)[:300],
+        system=role.system,
+        system_name=role.system.name,
+        role=role,
+        role_name=role.name,
+        privileged=role.privileged,
+        environment=role.system.environment,
+        granted_at=grant.granted_at,
+        granted_by_label=person_label(grant.granted_by)[:300],
+        grant_justification=grant.justification,
+        holder_deactivated=not holder.is_active,
+        reviewer=reviewer,
+        routing_note=routing_note[:300],
+        recommendation=recommendation,
+        recommendation_reason=reason[:300],
+    )
+
+
+def _fallback_reviewer(person):
+    """A security officer other than the person; an admin when there is none; None when nobody is left."""
+    officer = first_security_officer(exclude=person)
+    if officer is not None:
+        return officer
+    return (
+        User.objects.people()
+        .filter(is_active=True, groups__name=PortalRole.ADMIN)
+        .exclude(pk=person.pk)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _queue_link() -> str:
+    try:
+        return reverse("access:review_queue")
+    except NoReverseMatch:  # the queue page not wired: the notification still says what to do
+        return ""
+
+
+@transaction.atomic
+def mover_review_open(*, user, before: dict, actor, now=None) -> ReviewCampaign | None:
+    """Open a one-item-per-grant review of ``user``'s active privileged grants for their new manager, when
+    their manager or team changed (``before`` holds ``manager_id`` and ``team_id`` as they were).
+
+    Returns None, and does nothing, when neither changed or the person holds no privileged grant. When the
+    new manager is missing, inactive or the person themselves, a security officer reviews (the item says
+    why).
+    """
+    manager_changed = before.get("manager_id") != user.manager_id
+    team_changed = before.get("team_id") != user.team_id
+    if not (manager_changed or team_changed):
+        return None
+    grants = list(
+        Grant.objects.active()
+        .privileged()
+        .filter(user=user)
+        .select_related("user", "role__system", "granted_by")
+        .order_by("role__system__name", "role__name")
+    )
+    if not grants:
+        return None
+    fallback = _fallback_reviewer(user)
+    new_manager = User.objects.filter(pk=user.manager_id).first() if user.manager_id else None
+    if fallback is None and (new_manager is None or not new_manager.is_active):
+        return None  # nobody at all could review: an installation without officers or admins
+    # The routing rules of every review: the manager reviews, except themselves, a missing or inactive one.
+    rule = ReviewPolicy(reviewer_rule=ReviewerRule.MANAGER, fallback_reviewer=fallback or new_manager)
+    reviewer, note = route(policy=rule, grant=grants[0], holder=user, security_officer=fallback)
+
+    now = now or timezone.now()
+    campaign = ReviewCampaign.objects.create(
+        kind=CampaignKind.MOVER,
+        policy=None,
+        name=f"Mover review: {user.full_name or user.email} ({now:%Y-%m-%d})",
+        period_key=f"mover-{user.pk}-{now:%Y%m%dT%H%M%S%f}"[:40],
+        status=CampaignStatus.OPEN,
+        launched_by=actor if getattr(actor, "is_authenticated", False) else None,
+        launched_at=now,
+        due_at=now + datetime.timedelta(days=MOVER_REVIEW_DAYS),
+        population_count=len(grants),
+        population_sha256=population_sha256(
+            (g.pk, g.user.email, g.role.system.name, g.role.name) for g in grants
+        ),
+        items_created=len(grants),
+    )
+    ReviewItem.objects.bulk_create(
+        [
+            review_item(campaign=campaign, grant=g, reviewer=reviewer, routing_note=note, now=now)
+            for g in grants
+        ]
+    )
+    audit.record(
+        action="access.mover.review_open",
+        actor=actor,
+        obj=campaign,
+        changes={
+            "person": user.email,
+            "manager": [_email(before.get("manager_id")), new_manager.email if new_manager else None],
+            "team_id": [before.get("team_id"), user.team_id],
+            "reviewer": reviewer.email,
+            "routing_note": note,
+            "items": [f"{g.role.system.name} · {g.role.name}" for g in grants],
+            "population_count": len(grants),
+            "population_sha256": campaign.population_sha256,
+        },
+    )
+    count = len(grants)
+    notify.notify(
+        recipient=reviewer,
+        subject=f"Review {user.full_name or user.email}'s privileged access after their move",
+        body=(
+            f"{user.full_name or user.email} has a new manager or team. Please confirm they still need their "
+            f"{count} privileged grant{'s' if count != 1 else ''} by {campaign.due_at:%Y-%m-%d}."
+            + (f"\n\nYou have this review because {note}." if note else "")
+        ),
+        link=_queue_link(),
+        dedup_key=f"access-mover:{campaign.pk}:{reviewer.pk}",
+    )
+    return campaign
+
+
+def _email(user_id) -> str | None:
+    if user_id is None:
+        return None
+    return User.objects.filter(pk=user_id).values_list("email", flat=True).first()
+
+
+def on_person_changed(*, user, before: dict, actor) -> None:
+    """Person listener (``dpms.portal.register_person_listener``)."""
+    mover_review_open(user=user, before=before, actor=actor)
