@@ -22,7 +22,25 @@ class AccessConfig(AppConfig):
         from access.views.requests import register_request_panels
 
         register_request_panels()  # "Access requests waiting for your approval"
-        portal.register_nav("Requests", "access:my_requests", order=11, section="/access/requests/")
+
+        def officer_or_auditor(user):
+            return user.is_security_officer or user.is_auditor
+
+        for order, (label, url_name, visible) in enumerate(
+            [
+                ("Grants", "access:grants", None),
+                ("Systems", "access:systems", None),
+                ("My reviews", "access:review_queue", None),
+                ("Requests", "access:my_requests", None),
+                ("Approvals", "access:requests_awaiting", None),
+                ("Revocation tasks", "access:revocation_list", None),
+                ("Campaigns", "access:campaigns", officer_or_auditor),
+                ("Review policies", "access:policies", officer_or_auditor),
+                ("Imports", "access:import_list", officer_or_auditor),
+            ]
+        ):
+            everyone = lambda user: True  # noqa: E731 - a one-line visibility rule
+            portal.register_subnav("/access/", label, url_name, visible=visible or everyone, order=order)
 
         from access.demo import seed_access_demo
         from access.services.movers import on_person_changed

@@ -11,4 +11,5 @@ def portal(request):
     return {
         "unread_count": Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
         "app_nav": extensions.nav_for(request),
+        "app_subnav": extensions.subnav_for(request),
     }

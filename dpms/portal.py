@@ -35,6 +35,7 @@ class Panel:
 
 
 _nav: list[NavLink] = []
+_subnav: dict[str, list[NavLink]] = {}
 _panels: list[Panel] = []
 _seeders: list[tuple[int, Callable]] = []
 
@@ -45,6 +46,27 @@ def register_nav(
     if all(link.url_name != url_name for link in _nav):
         _nav.append(NavLink(label, url_name, visible, order, section))
         _nav.sort(key=lambda link: link.order)
+
+
+def register_subnav(
+    section: str, label: str, url_name: str, *, visible: Callable = lambda user: True, order: int = 50
+) -> None:
+    """A link in the second navigation row shown on every page under ``section`` (e.g. "/access/")."""
+    links = _subnav.setdefault(section, [])
+    if all(link.url_name != url_name for link in links):
+        links.append(NavLink(label, url_name, visible, order, section))
+        links.sort(key=lambda link: link.order)
+
+
+def subnav_for(request) -> list[dict]:
+    """The current section's links; the one whose URL is the longest prefix of the path is current."""
+    for section, links in _subnav.items():
+        if request.path.startswith(section):
+            shown = [(link.label, reverse(link.url_name)) for link in links if link.visible(request.user)]
+            matching = [url for _label, url in shown if request.path.startswith(url)]
+            current = max(matching, key=len, default=None)
+            return [{"label": label, "url": url, "current": url == current} for label, url in shown]
+    return []
 
 
 def register_panel(template: str, context: Callable, *, order: int = 50) -> None:

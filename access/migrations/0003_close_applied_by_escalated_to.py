@@ -6,21 +6,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access', '0002_imports_batch_counts'),
+        ("access", "0002_imports_batch_counts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reviewitem',
-            name='applied_by',
-            field=models.ForeignKey(blank=True, help_text='Empty: the tick.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="reviewitem",
+            name="applied_by",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Empty: the tick.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='revocationtask',
-            name='escalated_to',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='escalated_revocation_tasks', to=settings.AUTH_USER_MODEL),
+            model_name="revocationtask",
+            name="escalated_to",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="escalated_revocation_tasks",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]

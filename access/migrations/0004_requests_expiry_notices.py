@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access', '0003_close_applied_by_escalated_to'),
+        ("access", "0003_close_applied_by_escalated_to"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='grant',
-            name='expiry_day_notice_at',
+            model_name="grant",
+            name="expiry_day_notice_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='expiry_week_notice_at',
+            model_name="grant",
+            name="expiry_week_notice_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

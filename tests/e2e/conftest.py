@@ -40,7 +40,7 @@ def results_dir(config) -> Path:
 def save_page(page, path: Path) -> None:
     """A full-page screenshot at ``path`` and the page's HTML beside it, once the stylesheet has loaded."""
     page.wait_for_load_state("load")
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=True, caret="initial")  # "hide" leaves style="" behind
     path.with_suffix(".html").write_text(page.content(), encoding="utf-8")
 
 
