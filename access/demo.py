@@ -395,6 +395,7 @@ def _campaign(policy, users, now) -> ReviewCampaign | None:
         status=CampaignStatus.LAUNCHING,
         launched_at=launched_at,
         due_at=launched_at + datetime.timedelta(days=policy.duration_days),
+        closes_at=policy.close_date(launched_at + datetime.timedelta(days=policy.duration_days)),
     )
     _populate(campaign, now)
     items = list(campaign.items.select_related("reviewer").order_by("pk"))

@@ -1,6 +1,8 @@
 """The access register (systems, roles, grants, requests) and periodic recertification (policies, campaigns,
 review items, revocation tasks). Only the access app writes these tables, through ``access.services``."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -275,6 +277,11 @@ class ReviewPolicy(models.Model):
     def __str__(self):
         return self.name
 
+    def close_date(self, due_at):
+        """When a campaign due at ``due_at`` closes by itself: after the escalation window (daily overdue
+        reminders, the reviewer's manager after N overdue days, the security officers after N more)."""
+        return due_at + timedelta(days=2 * self.escalate_after_overdue_days)
+
 
 class ReviewCampaign(models.Model):
     """One run of a policy for one period (or an ad hoc or mover review): a frozen population of items."""
@@ -291,6 +298,12 @@ class ReviewCampaign(models.Model):
     launched_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     launched_at = models.DateTimeField(default=timezone.now)
     due_at = models.DateTimeField()
+    closes_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the tick closes it: after the due date, overdue reminders and escalation get their "
+        "window (twice the policy's escalation days). Empty: at the due date.",
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     population_count = models.PositiveIntegerField(default=0)
@@ -315,6 +328,10 @@ class ReviewCampaign(models.Model):
     @property
     def is_open(self):
         return self.status == CampaignStatus.OPEN
+
+    @property
+    def automatic_close_at(self):
+        return self.closes_at or self.due_at
 
 
 class ReviewItem(models.Model):

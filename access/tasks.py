@@ -33,10 +33,7 @@ def tick() -> dict:
     now = timezone.now()
     done, failed = {}, []
     for path in TICK_STEPS:
-        try:
-            step = import_string(path)
-        except ImportError:
-            continue  # an area not built yet
+        step = import_string(path)
         try:
             done[path.rsplit(".", 1)[1]] = step(now=now)
         except Exception:

@@ -57,6 +57,7 @@ def _create_campaign(
                     "launched_by": actor,
                     "launched_at": now,
                     "due_at": now + timedelta(days=policy.duration_days),
+                    "closes_at": policy.close_date(now + timedelta(days=policy.duration_days)),
                 },
             )
     except IntegrityError:

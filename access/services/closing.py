@@ -5,12 +5,13 @@ auto-revoke more than the policy's ``auto_revoke_confirm_share`` of the items st
 asks the security officers; one of them confirms on the close page, and the close proceeds.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from access.choices import CampaignStatus, Decision, DefaultDecision, TaskStatus
 from access.models import Grant, ReviewCampaign, ReviewItem, RevocationTask
@@ -48,6 +49,7 @@ def close_plan(campaign: ReviewCampaign) -> dict:
         "total": total,
         "pending": pending,
         "default_decision": default,
+        "default_decision_label": DefaultDecision(default).label,
         "auto_apply": auto_apply,
         "revoking": revoking,
         "auto_revokes": auto_revokes,
@@ -89,6 +91,7 @@ def campaign_close(
         campaign.close_confirmed_by = actor
     _apply_defaults(campaign, plan["default_decision"], now)
     applied, tasks = _revocations(campaign, actor, plan["auto_apply"], now)
+    time_boxed = _time_box_exceptions(campaign, actor)
     Grant.objects.filter(
         pk__in=ReviewItem.objects.filter(campaign=campaign, default_applied=False)
         .exclude(decision__in=(Decision.PENDING, Decision.NO_RESPONSE))
@@ -108,11 +111,38 @@ def campaign_close(
             "default_decision": plan["default_decision"],
             "revocations_applied": applied,
             "revocation_tasks_opened": tasks,
+            "exceptions_time_boxed": time_boxed,
             "confirmed_by": actor.email if confirmed else None,
         },
     )
     evidence.produce_evidence(campaign=campaign, actor=actor, now=now)
     return campaign
+
+
+def _time_box_exceptions(campaign: ReviewCampaign, actor) -> list[int]:
+    """A "keep until a date" decision becomes the grant's expiry (end of that day, installation time), so
+    the expiry tick ends the access then. A grant expiring sooner already keeps its earlier date."""
+    boxed = []
+    exceptions = ReviewItem.objects.filter(
+        campaign=campaign,
+        decision=Decision.EXCEPTION,
+        keep_until__isnull=False,
+        grant__revoked_at__isnull=True,
+    ).select_related("grant")
+    for item in exceptions:
+        ends = datetime.combine(item.keep_until, time.max, tzinfo=timezone.get_default_timezone())
+        grant = item.grant
+        if grant.expires_at is None or grant.expires_at > ends:
+            Grant.objects.filter(pk=grant.pk).update(expires_at=ends)
+            boxed.append(grant.pk)
+    if boxed:
+        audit.record(
+            action="access.grant.time_box",
+            actor=actor,
+            obj=campaign,
+            changes={"grants": boxed, "reason": "kept until a date in the review"},
+        )
+    return boxed
 
 
 def _hold_for_confirmation(campaign: ReviewCampaign, actor, plan: dict) -> ReviewCampaign:
@@ -215,16 +245,21 @@ def apply_item_revocation(*, item: ReviewItem, actor, now: datetime, reason: str
     ReviewItem.objects.filter(pk=item.pk).update(applied_at=now, applied_by=actor)
 
 
+def _closable(now):
+    return Q(closes_at__lte=now) | Q(closes_at__isnull=True, due_at__lte=now)
+
+
 def close_due_campaigns(*, now: datetime) -> int:
-    """Tick step: close open campaigns whose due date has passed. Returns how many closed (not held)."""
+    """Tick step: close open campaigns whose close date has passed (the due date plus the escalation window,
+    see ``ReviewPolicy.close_date``). Returns how many closed (not held for confirmation)."""
     closed = 0
-    due = ReviewCampaign.objects.filter(status=CampaignStatus.OPEN, due_at__lte=now)
+    due = ReviewCampaign.objects.filter(_closable(now), status=CampaignStatus.OPEN)
     for campaign_id in due.values_list("pk", flat=True):
         with transaction.atomic():
             # skip_locked: another worker closing this campaign right now has it.
             campaign = (
                 ReviewCampaign.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(pk=campaign_id, status=CampaignStatus.OPEN, due_at__lte=now)
+                .filter(_closable(now), pk=campaign_id, status=CampaignStatus.OPEN)
                 .first()
             )
             if campaign is None:
