@@ -112,7 +112,7 @@ def test_launching_campaign_polls_its_progress_until_it_is_open(client_for, secu
     assert done["HX-Refresh"] == "true"
 
 
-@pytest.mark.parametrize("size", [10, 200])
+@pytest.mark.parametrize("size", [10, 1000])
 def test_detail_query_count_does_not_grow_with_items(
     client_for, security_officer, django_assert_num_queries, size
 ):
