@@ -87,3 +87,28 @@ class AuditForbiddenMiddleware:
                     changes={"method": request.method},
                 )
         return response
+
+
+class TimezoneMiddleware:
+    """Show times in the signed-in person's time zone (``User.time_zone``), else the installation's.
+
+    Everything is stored and computed in UTC; only display changes.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import zoneinfo
+
+        from django.utils import timezone as tz
+
+        name = getattr(getattr(request, "user", None), "time_zone", "") or ""
+        try:
+            tz.activate(zoneinfo.ZoneInfo(name)) if name else tz.deactivate()
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            tz.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            tz.deactivate()

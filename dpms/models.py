@@ -107,6 +107,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+        if self.time_zone:
+            import zoneinfo
+
+            try:
+                zoneinfo.ZoneInfo(self.time_zone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValidationError({"time_zone": "Not a time zone name, e.g. Europe/Berlin."}) from None
         if self.manager_id and self.pk and self.manager_id == self.pk:
             raise ValidationError({"manager": "A person cannot be their own manager."})
         # Walk up the manager line so no cycle is saved.
