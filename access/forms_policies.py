@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from access.choices import CampaignStatus, Environment
 from access.models import ReviewPolicy, System
+from access.services.policies import EDITABLE_FIELDS
 
 
 class PolicyForm(forms.ModelForm):
@@ -31,27 +32,8 @@ class PolicyForm(forms.ModelForm):
 
     class Meta:
         model = ReviewPolicy
-        fields = (
-            "name",
-            "description",
-            "systems",
-            "environments",
-            "privileged_only",
-            "reviewer_rule",
-            "named_reviewer",
-            "fallback_reviewer",
-            "cadence",
-            "start_date",
-            "duration_days",
-            "reminder_days_before_due",
-            "remind_at_launch",
-            "remind_at_half_time",
-            "remind_daily_when_overdue",
-            "escalate_after_overdue_days",
-            "default_decision",
-            "auto_apply",
-            "auto_revoke_confirm_share",
-        )
+        # The service's editable fields, with the systems (many-to-many, saved apart) after the description.
+        fields = (*EDITABLE_FIELDS[:2], "systems", *EDITABLE_FIELDS[2:])
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):

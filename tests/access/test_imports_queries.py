@@ -21,14 +21,17 @@ def world(security_officer):
         system = SystemFactory(name=name)
         roles += [RoleFactory(system=system, name=role) for role in ("Viewer", "Editor", "Admin")]
     User.objects.bulk_create(
-        [User(email=f"person{n:04d}@example.com", full_name=f"Person {n}", password="!") for n in range(2000)]
+        [
+            User(email=f"importee{n:04d}@example.com", full_name=f"Person {n}", password="!")
+            for n in range(2000)
+        ],
     )
     return roles
 
 
 def content_for(count, roles):
     lines = ["email,system,role"] + [
-        f"person{n // len(roles):04d}@example.com,{role.system.name},{role.name}"
+        f"importee{n // len(roles):04d}@example.com,{role.system.name},{role.name}"
         for n, role in ((n, roles[n % len(roles)]) for n in range(count))
     ]
     return ("\n".join(lines) + "\n").encode()
