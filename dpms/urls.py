@@ -20,6 +20,7 @@ urlpatterns = [
     path("invitation/<str:uidb64>/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("healthz", views.healthz, name="healthz"),
     path("access/", include("access.urls")),
+    path("risks/", include("risk.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

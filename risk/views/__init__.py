@@ -1,0 +1,1 @@
+"""Pages of the risk app, one module per area; each module defines its ``urlpatterns``."""

@@ -1,0 +1,3 @@
+"""Pages of the risk app: acceptances."""
+
+urlpatterns = []
