@@ -35,6 +35,9 @@ def grant_create(
     """Give ``user`` the ``role``; refused when they already hold it (one active grant per user and role)."""
     if not user.is_active:
         raise ValidationError("Access cannot be granted to a deactivated person.")
+    if role.system.is_portal and source != GrantSource.PORTAL:
+        # The portal's grants mirror its role groups; one made here would be revoked by the next sync.
+        raise ValidationError("Portal roles are given in the administration (People → portal roles).")
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "The end of temporary access must be in the future."})
     try:

@@ -124,3 +124,15 @@ def test_the_access_tick_runs_the_sync_as_a_safety_net(security_officer):
     step = import_string("access.services.portal_roles.sync_portal_roles")
     assert step(now=timezone.now()) == 1
     assert held(security_officer) == {"security officer"}
+
+
+def test_a_portal_role_cannot_be_granted_through_the_register(security_officer, staff):
+    """Portal roles are group memberships; the register would only make a grant the next sync revokes."""
+    from access.models import Role
+    from access.services.grants import grant_create
+
+    sync_portal_roles(now=None)
+    admin_role = Role.objects.get(system__is_portal=True, name="admin")
+    with pytest.raises(ValidationError, match="administration"):
+        grant_create(actor=security_officer, user=staff, role=admin_role, justification="Wants admin")
+    assert not staff.grants.filter(role=admin_role).exists()
