@@ -37,6 +37,17 @@ def _clean_cache():
     _clear_cache()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The risk app's data migration installs the shipped matrices (one active). Tests start without them,
+    as they are after a transactional test's flush, so no test depends on the order tests run in; tests
+    build the matrices they need (``tests.risk.factories``, or ``risk.presets.install_presets``)."""
+    with django_db_blocker.unblock():
+        from risk.models import RiskMatrix
+
+        RiskMatrix.objects.all().delete()
+
+
 @pytest.fixture
 def password():
     return TEST_PASSWORD

@@ -1,0 +1,379 @@
+"""Risk matrices: validation, creating and editing, and activating another matrix.
+
+Activation is the only way the active matrix changes, and it re-maps every risk's scores onto the new
+matrix in the same transaction, so ``Risk.matrix`` is always the active matrix and no score ever points
+outside its scale. The preview (``risk.queries.matrices.activation_preview``) shows the same re-mapping
+first, computed by the same ``remap_index``.
+"""
+
+import re
+from fractions import Fraction
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from dpms import audit
+from risk.models import Risk, RiskMatrix
+
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+MATRIX_FIELDS = ("likelihood_scale", "impact_scale", "levels", "cells", "appetite")
+SCORE_FIELDS = (
+    ("inherent_likelihood", "likelihood"),
+    ("inherent_impact", "impact"),
+    ("current_likelihood", "likelihood"),
+    ("current_impact", "impact"),
+    ("target_likelihood", "likelihood"),
+    ("target_impact", "impact"),
+)
+
+
+# --- Validation ----------------------------------------------------------------------------------------
+
+
+def _is_index(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _scale_problems(scale, kind: str) -> list[str]:
+    if not isinstance(scale, list) or not scale:
+        return [f"The {kind} scale needs at least one entry."]
+    problems, seen = [], set()
+    for position, entry in enumerate(scale, start=1):
+        label = entry.get("label", "").strip() if isinstance(entry, dict) else ""
+        if not label:
+            problems.append(f"{kind.capitalize()} {position} has no label.")
+        elif label.lower() in seen:
+            problems.append(f"The {kind} label “{label}” appears twice.")
+        seen.add(label.lower())
+    return problems
+
+
+def _level_problems(levels) -> list[str]:
+    if not isinstance(levels, list) or not levels:
+        return ["At least one level is needed."]
+    problems, seen = [], set()
+    for position, level in enumerate(levels, start=1):
+        level = level if isinstance(level, dict) else {}
+        name = str(level.get("name", "")).strip()
+        label = f"Level “{name}”" if name else f"Level {position}"
+        if not name:
+            problems.append(f"Level {position} has no name.")
+        elif name.lower() in seen:
+            problems.append(f"The level name “{name}” appears twice: level names must be unique.")
+        seen.add(name.lower())
+        if not COLOUR.match(str(level.get("colour", ""))):
+            problems.append(f"{label} needs a colour written as #rrggbb, not “{level.get('colour', '')}”.")
+        days = level.get("review_days")
+        if not _is_index(days) or days < 1:
+            problems.append(f"{label} needs a review interval of at least one day.")
+    return problems
+
+
+def _cell_problems(cells, likelihoods, impacts, levels) -> list[str]:
+    """Every cell holds a level; the grid has the scales' sizes; levels never decrease; every level used."""
+    rows, columns = len(likelihoods), len(impacts)
+    if not isinstance(cells, list) or len(cells) != rows:
+        found = len(cells) if isinstance(cells, list) else 0
+        return [f"The grid needs one row per likelihood ({rows}), not {found}."]
+    problems = []
+    for row, likelihood in zip(cells, likelihoods, strict=True):
+        if not isinstance(row, list) or len(row) != columns:
+            found = len(row) if isinstance(row, list) else 0
+            problems.append(
+                f"The row for likelihood “{likelihood['label']}” needs one cell per impact ({columns}), "
+                f"not {found}."
+            )
+    if problems:
+        return problems
+
+    def where(l_index, i_index):
+        return f"likelihood “{likelihoods[l_index]['label']}”, impact “{impacts[i_index]['label']}”"
+
+    def name(index):
+        return levels[index]["name"]
+
+    for l_index in range(rows):
+        for i_index in range(columns):
+            value = cells[l_index][i_index]
+            if value is None:
+                problems.append(f"The cell ({where(l_index, i_index)}) has no level.")
+            elif not _is_index(value) or not 0 <= value < len(levels):
+                problems.append(f"The cell ({where(l_index, i_index)}) names no known level.")
+    if problems:
+        return problems
+    for l_index in range(rows):
+        for i_index in range(columns):
+            value = cells[l_index][i_index]
+            for lower_l, lower_i, axis in (
+                (l_index - 1, i_index, "likelihood"),
+                (l_index, i_index - 1, "impact"),
+            ):
+                if lower_l < 0 or lower_i < 0 or cells[lower_l][lower_i] <= value:
+                    continue
+                problems.append(
+                    f"The cell ({where(l_index, i_index)}) is “{name(value)}”, lower than "
+                    f"“{name(cells[lower_l][lower_i])}” at ({where(lower_l, lower_i)}): levels must never "
+                    f"decrease as {axis} increases (are the levels listed lowest first?)."
+                )
+    used = {value for row in cells for value in row}
+    for index, level in enumerate(levels):
+        if index not in used:
+            problems.append(
+                f"The level “{level['name']}” is used by no cell: every level must appear in the grid "
+                f"(remove it, or give it the cells between “{name(index - 1) if index else '—'}” and "
+                f"“{name(index + 1) if index + 1 < len(levels) else '—'}”)."
+            )
+    return problems
+
+
+def validate_matrix(*, likelihood_scale, impact_scale, levels, cells, appetite) -> None:
+    """Refuse a matrix that cannot rate risks: raise ValidationError naming each problem, by field.
+
+    Scales with labels; levels with unique names, #rrggbb colours and review intervals; a level in every
+    cell of a grid of the scales' sizes; levels that never decrease as likelihood or impact increase
+    (monotonic, which also catches levels listed out of order); every level used (no gaps); an appetite
+    that is one of the levels.
+    """
+    errors: dict[str, list[str]] = {}
+    for field, problems in (
+        ("likelihood_scale", _scale_problems(likelihood_scale, "likelihood")),
+        ("impact_scale", _scale_problems(impact_scale, "impact")),
+        ("levels", _level_problems(levels)),
+    ):
+        if problems:
+            errors[field] = problems
+    if not errors:
+        problems = _cell_problems(cells, likelihood_scale, impact_scale, levels)
+        if problems:
+            errors["cells"] = problems
+    level_count = len(levels) if isinstance(levels, list) else 0
+    if not _is_index(appetite) or not 0 <= appetite < max(level_count, 1):
+        errors["appetite"] = [f"The appetite must be one of the {level_count} levels."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _clean_fields(fields: dict) -> dict:
+    """The stored shape: stripped labels and names, lower-case colours, no stray keys."""
+    return {
+        "likelihood_scale": [
+            {"label": entry["label"].strip(), "description": entry.get("description", "").strip()}
+            for entry in fields["likelihood_scale"]
+        ],
+        "impact_scale": [
+            {"label": entry["label"].strip(), "description": entry.get("description", "").strip()}
+            for entry in fields["impact_scale"]
+        ],
+        "levels": [
+            {
+                "name": level["name"].strip(),
+                "colour": level["colour"].lower(),
+                "review_days": level["review_days"],
+            }
+            for level in fields["levels"]
+        ],
+        "cells": [list(row) for row in fields["cells"]],
+        "appetite": fields["appetite"],
+    }
+
+
+# --- Create and edit -------------------------------------------------------------------------------------
+
+
+def _check_name(name: str, *, exclude_pk=None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": ["A matrix needs a name."]})
+    clash = RiskMatrix.objects.filter(name__iexact=name)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError({"name": [f"A matrix named “{name}” exists already."]})
+    return name
+
+
+@transaction.atomic
+def matrix_create(
+    *, actor, name: str, description: str = "", likelihood_scale, impact_scale, levels, cells, appetite: int
+) -> RiskMatrix:
+    """A new, inactive matrix (activate it through ``matrix_activate``)."""
+    fields = {
+        "likelihood_scale": likelihood_scale,
+        "impact_scale": impact_scale,
+        "levels": levels,
+        "cells": cells,
+        "appetite": appetite,
+    }
+    validate_matrix(**fields)
+    matrix = RiskMatrix.objects.create(
+        name=_check_name(name), description=description.strip(), is_active=False, **_clean_fields(fields)
+    )
+    audit.record(
+        action="risk.matrix.create",
+        actor=actor,
+        obj=matrix,
+        changes={"name": matrix.name, "size": f"{len(matrix.likelihood_scale)}×{len(matrix.impact_scale)}"},
+    )
+    return matrix
+
+
+@transaction.atomic
+def matrix_update(
+    *,
+    matrix: RiskMatrix,
+    actor,
+    name: str,
+    description: str = "",
+    likelihood_scale,
+    impact_scale,
+    levels,
+    cells,
+    appetite: int,
+) -> RiskMatrix:
+    """Edit a matrix. One that risks are scored on keeps its scale sizes (their scores index the scales);
+    to change sizes, create a new matrix and activate it, which re-maps the scores."""
+    # Lock the row: an activation running at the same time must see either the old or the new grid.
+    matrix = RiskMatrix.objects.select_for_update().get(pk=matrix.pk)
+    fields = {
+        "likelihood_scale": likelihood_scale,
+        "impact_scale": impact_scale,
+        "levels": levels,
+        "cells": cells,
+        "appetite": appetite,
+    }
+    validate_matrix(**fields)
+    name = _check_name(name, exclude_pk=matrix.pk)
+    in_use = Risk.objects.filter(matrix=matrix).count()
+    if in_use and (
+        len(likelihood_scale) != len(matrix.likelihood_scale) or len(impact_scale) != len(matrix.impact_scale)
+    ):
+        raise ValidationError(
+            f"{in_use} risk{'s are' if in_use != 1 else ' is'} scored on this matrix, so its scales keep "
+            f"{len(matrix.likelihood_scale)} likelihoods and {len(matrix.impact_scale)} impacts. To change "
+            "the sizes, create a new matrix and activate it."
+        )
+    cleaned = _clean_fields(fields)
+    before = {field: getattr(matrix, field) for field in ("name", "description", *MATRIX_FIELDS)}
+    after = {"name": name, "description": description.strip(), **cleaned}
+    changes = audit.diff(before, after)
+    if not changes:
+        return matrix
+    for field, value in after.items():
+        setattr(matrix, field, value)
+    if set(changes) & set(MATRIX_FIELDS):
+        matrix.preset = ""  # It no longer reproduces the preset it came from.
+    matrix.save()
+    audit.record(action="risk.matrix.update", actor=actor, obj=matrix, changes=changes)
+    return matrix
+
+
+# --- Activation ------------------------------------------------------------------------------------------
+
+
+def remap_index(value, *, old_size: int, new_size: int):
+    """A score's index on a scale of ``new_size`` at the same relative position as on ``old_size``.
+
+    new = round(old × (new_size − 1) / (old_size − 1)); ties round up, so a re-mapped risk never looks
+    smaller than it was (5 → 3: 0 1 2 3 4 → 0 1 1 2 2; 3 → 5: 0 1 2 → 0 2 4). None stays None (unscored).
+    """
+    if value is None:
+        return None
+    if old_size <= 1 or new_size <= 1:
+        return 0
+    position = Fraction(value * (new_size - 1), old_size - 1)
+    return min(int(position + Fraction(1, 2)), new_size - 1)
+
+
+def remap_scores(scores: dict, *, old: RiskMatrix, new: RiskMatrix) -> dict:
+    """All six score fields of a risk, re-mapped from ``old``'s scales to ``new``'s."""
+    sizes = {
+        "likelihood": (len(old.likelihood_scale), len(new.likelihood_scale)),
+        "impact": (len(old.impact_scale), len(new.impact_scale)),
+    }
+    return {
+        field: remap_index(scores[field], old_size=sizes[axis][0], new_size=sizes[axis][1])
+        for field, axis in SCORE_FIELDS
+    }
+
+
+def level_changes(scores: dict, remapped: dict, *, old: RiskMatrix, new: RiskMatrix) -> dict:
+    """For inherent, current and target: the level before and after, and whether it changed.
+
+    A level "changes" when its name differs (case aside) or when it crosses the appetite line.
+    """
+    result = {}
+    for kind in ("inherent", "current", "target"):
+        before = old.level(scores[f"{kind}_likelihood"], scores[f"{kind}_impact"])
+        after = new.level(remapped[f"{kind}_likelihood"], remapped[f"{kind}_impact"])
+        changed = (before is None) != (after is None) or (
+            before is not None
+            and (
+                before["name"].lower() != after["name"].lower()
+                or before["above_appetite"] != after["above_appetite"]
+            )
+        )
+        result[kind] = {"before": before, "after": after, "changed": changed}
+    return result
+
+
+@transaction.atomic
+def matrix_activate(*, matrix: RiskMatrix, actor, confirmed: bool) -> dict:
+    """Make ``matrix`` the active one: re-map every risk's scores onto it, point every risk at it,
+    deactivate the old matrix. Nothing changes unless ``confirmed`` (the page shows the preview first).
+
+    Returns the counts also written to the audit event: risks re-mapped and risks whose inherent, current
+    or target level changed.
+    """
+    if not confirmed:
+        raise ValidationError("Confirm the re-mapping shown to activate this matrix.")
+    # Lock the matrices: two officers activating two matrices at once must not leave two active (the
+    # constraint would refuse one half-way) or risks re-mapped onto the one that ends up inactive.
+    locked = {
+        m.pk: m
+        for m in RiskMatrix.objects.select_for_update()
+        .filter(Q(pk=matrix.pk) | Q(is_active=True))
+        .order_by("pk")
+    }
+    new = locked.get(matrix.pk)
+    if new is None:
+        raise ValidationError("This matrix no longer exists.")
+    if new.is_active:
+        raise ValidationError(f"“{new.name}” is the active matrix already.")
+    validate_matrix(**{field: getattr(new, field) for field in MATRIX_FIELDS})
+    old_active = next((m for m in locked.values() if m.is_active), None)
+
+    # Lock the risks being re-mapped: an edit saved in the middle would otherwise write old-scale scores.
+    risks = list(Risk.objects.select_for_update().order_by("pk"))
+    matrices = {m.pk: m for m in RiskMatrix.objects.all()}  # a handful of rows, read once
+    counts = {"risks": len(risks), "inherent_changed": 0, "current_changed": 0, "target_changed": 0}
+    changed_any = 0
+    for risk in risks:
+        old = matrices[risk.matrix_id]
+        scores = {field: getattr(risk, field) for field, _axis in SCORE_FIELDS}
+        remapped = remap_scores(scores, old=old, new=new)
+        changes = level_changes(scores, remapped, old=old, new=new)
+        for kind, change in changes.items():
+            counts[f"{kind}_changed"] += change["changed"]
+        changed_any += any(change["changed"] for change in changes.values())
+        for field, value in remapped.items():
+            setattr(risk, field, value)
+        risk.matrix = new
+    Risk.objects.bulk_update(risks, [field for field, _axis in SCORE_FIELDS] + ["matrix"], batch_size=500)
+    counts["level_changed"] = changed_any
+
+    if old_active is not None:
+        RiskMatrix.objects.filter(pk=old_active.pk).update(is_active=False)
+    RiskMatrix.objects.filter(pk=new.pk).update(is_active=True)
+    new.is_active = True
+    audit.record(
+        action="risk.matrix.activate",
+        actor=actor,
+        obj=new,
+        changes={
+            "is_active": [False, True],
+            "previous": old_active.name if old_active else None,
+            **counts,
+        },
+    )
+    return counts
