@@ -1,3 +1,337 @@
-"""Pages of the risk app: register."""
+"""Pages of the risk register: the list with filters, sorting and CSV export; a risk's detail page; creating,
+editing, opening/closing and sharing a risk; the dashboard panel of risks above appetite."""
 
-urlpatterns = []
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.encoding import force_str
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from risk.charts import trend_chart
+from risk.choices import RiskStatus
+from risk.forms_risks import RiskFilterForm, RiskForm, RiskShareForm, RiskStatusForm, RiskUnshareForm
+from risk.queries import register as queries
+from risk.services.risks import risk_create, risk_set_status, risk_share, risk_unshare, risk_update
+
+PAGE_SIZE = 50
+# Sections other areas render on a risk's page, included when their template exists. The incidents issue
+# fills "incidents/_risk_link.html" with the incidents that materialised the risk
+# (context variable ``materialised_incidents``).
+RISK_SECTIONS = (
+    "risk/actions/_risk_section.html",
+    "risk/acceptances/_risk_section.html",
+    "risk/reviews/_risk_section.html",
+)
+INCIDENT_SECTION = "incidents/_risk_link.html"
+CSV_COLUMNS = (
+    "reference", "title", "category", "owner_email", "owner_name", "status", "treatment",
+    "inherent_likelihood", "inherent_impact", "inherent_level",
+    "current_likelihood", "current_impact", "current_level",
+    "target_likelihood", "target_impact", "target_level",
+    "review_interval_days", "next_review_on", "systems", "threat", "vulnerability", "existing_controls",
+)  # fmt: skip
+
+
+def _existing(names) -> list[str]:
+    found = []
+    for name in names:
+        try:
+            get_template(name)
+        except TemplateDoesNotExist:
+            continue
+        found.append(name)
+    return found
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _filtered_risks(request):
+    matrix = queries.active_matrix()
+    form = RiskFilterForm(request.GET or None, matrix=matrix)
+    risks = queries.risks_for_list(request.user, matrix)
+    if form.is_bound and not form.is_valid():
+        return form, matrix, risks.none()
+    return (
+        form,
+        matrix,
+        queries.filter_risks(risks, matrix=matrix, **(form.cleaned_data if form.is_bound else {})),
+    )
+
+
+@login_required
+@require_GET
+def risk_list(request):
+    form, matrix, risks = _filtered_risks(request)
+    page = Paginator(risks.prefetch_related("systems"), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "query": _query_without_page(request),
+        "matrix": matrix,
+        "may_create": queries.can_manage_risks(request.user) and matrix is not None,
+        "today": timezone.localdate(),
+    }
+    return render(request, "risk/register/risk_list.html", context)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_cell(value) -> str:
+    """Neutralise spreadsheet formulas (CSV injection): a cell starting like a formula gets a quote."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    text = force_str(value if value is not None else "")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _label(scale, index) -> str:
+    return scale[index]["label"] if index is not None and index < len(scale) else ""
+
+
+def _risk_row(risk) -> list:
+    m = risk.matrix
+    levels = [risk.inherent_level, risk.current_level, risk.target_level]
+    return [
+        risk.reference, risk.title, risk.category.name if risk.category else "", risk.owner.email,
+        risk.owner.full_name, risk.status, risk.treatment,
+        _label(m.likelihood_scale, risk.inherent_likelihood), _label(m.impact_scale, risk.inherent_impact),
+        levels[0]["name"],
+        _label(m.likelihood_scale, risk.current_likelihood), _label(m.impact_scale, risk.current_impact),
+        levels[1]["name"],
+        _label(m.likelihood_scale, risk.target_likelihood), _label(m.impact_scale, risk.target_impact),
+        levels[2]["name"] if levels[2] else "",
+        risk.effective_review_days, risk.next_review_on,
+        "; ".join(sorted(system.name for system in risk.systems.all())),
+        risk.threat, risk.vulnerability, risk.existing_controls,
+    ]  # fmt: skip
+
+
+@login_required
+@require_GET
+def risk_list_csv(request):
+    """Stream the filtered register as CSV: the same filters and visibility as the page."""
+    form, _matrix, risks = _filtered_risks(request)
+    if form.errors:
+        problems = " ".join(str(error) for errors in form.errors.values() for error in errors)
+        return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(CSV_COLUMNS)
+        for risk in risks.prefetch_related("systems").iterator(chunk_size=1000):
+            yield writer.writerow([_csv_cell(value) for value in _risk_row(risk)])
+
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="dpms-risks-{stamp}.csv"'
+    return response
+
+
+def _scores(risk) -> list[dict]:
+    m = risk.matrix
+    return [
+        {
+            "label": label,
+            "likelihood": _label(m.likelihood_scale, getattr(risk, f"{kind}_likelihood")),
+            "impact": _label(m.impact_scale, getattr(risk, f"{kind}_impact")),
+            "level": getattr(risk, f"{kind}_level"),
+        }
+        for kind, label in (("inherent", "Inherent"), ("current", "Current"), ("target", "Target"))
+    ]
+
+
+def _detail_context(request, risk, *, share_form=None) -> dict:
+    may_share = queries.can_share_risk(request.user, risk)
+    today = timezone.localdate()
+    sections = _existing(RISK_SECTIONS)
+    return {
+        "risk": risk,
+        "scores": _scores(risk),
+        "appetite_name": risk.matrix.levels[risk.matrix.appetite]["name"],
+        "systems": queries.risk_detail_systems(risk),
+        "trend": trend_chart(risk=risk, assessments=queries.risk_trend_assessments(risk), today=today),
+        "may_edit": queries.can_edit_risk(request.user, risk),
+        "may_share": may_share,
+        "shares": queries.risk_shares(risk) if may_share else [],
+        "share_form": share_form or (RiskShareForm() if may_share else None),
+        "sections": sections,
+        "incident_section": (_existing([INCIDENT_SECTION]) or [None])[0],
+        "materialised_incidents": [],  # filled by the incidents app (issue "incidents")
+        "today": today,
+    }
+
+
+@login_required
+@require_GET
+def risk_detail(request, pk):
+    risk = queries.get_risk_for_user(request.user, pk)
+    return render(request, "risk/register/risk_detail.html", _detail_context(request, risk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk_create_view(request):
+    """Security officers add risks to the register."""
+    if not queries.can_manage_risks(request.user):
+        raise PermissionDenied("Only security officers add risks.")
+    matrix = queries.active_matrix()
+    if matrix is None:
+        messages.error(request, "Activate a risk matrix before adding risks.")
+        return redirect("risk:register")
+    form = RiskForm(request.POST or None, matrix=matrix, creating=True, initial={"owner": request.user})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        status = RiskStatus.OPEN if data.pop("open_now") else RiskStatus.DRAFT
+        try:
+            risk = risk_create(actor=request.user, status=status, **data)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, f"{risk.reference} added to the register.")
+            return redirect("risk:risk", pk=risk.pk)
+    return render(request, "risk/register/risk_form.html", {"form": form, "risk": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk_edit(request, pk):
+    """Security officers, the owner and delegated editors change a risk's details and scores."""
+    risk = queries.get_risk_for_user(request.user, pk, for_change=True)
+    initial = RiskForm.initial_for(risk)
+    form = RiskForm(request.POST or None, matrix=risk.matrix, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            risk_update(actor=request.user, risk=risk, systems=data.pop("systems"), **data)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, f"{risk.reference} saved.")
+            return redirect("risk:risk", pk=risk.pk)
+    return render(request, "risk/register/risk_form.html", {"form": form, "risk": risk})
+
+
+@login_required
+@require_POST
+def risk_status(request, pk):
+    """Open a draft, close a risk or reopen it."""
+    risk = queries.get_risk_for_user(request.user, pk, for_change=True)
+    form = RiskStatusForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Choose open or closed.")
+    try:
+        risk = risk_set_status(actor=request.user, risk=risk, status=form.cleaned_data["status"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{risk.reference} is {risk.get_status_display().lower()}.")
+    return redirect("risk:risk", pk=risk.pk)
+
+
+def _get_risk_to_share(request, pk):
+    risk = queries.get_risk_for_user(request.user, pk)
+    if not queries.can_share_risk(request.user, risk):
+        raise PermissionDenied("Only security officers and the owner share a risk.")
+    return risk
+
+
+@login_required
+@require_POST
+def risk_share_view(request, pk):
+    """Share the risk with one more person, to read or to edit (guardian object permissions)."""
+    risk = _get_risk_to_share(request, pk)
+    form = RiskShareForm(request.POST)
+    if form.is_valid():
+        person = form.cleaned_data["person"]
+        try:
+            risk_share(actor=request.user, risk=risk, user=person, can_edit=form.cleaned_data["can_edit"])
+        except ValidationError as error:
+            form.add_error("person", error.messages)
+        else:
+            messages.success(request, f"{risk.reference} is shared with {person}.")
+            return redirect("risk:risk", pk=risk.pk)
+    context = _detail_context(request, risk, share_form=form)
+    return render(request, "risk/register/risk_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def risk_unshare_view(request, pk):
+    risk = _get_risk_to_share(request, pk)
+    form = RiskUnshareForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Choose a person to stop sharing with.")
+    try:
+        risk_unshare(actor=request.user, risk=risk, user=form.cleaned_data["user"])
+    except ValidationError as error:
+        return HttpResponseBadRequest(" ".join(error.messages))
+    messages.success(request, f"{risk.reference} is no longer shared with {form.cleaned_data['user']}.")
+    return redirect("risk:risk", pk=risk.pk)
+
+
+urlpatterns = [
+    path("", risk_list, name="register"),
+    path("export.csv", risk_list_csv, name="register_csv"),
+    path("new/", risk_create_view, name="risk_create"),
+    path("<int:pk>/", risk_detail, name="risk"),
+    path("<int:pk>/edit/", risk_edit, name="risk_edit"),
+    path("<int:pk>/status/", risk_status, name="risk_status"),
+    path("<int:pk>/share/", risk_share_view, name="risk_share"),
+    path("<int:pk>/unshare/", risk_unshare_view, name="risk_unshare"),
+]
+
+
+PANEL_LINES = 5
+
+
+def appetite_panel(request):
+    """Dashboard panel for security officers: live risks above appetite (3 queries: matrix, count, lines)."""
+    if not request.user.is_security_officer:
+        return None
+    matrix = queries.active_matrix()
+    if matrix is None:
+        return None
+    risks = queries.annotate_levels(
+        queries.above_appetite(queries.risks_for_user(request.user), matrix), matrix
+    )
+    count = risks.count()
+    lines = [
+        {
+            "text": f"{risk.reference} {risk.title}: {matrix.levels[risk.current_level_index]['name']}",
+            "link": reverse("risk:risk", args=[risk.pk]),
+        }
+        for risk in risks.order_by(*queries.RISK_SORTS["-level"])[:PANEL_LINES]
+    ]
+    appetite = matrix.levels[matrix.appetite]["name"]
+    return {
+        "title": "Risks above appetite",
+        "count": count,
+        "lines": lines,
+        "empty": f"No open risk is above the appetite ({appetite}).",
+        "link": f"{reverse('risk:register')}?sort=-level&status=open",
+        "link_label": "Open the register",
+    }

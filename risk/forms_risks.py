@@ -1,0 +1,182 @@
+"""Forms of the risk register: the register's filters, creating and editing a risk, status and shares."""
+
+from django import forms
+
+from access.models import System
+from dpms.models import User
+from risk.choices import RiskStatus, Treatment
+from risk.models import RiskCategory, RiskMatrix
+
+BLANK = [("", "Any")]
+SCORE_KINDS = (("inherent", "Inherent"), ("current", "Current"), ("target", "Target"))
+
+
+def _people():
+    return User.objects.people().filter(is_active=True).order_by("full_name", "email")
+
+
+def _scale_choices(scale) -> list[tuple[int, str]]:
+    return [(index, f"{index + 1}. {step['label']}") for index, step in enumerate(scale)]
+
+
+class RiskFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=150, label="Search", widget=forms.SearchInput())
+    owner = forms.ModelChoiceField(required=False, queryset=User.objects.none(), empty_label="Any")
+    category = forms.ModelChoiceField(required=False, queryset=RiskCategory.objects.all(), empty_label="Any")
+    level = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Current level")
+    status = forms.ChoiceField(
+        required=False, choices=[*BLANK, ("live", "Open or accepted"), *RiskStatus.choices]
+    )
+    system = forms.ModelChoiceField(
+        required=False, queryset=System.objects.order_by("name"), empty_label="Any"
+    )
+    overdue = forms.BooleanField(required=False, label="Review overdue")
+    likelihood = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput())
+    impact = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput())
+    kind = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), ("current", "current"), ("inherent", "inherent")],
+        widget=forms.HiddenInput(),
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("reference", "Reference"),
+            ("-reference", "Newest reference first"),
+            ("title", "Title"),
+            ("owner", "Owner"),
+            ("-level", "Highest level first"),
+            ("level", "Lowest level first"),
+            ("review", "Next review soonest"),
+        ],
+    )
+
+    def __init__(self, *args, matrix: RiskMatrix | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.matrix = matrix
+        # Only owners of risks are offered; the list is short whatever the number of people.
+        self.fields["owner"].queryset = (
+            User.objects.people().filter(owned_risks__isnull=False).distinct().order_by("full_name", "email")
+        )
+        levels = matrix.levels if matrix else []
+        self.fields["level"].choices = BLANK + [(index, level["name"]) for index, level in enumerate(levels)]
+
+    def clean(self):
+        data = super().clean()
+        likelihood, impact = data.get("likelihood"), data.get("impact")
+        if (likelihood is None) != (impact is None):
+            raise forms.ValidationError("A heat-map cell needs both a likelihood and an impact.")
+        matrix = self.matrix
+        if (
+            likelihood is not None
+            and matrix is not None
+            and (likelihood >= len(matrix.likelihood_scale) or impact >= len(matrix.impact_scale))
+        ):
+            raise forms.ValidationError("That cell is not on the active matrix.")
+        return data
+
+    def cell_label(self) -> str:
+        """The heat-map cell filter in words, shown above the list."""
+        data = getattr(self, "cleaned_data", None) or {}
+        if self.errors or data.get("likelihood") is None or self.matrix is None:
+            return ""
+        kind = data.get("kind") or "current"
+        likelihood = self.matrix.likelihood_scale[data["likelihood"]]["label"]
+        impact = self.matrix.impact_scale[data["impact"]]["label"]
+        return f"{kind.capitalize()} score: likelihood {likelihood}, impact {impact}"
+
+
+class RiskForm(forms.Form):
+    """Create or edit a risk; score fields offer the active matrix's scale labels."""
+
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    category = forms.ModelChoiceField(required=False, queryset=RiskCategory.objects.all(), empty_label="None")
+    owner = forms.ModelChoiceField(queryset=User.objects.none())
+    systems = forms.ModelMultipleChoiceField(
+        required=False, queryset=System.objects.order_by("name"), label="Affected systems"
+    )
+    threat = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    vulnerability = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    existing_controls = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    treatment = forms.ChoiceField(choices=Treatment.choices)
+    review_interval_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=3650,
+        label="Review interval (days)",
+        help_text="Leave empty to follow the current level (high and very high 90, moderate 180, low 365).",
+    )
+
+    def __init__(self, *args, matrix: RiskMatrix, creating: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _people()
+        self.fields["owner"].label_from_instance = lambda user: (
+            f"{user.full_name or user.email} ({user.email})"
+        )
+        for kind, label in SCORE_KINDS:
+            required = kind != "target"
+            for axis, scale in (("likelihood", matrix.likelihood_scale), ("impact", matrix.impact_scale)):
+                choices = _scale_choices(scale)
+                self.fields[f"{kind}_{axis}"] = forms.TypedChoiceField(
+                    label=f"{label} {axis}",
+                    choices=choices if required else [("", "Not set")] + choices,
+                    coerce=int,
+                    required=required,
+                    empty_value=None,
+                )
+        if creating:
+            self.fields["open_now"] = forms.BooleanField(
+                required=False,
+                initial=True,
+                label="Open it now",
+                help_text="An open risk gets its first review date; a draft waits until it is opened.",
+            )
+        # Field order: scores after the descriptive fields, before treatment.
+        tail = ("treatment", "review_interval_days", "open_now")
+        order = [name for name in self.fields if name not in tail]
+        self.order_fields([*order, *tail])
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("target_likelihood") is None) != (data.get("target_impact") is None):
+            self.add_error("target_impact", "Set both target scores, or neither.")
+        return data
+
+    @classmethod
+    def initial_for(cls, risk) -> dict:
+        names = [
+            "title",
+            "description",
+            "category",
+            "owner",
+            "threat",
+            "vulnerability",
+            "existing_controls",
+            "treatment",
+            "review_interval_days",
+        ]
+        names += [f"{kind}_{axis}" for kind, _ in SCORE_KINDS for axis in ("likelihood", "impact")]
+        initial = {name: getattr(risk, name) for name in names}
+        initial["systems"] = list(risk.systems.values_list("pk", flat=True))
+        return initial
+
+
+class RiskStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=[(RiskStatus.OPEN, "Open"), (RiskStatus.CLOSED, "Closed")])
+
+
+class RiskShareForm(forms.Form):
+    person = forms.EmailField(label="Person's email", max_length=254)
+    can_edit = forms.BooleanField(required=False, label="May edit the risk too")
+
+    def clean_person(self):
+        email = self.cleaned_data["person"].strip().lower()
+        person = User.objects.people().filter(email__iexact=email, is_active=True).first()
+        if person is None:
+            raise forms.ValidationError("No active person in the portal has this email.")
+        return person
+
+
+class RiskUnshareForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.people())

@@ -1,0 +1,263 @@
+"""Business actions on risks: create (with a never-reused reference), update, status changes and shares.
+
+Acceptance (status "accepted") is set by ``risk.services.acceptances``, reviews by ``risk.services.reviews``.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from dpms import audit
+from risk.choices import RiskStatus, Treatment
+from risk.models import Risk, RiskCategory, RiskCounter, RiskMatrix
+from risk.queries.register import EDIT_PERMISSION, VIEW_PERMISSION, can_share_risk
+
+SCORE_PAIRS = (
+    ("inherent_likelihood", "inherent_impact", True),
+    ("current_likelihood", "current_impact", True),
+    ("target_likelihood", "target_impact", False),
+)
+TEXT_FIELDS = ("title", "description", "threat", "vulnerability", "existing_controls")
+EDITABLE_FIELDS = (
+    *TEXT_FIELDS,
+    "category",
+    "owner",
+    "inherent_likelihood",
+    "inherent_impact",
+    "current_likelihood",
+    "current_impact",
+    "target_likelihood",
+    "target_impact",
+    "treatment",
+    "review_interval_days",
+    "next_review_on",
+)
+AUDITED_FIELDS = tuple(name for name in EDITABLE_FIELDS if name not in ("category", "owner")) + (
+    "category_id",
+    "owner_id",
+    "status",
+)
+
+# Status changes made here; "accepted" belongs to the acceptance workflow.
+TRANSITIONS = {
+    RiskStatus.DRAFT: {RiskStatus.OPEN, RiskStatus.CLOSED},
+    RiskStatus.OPEN: {RiskStatus.CLOSED},
+    RiskStatus.ACCEPTED: {RiskStatus.CLOSED},
+    RiskStatus.CLOSED: {RiskStatus.OPEN},
+}
+
+
+def _active_matrix() -> RiskMatrix:
+    matrix = RiskMatrix.objects.filter(is_active=True).first()
+    if matrix is None:
+        raise ValidationError("There is no active risk matrix: a security officer must activate one first.")
+    return matrix
+
+
+def _validate(matrix: RiskMatrix, values: dict) -> None:
+    """Refuse blank titles, scores outside the matrix's scales, half a target, bad choices and intervals."""
+    errors: dict[str, str] = {}
+    if not (values.get("title") or "").strip():
+        errors["title"] = "Give the risk a title."
+    for likelihood, impact, required in SCORE_PAIRS:
+        pair = values.get(likelihood), values.get(impact)
+        if pair == (None, None) and not required:
+            continue
+        for name, value, size in (
+            (likelihood, pair[0], len(matrix.likelihood_scale)),
+            (impact, pair[1], len(matrix.impact_scale)),
+        ):
+            if value is None:
+                errors[name] = "Choose a score." if required else "Set both target scores, or neither."
+            elif not isinstance(value, int) or not 0 <= value < size:
+                errors[name] = f"Choose one of the {size} steps of the active matrix."
+    if values.get("treatment") not in Treatment.values:
+        errors["treatment"] = "Choose a treatment."
+    interval = values.get("review_interval_days")
+    if interval is not None and not 1 <= interval <= 3650:
+        errors["review_interval_days"] = "The review interval is between 1 and 3650 days."
+    owner = values.get("owner")
+    if owner is None or not owner.is_active:
+        errors["owner"] = "Choose an active person as the owner."
+    category = values.get("category")
+    if category is not None and not isinstance(category, RiskCategory):
+        errors["category"] = "Choose a category from the list."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _next_reference() -> str:
+    # The counter row is locked until the transaction ends: two risks created at once never get the same
+    # number, and a deleted risk's number is never handed out again (the counter only goes up).
+    RiskCounter.objects.bulk_create([RiskCounter(pk=1)], ignore_conflicts=True)
+    counter = RiskCounter.objects.select_for_update().get(pk=1)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"R-{counter.last:03d}"
+
+
+def _snapshot(risk: Risk, systems=None) -> dict:
+    data = {name: getattr(risk, name) for name in AUDITED_FIELDS}
+    if systems is not None:
+        data["systems"] = sorted(system.pk for system in systems)
+    return data
+
+
+@transaction.atomic
+def risk_create(
+    *,
+    actor,
+    title: str,
+    owner,
+    inherent_likelihood: int,
+    inherent_impact: int,
+    current_likelihood: int,
+    current_impact: int,
+    target_likelihood: int | None = None,
+    target_impact: int | None = None,
+    description: str = "",
+    category: RiskCategory | None = None,
+    systems=(),
+    threat: str = "",
+    vulnerability: str = "",
+    existing_controls: str = "",
+    treatment: str = Treatment.MITIGATE,
+    review_interval_days: int | None = None,
+    status: str = RiskStatus.DRAFT,
+    today: datetime.date | None = None,
+) -> Risk:
+    """Add a risk on the active matrix with the next reference (R-001, ...); open ones get a review date."""
+    matrix = _active_matrix()
+    values = {
+        "title": title.strip(),
+        "owner": owner,
+        "inherent_likelihood": inherent_likelihood,
+        "inherent_impact": inherent_impact,
+        "current_likelihood": current_likelihood,
+        "current_impact": current_impact,
+        "target_likelihood": target_likelihood,
+        "target_impact": target_impact,
+        "description": description,
+        "category": category,
+        "threat": threat,
+        "vulnerability": vulnerability,
+        "existing_controls": existing_controls,
+        "treatment": treatment,
+        "review_interval_days": review_interval_days,
+    }
+    _validate(matrix, values)
+    if status not in (RiskStatus.DRAFT, RiskStatus.OPEN):
+        raise ValidationError({"status": "A new risk starts as a draft or open."})
+    now = timezone.now()
+    risk = Risk(
+        **values,
+        matrix=matrix,
+        status=status,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_at=now,
+        updated_at=now,
+    )
+    if status == RiskStatus.OPEN:
+        risk.next_review_on = risk.next_review_from(today or timezone.localdate())
+    risk.reference = _next_reference()
+    risk.save()
+    systems = list(systems)
+    risk.systems.set(systems)
+    audit.record(
+        action="risk.risk.create", actor=actor, obj=risk, changes={"created": _snapshot(risk, systems)}
+    )
+    return risk
+
+
+@transaction.atomic
+def risk_update(*, actor, risk: Risk, systems=None, **fields) -> Risk:
+    """Change a risk's details and scores (``EDITABLE_FIELDS`` and ``systems``), audited with a diff."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    # Lock the row: a review or another edit saved meanwhile must not be overwritten with stale values.
+    risk = (
+        Risk.objects.select_for_update(of=("self",))
+        .select_related("matrix", "owner", "category")
+        .get(pk=risk.pk)
+    )
+    before_systems = list(risk.systems.all()) if systems is not None else None
+    before = _snapshot(risk, before_systems)
+    if "title" in fields:
+        fields["title"] = fields["title"].strip()
+    for name, value in fields.items():
+        setattr(risk, name, value)
+    _validate(risk.matrix, {name: getattr(risk, name) for name in EDITABLE_FIELDS})
+    if risk.status == RiskStatus.OPEN and risk.next_review_on is None:
+        risk.next_review_on = risk.next_review_from(timezone.localdate())
+    risk.updated_at = timezone.now()
+    risk.save()
+    if systems is not None:
+        systems = list(systems)
+        risk.systems.set(systems)
+    changes = audit.diff(before, _snapshot(risk, systems))
+    if changes:
+        audit.record(action="risk.risk.update", actor=actor, obj=risk, changes=changes)
+    return risk
+
+
+@transaction.atomic
+def risk_set_status(*, actor, risk: Risk, status: str, today: datetime.date | None = None) -> Risk:
+    """Open a draft, close a risk, or reopen a closed one; opening sets the next review date."""
+    # Lock the row: an acceptance or another status change racing this one must not be lost.
+    risk = Risk.objects.select_for_update(of=("self",)).select_related("matrix").get(pk=risk.pk)
+    if status not in TRANSITIONS.get(risk.status, set()):
+        raise ValidationError(
+            {"status": f"A {risk.get_status_display().lower()} risk cannot become {status or 'that'}."}
+        )
+    before = {"status": risk.status, "next_review_on": risk.next_review_on, "closed_at": risk.closed_at}
+    now = timezone.now()
+    risk.status = status
+    if status == RiskStatus.OPEN:
+        risk.closed_at = None
+        risk.next_review_on = risk.next_review_from(today or timezone.localdate())
+    elif status == RiskStatus.CLOSED:
+        risk.closed_at = now
+    risk.updated_at = now
+    risk.save(update_fields=["status", "closed_at", "next_review_on", "updated_at"])
+    after = {"status": risk.status, "next_review_on": risk.next_review_on, "closed_at": risk.closed_at}
+    audit.record(action="risk.risk.status", actor=actor, obj=risk, changes=audit.diff(before, after))
+    return risk
+
+
+def _check_share(actor, risk: Risk, user) -> None:
+    if not can_share_risk(actor, risk):
+        raise PermissionDenied("Only security officers and the risk's owner share it.")
+    if user is None or not user.is_active:
+        raise ValidationError({"user": "Choose an active person."})
+    if user.pk == risk.owner_id:
+        raise ValidationError({"user": "The owner sees and edits the risk already."})
+
+
+@transaction.atomic
+def risk_share(*, actor, risk: Risk, user, can_edit: bool) -> None:
+    """Let ``user`` read the risk, and edit it too when ``can_edit`` (guardian object permissions)."""
+    _check_share(actor, risk, user)
+    assign_perm(f"risk.{VIEW_PERMISSION}", user, risk)
+    if can_edit:
+        assign_perm(f"risk.{EDIT_PERMISSION}", user, risk)
+    else:
+        remove_perm(f"risk.{EDIT_PERMISSION}", user, risk)
+    audit.record(
+        action="risk.risk.share",
+        actor=actor,
+        obj=risk,
+        changes={"user": user.email, "can_edit": can_edit},
+    )
+
+
+@transaction.atomic
+def risk_unshare(*, actor, risk: Risk, user) -> None:
+    """Take back a share: ``user`` no longer sees the risk (unless they own it or see every risk)."""
+    _check_share(actor, risk, user)
+    remove_perm(f"risk.{VIEW_PERMISSION}", user, risk)
+    remove_perm(f"risk.{EDIT_PERMISSION}", user, risk)
+    audit.record(action="risk.risk.unshare", actor=actor, obj=risk, changes={"user": user.email})
