@@ -1,0 +1,418 @@
+"""Risk acceptance: the risk's owner asks, a security officer approves, and above appetite an admin approves
+too; rejection, revocation, expiry notices and expiry (the last two are steps of the risk tick).
+
+Rules:
+
+* Only the risk's owner asks, with a rationale and an expiry day in the future and at most a year away.
+  Whether the risk is above appetite is recorded from its current level at the request.
+* Approvals: one by a security officer; when above appetite, one by an admin as well, in either order.
+  Two different people give them (one person holding both roles gives one), and neither is the risk's
+  owner or the requester, whatever roles they hold: the owner never approves alone.
+* Fully approved: the risk becomes "accepted" with treatment "accept". Revocation (security officers) and
+  expiry reopen it (status "open").
+* Expiry notices go to the owner and the security officers 30 and 7 days before the expiry day, and at expiry
+  (sent by ``expire_acceptances`` with the expiry itself). Each acceptance records the last notice told
+  (``expiry_notice_days``), so a repeated or late tick never tells twice, and a tick that was down through a
+  step sends only the latest one due.
+
+Days are counted in the installation's time zone; an acceptance holds until the day before ``expires_on``
+and ends on that day.
+"""
+
+import datetime
+import hashlib
+from contextlib import nullcontext
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from dpms import audit
+from dpms.context import current_origin, origin
+from dpms.models import PortalRole
+from dpms.notify import DigestItem, digest, notify
+from risk.choices import AcceptanceStatus, RiskStatus, Treatment
+from risk.models import Risk, RiskAcceptance
+from risk.services.actions import site_today
+
+NOTICE_DAYS = (30, 7)  # before the expiry day; the notice at expiry (0) comes with the expiry
+OFFICER, ADMIN = "officer", "admin"
+LIVE = (AcceptanceStatus.REQUESTED, AcceptanceStatus.APPROVED)
+
+
+def latest_expiry(today: datetime.date) -> datetime.date:
+    """One year after ``today`` (29 February → 28 February)."""
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:
+        return today.replace(year=today.year + 1, day=28)
+
+
+def acceptance_link(acceptance: RiskAcceptance) -> str:
+    return reverse("risk:acceptance_detail", args=[acceptance.risk_id, acceptance.pk])
+
+
+def _people_with_role(role: str):
+    return get_user_model().objects.filter(is_active=True, groups__name=role).order_by("pk")
+
+
+def security_officers():
+    return _people_with_role(PortalRole.SECURITY_OFFICER)
+
+
+def _tell(acceptance: RiskAcceptance, people, subject: str, body: str, occasion: str) -> None:
+    """One notification per person (each once per acceptance and occasion)."""
+    seen = set()
+    for person in people:
+        if person is None or person.pk in seen or not person.is_active:
+            continue
+        seen.add(person.pk)
+        notify(
+            recipient=person,
+            subject=subject,
+            body=body,
+            link=acceptance_link(acceptance),
+            dedup_key=f"risk-acceptance:{acceptance.pk}:{occasion}:{person.pk}",
+        )
+
+
+def _owner_and_officers(acceptance: RiskAcceptance) -> list:
+    return [acceptance.risk.owner, *security_officers()]
+
+
+def with_people():
+    return RiskAcceptance.objects.select_related(
+        "risk__owner",
+        "risk__matrix",
+        "requested_by",
+        "officer_approved_by",
+        "admin_approved_by",
+        "rejected_by",
+        "revoked_by",
+    )
+
+
+def _locked(acceptance: RiskAcceptance) -> RiskAcceptance:
+    # Lock the acceptance, then its risk (always in this order): two approvers clicking at once are
+    # serialised, so one sees the other's approval and the acceptance is never half approved or decided twice.
+    RiskAcceptance.objects.select_for_update().filter(pk=acceptance.pk).first()
+    Risk.objects.select_for_update().filter(pk=acceptance.risk_id).first()
+    return with_people().get(pk=acceptance.pk)
+
+
+# --- Who approves -------------------------------------------------------------------------------------------
+def approvals_needed(acceptance: RiskAcceptance) -> list[str]:
+    return [OFFICER, ADMIN] if acceptance.above_appetite else [OFFICER]
+
+
+def is_involved_owner(acceptance: RiskAcceptance, user) -> bool:
+    return user.pk in (acceptance.risk.owner_id, acceptance.requested_by_id)
+
+
+def approval_for(acceptance: RiskAcceptance, user) -> str | None:
+    """The approval ``user`` may give now (officer first when they could give either), or None."""
+    if acceptance.status != AcceptanceStatus.REQUESTED or is_involved_owner(acceptance, user):
+        return None
+    given_by = {acceptance.officer_approved_by_id, acceptance.admin_approved_by_id} - {None}
+    if user.pk in given_by:
+        return None  # one person gives one approval, whatever roles they hold
+    if user.is_security_officer and acceptance.officer_approved_at is None:
+        return OFFICER
+    if acceptance.above_appetite and user.is_admin and acceptance.admin_approved_at is None:
+        return ADMIN
+    return None
+
+
+def may_reject(acceptance: RiskAcceptance, user) -> bool:
+    """Approvers (security officers; admins when above appetite) other than the owner refuse a request."""
+    return (
+        acceptance.status == AcceptanceStatus.REQUESTED
+        and not is_involved_owner(acceptance, user)
+        and (user.is_security_officer or (acceptance.above_appetite and user.is_admin))
+    )
+
+
+def is_complete(acceptance: RiskAcceptance) -> bool:
+    done = {OFFICER: acceptance.officer_approved_at, ADMIN: acceptance.admin_approved_at}
+    return all(done[name] is not None for name in approvals_needed(acceptance))
+
+
+# --- Business actions ---------------------------------------------------------------------------------------
+@transaction.atomic
+def acceptance_request(*, risk: Risk, actor, rationale: str, expires_on: datetime.date) -> RiskAcceptance:
+    """The risk's owner asks to accept ``risk`` until ``expires_on``; the approvers are told."""
+    rationale = (rationale or "").strip()
+    today = site_today()
+    errors = {}
+    if not rationale:
+        errors["rationale"] = "Say why the risk should be accepted."
+    if expires_on is None or expires_on <= today:
+        errors["expires_on"] = "The expiry must be in the future."
+    elif expires_on > latest_expiry(today):
+        errors["expires_on"] = f"An acceptance lasts at most a year: until {latest_expiry(today):%Y-%m-%d}."
+    if errors:
+        raise ValidationError(errors)
+    # Lock the risk: two requests at once must not both pass the "no live acceptance" check below.
+    risk = Risk.objects.select_for_update().select_related("matrix", "owner").get(pk=risk.pk)
+    if risk.owner_id != actor.pk:
+        raise PermissionDenied("Only the risk's owner asks for its acceptance.")
+    if risk.status != RiskStatus.OPEN:
+        raise ValidationError(f"Only an open risk can be accepted; this one is {risk.get_status_display()}.")
+    if RiskAcceptance.objects.filter(risk=risk, status__in=LIVE).exists():
+        raise ValidationError("This risk already has an acceptance requested or in force.")
+    acceptance = RiskAcceptance.objects.create(
+        risk=risk,
+        requested_by=actor,
+        rationale=rationale,
+        expires_on=expires_on,
+        above_appetite=risk.current_level["above_appetite"],
+    )
+    audit.record(
+        action="risk.acceptance.request",
+        actor=actor,
+        obj=acceptance,
+        changes={
+            "risk": risk.reference,
+            "rationale": rationale,
+            "expires_on": expires_on,
+            "current_level": risk.current_level["name"],
+            "above_appetite": acceptance.above_appetite,
+        },
+    )
+    approvers = list(security_officers())
+    if acceptance.above_appetite:
+        approvers += list(_people_with_role(PortalRole.ADMIN))
+    _tell(
+        acceptance,
+        [person for person in approvers if person.pk != actor.pk],
+        f"Risk acceptance waiting for approval: {risk.reference}",
+        f"{actor} asks to accept {risk} until {expires_on:%Y-%m-%d}"
+        + (" (above appetite: an admin approves too)" if acceptance.above_appetite else "")
+        + f".\nRationale: {rationale}",
+        "requested",
+    )
+    return acceptance
+
+
+@transaction.atomic
+def acceptance_approve(*, acceptance: RiskAcceptance, actor, now=None) -> RiskAcceptance:
+    """Give one approval; when every approval needed is in, the risk is accepted and everyone is told."""
+    now = now or timezone.now()
+    acceptance = _locked(acceptance)
+    if acceptance.status != AcceptanceStatus.REQUESTED:
+        raise ValidationError(f"This acceptance is already {acceptance.get_status_display().lower()}.")
+    if is_involved_owner(acceptance, actor):
+        raise PermissionDenied("The risk's owner does not approve its acceptance.")
+    step = approval_for(acceptance, actor)
+    if step is None:
+        raise PermissionDenied("You have no approval to give on this acceptance.")
+    if acceptance.expires_on <= site_today(now):
+        raise ValidationError("The expiry day of this acceptance has passed; the owner must ask again.")
+    risk = acceptance.risk
+    if risk.status != RiskStatus.OPEN:
+        raise ValidationError(f"The risk is {risk.get_status_display().lower()}; it cannot be accepted now.")
+    if step == OFFICER:
+        acceptance.officer_approved_by, acceptance.officer_approved_at = actor, now
+    else:
+        acceptance.admin_approved_by, acceptance.admin_approved_at = actor, now
+    changes = {"approval": step}
+    complete = is_complete(acceptance)
+    if complete:
+        acceptance.status, acceptance.decided_at = AcceptanceStatus.APPROVED, now
+        changes |= {
+            "status": [AcceptanceStatus.REQUESTED, AcceptanceStatus.APPROVED],
+            "risk_status": [risk.status, RiskStatus.ACCEPTED],
+            "risk_treatment": [risk.treatment, Treatment.ACCEPT],
+        }
+        risk.status, risk.treatment, risk.updated_at = RiskStatus.ACCEPTED, Treatment.ACCEPT, now
+        risk.save(update_fields=["status", "treatment", "updated_at"])
+    acceptance.save()
+    audit.record(action="risk.acceptance.approve", actor=actor, obj=acceptance, changes=changes)
+    if complete:
+        _tell(
+            acceptance,
+            _owner_and_officers(acceptance),
+            f"Risk accepted: {risk.reference}",
+            f"The acceptance of {risk} is approved until {acceptance.expires_on:%Y-%m-%d}.",
+            "approved",
+        )
+    else:
+        _tell(
+            acceptance,
+            [p for p in _people_with_role(PortalRole.ADMIN) if approval_for(acceptance, p)],
+            f"Risk acceptance waiting for an admin's approval: {risk.reference}",
+            f"{actor} approved as security officer; {risk} is above appetite, so an admin approves too.",
+            f"after-{step}",
+        )
+    return acceptance
+
+
+@transaction.atomic
+def acceptance_reject(*, acceptance: RiskAcceptance, actor, reason: str, now=None) -> RiskAcceptance:
+    """An approver refuses the acceptance, with a reason; the owner is told."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the acceptance is rejected."})
+    acceptance = _locked(acceptance)
+    if acceptance.status != AcceptanceStatus.REQUESTED:
+        raise ValidationError(f"This acceptance is already {acceptance.get_status_display().lower()}.")
+    if not may_reject(acceptance, actor):
+        raise PermissionDenied("You do not decide on this acceptance.")
+    acceptance.status = AcceptanceStatus.REJECTED
+    acceptance.rejected_by, acceptance.decided_at, acceptance.rejection_reason = (
+        actor,
+        now or timezone.now(),
+        reason,
+    )
+    acceptance.save(update_fields=["status", "rejected_by", "decided_at", "rejection_reason"])
+    audit.record(
+        action="risk.acceptance.reject",
+        actor=actor,
+        obj=acceptance,
+        changes={"status": [AcceptanceStatus.REQUESTED, AcceptanceStatus.REJECTED], "reason": reason},
+    )
+    _tell(
+        acceptance,
+        [acceptance.risk.owner, acceptance.requested_by],
+        f"Risk acceptance rejected: {acceptance.risk.reference}",
+        f"{actor} rejected the acceptance: {reason}",
+        "rejected",
+    )
+    return acceptance
+
+
+def _reopen(risk: Risk, now) -> dict:
+    if risk.status != RiskStatus.ACCEPTED:
+        return {}
+    risk.status, risk.updated_at = RiskStatus.OPEN, now
+    risk.save(update_fields=["status", "updated_at"])
+    return {"risk_status": [RiskStatus.ACCEPTED, RiskStatus.OPEN]}
+
+
+@transaction.atomic
+def acceptance_revoke(*, acceptance: RiskAcceptance, actor, reason: str, now=None) -> RiskAcceptance:
+    """A security officer ends an acceptance in force, with a reason; the risk reopens."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the acceptance is revoked."})
+    if not actor.is_security_officer:
+        raise PermissionDenied("Only security officers revoke an acceptance.")
+    acceptance = _locked(acceptance)
+    if acceptance.status != AcceptanceStatus.APPROVED:
+        raise ValidationError(f"Only an acceptance in force can be revoked; this one is {acceptance.status}.")
+    acceptance.status = AcceptanceStatus.REVOKED
+    acceptance.revoked_by, acceptance.revoked_at, acceptance.revocation_reason = actor, now, reason
+    acceptance.save(update_fields=["status", "revoked_by", "revoked_at", "revocation_reason"])
+    changes = {"status": [AcceptanceStatus.APPROVED, AcceptanceStatus.REVOKED], "reason": reason}
+    changes |= _reopen(acceptance.risk, now)
+    audit.record(action="risk.acceptance.revoke", actor=actor, obj=acceptance, changes=changes)
+    _tell(
+        acceptance,
+        _owner_and_officers(acceptance),
+        f"Risk acceptance revoked: {acceptance.risk.reference}",
+        f"{actor} revoked the acceptance of {acceptance.risk}: {reason}\nThe risk is open again.",
+        "revoked",
+    )
+    return acceptance
+
+
+# --- Tick steps ---------------------------------------------------------------------------------------------
+def _due_notice(acceptance: RiskAcceptance, today: datetime.date) -> int | None:
+    """The latest notice step due (30 or 7 days before) not yet told, or None."""
+    left = (acceptance.expires_on - today).days
+    due = [days for days in NOTICE_DAYS if left <= days]
+    if not due or (acceptance.expiry_notice_days is not None and acceptance.expiry_notice_days <= due[-1]):
+        return None
+    return due[-1]
+
+
+@transaction.atomic
+def notify_expiring_acceptances(*, now) -> int:
+    """Tell the owner and the security officers 30 and 7 days before an acceptance ends (one digest per
+    person per day); returns how many acceptances were announced."""
+    today = site_today(now)
+    not_told = Q(expiry_notice_days__isnull=True, expires_on__lte=today + datetime.timedelta(days=30))
+    week_not_told = Q(expiry_notice_days__gt=7, expires_on__lte=today + datetime.timedelta(days=7))
+    # skip_locked: several workers share the due acceptances; each is told by the one worker that holds it.
+    acceptances = list(
+        RiskAcceptance.objects.filter(not_told | week_not_told, status=AcceptanceStatus.APPROVED)
+        .filter(expires_on__gt=today)
+        .select_related("risk__owner")
+        .select_for_update(skip_locked=True, of=("self",))
+        .order_by("expires_on", "pk")
+    )
+    if not acceptances:
+        return 0
+    officers = list(security_officers())
+    items, told = [], {}
+    for acceptance in acceptances:
+        days = _due_notice(acceptance, today)
+        if days is None:
+            continue
+        told.setdefault(days, []).append(acceptance.pk)
+        text = (
+            f"{acceptance.risk}: accepted until {acceptance.expires_on:%Y-%m-%d} ({days}-day notice); "
+            "then the risk reopens"
+        )
+        for person in {acceptance.risk.owner, *officers}:
+            if person.is_active:
+                items.append(DigestItem(person, text, acceptance_link(acceptance)))
+    for days, ids in told.items():
+        RiskAcceptance.objects.filter(pk__in=ids).update(expiry_notice_days=days)
+    batch = "-".join(f"{pk}" for pk in sorted(pk for ids in told.values() for pk in ids))
+    # Each acceptance is told once (its marker above); the key holds the batch so a second batch on the same
+    # day (an acceptance approved later that day) still reaches everyone.
+    digest(
+        items=items,
+        subject="Risk acceptances ending soon",
+        intro="These risk acceptances end soon; the owner may ask for a new one:",
+        dedup_prefix=f"risk-acceptance-expiry:{today:%Y-%m-%d}:{_short_hash(batch)}",
+    )
+    return sum(len(ids) for ids in told.values())
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@transaction.atomic
+def expire_acceptances(*, now) -> int:
+    """End every acceptance whose expiry day has come: approved ones expire and their risk reopens (owner and
+    security officers told); requested ones that were never approved in time expire quietly."""
+    today = site_today(now)
+    # Audit events say "task" even when the step is called from a shell or a test.
+    with origin("task") if current_origin().source != "task" else nullcontext():
+        # skip_locked: workers share the due acceptances; one held by an approver is left for the next tick.
+        acceptances = list(
+            RiskAcceptance.objects.filter(status__in=LIVE, expires_on__lte=today)
+            .select_related("risk__owner")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("expires_on", "pk")
+        )
+        officers = list(security_officers())
+        for acceptance in acceptances:
+            before = acceptance.status
+            acceptance.status = AcceptanceStatus.EXPIRED
+            acceptance.expiry_notice_days = 0
+            acceptance.decided_at = acceptance.decided_at or now
+            acceptance.save(update_fields=["status", "expiry_notice_days", "decided_at"])
+            changes = {"status": [before, AcceptanceStatus.EXPIRED], "expires_on": acceptance.expires_on}
+            if before == AcceptanceStatus.APPROVED:
+                # Lock the risk as approve and revoke do, after the acceptance.
+                risk = Risk.objects.select_for_update().get(pk=acceptance.risk_id)
+                changes |= _reopen(risk, now)
+            audit.record(action="risk.acceptance.expire", obj=acceptance, changes=changes)
+            if before == AcceptanceStatus.APPROVED:
+                _tell(
+                    acceptance,
+                    [acceptance.risk.owner, *officers],
+                    f"Risk acceptance ended: {acceptance.risk.reference}",
+                    f"The acceptance of {acceptance.risk} ended on {acceptance.expires_on:%Y-%m-%d}; "
+                    "the risk is open again.",
+                    "expired",
+                )
+        return len(acceptances)
