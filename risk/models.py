@@ -121,6 +121,12 @@ class Risk(models.Model):
         help_text="Empty: by the current level (high and very high 90, moderate 180, ...).",
     )
     next_review_on = models.DateField(null=True, blank=True)
+    review_reminded_on = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Day of the last review reminder step sent (owner's time zone): never sent again.",
+    )
     created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -213,6 +219,9 @@ class RiskAcceptance(models.Model):
     revoked_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
     revocation_reason = models.TextField(blank=True)
+    expiry_notice_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The last expiry notice told (30, 7 or 0 days before); empty: none."
+    )
 
     class Meta:
         ordering = ["-requested_at"]
@@ -228,6 +237,13 @@ class RiskAcceptance(models.Model):
         return f"Acceptance of {self.risk.reference} until {self.expires_on}"
 
 
+class RiskAssessmentQuerySet(models.QuerySet):
+    def latest_five(self):
+        """The five latest reviews with their reviewers, in one query (``risk.assessments.latest_five`` in a
+        template costs the same whatever the history's length)."""
+        return self.select_related("reviewed_by").order_by("-reviewed_at", "-pk")[:5]
+
+
 class RiskAssessment(models.Model):
     """One periodic review of a risk: who, when, scores before and after, notes, and the next review date."""
 
@@ -241,6 +257,8 @@ class RiskAssessment(models.Model):
     )
     notes = models.TextField(blank=True)
     next_review_on = models.DateField()
+
+    objects = RiskAssessmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-reviewed_at"]

@@ -7,164 +7,383 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('access', '0005_campaign_closes_at'),
+        ("access", "0005_campaign_closes_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RiskCategory',
+            name="RiskCategory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('description', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'verbose_name_plural': 'risk categories',
-                'ordering': ['name'],
+                "verbose_name_plural": "risk categories",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='RiskCounter',
+            name="RiskCounter",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('last', models.PositiveIntegerField(default=0)),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Risk',
+            name="Risk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=20, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('threat', models.TextField(blank=True)),
-                ('vulnerability', models.TextField(blank=True)),
-                ('existing_controls', models.TextField(blank=True)),
-                ('inherent_likelihood', models.PositiveSmallIntegerField()),
-                ('inherent_impact', models.PositiveSmallIntegerField()),
-                ('current_likelihood', models.PositiveSmallIntegerField()),
-                ('current_impact', models.PositiveSmallIntegerField()),
-                ('target_likelihood', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('target_impact', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('treatment', models.CharField(choices=[('mitigate', 'Mitigate'), ('accept', 'Accept'), ('transfer', 'Transfer'), ('avoid', 'Avoid')], default='mitigate', max_length=10)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('open', 'Open'), ('accepted', 'Accepted'), ('closed', 'Closed')], default='draft', max_length=10)),
-                ('review_interval_days', models.PositiveIntegerField(blank=True, help_text='Empty: by the current level (high and very high 90, moderate 180, ...).', null=True)),
-                ('next_review_on', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='owned_risks', to=settings.AUTH_USER_MODEL)),
-                ('systems', models.ManyToManyField(blank=True, related_name='risks', to='access.system')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='risks', to='risk.riskcategory')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=20, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("threat", models.TextField(blank=True)),
+                ("vulnerability", models.TextField(blank=True)),
+                ("existing_controls", models.TextField(blank=True)),
+                ("inherent_likelihood", models.PositiveSmallIntegerField()),
+                ("inherent_impact", models.PositiveSmallIntegerField()),
+                ("current_likelihood", models.PositiveSmallIntegerField()),
+                ("current_impact", models.PositiveSmallIntegerField()),
+                ("target_likelihood", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("target_impact", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "treatment",
+                    models.CharField(
+                        choices=[
+                            ("mitigate", "Mitigate"),
+                            ("accept", "Accept"),
+                            ("transfer", "Transfer"),
+                            ("avoid", "Avoid"),
+                        ],
+                        default="mitigate",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("open", "Open"),
+                            ("accepted", "Accepted"),
+                            ("closed", "Closed"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "review_interval_days",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Empty: by the current level (high and very high 90, moderate 180, ...).",
+                        null=True,
+                    ),
+                ),
+                ("next_review_on", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_risks",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("systems", models.ManyToManyField(blank=True, related_name="risks", to="access.system")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="risks",
+                        to="risk.riskcategory",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['reference'],
-                'permissions': [('edit_shared_risk', 'Edit a risk shared with them')],
+                "ordering": ["reference"],
+                "permissions": [("edit_shared_risk", "Edit a risk shared with them")],
             },
         ),
         migrations.CreateModel(
-            name='RiskAssessment',
+            name="RiskAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reviewed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('before', models.JSONField(help_text='Scores before: {inherent: [l, i], current: [l, i], target: [l, i]}.')),
-                ('after', models.JSONField()),
-                ('current_level_index', models.PositiveSmallIntegerField(help_text='Current level after, for the trend chart.')),
-                ('notes', models.TextField(blank=True)),
-                ('next_review_on', models.DateField()),
-                ('reviewed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('risk', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assessments', to='risk.risk')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reviewed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "before",
+                    models.JSONField(
+                        help_text="Scores before: {inherent: [l, i], current: [l, i], target: [l, i]}."
+                    ),
+                ),
+                ("after", models.JSONField()),
+                (
+                    "current_level_index",
+                    models.PositiveSmallIntegerField(help_text="Current level after, for the trend chart."),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("next_review_on", models.DateField()),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "risk",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assessments",
+                        to="risk.risk",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-reviewed_at'],
+                "ordering": ["-reviewed_at"],
             },
         ),
         migrations.CreateModel(
-            name='RiskMatrix',
+            name="RiskMatrix",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('preset', models.CharField(blank=True, help_text='The shipped preset it came from, if any.', max_length=40)),
-                ('likelihood_scale', models.JSONField()),
-                ('impact_scale', models.JSONField()),
-                ('levels', models.JSONField()),
-                ('cells', models.JSONField()),
-                ('appetite', models.PositiveSmallIntegerField()),
-                ('is_active', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "preset",
+                    models.CharField(
+                        blank=True, help_text="The shipped preset it came from, if any.", max_length=40
+                    ),
+                ),
+                ("likelihood_scale", models.JSONField()),
+                ("impact_scale", models.JSONField()),
+                ("levels", models.JSONField()),
+                ("cells", models.JSONField()),
+                ("appetite", models.PositiveSmallIntegerField()),
+                ("is_active", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name_plural': 'risk matrices',
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('is_active',), name='one_active_matrix')],
+                "verbose_name_plural": "risk matrices",
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_active", True)),
+                        fields=("is_active",),
+                        name="one_active_matrix",
+                    )
+                ],
             },
         ),
         migrations.AddField(
-            model_name='risk',
-            name='matrix',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='risks', to='risk.riskmatrix'),
+            model_name="risk",
+            name="matrix",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="risks", to="risk.riskmatrix"
+            ),
         ),
         migrations.CreateModel(
-            name='TreatmentAction',
+            name="TreatmentAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('due_on', models.DateField()),
-                ('status', models.CharField(choices=[('open', 'Open'), ('in_progress', 'In progress'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='open', max_length=12)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='risk_actions', to=settings.AUTH_USER_MODEL)),
-                ('risk', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='risk.risk')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("due_on", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("in_progress", "In progress"),
+                            ("done", "Done"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="open",
+                        max_length=12,
+                    ),
+                ),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="risk_actions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "risk",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="actions", to="risk.risk"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_on', 'pk'],
+                "ordering": ["due_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='RiskAcceptance',
+            name="RiskAcceptance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('rationale', models.TextField()),
-                ('expires_on', models.DateField()),
-                ('above_appetite', models.BooleanField(default=False, help_text='The current level at request was above appetite.')),
-                ('status', models.CharField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('revoked', 'Revoked'), ('expired', 'Expired')], default='requested', max_length=10)),
-                ('officer_approved_at', models.DateTimeField(blank=True, null=True)),
-                ('admin_approved_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('rejection_reason', models.TextField(blank=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('revocation_reason', models.TextField(blank=True)),
-                ('admin_approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('officer_approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('rejected_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('risk', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='acceptances', to='risk.risk')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("rationale", models.TextField()),
+                ("expires_on", models.DateField()),
+                (
+                    "above_appetite",
+                    models.BooleanField(
+                        default=False, help_text="The current level at request was above appetite."
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("revoked", "Revoked"),
+                            ("expired", "Expired"),
+                        ],
+                        default="requested",
+                        max_length=10,
+                    ),
+                ),
+                ("officer_approved_at", models.DateTimeField(blank=True, null=True)),
+                ("admin_approved_at", models.DateTimeField(blank=True, null=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("rejection_reason", models.TextField(blank=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("revocation_reason", models.TextField(blank=True)),
+                (
+                    "admin_approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "officer_approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "rejected_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "risk",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="acceptances",
+                        to="risk.risk",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status__in', ['requested', 'approved'])), fields=('risk',), name='one_live_acceptance_per_risk')],
+                "ordering": ["-requested_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status__in", ["requested", "approved"])),
+                        fields=("risk",),
+                        name="one_live_acceptance_per_risk",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='risk',
-            index=models.Index(fields=['next_review_on'], name='risk_risk_next_re_ad50d7_idx'),
+            model_name="risk",
+            index=models.Index(fields=["next_review_on"], name="risk_risk_next_re_ad50d7_idx"),
         ),
         migrations.AddIndex(
-            model_name='risk',
-            index=models.Index(fields=['owner', 'status'], name='risk_risk_owner_i_47feec_idx'),
+            model_name="risk",
+            index=models.Index(fields=["owner", "status"], name="risk_risk_owner_i_47feec_idx"),
         ),
         migrations.AddIndex(
-            model_name='treatmentaction',
-            index=models.Index(fields=['status', 'due_on'], name='risk_treatm_status_77e75e_idx'),
+            model_name="treatmentaction",
+            index=models.Index(fields=["status", "due_on"], name="risk_treatm_status_77e75e_idx"),
         ),
     ]
