@@ -217,11 +217,16 @@ class Finding(models.Model):
     class Meta:
         ordering = ["-opened_at"]
         constraints = [
+            # Two partial constraints rather than nulls_distinct=False, which SQLite cannot enforce.
             models.UniqueConstraint(
-                fields=["kind", "system", "grant"],
-                condition=Q(resolved_at__isnull=True),
-                name="one_open_finding_per_subject",
-                nulls_distinct=False,
+                fields=["kind", "system"],
+                condition=Q(resolved_at__isnull=True, grant__isnull=True),
+                name="one_open_finding_per_system",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "grant"],
+                condition=Q(resolved_at__isnull=True, grant__isnull=False),
+                name="one_open_finding_per_grant",
             ),
         ]
 

@@ -133,3 +133,22 @@ def test_two_checks_at_once_open_one_finding(requires_postgres, register, over_l
     assert sorted(results) == [0, 1]
     assert open_findings().count() == 1
     assert AuditEvent.objects.filter(action="access.finding.open").count() == 1
+
+
+def test_the_database_refuses_a_second_open_finding_for_the_same_subject():
+    """Enforced by the database on SQLite and PostgreSQL alike, per system and per grant."""
+    from django.db import IntegrityError, transaction
+
+    from access.models import Finding
+    from tests.access.factories import GrantFactory
+
+    grant = GrantFactory()
+    system = grant.role.system
+    Finding.objects.create(kind="too_many_privileged", system=system)
+    Finding.objects.create(kind="absent_from_import", system=system, grant=grant)
+    for duplicate in (
+        {"kind": "too_many_privileged", "system": system},
+        {"kind": "absent_from_import", "system": system, "grant": grant},
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Finding.objects.create(**duplicate)
