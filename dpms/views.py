@@ -1,6 +1,5 @@
 """Pages of the foundation: dashboard, audit trail, notifications, invitations, health."""
 
-import csv
 import json
 
 from django.contrib import messages
@@ -8,9 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from dpms import portal as extensions
 from dpms import queries, services
+from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import AuditFilterForm, SetPasswordForm
 
 AUDIT_PAGE_SIZE = 50
@@ -75,40 +74,21 @@ def audit_trail(request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_cell(value):
-    """Neutralise spreadsheet formulas (CSV injection) in exported cells."""
-    text = force_str(value if value is not None else "")
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @login_required
 @require_GET
 def audit_trail_csv(request):
     """Stream the filtered trail as CSV, oldest first, with the hashes an auditor can check."""
     form, events = _filtered_audit_events(request)
     if form.errors:
-        # An empty file would read as "nothing happened"; say what is wrong with the filter instead.
-        problems = " ".join(str(error) for errors in form.errors.values() for error in errors)
-        return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
-    writer = csv.writer(_Echo())
+        return bad_filter(form)
 
     def rows():
-        yield writer.writerow(CSV_COLUMNS)
         for event in events.order_by("sequence").iterator(chunk_size=2000):
             values = [getattr(event, column) for column in CSV_COLUMNS]
-            values[1] = event.occurred_at.isoformat()
             values[7] = json.dumps(event.changes, ensure_ascii=False, sort_keys=True) if event.changes else ""
-            yield writer.writerow([_csv_cell(v) for v in values])
+            yield values
 
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="dpms-audit-{stamp}.csv"'
-    return response
+    return streaming_csv(name="audit", header=CSV_COLUMNS, rows=rows())
 
 
 @login_required

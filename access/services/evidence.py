@@ -17,6 +17,7 @@ from datetime import datetime
 
 from access.models import ReviewCampaign, ReviewItem
 from dpms import audit
+from dpms.csvexport import safe_cell
 
 # Stable column order: auditors' scripts rely on it. Add columns only at the end.
 COLUMNS = (
@@ -46,9 +47,8 @@ COLUMNS = (
 
 
 def _cell(value) -> str:
-    """Neutralise spreadsheet formulas (CSV injection) in exported cells."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Neutralise spreadsheet formulas (CSV injection) in exported cells (values arrive as text already)."""
+    return safe_cell("" if value is None else str(value))
 
 
 def _person(user) -> str:

@@ -1,22 +1,18 @@
 """Pages of the access register: systems, a system's roles and holders, a person's access, the grants list
 and its CSV export, granting a role and revoking a grant."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.encoding import force_str
 from django.views.decorators.http import require_GET, require_http_methods
 
 from access.forms import GrantCreateForm, GrantFilterForm, GrantRevokeForm, SystemFilterForm
 from access.queries import register as queries
 from access.services.grants import grant_create, grant_revoke
+from dpms.csvexport import bad_filter, streaming_csv
 
 PAGE_SIZE = 50
 CSV_COLUMNS = (
@@ -179,19 +175,6 @@ def grant_list(request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_cell(value) -> str:
-    """Neutralise spreadsheet formulas (CSV injection): a cell starting like a formula gets a quote."""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    text = force_str(value if value is not None else "")
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _grant_row(grant) -> list:
     return [
         grant.user.email,
@@ -218,19 +201,9 @@ def grant_list_csv(request):
     """Stream the filtered grants list as CSV (same filters and visibility as the page)."""
     form, grants = _filtered_grants(request)
     if form.errors:
-        problems = " ".join(str(error) for errors in form.errors.values() for error in errors)
-        return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(CSV_COLUMNS)
-        for grant in grants.iterator(chunk_size=2000):
-            yield writer.writerow([_csv_cell(value) for value in _grant_row(grant)])
-
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="dpms-grants-{stamp}.csv"'
-    return response
+        return bad_filter(form)
+    rows = (_grant_row(grant) for grant in grants.iterator(chunk_size=2000))
+    return streaming_csv(name="grants", header=CSV_COLUMNS, rows=rows)
 
 
 urlpatterns = [

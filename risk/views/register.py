@@ -1,21 +1,19 @@
 """Pages of the risk register: the list with filters, sorting and CSV export; a risk's detail page; creating,
 editing, opening/closing and sharing a risk; the dashboard panel of risks above appetite."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.encoding import force_str
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dpms.csvexport import bad_filter, streaming_csv
 from risk.charts import trend_chart
 from risk.choices import RiskStatus
 from risk.forms_risks import RiskFilterForm, RiskForm, RiskShareForm, RiskStatusForm, RiskUnshareForm
@@ -95,19 +93,6 @@ def risk_list(request):
     return render(request, "risk/register/risk_list.html", context)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_cell(value) -> str:
-    """Neutralise spreadsheet formulas (CSV injection): a cell starting like a formula gets a quote."""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    text = force_str(value if value is not None else "")
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _label(scale, index) -> str:
     return scale[index]["label"] if index is not None and index < len(scale) else ""
 
@@ -136,19 +121,9 @@ def risk_list_csv(request):
     """Stream the filtered register as CSV: the same filters and visibility as the page."""
     form, _matrix, risks = _filtered_risks(request)
     if form.errors:
-        problems = " ".join(str(error) for errors in form.errors.values() for error in errors)
-        return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(CSV_COLUMNS)
-        for risk in risks.prefetch_related("systems").iterator(chunk_size=1000):
-            yield writer.writerow([_csv_cell(value) for value in _risk_row(risk)])
-
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="dpms-risks-{stamp}.csv"'
-    return response
+        return bad_filter(form)
+    rows = (_risk_row(risk) for risk in risks.prefetch_related("systems").iterator(chunk_size=1000))
+    return streaming_csv(name="risks", header=CSV_COLUMNS, rows=rows)
 
 
 def _scores(risk) -> list[dict]:
