@@ -77,7 +77,8 @@ class ItemDecisionForm(forms.Form):
             }
         super().__init__(*args, **kwargs)
         self.item = item
-        roles = [role for role in item.system.roles.all() if role.pk != item.role_id]
+        # Portal roles follow group memberships and are never downgraded in a review.
+        roles = [] if item.system.is_portal else [r for r in item.system.roles.all() if r.pk != item.role_id]
         self.fields["downgrade_to"].choices = [("", "—")] + [
             (role.pk, f"{role.name}{' (privileged)' if role.privileged else ''}") for role in roles
         ]

@@ -5,6 +5,7 @@ auto-revoke more than the policy's ``auto_revoke_confirm_share`` of the items st
 asks the security officers; one of them confirms on the close page, and the close proceeds.
 """
 
+import logging
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -30,6 +31,8 @@ DEFAULT_TO_DECISION = {
     DefaultDecision.FLAG: Decision.NO_RESPONSE,
 }
 REVOKING = (Decision.REVOKE, Decision.DOWNGRADE)
+
+log = logging.getLogger(__name__)
 
 
 def close_plan(campaign: ReviewCampaign) -> dict:
@@ -236,9 +239,12 @@ def _reason(campaign: ReviewCampaign, item: ReviewItem) -> str:
 
 
 def apply_item_revocation(*, item: ReviewItem, actor, now: datetime, reason: str) -> None:
-    """Revoke the item's grant (and grant the downgrade role), recording when and by whom (None: the tick)."""
+    """Revoke the item's grant (and grant the downgrade role), recording when and by whom (None: the tick).
+
+    A grant revoked meanwhile (by hand, at expiry) stays revoked: no downgrade role brings access back."""
+    already_revoked = Grant.objects.filter(pk=item.grant_id, revoked_at__isnull=False).exists()
     grant_revoke(actor=actor, grant=item.grant, reason=reason, now=now)
-    if item.decision == Decision.DOWNGRADE and item.downgrade_to is not None:
+    if item.decision == Decision.DOWNGRADE and item.downgrade_to is not None and not already_revoked:
         holds = Grant.objects.active().filter(user=item.holder, role=item.downgrade_to).exists()
         if item.holder.is_active and not holds:
             grant_create(actor=actor, user=item.holder, role=item.downgrade_to, justification=reason)
@@ -254,16 +260,25 @@ def close_due_campaigns(*, now: datetime) -> int:
     see ``ReviewPolicy.close_date``). Returns how many closed (not held for confirmation)."""
     closed = 0
     due = ReviewCampaign.objects.filter(_closable(now), status=CampaignStatus.OPEN)
-    for campaign_id in due.values_list("pk", flat=True):
-        with transaction.atomic():
-            # skip_locked: another worker closing this campaign right now has it.
-            campaign = (
-                ReviewCampaign.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(_closable(now), pk=campaign_id, status=CampaignStatus.OPEN)
-                .first()
-            )
-            if campaign is None:
-                continue
-            campaign = campaign_close(campaign=campaign, actor=None, now=now)
-            closed += campaign.status == CampaignStatus.CLOSED
+    for campaign_id in list(due.values_list("pk", flat=True)):
+        try:
+            closed += _close_one_due(campaign_id, now)
+        except Exception:
+            # One campaign that cannot close (logged, and retried next tick) must not hold up the others.
+            log.exception("Could not close access review campaign %s", campaign_id)
     return closed
+
+
+@transaction.atomic
+def _close_one_due(campaign_id, now) -> int:
+    """Close one due campaign unless another worker has it; 1 when it closed, 0 when held or taken."""
+    # skip_locked: another worker closing this campaign right now has it.
+    campaign = (
+        ReviewCampaign.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(_closable(now), pk=campaign_id, status=CampaignStatus.OPEN)
+        .first()
+    )
+    if campaign is None:
+        return 0
+    campaign = campaign_close(campaign=campaign, actor=None, now=now)
+    return int(campaign.status == CampaignStatus.CLOSED)

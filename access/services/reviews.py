@@ -58,7 +58,10 @@ def _validate(
         reason = "keeping a privileged grant" if decision == Decision.KEEP else f"a {decision} decision"
         errors["justification"] = f"A justification is required for {reason}."
     if decision == Decision.DOWNGRADE:
-        if downgrade_to is None:
+        if item.system.is_portal:
+            # Portal roles follow group memberships; a downgrade would need a grant the register refuses.
+            errors["downgrade_to"] = "Portal roles are not downgraded: revoke, and give the role in People."
+        elif downgrade_to is None:
             errors["downgrade_to"] = "Choose the role to downgrade to."
         elif downgrade_to.system_id != item.system_id or downgrade_to.pk == item.role_id:
             errors["downgrade_to"] = "Downgrade to another role of the same system."
@@ -177,6 +180,10 @@ def items_bulk_keep(
     locked = _lock_open(ReviewItem.objects.filter(pk__in=ids))
     if len(locked) != len(ids):
         raise ValidationError("Some selected items no longer exist.")
+    decided = [str(item) for item in locked if item.decision != Decision.PENDING]
+    if decided:
+        # Bulk keep is the quick path for unreviewed items; a recorded decision is changed one by one.
+        raise ValidationError("Only pending items are kept in bulk; already decided: " + "; ".join(decided))
     privileged = [str(item) for item in locked if item.privileged]
     if privileged:
         raise ValidationError(
