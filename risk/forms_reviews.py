@@ -83,7 +83,11 @@ class RoundForm(forms.Form):
     def clean(self):
         data = super().clean()
         data["start"] = data.get("start") or self.today
-        data["end"] = data.get("end") or data["start"] + datetime.timedelta(days=ROUND_DEFAULT_DAYS)
+        if not data.get("end"):
+            try:
+                data["end"] = data["start"] + datetime.timedelta(days=ROUND_DEFAULT_DAYS)
+            except OverflowError:  # a start date at the end of the calendar
+                data["end"] = datetime.date.max
         if data["end"] < data["start"]:
             self.add_error("end", "The end of the period is before its start.")
         data["overdue"] = data.get("overdue") != "exclude"

@@ -51,13 +51,14 @@ class RiskFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, matrix: RiskMatrix | None, **kwargs):
+    def __init__(self, *args, matrix: RiskMatrix | None, visible_risks=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.matrix = matrix
-        # Only owners of risks are offered; the list is short whatever the number of people.
-        self.fields["owner"].queryset = (
-            User.objects.people().filter(owned_risks__isnull=False).distinct().order_by("full_name", "email")
-        )
+        # Only owners of the risks the viewer may see are offered: names of other owners stay private.
+        owners = User.objects.people().filter(owned_risks__isnull=False)
+        if visible_risks is not None:
+            owners = owners.filter(owned_risks__in=visible_risks)
+        self.fields["owner"].queryset = owners.distinct().order_by("full_name", "email")
         levels = matrix.levels if matrix else []
         self.fields["level"].choices = BLANK + [(index, level["name"]) for index, level in enumerate(levels)]
 
@@ -108,9 +109,13 @@ class RiskForm(forms.Form):
         help_text="Leave empty to follow the current level (high and very high 90, moderate 180, low 365).",
     )
 
-    def __init__(self, *args, matrix: RiskMatrix, creating: bool = False, **kwargs):
+    def __init__(
+        self, *args, matrix: RiskMatrix, creating: bool = False, may_change_owner: bool = True, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _people()
+        # Handing a risk to someone else is a security officer's call; others see the owner, fixed.
+        self.fields["owner"].disabled = not may_change_owner
         self.fields["owner"].label_from_instance = lambda user: (
             f"{user.full_name or user.email} ({user.email})"
         )

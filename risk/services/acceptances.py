@@ -157,8 +157,8 @@ def acceptance_request(*, risk: Risk, actor, rationale: str, expires_on: datetim
         raise ValidationError(errors)
     # Lock the risk: two requests at once must not both pass the "no live acceptance" check below.
     risk = Risk.objects.select_for_update().select_related("matrix", "owner").get(pk=risk.pk)
-    if risk.owner_id != actor.pk:
-        raise PermissionDenied("Only the risk's owner asks for its acceptance.")
+    if risk.owner_id != actor.pk or actor.is_auditor:
+        raise PermissionDenied("Only the risk's owner asks for its acceptance (auditors change nothing).")
     if risk.status != RiskStatus.OPEN:
         raise ValidationError(f"Only an open risk can be accepted; this one is {risk.get_status_display()}.")
     if RiskAcceptance.objects.filter(risk=risk, status__in=LIVE).exists():
@@ -214,6 +214,10 @@ def acceptance_approve(*, acceptance: RiskAcceptance, actor, now=None) -> RiskAc
     risk = acceptance.risk
     if risk.status != RiskStatus.OPEN:
         raise ValidationError(f"The risk is {risk.get_status_display().lower()}; it cannot be accepted now.")
+    if risk.current_level["above_appetite"] and not acceptance.above_appetite:
+        # The scores rose above appetite since the request: from now on an admin approves too.
+        acceptance.above_appetite = True
+        step = approval_for(acceptance, actor)
     if step == OFFICER:
         acceptance.officer_approved_by, acceptance.officer_approved_at = actor, now
     else:
@@ -290,6 +294,58 @@ def _reopen(risk: Risk, now) -> dict:
     risk.status, risk.updated_at = RiskStatus.OPEN, now
     risk.save(update_fields=["status", "updated_at"])
     return {"risk_status": [RiskStatus.ACCEPTED, RiskStatus.OPEN]}
+
+
+def acceptance_end_for_risk_change(*, risk: Risk, actor, reason: str, now=None) -> RiskAcceptance | None:
+    """End the live acceptance of ``risk`` when the risk changed under it (closed, or its current score rose
+    above appetite without an admin's approval). Call inside the transaction that changed the risk."""
+    now = now or timezone.now()
+    live = RiskAcceptance.objects.select_for_update().filter(risk=risk, status__in=LIVE).first()
+    if live is None:
+        return None
+    before = live.status
+    live.status = AcceptanceStatus.REVOKED
+    live.revoked_at, live.revocation_reason = now, reason
+    live.revoked_by = actor if getattr(actor, "is_authenticated", False) else None
+    live.save(update_fields=["status", "revoked_by", "revoked_at", "revocation_reason"])
+    audit.record(
+        action="risk.acceptance.end",
+        actor=actor,
+        obj=live,
+        changes={"status": [before, AcceptanceStatus.REVOKED], "reason": reason},
+    )
+    _tell(live, _owner_and_officers(live), f"Risk acceptance ended: {risk.reference}", reason, "ended")
+    return live
+
+
+def acceptance_recheck_appetite(*, risk: Risk, actor, now=None) -> RiskAcceptance | None:
+    """After the scores changed: an acceptance without an admin's approval does not hold above appetite."""
+    if not risk.current_level["above_appetite"]:
+        return None
+    live = RiskAcceptance.objects.filter(risk=risk, status__in=LIVE, admin_approved_by__isnull=True).first()
+    if live is None:
+        return None
+    if live.status == AcceptanceStatus.REQUESTED:
+        if not live.above_appetite:
+            # Still being decided: from now on an admin approves too.
+            RiskAcceptance.objects.filter(pk=live.pk).update(above_appetite=True)
+            audit.record(
+                action="risk.acceptance.above_appetite",
+                actor=actor,
+                obj=live,
+                changes={"above_appetite": [False, True], "current_level": risk.current_level["name"]},
+            )
+        return None
+    ended = acceptance_end_for_risk_change(
+        risk=risk,
+        actor=actor,
+        now=now,
+        reason="The current score rose above appetite; an acceptance there needs an admin's approval too.",
+    )
+    changes = _reopen(risk, now or timezone.now())
+    if changes:
+        audit.record(action="risk.risk.reopen", actor=actor, obj=risk, changes=changes)
+    return ended
 
 
 @transaction.atomic

@@ -124,6 +124,9 @@ def assessment_record(
             "notes": assessment.notes,
         },
     )
+    from risk.services.acceptances import acceptance_recheck_appetite
+
+    acceptance_recheck_appetite(risk=risk, actor=actor, now=now)
     return assessment
 
 

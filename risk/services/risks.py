@@ -184,6 +184,13 @@ def risk_update(*, actor, risk: Risk, systems=None, **fields) -> Risk:
         .select_related("matrix", "owner", "category")
         .get(pk=risk.pk)
     )
+    if (
+        "owner" in fields
+        and fields["owner"] != risk.owner
+        and not getattr(actor, "is_security_officer", False)
+    ):
+        # The owner decides who else may see and edit; handing a risk over is a security officer's call.
+        raise PermissionDenied("Only a security officer changes a risk's owner.")
     before_systems = list(risk.systems.all()) if systems is not None else None
     before = _snapshot(risk, before_systems)
     if "title" in fields:
@@ -201,6 +208,9 @@ def risk_update(*, actor, risk: Risk, systems=None, **fields) -> Risk:
     changes = audit.diff(before, _snapshot(risk, systems))
     if changes:
         audit.record(action="risk.risk.update", actor=actor, obj=risk, changes=changes)
+    from risk.services.acceptances import acceptance_recheck_appetite
+
+    acceptance_recheck_appetite(risk=risk, actor=actor)
     return risk
 
 
@@ -221,6 +231,9 @@ def risk_set_status(*, actor, risk: Risk, status: str, today: datetime.date | No
         risk.next_review_on = risk.next_review_from(today or timezone.localdate())
     elif status == RiskStatus.CLOSED:
         risk.closed_at = now
+        from risk.services.acceptances import acceptance_end_for_risk_change
+
+        acceptance_end_for_risk_change(risk=risk, actor=actor, now=now, reason="The risk was closed.")
     risk.updated_at = now
     risk.save(update_fields=["status", "closed_at", "next_review_on", "updated_at"])
     after = {"status": risk.status, "next_review_on": risk.next_review_on, "closed_at": risk.closed_at}

@@ -66,7 +66,9 @@ def _add_service_errors(form, error: ValidationError) -> None:
 
 def _filtered_risks(request):
     matrix = queries.active_matrix()
-    form = RiskFilterForm(request.GET or None, matrix=matrix)
+    form = RiskFilterForm(
+        request.GET or None, matrix=matrix, visible_risks=queries.risks_for_user(request.user)
+    )
     risks = queries.risks_for_list(request.user, matrix)
     if form.is_bound and not form.is_valid():
         return form, matrix, risks.none()
@@ -197,7 +199,12 @@ def risk_edit(request, pk):
     """Security officers, the owner and delegated editors change a risk's details and scores."""
     risk = queries.get_risk_for_user(request.user, pk, for_change=True)
     initial = RiskForm.initial_for(risk)
-    form = RiskForm(request.POST or None, matrix=risk.matrix, initial=initial)
+    form = RiskForm(
+        request.POST or None,
+        matrix=risk.matrix,
+        initial=initial,
+        may_change_owner=request.user.is_security_officer,
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
