@@ -30,6 +30,18 @@ class AuditFilterForm(forms.Form):
     date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
+    def _plausible(self, name):
+        day = self.cleaned_data.get(name)
+        if day is not None and not 1900 <= day.year <= 9998:
+            raise forms.ValidationError("Choose a date between 1900 and 9998.")
+        return day
+
+    def clean_date_from(self):
+        return self._plausible("date_from")
+
+    def clean_date_to(self):
+        return self._plausible("date_to")
+
     def clean(self):
         data = super().clean()
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:

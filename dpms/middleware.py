@@ -1,5 +1,6 @@
 """Request id and origin, the absolute session lifetime, and an audit event for every refused access."""
 
+import ipaddress
 import re
 import uuid
 
@@ -17,15 +18,32 @@ SIGNED_IN_AT = "dpms_signed_in_at"
 
 
 def client_ip(request) -> str | None:
-    """The client's address: REMOTE_ADDR, or the n-th from the right of X-Forwarded-For behind n proxies."""
+    """The client's address: REMOTE_ADDR, or the n-th from the right of X-Forwarded-For behind n proxies.
+
+    Normalised (``2001:DB8::0:1`` → ``2001:db8::1``, a zone or port dropped), so what the audit trail hashes
+    is what the database stores; anything that is not an address gives None.
+    """
+    value = request.META.get("REMOTE_ADDR") or ""
     proxies = settings.NUM_PROXIES
     if proxies:
         forwarded = [
             part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
         ]
         if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
+            value = forwarded[-proxies]
+    return normalise_ip(value)
+
+
+def normalise_ip(value: str) -> str | None:
+    value = (value or "").strip()
+    if value.startswith("[") and "]" in value:  # [v6]:port
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:  # v4:port
+        value = value.split(":", 1)[0]
+    try:
+        return ipaddress.ip_address(value.split("%", 1)[0]).compressed
+    except ValueError:
+        return None
 
 
 class RequestIdMiddleware:
@@ -69,12 +87,14 @@ class SessionLifetimeMiddleware:
 class AuditForbiddenMiddleware:
     """Record every refused access (HTTP 403) in the audit trail, including CSRF failures."""
 
+    ANONYMOUS_WINDOW_SECONDS = 60
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.status_code == 403:
+        if response.status_code == 403 and self._worth_recording(request):
             from dpms import audit
 
             user = getattr(request, "user", None)
@@ -87,6 +107,17 @@ class AuditForbiddenMiddleware:
                     changes={"method": request.method},
                 )
         return response
+
+    def _worth_recording(self, request) -> bool:
+        """Every refusal of a signed-in person is recorded; anonymous refusals (CSRF failures, probes) at most
+        once a minute per address, so nobody can flood the append-only trail without signing in."""
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return True
+        from django.core.cache import cache
+
+        key = f"audit-403:{client_ip(request) or 'unknown'}"
+        return cache.add(key, 1, self.ANONYMOUS_WINDOW_SECONDS)
 
 
 class TimezoneMiddleware:

@@ -138,3 +138,29 @@ def test_every_response_gets_a_request_id(client):
     assert first
     assert second
     assert first != second
+
+
+def test_an_ipv6_address_is_stored_as_hashed_so_the_chain_verifies(client_for, security_officer):
+    """The database normalises IPv6; the trail hashes the same normalised form."""
+    from dpms import audit as trail
+    from dpms.context import origin
+    from dpms.middleware import normalise_ip
+
+    assert normalise_ip("2001:DB8:0:0:0:0:0:1") == "2001:db8::1"
+    assert normalise_ip("203.0.113.7:51234") == "203.0.113.7"
+    assert normalise_ip("not an address") is None
+    with origin("web", client_ip=normalise_ip("2001:DB8:0:0::1")), transaction.atomic():
+        trail.record(action="test.ipv6")
+    assert trail.verify().ok
+
+
+def test_anonymous_refusals_are_recorded_at_most_once_a_minute_per_address():
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    for _ in range(5):
+        assert (
+            client.post(reverse("account_login"), {"login": "x@example.com", "password": "y"}).status_code
+            == 403
+        )
+    assert AuditEvent.objects.filter(action="security.access_denied").count() == 1

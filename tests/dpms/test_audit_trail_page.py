@@ -272,3 +272,10 @@ def test_an_invalid_export_filter_is_a_bad_request_not_an_empty_file(client_for,
 
     assert response.status_code == 400
     assert b"must not be after the end date" in response.content
+
+
+@pytest.mark.parametrize("query", [{"date_to": "9999-12-31"}, {"date_from": "0001-01-01"}])
+def test_dates_at_the_ends_of_the_calendar_are_a_form_error_not_a_server_error(client_for, auditor, query):
+    response = client_for(auditor).get(reverse("audit_trail"), query)
+    assert response.status_code == 200
+    assert "between 1900 and 9998" in response.content.decode()
