@@ -18,8 +18,9 @@ from django.db.models import Q
 from dpms.models import Notification, OutboxEmail, OutboxStatus
 
 log = logging.getLogger(__name__)
-# A worker holding a claim this long has died (task time limits are minutes), so the row may be taken again.
-CLAIM_STALE_AFTER = timedelta(minutes=10)
+# A claim is abandoned only once the task that made it must have ended (its hard time limit, with margin),
+# so a slow send is never taken over and sent twice.
+CLAIM_STALE_AFTER = timedelta(seconds=max(600, 2 * settings.CELERY_TASK_TIME_LIMIT))
 
 
 def email(*, to: str, subject: str, body: str, dedup_key: str, recipient=None) -> OutboxEmail | None:
