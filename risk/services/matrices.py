@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from dpms import audit
-from risk.models import Risk, RiskMatrix
+from risk.models import Risk, RiskAssessment, RiskMatrix
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 MATRIX_FIELDS = ("likelihood_scale", "impact_scale", "levels", "cells", "appetite")
@@ -317,6 +317,37 @@ def level_changes(scores: dict, remapped: dict, *, old: RiskMatrix, new: RiskMat
     return result
 
 
+def _remap_pair(pair, *, old: RiskMatrix, new: RiskMatrix):
+    if not pair:
+        return pair
+    likelihood, impact = pair
+    return [
+        remap_index(likelihood, old_size=len(old.likelihood_scale), new_size=len(new.likelihood_scale)),
+        remap_index(impact, old_size=len(old.impact_scale), new_size=len(new.impact_scale)),
+    ]
+
+
+def _remap_assessments(old_by_risk: dict, new: RiskMatrix) -> int:
+    """Past reviews move to the new scale with their risks, so the score history reads the same way."""
+    assessments = list(RiskAssessment.objects.select_for_update().filter(risk_id__in=list(old_by_risk)))
+    for assessment in assessments:
+        old = old_by_risk[assessment.risk_id]
+        for snapshot in ("before", "after"):
+            scores = getattr(assessment, snapshot) or {}
+            setattr(
+                assessment,
+                snapshot,
+                {kind: _remap_pair(pair, old=old, new=new) for kind, pair in scores.items()},
+            )
+        current = assessment.after.get("current")
+        if current:
+            assessment.current_level_index = new.level_index(*current)
+    RiskAssessment.objects.bulk_update(
+        assessments, ["before", "after", "current_level_index"], batch_size=500
+    )
+    return len(assessments)
+
+
 @transaction.atomic
 def matrix_activate(*, matrix: RiskMatrix, actor, confirmed: bool) -> dict:
     """Make ``matrix`` the active one: re-map every risk's scores onto it, point every risk at it,
@@ -348,8 +379,9 @@ def matrix_activate(*, matrix: RiskMatrix, actor, confirmed: bool) -> dict:
     matrices = {m.pk: m for m in RiskMatrix.objects.all()}  # a handful of rows, read once
     counts = {"risks": len(risks), "inherent_changed": 0, "current_changed": 0, "target_changed": 0}
     changed_any = 0
+    old_by_risk = {}
     for risk in risks:
-        old = matrices[risk.matrix_id]
+        old = old_by_risk[risk.pk] = matrices[risk.matrix_id]
         scores = {field: getattr(risk, field) for field, _axis in SCORE_FIELDS}
         remapped = remap_scores(scores, old=old, new=new)
         changes = level_changes(scores, remapped, old=old, new=new)
@@ -361,6 +393,7 @@ def matrix_activate(*, matrix: RiskMatrix, actor, confirmed: bool) -> dict:
         risk.matrix = new
     Risk.objects.bulk_update(risks, [field for field, _axis in SCORE_FIELDS] + ["matrix"], batch_size=500)
     counts["level_changed"] = changed_any
+    counts["assessments"] = _remap_assessments(old_by_risk, new)
 
     if old_active is not None:
         RiskMatrix.objects.filter(pk=old_active.pk).update(is_active=False)

@@ -110,6 +110,7 @@ def test_activation_remaps_scores_and_switches_the_active_matrix(nist, three, ri
         "inherent_changed": 2,
         "current_changed": 2,
         "target_changed": 1,
+        "assessments": 0,  # no past reviews to re-map here
     }
     event = AuditEvent.objects.get(action="risk.matrix.activate")
     assert event.object_id == str(three.pk)
@@ -142,3 +143,25 @@ def test_activation_works_when_no_matrix_was_active(three, security_officer):
     counts = matrix_activate(matrix=three, actor=security_officer, confirmed=True)
     assert counts["risks"] == 0
     assert RiskMatrix.objects.active() == three
+
+
+def test_past_reviews_move_to_the_new_scale_with_their_risk(nist, three, risks, security_officer):
+    """The score history reads on the new matrix as the risk does: levels of past reviews are re-mapped."""
+    from tests.risk.factories import RiskAssessmentFactory
+
+    risk = risks[1]  # Moderate × Moderate on NIST: "Moderate"
+    review = RiskAssessmentFactory(
+        risk=risk,
+        before={"inherent": [4, 4], "current": [4, 4], "target": None},
+        after={"inherent": [2, 2], "current": [2, 2], "target": None},
+        current_level_index=nist.level_index(2, 2),
+    )
+
+    matrix_activate(matrix=three, actor=security_officer, confirmed=True)
+
+    review.refresh_from_db()
+    risk.refresh_from_db()
+    assert review.after["current"] == [risk.current_likelihood, risk.current_impact] == [1, 1]
+    assert review.before["current"] == [2, 2]
+    assert review.after["target"] is None
+    assert three.levels[review.current_level_index]["name"] == risk.current_level["name"]
