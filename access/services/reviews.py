@@ -126,12 +126,22 @@ def _decide_locked(
     changes.update(
         {"override": override, "bulk": bulk, "reviewer": item.reviewer_id, "privileged": item.privileged}
     )
-    audit.record(
+    event = audit.record(
         action="access.item.override" if override else "access.item.decide",
         actor=actor,
         obj=item,
         changes=changes,
     )
+    if override:
+        # The assigned reviewer learns that a security officer decided in their place, and what.
+        notify(
+            recipient=item.reviewer,
+            subject=f"A security officer decided an item of your access review: {item}",
+            body=f"{actor} recorded “{item.get_decision_display()}” on {item}"
+            + (f": {item.justification}" if item.justification else "."),
+            link=reverse("access:review_item", args=[item.pk]),
+            dedup_key=f"access-override:{event.pk}",
+        )
     return item
 
 

@@ -76,3 +76,16 @@ def test_a_campaign_that_cannot_close_does_not_stop_the_others(manager, monkeypa
     fine.refresh_from_db()
     broken.refresh_from_db()
     assert (fine.status, broken.status) == ("closed", "open")
+
+
+def test_the_reviewer_is_told_when_a_security_officer_decides_in_their_place(manager, security_officer):
+    from dpms.models import Notification
+
+    campaign = campaign_with_items(1, reviewer=manager)
+    item = campaign.items.get()
+    item_decide(item=item, actor=security_officer, decision=Decision.REVOKE, justification="Left the company")
+
+    note = Notification.objects.get(recipient=manager)
+    assert "decided an item of your access review" in note.subject
+    assert "Left the company" in note.body
+    assert note.link == f"/access/reviews/items/{item.pk}/"
