@@ -5,13 +5,9 @@ and unique keys), and catches up after downtime: it acts on everything due, not 
 the last tick.
 """
 
-import logging
-
 from celery import shared_task
-from django.utils import timezone
-from django.utils.module_loading import import_string
 
-log = logging.getLogger(__name__)
+from dpms.ticks import run_steps
 
 # Each step: ``step(*, now) -> int`` (how much it did), in order: launch, remind, escalate, close, expire.
 TICK_STEPS = (
@@ -30,18 +26,7 @@ TICK_STEPS = (
 @shared_task(name="access.tasks.tick", ignore_result=True)
 def tick() -> dict:
     """Run every step; one failing step is logged and does not hold up the others, then the tick fails."""
-    now = timezone.now()
-    done, failed = {}, []
-    for path in TICK_STEPS:
-        step = import_string(path)
-        try:
-            done[path.rsplit(".", 1)[1]] = step(now=now)
-        except Exception:
-            log.exception("access tick step %s failed", path)
-            failed.append(path)
-    if failed:
-        raise RuntimeError(f"access tick steps failed: {', '.join(failed)}")
-    return done
+    return run_steps("access", TICK_STEPS)
 
 
 from access.tasks_campaigns import populate_campaign  # noqa: E402, F401 - registers the task
