@@ -69,6 +69,10 @@ class UserManager(BaseUserManager):
         """Everyone but guardian's internal anonymous user."""
         return self.get_queryset().exclude(email=settings.ANONYMOUS_USER_NAME)
 
+    def holding(self, role):
+        """Active people in a portal role (a ``PortalRole`` value), oldest account first."""
+        return self.people().filter(is_active=True, groups__name=role).order_by("pk")
+
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A person. The email is the login; manager and team give the reporting line."""

@@ -116,7 +116,7 @@ def send_due_reminders(*, now: datetime) -> int:
 
 
 def security_officers():
-    return User.objects.people().filter(is_active=True, groups__name=PortalRole.SECURITY_OFFICER)
+    return User.objects.holding(PortalRole.SECURITY_OFFICER)
 
 
 def escalation_days(campaign: ReviewCampaign) -> int:

@@ -68,9 +68,7 @@ def security_officer_ids() -> frozenset:
     from dpms.models import PortalRole
 
     return frozenset(
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=PortalRole.SECURITY_OFFICER)
-        .values_list("pk", flat=True)
+        get_user_model().objects.holding(PortalRole.SECURITY_OFFICER).values_list("pk", flat=True)
     )
 
 

@@ -22,12 +22,10 @@ _UNSET = object()
 
 def first_security_officer(*, exclude=None):
     """The first active security officer (lowest id), other than ``exclude``; None when there is none."""
-    officers = (
-        get_user_model().objects.people().filter(is_active=True, groups__name=PortalRole.SECURITY_OFFICER)
-    )
+    officers = get_user_model().objects.holding(PortalRole.SECURITY_OFFICER)
     if exclude is not None:
         officers = officers.exclude(pk=exclude.pk)
-    return officers.order_by("pk").first()
+    return officers.first()
 
 
 def _rule_reviewer(policy: ReviewPolicy, grant: Grant, holder) -> tuple[object | None, str]:

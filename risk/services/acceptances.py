@@ -56,7 +56,7 @@ def acceptance_link(acceptance: RiskAcceptance) -> str:
 
 
 def _people_with_role(role: str):
-    return get_user_model().objects.filter(is_active=True, groups__name=role).order_by("pk")
+    return get_user_model().objects.holding(role)
 
 
 def security_officers():
