@@ -299,6 +299,13 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 
+# --- Incidents ----------------------------------------------------------------------------------------
+# Attachments live outside the web root (nothing serves this folder): a view checks who may see the incident.
+INCIDENT_ATTACHMENTS_DIR = Path(env.str("INCIDENT_ATTACHMENTS_DIR", default=str(DATA_DIR / "attachments")))
+INCIDENT_ATTACHMENT_MAX_BYTES = env.int("INCIDENT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# NIS2 Art. 23: adds the 24-hour early warning and one-month final report clocks to significant incidents.
+NIS2_ENABLED = env.bool("NIS2_ENABLED", default=False)
+
 # --- Guardian -----------------------------------------------------------------------------------------
 # guardian's anonymous user exists (inactive, unusable password) so object permissions can be asked of
 # anyone; nothing is ever granted to it.

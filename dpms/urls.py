@@ -21,6 +21,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("access/", include("access.urls")),
     path("risks/", include("risk.urls")),
+    path("incidents/", include("incidents.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,1 +1,333 @@
-"""Models of the incidents app (filled by its issue)."""
+"""Security incidents: reports, triage, the workflow, timed escalation and the regulatory clocks.
+
+Only the incidents app writes these tables, through ``incidents.services``. Times are stored in UTC; every
+deadline is an elapsed-time offset from a stored instant (``aware_at + 72 h``), so it is right across
+daylight-saving changes, and shown in the viewer's time zone.
+"""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+
+from incidents.choices import (
+    ActionStatus,
+    AuthorityDecision,
+    Category,
+    EscalationTarget,
+    EscalationTrigger,
+    EventKind,
+    PersonalData,
+    Severity,
+    Status,
+    SubjectsDecision,
+)
+
+USER = settings.AUTH_USER_MODEL
+AUTHORITY_HOURS = 72  # GDPR Art. 33(1)
+NIS2_EARLY_WARNING_HOURS = 24  # NIS2 Art. 23(4)(a)
+NIS2_NOTIFICATION_HOURS = 72  # NIS2 Art. 23(4)(b)
+
+
+class IncidentCounter(models.Model):
+    """The last incident number of a year: locked while taking the next, so INC-YYYY-NNNN is never reused."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"INC-{self.year}-{self.last:04d}"
+
+
+class Incident(models.Model):
+    reference = models.CharField(max_length=20, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(help_text="What happened, as the reporter saw it.")
+    category = models.CharField(max_length=30, choices=Category.choices)
+    reported_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="reported_incidents")
+    reported_at = models.DateTimeField(default=timezone.now)
+    occurred_at = models.DateTimeField(null=True, blank=True, help_text="When it happened, if known.")
+    noticed_at = models.DateTimeField(help_text="When it was noticed.")
+    personal_data = models.CharField(
+        max_length=10, choices=PersonalData.choices, default=PersonalData.UNKNOWN
+    )
+    systems = models.ManyToManyField("access.System", blank=True, related_name="incidents")
+    risks = models.ManyToManyField("risk.Risk", blank=True, related_name="incidents")
+
+    # Triage and workflow.
+    status = models.CharField(max_length=15, choices=Status.choices, default=Status.REPORTED)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, null=True, blank=True)
+    handler = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="handled_incidents"
+    )
+    confidential = models.BooleanField(default=False)
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    triaged_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    contained_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissal_reason = models.TextField(blank=True)
+    root_cause = models.TextField(blank=True)
+    lessons_learned = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    # Escalation: the policy of the current severity runs from ``escalation_started_at``; a new severity
+    # starts a new ``escalation_round`` (the levels of the new policy fire once each in that round).
+    escalation_round = models.PositiveIntegerField(default=0)
+    escalation_started_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(
+        default=0, help_text="The highest level fired in this round (0: none)."
+    )
+    next_escalation_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next level or repeat is due; empty: nothing pending."
+    )
+
+    # Personal-data breach (GDPR Art. 33/34).
+    is_breach = models.BooleanField(default=False)
+    breach_marked_at = models.DateTimeField(null=True, blank=True)
+    breach_marked_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    aware_at = models.DateTimeField(null=True, blank=True, help_text="Awareness: the clock starts here.")
+    aware_at_reason = models.TextField(blank=True, help_text="Why awareness differs from the noticed time.")
+    authority_deadline = models.DateTimeField(null=True, blank=True, help_text="aware_at + 72 hours.")
+    authority_decision = models.CharField(max_length=15, choices=AuthorityDecision.choices, blank=True)
+    authority_notified_at = models.DateTimeField(null=True, blank=True)
+    authority_reference = models.CharField(max_length=200, blank=True)
+    authority_not_required_reason = models.TextField(blank=True)
+    authority_delay_reason = models.TextField(blank=True, help_text="Art. 33(1): reasons for a late notice.")
+    authority_decided_at = models.DateTimeField(null=True, blank=True)
+    authority_decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    breach_reminder_hours = models.PositiveSmallIntegerField(
+        default=0, help_text="The last clock reminder sent (24, 48, 66, 72 hours elapsed); never sent again."
+    )
+    breach_nature = models.TextField(
+        blank=True, help_text="Categories and approximate numbers of data subjects and records concerned."
+    )
+    breach_effects = models.TextField(blank=True, help_text="The likely consequences of the breach.")
+    breach_remedial_action = models.TextField(blank=True, help_text="Measures taken or proposed.")
+    subjects_decision = models.CharField(max_length=20, choices=SubjectsDecision.choices, blank=True)
+    subjects_decision_reason = models.TextField(blank=True)
+    subjects_notified_at = models.DateTimeField(null=True, blank=True)
+    subjects_decided_at = models.DateTimeField(null=True, blank=True)
+    subjects_decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # NIS2 Art. 23 (when settings.NIS2_ENABLED): a significant incident's three reports.
+    nis2_significant = models.BooleanField(default=False)
+    nis2_aware_at = models.DateTimeField(null=True, blank=True)
+    nis2_early_warning_deadline = models.DateTimeField(null=True, blank=True)
+    nis2_early_warning_at = models.DateTimeField(null=True, blank=True)
+    nis2_notification_deadline = models.DateTimeField(null=True, blank=True)
+    nis2_notification_at = models.DateTimeField(null=True, blank=True)
+    nis2_final_report_deadline = models.DateTimeField(null=True, blank=True)
+    nis2_final_report_at = models.DateTimeField(null=True, blank=True)
+    nis2_reminder_key = models.CharField(
+        max_length=40, blank=True, help_text="The last NIS2 reminder step sent; never sent again."
+    )
+
+    class Meta:
+        ordering = ["-reported_at", "-pk"]
+        permissions = [("view_confidential_incident", "See a confidential incident shared with them")]
+        indexes = [
+            models.Index(fields=["status", "severity"]),
+            models.Index(fields=["next_escalation_at"]),
+            models.Index(fields=["authority_deadline"]),
+            models.Index(fields=["reported_by", "-reported_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.title}"
+
+    @property
+    def is_open(self):
+        return self.status not in (Status.CLOSED, Status.DISMISSED)
+
+    @property
+    def severity_label(self):
+        return Severity(self.severity).label if self.severity else "Untriaged"
+
+    @property
+    def authority_clock_running(self):
+        return self.is_breach and not self.authority_decision
+
+    @staticmethod
+    def authority_deadline_for(aware_at):
+        return aware_at + timedelta(hours=AUTHORITY_HOURS)
+
+
+class IncidentEvent(models.Model):
+    """One line of the timeline. ``internal`` lines are for handlers, security officers and auditors; the
+    reporter sees the others."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=15, choices=EventKind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    internal = models.BooleanField(default=True)
+    text = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["incident", "at"])]
+
+    def __str__(self):
+        return f"{self.incident_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+def _attachment_storage():
+    return FileSystemStorage(location=settings.INCIDENT_ATTACHMENTS_DIR, base_url=None)
+
+
+attachment_storage = SimpleLazyObject(_attachment_storage)
+
+
+def attachment_path(instance, filename):
+    # The stored name is random: what the reporter called the file is kept in ``original_name`` only.
+    return f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class IncidentAttachment(models.Model):
+    """A file on an incident, stored outside the web root and served only to people who may see it."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(
+        IncidentEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
+    file = models.FileField(storage=attachment_storage, upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    internal = models.BooleanField(default=False, help_text="Hidden from the reporter.")
+    uploaded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class EscalationPolicy(models.Model):
+    """What happens when an incident of one severity sits unacknowledged or uncontained."""
+
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, unique=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["severity"]
+        verbose_name_plural = "escalation policies"
+
+    def __str__(self):
+        return f"Escalation policy for {Severity(self.severity).label}"
+
+
+class EscalationLevel(models.Model):
+    """One ordered step: after ``after_minutes`` without acknowledgement (or containment), tell ``target``;
+    then again every ``repeat_every_minutes``, ``repeat_count`` more times, while still unacknowledged."""
+
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="levels")
+    position = models.PositiveSmallIntegerField()
+    trigger = models.CharField(
+        max_length=15, choices=EscalationTrigger.choices, default=EscalationTrigger.UNACKNOWLEDGED
+    )
+    after_minutes = models.PositiveIntegerField()
+    working_time = models.BooleanField(
+        default=False, help_text="Count only working days (Monday to Friday) in the portal's time zone."
+    )
+    target = models.CharField(max_length=20, choices=EscalationTarget.choices)
+    person = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    repeat_count = models.PositiveSmallIntegerField(default=0)
+    repeat_every_minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["policy", "trigger", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "trigger", "position"], name="one_level_per_position"),
+        ]
+
+    def __str__(self):
+        return f"{self.policy} level {self.position}"
+
+
+class IncidentEscalation(models.Model):
+    """A level (or one of its repeats) that fired for an incident: unique, so it never fires twice."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="escalations")
+    round = models.PositiveIntegerField()
+    trigger = models.CharField(max_length=15, choices=EscalationTrigger.choices)
+    position = models.PositiveSmallIntegerField()
+    repeat = models.PositiveSmallIntegerField(default=0, help_text="0: the level itself; 1..n: repeats.")
+    due_at = models.DateTimeField()
+    fired_at = models.DateTimeField(default=timezone.now)
+    target = models.CharField(max_length=20, choices=EscalationTarget.choices)
+    recipients = models.JSONField(default=list, help_text="Who was told: [{id, name, email}].")
+
+    class Meta:
+        ordering = ["fired_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "round", "trigger", "position", "repeat"], name="escalation_fires_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.incident_id} round {self.round} {self.trigger} level {self.position}.{self.repeat}"
+
+
+class PostIncidentReview(models.Model):
+    """The review after a SEV1 or SEV2: required before closing those."""
+
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="review")
+    held_on = models.DateField()
+    participants = models.TextField(help_text="Who took part.")
+    summary = models.TextField(blank=True, help_text="What was found.")
+    actions = models.TextField(help_text="What was agreed (follow-up actions are tracked below).")
+    recorded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Post-incident review of {self.incident_id} on {self.held_on}"
+
+
+class FollowUpAction(models.Model):
+    """Something to do after an incident: owner, due date, status; overdue ones are reminded."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="followups")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="incident_actions")
+    due_on = models.DateField()
+    status = models.CharField(max_length=12, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["status", "due_on"])]
+        constraints = [models.CheckConstraint(condition=~Q(title=""), name="followup_has_title")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_open(self):
+        return self.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)

@@ -1,9 +1,24 @@
-"""Background work of the incidents app."""
+"""Background work of the incidents app. Beat ticks every minute; the calendar lives in the database
+(``Incident.next_escalation_at``, ``authority_deadline``, the follow-up actions' due dates).
+
+Each step is idempotent (a unique row or a stored "last step sent" per reminder), safe on several workers
+(due rows are taken with ``select_for_update(skip_locked=True)``), and catches up after downtime: missed
+levels fire once, in order.
+"""
 
 from celery import shared_task
 
+from dpms.ticks import run_steps
+
+# Each step: ``step(*, now) -> int`` (how much it did).
+TICK_STEPS = (
+    "incidents.services.escalation.escalate_due",
+    "incidents.services.breach.remind_clocks",
+    "incidents.services.followups.remind_overdue_actions",
+)
+
 
 @shared_task(name="incidents.tasks.tick", ignore_result=True)
-def tick():
-    """The incidents app's periodic tick: nothing is scheduled yet; its issue adds the calendar."""
-    return 0
+def tick() -> dict:
+    """Run every step; one failing step is logged and does not hold up the others, then the tick fails."""
+    return run_steps("incidents", TICK_STEPS)

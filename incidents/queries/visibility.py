@@ -1,0 +1,125 @@
+"""Who sees and changes which incident (issue 5, item 7).
+
+- Reporters see their own incidents, never internal timeline lines or internal attachments.
+- Security officers see every incident that is not confidential; a confidential incident only when they
+  handle it or it is shared with them.
+- A confidential incident is visible to its handler, the people it is shared with (django-guardian object
+  permission ``incidents.view_confidential_incident``), its reporter, and auditors.
+- Auditors read everything and change nothing.
+
+Sets are filtered in one queryset (a subquery on guardian's table), never by a per-row permission check.
+An incident the user may not see is a 404; one they see but may not change is a 403.
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db.models import BigIntegerField, Q
+from django.db.models.functions import Cast
+from django.shortcuts import get_object_or_404
+from guardian.models import UserObjectPermission
+
+from dpms.models import User
+from incidents.models import Incident
+
+SHARE_PERMISSION = "view_confidential_incident"
+
+
+def shared_ids(user):
+    """guardian's rows sharing an incident with ``user``, as a subquery of incident ids."""
+    return (
+        UserObjectPermission.objects.filter(
+            user=user,
+            content_type=ContentType.objects.get_for_model(Incident),
+            permission__codename=SHARE_PERMISSION,
+        )
+        .annotate(incident_id=Cast("object_pk", BigIntegerField()))
+        .values("incident_id")
+    )
+
+
+def incidents_for_user(user):
+    """Every incident ``user`` may see, in one queryset."""
+    incidents = Incident.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return incidents.none()
+    if user.is_auditor:
+        return incidents
+    seen = Q(reported_by=user) | Q(handler=user) | Q(pk__in=shared_ids(user))
+    if user.is_security_officer:
+        seen |= Q(confidential=False)
+    return incidents.filter(seen)
+
+
+def is_shared_with(user, incident: Incident) -> bool:
+    return shared_ids(user).filter(object_pk=str(incident.pk)).exists()
+
+
+def can_see(user, incident: Incident) -> bool:
+    return incidents_for_user(user).filter(pk=incident.pk).exists()
+
+
+def is_responder(user, incident: Incident) -> bool:
+    """Handles the incident: its handler, or a security officer who may see it. Responders acknowledge,
+    move it along the workflow, comment internally and run its clocks. Auditors are never responders."""
+    if not user.is_active or (user.is_auditor and not user.is_security_officer):
+        return False
+    if incident.handler_id == user.pk:
+        return True
+    if not user.is_security_officer:
+        return False
+    return not incident.confidential or is_shared_with(user, incident)
+
+
+def can_triage(user, incident: Incident) -> bool:
+    """Severity, handler, category, dismissal, confidentiality and shares: security officers only."""
+    return user.is_active and user.is_security_officer and is_responder(user, incident)
+
+
+def sees_internal(user, incident: Incident) -> bool:
+    """Internal timeline lines and attachments: everyone who may see the incident except a reporter who
+    has no other reason to see it."""
+    if not user.is_active:
+        return False
+    if user.is_auditor or is_responder(user, incident):
+        return True
+    return incident.reported_by_id != user.pk and can_see(user, incident)
+
+
+def can_report(user) -> bool:
+    return user.is_authenticated and user.is_active
+
+
+def get_incident_for_user(user, pk, *, for_change: bool = False, for_triage: bool = False) -> Incident:
+    """An incident ``user`` may see (404 otherwise); ``for_change``: one they respond to (403 otherwise);
+    ``for_triage``: one they may triage (403 otherwise)."""
+    incident = get_object_or_404(
+        incidents_for_user(user).select_related("reported_by", "handler", "triaged_by", "acknowledged_by"),
+        pk=pk,
+    )
+    if for_triage and not can_triage(user, incident):
+        raise PermissionDenied("Only security officers handling this incident triage it.")
+    if for_change and not is_responder(user, incident):
+        raise PermissionDenied("Only the handler and the security officers change this incident.")
+    return incident
+
+
+def security_officers_for(incident: Incident):
+    """The active security officers who may see ``incident`` (all of them, or only those added to a
+    confidential one): who "the security officers" means for notifications and escalation."""
+    officers = User.objects.holding("security officer")
+    if incident.confidential:
+        officers = officers.filter(
+            Q(pk=incident.handler_id)
+            | Q(
+                pk__in=UserObjectPermission.objects.filter(
+                    content_type=ContentType.objects.get_for_model(Incident),
+                    object_pk=str(incident.pk),
+                    permission__codename=SHARE_PERMISSION,
+                ).values("user_id")
+            )
+        )
+    return officers.order_by("full_name", "email")
+
+
+def admins():
+    return User.objects.holding("admin").order_by("full_name", "email")

@@ -1,0 +1,88 @@
+"""Writing the timeline: every service of the incidents app records what it did here, inside its transaction.
+
+``log`` adds one timeline line and, given ``audit_action``, the audit event of the same change. ``tell``
+notifies people (in the app and by email, de-duplicated) and puts "notification sent to ..." on the
+timeline, so every notification about an incident can be read on the incident.
+"""
+
+from django.urls import reverse
+from django.utils import timezone
+
+from dpms import audit
+from dpms.notify import notify
+from incidents.choices import EventKind
+from incidents.models import Incident, IncidentEvent
+
+
+def incident_url(incident: Incident) -> str:
+    return reverse("incidents:detail", kwargs={"pk": incident.pk})
+
+
+def log(
+    *,
+    incident: Incident,
+    kind: str,
+    actor=None,
+    text: str = "",
+    internal: bool = True,
+    data: dict | None = None,
+    audit_action: str = "",
+    changes: dict | None = None,
+    at=None,
+) -> IncidentEvent:
+    """Add a timeline line (and the audit event ``audit_action`` with ``changes``, when given)."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    event = IncidentEvent.objects.create(
+        incident=incident,
+        kind=kind,
+        actor=actor,
+        internal=internal,
+        text=text,
+        data=data or {},
+        at=at or timezone.now(),
+    )
+    if audit_action:
+        audit.record(action=audit_action, actor=actor, obj=incident, changes=changes or data or {})
+    return event
+
+
+def person(user) -> dict:
+    return {"id": user.pk, "name": user.full_name or user.email, "email": user.email}
+
+
+def tell(
+    *,
+    incident: Incident,
+    recipients,
+    subject: str,
+    body: str = "",
+    dedup_key: str,
+    actor=None,
+    internal: bool = True,
+    reason: str = "",
+) -> list:
+    """Notify each active recipient once per ``dedup_key`` and record who was told on the timeline.
+
+    Returns the people newly told (an empty list when all had been told before: nothing is logged then).
+    """
+    link = incident_url(incident)
+    told = []
+    seen = set()
+    for user in recipients:
+        if user is None or not user.is_active or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        if notify(recipient=user, subject=subject, body=body, link=link, dedup_key=f"{dedup_key}:{user.pk}"):
+            told.append(user)
+    if told:
+        names = ", ".join(p.full_name or p.email for p in told)
+        log(
+            incident=incident,
+            kind=EventKind.NOTIFICATION,
+            actor=actor,
+            internal=internal,
+            text=f"{subject}: sent to {names}" + (f" ({reason})" if reason else ""),
+            data={"subject": subject, "recipients": [person(p) for p in told], "key": dedup_key},
+        )
+    return told
