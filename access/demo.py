@@ -235,16 +235,6 @@ def _grant_details(rng, now, owner, *, privileged):
     return granted_at, expires_at, source, justification, owner if rng.random() < 0.7 else SECURITY_OFFICER
 
 
-def _summary(*, action: str, object_type: str, label: str, changes: dict) -> None:
-    audit.record(
-        action=action,
-        object_type=object_type,
-        object_label=label,
-        changes={**changes, "via": "seed_demo"},
-        source="cli",
-    )
-
-
 def _systems(users) -> tuple[dict, int]:
     existing = {system.name: system for system in System.objects.filter(name__in=[s[0] for s in SYSTEMS])}
     new = [
@@ -261,7 +251,7 @@ def _systems(users) -> tuple[dict, int]:
     ]
     if new:
         System.objects.bulk_create(new)
-        _summary(
+        audit.record_seed(
             action="access.system.seed",
             object_type="access.system",
             label=f"{len(new)} demo systems",
@@ -286,7 +276,7 @@ def _roles(systems) -> tuple[dict, set]:
                 new.append(Role(system=systems[name], name=role_name, privileged=privileged))
     if new:
         Role.objects.bulk_create(new)
-        _summary(
+        audit.record_seed(
             action="access.role.seed",
             object_type="access.role",
             label=f"{len(new)} demo roles",
@@ -320,7 +310,7 @@ def _grants(planned, users, roles, created_roles) -> int:
     if not new:
         return 0
     Grant.objects.bulk_create(new, batch_size=500)
-    _summary(
+    audit.record_seed(
         action="access.grant.seed",
         object_type="access.grant",
         label=f"{len(new)} demo grants",
@@ -415,7 +405,7 @@ def _campaign(policy, users, now) -> ReviewCampaign | None:
         ["decision", "justification", "keep_until", "decided_by", "decided_at", "bulk"],
         batch_size=500,
     )
-    _summary(
+    audit.record_seed(
         action="access.item.seed",
         object_type="access.reviewcampaign",
         label=campaign.name,

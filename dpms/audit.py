@@ -119,6 +119,18 @@ def record(
     return event
 
 
+
+def record_seed(*, action: str, object_type: str, label: str, changes: dict) -> AuditEvent:
+    """One summarising event for rows ``seed_demo`` wrote in bulk (source ``cli``): the demo data is in the
+    trail like everything else, without one event per demo row."""
+    return record(
+        action=action,
+        object_type=object_type,
+        object_label=label,
+        changes={**changes, "via": "seed_demo"},
+        source="cli",
+    )
+
 @dataclass
 class VerifyResult:
     """What ``verify`` found: ``ok``, how many events were checked, and the first bad event if any."""

@@ -10,3 +10,8 @@ class IncidentsConfig(AppConfig):
 
         for area in (reporting, lists, detail, escalation, breach):
             area.register_portal()
+
+        from dpms import portal
+        from incidents.demo import seed_incident_demo
+
+        portal.register_seeder(seed_incident_demo, order=30)  # after the risk register: incidents link risks

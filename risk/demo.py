@@ -517,16 +517,6 @@ REVIEW_NOTES_SAME = (
 )
 
 
-def _summary(*, action: str, object_type: str, label: str, changes: dict) -> None:
-    audit.record(
-        action=action,
-        object_type=object_type,
-        object_label=label,
-        changes={**changes, "via": "seed_demo"},
-        source="cli",
-    )
-
-
 def _matrix(stdout) -> RiskMatrix | None:
     """The active matrix. The presets' data migration activates NIST SP 800-30; if nothing is active (a
     security officer removed it all), the presets are installed again and NIST activated, as on install.
@@ -542,7 +532,7 @@ def _matrix(stdout) -> RiskMatrix | None:
         created = install_presets(RiskMatrix)
         matrix = RiskMatrix.objects.filter(is_active=True).first()
         if matrix is not None:
-            _summary(
+            audit.record_seed(
                 action="risk.matrix.seed",
                 object_type="risk.riskmatrix",
                 label=matrix.name,
@@ -568,7 +558,7 @@ def _categories() -> dict:
     ]
     if new:
         RiskCategory.objects.bulk_create(new)
-        _summary(
+        audit.record_seed(
             action="risk.category.seed",
             object_type="risk.riskcategory",
             label=f"{len(new)} demo risk categories",
@@ -755,7 +745,7 @@ def _risks(rows, users, matrix, categories, systems) -> list[Risk]:
     ]
     Risk.systems.through.objects.bulk_create(links)
     by_status = {status: sum(row["status"] == status for row in rows) for status in RiskStatus.values}
-    _summary(
+    audit.record_seed(
         action="risk.risk.seed",
         object_type="risk.risk",
         label=f"{len(rows)} demo risks",
@@ -788,7 +778,7 @@ def _history_rows(rows, risks, users) -> int:
     ]
     if assessments:
         RiskAssessment.objects.bulk_create(assessments)
-        _summary(
+        audit.record_seed(
             action="risk.assessment.seed",
             object_type="risk.riskassessment",
             label=f"{len(assessments)} demo risk reviews",
@@ -814,7 +804,7 @@ def _action_rows(rows, risks, users, today) -> int:
     if actions:
         TreatmentAction.objects.bulk_create(actions)
         overdue = sum(action.is_open and action.due_on < today for action in actions)
-        _summary(
+        audit.record_seed(
             action="risk.action.seed",
             object_type="risk.treatmentaction",
             label=f"{len(actions)} demo treatment actions",
@@ -865,7 +855,7 @@ def _acceptance_rows(risks, users, matrix, today) -> int:
         )
     if acceptances:
         RiskAcceptance.objects.bulk_create(acceptances)
-        _summary(
+        audit.record_seed(
             action="risk.acceptance.seed",
             object_type="risk.riskacceptance",
             label=f"{len(acceptances)} demo risk acceptances",
