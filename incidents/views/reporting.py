@@ -1,7 +1,131 @@
-"""Pages of the incidents app: reporting (filled by its owner)."""
+"""Pages of the reporter: report an incident (linked from every page's header), my incidents, the download of
+an attachment, and the dashboard panel of my open incidents."""
 
-urlpatterns = []
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, When
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from incidents.choices import OPEN_STATUSES
+from incidents.forms_report import IncidentReportForm
+from incidents.models import Incident, IncidentAttachment
+from incidents.queries.visibility import can_report
+from incidents.services.attachments import may_download
+from incidents.services.reporting import incident_report
+
+PAGE_SIZE = 50
+PANEL_SIZE = 5
+LIST_FIELDS = ("pk", "reference", "title", "status", "severity", "reported_at", "updated_at")
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report(request):
+    """Anyone signed in reports what happened; the reference is shown on the incident's page."""
+    if not can_report(request.user):
+        raise PermissionDenied("Sign in to report an incident.")
+    if request.method != "POST":
+        return render(request, "incidents/report/form.html", {"form": IncidentReportForm()})
+    form = IncidentReportForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            incident = incident_report(actor=request.user, uploads=data.pop("attachments"), **data)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, f"Reported as {incident.reference}. You can follow it here.")
+            return redirect("incidents:detail", pk=incident.pk)
+    return render(request, "incidents/report/form.html", {"form": form}, status=400)
+
+
+@login_required
+@require_GET
+def mine(request):
+    """The incidents I reported, newest first. Reporters always see their own incidents (visibility rule),
+    so the list filters on the reporter alone. Queries: the count and one page."""
+    incidents = (
+        Incident.objects.filter(reported_by=request.user).only(*LIST_FIELDS).order_by("-reported_at", "-pk")
+    )
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "incidents/report/mine.html", {"page": page, "query": ""})
+
+
+@login_required
+@require_GET
+def attachment_download(request, pk):
+    """The file, to someone who may see the incident and the file; anyone else gets 404, so nobody learns
+    that it exists. Sent as a download with headers that stop a browser from running it."""
+    attachment = get_object_or_404(IncidentAttachment.objects.select_related("incident"), pk=pk)
+    if not may_download(request.user, attachment):
+        raise Http404("No such file.")
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from the store.") from None
+    content_type = attachment.content_type
+    if content_type.startswith("text/"):
+        content_type += "; charset=utf-8"
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.original_name, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def my_incidents_panel(request):
+    """Dashboard panel for people who reported incidents: their latest open ones and a link to report.
+    One query: the open ones first, newest first; a closed one at the top means none is open, and no row at
+    all means the person never reported anything (no panel then)."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    latest = list(
+        Incident.objects.filter(reported_by=user)
+        .annotate(open=Case(When(status__in=OPEN_STATUSES, then=1), default=0, output_field=IntegerField()))
+        .only(*LIST_FIELDS)
+        .order_by("-open", "-reported_at", "-pk")[: PANEL_SIZE + 1]
+    )
+    if not latest:
+        return None
+    open_ones = [incident for incident in latest if incident.open]
+    return {
+        "title": "My incidents",
+        "incidents": open_ones[:PANEL_SIZE],
+        "more": len(open_ones) > PANEL_SIZE,
+        "empty": "None of your incidents is open.",
+        "link": reverse("incidents:mine"),
+        "report_link": reverse("incidents:report"),
+    }
 
 
 def register_portal():
     """Nav links, sub-nav links and dashboard panels of this area (called from IncidentsConfig.ready)."""
+    from dpms import portal
+
+    portal.register_subnav(
+        "/incidents/", "My incidents", "incidents:mine", visible=lambda user: user.is_authenticated, order=10
+    )
+    portal.register_panel("incidents/report/panel.html", my_incidents_panel, order=15)
+
+
+urlpatterns = [
+    path("report/", report, name="report"),
+    path("mine/", mine, name="mine"),
+    path("attachments/<int:pk>/", attachment_download, name="attachment"),
+]

@@ -1,0 +1,136 @@
+"""The report form: quick to fill (a title, what happened, a category and when it was noticed are enough);
+the service ``incidents.services.reporting.incident_report`` checks everything again before saving."""
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from incidents.choices import Category, PersonalData
+from incidents.services.attachments import ALLOWED_TYPES_TEXT, EXTENSIONS
+from incidents.services.reporting import MAX_UPLOADS, active_systems
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+ACCEPT = ",".join(sorted({ext for extensions in EXTENSIONS.values() for ext in extensions}))
+MORE_FIELDS = ("occurred_at", "systems")
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's "Uploading multiple files"); cleans to a list, maybe empty."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=DATETIME_LOCAL)
+
+
+def _now_local():
+    """Now in the viewer's time zone (activated by the middleware), to the minute: the field's default."""
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+class IncidentReportForm(forms.Form):
+    title = forms.CharField(
+        label="What happened, in a line",
+        max_length=200,
+        error_messages={"required": "Say in a line what happened."},
+        widget=forms.TextInput(attrs={"autofocus": True, "placeholder": "e.g. Email asking for my password"}),
+    )
+    description = forms.CharField(
+        label="What happened",
+        error_messages={"required": "Describe what happened."},
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What you saw, what you did about it, and who else knows. Do not forward the suspicious "
+        "message itself: save it and attach it below.",
+    )
+    category = forms.ChoiceField(
+        label="What kind of incident",
+        choices=Category.choices,
+        widget=forms.RadioSelect(attrs={"class": "choice-list"}),
+        error_messages={
+            "required": "Choose one of the categories.",
+            "invalid_choice": "Choose one of the categories.",
+        },
+    )
+    noticed_at = forms.DateTimeField(
+        label="When did you notice it?",
+        widget=DateTimeLocalInput(),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
+        error_messages={"required": "Say when it was noticed.", "invalid": "Give a date and time."},
+    )
+    personal_data = forms.ChoiceField(
+        label="Could personal data be involved?",
+        required=False,
+        choices=PersonalData.choices,
+        initial=PersonalData.UNKNOWN,
+        widget=forms.RadioSelect(attrs={"class": "choice-list inline"}),
+        help_text="Names, emails, customer or staff records, health or payment data. "
+        "If unsure, say don't know.",
+        error_messages={"invalid_choice": "Answer yes, no or don't know."},
+    )
+    attachments = MultipleFileField(
+        label="Files (optional)",
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": ACCEPT}),
+    )
+    occurred_at = forms.DateTimeField(
+        label="When did it happen? (optional)",
+        required=False,
+        widget=DateTimeLocalInput(),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
+        help_text="If you know it, and it was before you noticed.",
+        error_messages={"invalid": "Give a date and time."},
+    )
+    systems = forms.ModelMultipleChoiceField(
+        label="Systems affected (optional)",
+        queryset=active_systems(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="Hold Ctrl (⌘ on a Mac) to choose several.",
+        error_messages={"invalid_choice": "Choose systems from the access register."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("noticed_at", _now_local())
+        super().__init__(*args, **kwargs)
+        self.fields["systems"].queryset = active_systems()
+        limit = settings.INCIDENT_ATTACHMENT_MAX_BYTES // (1024 * 1024)
+        self.fields["attachments"].help_text = (
+            f"Up to {MAX_UPLOADS} files of at most {limit} MB each: {ALLOWED_TYPES_TEXT}. "
+            "A screenshot or the saved email helps."
+        )
+
+    def main_fields(self):
+        return [self[name] for name in self.fields if name not in MORE_FIELDS]
+
+    def more_fields(self):
+        return [self[name] for name in MORE_FIELDS]
+
+    def more_open(self) -> bool:
+        """Unfold the optional details when one of them has a value or an error."""
+        return any(self[name].errors or (self.is_bound and self.data.get(name)) for name in MORE_FIELDS)
+
+    def clean_personal_data(self):
+        return self.cleaned_data.get("personal_data") or PersonalData.UNKNOWN
+
+    def clean_attachments(self):
+        files = self.cleaned_data.get("attachments") or []
+        if len(files) > MAX_UPLOADS:
+            raise forms.ValidationError(f"Attach at most {MAX_UPLOADS} files.")
+        return files
