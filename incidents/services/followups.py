@@ -1,5 +1,210 @@
-"""followups (filled by its owner)."""
+"""Follow-up actions of an incident (issue 5, item 3): owners, due dates and a daily overdue digest.
+
+Responders (the handler and the security officers handling it) add actions and set any action's status; an
+action's owner sets the status of their own. An owner who cannot see the incident is added to it when a
+security officer assigns the action (they need the page to report progress); a handler who is not a
+security officer asks one to share it first.
+
+Days are counted in the installation's time zone (``TIME_ZONE``): an action is overdue once its due day has
+passed there, and the overdue digest is "one per owner per day" on that calendar.
+"""
+
+import datetime
+import zoneinfo
+from collections import defaultdict
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from dpms.models import Notification
+from dpms.notify import DigestItem, digest
+from incidents import timeline
+from incidents.choices import ActionStatus, EventKind
+from incidents.models import FollowUpAction, Incident
+from incidents.queries.visibility import SHARE_PERMISSION, can_see, can_triage, is_responder
+
+OPEN_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 
 
-def remind_overdue_actions(*, now):
-    return 0
+def site_today(now: datetime.datetime | None = None) -> datetime.date:
+    """The calendar day of ``now`` in the installation's time zone (not the signed-in person's)."""
+    return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
+
+
+def _name(user) -> str:
+    return user.full_name or user.email
+
+
+@transaction.atomic
+def followup_create(
+    *, actor, incident: Incident, title: str, owner, due_on: datetime.date, description: str = ""
+) -> FollowUpAction:
+    """Add a follow-up action with an owner and a due date; the owner is told when it is someone else."""
+    title = (title or "").strip()
+    errors = {}
+    if not title:
+        errors["title"] = "Give the action a title."
+    if owner is None or not owner.is_active:
+        errors["owner"] = "Choose an active person as the owner."
+    if due_on is None:
+        errors["due_on"] = "Give a due date."
+    elif due_on < site_today():
+        errors["due_on"] = "The due date cannot be in the past."
+    if errors:
+        raise ValidationError(errors)
+    # Lock the incident: an unshare or a status change meanwhile must not leave an owner who cannot see it.
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if not is_responder(actor, incident):
+        raise PermissionDenied("Only the handler and the security officers add follow-up actions.")
+    if not can_see(owner, incident):
+        if not can_triage(actor, incident):
+            raise ValidationError(
+                {"owner": f"{_name(owner)} cannot see this incident: a security officer must share it first."}
+            )
+        assign_perm(f"incidents.{SHARE_PERMISSION}", owner, incident)
+        timeline.log(
+            incident=incident,
+            kind=EventKind.SHARE,
+            actor=actor,
+            text=f"Shared with {_name(owner)}, the owner of a follow-up action.",
+            data={"user": timeline.person(owner), "shared": True},
+            audit_action="incident.share",
+            changes={"user": owner.email, "shared": True},
+        )
+    action = FollowUpAction.objects.create(
+        incident=incident,
+        title=title,
+        description=(description or "").strip(),
+        owner=owner,
+        due_on=due_on,
+        created_by=actor,
+    )
+    timeline.log(
+        incident=incident,
+        kind=EventKind.ACTION,
+        actor=actor,
+        text=f"Follow-up action added: {title} (owner {_name(owner)}, due {due_on:%Y-%m-%d}).",
+        data={"action": action.pk, "owner": timeline.person(owner), "due_on": due_on.isoformat()},
+        audit_action="incident.followup.create",
+        changes={"action": action.pk, "title": title, "owner": owner.email, "due_on": due_on.isoformat()},
+    )
+    if owner.pk != actor.pk:
+        timeline.tell(
+            incident=incident,
+            recipients=[owner],
+            subject=f"Follow-up action for you: {title}",
+            body=(
+                f"{_name(actor)} made you the owner of a follow-up action on {incident.reference}: {title}, "
+                f"due {due_on:%Y-%m-%d}."
+            ),
+            dedup_key=f"incident-action:{action.pk}:owner",
+            actor=actor,
+        )
+    return action
+
+
+@transaction.atomic
+def followup_set_status(*, actor, action: FollowUpAction, status: str) -> FollowUpAction:
+    """Move a follow-up action to ``status``: its owner may, and so may the incident's responders."""
+    if status not in ActionStatus.values:
+        raise ValidationError({"status": "Choose a status from the list."})
+    # Lock the row: two status clicks at once are serialised, and each audit event has the true "before".
+    action = FollowUpAction.objects.select_for_update().get(pk=action.pk)
+    incident = action.incident
+    owner_may = action.owner_id == actor.pk and can_see(actor, incident)
+    if getattr(actor, "is_auditor", False) and not is_responder(actor, incident):
+        raise PermissionDenied("Auditors read incidents; they change nothing.")
+    if not owner_may and not is_responder(actor, incident):
+        raise PermissionDenied("Only the action's owner and the incident's responders set its status.")
+    if action.status == status:
+        return action
+    before = action.status
+    action.status = status
+    action.completed_at = timezone.now() if status == ActionStatus.DONE else None
+    action.save(update_fields=["status", "completed_at"])
+    timeline.log(
+        incident=incident,
+        kind=EventKind.ACTION,
+        actor=actor,
+        text=f"Follow-up action {action.title}: {ActionStatus(before).label} → {ActionStatus(status).label}.",
+        data={"action": action.pk, "from": before, "to": status},
+        audit_action="incident.followup.status",
+        changes={"action": action.pk, "status": [before, status]},
+    )
+    return action
+
+
+def overdue_actions(today: datetime.date):
+    """Open or in-progress follow-up actions whose due day has passed."""
+    return FollowUpAction.objects.filter(status__in=OPEN_STATUSES, due_on__lt=today)
+
+
+@transaction.atomic
+def remind_overdue_actions(*, now) -> int:
+    """Tick step: one digest per owner per day listing all their overdue follow-up actions; returns how many
+    digests were new. Each incident named gets a timeline line saying who was reminded.
+
+    The day's digest has the key ``incident-actions:<day>:<owner>``: a repeated tick is a no-op, and the
+    first tick after downtime sends that day's digest (not one per missed day). Owners told today are left
+    out before any action is read, so a tick with nothing new costs two queries.
+    """
+    today = site_today(now)
+    prefix = f"incident-actions:{today:%Y-%m-%d}"
+    told = Notification.objects.filter(dedup_key__startswith=f"{prefix}:").values("recipient_id")
+    owner_ids = overdue_actions(today).exclude(owner_id__in=told).values("owner_id")
+    # skip_locked on the owners, not the actions: a worker takes whole owners, so no digest lists only part
+    # of someone's actions while another worker, holding the rest, is refused by the day's key.
+    owners = list(
+        get_user_model()
+        .objects.filter(pk__in=owner_ids, is_active=True)
+        .select_for_update(skip_locked=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not owners:
+        return 0
+    actions = (
+        overdue_actions(today)
+        .filter(owner_id__in=owners)
+        .select_related("owner", "incident")
+        .order_by("owner_id", "due_on", "pk")
+    )
+    per_owner = defaultdict(list)
+    for action in actions:
+        per_owner[action.owner].append(action)
+    sent = 0
+    for owner, owed in per_owner.items():
+        items = [
+            DigestItem(
+                owner,
+                f"{action.incident.reference}: {action.title} (due {action.due_on:%Y-%m-%d})",
+                timeline.incident_url(action.incident),
+            )
+            for action in owed
+        ]
+        if not digest(
+            items=items,
+            subject="Overdue incident follow-up actions",
+            intro="These follow-up actions of incidents you own are past their due date:",
+            dedup_prefix=prefix,
+        ):
+            continue
+        sent += 1
+        incidents = {action.incident_id: action.incident for action in owed}
+        for incident in incidents.values():
+            titles = ", ".join(action.title for action in owed if action.incident_id == incident.pk)
+            timeline.log(
+                incident=incident,
+                kind=EventKind.NOTIFICATION,
+                text=f"Overdue follow-up reminder sent to {_name(owner)}: {titles}",
+                data={
+                    "subject": "Overdue incident follow-up actions",
+                    "recipients": [timeline.person(owner)],
+                },
+                at=now,
+            )
+    return sent

@@ -1,7 +1,462 @@
-"""Pages of the incidents app: detail (filled by its owner)."""
+"""The incident page (issue 5, items 2, 3, 6, 8 and 9): the facts, the actions the viewer may take, the
+sections of the breach and escalation areas, follow-up actions, files and the timeline.
 
-urlpatterns = []
+Every action is a POST view that fetches the incident through ``incidents.queries.visibility`` (404 when
+hidden, 403 when the viewer may not do it), validates a form, calls a service in ``incidents.services``
+and redirects back with a message, or re-renders the page with the form's errors (status 400).
+The page runs a fixed number of queries whatever the size of the timeline.
+"""
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.module_loading import import_string
+from django.views.decorators.http import require_GET, require_POST
+from guardian.models import UserObjectPermission
+
+from incidents import forms_detail as forms
+from incidents.choices import SEVERITY_DEFINITIONS, Severity, Status
+from incidents.models import Incident, PostIncidentReview
+from incidents.queries.visibility import (
+    SHARE_PERMISSION,
+    can_triage,
+    get_incident_for_user,
+    is_responder,
+    sees_internal,
+)
+from incidents.services import followups, workflow
+from incidents.services.attachments import attachments_visible_to
+
+# Sections other areas render on the page: (template, dotted path of ``detail_section(request, incident,
+# bound=None) -> dict``). A section whose function does not exist (yet) is left out.
+SECTIONS = (
+    ("incidents/detail/_breach.html", "incidents.views.breach.detail_section"),
+    ("incidents/detail/_escalation.html", "incidents.views.escalation.detail_section"),
+)
+TEMPLATE = "incidents/detail/detail.html"
+
+
+# --- The page -----------------------------------------------------------------------------------------------
+
+
+def _sections(request, incident, bound) -> list[dict]:
+    found = []
+    for template, dotted in SECTIONS:
+        try:
+            section = import_string(dotted)
+        except ImportError:
+            continue
+        context = section(request, incident, bound=bound)
+        if context is not None:
+            found.append({"template": template, "context": context})
+    return found
+
+
+def _shares(incident) -> list:
+    """The people the incident is shared with (one query)."""
+    rows = UserObjectPermission.objects.filter(
+        content_type=ContentType.objects.get_for_model(Incident),
+        object_pk=str(incident.pk),
+        permission__codename=SHARE_PERMISSION,
+    ).select_related("user")
+    return sorted((row.user for row in rows), key=lambda user: (user.full_name, user.email))
+
+
+def _form(bound, key, factory):
+    form = bound.get(key) or factory()
+    form.auto_id = f"{key}-%s"
+    return form
+
+
+def _context(request, incident, bound) -> dict:
+    from risk.queries.register import risks_for_user
+
+    user = request.user
+    bound = bound or {}
+    responder = is_responder(user, incident)
+    triage = can_triage(user, incident)
+    internal = sees_internal(user, incident)
+    status = incident.status
+    is_open = incident.is_open
+    triaged = status not in (Status.REPORTED, Status.DISMISSED)
+
+    # The timeline (1 query) and the files (1 query), each file shown on its line and in the list.
+    events = incident.events.select_related("actor").order_by("at", "pk")
+    if not internal:
+        events = events.filter(internal=False)
+    files = list(attachments_visible_to(user, incident).order_by("uploaded_at", "pk"))
+    files_by_event = defaultdict(list)
+    for attachment in files:
+        files_by_event[attachment.event_id].append(attachment)
+    timeline = [{"event": event, "files": files_by_event.get(event.pk, [])} for event in events]
+
+    visible_risks = risks_for_user(user)
+    review = (
+        PostIncidentReview.objects.filter(incident=incident).select_related("recorded_by").first()
+        if internal
+        else None
+    )
+    context = {
+        "incident": incident,
+        "responder": responder,
+        "may_triage": triage,
+        "sees_internal": internal,
+        "is_reporter": incident.reported_by_id == user.pk,
+        "severity_definition": SEVERITY_DEFINITIONS.get(incident.severity) if incident.severity else "",
+        "severity_definitions": [(value.label, SEVERITY_DEFINITIONS[value]) for value in Severity],
+        "systems": list(incident.systems.order_by("name")),
+        "risks": list(incident.risks.filter(pk__in=visible_risks.values("pk")).order_by("reference")),
+        "timeline": timeline,
+        "attachments": files,
+        "review": review,
+        "followups": list(incident.followups.select_related("owner")) if internal else [],
+        "followup_status_form": forms.FollowUpStatusForm(),
+        "sections": _sections(request, incident, bound),
+        "may_comment": responder or not user.is_auditor,
+        "may_acknowledge": responder and is_open and incident.acknowledged_at is None,
+        "forward": [(value, Status(value).label) for value in workflow.forward_statuses(status)]
+        if responder
+        else [],
+        "back": [(value, Status(value).label) for value in workflow.back_statuses(status)]
+        if responder
+        else [],
+        "may_close": responder and status == Status.RESOLVED,
+        "review_required": incident.severity in workflow.REVIEW_REQUIRED,
+        "shares": _shares(incident) if triage else [],
+    }
+    context["comment_form"] = _form(bound, "comment", lambda: forms.CommentForm(responder=responder))
+    context["move_form"] = _form(bound, "move", forms.TransitionForm)
+    if triage and status in (Status.REPORTED, Status.TRIAGED):
+        initial = {
+            "severity": incident.severity,
+            "handler": incident.handler_id or user.pk,
+            "category": incident.category,
+            "is_breach": incident.is_breach,
+            "confidential": incident.confidential,
+        }
+        context["triage_form"] = _form(bound, "triage", lambda: forms.TriageForm(initial=initial))
+        context["dismiss_form"] = _form(bound, "dismiss", forms.ReasonForm)
+    if triage and triaged and is_open:
+        context["severity_form"] = _form(
+            bound, "severity", lambda: forms.SeverityForm(initial={"severity": incident.severity})
+        )
+        context["handler_form"] = _form(
+            bound, "handler", lambda: forms.HandlerForm(initial={"handler": incident.handler_id})
+        )
+        context["category_form"] = _form(
+            bound, "category", lambda: forms.CategoryForm(initial={"category": incident.category})
+        )
+    if triage:
+        context["confidential_form"] = _form(
+            bound,
+            "confidential",
+            lambda: forms.ConfidentialForm(
+                initial={"confidential": "no" if incident.confidential else "yes"}
+            ),
+        )
+        context["share_form"] = _form(bound, "share", forms.ShareForm)
+    if context["may_close"]:
+        context["close_form"] = _form(bound, "close", forms.CloseForm)
+    if responder and (context["review_required"] or review):
+        initial = (
+            {
+                "held_on": review.held_on,
+                "participants": review.participants,
+                "summary": review.summary,
+                "actions": review.actions,
+            }
+            if review
+            else {}
+        )
+        context["review_form"] = _form(bound, "review", lambda: forms.ReviewForm(initial=initial))
+    if responder:
+        context["followup_form"] = _form(bound, "followup", forms.FollowUpForm)
+        context["links_form"] = _form(
+            bound,
+            "links",
+            lambda: forms.LinksForm(
+                visible_risks=visible_risks,
+                initial={"risks": [risk.pk for risk in context["risks"]], "systems": context["systems"]},
+            ),
+        )
+    return context
+
+
+def render_detail(request, incident, *, bound=None, status=200):
+    """The incident page; ``bound``: forms (by key) with errors to show, for a POST view that refuses."""
+    return render(request, TEMPLATE, _context(request, incident, bound), status=status)
+
+
+@login_required
+@require_GET
+def incident_detail(request, pk):
+    return render_detail(request, get_incident_for_user(request.user, pk))
+
+
+# --- Actions ------------------------------------------------------------------------------------------------
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _incident_for(request, pk, access: str):
+    """``triage``: security officers handling it; ``respond``: the handler and those officers; ``take_part``:
+    anyone who sees it but auditors (the reporter adds information; owners update their actions)."""
+    user = request.user
+    incident = get_incident_for_user(user, pk, for_triage=access == "triage", for_change=access == "respond")
+    if access == "take_part" and user.is_auditor and not is_responder(user, incident):
+        raise PermissionDenied("Auditors read incidents; they change nothing.")
+    return incident
+
+
+def _act(request, pk, *, key, access, form_factory, run):
+    """Validate ``form_factory(request)``, call ``run(incident, form) -> message``; redirect back with the
+    message, or show the page again with the form's errors (400). Nothing is saved when the service
+    refuses: each service is one transaction."""
+    incident = _incident_for(request, pk, access)
+    form = form_factory(request, incident)
+    if form.is_valid():
+        try:
+            message = run(incident, form)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, message)
+            return redirect("incidents:detail", pk=incident.pk)
+    return render_detail(request, incident, bound={key: form}, status=400)
+
+
+def _plain(form_class, **kwargs):
+    return lambda request, incident: form_class(request.POST, **kwargs)
+
+
+@login_required
+@require_POST
+def triage_view(request, pk):
+    def run(incident, form):
+        incident = workflow.incident_triage(actor=request.user, incident=incident, **form.cleaned_data)
+        return f"{incident.reference} triaged as {incident.severity_label}; {incident.handler} handles it."
+
+    return _act(request, pk, key="triage", access="triage", form_factory=_plain(forms.TriageForm), run=run)
+
+
+@login_required
+@require_POST
+def dismiss_view(request, pk):
+    def run(incident, form):
+        workflow.incident_dismiss(actor=request.user, incident=incident, reason=form.cleaned_data["reason"])
+        return f"{incident.reference} dismissed as not an incident."
+
+    return _act(request, pk, key="dismiss", access="triage", form_factory=_plain(forms.ReasonForm), run=run)
+
+
+@login_required
+@require_POST
+def acknowledge_view(request, pk):
+    incident = _incident_for(request, pk, "respond")
+    try:
+        workflow.incident_acknowledge(actor=request.user, incident=incident)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return render_detail(request, incident, status=400)
+    messages.success(request, f"You acknowledged {incident.reference}.")
+    return redirect("incidents:detail", pk=incident.pk)
+
+
+@login_required
+@require_POST
+def transition_view(request, pk):
+    def run(incident, form):
+        incident = workflow.incident_transition(actor=request.user, incident=incident, **form.cleaned_data)
+        return f"{incident.reference} is {incident.get_status_display().lower()}."
+
+    return _act(request, pk, key="move", access="respond", form_factory=_plain(forms.TransitionForm), run=run)
+
+
+@login_required
+@require_POST
+def close_view(request, pk):
+    def run(incident, form):
+        workflow.incident_close(actor=request.user, incident=incident, **form.cleaned_data)
+        return f"{incident.reference} is closed."
+
+    return _act(request, pk, key="close", access="respond", form_factory=_plain(forms.CloseForm), run=run)
+
+
+@login_required
+@require_POST
+def review_view(request, pk):
+    def run(incident, form):
+        workflow.post_incident_review_record(actor=request.user, incident=incident, **form.cleaned_data)
+        return "Post-incident review recorded."
+
+    return _act(request, pk, key="review", access="respond", form_factory=_plain(forms.ReviewForm), run=run)
+
+
+@login_required
+@require_POST
+def severity_view(request, pk):
+    def run(incident, form):
+        incident = workflow.incident_set_severity(actor=request.user, incident=incident, **form.cleaned_data)
+        return f"{incident.reference} is {incident.severity_label} now."
+
+    return _act(
+        request, pk, key="severity", access="triage", form_factory=_plain(forms.SeverityForm), run=run
+    )
+
+
+@login_required
+@require_POST
+def handler_view(request, pk):
+    def run(incident, form):
+        incident = workflow.incident_set_handler(actor=request.user, incident=incident, **form.cleaned_data)
+        return f"{incident.handler} handles {incident.reference} now."
+
+    return _act(request, pk, key="handler", access="triage", form_factory=_plain(forms.HandlerForm), run=run)
+
+
+@login_required
+@require_POST
+def category_view(request, pk):
+    def run(incident, form):
+        workflow.incident_set_category(actor=request.user, incident=incident, **form.cleaned_data)
+        return "Category corrected."
+
+    return _act(
+        request, pk, key="category", access="triage", form_factory=_plain(forms.CategoryForm), run=run
+    )
+
+
+@login_required
+@require_POST
+def comment_view(request, pk):
+    def make(request, incident):
+        responder = is_responder(request.user, incident)
+        return forms.CommentForm(request.POST, request.FILES, responder=responder)
+
+    def run(incident, form):
+        workflow.incident_comment(
+            actor=request.user,
+            incident=incident,
+            text=form.cleaned_data["text"],
+            internal=form.internal,
+            uploads=form.cleaned_data["files"],
+        )
+        return "Comment added." if "visibility" in form.fields else "Information added."
+
+    return _act(request, pk, key="comment", access="take_part", form_factory=make, run=run)
+
+
+@login_required
+@require_POST
+def links_view(request, pk):
+    from risk.queries.register import risks_for_user
+
+    def make(request, incident):
+        return forms.LinksForm(request.POST, visible_risks=risks_for_user(request.user))
+
+    def run(incident, form):
+        workflow.incident_link(actor=request.user, incident=incident, **form.cleaned_data)
+        return "Links saved."
+
+    return _act(request, pk, key="links", access="respond", form_factory=make, run=run)
+
+
+@login_required
+@require_POST
+def confidential_view(request, pk):
+    def run(incident, form):
+        incident = workflow.incident_set_confidential(
+            actor=request.user, incident=incident, **form.cleaned_data
+        )
+        return (
+            f"{incident.reference} is {'confidential' if incident.confidential else 'not confidential'} now."
+        )
+
+    return _act(
+        request, pk, key="confidential", access="triage", form_factory=_plain(forms.ConfidentialForm), run=run
+    )
+
+
+@login_required
+@require_POST
+def share_view(request, pk):
+    def run(incident, form):
+        workflow.incident_share(actor=request.user, incident=incident, user=form.cleaned_data["user"])
+        return f"{incident.reference} is shared with {form.cleaned_data['user']}."
+
+    return _act(request, pk, key="share", access="triage", form_factory=_plain(forms.ShareForm), run=run)
+
+
+@login_required
+@require_POST
+def unshare_view(request, pk):
+    def run(incident, form):
+        workflow.incident_unshare(actor=request.user, incident=incident, user=form.cleaned_data["user"])
+        return f"{incident.reference} is no longer shared with {form.cleaned_data['user']}."
+
+    return _act(request, pk, key="share", access="triage", form_factory=_plain(forms.UnshareForm), run=run)
+
+
+@login_required
+@require_POST
+def followup_add_view(request, pk):
+    def run(incident, form):
+        action = followups.followup_create(actor=request.user, incident=incident, **form.cleaned_data)
+        return f"Follow-up action “{action.title}” added."
+
+    return _act(
+        request, pk, key="followup", access="respond", form_factory=_plain(forms.FollowUpForm), run=run
+    )
+
+
+@login_required
+@require_POST
+def followup_status_view(request, pk, action_id):
+    incident = _incident_for(request, pk, "take_part")
+    action = get_object_or_404(incident.followups.all(), pk=action_id)
+    if action.owner_id != request.user.pk and not is_responder(request.user, incident):
+        raise PermissionDenied("Only the action's owner and the incident's responders set its status.")
+    form = forms.FollowUpStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a status from the list.")
+        return render_detail(request, incident, status=400)
+    followups.followup_set_status(actor=request.user, action=action, status=form.cleaned_data["status"])
+    messages.success(request, f"“{action.title}” saved.")
+    return redirect("incidents:detail", pk=incident.pk)
+
+
+urlpatterns = [
+    path("<int:pk>/", incident_detail, name="detail"),
+    path("<int:pk>/triage/", triage_view, name="triage"),
+    path("<int:pk>/dismiss/", dismiss_view, name="dismiss"),
+    path("<int:pk>/acknowledge/", acknowledge_view, name="acknowledge"),
+    path("<int:pk>/status/", transition_view, name="transition"),
+    path("<int:pk>/close/", close_view, name="close"),
+    path("<int:pk>/review/", review_view, name="review"),
+    path("<int:pk>/severity/", severity_view, name="severity"),
+    path("<int:pk>/handler/", handler_view, name="handler"),
+    path("<int:pk>/category/", category_view, name="category"),
+    path("<int:pk>/comment/", comment_view, name="comment"),
+    path("<int:pk>/links/", links_view, name="links"),
+    path("<int:pk>/confidential/", confidential_view, name="confidential"),
+    path("<int:pk>/share/", share_view, name="share"),
+    path("<int:pk>/unshare/", unshare_view, name="unshare"),
+    path("<int:pk>/followups/", followup_add_view, name="followup_add"),
+    path("<int:pk>/followups/<int:action_id>/status/", followup_status_view, name="followup_status"),
+]
 
 
 def register_portal():
-    """Nav links, sub-nav links and dashboard panels of this area (called from IncidentsConfig.ready)."""
+    """Nav links, sub-nav links and dashboard panels of this area (called from IncidentsConfig.ready): the
+    incident page has none of its own."""

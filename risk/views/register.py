@@ -21,9 +21,8 @@ from risk.queries import register as queries
 from risk.services.risks import risk_create, risk_set_status, risk_share, risk_unshare, risk_update
 
 PAGE_SIZE = 50
-# Sections other areas render on a risk's page, included when their template exists. The incidents issue
-# fills "incidents/_risk_link.html" with the incidents that materialised the risk
-# (context variable ``materialised_incidents``).
+# Sections other areas render on a risk's page, included when their template exists. The incidents app's
+# "incidents/_risk_link.html" lists the incidents that name the risk (those the viewer may see).
 RISK_SECTIONS = (
     "risk/actions/_risk_section.html",
     "risk/acceptances/_risk_section.html",
@@ -157,7 +156,6 @@ def _detail_context(request, risk, *, share_form=None) -> dict:
         "share_form": share_form or (RiskShareForm() if may_share else None),
         "sections": sections,
         "incident_section": (_existing([INCIDENT_SECTION]) or [None])[0],
-        "materialised_incidents": [],  # filled by the incidents app (issue "incidents")
         "today": today,
     }
 

@@ -1,0 +1,851 @@
+"""The incident workflow (issue 5, items 2, 3, 6, 7 and 9): triage, dismissal, acknowledgement, status
+changes along the path, closing, comments, changes of severity, handler and category, confidentiality and
+shares, links to risks and systems, and the post-incident review.
+
+Every action locks the incident row (``select_for_update``) and re-checks the actor's rights on the locked
+row, writes one timeline line with its audit event (``timeline.log``), and tells people through
+``timeline.tell``. The escalation hooks run after the incident is saved, in the same transaction.
+
+The path: reported -> triaged (only by triage) -> investigating -> contained -> resolved -> closed (only by
+closing, with a root cause and lessons learned; SEV1 and SEV2 also need a post-incident review). Dismissal
+("not an incident") is possible from reported or triaged, with a reason. Moving forward may skip steps;
+going back along the path needs a reason (closed -> resolved reopens; dismissed -> reported reopens).
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from access.models import System
+from incidents import timeline
+from incidents.choices import STATUS_ORDER, Category, EventKind, Severity, Status
+from incidents.models import Incident, PostIncidentReview
+from incidents.queries.visibility import (
+    SHARE_PERMISSION,
+    can_see,
+    can_triage,
+    is_responder,
+    is_shared_with,
+    security_officers_for,
+)
+from incidents.services import breach, escalation
+
+PERMISSION = f"incidents.{SHARE_PERMISSION}"
+# Severities whose closing needs a post-incident review record first.
+REVIEW_REQUIRED = (Severity.SEV1, Severity.SEV2)
+# Statuses reached through their own service, never through ``incident_transition``.
+OWN_SERVICE = {Status.TRIAGED: "triage it", Status.CLOSED: "close it", Status.DISMISSED: "dismiss it"}
+DISPLAY_TIME = "%Y-%m-%d %H:%M %Z"
+
+
+# --- Helpers ---------------------------------------------------------------------------------------------
+
+
+def _lock(incident: Incident) -> Incident:
+    # Lock the row: two officers acting at once (triage and dismiss, two acknowledgements, a transition and
+    # a close) are serialised, and each sees the state the other left, so no change is lost or doubled.
+    return Incident.objects.select_for_update().get(pk=incident.pk)
+
+
+def _require_responder(actor, incident: Incident) -> None:
+    if not is_responder(actor, incident):
+        raise PermissionDenied("Only the handler and the security officers change this incident.")
+
+
+def _require_triage(actor, incident: Incident) -> None:
+    if not can_triage(actor, incident):
+        raise PermissionDenied("Only security officers handling this incident do that.")
+
+
+def _require_open(incident: Incident, doing: str) -> None:
+    if not incident.is_open:
+        raise ValidationError(
+            f"{incident.reference} is {incident.get_status_display().lower()}: reopen it before {doing}."
+        )
+
+
+def _name(user) -> str:
+    return (user.full_name or user.email) if user else "nobody"
+
+
+def _local(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment).strftime(DISPLAY_TIME)
+
+
+def _touch(incident: Incident, now, *fields: str) -> None:
+    incident.updated_at = now
+    incident.save(update_fields=[*fields, "updated_at"])
+
+
+def _severity_label(value) -> str:
+    return Severity(value).label if value else "none"
+
+
+def _tell_handler(incident: Incident, actor, key: str) -> None:
+    """Tell the handler they handle ``incident`` now, unless they made themselves the handler."""
+    handler = incident.handler
+    if handler is None or handler.pk == getattr(actor, "pk", None):
+        return
+    timeline.tell(
+        incident=incident,
+        recipients=[handler],
+        subject=f"{incident.reference} is yours to handle",
+        body=f"{_name(actor)} made you the handler of {incident.reference} {incident.title}.",
+        dedup_key=f"incident-handler:{incident.pk}:{key}",
+        actor=actor,
+    )
+
+
+def _tell_reporter(incident: Incident, actor, *, subject: str, body: str, key: str) -> None:
+    """Reporters follow their incident: status changes and visible comments are sent to them."""
+    reporter = incident.reported_by
+    if reporter.pk == getattr(actor, "pk", None):
+        return
+    timeline.tell(
+        incident=incident,
+        recipients=[reporter],
+        subject=subject,
+        body=body,
+        dedup_key=f"incident-reporter:{incident.pk}:{key}",
+        actor=actor,
+        internal=False,
+    )
+
+
+def _active_person(user, field: str, what: str) -> None:
+    if user is None or not user.is_active:
+        raise ValidationError({field: f"Choose an active person as the {what}."})
+
+
+def _severity(value) -> int:
+    try:
+        return Severity(int(value))
+    except (TypeError, ValueError):
+        raise ValidationError({"severity": "Choose a severity from SEV1 to SEV4."}) from None
+
+
+def _category(value) -> str:
+    if value not in Category.values:
+        raise ValidationError({"category": "Choose a category from the list."})
+    return value
+
+
+# --- Triage, dismissal, acknowledgement --------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_triage(
+    *,
+    actor,
+    incident: Incident,
+    severity,
+    handler,
+    category: str | None = None,
+    is_breach: bool = False,
+    confidential: bool = False,
+) -> Incident:
+    """Triage a reported incident (or re-triage a triaged one): severity, handler, an optional category
+    correction, confidentiality, and "personal-data breach" (which starts the 72-hour clock)."""
+    severity = _severity(severity)
+    _active_person(handler, "handler", "handler")
+    if category:
+        _category(category)
+    incident = _lock(incident)
+    _require_triage(actor, incident)
+    if incident.status not in (Status.REPORTED, Status.TRIAGED):
+        raise ValidationError(
+            f"Only a reported or triaged incident is triaged; {incident.reference} is "
+            f"{incident.get_status_display().lower()}. Change its severity or handler instead."
+        )
+    now = timezone.now()
+    retriage = incident.status == Status.TRIAGED
+    before = {
+        "status": incident.status,
+        "severity": incident.severity,
+        "handler": incident.handler.email if incident.handler_id else None,
+        "category": incident.category,
+        "confidential": incident.confidential,
+    }
+    severity_changed = incident.severity != severity
+    handler_changed = incident.handler_id != handler.pk
+    old_category = incident.category
+    incident.status = Status.TRIAGED
+    incident.severity = severity
+    incident.handler = handler
+    if category:
+        incident.category = category
+    if not retriage:
+        incident.triaged_at, incident.triaged_by = now, actor
+    _touch(incident, now, "status", "severity", "handler", "category", "triaged_at", "triaged_by")
+    after = {
+        "status": incident.status,
+        "severity": incident.severity,
+        "handler": handler.email,
+        "category": incident.category,
+        "confidential": incident.confidential,
+    }
+    event = timeline.log(
+        incident=incident,
+        kind=EventKind.TRIAGED,
+        actor=actor,
+        internal=False,
+        text=f"{'Triaged again' if retriage else 'Triaged'}: {severity.label}, handled by {_name(handler)}.",
+        data={"severity": severity, "handler": timeline.person(handler), "retriage": retriage},
+        audit_action="incident.triage",
+        changes={key: [before[key], after[key]] for key in after if before[key] != after[key]},
+    )
+    if incident.category != old_category:
+        timeline.log(
+            incident=incident,
+            kind=EventKind.CATEGORY,
+            actor=actor,
+            internal=False,
+            text=(
+                f"Category corrected from {Category(old_category).label} "
+                f"to {Category(incident.category).label}."
+            ),
+            data={"from": old_category, "to": incident.category},
+        )
+    if confidential and not incident.confidential:
+        _make_confidential(
+            actor=actor, incident=incident, confidential=True, reason="Set at triage.", now=now
+        )
+    if severity_changed:
+        escalation.on_severity_set(incident=incident, now=now, actor=actor)
+    if not retriage:
+        escalation.on_status_changed(incident=incident, now=now, actor=actor)
+    if is_breach and not incident.is_breach:
+        breach.breach_mark(actor=actor, incident=incident)
+    if handler_changed:
+        _tell_handler(incident, actor, f"triage-{event.pk}")
+    if not retriage:
+        _tell_reporter(
+            incident,
+            actor,
+            subject=f"{incident.reference} is being handled",
+            body=f"Your report {incident.reference} was triaged; {_name(handler)} handles it.",
+            key=f"triaged-{event.pk}",
+        )
+    incident.refresh_from_db()
+    return incident
+
+
+@transaction.atomic
+def incident_dismiss(*, actor, incident: Incident, reason: str) -> Incident:
+    """Dismiss a reported or triaged incident as not an incident, with a reason the reporter reads."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this is not an incident."})
+    incident = _lock(incident)
+    _require_triage(actor, incident)
+    if incident.status not in (Status.REPORTED, Status.TRIAGED):
+        raise ValidationError(
+            f"Only a reported or triaged incident is dismissed; {incident.reference} is "
+            f"{incident.get_status_display().lower()}."
+        )
+    now = timezone.now()
+    before = incident.status
+    incident.status = Status.DISMISSED
+    incident.dismissed_at = now
+    incident.dismissal_reason = reason
+    _touch(incident, now, "status", "dismissed_at", "dismissal_reason")
+    event = timeline.log(
+        incident=incident,
+        kind=EventKind.STATUS,
+        actor=actor,
+        internal=False,
+        text=f"Dismissed as not an incident: {reason}",
+        data={"from": before, "to": Status.DISMISSED, "reason": reason},
+        audit_action="incident.dismiss",
+        changes={"status": [before, Status.DISMISSED], "dismissal_reason": ["", reason]},
+    )
+    escalation.on_status_changed(incident=incident, now=now, actor=actor)
+    _tell_reporter(
+        incident,
+        actor,
+        subject=f"{incident.reference} was dismissed",
+        body=f"Your report {incident.reference} was dismissed as not an incident: {reason}",
+        key=f"dismissed-{event.pk}",
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_acknowledge(*, actor, incident: Incident) -> Incident:
+    """The handler or a security officer says "I am on it": recorded once, with the time; escalation for
+    want of acknowledgement stops."""
+    incident = _lock(incident)
+    _require_responder(actor, incident)
+    if incident.acknowledged_at:
+        by = _name(incident.acknowledged_by)
+        raise ValidationError(f"Already acknowledged by {by} at {_local(incident.acknowledged_at)}.")
+    _require_open(incident, "acknowledging it")
+    now = timezone.now()
+    incident.acknowledged_at, incident.acknowledged_by = now, actor
+    _touch(incident, now, "acknowledged_at", "acknowledged_by")
+    timeline.log(
+        incident=incident,
+        kind=EventKind.ACKNOWLEDGED,
+        actor=actor,
+        internal=False,
+        text=f"Acknowledged by {_name(actor)}.",
+        audit_action="incident.acknowledge",
+        changes={"acknowledged_at": [None, now], "acknowledged_by": [None, actor.email]},
+    )
+    escalation.on_acknowledged(incident=incident, now=now, actor=actor)
+    return incident
+
+
+# --- Status along the path ------------------------------------------------------------------------------
+
+
+def forward_statuses(status: str) -> list[str]:
+    """Where ``incident_transition`` may move an incident forward from ``status`` (no reason needed)."""
+    if status not in STATUS_ORDER or status in (Status.REPORTED, Status.CLOSED):
+        return []
+    later = STATUS_ORDER[STATUS_ORDER.index(status) + 1 :]
+    return [step for step in later if step != Status.CLOSED]
+
+
+def back_statuses(status: str) -> list[str]:
+    """Where ``incident_transition`` may move an incident back from ``status`` (a reason is required)."""
+    if status == Status.DISMISSED:
+        return [Status.REPORTED]
+    if status not in STATUS_ORDER:
+        return []
+    earlier = STATUS_ORDER[1 : STATUS_ORDER.index(status)]  # never back to "reported": that un-triages
+    return list(reversed(earlier))
+
+
+def _allowed_text(status: str) -> str:
+    names = [Status(step).label.lower() for step in forward_statuses(status) + back_statuses(status)]
+    extra = {
+        Status.REPORTED: "triage or dismiss it",
+        Status.TRIAGED: "or dismiss it",
+        Status.RESOLVED: "or close it",
+    }.get(status, "")
+    if not names:
+        return f"From {Status(status).label.lower()} you may {extra or 'do nothing'}."
+    return f"From {Status(status).label.lower()} it may move to {', '.join(names)}" + (
+        f" {extra}." if extra else "."
+    )
+
+
+@transaction.atomic
+def incident_transition(*, actor, incident: Incident, to: str, reason: str = "") -> Incident:
+    """Move an incident along the path: forward (skipping steps is fine), or back with a reason. Triage,
+    dismissal and closing have their own services."""
+    reason = (reason or "").strip()
+    if to not in Status.values:
+        raise ValidationError({"to": "Choose a status from the list."})
+    incident = _lock(incident)
+    _require_responder(actor, incident)
+    current = incident.status
+    if to == current:
+        raise ValidationError(f"{incident.reference} is {Status(current).label.lower()} already.")
+    going_back = to in back_statuses(current)
+    if not going_back and to not in forward_statuses(current):
+        if to in OWN_SERVICE and current in (Status.REPORTED, Status.TRIAGED, Status.RESOLVED):
+            hint = f" To make it {Status(to).label.lower()}, {OWN_SERVICE[to]}."
+        else:
+            hint = ""
+        raise ValidationError(
+            f"{incident.reference} cannot move from {Status(current).label.lower()} to "
+            f"{Status(to).label.lower()}. {_allowed_text(current)}{hint}"
+        )
+    if going_back and not reason:
+        raise ValidationError({"reason": "Going back needs a reason."})
+    now = timezone.now()
+    before = {field: getattr(incident, field) for field in ("status", "contained_at", "resolved_at")}
+    incident.status = to
+    fields = ["status", "contained_at", "resolved_at", "closed_at", "dismissed_at", "dismissal_reason"]
+    if to in STATUS_ORDER:
+        position = STATUS_ORDER.index(to)
+        # The first time an incident gets this far is kept; going back before a step forgets it.
+        if position >= STATUS_ORDER.index(Status.CONTAINED):
+            incident.contained_at = incident.contained_at or now
+        else:
+            incident.contained_at = None
+        if position >= STATUS_ORDER.index(Status.RESOLVED):
+            incident.resolved_at = incident.resolved_at or now
+        else:
+            incident.resolved_at = None
+        incident.closed_at = None
+    if current == Status.DISMISSED:
+        incident.dismissed_at, incident.dismissal_reason = None, ""
+    _touch(incident, now, *fields)
+    label = f"{Status(current).label} → {Status(to).label}"
+    reopen = current in (Status.CLOSED, Status.DISMISSED)
+    text = ("Reopened: " if reopen else "Status: ") + label + (f". Reason: {reason}" if reason else ".")
+    after = {field: getattr(incident, field) for field in before}
+    event = timeline.log(
+        incident=incident,
+        kind=EventKind.STATUS,
+        actor=actor,
+        internal=False,
+        text=text,
+        data={"from": current, "to": to, "reason": reason, "back": going_back},
+        audit_action="incident.reopen" if reopen else "incident.transition",
+        changes={key: [before[key], after[key]] for key in after if before[key] != after[key]}
+        | ({"reason": reason} if reason else {}),
+    )
+    escalation.on_status_changed(incident=incident, now=now, actor=actor)
+    _tell_reporter(
+        incident,
+        actor,
+        subject=f"{incident.reference} is {Status(to).label.lower()}",
+        body=f"Your report {incident.reference} {incident.title}: {text}",
+        key=f"status-{event.pk}",
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_close(*, actor, incident: Incident, root_cause: str, lessons_learned: str) -> Incident:
+    """Close a resolved incident with its root cause and lessons learned; SEV1 and SEV2 need their
+    post-incident review recorded first."""
+    root_cause = (root_cause or "").strip()
+    lessons_learned = (lessons_learned or "").strip()
+    errors = {}
+    if not root_cause:
+        errors["root_cause"] = "Closing needs the root cause."
+    if not lessons_learned:
+        errors["lessons_learned"] = "Closing needs the lessons learned."
+    if errors:
+        raise ValidationError(errors)
+    incident = _lock(incident)
+    _require_responder(actor, incident)
+    if incident.status != Status.RESOLVED:
+        raise ValidationError(
+            f"Only a resolved incident is closed; {incident.reference} is "
+            f"{incident.get_status_display().lower()}."
+        )
+    if (
+        incident.severity in REVIEW_REQUIRED
+        and not PostIncidentReview.objects.filter(incident=incident).exists()
+    ):
+        raise ValidationError(
+            f"A {Severity(incident.severity).label} incident needs a post-incident review (date, "
+            "participants, actions) recorded before it is closed."
+        )
+    now = timezone.now()
+    before = {
+        "status": incident.status,
+        "root_cause": incident.root_cause,
+        "lessons": incident.lessons_learned,
+    }
+    incident.status = Status.CLOSED
+    incident.closed_at = now
+    incident.root_cause, incident.lessons_learned = root_cause, lessons_learned
+    _touch(incident, now, "status", "closed_at", "root_cause", "lessons_learned")
+    event = timeline.log(
+        incident=incident,
+        kind=EventKind.STATUS,
+        actor=actor,
+        internal=False,
+        text=f"Status: Resolved → Closed. Root cause: {root_cause}",
+        data={"from": Status.RESOLVED, "to": Status.CLOSED},
+        audit_action="incident.close",
+        changes={
+            "status": [before["status"], Status.CLOSED],
+            "root_cause": [before["root_cause"], root_cause],
+            "lessons_learned": [before["lessons"], lessons_learned],
+        },
+    )
+    escalation.on_status_changed(incident=incident, now=now, actor=actor)
+    _tell_reporter(
+        incident,
+        actor,
+        subject=f"{incident.reference} is closed",
+        body=f"Your report {incident.reference} {incident.title} is closed. Root cause: {root_cause}",
+        key=f"closed-{event.pk}",
+    )
+    return incident
+
+
+# --- Severity, handler, category after triage -------------------------------------------------------------
+
+
+def _lock_triaged(actor, incident: Incident, doing: str) -> Incident:
+    incident = _lock(incident)
+    _require_triage(actor, incident)
+    if incident.status == Status.REPORTED:
+        raise ValidationError(f"Triage {incident.reference} first.")
+    _require_open(incident, doing)
+    return incident
+
+
+@transaction.atomic
+def incident_set_severity(*, actor, incident: Incident, severity, reason: str = "") -> Incident:
+    """Change the severity after triage: the new severity's escalation policy starts a new round."""
+    severity = _severity(severity)
+    incident = _lock_triaged(actor, incident, "changing its severity")
+    if incident.severity == severity:
+        raise ValidationError({"severity": f"{incident.reference} is {severity.label} already."})
+    now = timezone.now()
+    before = incident.severity
+    incident.severity = severity
+    _touch(incident, now, "severity")
+    reason = (reason or "").strip()
+    timeline.log(
+        incident=incident,
+        kind=EventKind.SEVERITY,
+        actor=actor,
+        text=f"Severity: {_severity_label(before)} → {severity.label}." + (f" {reason}" if reason else ""),
+        data={"from": before, "to": severity, "reason": reason},
+        audit_action="incident.severity",
+        changes={"severity": [before, int(severity)]},
+    )
+    escalation.on_severity_set(incident=incident, now=now, actor=actor)
+    return incident
+
+
+@transaction.atomic
+def incident_set_handler(*, actor, incident: Incident, handler) -> Incident:
+    """Hand the incident to another active person, who is told."""
+    _active_person(handler, "handler", "handler")
+    incident = _lock_triaged(actor, incident, "changing its handler")
+    if incident.handler_id == handler.pk:
+        raise ValidationError({"handler": f"{_name(handler)} handles it already."})
+    now = timezone.now()
+    before = incident.handler
+    incident.handler = handler
+    _touch(incident, now, "handler")
+    event = timeline.log(
+        incident=incident,
+        kind=EventKind.HANDLER,
+        actor=actor,
+        text=f"Handler: {_name(before)} → {_name(handler)}.",
+        data={"from": timeline.person(before) if before else None, "to": timeline.person(handler)},
+        audit_action="incident.handler",
+        changes={"handler": [before.email if before else None, handler.email]},
+    )
+    _tell_handler(incident, actor, f"handler-{event.pk}")
+    return incident
+
+
+@transaction.atomic
+def incident_set_category(*, actor, incident: Incident, category: str) -> Incident:
+    """Correct the category after triage."""
+    category = _category(category)
+    incident = _lock_triaged(actor, incident, "changing its category")
+    if incident.category == category:
+        raise ValidationError({"category": "That is its category already."})
+    now = timezone.now()
+    before = incident.category
+    incident.category = category
+    _touch(incident, now, "category")
+    timeline.log(
+        incident=incident,
+        kind=EventKind.CATEGORY,
+        actor=actor,
+        internal=False,
+        text=f"Category corrected from {Category(before).label} to {Category(category).label}.",
+        data={"from": before, "to": category},
+        audit_action="incident.category",
+        changes={"category": [before, category]},
+    )
+    return incident
+
+
+# --- Comments and information ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_comment(*, actor, incident: Incident, text: str, internal: bool, uploads=()):
+    """Add a comment (responders: internal, or visible to the reporter) or information (the reporter and
+    anyone else who may see the incident but not respond: always visible to the reporter), with files.
+
+    Every upload is checked before anything is written. Returns the timeline line."""
+    from incidents.services import attachments
+
+    text = (text or "").strip()
+    uploads = list(uploads or ())
+    if not text and not uploads:
+        raise ValidationError({"text": "Write something, or attach a file."})
+    for upload in uploads:
+        try:
+            attachments.validate_upload(upload)
+        except ValidationError as error:
+            raise ValidationError({"files": error.messages}) from None
+    incident = _lock(incident)
+    responder = is_responder(actor, incident)
+    if not responder:
+        if not can_see(actor, incident) or actor.is_auditor:
+            raise PermissionDenied("Auditors read incidents; they do not comment.")
+        if internal:
+            raise PermissionDenied("Only the handler and the security officers write internal comments.")
+    is_reporter = incident.reported_by_id == actor.pk
+    if uploads and not (responder or is_reporter):
+        raise PermissionDenied("Only the reporter, the handler and the security officers attach files.")
+    kind = EventKind.INFO if (is_reporter and not responder) else EventKind.COMMENT
+    now = timezone.now()
+    event = timeline.log(
+        incident=incident,
+        kind=kind,
+        actor=actor,
+        internal=bool(internal),
+        text=text,
+        data={"files": [upload.name for upload in uploads]} if uploads else {},
+        audit_action="incident.comment",
+        changes={"kind": kind, "internal": bool(internal), "files": len(uploads)},
+        at=now,
+    )
+    for upload in uploads:
+        attachments.attachment_add(
+            actor=actor, incident=incident, upload=upload, internal=internal, event=event
+        )
+    incident.updated_at = now
+    incident.save(update_fields=["updated_at"])
+    if not responder:
+        recipients = [incident.handler] if incident.handler_id else list(security_officers_for(incident))
+        timeline.tell(
+            incident=incident,
+            recipients=[person for person in recipients if person and person.pk != actor.pk],
+            subject=f"New information on {incident.reference}",
+            body=f"{_name(actor)} added to {incident.reference} {incident.title}:\n\n{text}",
+            dedup_key=f"incident-info:{incident.pk}:{event.pk}",
+            actor=actor,
+        )
+    elif not internal:
+        _tell_reporter(
+            incident,
+            actor,
+            subject=f"New comment on {incident.reference}",
+            body=f"{_name(actor)} wrote on your report {incident.reference}:\n\n{text}",
+            key=f"comment-{event.pk}",
+        )
+    return event
+
+
+# --- Confidentiality and shares --------------------------------------------------------------------------
+
+
+def _make_confidential(*, actor, incident: Incident, confidential: bool, reason: str, now) -> None:
+    incident.confidential = confidential
+    _touch(incident, now, "confidential")
+    timeline.log(
+        incident=incident,
+        kind=EventKind.CONFIDENTIAL,
+        actor=actor,
+        text=("Made confidential" if confidential else "No longer confidential") + f": {reason}",
+        data={"confidential": confidential, "reason": reason},
+        audit_action="incident.confidential",
+        changes={"confidential": [not confidential, confidential], "reason": reason},
+    )
+    if confidential and incident.handler_id != actor.pk and not is_shared_with(actor, incident):
+        # Whoever makes it confidential keeps seeing it: they are added to it.
+        assign_perm(PERMISSION, actor, incident)
+        timeline.log(
+            incident=incident,
+            kind=EventKind.SHARE,
+            actor=actor,
+            text=f"{_name(actor)} added to the confidential incident.",
+            data={"user": timeline.person(actor), "shared": True},
+            audit_action="incident.share",
+            changes={"user": actor.email, "shared": True},
+        )
+
+
+@transaction.atomic
+def incident_set_confidential(*, actor, incident: Incident, confidential: bool, reason: str) -> Incident:
+    """Make an incident confidential (only its handler, the people added to it, its reporter and auditors
+    see it) or open it to every security officer again, with a reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why."})
+    incident = _lock(incident)
+    _require_triage(actor, incident)
+    if incident.confidential == bool(confidential):
+        raise ValidationError(
+            {"confidential": "It is confidential already." if confidential else "It is not confidential."}
+        )
+    _make_confidential(
+        actor=actor, incident=incident, confidential=bool(confidential), reason=reason, now=timezone.now()
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_share(*, actor, incident: Incident, user) -> Incident:
+    """Let one more active person see the incident (guardian object permission), and tell them."""
+    _active_person(user, "user", "person to share with")
+    incident = _lock(incident)
+    _require_triage(actor, incident)
+    if is_shared_with(user, incident):
+        raise ValidationError({"user": f"{incident.reference} is shared with {_name(user)} already."})
+    assign_perm(PERMISSION, user, incident)
+    incident.updated_at = timezone.now()
+    incident.save(update_fields=["updated_at"])
+    event = timeline.log(
+        incident=incident,
+        kind=EventKind.SHARE,
+        actor=actor,
+        text=f"Shared with {_name(user)}.",
+        data={"user": timeline.person(user), "shared": True},
+        audit_action="incident.share",
+        changes={"user": user.email, "shared": True},
+    )
+    if user.pk != actor.pk:
+        timeline.tell(
+            incident=incident,
+            recipients=[user],
+            subject=f"{incident.reference} was shared with you",
+            body=f"{_name(actor)} shared the incident {incident.reference} {incident.title} with you.",
+            dedup_key=f"incident-share:{incident.pk}:{event.pk}",
+            actor=actor,
+        )
+    return incident
+
+
+@transaction.atomic
+def incident_unshare(*, actor, incident: Incident, user) -> Incident:
+    """Take a share back."""
+    if user is None:
+        raise ValidationError({"user": "Choose a person."})
+    incident = _lock(incident)
+    _require_triage(actor, incident)
+    if not is_shared_with(user, incident):
+        raise ValidationError({"user": f"{incident.reference} is not shared with {_name(user)}."})
+    remove_perm(PERMISSION, user, incident)
+    incident.updated_at = timezone.now()
+    incident.save(update_fields=["updated_at"])
+    timeline.log(
+        incident=incident,
+        kind=EventKind.SHARE,
+        actor=actor,
+        text=f"No longer shared with {_name(user)}.",
+        data={"user": timeline.person(user), "shared": False},
+        audit_action="incident.unshare",
+        changes={"user": user.email, "shared": False},
+    )
+    return incident
+
+
+# --- Links to risks and systems --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_link(*, actor, incident: Incident, risks, systems) -> Incident:
+    """Name the risks the incident materialised and the systems it touched. Only risks the actor may see
+    can be added or removed; links to risks hidden from them are kept."""
+    from risk.queries.register import risks_for_user
+
+    incident = _lock(incident)
+    _require_responder(actor, incident)
+    visible = risks_for_user(actor)
+    chosen = {risk.pk for risk in risks}
+    if chosen - set(visible.filter(pk__in=chosen).values_list("pk", flat=True)):
+        raise ValidationError({"risks": "Choose risks from the register that you may see."})
+    current_risks = set(incident.risks.values_list("pk", flat=True))
+    hidden_kept = current_risks - set(visible.filter(pk__in=current_risks).values_list("pk", flat=True))
+    new_risks = chosen | hidden_kept
+    system_ids = {system.pk for system in systems}
+    if len(System.objects.filter(pk__in=system_ids)) != len(system_ids):
+        raise ValidationError({"systems": "Choose systems from the access register."})
+    current_systems = set(incident.systems.values_list("pk", flat=True))
+    changes = {}
+    for name, old, new, labels in (
+        ("risks", current_risks, new_risks, _risk_labels),
+        ("systems", current_systems, system_ids, _system_labels),
+    ):
+        added, removed = new - old, old - new
+        if added:
+            changes[f"{name}_added"] = labels(added)
+        if removed:
+            changes[f"{name}_removed"] = labels(removed)
+    if not changes:
+        return incident
+    incident.risks.set(new_risks)
+    incident.systems.set(system_ids)
+    incident.updated_at = timezone.now()
+    incident.save(update_fields=["updated_at"])
+    parts = [
+        f"{label} {', '.join(changes[key])}"
+        for key, label in (
+            ("risks_added", "risks added:"),
+            ("risks_removed", "risks removed:"),
+            ("systems_added", "systems added:"),
+            ("systems_removed", "systems removed:"),
+        )
+        if key in changes
+    ]
+    timeline.log(
+        incident=incident,
+        kind=EventKind.LINK,
+        actor=actor,
+        text="Links changed: " + "; ".join(parts) + ".",
+        data=changes,
+        audit_action="incident.link",
+        changes=changes,
+    )
+    return incident
+
+
+def _risk_labels(ids) -> list[str]:
+    from risk.models import Risk
+
+    return sorted(Risk.objects.filter(pk__in=ids).values_list("reference", flat=True))
+
+
+def _system_labels(ids) -> list[str]:
+    return sorted(System.objects.filter(pk__in=ids).values_list("name", flat=True))
+
+
+# --- Post-incident review --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def post_incident_review_record(
+    *, actor, incident: Incident, held_on: datetime.date, participants: str, summary: str = "", actions: str
+) -> PostIncidentReview:
+    """Record (or correct) the post-incident review: when it was held, who took part, what was agreed."""
+    participants = (participants or "").strip()
+    actions = (actions or "").strip()
+    errors = {}
+    if held_on is None:
+        errors["held_on"] = "Give the date the review was held."
+    elif held_on > timezone.localdate():
+        errors["held_on"] = "Record a review once it has been held: the date cannot be in the future."
+    if not participants:
+        errors["participants"] = "Name who took part."
+    if not actions:
+        errors["actions"] = "Write down what was agreed."
+    if errors:
+        raise ValidationError(errors)
+    incident = _lock(incident)
+    _require_responder(actor, incident)
+    now = timezone.now()
+    review = PostIncidentReview.objects.filter(incident=incident).first()
+    before = (
+        {"held_on": review.held_on, "participants": review.participants, "summary": review.summary,
+         "actions": review.actions}
+        if review
+        else {}
+    )  # fmt: skip
+    fields = {"held_on": held_on, "participants": participants, "summary": (summary or "").strip(),
+              "actions": actions}  # fmt: skip
+    if review is None:
+        review = PostIncidentReview.objects.create(
+            incident=incident, recorded_by=actor, recorded_at=now, **fields
+        )
+    else:
+        for name, value in fields.items():
+            setattr(review, name, value)
+        review.recorded_by, review.recorded_at = actor, now
+        review.save()
+    incident.updated_at = now
+    incident.save(update_fields=["updated_at"])
+    timeline.log(
+        incident=incident,
+        kind=EventKind.REVIEW,
+        actor=actor,
+        text=f"Post-incident review {'corrected' if before else 'recorded'}: held on {held_on:%Y-%m-%d}.",
+        data={"held_on": held_on.isoformat()},
+        audit_action="incident.review",
+        changes={key: [before.get(key), value] for key, value in fields.items() if before.get(key) != value},
+    )
+    return review
