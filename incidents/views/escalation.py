@@ -1,7 +1,140 @@
-"""Pages of the incidents app: escalation (filled by its owner)."""
+"""Pages of the incidents app: the escalation policies (read by security officers and auditors, edited by
+security officers) and the escalation section of the incident page."""
 
-urlpatterns = []
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_http_methods
+
+from dpms import portal
+from incidents.choices import Severity
+from incidents.escalation_defaults import unsaved_default_levels
+from incidents.forms_escalation import LevelFormSet, level_initial
+from incidents.models import EscalationLevel, EscalationPolicy
+from incidents.queries.visibility import sees_internal
+from incidents.services.escalation import (
+    can_edit_policies,
+    can_read_policies,
+    describe_level,
+    policy_reset,
+    policy_update,
+)
+
+LATE = timedelta(minutes=2)  # a fire this long after its due time says when it was due (after downtime)
+
+
+def _severity(value: int) -> Severity:
+    try:
+        return Severity(value)
+    except ValueError:
+        raise Http404("There is no such severity.") from None
+
+
+def _policies() -> list[dict]:
+    """The four policies with their levels (the defaults where a severity has no row yet): two queries."""
+    rows = {policy.severity: policy for policy in EscalationPolicy.objects.select_related("updated_by")}
+    by_severity: dict[int, list] = {}
+    for level in EscalationLevel.objects.select_related("person", "policy").order_by("trigger", "position"):
+        by_severity.setdefault(level.policy.severity, []).append(level)
+    policies = []
+    for severity in Severity:
+        policy = rows.get(severity)
+        levels = by_severity.get(severity, []) if policy is not None else unsaved_default_levels(severity)
+        policies.append(
+            {
+                "severity": severity,
+                "policy": policy,
+                "is_default": policy is None,
+                "levels": [{"level": level, "text": describe_level(level)} for level in levels],
+            }
+        )
+    return policies
+
+
+@login_required
+@require_GET
+def policy_list(request):
+    if not can_read_policies(request.user):
+        raise PermissionDenied("Only security officers and auditors see the escalation policies.")
+    context = {"policies": _policies(), "may_edit": can_edit_policies(request.user)}
+    return render(request, "incidents/escalation/policies.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_edit(request, severity):
+    if not can_edit_policies(request.user):
+        raise PermissionDenied("Only security officers edit the escalation policies.")
+    severity = _severity(severity)
+    if request.method == "POST" and "reset" in request.POST:
+        changed = policy_reset(actor=request.user, severity=severity)
+        messages.success(
+            request, f"{severity.label} policy reset to the defaults." if changed else "No changes."
+        )
+        return redirect("incidents:escalation_policies")
+    current = next(entry for entry in _policies() if entry["severity"] == severity)
+    initial = level_initial(entry["level"] for entry in current["levels"])
+    formset = LevelFormSet(request.POST or None, initial=initial, prefix="levels")
+    problems = []
+    if request.method == "POST" and formset.is_valid():
+        try:
+            changed = policy_update(actor=request.user, severity=severity, levels=formset.levels())
+        except ValidationError as error:
+            problems = error.message_dict.get("levels", error.messages)
+        else:
+            messages.success(request, f"{severity.label} policy saved." if changed else "No changes.")
+            return redirect("incidents:escalation_policies")
+    invalid = request.method == "POST"  # a POST that did not redirect was refused
+    defaults = [describe_level(level) for level in unsaved_default_levels(severity)]
+    context = {"formset": formset, "severity": severity, "problems": problems, "defaults": defaults}
+    return render(request, "incidents/escalation/edit.html", context, status=400 if invalid else 200)
+
+
+def detail_section(request, incident, bound=None) -> dict:
+    """The escalation section of the incident page: the policy, the level reached, the next due time and
+    what fired. Hidden from a reporter who has no other part in the incident. Two queries."""
+    user = request.user
+    if incident.reported_by_id == user.pk and not sees_internal(user, incident):
+        return {"show": False, "escalation": None}
+    levels = []
+    if incident.severity is not None:
+        stored = list(
+            EscalationLevel.objects.filter(policy__severity=incident.severity)
+            .select_related("person")
+            .order_by("trigger", "position")
+        )
+        levels = stored or unsaved_default_levels(incident.severity)
+    fired = [
+        {"fire": fire, "late": fire.fired_at - fire.due_at >= LATE}
+        for fire in incident.escalations.order_by("fired_at", "pk")
+    ]
+    escalation = {
+        "levels": [describe_level(level) for level in levels],
+        "level_reached": incident.escalation_level,
+        "next_at": incident.next_escalation_at,
+        "fired": fired,
+        "severity": incident.severity_label,
+    }
+    return {"show": True, "escalation": escalation}
+
+
+urlpatterns = [
+    path("escalation/", policy_list, name="escalation_policies"),
+    path("escalation/<int:severity>/", policy_edit, name="escalation_policy_edit"),
+]
 
 
 def register_portal():
     """Nav links, sub-nav links and dashboard panels of this area (called from IncidentsConfig.ready)."""
+    portal.register_subnav(
+        "/incidents/",
+        "Escalation policies",
+        "incidents:escalation_policies",
+        visible=can_read_policies,
+        order=50,
+    )
