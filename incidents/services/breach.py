@@ -1,9 +1,725 @@
-"""The personal-data breach clock and NIS2 (owner: the breach helper). Stubs for now."""
+"""The regulatory clocks of an incident: the GDPR personal-data breach and the NIS2 significant incident.
+
+GDPR Art. 33: the supervisory authority is to be told within 72 hours of becoming aware of a personal-data
+breach; a later notice gives the reasons for the delay; every breach is documented (facts, effects, remedial
+action, decisions: the breach register). Art. 34: the data subjects are told when the risk to them is high,
+unless an exemption of Art. 34(3) applies. NIS2 Art. 23 (when ``settings.NIS2_ENABLED``): an early warning
+within 24 hours, a notification within 72 hours, a final report within one month of the notification.
+
+Every deadline is an elapsed-time offset from a stored UTC instant (``aware_at + 72 h``), so it is right
+across daylight-saving changes; only the display uses the viewer's time zone.
+
+Reminders (``remind_clocks``, a step of the incidents tick): at 24, 48 and 66 hours elapsed since awareness
+and at the deadline (72). ``Incident.breach_reminder_hours`` keeps the last step sent and is claimed with a
+conditional UPDATE (``... WHERE breach_reminder_hours < step``), so two workers never both send a step.
+After downtime only the latest due step is sent; the earlier ones are skipped as stale (they would tell
+people something no longer true) and the timeline says so. NIS2 deadlines get a reminder 6 hours before and
+one when passed, claimed the same way through ``Incident.nis2_reminder_key``.
+"""
+
+import datetime
+from datetime import UTC, timedelta
+
+from dateutil.relativedelta import relativedelta  # python-dateutil, a dependency of Celery
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from incidents.choices import AuthorityDecision, EventKind, PersonalData, Status, SubjectsDecision
+from incidents.models import (
+    AUTHORITY_HOURS,
+    NIS2_EARLY_WARNING_HOURS,
+    NIS2_NOTIFICATION_HOURS,
+    Incident,
+)
+from incidents.queries.visibility import is_responder, security_officers_for
+from incidents.timeline import log, tell
+
+REMINDER_HOURS = (24, 48, 66, AUTHORITY_HOURS)
+NIS2_SOON = timedelta(hours=6)
+NIS2_REPORTS = {
+    "early_warning": "NIS2 early warning",
+    "notification": "NIS2 incident notification",
+    "final_report": "NIS2 final report",
+}
+# The NIS2 reminder steps in the order they fall due (early warning < notification < final report).
+NIS2_STEPS = tuple(f"{report}:{when}" for report in NIS2_REPORTS for when in ("soon", "passed"))
+LATE_MESSAGE = (
+    "The notification was made after the 72-hour deadline: give the reasons for the delay (GDPR Art. 33(1))."
+)
+EXEMPTIONS = tuple(choice for choice in SubjectsDecision.values if choice != SubjectsDecision.REQUIRED)
 
 
-def breach_mark(*, actor, incident, aware_at=None, aware_at_reason=""):
-    """Mark ``incident`` a personal-data breach: awareness = noticed time unless given with a reason."""
+def utc_text(when: datetime.datetime) -> str:
+    """An instant as it is written in messages that go to people in several time zones."""
+    return when.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
 
 
-def remind_clocks(*, now):
-    return 0
+def utc_iso(when: datetime.datetime) -> str:
+    return when.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def latest_step(aware_at: datetime.datetime, now: datetime.datetime) -> int:
+    """The latest reminder step (hours elapsed since awareness) reached at ``now``; 0 before the first."""
+    reached = [hours for hours in REMINDER_HOURS if aware_at + timedelta(hours=hours) <= now]
+    return reached[-1] if reached else 0
+
+
+def one_month_after(when: datetime.datetime) -> datetime.datetime:
+    """The same time one calendar month later in UTC, the day clamped to the end of a shorter
+    month (31 January: 28 or 29 February)."""
+    return when.astimezone(UTC) + relativedelta(months=1)
+
+
+def _lock(incident: Incident, actor) -> Incident:
+    """The incident's row, locked until the end of the transaction: two people recording a decision at once
+    would otherwise both see the clock running and the second would overwrite the first. The permission is
+    re-checked on the locked row (a handler changed or a share withdrawn meanwhile)."""
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    if not is_responder(actor, locked):
+        raise PermissionDenied("Only the handler and the security officers run this incident's clocks.")
+    return locked
+
+
+def _require_breach(incident: Incident) -> None:
+    if not incident.is_breach:
+        raise ValidationError("This incident is not marked as a personal-data breach.")
+
+
+def _require_running(incident: Incident) -> None:
+    _require_breach(incident)
+    if incident.authority_decision:
+        raise ValidationError(
+            "The decision on notifying the supervisory authority is recorded already: the clock has stopped."
+        )
+
+
+def _check_instant(field: str, when, *, now, not_before=None, before_label: str = "") -> None:
+    if when is None:
+        raise ValidationError({field: "Give the date and time."})
+    if when > now:
+        raise ValidationError({field: "This time is in the future."})
+    if not_before is not None and when < not_before:
+        raise ValidationError({field: f"This time is before {before_label} ({utc_text(not_before)})."})
+
+
+def _officers_and_handler(incident: Incident) -> list:
+    people = list(security_officers_for(incident))
+    if incident.handler_id and all(person.pk != incident.handler_id for person in people):
+        people.insert(0, incident.handler)
+    return people
+
+
+def _changes(incident: Incident, before: dict, fields) -> dict:
+    changes = {}
+    for field in fields:
+        old, new = before[field], getattr(incident, field)
+        if old != new:
+            changes[field] = [_plain(old), _plain(new)]
+    return changes
+
+
+def _plain(value):
+    return utc_iso(value) if isinstance(value, datetime.datetime) else value
+
+
+def _snapshot(incident: Incident, fields) -> dict:
+    return {field: getattr(incident, field) for field in fields}
+
+
+# --- GDPR Art. 33: the 72-hour clock ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def breach_mark(*, actor, incident, aware_at=None, aware_at_reason="", now=None) -> Incident:
+    """Mark ``incident`` a personal-data breach and start the 72-hour clock. Awareness is the time the
+    incident was noticed, unless ``aware_at`` (a different time) is given with ``aware_at_reason``.
+    Responders only."""
+    now = now or timezone.now()
+    incident = _lock(incident, actor)
+    if incident.is_breach:
+        raise ValidationError("This incident is already marked as a personal-data breach.")
+    if incident.status == Status.DISMISSED:
+        raise ValidationError("A dismissed incident cannot be marked as a personal-data breach.")
+    reason = (aware_at_reason or "").strip()
+    if aware_at is None or aware_at == incident.noticed_at:
+        aware_at = incident.noticed_at
+    elif not reason:
+        raise ValidationError(
+            {"aware_at_reason": "Say why awareness differs from the time the incident was noticed."}
+        )
+    _check_instant("aware_at", aware_at, now=now)
+    incident.is_breach = True
+    incident.breach_marked_at = now
+    incident.breach_marked_by = actor
+    incident.aware_at = aware_at
+    incident.aware_at_reason = reason
+    incident.authority_deadline = Incident.authority_deadline_for(aware_at)
+    # Steps already passed when the clock starts are not reminded: the notice below gives the deadline.
+    incident.breach_reminder_hours = latest_step(aware_at, now)
+    incident.personal_data = PersonalData.YES
+    incident.updated_at = now
+    incident.save(
+        update_fields=[
+            "is_breach",
+            "breach_marked_at",
+            "breach_marked_by",
+            "aware_at",
+            "aware_at_reason",
+            "authority_deadline",
+            "breach_reminder_hours",
+            "personal_data",
+            "updated_at",
+        ]
+    )
+    deadline = incident.authority_deadline
+    log(
+        incident=incident,
+        kind=EventKind.CLOCK,
+        actor=actor,
+        text=f"Personal-data breach: the 72-hour clock runs until {utc_iso(deadline)}"
+        + (f" (awareness {utc_iso(aware_at)}: {reason})" if reason else ""),
+        data={"aware_at": utc_iso(aware_at), "deadline": utc_iso(deadline)},
+        audit_action="incident.breach_marked",
+        changes={
+            "is_breach": [False, True],
+            "aware_at": utc_iso(aware_at),
+            "aware_at_reason": reason,
+            "authority_deadline": utc_iso(deadline),
+        },
+        at=now,
+    )
+    when = "passed at" if deadline <= now else "runs until"
+    tell(
+        incident=incident,
+        recipients=_officers_and_handler(incident),
+        subject=f"{incident.reference}: personal-data breach, the 72-hour deadline to notify the supervisory "
+        f"authority {when} {utc_text(deadline)}",
+        body=f"{incident.reference} {incident.title} was marked as a personal-data breach. Record the "
+        "notification to the supervisory authority, or why it is not required, on the incident.",
+        dedup_key=f"incident:{incident.pk}:breach-marked",
+        actor=actor,
+    )
+    return incident
+
+
+@transaction.atomic
+def breach_set_awareness(*, actor, incident, aware_at, reason, now=None) -> Incident:
+    """Change the awareness time (with a reason) while the clock runs; the deadline moves with it. Reminder
+    steps already sent are never sent again, and steps already passed at the new awareness are not sent
+    either (the notice of the change gives the new deadline)."""
+    now = now or timezone.now()
+    incident = _lock(incident, actor)
+    _require_running(incident)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the awareness time changes."})
+    _check_instant("aware_at", aware_at, now=now)
+    if aware_at == incident.aware_at:
+        raise ValidationError({"aware_at": "This is the awareness time already."})
+    fields = ("aware_at", "aware_at_reason", "authority_deadline", "breach_reminder_hours")
+    before = _snapshot(incident, fields)
+    incident.aware_at = aware_at
+    incident.aware_at_reason = reason
+    incident.authority_deadline = Incident.authority_deadline_for(aware_at)
+    incident.breach_reminder_hours = max(incident.breach_reminder_hours, latest_step(aware_at, now))
+    incident.updated_at = now
+    incident.save(update_fields=[*fields, "updated_at"])
+    deadline = incident.authority_deadline
+    log(
+        incident=incident,
+        kind=EventKind.CLOCK,
+        actor=actor,
+        text=f"Awareness changed to {utc_iso(aware_at)} ({reason}): the 72-hour clock now runs until "
+        f"{utc_iso(deadline)}",
+        data={"aware_at": utc_iso(aware_at), "deadline": utc_iso(deadline)},
+        audit_action="incident.breach_awareness_changed",
+        changes=_changes(incident, before, fields),
+        at=now,
+    )
+    tell(
+        incident=incident,
+        recipients=_officers_and_handler(incident),
+        subject=f"{incident.reference}: awareness changed, notify the supervisory authority by "
+        f"{utc_text(deadline)}",
+        body=f"Reason: {reason}",
+        dedup_key=f"incident:{incident.pk}:breach-awareness:{utc_iso(aware_at)}",
+        actor=actor,
+    )
+    return incident
+
+
+@transaction.atomic
+def authority_record_notified(
+    *, actor, incident, notified_at, reference, delay_reason="", now=None
+) -> Incident:
+    """Record that the supervisory authority was notified (when, and its reference); this stops the clock.
+    After the deadline the reasons for the delay are required (Art. 33(1)). A breach first judged "not
+    required" can still be notified later."""
+    now = now or timezone.now()
+    incident = _lock(incident, actor)
+    _require_breach(incident)
+    if incident.authority_decision == AuthorityDecision.NOTIFIED:
+        raise ValidationError("The notification to the supervisory authority is recorded already.")
+    _check_instant(
+        "notified_at", notified_at, now=now, not_before=incident.aware_at, before_label="awareness"
+    )
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationError(
+            {"reference": "Give the authority's reference, or how the notification was made."}
+        )
+    late = notified_at > incident.authority_deadline
+    delay_reason = (delay_reason or "").strip()
+    if late and not delay_reason:
+        raise ValidationError({"delay_reason": LATE_MESSAGE})
+    fields = (
+        "authority_decision",
+        "authority_notified_at",
+        "authority_reference",
+        "authority_delay_reason",
+        "authority_decided_at",
+        "authority_decided_by",
+    )
+    before = _snapshot(incident, fields)
+    incident.authority_decision = AuthorityDecision.NOTIFIED
+    incident.authority_notified_at = notified_at
+    incident.authority_reference = reference
+    incident.authority_delay_reason = delay_reason if late else ""
+    incident.authority_decided_at = now
+    incident.authority_decided_by = actor
+    incident.updated_at = now
+    incident.save(update_fields=[*fields, "updated_at"])
+    timing = (
+        f"{late_by_text(notified_at - incident.authority_deadline)} after the deadline; "
+        f"reasons: {delay_reason}"
+        if late
+        else "within the 72 hours"
+    )
+    changes = _changes(incident, before, fields[:-1])
+    changes["authority_decided_by"] = actor.pk
+    log(
+        incident=incident,
+        kind=EventKind.CLOCK,
+        actor=actor,
+        text=f"Supervisory authority notified at {utc_iso(notified_at)} (reference {reference}), {timing}. "
+        "The clock has stopped.",
+        data={"notified_at": utc_iso(notified_at), "late": late},
+        audit_action="incident.authority_notified",
+        changes=changes,
+        at=now,
+    )
+    return incident
+
+
+def late_by_text(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
+@transaction.atomic
+def authority_record_not_required(*, actor, incident, reason, now=None) -> Incident:
+    """Record that the breach is unlikely to result in a risk to the rights and freedoms of natural persons,
+    so the authority is not notified (Art. 33(1)); the reason is required. This stops the clock."""
+    now = now or timezone.now()
+    incident = _lock(incident, actor)
+    _require_running(incident)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {
+                "reason": "Say why the breach is unlikely to result in a risk to the rights and freedoms of "
+                "natural persons."
+            }
+        )
+    incident.authority_decision = AuthorityDecision.NOT_REQUIRED
+    incident.authority_not_required_reason = reason
+    incident.authority_decided_at = now
+    incident.authority_decided_by = actor
+    incident.updated_at = now
+    incident.save(
+        update_fields=[
+            "authority_decision",
+            "authority_not_required_reason",
+            "authority_decided_at",
+            "authority_decided_by",
+            "updated_at",
+        ]
+    )
+    log(
+        incident=incident,
+        kind=EventKind.CLOCK,
+        actor=actor,
+        text=f"Notification of the supervisory authority not required: {reason}. The clock has stopped.",
+        audit_action="incident.authority_not_required",
+        changes={"authority_decision": ["", AuthorityDecision.NOT_REQUIRED], "reason": reason},
+        at=now,
+    )
+    return incident
+
+
+# --- GDPR Art. 34: the data subjects, and the documentation of Art. 33(5) -----------------------------------
+
+
+@transaction.atomic
+def subjects_record_decision(*, actor, incident, decision, reason="", notified_at=None, now=None) -> Incident:
+    """Record whether the data subjects are to be told (Art. 34): "required" (with when they were told, now or
+    by calling again later), or not required under Art. 34(1) or an exemption of 34(3), with a reason."""
+    now = now or timezone.now()
+    incident = _lock(incident, actor)
+    _require_breach(incident)
+    if decision not in SubjectsDecision.values:
+        raise ValidationError({"decision": "Choose one of the decisions."})
+    reason = (reason or "").strip()
+    if decision in EXEMPTIONS:
+        if not reason:
+            raise ValidationError({"reason": "Say why the data subjects are not told."})
+        if notified_at is not None:
+            raise ValidationError({"notified_at": "Only a decision to tell the data subjects has this time."})
+        if incident.subjects_notified_at is not None:
+            raise ValidationError(
+                {"decision": "The data subjects were told already; that is recorded and stays."}
+            )
+    if notified_at is not None:
+        _check_instant(
+            "notified_at", notified_at, now=now, not_before=incident.aware_at, before_label="awareness"
+        )
+    elif decision == SubjectsDecision.REQUIRED and incident.subjects_decision == SubjectsDecision.REQUIRED:
+        notified_at = incident.subjects_notified_at  # a later call without a time keeps the one recorded
+    fields = ("subjects_decision", "subjects_decision_reason", "subjects_notified_at")
+    before = _snapshot(incident, fields)
+    incident.subjects_decision = decision
+    incident.subjects_decision_reason = reason
+    incident.subjects_notified_at = notified_at
+    changes = _changes(incident, before, fields)
+    if not changes:
+        raise ValidationError("This decision is recorded already.")
+    incident.subjects_decided_at = now
+    incident.subjects_decided_by = actor
+    incident.updated_at = now
+    incident.save(update_fields=[*fields, "subjects_decided_at", "subjects_decided_by", "updated_at"])
+    text = f"Data subjects: {SubjectsDecision(decision).label}"
+    if reason:
+        text += f" ({reason})"
+    if notified_at is not None:
+        text += f"; told at {utc_iso(notified_at)}"
+    log(
+        incident=incident,
+        kind=EventKind.CLOCK,
+        actor=actor,
+        text=text,
+        audit_action="incident.subjects_decision",
+        changes=changes,
+        at=now,
+    )
+    return incident
+
+
+@transaction.atomic
+def breach_record_facts(*, actor, incident, nature, effects, remedial_action, now=None) -> Incident:
+    """Record the facts of the breach for the register (Art. 33(3) and (5)): its nature (categories and
+    approximate numbers of people and records), likely effects, and the measures taken or proposed."""
+    now = now or timezone.now()
+    incident = _lock(incident, actor)
+    _require_breach(incident)
+    fields = ("breach_nature", "breach_effects", "breach_remedial_action")
+    before = _snapshot(incident, fields)
+    incident.breach_nature = (nature or "").strip()
+    incident.breach_effects = (effects or "").strip()
+    incident.breach_remedial_action = (remedial_action or "").strip()
+    changes = _changes(incident, before, fields)
+    if not changes:
+        raise ValidationError("Nothing changed.")
+    incident.updated_at = now
+    incident.save(update_fields=[*fields, "updated_at"])
+    labels = {
+        "breach_nature": "nature",
+        "breach_effects": "effects",
+        "breach_remedial_action": "remedial action",
+    }
+    log(
+        incident=incident,
+        kind=EventKind.UPDATE,
+        actor=actor,
+        text="Breach facts recorded: " + ", ".join(labels[field] for field in changes),
+        audit_action="incident.breach_facts",
+        changes=changes,
+        at=now,
+    )
+    return incident
+
+
+# --- NIS2 Art. 23 -------------------------------------------------------------------------------------------
+
+
+def _require_nis2() -> None:
+    if not settings.NIS2_ENABLED:
+        raise ValidationError("NIS2 reporting is not enabled in this installation.")
+
+
+@transaction.atomic
+def nis2_mark_significant(*, actor, incident, aware_at=None, reason="", now=None) -> Incident:
+    """Mark a significant incident under NIS2: the early warning is due 24 hours and the notification 72 hours
+    after awareness (the noticed time unless ``aware_at`` is given with a reason)."""
+    _require_nis2()
+    now = now or timezone.now()
+    incident = _lock(incident, actor)
+    if incident.nis2_significant:
+        raise ValidationError("This incident is already marked as significant under NIS2.")
+    reason = (reason or "").strip()
+    if aware_at is None or aware_at == incident.noticed_at:
+        aware_at = incident.noticed_at
+    elif not reason:
+        raise ValidationError({"reason": "Say why awareness differs from the time the incident was noticed."})
+    _check_instant("aware_at", aware_at, now=now)
+    incident.nis2_significant = True
+    incident.nis2_aware_at = aware_at
+    incident.nis2_early_warning_deadline = aware_at + timedelta(hours=NIS2_EARLY_WARNING_HOURS)
+    incident.nis2_notification_deadline = aware_at + timedelta(hours=NIS2_NOTIFICATION_HOURS)
+    incident.nis2_reminder_key = nis2_latest_step(incident, now) or ""
+    incident.updated_at = now
+    incident.save(
+        update_fields=[
+            "nis2_significant",
+            "nis2_aware_at",
+            "nis2_early_warning_deadline",
+            "nis2_notification_deadline",
+            "nis2_reminder_key",
+            "updated_at",
+        ]
+    )
+    early, notification = incident.nis2_early_warning_deadline, incident.nis2_notification_deadline
+    log(
+        incident=incident,
+        kind=EventKind.CLOCK,
+        actor=actor,
+        text=f"Significant incident under NIS2: early warning due by {utc_iso(early)}, notification by "
+        f"{utc_iso(notification)}" + (f" (awareness {utc_iso(aware_at)}: {reason})" if reason else ""),
+        audit_action="incident.nis2_significant",
+        changes={
+            "nis2_significant": [False, True],
+            "nis2_aware_at": utc_iso(aware_at),
+            "reason": reason,
+            "nis2_early_warning_deadline": utc_iso(early),
+            "nis2_notification_deadline": utc_iso(notification),
+        },
+        at=now,
+    )
+    tell(
+        incident=incident,
+        recipients=_officers_and_handler(incident),
+        subject=f"{incident.reference}: significant incident under NIS2, early warning due by "
+        f"{utc_text(early)}",
+        dedup_key=f"incident:{incident.pk}:nis2-significant",
+        actor=actor,
+    )
+    return incident
+
+
+@transaction.atomic
+def nis2_record(*, actor, incident, report, at, now=None) -> Incident:
+    """Record when a NIS2 report was submitted: ``early_warning``, ``notification`` (which sets the final
+    report's deadline, one calendar month later) or ``final_report`` (after the notification)."""
+    _require_nis2()
+    now = now or timezone.now()
+    incident = _lock(incident, actor)
+    if not incident.nis2_significant:
+        raise ValidationError("This incident is not marked as significant under NIS2.")
+    if report not in NIS2_REPORTS:
+        raise ValidationError({"report": "Choose the early warning, the notification or the final report."})
+    label = NIS2_REPORTS[report]
+    if getattr(incident, f"nis2_{report}_at") is not None:
+        raise ValidationError({"report": f"The {label} is recorded already."})
+    if report == "final_report" and incident.nis2_notification_at is None:
+        raise ValidationError({"report": "The final report follows the notification: record that first."})
+    _check_instant("at", at, now=now, not_before=incident.nis2_aware_at, before_label="awareness")
+    setattr(incident, f"nis2_{report}_at", at)
+    fields = [f"nis2_{report}_at", "updated_at"]
+    text = f"{label} submitted at {utc_iso(at)}"
+    deadline = getattr(incident, f"nis2_{report}_deadline")
+    if deadline is not None and at > deadline:
+        text += f", {late_by_text(at - deadline)} after its deadline"
+    if report == "notification":
+        incident.nis2_final_report_deadline = one_month_after(at)
+        fields.append("nis2_final_report_deadline")
+        text += f"; the final report is due by {utc_iso(incident.nis2_final_report_deadline)}"
+    incident.updated_at = now
+    incident.save(update_fields=fields)
+    log(
+        incident=incident,
+        kind=EventKind.CLOCK,
+        actor=actor,
+        text=text,
+        audit_action=f"incident.nis2_{report}",
+        changes={field: [None, _plain(getattr(incident, field))] for field in fields[:1] + fields[2:]},
+        at=now,
+    )
+    return incident
+
+
+def nis2_pending(incident: Incident) -> list[tuple[str, datetime.datetime]]:
+    """The NIS2 reports still due, with their deadlines, earliest first. The early warning is moot once the
+    notification is in (the notification updates it)."""
+    if not incident.nis2_significant:
+        return []
+    pending = []
+    if incident.nis2_early_warning_at is None and incident.nis2_notification_at is None:
+        pending.append(("early_warning", incident.nis2_early_warning_deadline))
+    if incident.nis2_notification_at is None:
+        pending.append(("notification", incident.nis2_notification_deadline))
+    if incident.nis2_final_report_at is None and incident.nis2_final_report_deadline is not None:
+        pending.append(("final_report", incident.nis2_final_report_deadline))
+    return pending
+
+
+def nis2_latest_step(incident: Incident, now) -> str | None:
+    """The latest NIS2 reminder step reached at ``now`` among the reports still due."""
+    reached = None
+    for report, deadline in nis2_pending(incident):
+        for when, at in (("soon", deadline - NIS2_SOON), ("passed", deadline)):
+            step = f"{report}:{when}"
+            if at <= now and (reached is None or NIS2_STEPS.index(step) > NIS2_STEPS.index(reached)):
+                reached = step
+    return reached
+
+
+def _nis2_sent(key: str) -> int:
+    return NIS2_STEPS.index(key) if key in NIS2_STEPS else -1
+
+
+# --- Reminders (tick step) ----------------------------------------------------------------------------------
+
+
+def _authority_due(now) -> Q:
+    """Breaches whose clock runs and which reached a step not sent yet, in SQL."""
+    reached = Q()
+    for hours in REMINDER_HOURS:
+        reached |= Q(breach_reminder_hours__lt=hours, aware_at__lte=now - timedelta(hours=hours))
+    return Q(is_breach=True, authority_decision="") & ~Q(status=Status.DISMISSED) & reached
+
+
+def _nis2_due(now) -> Q:
+    soon = now + NIS2_SOON
+    return (
+        Q(nis2_significant=True)
+        & ~Q(status=Status.DISMISSED)
+        & (
+            Q(nis2_early_warning_at=None, nis2_notification_at=None, nis2_early_warning_deadline__lte=soon)
+            | Q(nis2_notification_at=None, nis2_notification_deadline__lte=soon)
+            | Q(nis2_final_report_at=None, nis2_final_report_deadline__lte=soon)
+        )
+    )
+
+
+def remind_clocks(*, now) -> int:
+    """Tick step: send the reminder steps of the running clocks that fell due. Returns how many were sent."""
+    sent = 0
+    for pk in list(Incident.objects.filter(_authority_due(now)).values_list("pk", flat=True)):
+        sent += _remind_authority(pk, now)
+    if settings.NIS2_ENABLED:
+        for pk in list(Incident.objects.filter(_nis2_due(now)).values_list("pk", flat=True)):
+            sent += _remind_nis2(pk, now)
+    return sent
+
+
+@transaction.atomic
+def _remind_authority(pk: int, now) -> int:
+    # skip_locked: a row another worker is reminding (or someone is deciding on) is left to it or to the next
+    # tick; the conditional update below is the claim that makes a step go out once.
+    incident = (
+        Incident.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("handler")
+        .filter(_authority_due(now), pk=pk)
+        .first()
+    )
+    if incident is None:
+        return 0
+    step = latest_step(incident.aware_at, now)
+    claimed = Incident.objects.filter(pk=pk, breach_reminder_hours__lt=step, authority_decision="").update(
+        breach_reminder_hours=step
+    )
+    if not claimed:
+        return 0
+    skipped = [hours for hours in REMINDER_HOURS if incident.breach_reminder_hours < hours < step]
+    deadline = incident.authority_deadline
+    if step >= AUTHORITY_HOURS:
+        subject = (
+            f"{incident.reference}: deadline passed at {utc_text(deadline)}, notify the supervisory "
+            "authority now and record the reasons for the delay"
+        )
+    else:
+        subject = (
+            f"{incident.reference}: {step} hours of 72 elapsed, notify the supervisory authority by "
+            f"{utc_text(deadline)}"
+        )
+    if skipped:
+        log(
+            incident=incident,
+            kind=EventKind.CLOCK,
+            text="Reminders at " + ", ".join(f"{hours} h" for hours in skipped) + " skipped as stale (the "
+            f"reminder job was not running); the {step}-hour reminder is sent instead",
+            data={"skipped": skipped, "step": step},
+            at=now,
+        )
+    _tell_or_log(
+        incident,
+        subject=subject,
+        body=f"{incident.reference} {incident.title} is a personal-data breach. Record the notification to "
+        "the supervisory authority, or why it is not required, on the incident.",
+        dedup_key=f"incident:{pk}:breach-clock:{step}",
+        now=now,
+    )
+    return 1
+
+
+@transaction.atomic
+def _remind_nis2(pk: int, now) -> int:
+    incident = (
+        Incident.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("handler")
+        .filter(_nis2_due(now), pk=pk)
+        .first()
+    )
+    if incident is None:
+        return 0
+    step = nis2_latest_step(incident, now)
+    if step is None or NIS2_STEPS.index(step) <= _nis2_sent(incident.nis2_reminder_key):
+        return 0
+    # Compare-and-set on the last step sent: the claim that makes a step go out once.
+    claimed = Incident.objects.filter(pk=pk, nis2_reminder_key=incident.nis2_reminder_key).update(
+        nis2_reminder_key=step
+    )
+    if not claimed:
+        return 0
+    report, when = step.split(":")
+    deadline = getattr(incident, f"nis2_{report}_deadline")
+    label = NIS2_REPORTS[report]
+    if when == "passed":
+        subject = f"{incident.reference}: the {label} deadline passed at {utc_text(deadline)}, submit it now"
+    else:
+        subject = f"{incident.reference}: the {label} is due by {utc_text(deadline)} (in 6 hours or less)"
+    lines = [f"- {NIS2_REPORTS[name]}: due by {utc_text(at)}" for name, at in nis2_pending(incident)]
+    _tell_or_log(
+        incident,
+        subject=subject,
+        body="NIS2 reports still due:\n" + "\n".join(lines),
+        dedup_key=f"incident:{pk}:nis2-clock:{step}",
+        now=now,
+    )
+    return 1
+
+
+def _tell_or_log(incident: Incident, *, subject: str, body: str, dedup_key: str, now) -> None:
+    """Tell the handler and the security officers who may see it; with nobody to tell, the timeline says
+    so."""
+    told = tell(
+        incident=incident,
+        recipients=_officers_and_handler(incident),
+        subject=subject,
+        body=body,
+        dedup_key=dedup_key,
+    )
+    if not told:
+        log(incident=incident, kind=EventKind.CLOCK, text=f"{subject}: nobody to tell", at=now)

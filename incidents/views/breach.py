@@ -1,7 +1,594 @@
-"""Pages of the incidents app: breach (filled by its owner)."""
+"""Pages of the regulatory clocks: the breach section of the incident page and its actions, the security
+officers' "Running clocks" dashboard panel, and the breach register (page and CSV, GDPR Art. 33(5)).
 
-urlpatterns = []
+Times are stored in UTC and shown in the viewer's time zone (the middleware activates it); every countdown
+is rendered by the server and kept current by static/js/dpms.js (``<time data-countdown>``).
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, CharField, DateTimeField, F, Q, Value, When
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from dpms.csvexport import streaming_csv
+from dpms.models import User
+from incidents.choices import AuthorityDecision, Category, Severity, Status, SubjectsDecision
+from incidents.forms_breach import (
+    AuthorityNotifiedForm,
+    AuthorityNotRequiredForm,
+    AwarenessForm,
+    BreachFactsForm,
+    BreachMarkForm,
+    BreachRegisterFilterForm,
+    Nis2RecordForm,
+    Nis2SignificantForm,
+    SubjectsDecisionForm,
+)
+from incidents.models import Incident
+from incidents.queries.visibility import get_incident_for_user, incidents_for_user, is_responder
+from incidents.services import breach as services
+
+PANEL_SIZE = 10
+PAGE_SIZE = 50
+AUTHORITY_LABEL = "Notify the supervisory authority (GDPR Art. 33)"
+
+
+# --- Countdowns -------------------------------------------------------------------------------------------
+
+
+def countdown_text(left: datetime.timedelta) -> str:
+    """ "61 h 12 min left" or "Overdue by 3 h 5 min" (whole minutes, rounded down); days past 96 hours.
+    static/js/dpms.js writes the same text."""
+    minutes = int(abs(left.total_seconds()) // 60)
+    hours = minutes // 60
+    span = f"{hours // 24} d {hours % 24} h" if hours >= 96 else f"{hours} h {minutes % 60} min"
+    return f"{span} left" if left.total_seconds() >= 0 else f"Overdue by {span}"
+
+
+def clock(deadline: datetime.datetime, now: datetime.datetime, label: str = "") -> dict:
+    left = deadline - now
+    return {
+        "label": label,
+        "deadline": deadline,
+        "iso": deadline.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "text": countdown_text(left),
+        "overdue": left.total_seconds() < 0,
+    }
+
+
+# --- The section on the incident page ---------------------------------------------------------------------
+
+
+def _people(incident: Incident) -> dict:
+    """Who marked the breach and recorded its decisions: one query for all of them (none when nobody did)."""
+    ids = {incident.breach_marked_by_id, incident.authority_decided_by_id, incident.subjects_decided_by_id}
+    ids.discard(None)
+    return User.objects.in_bulk(ids) if ids else {}
+
+
+def _late_by(incident: Incident) -> str:
+    """How late the authority was told ("3 h 5 min"), or "" when on time or not (yet) told."""
+    notified, deadline = incident.authority_notified_at, incident.authority_deadline
+    return services.late_by_text(notified - deadline) if notified and notified > deadline else ""
+
+
+def _nis2(incident: Incident, now) -> dict | None:
+    if not settings.NIS2_ENABLED:
+        return None
+    if not incident.nis2_significant:
+        return {"significant": False}
+    pending = dict(services.nis2_pending(incident))
+    reports = []
+    for report, label in services.NIS2_REPORTS.items():
+        deadline = getattr(incident, f"nis2_{report}_deadline")
+        submitted = getattr(incident, f"nis2_{report}_at")
+        reports.append(
+            {
+                "label": label,
+                "deadline": deadline,
+                "submitted": submitted,
+                "late": bool(submitted and deadline and submitted > deadline),
+                "clock": clock(deadline, now) if report in pending else None,
+                "moot": report == "early_warning" and not submitted and incident.nis2_notification_at,
+            }
+        )
+    return {"significant": True, "aware_at": incident.nis2_aware_at, "reports": reports, "pending": pending}
+
+
+def detail_section(request, incident: Incident, bound=None) -> dict:
+    """The context of templates/incidents/detail/_breach.html, under ``breach``: nothing for the plain
+    reporter; the clock, the decisions and (for responders) the forms. At most two queries: the responder
+    check of a confidential incident, and the names of who decided."""
+    user, bound, now = request.user, bound or {}, timezone.now()
+    responder = is_responder(user, incident)
+    if not responder and not user.is_auditor and incident.reported_by_id == user.pk:
+        return {"breach": {"show": False}}
+    nis2 = _nis2(incident, now)
+    context = {
+        "show": True,
+        "incident": incident,
+        "may_change": responder,
+        "nis2": nis2,
+        "running": incident.authority_clock_running,
+    }
+    if incident.is_breach:
+        people = _people(incident)
+        context |= {
+            "clock": clock(incident.authority_deadline, now, AUTHORITY_LABEL)
+            if incident.authority_clock_running
+            else None,
+            "marked_by": people.get(incident.breach_marked_by_id),
+            "authority_decided_by": people.get(incident.authority_decided_by_id),
+            "subjects_decided_by": people.get(incident.subjects_decided_by_id),
+            "late_by": _late_by(incident),
+            "subjects_label": SubjectsDecision(incident.subjects_decision).label
+            if incident.subjects_decision
+            else "",
+        }
+    if responder:
+        context["forms"] = _forms(incident, bound, nis2)
+    return {"breach": context}
+
+
+def _forms(incident: Incident, bound: dict, nis2) -> dict:
+    """The forms a responder may use now; a form with errors (``bound``) replaces the empty one."""
+    forms = {}
+    if not incident.is_breach:
+        if incident.status != Status.DISMISSED:
+            forms["mark_form"] = BreachMarkForm()
+    else:
+        if incident.authority_clock_running:
+            forms["awareness_form"] = AwarenessForm(initial={"aware_at": incident.aware_at})
+            forms["not_required_form"] = AuthorityNotRequiredForm()
+        if incident.authority_decision != AuthorityDecision.NOTIFIED:
+            forms["notified_form"] = AuthorityNotifiedForm()
+        forms["subjects_form"] = SubjectsDecisionForm(
+            initial={
+                "decision": incident.subjects_decision,
+                "reason": incident.subjects_decision_reason,
+                "notified_at": incident.subjects_notified_at,
+            }
+        )
+        forms["facts_form"] = BreachFactsForm(
+            initial={
+                "nature": incident.breach_nature,
+                "effects": incident.breach_effects,
+                "remedial_action": incident.breach_remedial_action,
+            }
+        )
+    if nis2 is not None:
+        if not nis2["significant"]:
+            forms["nis2_form"] = Nis2SignificantForm()
+        elif nis2["pending"]:
+            form = Nis2RecordForm()
+            form.fields["report"].choices = [
+                (report, services.NIS2_REPORTS[report]) for report in nis2["pending"]
+            ]
+            forms["nis2_record_form"] = form
+    for name, form in bound.items():
+        if name in forms or name in FORM_NAMES:
+            forms[name] = form
+    return forms
+
+
+# --- Actions (POST) ---------------------------------------------------------------------------------------
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _act(request, pk, *, form_class, name: str, call, success: str):
+    """Validate ``form_class``, call the service; on error show the incident page again with the form's
+    errors (400). Responders only: 404 for those who may not see it, 403 for the others."""
+    incident = get_incident_for_user(request.user, pk, for_change=True)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            call(incident, form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect("incidents:detail", pk=incident.pk)
+    from incidents.views.detail import render_detail
+
+    return render_detail(request, incident, bound={name: form}, status=400)
+
+
+@login_required
+@require_POST
+def breach_mark_view(request, pk):
+    def call(incident, data):
+        services.breach_mark(
+            actor=request.user,
+            incident=incident,
+            aware_at=data["aware_at"],
+            aware_at_reason=data["aware_at_reason"],
+        )
+
+    return _act(
+        request,
+        pk,
+        form_class=BreachMarkForm,
+        name="mark_form",
+        call=call,
+        success="Marked as a personal-data breach: the 72-hour clock runs.",
+    )
+
+
+@login_required
+@require_POST
+def breach_awareness(request, pk):
+    def call(incident, data):
+        services.breach_set_awareness(
+            actor=request.user, incident=incident, aware_at=data["aware_at"], reason=data["reason"]
+        )
+
+    return _act(
+        request,
+        pk,
+        form_class=AwarenessForm,
+        name="awareness_form",
+        call=call,
+        success="Awareness changed; the deadline moved with it.",
+    )
+
+
+@login_required
+@require_POST
+def breach_authority_notified(request, pk):
+    def call(incident, data):
+        services.authority_record_notified(actor=request.user, incident=incident, **data)
+
+    return _act(
+        request,
+        pk,
+        form_class=AuthorityNotifiedForm,
+        name="notified_form",
+        call=call,
+        success="Notification of the supervisory authority recorded; the clock has stopped.",
+    )
+
+
+@login_required
+@require_POST
+def breach_authority_not_required(request, pk):
+    def call(incident, data):
+        services.authority_record_not_required(actor=request.user, incident=incident, reason=data["reason"])
+
+    return _act(
+        request,
+        pk,
+        form_class=AuthorityNotRequiredForm,
+        name="not_required_form",
+        call=call,
+        success="Recorded that the notification is not required; the clock has stopped.",
+    )
+
+
+@login_required
+@require_POST
+def breach_subjects(request, pk):
+    def call(incident, data):
+        services.subjects_record_decision(actor=request.user, incident=incident, **data)
+
+    return _act(
+        request,
+        pk,
+        form_class=SubjectsDecisionForm,
+        name="subjects_form",
+        call=call,
+        success="Decision on telling the data subjects recorded.",
+    )
+
+
+@login_required
+@require_POST
+def breach_facts(request, pk):
+    def call(incident, data):
+        services.breach_record_facts(actor=request.user, incident=incident, **data)
+
+    return _act(
+        request, pk, form_class=BreachFactsForm, name="facts_form", call=call, success="Breach facts saved."
+    )
+
+
+def _require_nis2() -> None:
+    if not settings.NIS2_ENABLED:
+        raise Http404("NIS2 reporting is not enabled in this installation.")
+
+
+@login_required
+@require_POST
+def nis2_significant(request, pk):
+    _require_nis2()
+
+    def call(incident, data):
+        services.nis2_mark_significant(
+            actor=request.user, incident=incident, aware_at=data["aware_at"], reason=data["reason"]
+        )
+
+    return _act(
+        request,
+        pk,
+        form_class=Nis2SignificantForm,
+        name="nis2_form",
+        call=call,
+        success="Marked as a significant incident under NIS2: the early warning is due within 24 hours.",
+    )
+
+
+@login_required
+@require_POST
+def nis2_record(request, pk):
+    _require_nis2()
+
+    def call(incident, data):
+        services.nis2_record(actor=request.user, incident=incident, report=data["report"], at=data["at"])
+
+    return _act(
+        request,
+        pk,
+        form_class=Nis2RecordForm,
+        name="nis2_record_form",
+        call=call,
+        success="NIS2 report recorded.",
+    )
+
+
+FORM_NAMES = (
+    "mark_form",
+    "awareness_form",
+    "notified_form",
+    "not_required_form",
+    "subjects_form",
+    "facts_form",
+    "nis2_form",
+    "nis2_record_form",
+)
+
+
+# --- Dashboard panel: running clocks ----------------------------------------------------------------------
+
+
+def running_clocks(user):
+    """The incidents ``user`` may see whose authority clock runs or (with NIS2) a NIS2 report is due, with
+    ``next_deadline`` and which clock it is (``next_clock``), nearest first. One query."""
+    authority_running = Q(is_breach=True, authority_decision="")
+    authority = Case(
+        When(authority_running, then=F("authority_deadline")), default=None, output_field=DateTimeField()
+    )
+    wanted = authority_running
+    if settings.NIS2_ENABLED:
+        significant = Q(nis2_significant=True)
+        early = significant & Q(nis2_early_warning_at=None, nis2_notification_at=None)
+        notification = significant & Q(nis2_notification_at=None)
+        final = significant & Q(nis2_final_report_at=None, nis2_final_report_deadline__isnull=False)
+        nis2 = Case(
+            When(early, then=F("nis2_early_warning_deadline")),
+            When(notification, then=F("nis2_notification_deadline")),
+            When(final, then=F("nis2_final_report_deadline")),
+            default=None,
+            output_field=DateTimeField(),
+        )
+        nis2_kind = Case(
+            When(early, then=Value("early_warning")),
+            When(notification, then=Value("notification")),
+            When(final, then=Value("final_report")),
+            default=Value(""),
+            output_field=CharField(),
+        )
+        wanted |= notification | final
+    else:
+        nis2 = Value(None, output_field=DateTimeField())
+        nis2_kind = Value("", output_field=CharField())
+    return (
+        incidents_for_user(user)
+        .filter(wanted)
+        .exclude(status=Status.DISMISSED)
+        .annotate(authority_clock=authority, nis2_clock=nis2, nis2_kind=nis2_kind)
+        .annotate(
+            next_deadline=Case(
+                When(authority_clock__isnull=True, then=F("nis2_clock")),
+                When(nis2_clock__isnull=True, then=F("authority_clock")),
+                When(authority_clock__lte=F("nis2_clock"), then=F("authority_clock")),
+                default=F("nis2_clock"),
+                output_field=DateTimeField(),
+            )
+        )
+        .only("pk", "reference", "title")
+        .order_by("next_deadline", "pk")
+    )
+
+
+def clocks_panel(request):
+    """Dashboard panel for security officers: the running clocks, nearest deadline first (2 queries); nothing
+    (and no query) for anyone else."""
+    user = request.user
+    if not user.is_security_officer:
+        return None
+    rows = running_clocks(user)
+    total = rows.count()
+    now = timezone.now()
+    lines = []
+    for incident in rows[:PANEL_SIZE] if total else ():
+        if incident.authority_clock is not None and incident.next_deadline == incident.authority_clock:
+            label = AUTHORITY_LABEL
+        else:
+            label = services.NIS2_REPORTS.get(incident.nis2_kind, "NIS2 report")
+        lines.append(
+            {
+                "incident": incident,
+                "link": reverse("incidents:detail", args=[incident.pk]),
+                "clock": clock(incident.next_deadline, now, label),
+            }
+        )
+    return {"title": "Running clocks", "count": total, "lines": lines, "more": max(total - len(lines), 0)}
+
+
+# --- The breach register (Art. 33(5)) ---------------------------------------------------------------------
+
+
+def _check_register_access(user) -> None:
+    if not (user.is_security_officer or user.is_auditor):
+        raise PermissionDenied("The breach register is for security officers and auditors.")
+
+
+def can_open_register(user) -> bool:
+    return user.is_authenticated and (user.is_security_officer or user.is_auditor)
+
+
+def breaches_for(user):
+    """Every personal-data breach ``user`` may see (auditors: all), the latest awareness first."""
+    return incidents_for_user(user).filter(is_breach=True).order_by("-aware_at", "-pk")
+
+
+def on_time(incident: Incident, now) -> str:
+    """Was the authority told within 72 hours: yes, no, pending (clock running), or "not required"."""
+    if incident.authority_decision == AuthorityDecision.NOTIFIED:
+        return "yes" if incident.authority_notified_at <= incident.authority_deadline else "no"
+    if incident.authority_decision == AuthorityDecision.NOT_REQUIRED:
+        return "not required"
+    return "no" if now > incident.authority_deadline else "pending"
+
+
+CSV_HEADER = (
+    "reference",
+    "title",
+    "category",
+    "severity",
+    "status",
+    "reported at",
+    "noticed at",
+    "aware at",
+    "awareness reason",
+    "facts",
+    "nature",
+    "effects",
+    "remedial action",
+    "authority decision",
+    "authority notified at",
+    "authority reference",
+    "not-required reason",
+    "deadline",
+    "on time",
+    "delay reasons",
+    "data subjects decision",
+    "data subjects reason",
+    "data subjects notified at",
+)
+
+
+def _utc(value):
+    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+
+
+def _csv_row(incident: Incident, now) -> list:
+    return [
+        incident.reference,
+        incident.title,
+        Category(incident.category).label if incident.category in Category.values else incident.category,
+        Severity(incident.severity).label if incident.severity else "",
+        Status(incident.status).label,
+        _utc(incident.reported_at),
+        _utc(incident.noticed_at),
+        _utc(incident.aware_at),
+        incident.aware_at_reason,
+        incident.description,
+        incident.breach_nature,
+        incident.breach_effects,
+        incident.breach_remedial_action,
+        AuthorityDecision(incident.authority_decision).label if incident.authority_decision else "",
+        _utc(incident.authority_notified_at),
+        incident.authority_reference,
+        incident.authority_not_required_reason,
+        _utc(incident.authority_deadline),
+        on_time(incident, now),
+        incident.authority_delay_reason,
+        SubjectsDecision(incident.subjects_decision).label if incident.subjects_decision else "",
+        incident.subjects_decision_reason,
+        _utc(incident.subjects_notified_at),
+    ]
+
+
+@login_required
+@require_GET
+def breach_register(request):
+    """The breach register as CSV: every personal-data breach, notified or not (one query, streamed)."""
+    _check_register_access(request.user)
+    now = timezone.now()
+    rows = (_csv_row(incident, now) for incident in breaches_for(request.user).iterator(chunk_size=1000))
+    return streaming_csv(name="breaches", header=CSV_HEADER, rows=rows)
+
+
+@login_required
+@require_GET
+def breach_register_page(request):
+    """The breach register on a page, filtered by the state of the authority decision (2 queries)."""
+    _check_register_access(request.user)
+    form = BreachRegisterFilterForm(request.GET or None)
+    breaches = breaches_for(request.user)
+    if form.is_valid():
+        breaches = form.apply(breaches)
+    elif form.is_bound:
+        breaches = breaches.none()
+    page = Paginator(breaches, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [
+        {
+            "incident": incident,
+            "on_time": on_time(incident, now),
+            "clock": clock(incident.authority_deadline, now) if incident.authority_clock_running else None,
+        }
+        for incident in page.object_list
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "rows": rows, "query": query.urlencode()}
+    return render(request, "incidents/breach/register.html", context)
+
+
+urlpatterns = [
+    path("breaches/", breach_register_page, name="breach_register_page"),
+    path("breaches.csv", breach_register, name="breach_register"),
+    path("<int:pk>/breach/mark/", breach_mark_view, name="breach_mark"),
+    path("<int:pk>/breach/awareness/", breach_awareness, name="breach_awareness"),
+    path("<int:pk>/breach/authority-notified/", breach_authority_notified, name="breach_authority_notified"),
+    path(
+        "<int:pk>/breach/authority-not-required/",
+        breach_authority_not_required,
+        name="breach_authority_not_required",
+    ),
+    path("<int:pk>/breach/data-subjects/", breach_subjects, name="breach_subjects"),
+    path("<int:pk>/breach/facts/", breach_facts, name="breach_facts"),
+    path("<int:pk>/breach/nis2/significant/", nis2_significant, name="breach_nis2_significant"),
+    path("<int:pk>/breach/nis2/report/", nis2_record, name="breach_nis2_record"),
+]
 
 
 def register_portal():
     """Nav links, sub-nav links and dashboard panels of this area (called from IncidentsConfig.ready)."""
+    from dpms import portal
+
+    portal.register_subnav(
+        "/incidents/",
+        "Breach register",
+        "incidents:breach_register_page",
+        visible=can_open_register,
+        order=40,
+    )
+    portal.register_panel("incidents/breach/panel.html", clocks_panel, order=15)
