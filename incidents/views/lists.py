@@ -1,7 +1,192 @@
-"""Pages of the incidents app: lists (filled by its owner)."""
+"""Pages of the incident lists: the queue (filters, nearest deadline first), the metrics page, the top nav
+link and the security officer's "Open incidents" dashboard panel."""
 
-urlpatterns = []
+from datetime import UTC, timedelta
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from dpms import portal
+from incidents.choices import Severity
+from incidents.forms_lists import MetricsPeriodForm, QueueFilterForm
+from incidents.queries import lists as queries
+from incidents.queries.metrics import can_see_metrics, incident_metrics
+from incidents.queries.visibility import incidents_for_user
+
+PAGE_SIZE = 50
+NO_DATA = "—"
+# The sortable columns of the queue (their sort keys); a second click on a column reverses it.
+SORTABLE = ("reference", "severity", "status", "reported")
+
+
+def human_duration(delta: timedelta | None) -> str:
+    """ "45 min", "2 h 15 min", "3 d 4 h"; "—" when there is nothing to show."""
+    if delta is None:
+        return NO_DATA
+    minutes = int(abs(delta.total_seconds()) // 60)
+    if minutes < 1:
+        return "< 1 min"
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min"
+
+
+def countdown_text(deadline, now) -> str:
+    """The server-side text of a countdown, in the format static/js/dpms.js keeps current: "61 h 12 min
+    left", "Overdue by 3 h 5 min" (whole minutes, rounded down); days and hours past 96 hours."""
+    left = (deadline - now).total_seconds()
+    minutes = int(abs(left) // 60)
+    hours = minutes // 60
+    span = f"{hours // 24} d {hours % 24} h" if hours >= 96 else f"{hours} h {minutes % 60} min"
+    return f"{span} left" if left >= 0 else f"Overdue by {span}"
+
+
+def _query(request, **changes) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()
+
+
+def _sort_links(request, current: str) -> dict:
+    """Per column: the URL sorting by it (reversed when it is the current sort) and its aria-sort value."""
+    links = {}
+    for column in SORTABLE:
+        key = f"-{column}" if current == column else column
+        direction = "ascending" if current == column else "descending" if current == f"-{column}" else ""
+        links[column] = {"url": f"?{_query(request, sort=key)}", "aria": direction}
+    deadline = current in ("", queries.DEFAULT_SORT)
+    links["deadline"] = {
+        "url": f"?{_query(request, sort=queries.DEFAULT_SORT)}",
+        "aria": "ascending" if deadline else "",
+    }
+    return links
+
+
+def _decorate(incident, now):
+    """What a row shows beyond the model's fields (from the loaded row: no query)."""
+    deadline = incident.nearest_deadline
+    incident.deadline_label = queries.nearest_deadline_label(incident)
+    incident.deadline_text = countdown_text(deadline, now) if deadline else ""
+    # UTC, whole seconds: what the countdown script parses everywhere.
+    incident.deadline_iso = deadline.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if deadline else ""
+    incident.deadline_overdue = bool(deadline and deadline <= now)
+    return incident
+
+
+@login_required
+@require_GET
+def queue(request):
+    """Every signed-in person's view of the incidents they may see, nearest deadline first."""
+    form = QueueFilterForm(request.GET or None, visible_incidents=incidents_for_user(request.user))
+    incidents = queries.queue_for_user(request.user)
+    now = timezone.now()
+    if form.is_bound and not form.is_valid():
+        incidents = incidents.none()
+    else:
+        incidents = queries.filter_queue(incidents, viewer=request.user, now=now, **form.filters())
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    for incident in page.object_list:
+        _decorate(incident, now)
+    sort = form.cleaned_data.get("sort", "") if form.is_bound and form.is_valid() else ""
+    context = {
+        "form": form,
+        "page": page,
+        "query": _query(request),
+        "sort_links": _sort_links(request, sort),
+        "now": now,
+    }
+    return render(request, "incidents/lists/queue.html", context)
+
+
+def _durations_text(durations) -> dict:
+    return {
+        "count": durations.count,
+        "median": human_duration(durations.median),
+        "p90": human_duration(durations.p90),
+        "mean": human_duration(durations.mean),
+    }
+
+
+@login_required
+@require_GET
+def metrics(request):
+    """Time to acknowledge and to resolve per severity, open incidents, clocks met and missed."""
+    if not can_see_metrics(request.user):
+        raise PermissionDenied("The incident metrics are for security officers and auditors.")
+    form = MetricsPeriodForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return render(request, "incidents/lists/metrics.html", {"form": form, "metrics": None}, status=400)
+    start, end = form.period()
+    data = incident_metrics(request.user, start=start, end=end)
+    for row in data["severities"]:
+        row["acknowledge_text"] = _durations_text(row["acknowledge"])
+        row["resolve_text"] = _durations_text(row["resolve"])
+    queue_url = reverse("incidents:queue")
+    for line in data["open"]["by_severity"]:
+        line["link"] = f"{queue_url}?{urlencode({'severity': line['severity']})}"
+    return render(request, "incidents/lists/metrics.html", {"form": form, "metrics": data})
+
+
+urlpatterns = [
+    path("", queue, name="queue"),
+    path("metrics/", metrics, name="metrics"),
+]
+
+
+def open_incidents_panel(request):
+    """Dashboard panel for security officers and auditors: open incidents by severity, unacknowledged ones
+    and running breach clocks, each linking to the queue filtered (one aggregate query)."""
+    if not can_see_metrics(request.user):
+        return None
+    counts = queries.open_counts(request.user)
+    queue_url = reverse("incidents:queue")
+    severities = [
+        (str(severity.value), severity.label, counts[f"sev{severity.value}"]) for severity in Severity
+    ]
+    severities.append((queries.UNTRIAGED, "Untriaged", counts["untriaged"]))
+    lines = [
+        {"text": f"{label}: {count}", "link": f"{queue_url}?{urlencode({'severity': key})}"}
+        for key, label, count in severities
+    ]
+    lines.append(
+        {
+            "text": f"Not acknowledged: {counts['unacknowledged']}",
+            "link": f"{queue_url}?{urlencode({'clock': queries.CLOCK_UNACKNOWLEDGED})}",
+        }
+    )
+    lines.append(
+        {
+            "text": f"Breach clocks running: {counts['running']}",
+            "link": f"{queue_url}?{urlencode({'clock': queries.CLOCK_RUNNING, 'status': queries.ALL})}",
+        }
+    )
+    return {
+        "title": "Open incidents",
+        "count": sum(count for _key, _label, count in severities),
+        "lines": lines,
+        "link": queue_url,
+        "link_label": "Open the queue",
+    }
 
 
 def register_portal():
     """Nav links, sub-nav links and dashboard panels of this area (called from IncidentsConfig.ready)."""
+    # Anyone may report an incident and follow it in the queue, so the link is in everyone's menu.
+    portal.register_nav(
+        "Incidents", "incidents:queue", visible=lambda user: True, order=30, section="/incidents/"
+    )
+    portal.register_subnav("/incidents/", "Queue", "incidents:queue", visible=lambda user: True, order=0)
+    portal.register_subnav("/incidents/", "Metrics", "incidents:metrics", visible=can_see_metrics, order=30)
+    portal.register_panel("incidents/lists/open_panel.html", open_incidents_panel, order=25)

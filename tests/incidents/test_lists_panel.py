@@ -1,0 +1,81 @@
+"""The dashboard's "Open incidents" panel: counts for security officers and auditors, nothing for staff."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents.choices import Status
+from incidents.views.lists import open_incidents_panel
+from tests.incidents.factories import IncidentFactory
+from tests.incidents.lists_support import breach
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("dashboard")
+PANEL = "incidents/lists/open_panel.html"
+
+
+@pytest.fixture
+def incidents(db):
+    IncidentFactory.create_batch(2, severity=1, status=Status.INVESTIGATING)  # unacknowledged
+    IncidentFactory(severity=3, status=Status.TRIAGED, acknowledged_at=timezone.now())
+    IncidentFactory()  # untriaged
+    IncidentFactory(severity=2, status=Status.CLOSED)  # not open
+    breach("INC-2026-0100", aware_hours_ago=5, acknowledged_at=timezone.now())  # SEV1, clock running
+
+
+def our_panel(response):
+    return next(
+        (panel["context"] for panel in response.context["panels"] if panel["template"] == PANEL), None
+    )
+
+
+def test_a_security_officer_sees_open_incidents_by_severity_with_links(
+    client_for, security_officer, incidents
+):
+    response = client_for(security_officer).get(DASHBOARD)
+    panel = our_panel(response)
+    assert panel["count"] == 5
+    texts = [line["text"] for line in panel["lines"]]
+    assert texts == [
+        "SEV1: 3",
+        "SEV2: 0",
+        "SEV3: 1",
+        "SEV4: 0",
+        "Untriaged: 1",
+        "Not acknowledged: 2",
+        "Breach clocks running: 1",
+    ]
+    page = response.content.decode()
+    assert "Open incidents" in page
+    assert f'href="{reverse("incidents:queue")}?severity=1">SEV1: 3</a>' in page
+    assert "?clock=unacknowledged" in page
+
+
+def test_an_auditor_sees_the_panel_too(client_for, auditor, incidents):
+    assert our_panel(client_for(auditor).get(DASHBOARD))["count"] == 5
+
+
+def test_staff_see_no_open_incidents_panel(client_for, staff, incidents):
+    response = client_for(staff).get(DASHBOARD)
+    assert our_panel(response) is None
+    assert "Breach clocks running" not in response.content.decode()
+
+
+@pytest.mark.parametrize("total", [3, 300])
+def test_the_panel_costs_one_query_whatever_the_number_of_incidents(
+    security_officer, total, django_assert_num_queries
+):
+    now = timezone.now()
+    IncidentFactory.create_batch(total, severity=2, status=Status.TRIAGED, next_escalation_at=now)
+    IncidentFactory.create_batch(total // 3, is_breach=True, authority_deadline=now + timedelta(hours=1))
+    request = RequestFactory().get(DASHBOARD)
+    request.user = security_officer
+    open_incidents_panel(request)  # warm the content-type cache used by the visibility subquery
+    # One aggregate query: every count at once, for the incidents the officer may see.
+    with django_assert_num_queries(1):
+        panel = open_incidents_panel(request)
+    assert panel["count"] == total + total // 3
