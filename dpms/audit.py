@@ -119,7 +119,6 @@ def record(
     return event
 
 
-
 def record_seed(*, action: str, object_type: str, label: str, changes: dict) -> AuditEvent:
     """One summarising event for rows ``seed_demo`` wrote in bulk (source ``cli``): the demo data is in the
     trail like everything else, without one event per demo row."""
@@ -130,6 +129,7 @@ def record_seed(*, action: str, object_type: str, label: str, changes: dict) -> 
         changes={**changes, "via": "seed_demo"},
         source="cli",
     )
+
 
 @dataclass
 class VerifyResult:

@@ -50,7 +50,8 @@ def test_a_breach_clock_is_running_and_a_sev1_is_mid_escalation(seeded):
 
 def test_closed_incidents_carry_root_causes_and_sev1_sev2_reviews(seeded):
     for incident in Incident.objects.filter(status=Status.CLOSED):
-        assert incident.root_cause and incident.lessons_learned
+        assert incident.root_cause
+        assert incident.lessons_learned
         if incident.severity in (1, 2):
             assert hasattr(incident, "review")
 
