@@ -20,7 +20,7 @@ one when passed, claimed the same way through ``Incident.nis2_reminder_key``.
 import datetime
 from datetime import UTC, timedelta
 
-from dateutil.relativedelta import relativedelta  # python-dateutil, a dependency of Celery
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
