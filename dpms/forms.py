@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
 
-from dpms.models import AuditEvent
+from dpms.models import AuditEvent, User
 
 
 class AuditFilterForm(forms.Form):
@@ -83,3 +83,57 @@ class SetPasswordForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return data
+
+
+class PersonInput(forms.EmailInput):
+    """An email box with a short list of suggestions (a <datalist>), instead of a <select> of every person:
+    with thousands of people a select makes every page that shows the form megabytes long."""
+
+    template_name = "dpms/widgets/person_input.html"
+
+    def __init__(self, attrs=None, suggestions=None):
+        super().__init__(attrs={"autocomplete": "off", **(attrs or {})})
+        self.suggestions = suggestions
+
+    def format_value(self, value):
+        if isinstance(value, User):
+            return value.email
+        return super().format_value(value)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        widget["list_id"] = f"{widget['attrs'].get('id') or name}-people"
+        widget["attrs"]["list"] = widget["list_id"]
+        widget["suggestions"] = (
+            list(self.suggestions().only("email", "full_name")) if self.suggestions else []
+        )
+        return context
+
+
+class PersonField(forms.Field):
+    """An active person, given by email address (case-insensitive); ``suggestions`` is a callable returning
+    the people to offer in the list (e.g. the security officers). A numeric value is taken as the person's
+    id, so a client posting ids (the tests, scripts) keeps working."""
+
+    widget = PersonInput
+    default_error_messages = {"unknown": "No active person has this email address."}
+
+    def __init__(self, *, suggestions=None, **kwargs):
+        super().__init__(**kwargs)
+        self.widget.suggestions = suggestions
+
+    def to_python(self, value):
+        if isinstance(value, User):
+            return value
+        value = str(value or "").strip()
+        if not value:
+            return None
+        people = User.objects.people().filter(is_active=True)
+        if value.isdigit():
+            person = people.filter(pk=int(value)).first() if len(value) < 19 else None  # bigint range
+        else:
+            person = people.filter(email__iexact=value).first()
+        if person is None:
+            raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
+        return person

@@ -7,12 +7,14 @@ never share an HTML id while the posted names stay plain."""
 from django import forms
 
 from access.models import System
+from dpms.forms import PersonField
 from dpms.models import User
 from incidents.choices import SEVERITY_DEFINITIONS, ActionStatus, Category, Severity, Status
 
 
-def _people():
-    return User.objects.people().filter(is_active=True).order_by("full_name", "email")
+def _officers():
+    """Suggested in the person boxes: the people who usually handle incidents."""
+    return User.objects.holding("security officer").order_by("full_name", "email")
 
 
 def _text(rows=3, **kwargs):
@@ -34,7 +36,11 @@ class TriageForm(forms.Form):
         widget=forms.RadioSelect,
         help_text="SEV1 includes any exposure of personal or customer data.",
     )
-    handler = forms.ModelChoiceField(queryset=User.objects.none(), label="Handler")
+    handler = PersonField(
+        label="Handler",
+        suggestions=_officers,
+        help_text="Email address; the security officers are suggested.",
+    )
     category = forms.ChoiceField(
         choices=Category.choices, help_text="Correct the reporter's choice if needed."
     )
@@ -49,7 +55,6 @@ class TriageForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["severity"].choices = severity_choices()
-        self.fields["handler"].queryset = _people()
 
 
 class ReasonForm(forms.Form):
@@ -76,13 +81,9 @@ class ReviewForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     title = forms.CharField(max_length=200)
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Owner")
+    owner = PersonField(label="Owner", suggestions=_officers, help_text="Email address.")
     due_on = forms.DateField(label="Due date", widget=_date_input())
     description = _text(2, required=False, label="Description")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _people()
 
 
 class FollowUpStatusForm(forms.Form):
@@ -160,11 +161,7 @@ class SeverityForm(forms.Form):
 
 
 class HandlerForm(forms.Form):
-    handler = forms.ModelChoiceField(queryset=User.objects.none(), label="Handler")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["handler"].queryset = _people()
+    handler = PersonField(label="Handler", suggestions=_officers, help_text="Email address.")
 
 
 class CategoryForm(forms.Form):
@@ -179,11 +176,7 @@ class ConfidentialForm(forms.Form):
 
 
 class ShareForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=User.objects.none(), label="Person")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = _people()
+    user = PersonField(label="Person", suggestions=_officers, help_text="Email address.")
 
 
 class UnshareForm(forms.Form):

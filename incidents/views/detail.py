@@ -134,7 +134,7 @@ def _context(request, incident, bound) -> dict:
     if triage and status in (Status.REPORTED, Status.TRIAGED):
         initial = {
             "severity": incident.severity,
-            "handler": incident.handler_id or user.pk,
+            "handler": incident.handler or user,
             "category": incident.category,
             "is_breach": incident.is_breach,
             "confidential": incident.confidential,
@@ -146,7 +146,7 @@ def _context(request, incident, bound) -> dict:
             bound, "severity", lambda: forms.SeverityForm(initial={"severity": incident.severity})
         )
         context["handler_form"] = _form(
-            bound, "handler", lambda: forms.HandlerForm(initial={"handler": incident.handler_id})
+            bound, "handler", lambda: forms.HandlerForm(initial={"handler": incident.handler})
         )
         context["category_form"] = _form(
             bound, "category", lambda: forms.CategoryForm(initial={"category": incident.category})

@@ -167,9 +167,21 @@ def test_links_through_the_form(officer, staff, security_officer):
 def test_sharing_with_an_inactive_person_is_refused_on_the_page(officer, staff, security_officer):
     incident = incident_at(Status.INVESTIGATING, reporter=staff, handler=security_officer)
     gone = UserFactory(is_active=False)
-    response = post(officer, incident, "share", {"user": gone.pk})
+    response = post(officer, incident, "share", {"user": gone.email})
     assert response.status_code == 400
-    assert "Select a valid choice" in response.content.decode()
+    assert "No active person has this email address." in response.content.decode()
+
+
+def test_people_are_given_by_email_with_the_security_officers_suggested(officer, staff, security_officer):
+    """No <select> of every person: the boxes take an email address and suggest the security officers."""
+    incident = incident_at(Status.INVESTIGATING, reporter=staff, handler=security_officer)
+    page = officer.get(reverse("incidents:detail", args=[incident.pk])).content.decode()
+    assert f'<option value="{security_officer.email}">' in page
+    assert f'<option value="{staff.email}">' not in page
+    response = post(officer, incident, "handler", {"handler": staff.email.upper()})
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert incident.handler == staff
 
 
 def test_making_it_confidential_needs_a_reason(officer, staff, security_officer):
