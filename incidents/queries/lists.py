@@ -12,13 +12,13 @@ candidate is a ``Case`` that falls back to a far-future sentinel, and ``NullIf``
 
 from datetime import UTC, datetime
 
-from django.db.models import Case, Count, DateTimeField, F, IntegerField, Q, Value, When
+from django.db.models import BooleanField, Case, Count, DateTimeField, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce, Least, Length, NullIf
 from django.utils import timezone
 
 from incidents.choices import OPEN_STATUSES, STATUS_ORDER, Status
 from incidents.models import Incident
-from incidents.queries.visibility import incidents_for_user
+from incidents.queries.visibility import incidents_for_user, incidents_with_internal_for_user, internal_q
 
 NO_DEADLINE = datetime(9999, 1, 1, tzinfo=UTC)  # the sentinel: later than any real deadline
 
@@ -103,7 +103,15 @@ def annotate_queue(incidents):
 
 def queue_for_user(user):
     """The incidents ``user`` may see, annotated for the queue, with what a row shows fetched with them."""
-    return annotate_queue(incidents_for_user(user).select_related("handler", "reported_by"))
+    internal = internal_q(user)
+    shows_internal = (
+        Value(True, output_field=BooleanField())  # auditors: everything
+        if not internal
+        else Case(When(internal, then=Value(True)), default=Value(False), output_field=BooleanField())
+    )
+    return annotate_queue(incidents_for_user(user).select_related("handler", "reported_by")).annotate(
+        shows_internal=shows_internal
+    )
 
 
 def clock_q(state: str, *, now) -> Q:
@@ -144,7 +152,8 @@ def filter_queue(incidents, *, viewer, status="", severity="", handler="", clock
     elif handler:
         incidents = incidents.filter(handler_id=int(handler))
     if clock:
-        incidents = incidents.filter(clock_q(clock, now=now))
+        # Clock states are internal: a reporter cannot learn through the filter that theirs is a breach.
+        incidents = incidents.filter(clock_q(clock, now=now) & internal_q(viewer))
     if q:
         incidents = incidents.filter(Q(reference__icontains=q) | Q(title__icontains=q))
     return incidents.order_by(*QUEUE_SORTS.get(sort or DEFAULT_SORT, QUEUE_SORTS[DEFAULT_SORT]))
@@ -178,4 +187,4 @@ def open_counts(user) -> dict:
         "unacknowledged": Count("pk", filter=clock_q(CLOCK_UNACKNOWLEDGED, now=None)),
         "running": Count("pk", filter=clock_q(CLOCK_RUNNING, now=None)),
     }
-    return incidents_for_user(user).aggregate(**aggregates)
+    return incidents_with_internal_for_user(user).aggregate(**aggregates)

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from incidents.choices import Severity, Status
 from incidents.queries.lists import open_counts
-from incidents.queries.visibility import incidents_for_user
+from incidents.queries.visibility import incidents_with_internal_for_user
 
 DEFAULT_DAYS = 90
 DONE_STATUSES = (Status.RESOLVED, Status.CLOSED, Status.DISMISSED)
@@ -125,7 +125,7 @@ def incident_metrics(user, *, start: date, end: date, now: datetime | None = Non
     since, until = period_bounds(start, end)
     rows = [
         dict(zip(FIELDS, values, strict=True))
-        for values in incidents_for_user(user)
+        for values in incidents_with_internal_for_user(user)
         .filter(reported_at__gte=since, reported_at__lt=until)
         .order_by()
         .values_list(*FIELDS)

@@ -50,6 +50,29 @@ def incidents_for_user(user):
     return incidents.filter(seen)
 
 
+def internal_q(user) -> Q:
+    """The incidents whose internal side (internal lines, breach and escalation details) ``user`` sees, as
+    a Q for a queryset of incidents; the set form of ``sees_internal``. Being the reporter alone is not
+    enough: a reporter follows their incident without its internal details."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_auditor:
+        return Q()
+    seen = Q(handler=user)
+    if user.is_security_officer:
+        seen |= Q(confidential=False) | Q(pk__in=shared_ids(user))
+    else:
+        seen |= Q(pk__in=shared_ids(user)) & ~Q(reported_by=user)
+    return seen
+
+
+def incidents_with_internal_for_user(user):
+    """Every incident whose internal side ``user`` sees (registers, clocks, metrics of handling)."""
+    if not user.is_authenticated or not user.is_active:
+        return Incident.objects.none()
+    return Incident.objects.filter(internal_q(user))
+
+
 def is_shared_with(user, incident: Incident) -> bool:
     return shared_ids(user).filter(object_pk=str(incident.pk)).exists()
 

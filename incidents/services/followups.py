@@ -25,7 +25,13 @@ from dpms.notify import DigestItem, digest
 from incidents import timeline
 from incidents.choices import ActionStatus, EventKind
 from incidents.models import FollowUpAction, Incident
-from incidents.queries.visibility import SHARE_PERMISSION, can_see, can_triage, is_responder
+from incidents.queries.visibility import (
+    SHARE_PERMISSION,
+    can_see,
+    can_triage,
+    incidents_for_user,
+    is_responder,
+)
 
 OPEN_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 
@@ -178,6 +184,16 @@ def remind_overdue_actions(*, now) -> int:
         per_owner[action.owner].append(action)
     sent = 0
     for owner, owed in per_owner.items():
+        # An owner who can no longer see the incident (unshared, or it became confidential) is not sent
+        # its internal action titles; the action still shows overdue to those handling the incident.
+        visible = set(
+            incidents_for_user(owner)
+            .filter(pk__in={action.incident_id for action in owed})
+            .values_list("pk", flat=True)
+        )
+        owed = [action for action in owed if action.incident_id in visible]
+        if not owed:
+            continue
         items = [
             DigestItem(
                 owner,

@@ -358,6 +358,8 @@ def incident_transition(*, actor, incident: Incident, to: str, reason: str = "")
         )
     if going_back and not reason:
         raise ValidationError({"reason": "Going back needs a reason."})
+    if current == Status.DISMISSED:
+        _require_triage(actor, incident)  # dismissal is the security officers' call, and so is undoing it
     now = timezone.now()
     before = {field: getattr(incident, field) for field in ("status", "contained_at", "resolved_at")}
     incident.status = to
@@ -573,12 +575,15 @@ def incident_comment(*, actor, incident: Incident, text: str, internal: bool, up
             raise ValidationError({"files": error.messages}) from None
     incident = _lock(incident)
     responder = is_responder(actor, incident)
+    is_reporter = incident.reported_by_id == actor.pk
     if not responder:
         if not can_see(actor, incident) or actor.is_auditor:
             raise PermissionDenied("Auditors read incidents; they do not comment.")
-        if internal:
+        if internal and is_reporter:
             raise PermissionDenied("Only the handler and the security officers write internal comments.")
-    is_reporter = incident.reported_by_id == actor.pk
+        # Someone the incident is shared with sees its internal lines: what they add stays internal, so
+        # nothing they quote from those lines reaches the reporter.
+        internal = not is_reporter
     if uploads and not (responder or is_reporter):
         raise PermissionDenied("Only the reporter, the handler and the security officers attach files.")
     kind = EventKind.INFO if (is_reporter and not responder) else EventKind.COMMENT

@@ -34,7 +34,7 @@ from incidents.forms_breach import (
     SubjectsDecisionForm,
 )
 from incidents.models import Incident
-from incidents.queries.visibility import get_incident_for_user, incidents_for_user, is_responder
+from incidents.queries.visibility import get_incident_for_user, incidents_with_internal_for_user, is_responder
 from incidents.services import breach as services
 
 PANEL_SIZE = 10
@@ -397,7 +397,7 @@ def running_clocks(user):
         nis2 = Value(None, output_field=DateTimeField())
         nis2_kind = Value("", output_field=CharField())
     return (
-        incidents_for_user(user)
+        incidents_with_internal_for_user(user)
         .filter(wanted)
         .exclude(status=Status.DISMISSED)
         .annotate(authority_clock=authority, nis2_clock=nis2, nis2_kind=nis2_kind)
@@ -454,7 +454,7 @@ def can_open_register(user) -> bool:
 
 def breaches_for(user):
     """Every personal-data breach ``user`` may see (auditors: all), the latest awareness first."""
-    return incidents_for_user(user).filter(is_breach=True).order_by("-aware_at", "-pk")
+    return incidents_with_internal_for_user(user).filter(is_breach=True).order_by("-aware_at", "-pk")
 
 
 def on_time(incident: Incident, now) -> str:

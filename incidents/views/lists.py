@@ -76,6 +76,8 @@ def _sort_links(request, current: str) -> dict:
 
 def _decorate(incident, now):
     """What a row shows beyond the model's fields (from the loaded row: no query)."""
+    if not incident.shows_internal:
+        incident.nearest_deadline = None  # the clocks are internal: a reporter sees no deadline
     deadline = incident.nearest_deadline
     incident.deadline_label = queries.nearest_deadline_label(incident)
     incident.deadline_text = countdown_text(deadline, now) if deadline else ""
