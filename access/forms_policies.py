@@ -6,12 +6,13 @@ from django.contrib.auth import get_user_model
 from access.choices import CampaignStatus, Environment
 from access.models import ReviewPolicy, System
 from access.services.policies import EDITABLE_FIELDS
+from dpms.forms import ModelMultipleChoiceField
 
 
 class PolicyForm(forms.ModelForm):
     """Create or edit a policy. ``reminder_days_before_due`` is typed as "3, 1"."""
 
-    systems = forms.ModelMultipleChoiceField(
+    systems = ModelMultipleChoiceField(
         queryset=System.objects.order_by("name"),
         required=False,
         help_text="None selected: every system.",

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from access.choices import Decision
 from access.models import ReviewItem, Role
 from access.queries.reviews import QUEUE_SORTS, queue_campaigns
+from dpms.forms import ModelMultipleChoiceField
 
 DECISION_CHOICES = [
     (Decision.KEEP, "Keep"),
@@ -91,7 +92,7 @@ class ItemDecisionForm(forms.Form):
 
 
 class BulkKeepForm(forms.Form):
-    items = forms.ModelMultipleChoiceField(queryset=ReviewItem.objects.all(), label="Items")
+    items = ModelMultipleChoiceField(queryset=ReviewItem.objects.all(), label="Items")
     justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
     def __init__(self, *args, visible_items, **kwargs):

@@ -137,3 +137,25 @@ class PersonField(forms.Field):
         if person is None:
             raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
         return person
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's field, refusing ids outside the 64-bit range with the field's message: SQLite raises
+    OverflowError on them (a 500) where PostgreSQL merely finds nothing."""
+
+    def _check_values(self, value):
+        key = self.to_field_name or "pk"
+        if key == "pk" and self.queryset.model._meta.pk.get_internal_type() in ("AutoField", "BigAutoField"):
+            for pk in value:
+                text = str(pk).strip()
+                if not text.isdigit() or len(text) > 18:
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                    )
+        return super()._check_values(value)
+
+
+def validate_plausible_moment(value):
+    """Refuse dates at the ends of the calendar: converting them between time zones overflows (a 500)."""
+    if value is not None and not 1900 <= value.year <= 9998:
+        raise forms.ValidationError("Choose a date between 1900 and 9998.", code="implausible")

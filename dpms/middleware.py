@@ -143,3 +143,27 @@ class TimezoneMiddleware:
             return self.get_response(request)
         finally:
             tz.deactivate()
+
+
+class UploadSizeLimitMiddleware:
+    """Refuse a request body larger than ``DATA_UPLOAD_MAX_BYTES`` before any of it is read: Django would
+    otherwise store every uploaded file on disk first, and only then could a form refuse them. The answer
+    is a 413 page saying what is allowed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.DATA_UPLOAD_MAX_BYTES:
+            # No request context yet (this runs before sessions and authentication): a standalone page.
+            from django.http import HttpResponse
+            from django.template.loader import render_to_string
+
+            limit = settings.INCIDENT_ATTACHMENT_MAX_BYTES // (1024 * 1024)
+            context = {"limit_mb": limit, "total_mb": settings.DATA_UPLOAD_MAX_BYTES // (1024 * 1024)}
+            return HttpResponse(render_to_string("413.html", context), status=413)
+        return self.get_response(request)

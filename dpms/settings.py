@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "dpms.middleware.RequestIdMiddleware",
     "dpms.middleware.AuditForbiddenMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "dpms.middleware.UploadSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -303,6 +304,11 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 # Attachments live outside the web root (nothing serves this folder): a view checks who may see the incident.
 INCIDENT_ATTACHMENTS_DIR = Path(env.str("INCIDENT_ATTACHMENTS_DIR", default=str(DATA_DIR / "attachments")))
 INCIDENT_ATTACHMENT_MAX_BYTES = env.int("INCIDENT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# A request body above this is refused (413) before it is read: five files at the limit and the form itself.
+DATA_UPLOAD_MAX_BYTES = env.int(
+    "DATA_UPLOAD_MAX_BYTES", default=5 * INCIDENT_ATTACHMENT_MAX_BYTES + 1024 * 1024
+)
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 # NIS2 Art. 23: adds the 24-hour early warning and one-month final report clocks to significant incidents.
 NIS2_ENABLED = env.bool("NIS2_ENABLED", default=False)
 

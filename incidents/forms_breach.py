@@ -5,6 +5,7 @@ and stored in UTC. Each form has a prefix of its own, so several sit on the inci
 from django import forms
 from django.db.models import Q
 
+from dpms.forms import validate_plausible_moment
 from incidents.choices import AuthorityDecision, SubjectsDecision
 from incidents.services.breach import EXEMPTIONS, NIS2_REPORTS
 
@@ -23,6 +24,7 @@ def when_field(label: str, *, required: bool = True, help_text: str = "") -> for
         widget=WhenInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         help_text=help_text or "In your time zone.",
+        validators=[validate_plausible_moment],
     )
 
 

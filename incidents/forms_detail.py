@@ -7,7 +7,7 @@ never share an HTML id while the posted names stay plain."""
 from django import forms
 
 from access.models import System
-from dpms.forms import PersonField
+from dpms.forms import ModelMultipleChoiceField, PersonField, validate_plausible_moment
 from dpms.models import User
 from incidents.choices import SEVERITY_DEFINITIONS, ActionStatus, Category, Severity, Status
 
@@ -73,7 +73,7 @@ class CloseForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    held_on = forms.DateField(label="Held on", widget=_date_input())
+    held_on = forms.DateField(label="Held on", widget=_date_input(), validators=[validate_plausible_moment])
     participants = _text(2, required=False, label="Participants")
     summary = _text(3, required=False, label="Summary", help_text="What was found.")
     actions = _text(3, required=False, label="Actions agreed")
@@ -82,7 +82,7 @@ class ReviewForm(forms.Form):
 class FollowUpForm(forms.Form):
     title = forms.CharField(max_length=200)
     owner = PersonField(label="Owner", suggestions=_officers, help_text="Email address.")
-    due_on = forms.DateField(label="Due date", widget=_date_input())
+    due_on = forms.DateField(label="Due date", widget=_date_input(), validators=[validate_plausible_moment])
     description = _text(2, required=False, label="Description")
 
 
@@ -126,19 +126,27 @@ class CommentForm(forms.Form):
             del self.fields["visibility"]
             self.fields["text"].label = "Add information"
 
+    def clean_files(self):
+        from incidents.services.reporting import MAX_UPLOADS
+
+        files = self.cleaned_data.get("files") or []
+        if len(files) > MAX_UPLOADS:
+            raise forms.ValidationError(f"Attach at most {MAX_UPLOADS} files at a time.")
+        return files
+
     @property
     def internal(self) -> bool:
         return self.cleaned_data.get("visibility") == "internal"
 
 
 class LinksForm(forms.Form):
-    risks = forms.ModelMultipleChoiceField(
+    risks = ModelMultipleChoiceField(
         queryset=None,
         required=False,
         label="Risks it materialised",
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
-    systems = forms.ModelMultipleChoiceField(
+    systems = ModelMultipleChoiceField(
         queryset=None,
         required=False,
         label="Systems it touched",

@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from dpms.forms import ModelMultipleChoiceField, validate_plausible_moment
 from incidents.choices import Category, PersonalData
 from incidents.services.attachments import ALLOWED_TYPES_TEXT, EXTENSIONS
 from incidents.services.reporting import MAX_UPLOADS, active_systems
@@ -72,6 +73,7 @@ class IncidentReportForm(forms.Form):
         widget=DateTimeLocalInput(),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
         error_messages={"required": "Say when it was noticed.", "invalid": "Give a date and time."},
+        validators=[validate_plausible_moment],
     )
     personal_data = forms.ChoiceField(
         label="Could personal data be involved?",
@@ -95,8 +97,9 @@ class IncidentReportForm(forms.Form):
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
         help_text="If you know it, and it was before you noticed.",
         error_messages={"invalid": "Give a date and time."},
+        validators=[validate_plausible_moment],
     )
-    systems = forms.ModelMultipleChoiceField(
+    systems = ModelMultipleChoiceField(
         label="Systems affected (optional)",
         queryset=active_systems(),
         required=False,

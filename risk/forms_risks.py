@@ -3,6 +3,7 @@
 from django import forms
 
 from access.models import System
+from dpms.forms import ModelMultipleChoiceField
 from dpms.models import User
 from risk.choices import RiskStatus, Treatment
 from risk.models import RiskCategory, RiskMatrix
@@ -94,7 +95,7 @@ class RiskForm(forms.Form):
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     category = forms.ModelChoiceField(required=False, queryset=RiskCategory.objects.all(), empty_label="None")
     owner = forms.ModelChoiceField(queryset=User.objects.none())
-    systems = forms.ModelMultipleChoiceField(
+    systems = ModelMultipleChoiceField(
         required=False, queryset=System.objects.order_by("name"), label="Affected systems"
     )
     threat = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
