@@ -145,5 +145,6 @@ def test_staff_reports_phishing_and_the_officer_handles_it_as_a_breach_to_closur
     page.goto(f"/incidents/{incident.pk}/")
     expect(page.get_by_test_id("incident-status")).to_have_text("Closed")
     expect(page.get_by_test_id("incident-breach")).to_have_count(0)
+    expect(page.get_by_text("Personal-data breach")).to_have_count(0)
     expect(page.get_by_text("Internal", exact=True)).to_have_count(0)
     save_page(page, shots / "incident-journey-6-reporter.png")
