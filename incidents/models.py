@@ -91,6 +91,9 @@ class Incident(models.Model):
     next_escalation_at = models.DateTimeField(
         null=True, blank=True, help_text="When the next level or repeat is due; empty: nothing pending."
     )
+    # added by escalation-fix: the current round's levels as they stood when the round started (a policy
+    # edit applies to later rounds only); see incidents.services.escalation.
+    escalation_plan = models.JSONField(default=list, blank=True)
 
     # Personal-data breach (GDPR Art. 33/34).
     is_breach = models.BooleanField(default=False)
@@ -224,10 +227,17 @@ class IncidentAttachment(models.Model):
         return self.original_name
 
 
-class EscalationPolicy(models.Model):
-    """What happens when an incident of one severity sits unacknowledged or uncontained."""
+# added by escalation-fix: policy 0 is for untriaged reports; incidents keep the four severities.
+POLICY_SEVERITY_CHOICES = [(0, "Untriaged"), *Severity.choices]
 
-    severity = models.PositiveSmallIntegerField(choices=Severity.choices, unique=True)
+
+class EscalationPolicy(models.Model):
+    """What happens when an incident of one severity sits unacknowledged or uncontained (severity 0: an
+    untriaged report sits untriaged)."""
+
+    severity = models.PositiveSmallIntegerField(
+        choices=POLICY_SEVERITY_CHOICES, unique=True
+    )  # choices changed by escalation-fix
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -236,7 +246,7 @@ class EscalationPolicy(models.Model):
         verbose_name_plural = "escalation policies"
 
     def __str__(self):
-        return f"Escalation policy for {Severity(self.severity).label}"
+        return f"Escalation policy for {dict(POLICY_SEVERITY_CHOICES)[self.severity]}"  # escalation-fix
 
 
 class EscalationLevel(models.Model):
@@ -279,6 +289,11 @@ class IncidentEscalation(models.Model):
     fired_at = models.DateTimeField(default=timezone.now)
     target = models.CharField(max_length=20, choices=EscalationTarget.choices)
     recipients = models.JSONField(default=list, help_text="Who was told: [{id, name, email}].")
+    # added by escalation-fix: a repeat due during downtime that was not sent (a later repeat was, once).
+    skipped = models.BooleanField(default=False)
+    # added by escalation-fix: the named person of a "person" level (a containment target fires once per
+    # incident for the same target and minute, across rounds).
+    person = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["fired_at", "pk"]

@@ -1,26 +1,35 @@
 """Timed escalation, after PagerDuty and Opsgenie escalation policies.
 
-Each severity has a policy of ordered levels (``incidents.escalation_defaults`` has the defaults). Setting a
-severity starts a new *round*: the levels of that severity's policy fire once each in the round.
+Each severity has a policy of ordered levels, and untriaged reports have one of their own (policy 0;
+``incidents.escalation_defaults`` has the defaults). Escalation runs in *rounds*. A round starts when an
+incident is reported (the untriaged policy), triaged or given a new severity (that severity's policy), or
+reopened (closed or dismissed, then opened again: from the reopening time, nothing missed before it fires).
+When a round starts, its levels are copied onto the incident (``Incident.escalation_plan``) and the round
+fires from that copy: a policy edit applies to rounds started after the edit, never to a running one.
 
-- A "not acknowledged" level is due ``after_minutes`` after the round started (when the severity was set),
-  and fires only while nobody has acknowledged the incident.
-- A "not contained" level is due ``after_minutes`` after the incident was reported (the containment target
-  runs from the report), and fires only while the incident is reported, triaged or under investigation.
+- An untriaged level is due ``after_minutes`` after the report (or the reopening) and fires only while the
+  incident is reported and nobody acknowledged it in this round. Triage or dismissal ends the round.
+- A "not acknowledged" level is due ``after_minutes`` after the round started and fires only while nobody
+  has acknowledged the incident; but a level at minute 0 of a new severity fires even on an acknowledged
+  incident (the security officers hear "now SEV1").
+- A "not contained" level is due ``after_minutes`` after the incident was reported (or last reopened) and
+  fires only while the incident is reported, triaged or under investigation. A containment target fires
+  once per incident for the same target and the same minute, whatever rounds come and go (SEV1, SEV2, SEV1
+  again: the 4-hour containment escalation is not sent twice).
 - A level with repeats fires again every ``repeat_every_minutes``, ``repeat_count`` more times, under the same
   condition. ``working_time`` levels count only Monday to Friday in ``settings.TIME_ZONE``.
 - Nothing fires for a resolved, closed or dismissed incident.
 
 ``Incident.next_escalation_at`` holds the next due time (empty: nothing can fire). The tick step
 ``escalate_due`` takes the incidents whose time has come, several workers sharing them
-(``select_for_update(skip_locked=True)``), and fires every level and repeat due by now and not fired yet, in
-order of due time: after downtime each missed one fires once, in order. A fire inserts its
-``IncidentEscalation`` row (unique per incident, round, trigger, level and repeat) before telling anyone, so a
-second tick, late or concurrent, never fires it again. Every fire writes an escalation line on the timeline
-(even when nobody could be told), and ``timeline.tell`` adds the notification line.
+(``select_for_update(skip_locked=True)``), and fires what is due by now and not fired yet. After downtime each
+missed level fires once, in order; when several repeats of the same level are due at once only the latest is
+sent and the earlier ones are recorded as skipped. A fire inserts its ``IncidentEscalation`` rows (unique per
+incident, round, trigger, level and repeat) before telling anyone, so a second tick, late or concurrent, never
+fires it again. Every fire writes an escalation line on the timeline (even when nobody could be told), and
+``timeline.tell`` adds the notification line.
 
-Policies are edited by security officers (``policy_update``, ``policy_reset``); an edit applies to the
-levels not fired yet, from the next tick on.
+Policies are edited by security officers (``policy_update``, ``policy_reset``).
 """
 
 import logging
@@ -31,7 +40,6 @@ from datetime import UTC, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from dpms import audit
@@ -42,10 +50,15 @@ from incidents.choices import (
     EscalationTarget,
     EscalationTrigger,
     EventKind,
-    Severity,
     Status,
 )
-from incidents.escalation_defaults import default_levels, policy_for
+from incidents.escalation_defaults import (
+    UNTRIAGED,
+    default_levels,
+    policy_for,
+    policy_label,
+    policy_severity,
+)
 from incidents.models import EscalationLevel, EscalationPolicy, Incident, IncidentEscalation
 from incidents.queries import visibility
 
@@ -62,6 +75,13 @@ MAX_REPEAT_EVERY = 7 * 24 * 60
 ESCALATING_STATUSES = (*UNCONTAINED_STATUSES, Status.CONTAINED)
 _TRIGGER_ORDER = {EscalationTrigger.UNACKNOWLEDGED: 0, EscalationTrigger.UNCONTAINED: 1}
 _WEEKEND = (5, 6)  # Saturday, Sunday
+
+# Why a round started, as the reasons say it ("not acknowledged 15 minutes after triage").
+SINCE_REPORT = "it was reported"
+SINCE_REOPEN = "it was reopened"
+SINCE_TRIAGE = "triage"
+SINCE_SEVERITY = "the severity change"
+SINCE_REOPENING = "reopening"
 
 
 # --- Time --------------------------------------------------------------------------------------------------
@@ -88,21 +108,8 @@ def add_working_minutes(start: datetime, minutes: int, tz=None) -> datetime:
     return current
 
 
-def offset_minutes(level: EscalationLevel, repeat: int) -> int:
+def offset_minutes(level, repeat: int) -> int:
     return level.after_minutes + repeat * (level.repeat_every_minutes or 0)
-
-
-def due_at(incident: Incident, level: EscalationLevel, repeat: int) -> datetime:
-    """When ``level`` (its ``repeat``-th repeat; 0: the level itself) is due for ``incident``."""
-    start = (
-        incident.reported_at
-        if level.trigger == EscalationTrigger.UNCONTAINED
-        else incident.escalation_started_at
-    )
-    minutes = offset_minutes(level, repeat)
-    if level.working_time:
-        return add_working_minutes(start, minutes)
-    return start + timedelta(minutes=minutes)
 
 
 def duration_text(minutes: int, *, working_time: bool = False) -> str:
@@ -115,6 +122,134 @@ def duration_text(minutes: int, *, working_time: bool = False) -> str:
     return f"{minutes} {working}minute{'s' if minutes != 1 else ''}"
 
 
+# --- The round's plan: the levels as they stood when the round started -------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanLevel:
+    """One level of the running round, read from ``Incident.escalation_plan``. ``starts_at``: the instant its
+    minutes count from; ``since``: that instant in words; ``policy``: the policy it was copied from (0:
+    untriaged)."""
+
+    policy: int
+    trigger: str
+    position: int
+    after_minutes: int
+    working_time: bool
+    target: str
+    person_id: int | None
+    person_name: str
+    repeat_count: int
+    repeat_every_minutes: int | None
+    starts_at: datetime
+    since: str
+
+    @classmethod
+    def from_json(cls, data: dict) -> "PlanLevel":
+        return cls(
+            policy=data["policy"],
+            trigger=data["trigger"],
+            position=data["position"],
+            after_minutes=data["after_minutes"],
+            working_time=data["working_time"],
+            target=data["target"],
+            person_id=data.get("person"),
+            person_name=data.get("person_name") or "",
+            repeat_count=data.get("repeat_count") or 0,
+            repeat_every_minutes=data.get("repeat_every_minutes"),
+            starts_at=datetime.fromisoformat(data["starts_at"]),
+            since=data["since"],
+        )
+
+    @property
+    def untriaged(self) -> bool:
+        return self.policy == UNTRIAGED
+
+    def due_at(self, repeat: int) -> datetime:
+        """When this level (its ``repeat``-th repeat; 0: the level itself) is due."""
+        minutes = offset_minutes(self, repeat)
+        if self.working_time:
+            return add_working_minutes(self.starts_at, minutes)
+        return self.starts_at + timedelta(minutes=minutes)
+
+
+def plan_of(levels, *, policy: int, started_at: datetime, since: str, contain_from: datetime, contain_since):
+    """The JSON plan of a round from policy levels (``EscalationLevel`` rows or unsaved ones)."""
+    plan = []
+    for level in levels:
+        containment = level.trigger == EscalationTrigger.UNCONTAINED
+        plan.append(
+            {
+                "policy": int(policy),
+                "trigger": level.trigger,
+                "position": level.position,
+                "after_minutes": level.after_minutes,
+                "working_time": level.working_time,
+                "target": level.target,
+                "person": level.person_id if level.target == EscalationTarget.PERSON else None,
+                "person_name": str(level.person) if level.person_id else "",
+                "repeat_count": level.repeat_count or 0,
+                "repeat_every_minutes": level.repeat_every_minutes if level.repeat_count else None,
+                "starts_at": (contain_from if containment else started_at).isoformat(),
+                "since": contain_since if containment else since,
+            }
+        )
+    return plan
+
+
+def plan_levels(incident: Incident) -> list[PlanLevel]:
+    return [PlanLevel.from_json(entry) for entry in incident.escalation_plan or []]
+
+
+def _containment_start(incident: Incident) -> tuple[datetime, str]:
+    """Where the containment targets count from: the report, or the last reopening (kept across rounds)."""
+    plan = incident.escalation_plan or []
+    if plan and "contain_from" in plan[0]:
+        return datetime.fromisoformat(plan[0]["contain_from"]), plan[0]["contain_since"]
+    return incident.reported_at, SINCE_REPORT
+
+
+def policy_levels(severity: int) -> list[EscalationLevel]:
+    """The levels of ``severity``'s policy (created from the defaults if it has no row yet)."""
+    policy = policy_for(severity)
+    return list(policy.levels.select_related("person").order_by("trigger", "position"))
+
+
+def _start_round(incident: Incident, *, now: datetime, policy: int, since: str, reopened: bool = False):
+    """Start a new round of ``policy`` at ``now`` on the locked ``incident`` (saved by ``_advance``)."""
+    contain_from, contain_since = (now, SINCE_REOPEN) if reopened else _containment_start(incident)
+    incident.escalation_round += 1
+    incident.escalation_started_at = now
+    incident.escalation_level = 0
+    incident.escalation_plan = plan_of(
+        policy_levels(policy),
+        policy=policy,
+        started_at=now,
+        since=since,
+        contain_from=contain_from,
+        contain_since=contain_since,
+    )
+    # Where containment counts from, for the rounds after this one (the untriaged policy has no such level).
+    for entry in incident.escalation_plan:
+        entry["contain_from"], entry["contain_since"] = contain_from.isoformat(), contain_since
+
+
+def _legacy_plan(incident: Incident) -> None:
+    """A round started before plans were stored (or set up directly, like the demo data): copy the current
+    policy once, keeping the round's start, so it runs from a fixed plan from now on."""
+    if incident.escalation_plan or incident.severity is None or incident.escalation_started_at is None:
+        return
+    since = SINCE_TRIAGE if incident.escalation_round <= 1 else SINCE_SEVERITY
+    incident.escalation_plan = plan_of(
+        policy_levels(incident.severity),
+        policy=incident.severity,
+        started_at=incident.escalation_started_at,
+        since=since,
+        contain_from=incident.reported_at,
+        contain_since=SINCE_REPORT,
+    )
+
+
 # --- What a level is, in words -----------------------------------------------------------------------------
 
 _TARGET_WORDS = {
@@ -124,16 +259,25 @@ _TARGET_WORDS = {
 }
 
 
-def target_text(level: EscalationLevel) -> str:
+def target_text(level) -> str:
     if level.target == EscalationTarget.PERSON:
+        if isinstance(level, PlanLevel):
+            return level.person_name or "a named person (none chosen)"
         return str(level.person) if level.person_id else "a named person (none chosen)"
     return _TARGET_WORDS[level.target]
 
 
-def describe_level(level: EscalationLevel) -> str:
+def describe_level(level, *, untriaged: bool | None = None) -> str:
     """One policy level in words: "After 15 minutes not acknowledged: the admins; then every 15 minutes,
-    3 more times"."""
-    condition = "not acknowledged" if level.trigger == EscalationTrigger.UNACKNOWLEDGED else "not contained"
+    3 more times". A level of the untriaged policy reads "not triaged"."""
+    if untriaged is None:
+        untriaged = isinstance(level, PlanLevel) and level.untriaged
+    if untriaged:
+        condition = "not triaged"
+    elif level.trigger == EscalationTrigger.UNACKNOWLEDGED:
+        condition = "not acknowledged"
+    else:
+        condition = "not contained"
     when = (
         "At once"
         if level.after_minutes == 0
@@ -148,26 +292,44 @@ def describe_level(level: EscalationLevel) -> str:
     return text
 
 
-def _reason(incident: Incident, level: EscalationLevel, repeat: int) -> str:
+def _reason(incident: Incident, level: PlanLevel, repeat: int) -> str:
     """Why it fired: "not acknowledged 15 minutes after triage"."""
     minutes = offset_minutes(level, repeat)
-    if level.trigger == EscalationTrigger.UNCONTAINED:
+    duration = duration_text(minutes, working_time=level.working_time)
+    if level.untriaged:
         return (
-            f"not contained {duration_text(minutes, working_time=level.working_time)} after it was reported"
+            f"not triaged when {level.since}"
+            if minutes == 0
+            else f"not triaged {duration} after {level.since}"
         )
-    since = "triage" if incident.escalation_round <= 1 else "the severity change"
-    if minutes == 0:
-        return f"not acknowledged at {since}"
-    return f"not acknowledged {duration_text(minutes, working_time=level.working_time)} after {since}"
-
-
-def _level_label(level: EscalationLevel, repeat: int) -> str:
-    label = f"level {level.position}"
     if level.trigger == EscalationTrigger.UNCONTAINED:
+        return f"not contained {duration} after {level.since}"
+    if minutes == 0 and incident.acknowledged_at is not None:  # a new severity, told even when acknowledged
+        return f"now {incident.severity_label} after {level.since}, acknowledged already"
+    if minutes == 0:
+        return f"not acknowledged at {level.since}"
+    return f"not acknowledged {duration} after {level.since}"
+
+
+def _level_label(level: PlanLevel, repeat: int) -> str:
+    label = f"level {level.position}"
+    if level.untriaged:
+        label = f"untriaged {label}"
+    elif level.trigger == EscalationTrigger.UNCONTAINED:
         label = f"containment {label}"
     if repeat:
         label += f", repeat {repeat} of {level.repeat_count}"
     return label
+
+
+def _skipped_text(level: PlanLevel, repeats: list[int]) -> str:
+    """ "Repeats 1-2 of level 2 were due during downtime; sent once." """
+    low, high = repeats[0], repeats[-1]
+    if low == 0:
+        words = f"Level {level.position} and its " + (f"repeat {high}" if high == 1 else f"repeats 1-{high}")
+    else:
+        words = f"Repeats {low}-{high} of level {level.position}"
+    return f"{words} were due during downtime; sent once."
 
 
 # --- Planning ---------------------------------------------------------------------------------------------
@@ -178,7 +340,7 @@ class Fire:
     """One level or repeat of the current round that has not fired yet."""
 
     due_at: datetime
-    level: EscalationLevel
+    level: PlanLevel
     repeat: int
 
     @property
@@ -186,55 +348,66 @@ class Fire:
         return (self.level.trigger, self.level.position, self.repeat)
 
 
-def trigger_applies(incident: Incident, trigger: str) -> bool:
-    """May levels of ``trigger`` still fire for ``incident`` as it is now?"""
-    if incident.severity is None or incident.escalation_started_at is None:
+def level_applies(incident: Incident, level: PlanLevel, *, at_start: bool = False, repeat: int = 0) -> bool:
+    """May ``level`` still fire for ``incident`` as it is now? ``at_start``: the round is starting, when a
+    minute-0 level of a severity fires even on an acknowledged incident."""
+    if incident.escalation_started_at is None:
         return False
-    if trigger == EscalationTrigger.UNCONTAINED:
+    if level.untriaged:
+        acknowledged = incident.acknowledged_at is not None and incident.acknowledged_at >= level.starts_at
+        return incident.status == Status.REPORTED and not acknowledged
+    if incident.severity is None:
+        return False
+    if level.trigger == EscalationTrigger.UNCONTAINED:
         return incident.status in UNCONTAINED_STATUSES
-    return incident.status in ESCALATING_STATUSES and incident.acknowledged_at is None
+    if incident.status not in ESCALATING_STATUSES:
+        return False
+    return incident.acknowledged_at is None or (at_start and level.after_minutes == 0 and repeat == 0)
 
 
-def pending_fires(incident: Incident, levels, fired: set) -> list[Fire]:
-    """The levels and repeats that may still fire in this round and have not, earliest first."""
+def _containment_key(target, person_id, due: datetime) -> tuple:
+    return (target, person_id, due)
+
+
+def pending_fires(incident: Incident, levels, fired: set, contained: set, *, at_start=False) -> list[Fire]:
+    """The levels and repeats that may still fire in this round and have not, earliest first. ``fired``:
+    the keys fired in this round; ``contained``: the containment targets fired in any round."""
     fires = []
     for level in levels:
-        if not trigger_applies(incident, level.trigger):
-            continue
         repeats = level.repeat_count if level.repeat_every_minutes else 0
         for repeat in range(repeats + 1):
-            if (level.trigger, level.position, repeat) not in fired:
-                fires.append(Fire(due_at(incident, level, repeat), level, repeat))
+            if not level_applies(incident, level, at_start=at_start, repeat=repeat):
+                continue
+            if (level.trigger, level.position, repeat) in fired:
+                continue
+            due = level.due_at(repeat)
+            if level.trigger == EscalationTrigger.UNCONTAINED and (
+                _containment_key(level.target, level.person_id, due) in contained
+            ):
+                continue
+            fires.append(Fire(due, level, repeat))
     fires.sort(key=lambda f: (f.due_at, _TRIGGER_ORDER.get(f.level.trigger, 9), f.level.position, f.repeat))
     return fires
 
 
-def fired_keys(incident: Incident) -> set:
-    return set(
-        IncidentEscalation.objects.filter(incident=incident, round=incident.escalation_round).values_list(
-            "trigger", "position", "repeat"
-        )
+def fired_keys(incident: Incident) -> tuple[set, set]:
+    """(keys fired in this round, containment targets fired in any round): one query."""
+    rows = IncidentEscalation.objects.filter(incident=incident).values_list(
+        "round", "trigger", "position", "repeat", "target", "person_id", "due_at"
     )
-
-
-def policy_levels(severity: int) -> list[EscalationLevel]:
-    """The levels of ``severity``'s policy (created from the defaults if it has no row yet)."""
-    policy = policy_for(severity)
-    return list(policy.levels.select_related("person").order_by("trigger", "position"))
-
-
-class _LevelCache(dict):
-    """Policy levels by severity, read once per tick."""
-
-    def __missing__(self, severity):
-        self[severity] = policy_levels(severity)
-        return self[severity]
+    fired, contained = set(), set()
+    for round_, trigger, position, repeat, target, person_id, due in rows:
+        if round_ == incident.escalation_round:
+            fired.add((trigger, position, repeat))
+        if trigger == EscalationTrigger.UNCONTAINED:
+            contained.add(_containment_key(target, person_id, due))
+    return fired, contained
 
 
 # --- Firing -----------------------------------------------------------------------------------------------
 
 
-def _recipients(incident: Incident, level: EscalationLevel) -> tuple[list, str, str]:
+def _recipients(incident: Incident, level: PlanLevel) -> tuple[list, str, str]:
     """(people to tell, whom in words, why nobody when the list is empty)."""
     target = level.target
     if target == EscalationTarget.HANDLER:
@@ -249,36 +422,52 @@ def _recipients(incident: Incident, level: EscalationLevel) -> tuple[list, str, 
             "no active security officer may see it",
         )
     if target == EscalationTarget.PERSON:
-        person = level.person
+        person = User.objects.filter(pk=level.person_id).first() if level.person_id else None
         if person is not None and person.is_active:
             return [person], str(person), ""
-        return [], str(person) if person else "a named person", "that person is not active"
+        name = str(person) if person else level.person_name or "a named person"
+        return [], name, "that person is not active"
     return list(visibility.admins()), "the admins", "there are no active admins"
 
 
-def _fire(incident: Incident, fire: Fire, *, now: datetime) -> bool:
-    """Fire one level or repeat: claim it with its unique row, then tell the target and write the timeline.
-    Returns False when it had fired already (a concurrent or repeated tick got there first)."""
+def _fire(incident: Incident, fire: Fire, *, now: datetime, skipped=()) -> bool:
+    """Fire one level or repeat: claim it (and the earlier repeats of the same level it stands for, recorded
+    as skipped) with its unique rows, then tell the target and write the timeline. Returns False when it had
+    fired already (a concurrent or repeated tick got there first)."""
     level, repeat = fire.level, fire.repeat
     people, whom, why_nobody = _recipients(incident, level)
+    row = {
+        "incident": incident,
+        "round": incident.escalation_round,
+        "trigger": level.trigger,
+        "position": level.position,
+        "target": level.target,
+        "person_id": level.person_id,
+        "fired_at": now,
+    }
     try:
         with transaction.atomic():
-            IncidentEscalation.objects.create(
-                incident=incident,
-                round=incident.escalation_round,
-                trigger=level.trigger,
-                position=level.position,
-                repeat=repeat,
-                due_at=fire.due_at,
-                fired_at=now,
-                target=level.target,
-                recipients=[timeline.person(p) for p in people],
+            IncidentEscalation.objects.bulk_create(
+                [
+                    IncidentEscalation(**row, repeat=item.repeat, due_at=item.due_at, skipped=True)
+                    for item in skipped
+                ]
+                + [
+                    IncidentEscalation(
+                        **row,
+                        repeat=repeat,
+                        due_at=fire.due_at,
+                        recipients=[timeline.person(p) for p in people],
+                    )
+                ]
             )
     except IntegrityError:
         return False
     reason = _reason(incident, level, repeat)
     label = _level_label(level, repeat)
     text = f"Escalated to {whom}: {reason} ({label})."
+    if skipped:
+        text += " " + _skipped_text(level, [item.repeat for item in skipped] + [repeat])
     if not people:
         text += f" Nobody could be told: {why_nobody}."
     data = {
@@ -289,6 +478,7 @@ def _fire(incident: Incident, fire: Fire, *, now: datetime) -> bool:
         "target": level.target,
         "due_at": fire.due_at.isoformat(),
         "recipients": [timeline.person(p) for p in people],
+        "skipped": [item.repeat for item in skipped],
     }
     timeline.log(
         incident=incident, kind=EventKind.ESCALATION, text=text, data=data, audit_action="incident.escalated"
@@ -298,44 +488,75 @@ def _fire(incident: Incident, fire: Fire, *, now: datetime) -> bool:
         # Those who may not see a confidential incident learn only its reference and severity.
         redact = incident.confidential and level.target in (EscalationTarget.PERSON, EscalationTarget.ADMINS)
         about = f"{incident.reference} (confidential)" if redact else f"{incident.reference} {incident.title}"
-        action = "acknowledge" if level.trigger == EscalationTrigger.UNACKNOWLEDGED else "contain"
+        if level.untriaged:
+            action = "triage"
+        elif level.trigger == EscalationTrigger.UNACKNOWLEDGED:
+            action = "acknowledge"
+        else:
+            action = "contain"
+        if level.trigger == EscalationTrigger.UNCONTAINED:
+            # Keyed by target and due time, not by round: the same containment target is told once.
+            when = fire.due_at.astimezone(UTC)
+            key = f"escalation:{incident.pk}:uncontained:{level.target}:{level.person_id}:{when:%Y%m%d%H%M}"
+        else:
+            key = f"escalation:{incident.pk}:{incident.escalation_round}:{level.trigger}:{level.position}"
+            key += f":{repeat}"
         timeline.tell(
             incident=incident,
             recipients=people,
             subject=f"Escalation: {incident.reference} ({severity}) {reason}",
             body=f"{about}\nSeverity: {severity}\nEscalation {label}: {reason}.\n\n"
-            f"It needs someone to {action} it now.",
-            dedup_key=(
-                f"escalation:{incident.pk}:{incident.escalation_round}:{level.trigger}:{level.position}:{repeat}"
+            + (
+                f"It was acknowledged already: this tells you it is {severity} now."
+                if action == "acknowledge" and incident.acknowledged_at is not None
+                else f"It needs someone to {action} it now."
             ),
+            dedup_key=key,
             reason=label,
         )
     return True
 
 
-def _advance(incident: Incident, *, now: datetime, levels, fire: bool = True) -> int:
-    """Fire what is due by ``now`` (in order of due time) when ``fire``; then store the escalation level
-    and the next due time. ``incident`` is locked by the caller. Returns how many fired."""
-    pending = pending_fires(incident, levels, fired_keys(incident))
+def _batches(due: list[Fire]) -> list[tuple[Fire, list[Fire]]]:
+    """Group what is due by level: the latest due repeat of each level is sent, the earlier ones it stands
+    for are skipped. Levels in the order they first came due."""
+    groups: dict[tuple, list[Fire]] = {}
+    for item in due:  # earliest first
+        groups.setdefault((item.level.trigger, item.level.position), []).append(item)
+    return [(items[-1], items[:-1]) for items in groups.values()]
+
+
+def _advance(incident: Incident, *, now: datetime, fire: bool = True, at_start: bool = False) -> int:
+    """Fire what is due by ``now`` when ``fire``; then store the escalation fields and the next due time.
+    ``incident`` is locked by the caller. Returns how many fired (levels sent, not skipped repeats)."""
+    _legacy_plan(incident)
+    fired, contained = fired_keys(incident)
+    pending = pending_fires(incident, plan_levels(incident), fired, contained, at_start=at_start)
     count = 0
-    for item in pending:
-        if not fire or item.due_at > now:
-            break
-        if _fire(incident, item, now=now):
-            count += 1
-            incident.escalation_level = max(incident.escalation_level, item.level.position)
+    if fire:
+        for item, skipped in _batches([item for item in pending if item.due_at <= now]):
+            if _fire(incident, item, now=now, skipped=skipped):
+                count += 1
+                incident.escalation_level = max(incident.escalation_level, item.level.position)
+    # What is still ahead; an acknowledged incident's minute-0 level passed at the start is not waited for.
+    if at_start:
+        fired, contained = fired_keys(incident)
+        pending = pending_fires(incident, plan_levels(incident), fired, contained)
     upcoming = [item.due_at for item in pending if not fire or item.due_at > now]
-    incident.next_escalation_at = upcoming[0] if upcoming else None
+    incident.next_escalation_at = min(upcoming) if upcoming else None
     Incident.objects.filter(pk=incident.pk).update(
-        escalation_round=incident.escalation_round,
-        escalation_started_at=incident.escalation_started_at,
-        escalation_level=incident.escalation_level,
-        next_escalation_at=incident.next_escalation_at,
+        **{name: getattr(incident, name) for name in _ESCALATION_FIELDS}
     )
     return count
 
 
-_ESCALATION_FIELDS = ("escalation_round", "escalation_started_at", "escalation_level", "next_escalation_at")
+_ESCALATION_FIELDS = (
+    "escalation_round",
+    "escalation_started_at",
+    "escalation_level",
+    "next_escalation_at",
+    "escalation_plan",
+)
 
 
 def _locked(incident: Incident) -> Incident:
@@ -350,54 +571,91 @@ def _copy_back(target: Incident, source: Incident) -> None:
         setattr(target, name, getattr(source, name))
 
 
-# --- Hooks called by the workflow services (after they saved the incident) ---------------------------------
+def _round_policy(incident: Incident) -> int | None:
+    plan = incident.escalation_plan or []
+    return plan[0]["policy"] if plan else None
+
+
+# --- Hooks called by the services (after they saved the incident) ------------------------------------------
+
+
+@transaction.atomic
+def on_reported(*, incident, now):
+    """Reported: the untriaged policy runs from the report until someone triages, dismisses or acknowledges
+    it."""
+    locked = _locked(incident)
+    _start_round(locked, now=now, policy=UNTRIAGED, since=SINCE_REPORT)
+    _advance(locked, now=now, at_start=True)
+    _copy_back(incident, locked)
 
 
 @transaction.atomic
 def on_severity_set(*, incident, now, actor=None):
     """Severity set or changed (incident saved already): start a new round of the severity's policy and fire
-    the levels due at once (minute 0) in this transaction."""
+    the levels due at once (minute 0) in this transaction, even on an acknowledged incident."""
     locked = _locked(incident)
     if locked.severity is None:
-        locked.next_escalation_at = None
-        _advance(locked, now=now, levels=[], fire=False)
+        _advance(locked, now=now, fire=False)
     else:
-        locked.escalation_round += 1
-        locked.escalation_started_at = now
-        locked.escalation_level = 0
-        _advance(locked, now=now, levels=policy_levels(locked.severity))
+        first = _round_policy(locked) in (None, UNTRIAGED)
+        _start_round(locked, now=now, policy=locked.severity, since=SINCE_TRIAGE if first else SINCE_SEVERITY)
+        _advance(locked, now=now, at_start=True)
     _copy_back(incident, locked)
 
 
 def _recompute(incident: Incident, now: datetime) -> None:
     locked = _locked(incident)
-    levels = policy_levels(locked.severity) if locked.severity is not None else []
     # Nothing fires here: what became due while it was, say, back under investigation fires on the next tick.
-    _advance(locked, now=now, levels=levels, fire=False)
+    _advance(locked, now=now, fire=False)
     _copy_back(incident, locked)
 
 
 @transaction.atomic
 def on_acknowledged(*, incident, now, actor=None):
-    """Acknowledged: the unacknowledged levels stop; recompute ``next_escalation_at``."""
+    """Acknowledged: the unacknowledged (and untriaged) levels stop; recompute ``next_escalation_at``."""
     _recompute(incident, now)
 
 
 @transaction.atomic
 def on_status_changed(*, incident, now, actor=None):
-    """Status changed (contained, resolved, closed, dismissed, or back): recompute ``next_escalation_at``."""
-    _recompute(incident, now)
+    """Status changed (triaged, contained, resolved, closed, dismissed, or back): recompute
+    ``next_escalation_at``. Triage ends the untriaged round: when the severity is not new (so
+    ``on_severity_set`` was not called), the severity's round starts here."""
+    locked = _locked(incident)
+    if (
+        _round_policy(locked) == UNTRIAGED
+        and locked.status in ESCALATING_STATUSES
+        and locked.status != Status.REPORTED
+        and locked.severity is not None
+    ):
+        _start_round(locked, now=now, policy=locked.severity, since=SINCE_TRIAGE)
+        _advance(locked, now=now, at_start=True)
+    else:
+        _advance(locked, now=now, fire=False)
+    _copy_back(incident, locked)
+
+
+@transaction.atomic
+def on_reopened(*, incident, now, actor=None):
+    """Reopened (dismissed → reported, or closed → an open status): a new round from ``now``, so nothing
+    that would have been due while it was closed fires; containment targets count from ``now`` too."""
+    locked = _locked(incident)
+    if locked.status == Status.REPORTED:
+        _start_round(locked, now=now, policy=UNTRIAGED, since=SINCE_REOPEN, reopened=True)
+    elif locked.severity is not None:
+        _start_round(locked, now=now, policy=locked.severity, since=SINCE_REOPENING, reopened=True)
+    _advance(locked, now=now)
+    _copy_back(incident, locked)
 
 
 # --- Tick step ---------------------------------------------------------------------------------------------
 
 
 def escalate_due(*, now) -> int:
-    """Tick step: fire every level and repeat due by ``now`` on every incident, once, in order of due time.
-    Returns how many fired. Incidents are taken in small batches, each batch in its own transaction; rows
-    another worker holds are skipped (it fires them). One incident that fails is logged and left for the
-    next tick; the others go on, and the step then fails so monitoring sees it."""
-    levels = _LevelCache()
+    """Tick step: fire every level due by ``now`` on every incident, once, in order of due time. Returns how
+    many fired. Incidents are taken in small batches, each batch in its own transaction; rows another worker
+    holds are skipped (it fires them). One incident that fails is logged and left for the next tick; the
+    others go on, and the step then fails so monitoring sees it."""
     fired, failed = 0, []
     while True:
         with transaction.atomic():
@@ -411,12 +669,13 @@ def escalate_due(*, now) -> int:
             if not batch:
                 break
             for incident in batch:
-                # Read (or create) the policy outside the incident's savepoint: a failure rolling that back
-                # must not leave the cache holding levels of a policy row that no longer exists.
-                severity_levels = levels[incident.severity] if incident.severity is not None else []
+                if not incident.escalation_plan and incident.severity is not None:
+                    # A round without a stored plan reads the policy (creating it from the defaults) outside
+                    # the incident's savepoint, so a failure does not roll the policy row back under us.
+                    policy_for(incident.severity)
                 try:
                     with transaction.atomic():
-                        fired += _advance(incident, now=now, levels=severity_levels)
+                        fired += _advance(incident, now=now)
                 except Exception:
                     log.exception("Escalating incident %s failed", incident.reference)
                     failed.append(incident.pk)
@@ -459,10 +718,11 @@ def _level_problems(level: dict) -> list[str]:
     return problems
 
 
-def validate_levels(levels: list[dict]) -> list[dict]:
+def validate_levels(levels: list[dict], *, untriaged: bool = False) -> list[dict]:
     """Check a policy's levels and number them: within each trigger by their minutes (the order they fire
     in), ties in the order given. Returns the levels to store; raises ``ValidationError({"levels": [...]})``.
-    """
+    The untriaged policy (``untriaged``) has "not acknowledged" levels only: they fire while nobody triaged or
+    acknowledged the report."""
     problems = []
     if not levels:
         problems.append("A policy needs at least one level.")
@@ -470,7 +730,12 @@ def validate_levels(levels: list[dict]) -> list[dict]:
         problems.append(f"A policy has at most {MAX_LEVELS} levels.")
     for number, level in enumerate(levels, start=1):
         problems += [f"Level {number}: {problem}." for problem in _level_problems(level)]
-    if levels and not any(level.get("trigger") == EscalationTrigger.UNACKNOWLEDGED for level in levels):
+    if untriaged and any(level.get("trigger") == EscalationTrigger.UNCONTAINED for level in levels):
+        problems.append(
+            "An untriaged report has no containment target yet: use “not acknowledged” levels (they fire "
+            "while nobody triaged or acknowledged it)."
+        )
+    elif levels and not any(level.get("trigger") == EscalationTrigger.UNACKNOWLEDGED for level in levels):
         problems.append("Keep at least one “not acknowledged” level: nothing may sit unacknowledged.")
     if problems:
         raise ValidationError({"levels": problems})
@@ -517,14 +782,18 @@ def snapshot(levels) -> list[dict]:
 def policy_update(
     *, actor, severity: int, levels: list[dict], now: datetime | None = None, reset: bool = False
 ):
-    """Replace the levels of ``severity``'s policy (security officers only). Audited with the levels before
-    and after. Open incidents of that severity are looked at again by the next tick, so the edit applies to
-    their levels not fired yet. Returns the policy, or None when nothing changed."""
+    """Replace the levels of ``severity``'s policy (security officers only; severity 0: untriaged reports).
+    Audited with the levels before and after. The edit applies to rounds started after it (a new report,
+    triage, severity change or reopening): a running round keeps the levels it started with. Returns the
+    policy, or None when nothing changed."""
     now = now or timezone.now()
     if not can_edit_policies(actor):
         raise PermissionDenied("Only security officers edit the escalation policies.")
-    severity = Severity(severity)
-    wanted = validate_levels(levels)
+    try:
+        severity = policy_severity(severity)
+    except (TypeError, ValueError):
+        raise ValidationError({"severity": "There is no such escalation policy."}) from None
+    wanted = validate_levels(levels, untriaged=severity == UNTRIAGED)
     # Locked: two officers saving at once would otherwise both delete and re-create the levels, and the
     # audit trail would show a "before" that one of them never saw.
     policy = EscalationPolicy.objects.select_for_update().get(pk=policy_for(severity).pk)
@@ -541,13 +810,13 @@ def policy_update(
         action="escalation_policy.updated",
         actor=actor,
         obj=policy,
-        changes={"before": before, "after": after, **({"reset_to_defaults": True} if reset else {})},
+        changes={
+            "policy": policy_label(severity),
+            "before": before,
+            "after": after,
+            **({"reset_to_defaults": True} if reset else {}),
+        },
     )
-    # Due at once for the next tick, which recomputes their next time with the new levels and fires what is
-    # due. The round's start is a time every tick from now on is past, whatever clock it runs on.
-    Incident.objects.filter(
-        severity=severity, status__in=ESCALATING_STATUSES, escalation_started_at__isnull=False
-    ).update(next_escalation_at=F("escalation_started_at"))
     return policy
 
 

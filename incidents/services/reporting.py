@@ -18,6 +18,7 @@ from incidents import timeline
 from incidents.choices import Category, EventKind, PersonalData
 from incidents.models import Incident, IncidentCounter
 from incidents.queries.visibility import can_report, security_officers_for
+from incidents.services import escalation
 from incidents.services.attachments import attachment_add, inspect_upload
 
 MAX_UPLOADS = 5
@@ -173,6 +174,7 @@ def incident_report(
         dedup_key=f"incident-reported:{incident.pk}",
         actor=actor,
     )
+    escalation.on_reported(incident=incident, now=now)  # the untriaged policy runs from the report
     # The files come last: every upload passed its check above, so only a disk error can stop one here, and
     # then the files already written are removed as the transaction rolls back.
     stored = []

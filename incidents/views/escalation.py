@@ -12,8 +12,13 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dpms import portal
-from incidents.choices import Severity
-from incidents.escalation_defaults import unsaved_default_levels
+from incidents.escalation_defaults import (
+    POLICY_SEVERITIES,
+    UNTRIAGED,
+    policy_label,
+    policy_severity,
+    unsaved_default_levels,
+)
 from incidents.forms_escalation import LevelFormSet, level_initial
 from incidents.models import EscalationLevel, EscalationPolicy
 from incidents.queries.visibility import sees_internal
@@ -21,6 +26,7 @@ from incidents.services.escalation import (
     can_edit_policies,
     can_read_policies,
     describe_level,
+    plan_levels,
     policy_reset,
     policy_update,
 )
@@ -28,29 +34,36 @@ from incidents.services.escalation import (
 LATE = timedelta(minutes=2)  # a fire this long after its due time says when it was due (after downtime)
 
 
-def _severity(value: int) -> Severity:
+def _severity(value: int) -> int:
     try:
-        return Severity(value)
+        return policy_severity(value)
     except ValueError:
         raise Http404("There is no such severity.") from None
 
 
 def _policies() -> list[dict]:
-    """The four policies with their levels (the defaults where a severity has no row yet): two queries."""
+    """The untriaged policy and the four severities' policies with their levels (the defaults where one has
+    no row yet): two queries."""
     rows = {policy.severity: policy for policy in EscalationPolicy.objects.select_related("updated_by")}
     by_severity: dict[int, list] = {}
     for level in EscalationLevel.objects.select_related("person", "policy").order_by("trigger", "position"):
         by_severity.setdefault(level.policy.severity, []).append(level)
     policies = []
-    for severity in Severity:
+    for severity in POLICY_SEVERITIES:
         policy = rows.get(severity)
         levels = by_severity.get(severity, []) if policy is not None else unsaved_default_levels(severity)
+        untriaged = severity == UNTRIAGED
         policies.append(
             {
                 "severity": severity,
+                "label": policy_label(severity),
+                "testid": "untriaged" if untriaged else policy_label(severity),
+                "untriaged": untriaged,
                 "policy": policy,
                 "is_default": policy is None,
-                "levels": [{"level": level, "text": describe_level(level)} for level in levels],
+                "levels": [
+                    {"level": level, "text": describe_level(level, untriaged=untriaged)} for level in levels
+                ],
             }
         )
     return policies
@@ -71,11 +84,10 @@ def policy_edit(request, severity):
     if not can_edit_policies(request.user):
         raise PermissionDenied("Only security officers edit the escalation policies.")
     severity = _severity(severity)
+    label = policy_label(severity)
     if request.method == "POST" and "reset" in request.POST:
         changed = policy_reset(actor=request.user, severity=severity)
-        messages.success(
-            request, f"{severity.label} policy reset to the defaults." if changed else "No changes."
-        )
+        messages.success(request, f"{label} policy reset to the defaults." if changed else "No changes.")
         return redirect("incidents:escalation_policies")
     current = next(entry for entry in _policies() if entry["severity"] == severity)
     initial = level_initial(entry["level"] for entry in current["levels"])
@@ -87,34 +99,51 @@ def policy_edit(request, severity):
         except ValidationError as error:
             problems = error.message_dict.get("levels", error.messages)
         else:
-            messages.success(request, f"{severity.label} policy saved." if changed else "No changes.")
+            messages.success(request, f"{label} policy saved." if changed else "No changes.")
             return redirect("incidents:escalation_policies")
     invalid = request.method == "POST"  # a POST that did not redirect was refused
-    defaults = [describe_level(level) for level in unsaved_default_levels(severity)]
-    context = {"formset": formset, "severity": severity, "problems": problems, "defaults": defaults}
+    untriaged = severity == UNTRIAGED
+    defaults = [describe_level(level, untriaged=untriaged) for level in unsaved_default_levels(severity)]
+    context = {
+        "formset": formset,
+        "severity": severity,
+        "label": label,
+        "untriaged": untriaged,
+        "problems": problems,
+        "defaults": defaults,
+    }
     return render(request, "incidents/escalation/edit.html", context, status=400 if invalid else 200)
 
 
 def detail_section(request, incident, bound=None) -> dict:
-    """The escalation section of the incident page: the policy, the level reached, the next due time and
-    what fired. Hidden from a reporter who has no other part in the incident. Two queries."""
+    """The escalation section of the incident page: the running round's levels (as they stood when it
+    started), the level reached, the next due time and what fired. Hidden from a reporter who has no other
+    part in the incident. One query (two for a round started before plans were stored)."""
     user = request.user
     if incident.reported_by_id == user.pk and not sees_internal(user, incident):
         return {"show": False, "escalation": None}
-    levels = []
-    if incident.severity is not None:
+    plan = plan_levels(incident)
+    if plan:
+        texts = [describe_level(level) for level in plan]
+        label = policy_label(plan[0].policy)
+    elif incident.severity is not None:
         stored = list(
             EscalationLevel.objects.filter(policy__severity=incident.severity)
             .select_related("person")
             .order_by("trigger", "position")
         )
-        levels = stored or unsaved_default_levels(incident.severity)
+        texts = [describe_level(level) for level in stored or unsaved_default_levels(incident.severity)]
+        label = policy_label(incident.severity)
+    else:
+        texts, label = [], ""
     fired = [
         {"fire": fire, "late": fire.fired_at - fire.due_at >= LATE}
         for fire in incident.escalations.order_by("fired_at", "pk")
     ]
     escalation = {
-        "levels": [describe_level(level) for level in levels],
+        "levels": texts,
+        "policy": label,
+        "started_at": incident.escalation_started_at if plan else None,
         "level_reached": incident.escalation_level,
         "next_at": incident.next_escalation_at,
         "fired": fired,

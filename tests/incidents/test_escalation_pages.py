@@ -75,8 +75,11 @@ def test_auditors_read_the_policies_and_change_nothing(client_for, auditor):
     page = client.get(LIST)
     assert page.status_code == 200
     html = page.content.decode()
-    for label in ("SEV1", "SEV2", "SEV3", "SEV4"):
+    for label in ("untriaged", "SEV1", "SEV2", "SEV3", "SEV4"):
         assert f'data-testid="policy-{label}"' in html
+    assert html.index('data-testid="policy-untriaged"') < html.index('data-testid="policy-SEV1"')
+    assert "Untriaged reports" in html
+    assert "After 30 minutes not triaged: the security officers" in html
     assert "After 15 minutes not acknowledged: the admins; then every 15 minutes, 3 more times" in html
     assert "After 1 working day not acknowledged: the admins" in html
     assert EDIT_SEV2 not in html
@@ -197,7 +200,7 @@ def test_reset_to_defaults_puts_the_default_levels_back_and_is_audited(client_fo
     assert event.changes["reset_to_defaults"] is True
 
 
-def test_the_next_tick_uses_the_edited_policy(client_for, security_officer, admin_user):
+def test_an_edit_applies_to_rounds_started_after_it(client_for, security_officer, admin_user):
     incident = IncidentFactory(reported_at=T0, noticed_at=T0, status=Status.TRIAGED, severity=2)
     on_severity_set(incident=incident, now=T0)
     assert incident.next_escalation_at == T0 + timedelta(minutes=60)
@@ -206,13 +209,19 @@ def test_the_next_tick_uses_the_edited_policy(client_for, security_officer, admi
         level(after=10, target="admins"),
         level(trigger="uncontained", after=1440, target="admins"),
     ]
+    page = client_for(security_officer).get(EDIT_SEV2).content.decode()
+    assert "A change applies to escalation rounds started after it" in page
     client_for(security_officer).post(EDIT_SEV2, post_data(rows))
-    assert escalate_due(now=T0 + timedelta(minutes=10)) == 1
-    fire = IncidentEscalation.objects.get(incident=incident, position=2)
-    assert fire.target == "admins"
-    assert fire.due_at == T0 + timedelta(minutes=10)
-    incident.refresh_from_db()
-    assert incident.next_escalation_at == T0 + timedelta(hours=24)  # the containment target is kept
+    # The running round keeps its levels: the admins at minute 60, not 10.
+    assert escalate_due(now=T0 + timedelta(minutes=10)) == 0
+    assert escalate_due(now=T0 + timedelta(minutes=60)) == 1
+    assert IncidentEscalation.objects.get(incident=incident, position=2).due_at == T0 + timedelta(minutes=60)
+    # A new round (here: SEV3, then SEV2 again) runs the edited policy.
+    for severity, at in ((3, 70), (2, 80)):
+        incident.severity = severity
+        incident.save(update_fields=["severity"])
+        on_severity_set(incident=incident, now=T0 + timedelta(minutes=at))
+    assert incident.next_escalation_at == T0 + timedelta(minutes=90)
 
 
 @pytest.mark.parametrize("edited", [False, True])
@@ -221,7 +230,7 @@ def test_the_list_runs_the_same_queries_with_defaults_or_full_policies(
 ):
     if edited:
         rows = [level(after=n * 10, target="admins") for n in range(10)]
-        for severity in (1, 2, 3, 4):
+        for severity in (0, 1, 2, 3, 4):
             url = reverse("incidents:escalation_policy_edit", args=[severity])
             assert client_for(security_officer).post(url, post_data(rows)).status_code == 302
     client = client_for(security_officer)

@@ -32,7 +32,8 @@ def sev1(**fields):
 
 def test_each_escalation_and_each_notification_is_a_timeline_line(security_officer, admin_user):
     incident = sev1()
-    escalate_due(now=T0 + timedelta(minutes=120))
+    for n in (15, 30, 45, 60):
+        escalate_due(now=T0 + timedelta(minutes=n))
     escalations = incident.events.filter(kind=EventKind.ESCALATION)
     notifications = incident.events.filter(kind=EventKind.NOTIFICATION)
     assert escalations.count() == 5
