@@ -18,6 +18,7 @@ one when passed, claimed the same way through ``Incident.nis2_reminder_key``.
 """
 
 import datetime
+import logging
 from datetime import UTC, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -36,6 +37,8 @@ from incidents.models import (
 )
 from incidents.queries.visibility import is_responder, security_officers_for
 from incidents.timeline import log, tell
+
+logger = logging.getLogger(__name__)
 
 REMINDER_HOURS = (24, 48, 66, AUTHORITY_HOURS)
 NIS2_SOON = timedelta(hours=6)
@@ -59,6 +62,12 @@ def utc_text(when: datetime.datetime) -> str:
 
 def utc_iso(when: datetime.datetime) -> str:
     return when.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def _times(*pairs) -> list[list[str]]:
+    """The instants a timeline line names, as ``[label, ISO instant]`` in ``event.data["times"]``: the
+    timeline shows each in the viewer's time zone (the ``iso_local`` filter), so the text has no times."""
+    return [[label, utc_iso(when)] for label, when in pairs if when is not None]
 
 
 def latest_step(aware_at: datetime.datetime, now: datetime.datetime) -> int:
@@ -179,9 +188,13 @@ def breach_mark(*, actor, incident, aware_at=None, aware_at_reason="", now=None)
         incident=incident,
         kind=EventKind.CLOCK,
         actor=actor,
-        text=f"Personal-data breach: the 72-hour clock runs until {utc_iso(deadline)}"
-        + (f" (awareness {utc_iso(aware_at)}: {reason})" if reason else ""),
-        data={"aware_at": utc_iso(aware_at), "deadline": utc_iso(deadline)},
+        text="Personal-data breach: the 72-hour clock to notify the supervisory authority runs until the "
+        "deadline below" + (f" (awareness differs from the noticed time: {reason})" if reason else ""),
+        data={
+            "aware_at": utc_iso(aware_at),
+            "deadline": utc_iso(deadline),
+            "times": _times(("Aware since", aware_at), ("72-hour deadline", deadline)),
+        },
         audit_action="incident.breach_marked",
         changes={
             "is_breach": [False, True],
@@ -207,9 +220,11 @@ def breach_mark(*, actor, incident, aware_at=None, aware_at_reason="", now=None)
 
 @transaction.atomic
 def breach_set_awareness(*, actor, incident, aware_at, reason, now=None) -> Incident:
-    """Change the awareness time (with a reason) while the clock runs; the deadline moves with it. Reminder
-    steps already sent are never sent again, and steps already passed at the new awareness are not sent
-    either (the notice of the change gives the new deadline)."""
+    """Change the awareness time (with a reason) while the clock runs; the deadline moves with it. The
+    reminders follow the new clock: its steps already passed are not sent (the notice of the change gives
+    the new deadline), its later ones are, even a step the old clock had reached (a later awareness). The
+    reminder's de-duplication key names the awareness, so a step of the new clock is not taken for the old
+    one's."""
     now = now or timezone.now()
     incident = _lock(incident, actor)
     _require_running(incident)
@@ -224,7 +239,7 @@ def breach_set_awareness(*, actor, incident, aware_at, reason, now=None) -> Inci
     incident.aware_at = aware_at
     incident.aware_at_reason = reason
     incident.authority_deadline = Incident.authority_deadline_for(aware_at)
-    incident.breach_reminder_hours = max(incident.breach_reminder_hours, latest_step(aware_at, now))
+    incident.breach_reminder_hours = latest_step(aware_at, now)
     incident.updated_at = now
     incident.save(update_fields=[*fields, "updated_at"])
     deadline = incident.authority_deadline
@@ -232,9 +247,16 @@ def breach_set_awareness(*, actor, incident, aware_at, reason, now=None) -> Inci
         incident=incident,
         kind=EventKind.CLOCK,
         actor=actor,
-        text=f"Awareness changed to {utc_iso(aware_at)} ({reason}): the 72-hour clock now runs until "
-        f"{utc_iso(deadline)}",
-        data={"aware_at": utc_iso(aware_at), "deadline": utc_iso(deadline)},
+        text=f"Awareness changed ({reason}): the 72-hour clock now runs until the deadline below",
+        data={
+            "aware_at": utc_iso(aware_at),
+            "deadline": utc_iso(deadline),
+            "times": _times(
+                ("Aware since", aware_at),
+                ("72-hour deadline", deadline),
+                ("Previously aware since", before["aware_at"]),
+            ),
+        },
         audit_action="incident.breach_awareness_changed",
         changes=_changes(incident, before, fields),
         at=now,
@@ -304,9 +326,12 @@ def authority_record_notified(
         incident=incident,
         kind=EventKind.CLOCK,
         actor=actor,
-        text=f"Supervisory authority notified at {utc_iso(notified_at)} (reference {reference}), {timing}. "
-        "The clock has stopped.",
-        data={"notified_at": utc_iso(notified_at), "late": late},
+        text=f"Supervisory authority notified (reference {reference}), {timing}. The clock has stopped.",
+        data={
+            "notified_at": utc_iso(notified_at),
+            "late": late,
+            "times": _times(("Notified at", notified_at)),
+        },
         audit_action="incident.authority_notified",
         changes=changes,
         at=now,
@@ -404,12 +429,13 @@ def subjects_record_decision(*, actor, incident, decision, reason="", notified_a
     if reason:
         text += f" ({reason})"
     if notified_at is not None:
-        text += f"; told at {utc_iso(notified_at)}"
+        text += "; told at the time below"
     log(
         incident=incident,
         kind=EventKind.CLOCK,
         actor=actor,
         text=text,
+        data={"times": _times(("Data subjects told at", notified_at))},
         audit_action="incident.subjects_decision",
         changes=changes,
         at=now,
@@ -495,8 +521,15 @@ def nis2_mark_significant(*, actor, incident, aware_at=None, reason="", now=None
         incident=incident,
         kind=EventKind.CLOCK,
         actor=actor,
-        text=f"Significant incident under NIS2: early warning due by {utc_iso(early)}, notification by "
-        f"{utc_iso(notification)}" + (f" (awareness {utc_iso(aware_at)}: {reason})" if reason else ""),
+        text="Significant incident under NIS2: the early warning and the notification are due by the "
+        "deadlines below" + (f" (awareness differs from the noticed time: {reason})" if reason else ""),
+        data={
+            "times": _times(
+                ("Aware since", aware_at),
+                ("Early warning due by", early),
+                ("Notification due by", notification),
+            )
+        },
         audit_action="incident.nis2_significant",
         changes={
             "nis2_significant": [False, True],
@@ -537,14 +570,16 @@ def nis2_record(*, actor, incident, report, at, now=None) -> Incident:
     _check_instant("at", at, now=now, not_before=incident.nis2_aware_at, before_label="awareness")
     setattr(incident, f"nis2_{report}_at", at)
     fields = [f"nis2_{report}_at", "updated_at"]
-    text = f"{label} submitted at {utc_iso(at)}"
+    text = f"{label} submitted"
+    times = [("Submitted at", at)]
     deadline = getattr(incident, f"nis2_{report}_deadline")
     if deadline is not None and at > deadline:
         text += f", {late_by_text(at - deadline)} after its deadline"
     if report == "notification":
         incident.nis2_final_report_deadline = one_month_after(at)
         fields.append("nis2_final_report_deadline")
-        text += f"; the final report is due by {utc_iso(incident.nis2_final_report_deadline)}"
+        text += "; the final report is due one month later"
+        times.append(("Final report due by", incident.nis2_final_report_deadline))
     incident.updated_at = now
     incident.save(update_fields=fields)
     log(
@@ -552,6 +587,7 @@ def nis2_record(*, actor, incident, report, at, now=None) -> Incident:
         kind=EventKind.CLOCK,
         actor=actor,
         text=text,
+        data={"times": _times(*times)},
         audit_action=f"incident.nis2_{report}",
         changes={field: [None, _plain(getattr(incident, field))] for field in fields[:1] + fields[2:]},
         at=now,
@@ -614,13 +650,23 @@ def _nis2_due(now) -> Q:
 
 
 def remind_clocks(*, now) -> int:
-    """Tick step: send the reminder steps of the running clocks that fell due. Returns how many were sent."""
-    sent = 0
-    for pk in list(Incident.objects.filter(_authority_due(now)).values_list("pk", flat=True)):
-        sent += _remind_authority(pk, now)
+    """Tick step: send the reminder steps of the running clocks that fell due. Returns how many were sent.
+    Each incident is reminded in its own transaction: one that fails is logged and rolled back (its step is
+    not claimed, so the next tick tries again), the others go on, and the step then fails so monitoring
+    sees it."""
+    sent, failed = 0, []
+    steps = [(_remind_authority, _authority_due)]
     if settings.NIS2_ENABLED:
-        for pk in list(Incident.objects.filter(_nis2_due(now)).values_list("pk", flat=True)):
-            sent += _remind_nis2(pk, now)
+        steps.append((_remind_nis2, _nis2_due))
+    for remind, due in steps:
+        for pk in list(Incident.objects.filter(due(now)).values_list("pk", flat=True)):
+            try:
+                sent += remind(pk, now)
+            except Exception:
+                logger.exception("Clock reminder for incident %s failed", pk)
+                failed.append(pk)
+    if failed:
+        raise RuntimeError(f"Clock reminders failed for {len(failed)} incident(s); see the log")
     return sent
 
 
@@ -668,7 +714,8 @@ def _remind_authority(pk: int, now) -> int:
         subject=subject,
         body=f"{incident.reference} {incident.title} is a personal-data breach. Record the notification to "
         "the supervisory authority, or why it is not required, on the incident.",
-        dedup_key=f"incident:{pk}:breach-clock:{step}",
+        # The awareness is part of the key: after an awareness change the new clock's steps are new messages.
+        dedup_key=f"incident:{pk}:breach-clock:{step}:aware-{utc_iso(incident.aware_at)}",
         now=now,
     )
     return 1

@@ -10,6 +10,7 @@ passed there, and the overdue digest is "one per owner per day" on that calendar
 """
 
 import datetime
+import logging
 import zoneinfo
 from collections import defaultdict
 
@@ -34,6 +35,8 @@ from incidents.queries.visibility import (
 )
 
 OPEN_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+
+logger = logging.getLogger(__name__)
 
 
 def site_today(now: datetime.datetime | None = None) -> datetime.date:
@@ -149,7 +152,6 @@ def overdue_actions(today: datetime.date):
     return FollowUpAction.objects.filter(status__in=OPEN_STATUSES, due_on__lt=today)
 
 
-@transaction.atomic
 def remind_overdue_actions(*, now) -> int:
     """Tick step: one digest per owner per day listing all their overdue follow-up actions; returns how many
     digests were new. Each incident named gets a timeline line saying who was reminded.
@@ -157,7 +159,18 @@ def remind_overdue_actions(*, now) -> int:
     The day's digest has the key ``incident-actions:<day>:<owner>``: a repeated tick is a no-op, and the
     first tick after downtime sends that day's digest (not one per missed day). Owners told today are left
     out before any action is read, so a tick with nothing new costs two queries.
+
+    Each owner's digest is sent in its own savepoint: one that fails is logged and rolled back (the next
+    tick tries again), the other owners' digests go out, and the step then fails so monitoring sees it.
     """
+    sent, failed = _remind_overdue(now)
+    if failed:
+        raise RuntimeError(f"Overdue follow-up digests failed for {len(failed)} owner(s); see the log")
+    return sent
+
+
+@transaction.atomic
+def _remind_overdue(now) -> tuple[int, list[int]]:
     today = site_today(now)
     prefix = f"incident-actions:{today:%Y-%m-%d}"
     told = Notification.objects.filter(dedup_key__startswith=f"{prefix}:").values("recipient_id")
@@ -172,7 +185,7 @@ def remind_overdue_actions(*, now) -> int:
         .values_list("pk", flat=True)
     )
     if not owners:
-        return 0
+        return 0, []
     actions = (
         overdue_actions(today)
         .filter(owner_id__in=owners)
@@ -182,45 +195,55 @@ def remind_overdue_actions(*, now) -> int:
     per_owner = defaultdict(list)
     for action in actions:
         per_owner[action.owner].append(action)
-    sent = 0
+    sent, failed = 0, []
     for owner, owed in per_owner.items():
-        # An owner who can no longer see the incident (unshared, or it became confidential) is not sent
-        # its internal action titles; the action still shows overdue to those handling the incident.
-        visible = set(
-            incidents_for_user(owner)
-            .filter(pk__in={action.incident_id for action in owed})
-            .values_list("pk", flat=True)
+        try:
+            with transaction.atomic():
+                sent += _send_digest(owner, owed, prefix=prefix, now=now)
+        except Exception:
+            logger.exception("Overdue follow-up digest for user %s failed", owner.pk)
+            failed.append(owner.pk)
+    return sent, failed
+
+
+def _send_digest(owner, owed: list, *, prefix: str, now) -> int:
+    """Send ``owner`` the day's digest of ``owed`` and note it on each incident's timeline; 1 if sent."""
+    # An owner who can no longer see the incident (unshared, or it became confidential) is not sent its
+    # internal action titles; the action still shows overdue to those handling the incident.
+    visible = set(
+        incidents_for_user(owner)
+        .filter(pk__in={action.incident_id for action in owed})
+        .values_list("pk", flat=True)
+    )
+    owed = [action for action in owed if action.incident_id in visible]
+    if not owed:
+        return 0
+    items = [
+        DigestItem(
+            owner,
+            f"{action.incident.reference}: {action.title} (due {action.due_on:%Y-%m-%d})",
+            timeline.incident_url(action.incident),
         )
-        owed = [action for action in owed if action.incident_id in visible]
-        if not owed:
-            continue
-        items = [
-            DigestItem(
-                owner,
-                f"{action.incident.reference}: {action.title} (due {action.due_on:%Y-%m-%d})",
-                timeline.incident_url(action.incident),
-            )
-            for action in owed
-        ]
-        if not digest(
-            items=items,
-            subject="Overdue incident follow-up actions",
-            intro="These follow-up actions of incidents you own are past their due date:",
-            dedup_prefix=prefix,
-        ):
-            continue
-        sent += 1
-        incidents = {action.incident_id: action.incident for action in owed}
-        for incident in incidents.values():
-            titles = ", ".join(action.title for action in owed if action.incident_id == incident.pk)
-            timeline.log(
-                incident=incident,
-                kind=EventKind.NOTIFICATION,
-                text=f"Overdue follow-up reminder sent to {_name(owner)}: {titles}",
-                data={
-                    "subject": "Overdue incident follow-up actions",
-                    "recipients": [timeline.person(owner)],
-                },
-                at=now,
-            )
-    return sent
+        for action in owed
+    ]
+    if not digest(
+        items=items,
+        subject="Overdue incident follow-up actions",
+        intro="These follow-up actions of incidents you own are past their due date:",
+        dedup_prefix=prefix,
+    ):
+        return 0
+    incidents = {action.incident_id: action.incident for action in owed}
+    for incident in incidents.values():
+        titles = ", ".join(action.title for action in owed if action.incident_id == incident.pk)
+        timeline.log(
+            incident=incident,
+            kind=EventKind.NOTIFICATION,
+            text=f"Overdue follow-up reminder sent to {_name(owner)}: {titles}",
+            data={
+                "subject": "Overdue incident follow-up actions",
+                "recipients": [timeline.person(owner)],
+            },
+            at=now,
+        )
+    return 1

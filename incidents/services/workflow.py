@@ -39,6 +39,9 @@ REVIEW_REQUIRED = (Severity.SEV1, Severity.SEV2)
 # Statuses reached through their own service, never through ``incident_transition``.
 OWN_SERVICE = {Status.TRIAGED: "triage it", Status.CLOSED: "close it", Status.DISMISSED: "dismiss it"}
 DISPLAY_TIME = "%Y-%m-%d %H:%M %Z"
+CLOCK_RUNNING = (
+    "Record the supervisory authority decision first: notified, or not required and why (GDPR Art. 33(5))."
+)
 
 
 # --- Helpers ---------------------------------------------------------------------------------------------
@@ -65,6 +68,13 @@ def _require_open(incident: Incident, doing: str) -> None:
         raise ValidationError(
             f"{incident.reference} is {incident.get_status_display().lower()}: reopen it before {doing}."
         )
+
+
+def _require_authority_decision(incident: Incident) -> None:
+    """A breach's 72-hour clock runs until the authority decision is recorded: closing or dismissing the
+    incident then would leave it running unseen (the reminders and the dashboard skip dismissed ones)."""
+    if incident.is_breach and not incident.authority_decision:
+        raise ValidationError(CLOCK_RUNNING)
 
 
 def _name(user) -> str:
@@ -120,6 +130,14 @@ def _active_person(user, field: str, what: str) -> None:
         raise ValidationError({field: f"Choose an active person as the {what}."})
 
 
+def _handler_person(user) -> None:
+    """The handler responds to the incident: an active person who is not only an auditor (auditors read
+    incidents and change nothing). Other staff (the IT people who fix things) may handle one."""
+    _active_person(user, "handler", "handler")
+    if user.is_auditor and not user.is_security_officer:
+        raise ValidationError({"handler": "An auditor reads incidents and cannot handle one."})
+
+
 def _severity(value) -> int:
     try:
         return Severity(int(value))
@@ -150,7 +168,7 @@ def incident_triage(
     """Triage a reported incident (or re-triage a triaged one): severity, handler, an optional category
     correction, confidentiality, and "personal-data breach" (which starts the 72-hour clock)."""
     severity = _severity(severity)
-    _active_person(handler, "handler", "handler")
+    _handler_person(handler)
     if category:
         _category(category)
     incident = _lock(incident)
@@ -246,6 +264,7 @@ def incident_dismiss(*, actor, incident: Incident, reason: str) -> Incident:
             f"Only a reported or triaged incident is dismissed; {incident.reference} is "
             f"{incident.get_status_display().lower()}."
         )
+    _require_authority_decision(incident)
     now = timezone.now()
     before = incident.status
     incident.status = Status.DISMISSED
@@ -394,7 +413,10 @@ def incident_transition(*, actor, incident: Incident, to: str, reason: str = "")
         changes={key: [before[key], after[key]] for key in after if before[key] != after[key]}
         | ({"reason": reason} if reason else {}),
     )
-    escalation.on_status_changed(incident=incident, now=now, actor=actor)
+    if reopen:  # a new escalation round from now, nothing missed while it was shut fires
+        escalation.on_reopened(incident=incident, now=now, actor=actor)
+    else:
+        escalation.on_status_changed(incident=incident, now=now, actor=actor)
     _tell_reporter(
         incident,
         actor,
@@ -425,6 +447,7 @@ def incident_close(*, actor, incident: Incident, root_cause: str, lessons_learne
             f"Only a resolved incident is closed; {incident.reference} is "
             f"{incident.get_status_display().lower()}."
         )
+    _require_authority_decision(incident)
     if (
         incident.severity in REVIEW_REQUIRED
         and not PostIncidentReview.objects.filter(incident=incident).exists()
@@ -482,9 +505,18 @@ def _lock_triaged(actor, incident: Incident, doing: str) -> Incident:
 
 @transaction.atomic
 def incident_set_severity(*, actor, incident: Incident, severity, reason: str = "") -> Incident:
-    """Change the severity after triage: the new severity's escalation policy starts a new round."""
+    """Change the severity after triage, until the incident is resolved: the new severity's escalation
+    policy starts a new round."""
     severity = _severity(severity)
     incident = _lock_triaged(actor, incident, "changing its severity")
+    if incident.status == Status.RESOLVED:
+        # Lowering a resolved SEV1/SEV2 would close it without its post-incident review.
+        raise ValidationError(
+            {
+                "severity": f"{incident.reference} is resolved: its severity no longer changes (a SEV1 or "
+                "SEV2 keeps its post-incident review). Move it back to an earlier status to change it."
+            }
+        )
     if incident.severity == severity:
         raise ValidationError({"severity": f"{incident.reference} is {severity.label} already."})
     now = timezone.now()
@@ -508,7 +540,7 @@ def incident_set_severity(*, actor, incident: Incident, severity, reason: str = 
 @transaction.atomic
 def incident_set_handler(*, actor, incident: Incident, handler) -> Incident:
     """Hand the incident to another active person, who is told."""
-    _active_person(handler, "handler", "handler")
+    _handler_person(handler)
     incident = _lock_triaged(actor, incident, "changing its handler")
     if incident.handler_id == handler.pk:
         raise ValidationError({"handler": f"{_name(handler)} handles it already."})
@@ -566,6 +598,10 @@ def incident_comment(*, actor, incident: Incident, text: str, internal: bool, up
 
     text = (text or "").strip()
     uploads = list(uploads or ())
+    from incidents.services.reporting import MAX_UPLOADS
+
+    if len(uploads) > MAX_UPLOADS:
+        raise ValidationError({"files": f"Attach at most {MAX_UPLOADS} files at a time."})
     if not text and not uploads:
         raise ValidationError({"text": "Write something, or attach a file."})
     for upload in uploads:

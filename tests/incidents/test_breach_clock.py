@@ -29,7 +29,11 @@ def test_marking_writes_the_clock_line_the_audit_event_and_tells_the_officers(se
     handler = UserFactory(roles=["security officer"])
     incident = make_breach(security_officer, handler=handler)
     line = incident.events.get(kind=EventKind.CLOCK)
-    assert line.text == ("Personal-data breach: the 72-hour clock runs until 2026-10-26T10:00:00+00:00")
+    assert line.text == (
+        "Personal-data breach: the 72-hour clock to notify the supervisory authority runs until the "
+        "deadline below"
+    )
+    assert line.data["deadline"] == "2026-10-26T10:00:00+00:00"
     assert AuditEvent.objects.filter(action="incident.breach_marked", object_id=str(incident.pk)).exists()
     told = set(
         Notification.objects.filter(subject__contains="72-hour deadline").values_list("recipient", flat=True)
@@ -97,9 +101,9 @@ def test_changed_awareness_needs_a_reason_and_moves_the_deadline(security_office
     )
     assert changed.authority_deadline == after(62)
     assert changed.aware_at_reason == "The log shows the processor knew ten hours earlier."
-    assert (
-        "now runs until 2026-10-26T00:00:00+00:00" in changed.events.filter(kind=EventKind.CLOCK).last().text
-    )
+    line = changed.events.filter(kind=EventKind.CLOCK).last()
+    assert "now runs until the deadline below" in line.text
+    assert ["72-hour deadline", "2026-10-26T00:00:00+00:00"] in line.data["times"]
     assert AuditEvent.objects.filter(action="incident.breach_awareness_changed").count() == 1
 
 
@@ -120,7 +124,7 @@ def test_steps_passed_at_the_earlier_awareness_are_not_sent_afterwards(security_
     assert changed.breach_reminder_hours == 48  # 51 hours have passed since the new awareness
 
 
-def test_a_later_awareness_does_not_resend_reminders_already_sent(security_officer):
+def test_a_later_awareness_restarts_the_reminders_on_the_new_clock(security_officer):
     incident = make_breach(security_officer)
     Incident.objects.filter(pk=incident.pk).update(breach_reminder_hours=48)
     changed = breach_set_awareness(
@@ -130,5 +134,6 @@ def test_a_later_awareness_does_not_resend_reminders_already_sent(security_offic
         reason="Confirmed only then.",
         now=after(50),
     )
-    assert changed.breach_reminder_hours == 48
+    # 10 hours into the new clock: no step of it is reached yet, so its 24-hour reminder is still to come.
+    assert changed.breach_reminder_hours == 0
     assert changed.authority_deadline == after(112)

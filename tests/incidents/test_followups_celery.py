@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from incidents.choices import Status
 from incidents.tasks import tick
@@ -20,6 +21,7 @@ def test_worker_tick_emails_the_owner_an_overdue_digest(celery_worker):
     reporter, officer = UserFactory(), UserFactory(roles=["security officer"])
     owner = UserFactory(email="ivan.it@example.com")
     incident = incident_at(Status.CLOSED, reporter=reporter, handler=officer)
+    assign_perm("incidents.view_confidential_incident", owner, incident)  # as followup_create does
     FollowUpActionFactory(
         incident=incident,
         owner=owner,

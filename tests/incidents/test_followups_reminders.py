@@ -5,9 +5,11 @@ import zoneinfo
 
 import pytest
 from django.conf import settings
+from guardian.shortcuts import assign_perm
 
 from dpms.models import Notification
 from incidents.choices import ActionStatus, EventKind, Status
+from incidents.queries.visibility import SHARE_PERMISSION
 from incidents.services.followups import remind_overdue_actions
 from tests.incidents.detail_support import incident_at
 from tests.incidents.factories import FollowUpActionFactory
@@ -27,6 +29,9 @@ def incident(staff, security_officer):
 
 
 def overdue(incident, owner, title, days_late=3, **extra):
+    """An action of ``owner`` ``days_late`` days past due; the incident is shared with the owner, as
+    ``followup_create`` does for an owner who could not see it."""
+    assign_perm(f"incidents.{SHARE_PERMISSION}", owner, incident)
     return FollowUpActionFactory(
         incident=incident,
         owner=owner,
