@@ -4,10 +4,14 @@ actions, comments with files, links, severity/handler/category changes, confiden
 Each form gets ``auto_id="<key>-%s"`` on the page (see ``FORMS`` in the view), so fields of different forms
 never share an HTML id while the posted names stay plain."""
 
+import re
+
 from django import forms
+from django.db.models import Q
+from django.db.models.functions import Upper
 
 from access.models import System
-from dpms.forms import ModelMultipleChoiceField, PersonField, validate_plausible_moment
+from dpms.forms import PersonField, validate_plausible_moment
 from dpms.models import User
 from incidents.choices import SEVERITY_DEFINITIONS, ActionStatus, Category, Severity, Status
 
@@ -119,12 +123,15 @@ class CommentForm(forms.Form):
     visibility = forms.ChoiceField(choices=VISIBILITY_CHOICES, widget=forms.RadioSelect, initial="internal")
     files = MultipleFileField(required=False, label="Attach files")
 
-    def __init__(self, *args, responder: bool = True, **kwargs):
+    def __init__(self, *args, responder: bool = True, is_reporter: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if not responder:
-            # The reporter (and anyone else who may see but not respond) adds information the reporter sees.
+            # The reporter (and anyone else who may see but not respond) adds information.
             del self.fields["visibility"]
             self.fields["text"].label = "Add information"
+            if not is_reporter:
+                # Only the reporter and the responders attach files (``incident_comment`` refuses others).
+                del self.fields["files"]
 
     def clean_files(self):
         from incidents.services.reporting import MAX_UPLOADS
@@ -139,24 +146,151 @@ class CommentForm(forms.Form):
         return self.cleaned_data.get("visibility") == "internal"
 
 
+# At most this many references or names are added in one go (one query matches them all).
+MAX_LINKS_ADDED = 100
+
+
+def _pick(rows, wanted: list[str], key) -> tuple[dict, list[str], list[str]]:
+    """Match ``wanted`` texts case-insensitively against ``rows`` (objects whose text is ``key(row)``): an
+    exact match wins over others differing only in case. Returns (text -> row, unknown, ambiguous)."""
+    by_folded = {}
+    for row in rows:
+        by_folded.setdefault(key(row).casefold(), []).append(row)
+    found, unknown, ambiguous = {}, [], []
+    for text in wanted:
+        matches = by_folded.get(text.casefold(), [])
+        exact = [row for row in matches if key(row) == text]
+        if exact or len(matches) == 1:
+            found[text] = (exact or matches)[0]
+        elif matches:
+            ambiguous.append(text)
+        else:
+            unknown.append(text)
+    return found, unknown, ambiguous
+
+
+def _matching(field: str, texts: list[str]) -> Q:
+    """Rows whose ``field`` is one of ``texts`` ignoring case (annotated as ``folded``), or exactly one of
+    them (SQLite's UPPER leaves non-ASCII letters as they are)."""
+    return Q(folded__in=[text.upper() for text in texts]) | Q(**{f"{field}__in": texts})
+
+
+def _unique(texts) -> list[str]:
+    seen, result = set(), []
+    for text in texts:
+        text = text.strip()
+        if text and text.casefold() not in seen:
+            seen.add(text.casefold())
+            result.append(text)
+    return result
+
+
+STALE_LINKS = "The links changed while you were editing them: check them again."
+
+
 class LinksForm(forms.Form):
-    risks = ModelMultipleChoiceField(
-        queryset=None,
+    """The links an incident has, as checkboxes (unticking one removes it), and boxes to add risks by their
+    reference and systems by their name: the page never lists the whole register."""
+
+    keep_risks = forms.MultipleChoiceField(
         required=False,
         label="Risks it materialised",
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Untick a risk to remove the link.",
+        error_messages={"invalid_choice": STALE_LINKS},
     )
-    systems = ModelMultipleChoiceField(
-        queryset=None,
+    add_risks = forms.CharField(
+        required=False,
+        max_length=4000,
+        label="Add risks",
+        help_text="Risk references, separated by commas: R-012, R-040.",
+    )
+    keep_systems = forms.MultipleChoiceField(
         required=False,
         label="Systems it touched",
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Untick a system to remove the link.",
+        error_messages={"invalid_choice": STALE_LINKS},
+    )
+    add_systems = forms.CharField(
+        required=False,
+        max_length=8000,
+        label="Add systems",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="System names as in the access register, one per line or separated by commas.",
     )
 
-    def __init__(self, *args, visible_risks, **kwargs):
+    def __init__(self, *args, visible_risks, linked_risks, linked_systems, **kwargs):
+        """``visible_risks``: the risks the viewer may see (a queryset, matched against only when risks are
+        added); ``linked_risks`` / ``linked_systems``: the links shown, already fetched for the page."""
+        kwargs.setdefault("initial", {})
+        kwargs["initial"] = {
+            "keep_risks": [str(risk.pk) for risk in linked_risks],
+            "keep_systems": [str(system.pk) for system in linked_systems],
+        } | kwargs["initial"]
         super().__init__(*args, **kwargs)
-        self.fields["risks"].queryset = visible_risks.order_by("reference")
-        self.fields["systems"].queryset = System.objects.order_by("name")
+        self.visible_risks = visible_risks
+        self.linked_risks = {str(risk.pk): risk for risk in linked_risks}
+        self.linked_systems = {str(system.pk): system for system in linked_systems}
+        for name, linked in (("keep_risks", self.linked_risks), ("keep_systems", self.linked_systems)):
+            if linked:
+                self.fields[name].choices = [
+                    (pk, str(item) if name == "keep_risks" else item.name) for pk, item in linked.items()
+                ]
+            else:
+                del self.fields[name]
+
+    def clean_add_risks(self):
+        wanted = _unique(re.split(r"[,;\s]+", self.cleaned_data.get("add_risks") or ""))
+        if len(wanted) > MAX_LINKS_ADDED:
+            raise forms.ValidationError(f"Add at most {MAX_LINKS_ADDED} risks at a time.")
+        if not wanted:
+            return []
+        rows = self.visible_risks.annotate(folded=Upper("reference")).filter(_matching("reference", wanted))
+        found, unknown, ambiguous = _pick(rows, wanted, lambda risk: risk.reference)
+        errors = []
+        if unknown:
+            errors.append(f"No risk you may see has the reference {', '.join(unknown)}.")
+        if ambiguous:
+            errors.append(f"Write the reference exactly as in the register: {', '.join(ambiguous)}.")
+        if errors:
+            raise forms.ValidationError(errors)
+        return list(found.values())
+
+    def clean_add_systems(self):
+        lines = _unique((self.cleaned_data.get("add_systems") or "").splitlines())
+        parts = _unique(part for line in lines for part in line.split(","))
+        if len(lines) > MAX_LINKS_ADDED or len(parts) > MAX_LINKS_ADDED:
+            raise forms.ValidationError(f"Add at most {MAX_LINKS_ADDED} systems at a time.")
+        if not lines:
+            return []
+        candidates = _unique([*lines, *parts])
+        rows = list(System.objects.annotate(folded=Upper("name")).filter(_matching("name", candidates)))
+        # A line naming a system whose name holds a comma is that system; other lines are split at commas.
+        whole, _unknown, _ambiguous = _pick(rows, lines, lambda system: system.name)
+        wanted = _unique(part for line in lines if line not in whole for part in line.split(","))
+        found, unknown, ambiguous = _pick(rows, wanted, lambda system: system.name)
+        errors = []
+        if unknown:
+            errors.append(f"No system in the access register is named {', '.join(unknown)}.")
+        if ambiguous:
+            errors.append(f"Write the name exactly as in the access register: {', '.join(ambiguous)}.")
+        if errors:
+            raise forms.ValidationError(errors)
+        return list({system.pk: system for system in [*whole.values(), *found.values()]}.values())
+
+    def clean(self):
+        """``risks`` and ``systems``: the links the incident keeps, as ``incident_link`` takes them."""
+        cleaned = super().clean()
+        kept_risks = [self.linked_risks[pk] for pk in cleaned.get("keep_risks") or []]
+        kept_systems = [self.linked_systems[pk] for pk in cleaned.get("keep_systems") or []]
+        cleaned["risks"] = list(
+            {risk.pk: risk for risk in [*kept_risks, *(cleaned.get("add_risks") or [])]}.values()
+        )
+        cleaned["systems"] = list(
+            {system.pk: system for system in [*kept_systems, *(cleaned.get("add_systems") or [])]}.values()
+        )
+        return cleaned
 
 
 class SeverityForm(forms.Form):

@@ -129,7 +129,9 @@ def _context(request, incident, bound) -> dict:
         "review_required": incident.severity in workflow.REVIEW_REQUIRED,
         "shares": _shares(incident) if triage else [],
     }
-    context["comment_form"] = _form(bound, "comment", lambda: forms.CommentForm(responder=responder))
+    context["comment_form"] = _form(
+        bound, "comment", lambda: forms.CommentForm(responder=responder, is_reporter=context["is_reporter"])
+    )
     context["move_form"] = _form(bound, "move", forms.TransitionForm)
     if triage and status in (Status.REPORTED, Status.TRIAGED):
         initial = {
@@ -142,9 +144,12 @@ def _context(request, incident, bound) -> dict:
         context["triage_form"] = _form(bound, "triage", lambda: forms.TriageForm(initial=initial))
         context["dismiss_form"] = _form(bound, "dismiss", forms.ReasonForm)
     if triage and triaged and is_open:
-        context["severity_form"] = _form(
-            bound, "severity", lambda: forms.SeverityForm(initial={"severity": incident.severity})
-        )
+        # A resolved incident keeps its severity (a SEV1/SEV2 keeps its post-incident review); its handler
+        # and category may still change.
+        if status != Status.RESOLVED or "severity" in bound:
+            context["severity_form"] = _form(
+                bound, "severity", lambda: forms.SeverityForm(initial={"severity": incident.severity})
+            )
         context["handler_form"] = _form(
             bound, "handler", lambda: forms.HandlerForm(initial={"handler": incident.handler})
         )
@@ -180,11 +185,35 @@ def _context(request, incident, bound) -> dict:
             bound,
             "links",
             lambda: forms.LinksForm(
-                visible_risks=visible_risks,
-                initial={"risks": [risk.pk for risk in context["risks"]], "systems": context["systems"]},
+                visible_risks=visible_risks, linked_risks=context["risks"], linked_systems=context["systems"]
             ),
         )
+    _say_unshown_errors(request, context, bound)
     return context
+
+
+# The keys of this page's own forms (other areas' sections show the errors of theirs).
+OWN_FORMS = (
+    "triage", "dismiss", "move", "close", "review", "severity", "handler", "category", "comment", "links",
+    "confidential", "share", "followup",
+)  # fmt: skip
+
+
+def _say_unshown_errors(request, context, bound) -> None:
+    """A refused action always says why: the errors of a bound form that is not shown to this viewer (its
+    section is not offered now), and those of its hidden fields, become messages at the top of the page."""
+    for key in OWN_FORMS:
+        form = bound.get(key)
+        if form is None or not form.errors:
+            continue
+        shown = context.get(f"{key}_form") is form
+        for name, errors in form.errors.items():
+            field = form.fields.get(name)
+            if shown and (field is None or not field.widget.is_hidden):
+                continue
+            label = f"{field.label or name.replace('_', ' ').capitalize()}: " if field is not None else ""
+            for error in errors:
+                messages.error(request, f"{label}{error}")
 
 
 def render_detail(request, incident, *, bound=None, status=200):
@@ -342,7 +371,8 @@ def category_view(request, pk):
 def comment_view(request, pk):
     def make(request, incident):
         responder = is_responder(request.user, incident)
-        return forms.CommentForm(request.POST, request.FILES, responder=responder)
+        is_reporter = incident.reported_by_id == request.user.pk
+        return forms.CommentForm(request.POST, request.FILES, responder=responder, is_reporter=is_reporter)
 
     def run(incident, form):
         workflow.incident_comment(
@@ -350,7 +380,7 @@ def comment_view(request, pk):
             incident=incident,
             text=form.cleaned_data["text"],
             internal=form.internal,
-            uploads=form.cleaned_data["files"],
+            uploads=form.cleaned_data.get("files", []),
         )
         return "Comment added." if "visibility" in form.fields else "Information added."
 
@@ -363,10 +393,21 @@ def links_view(request, pk):
     from risk.queries.register import risks_for_user
 
     def make(request, incident):
-        return forms.LinksForm(request.POST, visible_risks=risks_for_user(request.user))
+        visible = risks_for_user(request.user)
+        return forms.LinksForm(
+            request.POST,
+            visible_risks=visible,
+            linked_risks=list(incident.risks.filter(pk__in=visible.values("pk")).order_by("reference")),
+            linked_systems=list(incident.systems.order_by("name")),
+        )
 
     def run(incident, form):
-        workflow.incident_link(actor=request.user, incident=incident, **form.cleaned_data)
+        workflow.incident_link(
+            actor=request.user,
+            incident=incident,
+            risks=form.cleaned_data["risks"],
+            systems=form.cleaned_data["systems"],
+        )
         return "Links saved."
 
     return _act(request, pk, key="links", access="respond", form_factory=make, run=run)

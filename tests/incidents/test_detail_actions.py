@@ -159,9 +159,10 @@ def test_a_follow_up_is_added_and_its_owner_sets_the_status(client_for, staff, s
 def test_links_through_the_form(officer, staff, security_officer):
     incident = incident_at(Status.INVESTIGATING, reporter=staff, handler=security_officer)
     risk = RiskFactory(reference="R-042", title="Phishing")
-    assert post(officer, incident, "links", {"risks": [risk.pk]}).status_code == 302
+    assert post(officer, incident, "links", {"add_risks": "r-042"}).status_code == 302
     page = officer.get(reverse("incidents:detail", args=[incident.pk])).content.decode()
     assert "R-042 Phishing" in page
+    assert list(incident.risks.all()) == [risk]
 
 
 def test_sharing_with_an_inactive_person_is_refused_on_the_page(officer, staff, security_officer):

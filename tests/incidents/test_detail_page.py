@@ -26,7 +26,7 @@ def test_the_triage_form_shows_the_severity_definitions(client_for, staff, secur
     assert 'data-testid="triage-form"' in page
     assert "SEV1: Critical: any exposure of personal or customer data" in page
     assert "Not an incident? Dismiss it" in page
-    assert "Acknowledge" in page
+    assert f'action="{reverse("incidents:acknowledge", args=[incident.pk])}"' in page
     assert "style=" not in page
     assert "<script>" not in page
 

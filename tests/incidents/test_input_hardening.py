@@ -7,9 +7,11 @@ from django.urls import reverse
 
 from incidents.choices import Status
 from incidents.models import Incident, IncidentAttachment
+from tests.access.factories import SystemFactory
 from tests.incidents.detail_support import PDF, incident_at
 from tests.incidents.report_support import attachments_dir_fixture  # noqa: F401 - fixture
 from tests.incidents.test_report_pages import filled
+from tests.risk.factories import RiskFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("attachments_dir")]
 
@@ -67,8 +69,12 @@ def test_an_id_beyond_the_databases_integers_is_a_form_error(client_for, staff, 
     assert response.status_code == 400
     assert not Incident.objects.exists()
     incident = incident_at(Status.INVESTIGATING, reporter=staff, handler=security_officer)
+    incident.risks.add(RiskFactory())
+    incident.systems.add(SystemFactory())
     response = client_for(security_officer).post(
-        reverse("incidents:links", args=[incident.pk]), {"risks": [HUGE_ID], "systems": [HUGE_ID]}
+        reverse("incidents:links", args=[incident.pk]),
+        {"keep_risks": [HUGE_ID], "keep_systems": [HUGE_ID], "add_risks": HUGE_ID},
     )
     assert response.status_code == 400
-    assert "is not a valid value" in response.content.decode()
+    assert "The links changed while you were editing them" in response.content.decode()
+    assert incident.risks.count() == 1
