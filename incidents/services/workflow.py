@@ -1,6 +1,6 @@
-"""The incident workflow (issue 5, items 2, 3, 6, 7 and 9): triage, dismissal, acknowledgement, status
-changes along the path, closing, comments, changes of severity, handler and category, confidentiality and
-shares, links to risks and systems, and the post-incident review.
+"""The incident workflow (issue 5, items 2 and 3): triage, dismissal, acknowledgement, status changes along
+the path, closing, changes of severity, handler and category, and the post-incident review. Comments live
+in ``incidents.services.comments``; confidentiality, shares and links in ``incidents.services.sharing``.
 
 Every action locks the incident row (``select_for_update``) and re-checks the actor's rights on the locked
 row, writes one timeline line with its audit event (``timeline.log``), and tells people through
@@ -14,141 +14,36 @@ going back along the path needs a reason (closed -> resolved reopens; dismissed 
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from guardian.shortcuts import assign_perm, remove_perm
 
-from access.models import System
 from incidents import timeline
 from incidents.choices import STATUS_ORDER, Category, EventKind, Severity, Status
 from incidents.models import Incident, PostIncidentReview
-from incidents.queries.visibility import (
-    SHARE_PERMISSION,
-    can_see,
-    can_triage,
-    is_responder,
-    is_shared_with,
-    security_officers_for,
-)
 from incidents.services import breach, escalation
+from incidents.services.common import (
+    _category,
+    _handler_person,
+    _local,
+    _lock,
+    _name,
+    _require_authority_decision,
+    _require_open,
+    _require_responder,
+    _require_triage,
+    _severity,
+    _severity_label,
+    _tell_handler,
+    _tell_reporter,
+    _touch,
+)
+from incidents.services.sharing import _make_confidential
 
-PERMISSION = f"incidents.{SHARE_PERMISSION}"
 # Severities whose closing needs a post-incident review record first.
 REVIEW_REQUIRED = (Severity.SEV1, Severity.SEV2)
 # Statuses reached through their own service, never through ``incident_transition``.
 OWN_SERVICE = {Status.TRIAGED: "triage it", Status.CLOSED: "close it", Status.DISMISSED: "dismiss it"}
-DISPLAY_TIME = "%Y-%m-%d %H:%M %Z"
-CLOCK_RUNNING = (
-    "Record the supervisory authority decision first: notified, or not required and why (GDPR Art. 33(5))."
-)
-
-
-# --- Helpers ---------------------------------------------------------------------------------------------
-
-
-def _lock(incident: Incident) -> Incident:
-    # Lock the row: two officers acting at once (triage and dismiss, two acknowledgements, a transition and
-    # a close) are serialised, and each sees the state the other left, so no change is lost or doubled.
-    return Incident.objects.select_for_update().get(pk=incident.pk)
-
-
-def _require_responder(actor, incident: Incident) -> None:
-    if not is_responder(actor, incident):
-        raise PermissionDenied("Only the handler and the security officers change this incident.")
-
-
-def _require_triage(actor, incident: Incident) -> None:
-    if not can_triage(actor, incident):
-        raise PermissionDenied("Only security officers handling this incident do that.")
-
-
-def _require_open(incident: Incident, doing: str) -> None:
-    if not incident.is_open:
-        raise ValidationError(
-            f"{incident.reference} is {incident.get_status_display().lower()}: reopen it before {doing}."
-        )
-
-
-def _require_authority_decision(incident: Incident) -> None:
-    """A breach's 72-hour clock runs until the authority decision is recorded: closing or dismissing the
-    incident then would leave it running unseen (the reminders and the dashboard skip dismissed ones)."""
-    if incident.is_breach and not incident.authority_decision:
-        raise ValidationError(CLOCK_RUNNING)
-
-
-def _name(user) -> str:
-    return (user.full_name or user.email) if user else "nobody"
-
-
-def _local(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment).strftime(DISPLAY_TIME)
-
-
-def _touch(incident: Incident, now, *fields: str) -> None:
-    incident.updated_at = now
-    incident.save(update_fields=[*fields, "updated_at"])
-
-
-def _severity_label(value) -> str:
-    return Severity(value).label if value else "none"
-
-
-def _tell_handler(incident: Incident, actor, key: str) -> None:
-    """Tell the handler they handle ``incident`` now, unless they made themselves the handler."""
-    handler = incident.handler
-    if handler is None or handler.pk == getattr(actor, "pk", None):
-        return
-    timeline.tell(
-        incident=incident,
-        recipients=[handler],
-        subject=f"{incident.reference} is yours to handle",
-        body=f"{_name(actor)} made you the handler of {incident.reference} {incident.title}.",
-        dedup_key=f"incident-handler:{incident.pk}:{key}",
-        actor=actor,
-    )
-
-
-def _tell_reporter(incident: Incident, actor, *, subject: str, body: str, key: str) -> None:
-    """Reporters follow their incident: status changes and visible comments are sent to them."""
-    reporter = incident.reported_by
-    if reporter.pk == getattr(actor, "pk", None):
-        return
-    timeline.tell(
-        incident=incident,
-        recipients=[reporter],
-        subject=subject,
-        body=body,
-        dedup_key=f"incident-reporter:{incident.pk}:{key}",
-        actor=actor,
-        internal=False,
-    )
-
-
-def _active_person(user, field: str, what: str) -> None:
-    if user is None or not user.is_active:
-        raise ValidationError({field: f"Choose an active person as the {what}."})
-
-
-def _handler_person(user) -> None:
-    """The handler responds to the incident: an active person who is not only an auditor (auditors read
-    incidents and change nothing). Other staff (the IT people who fix things) may handle one."""
-    _active_person(user, "handler", "handler")
-    if user.is_auditor and not user.is_security_officer:
-        raise ValidationError({"handler": "An auditor reads incidents and cannot handle one."})
-
-
-def _severity(value) -> int:
-    try:
-        return Severity(int(value))
-    except (TypeError, ValueError):
-        raise ValidationError({"severity": "Choose a severity from SEV1 to SEV4."}) from None
-
-
-def _category(value) -> str:
-    if value not in Category.values:
-        raise ValidationError({"category": "Choose a category from the list."})
-    return value
 
 
 # --- Triage, dismissal, acknowledgement --------------------------------------------------------------------
@@ -583,257 +478,6 @@ def incident_set_category(*, actor, incident: Incident, category: str) -> Incide
         changes={"category": [before, category]},
     )
     return incident
-
-
-# --- Comments and information ---------------------------------------------------------------------------
-
-
-@transaction.atomic
-def incident_comment(*, actor, incident: Incident, text: str, internal: bool, uploads=()):
-    """Add a comment (responders: internal, or visible to the reporter) or information (the reporter and
-    anyone else who may see the incident but not respond: always visible to the reporter), with files.
-
-    Every upload is checked before anything is written. Returns the timeline line."""
-    from incidents.services import attachments
-
-    text = (text or "").strip()
-    uploads = list(uploads or ())
-    from incidents.services.reporting import MAX_UPLOADS
-
-    if len(uploads) > MAX_UPLOADS:
-        raise ValidationError({"files": f"Attach at most {MAX_UPLOADS} files at a time."})
-    if not text and not uploads:
-        raise ValidationError({"text": "Write something, or attach a file."})
-    for upload in uploads:
-        try:
-            attachments.validate_upload(upload)
-        except ValidationError as error:
-            raise ValidationError({"files": error.messages}) from None
-    incident = _lock(incident)
-    responder = is_responder(actor, incident)
-    is_reporter = incident.reported_by_id == actor.pk
-    if not responder:
-        if not can_see(actor, incident) or actor.is_auditor:
-            raise PermissionDenied("Auditors read incidents; they do not comment.")
-        if internal and is_reporter:
-            raise PermissionDenied("Only the handler and the security officers write internal comments.")
-        # Someone the incident is shared with sees its internal lines: what they add stays internal, so
-        # nothing they quote from those lines reaches the reporter.
-        internal = not is_reporter
-    if uploads and not (responder or is_reporter):
-        raise PermissionDenied("Only the reporter, the handler and the security officers attach files.")
-    kind = EventKind.INFO if (is_reporter and not responder) else EventKind.COMMENT
-    now = timezone.now()
-    event = timeline.log(
-        incident=incident,
-        kind=kind,
-        actor=actor,
-        internal=bool(internal),
-        text=text,
-        data={"files": [upload.name for upload in uploads]} if uploads else {},
-        audit_action="incident.comment",
-        changes={"kind": kind, "internal": bool(internal), "files": len(uploads)},
-        at=now,
-    )
-    for upload in uploads:
-        attachments.attachment_add(
-            actor=actor, incident=incident, upload=upload, internal=internal, event=event
-        )
-    incident.updated_at = now
-    incident.save(update_fields=["updated_at"])
-    if not responder:
-        recipients = [incident.handler] if incident.handler_id else list(security_officers_for(incident))
-        timeline.tell(
-            incident=incident,
-            recipients=[person for person in recipients if person and person.pk != actor.pk],
-            subject=f"New information on {incident.reference}",
-            body=f"{_name(actor)} added to {incident.reference} {incident.title}:\n\n{text}",
-            dedup_key=f"incident-info:{incident.pk}:{event.pk}",
-            actor=actor,
-        )
-    elif not internal:
-        _tell_reporter(
-            incident,
-            actor,
-            subject=f"New comment on {incident.reference}",
-            body=f"{_name(actor)} wrote on your report {incident.reference}:\n\n{text}",
-            key=f"comment-{event.pk}",
-        )
-    return event
-
-
-# --- Confidentiality and shares --------------------------------------------------------------------------
-
-
-def _make_confidential(*, actor, incident: Incident, confidential: bool, reason: str, now) -> None:
-    incident.confidential = confidential
-    _touch(incident, now, "confidential")
-    timeline.log(
-        incident=incident,
-        kind=EventKind.CONFIDENTIAL,
-        actor=actor,
-        text=("Made confidential" if confidential else "No longer confidential") + f": {reason}",
-        data={"confidential": confidential, "reason": reason},
-        audit_action="incident.confidential",
-        changes={"confidential": [not confidential, confidential], "reason": reason},
-    )
-    if confidential and incident.handler_id != actor.pk and not is_shared_with(actor, incident):
-        # Whoever makes it confidential keeps seeing it: they are added to it.
-        assign_perm(PERMISSION, actor, incident)
-        timeline.log(
-            incident=incident,
-            kind=EventKind.SHARE,
-            actor=actor,
-            text=f"{_name(actor)} added to the confidential incident.",
-            data={"user": timeline.person(actor), "shared": True},
-            audit_action="incident.share",
-            changes={"user": actor.email, "shared": True},
-        )
-
-
-@transaction.atomic
-def incident_set_confidential(*, actor, incident: Incident, confidential: bool, reason: str) -> Incident:
-    """Make an incident confidential (only its handler, the people added to it, its reporter and auditors
-    see it) or open it to every security officer again, with a reason."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why."})
-    incident = _lock(incident)
-    _require_triage(actor, incident)
-    if incident.confidential == bool(confidential):
-        raise ValidationError(
-            {"confidential": "It is confidential already." if confidential else "It is not confidential."}
-        )
-    _make_confidential(
-        actor=actor, incident=incident, confidential=bool(confidential), reason=reason, now=timezone.now()
-    )
-    return incident
-
-
-@transaction.atomic
-def incident_share(*, actor, incident: Incident, user) -> Incident:
-    """Let one more active person see the incident (guardian object permission), and tell them."""
-    _active_person(user, "user", "person to share with")
-    incident = _lock(incident)
-    _require_triage(actor, incident)
-    if is_shared_with(user, incident):
-        raise ValidationError({"user": f"{incident.reference} is shared with {_name(user)} already."})
-    assign_perm(PERMISSION, user, incident)
-    incident.updated_at = timezone.now()
-    incident.save(update_fields=["updated_at"])
-    event = timeline.log(
-        incident=incident,
-        kind=EventKind.SHARE,
-        actor=actor,
-        text=f"Shared with {_name(user)}.",
-        data={"user": timeline.person(user), "shared": True},
-        audit_action="incident.share",
-        changes={"user": user.email, "shared": True},
-    )
-    if user.pk != actor.pk:
-        timeline.tell(
-            incident=incident,
-            recipients=[user],
-            subject=f"{incident.reference} was shared with you",
-            body=f"{_name(actor)} shared the incident {incident.reference} {incident.title} with you.",
-            dedup_key=f"incident-share:{incident.pk}:{event.pk}",
-            actor=actor,
-        )
-    return incident
-
-
-@transaction.atomic
-def incident_unshare(*, actor, incident: Incident, user) -> Incident:
-    """Take a share back."""
-    if user is None:
-        raise ValidationError({"user": "Choose a person."})
-    incident = _lock(incident)
-    _require_triage(actor, incident)
-    if not is_shared_with(user, incident):
-        raise ValidationError({"user": f"{incident.reference} is not shared with {_name(user)}."})
-    remove_perm(PERMISSION, user, incident)
-    incident.updated_at = timezone.now()
-    incident.save(update_fields=["updated_at"])
-    timeline.log(
-        incident=incident,
-        kind=EventKind.SHARE,
-        actor=actor,
-        text=f"No longer shared with {_name(user)}.",
-        data={"user": timeline.person(user), "shared": False},
-        audit_action="incident.unshare",
-        changes={"user": user.email, "shared": False},
-    )
-    return incident
-
-
-# --- Links to risks and systems --------------------------------------------------------------------------
-
-
-@transaction.atomic
-def incident_link(*, actor, incident: Incident, risks, systems) -> Incident:
-    """Name the risks the incident materialised and the systems it touched. Only risks the actor may see
-    can be added or removed; links to risks hidden from them are kept."""
-    from risk.queries.register import risks_for_user
-
-    incident = _lock(incident)
-    _require_responder(actor, incident)
-    visible = risks_for_user(actor)
-    chosen = {risk.pk for risk in risks}
-    if chosen - set(visible.filter(pk__in=chosen).values_list("pk", flat=True)):
-        raise ValidationError({"risks": "Choose risks from the register that you may see."})
-    current_risks = set(incident.risks.values_list("pk", flat=True))
-    hidden_kept = current_risks - set(visible.filter(pk__in=current_risks).values_list("pk", flat=True))
-    new_risks = chosen | hidden_kept
-    system_ids = {system.pk for system in systems}
-    if len(System.objects.filter(pk__in=system_ids)) != len(system_ids):
-        raise ValidationError({"systems": "Choose systems from the access register."})
-    current_systems = set(incident.systems.values_list("pk", flat=True))
-    changes = {}
-    for name, old, new, labels in (
-        ("risks", current_risks, new_risks, _risk_labels),
-        ("systems", current_systems, system_ids, _system_labels),
-    ):
-        added, removed = new - old, old - new
-        if added:
-            changes[f"{name}_added"] = labels(added)
-        if removed:
-            changes[f"{name}_removed"] = labels(removed)
-    if not changes:
-        return incident
-    incident.risks.set(new_risks)
-    incident.systems.set(system_ids)
-    incident.updated_at = timezone.now()
-    incident.save(update_fields=["updated_at"])
-    parts = [
-        f"{label} {', '.join(changes[key])}"
-        for key, label in (
-            ("risks_added", "risks added:"),
-            ("risks_removed", "risks removed:"),
-            ("systems_added", "systems added:"),
-            ("systems_removed", "systems removed:"),
-        )
-        if key in changes
-    ]
-    timeline.log(
-        incident=incident,
-        kind=EventKind.LINK,
-        actor=actor,
-        text="Links changed: " + "; ".join(parts) + ".",
-        data=changes,
-        audit_action="incident.link",
-        changes=changes,
-    )
-    return incident
-
-
-def _risk_labels(ids) -> list[str]:
-    from risk.models import Risk
-
-    return sorted(Risk.objects.filter(pk__in=ids).values_list("reference", flat=True))
-
-
-def _system_labels(ids) -> list[str]:
-    return sorted(System.objects.filter(pk__in=ids).values_list("name", flat=True))
 
 
 # --- Post-incident review --------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from incidents.queries.visibility import (
     is_responder,
     sees_internal,
 )
-from incidents.services import followups, workflow
+from incidents.services import comments, followups, sharing, workflow
 from incidents.services.attachments import attachments_visible_to
 
 # Sections other areas render on the page: (template, dotted path of ``detail_section(request, incident,
@@ -375,7 +375,7 @@ def comment_view(request, pk):
         return forms.CommentForm(request.POST, request.FILES, responder=responder, is_reporter=is_reporter)
 
     def run(incident, form):
-        workflow.incident_comment(
+        comments.incident_comment(
             actor=request.user,
             incident=incident,
             text=form.cleaned_data["text"],
@@ -402,7 +402,7 @@ def links_view(request, pk):
         )
 
     def run(incident, form):
-        workflow.incident_link(
+        sharing.incident_link(
             actor=request.user,
             incident=incident,
             risks=form.cleaned_data["risks"],
@@ -417,7 +417,7 @@ def links_view(request, pk):
 @require_POST
 def confidential_view(request, pk):
     def run(incident, form):
-        incident = workflow.incident_set_confidential(
+        incident = sharing.incident_set_confidential(
             actor=request.user, incident=incident, **form.cleaned_data
         )
         return (
@@ -433,7 +433,7 @@ def confidential_view(request, pk):
 @require_POST
 def share_view(request, pk):
     def run(incident, form):
-        workflow.incident_share(actor=request.user, incident=incident, user=form.cleaned_data["user"])
+        sharing.incident_share(actor=request.user, incident=incident, user=form.cleaned_data["user"])
         return f"{incident.reference} is shared with {form.cleaned_data['user']}."
 
     return _act(request, pk, key="share", access="triage", form_factory=_plain(forms.ShareForm), run=run)
@@ -443,7 +443,7 @@ def share_view(request, pk):
 @require_POST
 def unshare_view(request, pk):
     def run(incident, form):
-        workflow.incident_unshare(actor=request.user, incident=incident, user=form.cleaned_data["user"])
+        sharing.incident_unshare(actor=request.user, incident=incident, user=form.cleaned_data["user"])
         return f"{incident.reference} is no longer shared with {form.cleaned_data['user']}."
 
     return _act(request, pk, key="share", access="triage", form_factory=_plain(forms.UnshareForm), run=run)

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from incidents.choices import EventKind, Status
-from incidents.services.workflow import incident_share
+from incidents.services.sharing import incident_share
 from tests.factories import UserFactory
 from tests.incidents.detail_support import incident_at
 from tests.incidents.factories import IncidentEventFactory

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from incidents.choices import Severity, Status
 from incidents.models import FollowUpAction
+from incidents.services.comments import incident_comment
 from incidents.services.followups import remind_overdue_actions
-from incidents.services.workflow import incident_comment, incident_transition
+from incidents.services.workflow import incident_transition
 from tests.factories import UserFactory
 from tests.incidents.breach_support import make_breach
 from tests.incidents.detail_support import incident_at
@@ -76,7 +77,7 @@ def test_a_reporter_sees_neither_the_breach_tag_nor_the_deadline_of_their_incide
 
 
 def test_what_someone_it_is_shared_with_adds_stays_internal(staff, security_officer, manager):
-    from incidents.services.workflow import incident_share
+    from incidents.services.sharing import incident_share
 
     incident = incident_at(Status.INVESTIGATING, reporter=staff, handler=security_officer, confidential=True)
     incident_share(actor=security_officer, incident=incident, user=manager)

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from dpms.models import Notification
 from incidents.choices import EventKind, Status
 from incidents.models import IncidentAttachment, IncidentEvent
-from incidents.services.workflow import incident_comment
+from incidents.services.comments import incident_comment
 from tests.incidents.detail_support import EXE, PDF, files_dir_fixture, incident_at, upload  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from dpms.models import AuditEvent, Notification
 from incidents.choices import Status
 from incidents.queries.visibility import can_see
-from incidents.services.workflow import (
+from incidents.services.sharing import (
     incident_link,
     incident_set_confidential,
     incident_share,

@@ -1,0 +1,93 @@
+"""Comments and information on an incident (issue 5, item 6): responders write internal comments or ones
+the reporter sees; the reporter adds information; people it is shared with add internal notes.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from incidents import timeline
+from incidents.choices import EventKind
+from incidents.models import Incident
+from incidents.queries.visibility import (
+    can_see,
+    is_responder,
+    security_officers_for,
+)
+from incidents.services.common import _lock, _name, _tell_reporter
+
+# --- Comments and information ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_comment(*, actor, incident: Incident, text: str, internal: bool, uploads=()):
+    """Add a comment (responders: internal, or visible to the reporter) or information (the reporter and
+    anyone else who may see the incident but not respond: always visible to the reporter), with files.
+
+    Every upload is checked before anything is written. Returns the timeline line."""
+    from incidents.services import attachments
+
+    text = (text or "").strip()
+    uploads = list(uploads or ())
+    from incidents.services.reporting import MAX_UPLOADS
+
+    if len(uploads) > MAX_UPLOADS:
+        raise ValidationError({"files": f"Attach at most {MAX_UPLOADS} files at a time."})
+    if not text and not uploads:
+        raise ValidationError({"text": "Write something, or attach a file."})
+    for upload in uploads:
+        try:
+            attachments.validate_upload(upload)
+        except ValidationError as error:
+            raise ValidationError({"files": error.messages}) from None
+    incident = _lock(incident)
+    responder = is_responder(actor, incident)
+    is_reporter = incident.reported_by_id == actor.pk
+    if not responder:
+        if not can_see(actor, incident) or actor.is_auditor:
+            raise PermissionDenied("Auditors read incidents; they do not comment.")
+        if internal and is_reporter:
+            raise PermissionDenied("Only the handler and the security officers write internal comments.")
+        # Someone the incident is shared with sees its internal lines: what they add stays internal, so
+        # nothing they quote from those lines reaches the reporter.
+        internal = not is_reporter
+    if uploads and not (responder or is_reporter):
+        raise PermissionDenied("Only the reporter, the handler and the security officers attach files.")
+    kind = EventKind.INFO if (is_reporter and not responder) else EventKind.COMMENT
+    now = timezone.now()
+    event = timeline.log(
+        incident=incident,
+        kind=kind,
+        actor=actor,
+        internal=bool(internal),
+        text=text,
+        data={"files": [upload.name for upload in uploads]} if uploads else {},
+        audit_action="incident.comment",
+        changes={"kind": kind, "internal": bool(internal), "files": len(uploads)},
+        at=now,
+    )
+    for upload in uploads:
+        attachments.attachment_add(
+            actor=actor, incident=incident, upload=upload, internal=internal, event=event
+        )
+    incident.updated_at = now
+    incident.save(update_fields=["updated_at"])
+    if not responder:
+        recipients = [incident.handler] if incident.handler_id else list(security_officers_for(incident))
+        timeline.tell(
+            incident=incident,
+            recipients=[person for person in recipients if person and person.pk != actor.pk],
+            subject=f"New information on {incident.reference}",
+            body=f"{_name(actor)} added to {incident.reference} {incident.title}:\n\n{text}",
+            dedup_key=f"incident-info:{incident.pk}:{event.pk}",
+            actor=actor,
+        )
+    elif not internal:
+        _tell_reporter(
+            incident,
+            actor,
+            subject=f"New comment on {incident.reference}",
+            body=f"{_name(actor)} wrote on your report {incident.reference}:\n\n{text}",
+            key=f"comment-{event.pk}",
+        )
+    return event

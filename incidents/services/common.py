@@ -1,0 +1,130 @@
+"""What the incident services share: locking an incident, checking the actor's rights on the locked row,
+telling the handler and the reporter, and checking people and choices.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from incidents import timeline
+from incidents.choices import Category, Severity
+from incidents.models import Incident
+from incidents.queries.visibility import (
+    SHARE_PERMISSION,
+    can_triage,
+    is_responder,
+)
+
+PERMISSION = f"incidents.{SHARE_PERMISSION}"
+DISPLAY_TIME = "%Y-%m-%d %H:%M %Z"
+CLOCK_RUNNING = (
+    "Record the supervisory authority decision first: notified, or not required and why (GDPR Art. 33(5))."
+)
+
+
+# --- Helpers ---------------------------------------------------------------------------------------------
+
+
+def _lock(incident: Incident) -> Incident:
+    # Lock the row: two officers acting at once (triage and dismiss, two acknowledgements, a transition and
+    # a close) are serialised, and each sees the state the other left, so no change is lost or doubled.
+    return Incident.objects.select_for_update().get(pk=incident.pk)
+
+
+def _require_responder(actor, incident: Incident) -> None:
+    if not is_responder(actor, incident):
+        raise PermissionDenied("Only the handler and the security officers change this incident.")
+
+
+def _require_triage(actor, incident: Incident) -> None:
+    if not can_triage(actor, incident):
+        raise PermissionDenied("Only security officers handling this incident do that.")
+
+
+def _require_open(incident: Incident, doing: str) -> None:
+    if not incident.is_open:
+        raise ValidationError(
+            f"{incident.reference} is {incident.get_status_display().lower()}: reopen it before {doing}."
+        )
+
+
+def _require_authority_decision(incident: Incident) -> None:
+    """A breach's 72-hour clock runs until the authority decision is recorded: closing or dismissing the
+    incident then would leave it running unseen (the reminders and the dashboard skip dismissed ones)."""
+    if incident.is_breach and not incident.authority_decision:
+        raise ValidationError(CLOCK_RUNNING)
+
+
+def _name(user) -> str:
+    return (user.full_name or user.email) if user else "nobody"
+
+
+def _local(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment).strftime(DISPLAY_TIME)
+
+
+def _touch(incident: Incident, now, *fields: str) -> None:
+    incident.updated_at = now
+    incident.save(update_fields=[*fields, "updated_at"])
+
+
+def _severity_label(value) -> str:
+    return Severity(value).label if value else "none"
+
+
+def _tell_handler(incident: Incident, actor, key: str) -> None:
+    """Tell the handler they handle ``incident`` now, unless they made themselves the handler."""
+    handler = incident.handler
+    if handler is None or handler.pk == getattr(actor, "pk", None):
+        return
+    timeline.tell(
+        incident=incident,
+        recipients=[handler],
+        subject=f"{incident.reference} is yours to handle",
+        body=f"{_name(actor)} made you the handler of {incident.reference} {incident.title}.",
+        dedup_key=f"incident-handler:{incident.pk}:{key}",
+        actor=actor,
+    )
+
+
+def _tell_reporter(incident: Incident, actor, *, subject: str, body: str, key: str) -> None:
+    """Reporters follow their incident: status changes and visible comments are sent to them."""
+    reporter = incident.reported_by
+    if reporter.pk == getattr(actor, "pk", None):
+        return
+    timeline.tell(
+        incident=incident,
+        recipients=[reporter],
+        subject=subject,
+        body=body,
+        dedup_key=f"incident-reporter:{incident.pk}:{key}",
+        actor=actor,
+        internal=False,
+    )
+
+
+def _active_person(user, field: str, what: str) -> None:
+    if user is None or not user.is_active:
+        raise ValidationError({field: f"Choose an active person as the {what}."})
+
+
+def _handler_person(user) -> None:
+    """The handler responds to the incident: an active person who is not only an auditor (auditors read
+    incidents and change nothing). Other staff (the IT people who fix things) may handle one."""
+    _active_person(user, "handler", "handler")
+    if user.is_auditor and not user.is_security_officer:
+        raise ValidationError({"handler": "An auditor reads incidents and cannot handle one."})
+
+
+def _severity(value) -> int:
+    try:
+        return Severity(int(value))
+    except (TypeError, ValueError):
+        raise ValidationError({"severity": "Choose a severity from SEV1 to SEV4."}) from None
+
+
+def _category(value) -> str:
+    if value not in Category.values:
+        raise ValidationError({"category": "Choose a category from the list."})
+    return value
