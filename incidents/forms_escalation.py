@@ -1,14 +1,14 @@
 """The escalation policy form: one row per level (a Django formset), with the person given by email.
 
-The rules are the service's (``incidents.services.escalation.validate_levels``); the forms check the same
-things field by field, so each message shows next to the field it is about.
+The rules are the service's (``incidents.services.escalation_policies.validate_levels``); the forms check
+the same things field by field, so each message shows next to the field it is about.
 """
 
 from django import forms
 from django.forms import BaseFormSet, formset_factory
 
 from incidents.choices import EscalationTarget, EscalationTrigger
-from incidents.services.escalation import (
+from incidents.services.escalation_policies import (
     MAX_AFTER_MINUTES,
     MAX_LEVELS,
     MAX_REPEAT_EVERY,

@@ -38,11 +38,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from dpms import audit
 from dpms.models import User
 from incidents import timeline
 from incidents.choices import (
@@ -54,22 +51,14 @@ from incidents.choices import (
 )
 from incidents.escalation_defaults import (
     UNTRIAGED,
-    default_levels,
     policy_for,
-    policy_label,
-    policy_severity,
 )
-from incidents.models import EscalationLevel, EscalationPolicy, Incident, IncidentEscalation
+from incidents.models import EscalationLevel, Incident, IncidentEscalation
 from incidents.queries import visibility
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 20  # incidents locked per transaction by the tick
-MAX_LEVELS = 10
-MAX_AFTER_MINUTES = 30 * 24 * 60
-MAX_REPEATS = 10
-MIN_REPEAT_EVERY = 5
-MAX_REPEAT_EVERY = 7 * 24 * 60
 
 # "Not acknowledged" levels keep firing while the incident is open and not resolved, even once contained.
 ESCALATING_STATUSES = (*UNCONTAINED_STATUSES, Status.CONTAINED)
@@ -682,152 +671,3 @@ def escalate_due(*, now) -> int:
     if failed:
         raise RuntimeError(f"Escalation failed for {len(failed)} incident(s); see the log")
     return fired
-
-
-# --- Editing policies --------------------------------------------------------------------------------------
-
-
-def can_read_policies(user) -> bool:
-    return bool(user.is_active and (user.is_security_officer or user.is_auditor))
-
-
-def can_edit_policies(user) -> bool:
-    return bool(user.is_active and user.is_security_officer)
-
-
-def _is_count(value, low, high) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
-def _level_problems(level: dict) -> list[str]:
-    problems = []
-    if level.get("trigger") not in EscalationTrigger.values:
-        problems.append("choose when it fires: not acknowledged or not contained")
-    if level.get("target") not in EscalationTarget.values:
-        problems.append("choose whom to tell")
-    if not _is_count(level.get("after_minutes"), 0, MAX_AFTER_MINUTES):
-        problems.append(f"the minutes must be a whole number from 0 to {MAX_AFTER_MINUTES}")
-    person = level.get("person")
-    if level.get("target") == EscalationTarget.PERSON and (person is None or not person.is_active):
-        problems.append("choose an active person to tell")
-    count = level.get("repeat_count") or 0
-    if not _is_count(count, 0, MAX_REPEATS):
-        problems.append(f"repeat from 0 to {MAX_REPEATS} times")
-    elif count and not _is_count(level.get("repeat_every_minutes"), MIN_REPEAT_EVERY, MAX_REPEAT_EVERY):
-        problems.append(f"a repeat needs an interval from {MIN_REPEAT_EVERY} to {MAX_REPEAT_EVERY} minutes")
-    return problems
-
-
-def validate_levels(levels: list[dict], *, untriaged: bool = False) -> list[dict]:
-    """Check a policy's levels and number them: within each trigger by their minutes (the order they fire
-    in), ties in the order given. Returns the levels to store; raises ``ValidationError({"levels": [...]})``.
-    The untriaged policy (``untriaged``) has "not acknowledged" levels only: they fire while nobody triaged or
-    acknowledged the report."""
-    problems = []
-    if not levels:
-        problems.append("A policy needs at least one level.")
-    if len(levels) > MAX_LEVELS:
-        problems.append(f"A policy has at most {MAX_LEVELS} levels.")
-    for number, level in enumerate(levels, start=1):
-        problems += [f"Level {number}: {problem}." for problem in _level_problems(level)]
-    if untriaged and any(level.get("trigger") == EscalationTrigger.UNCONTAINED for level in levels):
-        problems.append(
-            "An untriaged report has no containment target yet: use “not acknowledged” levels (they fire "
-            "while nobody triaged or acknowledged it)."
-        )
-    elif levels and not any(level.get("trigger") == EscalationTrigger.UNACKNOWLEDGED for level in levels):
-        problems.append("Keep at least one “not acknowledged” level: nothing may sit unacknowledged.")
-    if problems:
-        raise ValidationError({"levels": problems})
-    stored = []
-    for trigger in EscalationTrigger.values:
-        mine = sorted(
-            (level for level in levels if level["trigger"] == trigger), key=lambda lv: lv["after_minutes"]
-        )
-        for position, level in enumerate(mine, start=1):
-            count = level.get("repeat_count") or 0
-            stored.append(
-                {
-                    "trigger": trigger,
-                    "position": position,
-                    "after_minutes": level["after_minutes"],
-                    "working_time": bool(level.get("working_time")),
-                    "target": level["target"],
-                    "person": level.get("person") if level["target"] == EscalationTarget.PERSON else None,
-                    "repeat_count": count,
-                    "repeat_every_minutes": level.get("repeat_every_minutes") if count else None,
-                }
-            )
-    return stored
-
-
-def snapshot(levels) -> list[dict]:
-    """Levels as plain data for the audit trail (the person by email)."""
-    return [
-        {
-            "trigger": level.trigger,
-            "position": level.position,
-            "after_minutes": level.after_minutes,
-            "working_time": level.working_time,
-            "target": level.target,
-            "person": level.person.email if level.person_id else None,
-            "repeat_count": level.repeat_count,
-            "repeat_every_minutes": level.repeat_every_minutes,
-        }
-        for level in levels
-    ]
-
-
-@transaction.atomic
-def policy_update(
-    *, actor, severity: int, levels: list[dict], now: datetime | None = None, reset: bool = False
-):
-    """Replace the levels of ``severity``'s policy (security officers only; severity 0: untriaged reports).
-    Audited with the levels before and after. The edit applies to rounds started after it (a new report,
-    triage, severity change or reopening): a running round keeps the levels it started with. Returns the
-    policy, or None when nothing changed."""
-    now = now or timezone.now()
-    if not can_edit_policies(actor):
-        raise PermissionDenied("Only security officers edit the escalation policies.")
-    try:
-        severity = policy_severity(severity)
-    except (TypeError, ValueError):
-        raise ValidationError({"severity": "There is no such escalation policy."}) from None
-    wanted = validate_levels(levels, untriaged=severity == UNTRIAGED)
-    # Locked: two officers saving at once would otherwise both delete and re-create the levels, and the
-    # audit trail would show a "before" that one of them never saw.
-    policy = EscalationPolicy.objects.select_for_update().get(pk=policy_for(severity).pk)
-    current = list(policy.levels.select_related("person").order_by("trigger", "position"))
-    before = snapshot(current)
-    after = snapshot(EscalationLevel(**level) for level in wanted)
-    if before == after:
-        return None
-    policy.levels.all().delete()
-    EscalationLevel.objects.bulk_create([EscalationLevel(policy=policy, **level) for level in wanted])
-    policy.updated_at, policy.updated_by = now, actor
-    policy.save(update_fields=["updated_at", "updated_by"])
-    audit.record(
-        action="escalation_policy.updated",
-        actor=actor,
-        obj=policy,
-        changes={
-            "policy": policy_label(severity),
-            "before": before,
-            "after": after,
-            **({"reset_to_defaults": True} if reset else {}),
-        },
-    )
-    return policy
-
-
-def policy_reset(*, actor, severity: int, now: datetime | None = None):
-    """Put the default levels back (``policy_update`` with the defaults)."""
-    return policy_update(actor=actor, severity=severity, levels=default_levels(severity), now=now, reset=True)
-
-
-def people_by_email(emails) -> dict:
-    """Active people by (lower-case) email, in one query."""
-    wanted = {email.strip().lower() for email in emails if email}
-    if not wanted:
-        return {}
-    return {user.email: user for user in User.objects.people().filter(is_active=True, email__in=wanted)}

@@ -22,11 +22,10 @@ from incidents.escalation_defaults import (
 from incidents.forms_escalation import LevelFormSet, level_initial
 from incidents.models import EscalationLevel, EscalationPolicy
 from incidents.queries.visibility import sees_internal
-from incidents.services.escalation import (
+from incidents.services.escalation import describe_level, plan_levels
+from incidents.services.escalation_policies import (
     can_edit_policies,
     can_read_policies,
-    describe_level,
-    plan_levels,
     policy_reset,
     policy_update,
 )

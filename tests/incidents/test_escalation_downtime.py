@@ -76,7 +76,7 @@ def test_many_due_incidents_are_all_caught_up_across_batches(security_officer, a
 
 
 def test_each_missed_level_fires_once_in_the_order_they_came_due(security_officer, admin_user, manager):
-    from incidents.services.escalation import policy_update
+    from incidents.services.escalation_policies import policy_update
 
     levels = [
         {"trigger": "unacknowledged", "after_minutes": 0, "target": "security_officers"},
