@@ -472,8 +472,11 @@ CSV_HEADER = (
     "category",
     "severity",
     "status",
+    "handler",
     "reported at",
     "noticed at",
+    "marked as breach at",
+    "marked by",
     "aware at",
     "awareness reason",
     "facts",
@@ -487,10 +490,18 @@ CSV_HEADER = (
     "deadline",
     "on time",
     "delay reasons",
+    "authority decision recorded at",
+    "authority decision recorded by",
     "data subjects decision",
     "data subjects reason",
     "data subjects notified at",
+    "data subjects decision recorded at",
+    "data subjects decision recorded by",
 )
+
+
+def _who(user) -> str:
+    return f"{user.full_name} <{user.email}>" if user else ""
 
 
 def _utc(value):
@@ -504,8 +515,11 @@ def _csv_row(incident: Incident, now) -> list:
         Category(incident.category).label if incident.category in Category.values else incident.category,
         Severity(incident.severity).label if incident.severity else "",
         Status(incident.status).label,
+        _who(incident.handler),
         _utc(incident.reported_at),
         _utc(incident.noticed_at),
+        _utc(incident.breach_marked_at),
+        _who(incident.breach_marked_by),
         _utc(incident.aware_at),
         incident.aware_at_reason,
         incident.description,
@@ -519,9 +533,13 @@ def _csv_row(incident: Incident, now) -> list:
         _utc(incident.authority_deadline),
         on_time(incident, now),
         incident.authority_delay_reason,
+        _utc(incident.authority_decided_at),
+        _who(incident.authority_decided_by),
         SubjectsDecision(incident.subjects_decision).label if incident.subjects_decision else "",
         incident.subjects_decision_reason,
         _utc(incident.subjects_notified_at),
+        _utc(incident.subjects_decided_at),
+        _who(incident.subjects_decided_by),
     ]
 
 
@@ -531,7 +549,10 @@ def breach_register(request):
     """The breach register as CSV: every personal-data breach, notified or not (one query, streamed)."""
     _check_register_access(request.user)
     now = timezone.now()
-    rows = (_csv_row(incident, now) for incident in breaches_for(request.user).iterator(chunk_size=1000))
+    breaches = breaches_for(request.user).select_related(
+        "handler", "breach_marked_by", "authority_decided_by", "subjects_decided_by"
+    )
+    rows = (_csv_row(incident, now) for incident in breaches.iterator(chunk_size=1000))
     return streaming_csv(name="breaches", header=CSV_HEADER, rows=rows)
 
 

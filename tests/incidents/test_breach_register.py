@@ -62,6 +62,18 @@ def test_csv_lists_every_breach_notified_or_not(client_for, security_officer, br
     assert running["aware at"] == "2026-10-23T10:00:00Z"
 
 
+def test_csv_says_who_decided_what_and_when(client_for, security_officer, breaches):
+    """Art. 33(5) documentation: who marked the breach and recorded each decision, and when."""
+    by_reference = {row["reference"]: row for row in rows(client_for(security_officer).get(CSV_URL))}
+    officer = f"{security_officer.full_name} <{security_officer.email}>"
+    skipped = by_reference[breaches["skipped"].reference]
+    assert skipped["marked by"] == officer
+    assert skipped["marked as breach at"] == "2026-10-23T10:05:00Z"
+    assert skipped["authority decision recorded by"] == officer
+    assert skipped["authority decision recorded at"] == "2026-10-23T12:00:00Z"
+    assert by_reference[breaches["running"].reference]["authority decision recorded at"] == ""
+
+
 def test_csv_neutralises_formula_cells(client_for, security_officer, breaches):
     row = {r["reference"]: r for r in rows(client_for(security_officer).get(CSV_URL))}[
         breaches["skipped"].reference
