@@ -159,3 +159,31 @@ def validate_plausible_moment(value):
     """Refuse dates at the ends of the calendar: converting them between time zones overflows (a 500)."""
     if value is not None and not 1900 <= value.year <= 9998:
         raise forms.ValidationError("Choose a date between 1900 and 9998.", code="implausible")
+
+
+def add_service_errors(form, error) -> None:
+    """Show a service's refusal (a ValidationError) on the form: next to the field it names, else above the
+    form. Every view that calls a service with a form's data uses this."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's "Uploading multiple files"); cleans to a list, maybe empty."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 
 from access.models import System
-from dpms.forms import PersonField, validate_plausible_moment
+from dpms.forms import MultipleFileField, PersonField, validate_plausible_moment
 from dpms.models import User
 from incidents.choices import SEVERITY_DEFINITIONS, ActionStatus, Category, Severity, Status
 
@@ -92,24 +92,6 @@ class FollowUpForm(forms.Form):
 
 class FollowUpStatusForm(forms.Form):
     status = forms.ChoiceField(choices=ActionStatus.choices)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (Django's documented pattern)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)] if data else []
 
 
 VISIBILITY_CHOICES = [

@@ -5,7 +5,12 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from dpms.forms import ModelMultipleChoiceField, validate_plausible_moment
+from dpms.forms import (
+    ModelMultipleChoiceField,
+    MultipleFileField,
+    MultipleFileInput,
+    validate_plausible_moment,
+)
 from incidents.choices import Category, PersonalData
 from incidents.services.attachments import ALLOWED_TYPES_TEXT, EXTENSIONS
 from incidents.services.reporting import MAX_UPLOADS, active_systems
@@ -13,24 +18,6 @@ from incidents.services.reporting import MAX_UPLOADS, active_systems
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 ACCEPT = ",".join(sorted({ext for extensions in EXTENSIONS.values() for ext in extensions}))
 MORE_FIELDS = ("occurred_at", "systems")
-
-
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (Django's "Uploading multiple files"); cleans to a list, maybe empty."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
 
 
 class DateTimeLocalInput(forms.DateTimeInput):

@@ -13,6 +13,7 @@ from access.forms import GrantCreateForm, GrantFilterForm, GrantRevokeForm, Syst
 from access.queries import register as queries
 from access.services.grants import grant_create, grant_revoke
 from dpms.csvexport import bad_filter, streaming_csv
+from dpms.forms import add_service_errors
 
 PAGE_SIZE = 50
 CSV_COLUMNS = (
@@ -38,15 +39,6 @@ def _query_without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    """Show a service's refusal on the form: next to the field it names, else above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -112,7 +104,7 @@ def system_grant(request, pk):
                 expires_at=data["expires_at"],
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{grant.user} now holds {grant.role.name}.")
             return redirect("access:system", pk=system.pk)
@@ -132,7 +124,7 @@ def grant_revoke_view(request, pk):
         try:
             grant_revoke(actor=request.user, grant=grant, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Revoked {grant.role.name} from {grant.user}.")
             return redirect("access:system", pk=grant.role.system_id)

@@ -12,16 +12,9 @@ from access.choices import RequestStatus
 from access.forms_requests import AccessRequestForm, ApproveForm, RejectForm, RequestFilterForm
 from access.queries import requests as queries
 from access.services import requests as services
+from dpms.forms import add_service_errors
 
 PAGE_SIZE = 25
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _page(request, rows):
@@ -37,7 +30,7 @@ def request_new(request):
         try:
             created = services.request_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Your request is on its way to the approvers.")
             return redirect("access:request_detail", pk=created.pk)
@@ -98,7 +91,7 @@ def request_approve(request, pk):
             confirm_over_limit=form.cleaned_data["confirm_over_limit"],
         )
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error)
         return _detail(request, access_request, officer_ids, approve_form=form, status=400)
     messages.success(request, "Approved.")
     return redirect("access:request_detail", pk=pk)
@@ -115,7 +108,7 @@ def request_reject(request, pk):
                 actor=request.user, request=access_request, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     if not form.is_valid():
         return _detail(request, access_request, officer_ids, reject_form=form, status=400)
     messages.success(request, "Rejected; the requester has been told why.")

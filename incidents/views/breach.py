@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from dpms.csvexport import streaming_csv
+from dpms.forms import add_service_errors
 from dpms.models import User
 from incidents.choices import AuthorityDecision, Category, Severity, Status, SubjectsDecision
 from incidents.forms_breach import (
@@ -183,14 +184,6 @@ def _forms(incident: Incident, bound: dict, nis2) -> dict:
 # --- Actions (POST) ---------------------------------------------------------------------------------------
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _act(request, pk, *, form_class, name: str, call, success: str):
     """Validate ``form_class``, call the service; on error show the incident page again with the form's
     errors (400). Responders only: 404 for those who may not see it, 403 for the others."""
@@ -200,7 +193,7 @@ def _act(request, pk, *, form_class, name: str, call, success: str):
         try:
             call(incident, form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, success)
             return redirect("incidents:detail", pk=incident.pk)

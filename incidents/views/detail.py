@@ -19,6 +19,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET, require_POST
 from guardian.models import UserObjectPermission
 
+from dpms.forms import add_service_errors
 from incidents import forms_detail as forms
 from incidents.choices import SEVERITY_DEFINITIONS, Severity, Status
 from incidents.models import Incident, PostIncidentReview
@@ -230,14 +231,6 @@ def incident_detail(request, pk):
 # --- Actions ------------------------------------------------------------------------------------------------
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _incident_for(request, pk, access: str):
     """``triage``: security officers handling it; ``respond``: the handler and those officers; ``take_part``:
     anyone who sees it but auditors (the reporter adds information; owners update their actions)."""
@@ -258,7 +251,7 @@ def _act(request, pk, *, key, access, form_factory, run):
         try:
             message = run(incident, form)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, message)
             return redirect("incidents:detail", pk=incident.pk)

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dpms.forms import add_service_errors
 from incidents.choices import OPEN_STATUSES
 from incidents.forms_report import IncidentReportForm
 from incidents.models import Incident, IncidentAttachment
@@ -21,14 +22,6 @@ from incidents.services.reporting import incident_report
 PAGE_SIZE = 50
 PANEL_SIZE = 5
 LIST_FIELDS = ("pk", "reference", "title", "status", "severity", "reported_at", "updated_at")
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -45,7 +38,7 @@ def report(request):
         try:
             incident = incident_report(actor=request.user, uploads=data.pop("attachments"), **data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Reported as {incident.reference}. You can follow it here.")
             return redirect("incidents:detail", pk=incident.pk)

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
+from dpms.forms import add_service_errors
 from risk.forms_treatment import (
     AcceptanceFilterForm,
     AcceptanceRequestForm,
@@ -26,14 +27,6 @@ from risk.services.actions import site_today
 PAGE_SIZE = 25
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _page(request, rows):
     query = request.GET.copy()
     query.pop("page", None)
@@ -49,7 +42,7 @@ def action_new(request, risk_id):
         try:
             action_services.action_create(risk=risk, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Action added.")
             return redirect("risk:risk", pk=risk.pk)
@@ -80,7 +73,7 @@ def action_edit(request, risk_id, pk):
         try:
             action_services.action_update(action=action, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Action saved.")
             return redirect("risk:action_detail", risk_id=risk_id, pk=pk)
@@ -137,7 +130,7 @@ def acceptance_new(request, risk_id):
         try:
             acceptance = services.acceptance_request(risk=risk, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Your request is with the approvers.")
             return redirect(services.acceptance_link(acceptance))
@@ -185,7 +178,7 @@ def _decide_with_reason(request, risk_id, pk, service, form_name: str, done: str
         try:
             service(acceptance=acceptance, actor=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
     if not form.is_valid():
         return _detail(request, acceptance, status=400, **{form_name: form})
     messages.success(request, done)

@@ -9,21 +9,13 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dpms.forms import add_service_errors
 from risk.forms_matrices import ActivateForm, MatrixFilterForm, MatrixForm, matrix_initial
 from risk.queries import matrices as queries
 from risk.services.matrices import matrix_activate, matrix_create, matrix_update
 
 PAGE_SIZE = 25
 PREVIEW_PAGE_SIZE = 50
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """A service's refusal onto the form: next to the field it names, else above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _query_without_page(request) -> str:
@@ -73,7 +65,7 @@ def matrix_create_view(request):
                 actor=request.user, name=data["name"], description=data["description"], **data["matrix"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, f"Matrix “{matrix.name}” created. It is not active until you activate it."
@@ -99,7 +91,7 @@ def matrix_edit(request, pk):
                 **data["matrix"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Matrix saved.")
             return redirect("risk:matrix", pk=matrix.pk)
@@ -119,7 +111,7 @@ def matrix_activate_view(request, pk):
                 matrix=matrix, actor=request.user, confirmed=form.cleaned_data["confirm"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

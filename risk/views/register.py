@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dpms.csvexport import bad_filter, streaming_csv
+from dpms.forms import add_service_errors
 from risk.charts import trend_chart
 from risk.choices import RiskStatus
 from risk.forms_risks import RiskFilterForm, RiskForm, RiskShareForm, RiskStatusForm, RiskUnshareForm
@@ -53,14 +54,6 @@ def _query_without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _filtered_risks(request):
@@ -184,7 +177,7 @@ def risk_create_view(request):
         try:
             risk = risk_create(actor=request.user, status=status, **data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{risk.reference} added to the register.")
             return redirect("risk:risk", pk=risk.pk)
@@ -208,7 +201,7 @@ def risk_edit(request, pk):
         try:
             risk_update(actor=request.user, risk=risk, systems=data.pop("systems"), **data)
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{risk.reference} saved.")
             return redirect("risk:risk", pk=risk.pk)

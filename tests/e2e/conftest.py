@@ -12,8 +12,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import _missing
+from tests.factories import TEST_PASSWORD
 
 CHROMIUM_ARGS = [
     "--no-sandbox",  # tests run as root, where chromium's sandbox cannot start
@@ -155,3 +157,13 @@ def browser_page(request, chromium, live_server):
 def phone_page(request, chromium, live_server):
     """A phone-sized page (390x844, touch, mobile viewport rules) on the live server."""
     yield from _open_page(request, chromium, live_server, PHONE, is_mobile=True, has_touch=True)
+
+
+def sign_in(page, user):
+    """Through the real sign-in form, as a person would."""
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))

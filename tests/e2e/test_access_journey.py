@@ -27,8 +27,8 @@ from tests.access.factories import (
     RoleFactory,
     SystemFactory,
 )
-from tests.e2e.conftest import DESKTOP, _open_page, results_dir, save_page
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.e2e.conftest import DESKTOP, _open_page, results_dir, save_page, sign_in
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -68,16 +68,6 @@ def journey(transactional_db):
     for grant in (GrantFactory(user=ana, role=clerk), GrantFactory(user=ben, role=reader), revoked_grant):
         ReviewItemFactory(campaign=campaign, grant=grant, reviewer=manager)
     return SimpleNamespace(manager=manager, officer=officer, campaign=campaign, revoked_grant=revoked_grant)
-
-
-def sign_in(page, user):
-    """Through the real sign-in form, as a person would."""
-    page.goto("/")
-    expect(page).to_have_url(re.compile(r"/accounts/login/"))
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
 
 
 def review_item(page, text):

@@ -16,8 +16,8 @@ from playwright.sync_api import expect
 
 from incidents.choices import AuthorityDecision, Status
 from incidents.models import Incident
-from tests.e2e.conftest import results_dir, save_page
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.e2e.conftest import results_dir, save_page, sign_in
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -38,15 +38,6 @@ def people(transactional_db):
             email="olga.officer@example.com", full_name="Olga Officer", roles=["security officer"]
         ),
     )
-
-
-def sign_in(page, user):
-    page.goto("/")
-    expect(page).to_have_url(re.compile(r"/accounts/login/"))
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
 
 
 def sign_out(page):

@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 
 from risk.choices import RiskStatus
 from risk.models import Risk, RiskAssessment
-from tests.e2e.conftest import results_dir, save_page
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.e2e.conftest import results_dir, save_page, sign_in
+from tests.factories import UserFactory
 from tests.risk.factories import RiskFactory, active_matrix
 
 pytestmark = pytest.mark.e2e
@@ -69,16 +69,6 @@ def journey(transactional_db):
         **common,
     )
     return SimpleNamespace(officer=officer, matrix=matrix, ransomware=ransomware)
-
-
-def sign_in(page, user):
-    """Through the real sign-in form, as a person would."""
-    page.goto("/")
-    expect(page).to_have_url(re.compile(r"/accounts/login/"))
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
 
 
 def cell(page, kind, likelihood_impact):
