@@ -41,6 +41,7 @@ from incidents.models import (
     IncidentEvent,
     PostIncidentReview,
 )
+from incidents.services.breach import utc_iso
 
 SEED = 7
 DOMAIN = "northwind.example"
@@ -281,9 +282,16 @@ def _breach(incident, line, special, users, now):
         EventKind.CLOCK,
         incident.triaged_at,
         officer,
-        "Personal-data breach: the 72-hour clock runs until "
-        f"{incident.authority_deadline:%Y-%m-%d %H:%M} UTC.",
-        data={"deadline": incident.authority_deadline.isoformat()},
+        "Personal-data breach: the 72-hour clock to notify the supervisory authority runs until the "
+        "deadline below",
+        data={
+            "aware_at": utc_iso(aware),
+            "deadline": utc_iso(incident.authority_deadline),
+            "times": [
+                ["Aware since", utc_iso(aware)],
+                ["72-hour deadline", utc_iso(incident.authority_deadline)],
+            ],
+        },
     )
     if special == "breach_running":
         incident.breach_reminder_hours = 24
