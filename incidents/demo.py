@@ -227,7 +227,11 @@ def _build(spec, users, rng, now):
         return incident, line
     if status == REP:
         return incident, line
-    at += timedelta(hours=step) if special != "escalating" else timedelta(minutes=0)
+    # Triage comes within the hour for the severe ones and within a working day for the others; the rest
+    # of the incident's life is spread over the time since.
+    triage_hours = min(step, rng.uniform(0.1, {1: 0.5, 2: 2}.get(severity, 8)))
+    at += timedelta(hours=triage_hours) if special != "escalating" else timedelta(minutes=0)
+    step = max((hours - triage_hours) / 6, 0.05)
     incident.severity, incident.handler = severity, handler
     incident.triaged_at, incident.triaged_by = at, officer
     incident.escalation_round, incident.escalation_started_at = 1, at
