@@ -1,15 +1,14 @@
 """Two ticks at once on PostgreSQL launch one campaign per policy and period."""
 
 import datetime
-import threading
 from unittest import mock
 
 import pytest
-from django.db import connection
 
 from access.models import ReviewCampaign
 from access.services.campaigns import launch_due_campaigns
 from tests.access.factories import ReviewPolicyFactory
+from tests.concurrency import same_call_at_once
 
 pytestmark = pytest.mark.usefixtures("requires_postgres", "transactional_db")
 NOW = datetime.datetime(2026, 11, 29, 9, 30, tzinfo=datetime.UTC)
@@ -19,22 +18,8 @@ def test_two_ticks_at_once_launch_one_campaign_per_policy():
     policies = ReviewPolicyFactory.create_batch(
         3, start_date=datetime.date(2026, 10, 1), next_run_at=NOW - datetime.timedelta(hours=1)
     )
-    start = threading.Barrier(4)
-    results = []
-
-    def tick():
-        try:
-            start.wait(10)
-            results.append(launch_due_campaigns(now=NOW))
-        finally:
-            connection.close()
-
     with mock.patch("access.services.campaigns._enqueue_population") as enqueue:
-        threads = [threading.Thread(target=tick) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
+        results = same_call_at_once(lambda: launch_due_campaigns(now=NOW), 4)
     assert sum(results) == 3
     assert len(results) == 4
     for policy in policies:

@@ -1,8 +1,6 @@
 """Two submissions on one review item at once, on PostgreSQL: the item row lock makes them queue up, so one
 decision per submitted state is recorded and the audit trail tells a consistent story."""
 
-import threading
-
 import pytest
 from django.db import connection, transaction
 
@@ -11,26 +9,10 @@ from access.models import ReviewItem
 from access.services.reviews import item_decide
 from dpms.models import AuditEvent
 from tests.access.factories import ReviewItemFactory
+from tests.concurrency import at_once, start_at_once
 from tests.dpms.outbox_support import wait_until
 
 pytestmark = pytest.mark.usefixtures("requires_postgres", "transactional_db")
-
-
-def in_thread(target) -> tuple[threading.Thread, dict]:
-    """Run ``target`` in a thread with its own database connection (closed after, so the test DB can go)."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome["result"] = target()
-        except Exception as error:  # noqa: BLE001 - the test asserts on what happened
-            outcome["error"] = error
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
 
 
 def blocked_on_a_row_lock() -> bool:
@@ -57,11 +39,10 @@ def test_a_second_identical_submission_waits_for_the_first_and_records_nothing(m
 
     with transaction.atomic():
         decide()
-        second, outcome = in_thread(decide)
+        second = start_at_once(decide)
         # The second submission waits on the first one's lock instead of reading a stale 'pending'.
         assert wait_until(blocked_on_a_row_lock)
-    second.join(20)
-    assert "error" not in outcome
+    second.wait()  # raises if the second submission failed
     assert item_events(item).count() == 1
     item.refresh_from_db()
     assert (item.decision, item.decided_by) == (Decision.REVOKE, manager)
@@ -71,22 +52,17 @@ def test_reviewer_and_security_officer_at_once_leave_one_consistent_decision(
     manager, staff, security_officer
 ):
     item = ReviewItemFactory(reviewer=manager, grant__user=staff)
-    start = threading.Barrier(2)
 
     def as_person(actor, decision, justification):
         def decide():
-            start.wait(10)
             return item_decide(item=item, actor=actor, decision=decision, justification=justification)
 
         return decide
 
-    threads = [
-        in_thread(as_person(manager, Decision.KEEP, "")),
-        in_thread(as_person(security_officer, Decision.REVOKE, "Left the project.")),
-    ]
-    for thread, outcome in threads:
-        thread.join(20)
-        assert "error" not in outcome
+    at_once(  # raises if either of them failed
+        as_person(manager, Decision.KEEP, ""),
+        as_person(security_officer, Decision.REVOKE, "Left the project."),
+    )
     events = list(item_events(item))
     assert len(events) == 2
     # The later event starts from the earlier one's result: neither overwrote the other unseen.

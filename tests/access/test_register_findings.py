@@ -9,6 +9,7 @@ from access.services.register import check_privileged_limits, privileged_headroo
 from dpms.models import AuditEvent
 from tests.access.factories import GrantFactory
 from tests.access.register_support import register_fixture  # noqa: F401 - the ``register`` fixture
+from tests.concurrency import same_call_at_once
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,24 +113,7 @@ def test_the_access_tick_runs_the_check(register, over_limit):
 @pytest.mark.django_db(transaction=True)
 def test_two_checks_at_once_open_one_finding(requires_postgres, register, over_limit):
     """Two workers running the tick at the same moment: the system's row lock lets only one open it."""
-    import threading
-
-    from django.db import connection
-
-    barrier, results = threading.Barrier(2), []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(check_privileged_limits(now=timezone.now()))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = same_call_at_once(lambda: check_privileged_limits(now=timezone.now()), 2)
     assert sorted(results) == [0, 1]
     assert open_findings().count() == 1
     assert AuditEvent.objects.filter(action="access.finding.open").count() == 1

@@ -1,10 +1,8 @@
 """Two ticks at once on PostgreSQL: one reminder per step and one escalation, never two."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from access.models import ReviewItem
@@ -13,30 +11,13 @@ from access.services.revocations import remind_overdue_tasks
 from dpms.models import AuditEvent, Notification
 from tests.access.closing_support import campaign_with_items
 from tests.access.factories import RevocationTaskFactory, SystemFactory
+from tests.concurrency import same_call_at_once
 
 pytestmark = pytest.mark.usefixtures("requires_postgres", "transactional_db")
 
 
 def run_together(step, now, workers=4):
-    start = threading.Barrier(workers)
-    results, errors = [], []
-
-    def run():
-        try:
-            start.wait(10)
-            results.append(step(now=now))
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == []
-    return results
+    return same_call_at_once(lambda: step(now=now), workers)  # raises if any of them failed
 
 
 def test_concurrent_ticks_send_one_reminder_and_escalate_once(staff, manager, security_officer):

@@ -1,15 +1,13 @@
 """Approvers clicking at once on PostgreSQL: the request's row lock makes exactly one grant."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from access.choices import RequestStatus
 from access.models import AccessRequest, Grant
 from access.services.requests import request_approve, request_create
 from tests.access.factories import RoleFactory, SystemFactory
+from tests.concurrency import at_once
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.usefixtures("requires_postgres", "transactional_db")
@@ -17,25 +15,10 @@ pytestmark = pytest.mark.usefixtures("requires_postgres", "transactional_db")
 
 def run_together(actions):
     """Run each action in its own thread and connection, released at the same moment."""
-    start = threading.Barrier(len(actions))
-    outcomes = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            start.wait(10)
-            action()
-            outcomes[index] = "approved"
-        except ValidationError as error:
-            outcomes[index] = " ".join(error.messages)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return outcomes
+    return [
+        " ".join(outcome.messages) if isinstance(outcome, ValidationError) else "approved"
+        for outcome in at_once(*actions, expect=ValidationError)
+    ]
 
 
 def test_security_officers_approving_at_once_create_exactly_one_grant(staff, manager):

@@ -1,13 +1,12 @@
 """What PostgreSQL guarantees for the audit trail: a trigger refuses raw UPDATE and DELETE, and appends from
 concurrent transactions queue behind the chain-head row lock and form one chain, never a fork."""
 
-import threading
-
 import pytest
 from django.db import DatabaseError, connection, transaction
 
 from dpms import audit
 from dpms.models import AuditEvent
+from tests.concurrency import at_once, start_at_once
 from tests.factories import audit_event
 
 pytestmark = pytest.mark.postgres
@@ -46,28 +45,14 @@ def test_a_raw_delete_is_refused_by_the_trigger(requires_postgres):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_appends_form_one_unbroken_chain(requires_postgres):
-    start = threading.Barrier(THREADS)
-    errors = []
-
     def append_many(worker):
         # Each thread has its own connection, so each append is its own transaction racing the others.
-        try:
-            start.wait()
-            for n in range(APPENDS_PER_THREAD):
-                with transaction.atomic():
-                    audit.record(action="test.concurrent", object_label=f"worker {worker} append {n}")
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
+        for n in range(APPENDS_PER_THREAD):
+            with transaction.atomic():
+                audit.record(action="test.concurrent", object_label=f"worker {worker} append {n}")
 
-    threads = [threading.Thread(target=append_many, args=(worker,)) for worker in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(*(lambda worker=worker: append_many(worker) for worker in range(THREADS)))  # raises on error
 
-    assert errors == []
     total = THREADS * APPENDS_PER_THREAD
     sequences = list(AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True))
     assert sequences == list(range(1, total + 1))
@@ -82,31 +67,19 @@ def test_concurrent_appends_form_one_unbroken_chain(requires_postgres):
 def test_verifying_while_others_append_reports_no_false_break(requires_postgres):
     # An auditor runs verify_audit on a live system: events committed during the walk are not tampering.
     audit_event(action="test.before")
-    start = threading.Barrier(THREADS + 1)
-    errors = []
 
     def append_many(worker):
-        try:
-            start.wait()
-            for n in range(APPENDS_PER_THREAD):
-                with transaction.atomic():
-                    audit.record(action="test.live", object_label=f"worker {worker} append {n}")
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
+        for n in range(APPENDS_PER_THREAD):
+            with transaction.atomic():
+                audit.record(action="test.live", object_label=f"worker {worker} append {n}")
 
-    threads = [threading.Thread(target=append_many, args=(worker,)) for worker in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    start.wait()
+    # Returns once the appenders are released, so the verifying below runs while they append.
+    appenders = start_at_once(*(lambda worker=worker: append_many(worker) for worker in range(THREADS)))
     results = []
-    while any(thread.is_alive() for thread in threads):
+    while appenders.alive():
         results.append(audit.verify(batch_size=7))
-    for thread in threads:
-        thread.join()
+    appenders.wait()  # raises if any append failed
     results.append(audit.verify())
 
-    assert errors == []
     assert [result.reason for result in results if not result.ok] == []
     assert results[-1].checked == 1 + THREADS * APPENDS_PER_THREAD

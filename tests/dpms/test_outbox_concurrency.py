@@ -1,7 +1,5 @@
 """Two workers sending the same outbox row at once: PostgreSQL row locks make exactly one of them win."""
 
-import threading
-
 import pytest
 from django.core import mail
 from django.db import connection, transaction
@@ -9,25 +7,11 @@ from django.utils import timezone
 
 from dpms.models import OutboxStatus
 from dpms.tasks import claim, send_outbox_email
+from tests.concurrency import same_call_at_once, start_at_once
 from tests.dpms.outbox_support import wait_until
 from tests.factories import OutboxEmailFactory
 
 pytestmark = pytest.mark.usefixtures("requires_postgres", "transactional_db")
-
-
-def in_thread(target, *args) -> tuple[threading.Thread, dict]:
-    """Run ``target`` in a thread with its own database connection (closed after, so the test DB can go)."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome["result"] = target(*args)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
 
 
 def blocked_on_a_row_lock() -> bool:
@@ -45,27 +29,19 @@ def test_second_claim_waits_for_the_first_and_then_finds_the_row_taken():
     now = timezone.now()
     with transaction.atomic():
         assert claim(message.pk, now)
-        second, outcome = in_thread(claim, message.pk, now)
+        second = start_at_once(lambda: claim(message.pk, now))
         # The second UPDATE is now waiting on the first one's row lock, not reading a stale 'pending'.
         assert wait_until(blocked_on_a_row_lock)
-    second.join(20)
-    assert outcome == {"result": False}
+    assert second.wait() == [False]
     message.refresh_from_db()
     assert (message.status, message.attempts) == (OutboxStatus.SENDING, 1)
 
 
 def test_concurrent_sends_of_one_message_send_one_email():
     message = OutboxEmailFactory()
-    start = threading.Barrier(4)
-
-    def send_when_all_are_ready():
-        start.wait(10)
-        return send_outbox_email(message.pk)  # the task body, run directly in four threads at once
-
-    threads = [in_thread(send_when_all_are_ready) for _ in range(4)]
-    for thread, _ in threads:
-        thread.join(20)
-    assert sorted(outcome["result"] for _, outcome in threads) == ["sent", "skipped", "skipped", "skipped"]
+    # The task body, run directly in four threads at once.
+    results = same_call_at_once(lambda: send_outbox_email(message.pk), 4)
+    assert sorted(results) == ["sent", "skipped", "skipped", "skipped"]
     assert len(mail.outbox) == 1
     message.refresh_from_db()
     assert (message.status, message.attempts) == (OutboxStatus.SENT, 1)

@@ -1,15 +1,14 @@
 """Two ticks at the same moment on PostgreSQL fire each level once (real row locks and unique keys)."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
 
 from dpms.models import Notification
 from incidents.choices import Status
 from incidents.models import IncidentEscalation
 from incidents.services.escalation import escalate_due, on_severity_set
+from tests.concurrency import same_call_at_once
 from tests.incidents.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,24 +23,8 @@ def test_two_concurrent_ticks_fire_each_level_once(requires_postgres, security_o
     ]
     for incident in incidents:
         on_severity_set(incident=incident, now=T0)
-    barrier = threading.Barrier(THREADS)
-    counts, errors = [], []
-
-    def tick():
-        try:
-            barrier.wait()
-            counts.append(escalate_due(now=T0 + timedelta(minutes=120)))
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=tick) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    # Raises if any of them failed.
+    counts = same_call_at_once(lambda: escalate_due(now=T0 + timedelta(minutes=120)), THREADS)
     # Level 2 was due four times during the two hours: sent once per incident, the rest recorded as skipped.
     assert sum(counts) == 5
     assert IncidentEscalation.objects.filter(position=2).count() == 5 * 4

@@ -1,14 +1,13 @@
 """References stay unique when incidents are reported at the same time (real row locks: PostgreSQL)."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 
 from incidents.choices import Category
 from incidents.models import Incident
 from incidents.services.reporting import incident_report
+from tests.concurrency import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,30 +16,17 @@ THREADS = 8
 
 def test_concurrent_reports_get_distinct_consecutive_references(requires_postgres, staff, security_officer):
     now = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
-    barrier = threading.Barrier(THREADS)
-    errors = []
 
     def report(n):
-        try:
-            barrier.wait()
-            incident_report(
-                actor=staff,
-                title=f"Concurrent report {n}",
-                description="Everyone saw it at once.",
-                category=Category.AVAILABILITY,
-                noticed_at=now - datetime.timedelta(minutes=1),
-                now=now,
-            )
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
+        incident_report(
+            actor=staff,
+            title=f"Concurrent report {n}",
+            description="Everyone saw it at once.",
+            category=Category.AVAILABILITY,
+            noticed_at=now - datetime.timedelta(minutes=1),
+            now=now,
+        )
 
-    threads = [threading.Thread(target=report, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    at_once(*(lambda n=n: report(n) for n in range(THREADS)))  # raises if any of them failed
     references = sorted(Incident.objects.values_list("reference", flat=True))
     assert references == [f"INC-2026-{n:04d}" for n in range(1, THREADS + 1)]

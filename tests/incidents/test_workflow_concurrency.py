@@ -1,14 +1,12 @@
 """Two people acting on one incident at once (real row locks: PostgreSQL): the first wins, the second is told
 what happened; nothing is recorded twice."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from incidents.choices import EventKind, Status
 from incidents.services.workflow import incident_acknowledge, incident_dismiss, incident_triage
+from tests.concurrency import at_once
 from tests.factories import UserFactory
 from tests.incidents.detail_support import incident_at
 
@@ -18,23 +16,9 @@ THREADS = 6
 
 
 def run_together(actions) -> tuple[list, list]:
-    barrier = threading.Barrier(len(actions))
-    results, refusals = [], []
-
-    def run(action):
-        try:
-            barrier.wait()
-            results.append(action())
-        except ValidationError as error:
-            refusals.append(" ".join(error.messages))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once(*actions, expect=ValidationError)
+    results = [outcome for outcome in outcomes if not isinstance(outcome, ValidationError)]
+    refusals = [" ".join(outcome.messages) for outcome in outcomes if isinstance(outcome, ValidationError)]
     return results, refusals
 
 

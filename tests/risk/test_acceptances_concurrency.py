@@ -1,15 +1,13 @@
 """Approvers clicking at once on PostgreSQL: the acceptance's row lock leaves it in a consistent state."""
 
-import threading
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 
 from dpms.models import AuditEvent
 from risk.choices import AcceptanceStatus, RiskStatus
 from risk.models import Risk, RiskAcceptance
 from risk.services.acceptances import acceptance_approve
+from tests.concurrency import at_once
 from tests.factories import UserFactory
 from tests.risk.factories import RiskAcceptanceFactory, RiskFactory
 
@@ -18,25 +16,9 @@ pytestmark = pytest.mark.usefixtures("requires_postgres", "transactional_db")
 
 def run_together(actions):
     """Run each action in its own thread and connection, released at the same moment."""
-    start = threading.Barrier(len(actions))
-    outcomes = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            start.wait(10)
-            action()
-            outcomes[index] = "approved"
-        except (ValidationError, PermissionDenied) as error:
-            outcomes[index] = type(error).__name__
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return outcomes
+    refusals = (ValidationError, PermissionDenied)
+    outcomes = at_once(*actions, expect=refusals)
+    return [type(outcome).__name__ if isinstance(outcome, refusals) else "approved" for outcome in outcomes]
 
 
 def test_officers_approving_at_once_give_one_approval_and_one_audit_event(staff):
