@@ -8,6 +8,9 @@ Among them, so the demo has something live to show:
 - closed breaches notified on time, notified late with reasons, and judged not notifiable;
 - a confidential incident, follow-up actions (some overdue) and post-incident reviews.
 
+The other open incidents have their escalation scheduled as if DPMS had been down since they were
+reported: the first tick after seeding sends each missed level once, in order, as after downtime.
+
 Deterministic and safe to run twice: incidents are looked up by title and only missing ones are created.
 Rows are written directly (the timeline as the services would have written it) with one summarising audit
 event; references come from the locked per-year ``IncidentCounter``, so they are never reused.
@@ -41,6 +44,7 @@ from incidents.models import (
     IncidentEvent,
     PostIncidentReview,
 )
+from incidents.services import escalation
 from incidents.services.breach import utc_iso
 
 SEED = 7
@@ -454,6 +458,11 @@ def seed_incident_demo(*, stdout=None) -> dict:
                     )
                 )
         IncidentEvent.objects.bulk_create(events)
+        for spec, incident, _line in built:
+            saved = created[incident.title]
+            if spec[9] != "escalating" and saved.is_open:
+                # Their escalation runs as if DPMS had been down since: the first tick sends what is missed.
+                escalation.schedule_existing(incident=saved, now=now)
         IncidentEscalation.objects.bulk_create(escalations)
         Incident.systems.through.objects.bulk_create(links_s, ignore_conflicts=True)
         Incident.risks.through.objects.bulk_create(links_r, ignore_conflicts=True)

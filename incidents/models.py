@@ -6,7 +6,7 @@ daylight-saving changes, and shown in the viewer's time zone.
 """
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
@@ -169,7 +169,8 @@ class Incident(models.Model):
 
     @staticmethod
     def authority_deadline_for(aware_at):
-        return aware_at + timedelta(hours=AUTHORITY_HOURS)
+        # Elapsed hours: in UTC, so a daylight-saving change in the viewer's zone does not move it.
+        return aware_at.astimezone(UTC) + timedelta(hours=AUTHORITY_HOURS)
 
 
 class IncidentEvent(models.Model):

@@ -70,8 +70,16 @@ def _times(*pairs) -> list[list[str]]:
     return [[label, utc_iso(when)] for label, when in pairs if when is not None]
 
 
+def as_utc(when):
+    """An instant in UTC. Deadlines are elapsed hours: adding hours to a time in a zone with daylight saving
+    adds wall-clock hours (72 of them across the spring change are 71 real ones), so every instant a
+    service receives (typed in the viewer's zone) is turned to UTC before any arithmetic."""
+    return when.astimezone(UTC) if isinstance(when, datetime.datetime) else when
+
+
 def latest_step(aware_at: datetime.datetime, now: datetime.datetime) -> int:
     """The latest reminder step (hours elapsed since awareness) reached at ``now``; 0 before the first."""
+    aware_at = as_utc(aware_at)
     reached = [hours for hours in REMINDER_HOURS if aware_at + timedelta(hours=hours) <= now]
     return reached[-1] if reached else 0
 
@@ -146,7 +154,7 @@ def breach_mark(*, actor, incident, aware_at=None, aware_at_reason="", now=None)
     """Mark ``incident`` a personal-data breach and start the 72-hour clock. Awareness is the time the
     incident was noticed, unless ``aware_at`` (a different time) is given with ``aware_at_reason``.
     Responders only."""
-    now = now or timezone.now()
+    now, aware_at = now or timezone.now(), as_utc(aware_at)
     incident = _lock(incident, actor)
     if incident.is_breach:
         raise ValidationError("This incident is already marked as a personal-data breach.")
@@ -225,7 +233,7 @@ def breach_set_awareness(*, actor, incident, aware_at, reason, now=None) -> Inci
     the new deadline), its later ones are, even a step the old clock had reached (a later awareness). The
     reminder's de-duplication key names the awareness, so a step of the new clock is not taken for the old
     one's."""
-    now = now or timezone.now()
+    now, aware_at = now or timezone.now(), as_utc(aware_at)
     incident = _lock(incident, actor)
     _require_running(incident)
     reason = (reason or "").strip()
@@ -243,7 +251,7 @@ def breach_set_awareness(*, actor, incident, aware_at, reason, now=None) -> Inci
     incident.updated_at = now
     incident.save(update_fields=[*fields, "updated_at"])
     deadline = incident.authority_deadline
-    log(
+    change = log(
         incident=incident,
         kind=EventKind.CLOCK,
         actor=actor,
@@ -267,7 +275,7 @@ def breach_set_awareness(*, actor, incident, aware_at, reason, now=None) -> Inci
         subject=f"{incident.reference}: awareness changed, notify the supervisory authority by "
         f"{utc_text(deadline)}",
         body=f"Reason: {reason}",
-        dedup_key=f"incident:{incident.pk}:breach-awareness:{utc_iso(aware_at)}",
+        dedup_key=f"incident:{incident.pk}:breach-awareness:{change.pk}",  # every change is told
         actor=actor,
     )
     return incident
@@ -280,7 +288,7 @@ def authority_record_notified(
     """Record that the supervisory authority was notified (when, and its reference); this stops the clock.
     After the deadline the reasons for the delay are required (Art. 33(1)). A breach first judged "not
     required" can still be notified later."""
-    now = now or timezone.now()
+    now, notified_at = now or timezone.now(), as_utc(notified_at)
     incident = _lock(incident, actor)
     _require_breach(incident)
     if incident.authority_decision == AuthorityDecision.NOTIFIED:
@@ -392,7 +400,7 @@ def authority_record_not_required(*, actor, incident, reason, now=None) -> Incid
 def subjects_record_decision(*, actor, incident, decision, reason="", notified_at=None, now=None) -> Incident:
     """Record whether the data subjects are to be told (Art. 34): "required" (with when they were told, now or
     by calling again later), or not required under Art. 34(1) or an exemption of 34(3), with a reason."""
-    now = now or timezone.now()
+    now, notified_at = now or timezone.now(), as_utc(notified_at)
     incident = _lock(incident, actor)
     _require_breach(incident)
     if decision not in SubjectsDecision.values:
@@ -490,7 +498,7 @@ def nis2_mark_significant(*, actor, incident, aware_at=None, reason="", now=None
     """Mark a significant incident under NIS2: the early warning is due 24 hours and the notification 72 hours
     after awareness (the noticed time unless ``aware_at`` is given with a reason)."""
     _require_nis2()
-    now = now or timezone.now()
+    now, aware_at = now or timezone.now(), as_utc(aware_at)
     incident = _lock(incident, actor)
     if incident.nis2_significant:
         raise ValidationError("This incident is already marked as significant under NIS2.")
@@ -502,8 +510,8 @@ def nis2_mark_significant(*, actor, incident, aware_at=None, reason="", now=None
     _check_instant("aware_at", aware_at, now=now)
     incident.nis2_significant = True
     incident.nis2_aware_at = aware_at
-    incident.nis2_early_warning_deadline = aware_at + timedelta(hours=NIS2_EARLY_WARNING_HOURS)
-    incident.nis2_notification_deadline = aware_at + timedelta(hours=NIS2_NOTIFICATION_HOURS)
+    incident.nis2_early_warning_deadline = as_utc(aware_at) + timedelta(hours=NIS2_EARLY_WARNING_HOURS)
+    incident.nis2_notification_deadline = as_utc(aware_at) + timedelta(hours=NIS2_NOTIFICATION_HOURS)
     incident.nis2_reminder_key = nis2_latest_step(incident, now) or ""
     incident.updated_at = now
     incident.save(
@@ -556,7 +564,7 @@ def nis2_record(*, actor, incident, report, at, now=None) -> Incident:
     """Record when a NIS2 report was submitted: ``early_warning``, ``notification`` (which sets the final
     report's deadline, one calendar month later) or ``final_report`` (after the notification)."""
     _require_nis2()
-    now = now or timezone.now()
+    now, at = now or timezone.now(), as_utc(at)
     incident = _lock(incident, actor)
     if not incident.nis2_significant:
         raise ValidationError("This incident is not marked as significant under NIS2.")

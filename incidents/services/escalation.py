@@ -637,6 +637,24 @@ def on_reopened(*, incident, now, actor=None):
     _copy_back(incident, locked)
 
 
+@transaction.atomic
+def schedule_existing(*, incident, now):
+    """For incidents written outside the services (the demo data, an import): start the round their state
+    implies — the untriaged policy from the report, or their severity's policy from triage — and leave what
+    is already due to the next tick, which sends each missed level once, as after downtime."""
+    locked = _locked(incident)
+    if not locked.is_open or locked.status == Status.RESOLVED:
+        return
+    if locked.severity is None:
+        _start_round(locked, now=locked.reported_at, policy=UNTRIAGED, since=SINCE_REPORT)
+    else:
+        _start_round(
+            locked, now=locked.triaged_at or locked.reported_at, policy=locked.severity, since=SINCE_TRIAGE
+        )
+    _advance(locked, now=now, fire=False)
+    _copy_back(incident, locked)
+
+
 # --- Tick step ---------------------------------------------------------------------------------------------
 
 

@@ -275,9 +275,14 @@ def incident_transition(*, actor, incident: Incident, to: str, reason: str = "")
     if current == Status.DISMISSED:
         _require_triage(actor, incident)  # dismissal is the security officers' call, and so is undoing it
     now = timezone.now()
-    before = {field: getattr(incident, field) for field in ("status", "contained_at", "resolved_at")}
+    watched = ("status", "contained_at", "resolved_at", "acknowledged_at", "acknowledged_by_id")
+    before = {field: getattr(incident, field) for field in watched}
     incident.status = to
     fields = ["status", "contained_at", "resolved_at", "closed_at", "dismissed_at", "dismissal_reason"]
+    if current in (Status.CLOSED, Status.DISMISSED):
+        # A reopened incident is new work: someone acknowledges it again, and until then it escalates.
+        incident.acknowledged_at, incident.acknowledged_by = None, None
+        fields += ["acknowledged_at", "acknowledged_by"]
     if to in STATUS_ORDER:
         position = STATUS_ORDER.index(to)
         # The first time an incident gets this far is kept; going back before a step forgets it.

@@ -49,3 +49,17 @@ def test_steps_the_new_clock_has_already_passed_are_not_sent(security_officer):
     assert remind_clocks(now=after(51)) == 0
     assert remind_clocks(now=after(68)) == 1  # the new clock's 48 hours
     assert "48 hours of 72 elapsed" in reminders(security_officer)[-1]
+
+
+def test_every_awareness_change_is_told_even_back_to_an_earlier_time(security_officer):
+    from dpms.models import Notification
+    from incidents.services.breach import breach_set_awareness
+    from tests.incidents.breach_support import after, make_breach
+
+    incident = make_breach(security_officer)
+    for to, at in ((2, 3), (0.5, 4), (2, 5)):
+        incident = breach_set_awareness(
+            actor=security_officer, incident=incident, aware_at=after(to), reason="Confirmed", now=after(at)
+        )
+    told = Notification.objects.filter(recipient=security_officer, subject__contains="awareness changed")
+    assert told.count() == 3

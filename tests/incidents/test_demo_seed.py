@@ -49,6 +49,16 @@ def test_a_breach_clock_is_running_and_a_sev1_is_mid_escalation(seeded):
     assert IncidentEvent.objects.filter(incident=sev1, kind="escalation").count() == 2
 
 
+def test_the_other_open_incidents_escalate_from_the_first_tick(seeded):
+    from incidents.services.escalation import escalate_due
+
+    untriaged = Incident.objects.filter(status=Status.REPORTED)
+    assert untriaged.exists()
+    assert not untriaged.filter(next_escalation_at__isnull=True).exists()
+    assert escalate_due(now=timezone.now()) > 0
+    assert escalate_due(now=timezone.now()) == 0  # once
+
+
 def test_closed_incidents_carry_root_causes_and_sev1_sev2_reviews(seeded):
     for incident in Incident.objects.filter(status=Status.CLOSED):
         assert incident.root_cause

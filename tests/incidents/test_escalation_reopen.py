@@ -9,7 +9,7 @@ from dpms.models import Notification
 from incidents.choices import Status
 from incidents.models import IncidentEscalation
 from incidents.services.escalation import escalate_due, on_severity_set, on_status_changed
-from incidents.services.workflow import incident_dismiss, incident_transition
+from incidents.services.workflow import incident_acknowledge, incident_dismiss, incident_transition
 from tests.incidents.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +58,8 @@ def test_a_closed_incident_reopened_counts_its_containment_target_from_the_reope
     incident = incident_transition(
         actor=security_officer, incident=incident, to="investigating", reason="More"
     )
+    # Reopening cleared the old acknowledgement; acknowledged again, only the containment target is left.
+    incident = incident_acknowledge(actor=security_officer, incident=incident)
     incident.refresh_from_db()
     assert incident.next_escalation_at == reopened + timedelta(hours=4)
     assert escalate_due(now=timezone.now() + timedelta(minutes=1)) == 0
