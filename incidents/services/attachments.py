@@ -129,7 +129,7 @@ def inspect_upload(upload) -> Inspected:
     declared = getattr(upload, "size", None)
     if declared is not None and declared > limit:
         raise ValidationError(
-            f"“{name}” is {_megabytes(declared)}; files may be at most {_megabytes(limit)}.", code="file_size"
+            f"“{name}” is too large: files may be at most {_megabytes(limit)}.", code="file_size"
         )
     digest = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8")("strict")

@@ -19,6 +19,7 @@ one when passed, claimed the same way through ``Incident.nis2_reminder_key``.
 
 import datetime
 import logging
+import zoneinfo
 from datetime import UTC, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -56,8 +57,15 @@ EXEMPTIONS = tuple(choice for choice in SubjectsDecision.values if choice != Sub
 
 
 def utc_text(when: datetime.datetime) -> str:
-    """An instant as it is written in messages that go to people in several time zones."""
-    return when.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
+    """An instant as it is written in messages that go to people in several time zones: in UTC, and in the
+    portal's own zone, where most of them are (e.g. "02 Dec 2026, 01:00 UTC (02:00 CET)")."""
+    local = when.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    return f"{when.astimezone(UTC):%d %b %Y, %H:%M} UTC ({local:%H:%M %Z})"
+
+
+def local_text(when: datetime.datetime) -> str:
+    """An instant in the zone of the person reading it now (a form error): the request's active zone."""
+    return timezone.localtime(when).strftime("%d %b %Y, %H:%M %Z")
 
 
 def utc_iso(when: datetime.datetime) -> str:
@@ -119,7 +127,7 @@ def _check_instant(field: str, when, *, now, not_before=None, before_label: str 
     if when > now:
         raise ValidationError({field: "This time is in the future."})
     if not_before is not None and when < not_before:
-        raise ValidationError({field: f"This time is before {before_label} ({utc_text(not_before)})."})
+        raise ValidationError({field: f"This time is before {before_label} ({local_text(not_before)})."})
 
 
 def _officers_and_handler(incident: Incident) -> list:
@@ -310,10 +318,14 @@ def authority_record_notified(
         "authority_notified_at",
         "authority_reference",
         "authority_delay_reason",
+        "authority_not_required_reason",
         "authority_decided_at",
         "authority_decided_by",
     )
     before = _snapshot(incident, fields)
+    # Notified after all: the earlier "not required" reason no longer describes the decision (the audit
+    # trail and the timeline keep it).
+    incident.authority_not_required_reason = ""
     incident.authority_decision = AuthorityDecision.NOTIFIED
     incident.authority_notified_at = notified_at
     incident.authority_reference = reference

@@ -22,6 +22,7 @@ from incidents.services import escalation
 from incidents.services.attachments import attachment_add, inspect_upload
 
 MAX_UPLOADS = 5
+OLDEST_NOTICED = datetime.timedelta(days=5 * 366)
 CLOCK_SKEW = timedelta(minutes=5)  # a browser clock a little ahead of ours is not "in the future"
 TITLE_MAX = Incident._meta.get_field("title").max_length
 
@@ -52,6 +53,9 @@ def _validate(values: dict, *, now: datetime.datetime) -> list:
         errors["noticed_at"] = "Say when it was noticed."
     elif "noticed_at" not in errors and noticed_at > now + CLOCK_SKEW:
         errors["noticed_at"] = "The time it was noticed cannot be in the future."
+    elif "noticed_at" not in errors and noticed_at < now - OLDEST_NOTICED:
+        # A typo (1926 for 2026) would otherwise start a breach clock that ran out decades ago.
+        errors["noticed_at"] = "Check the year: an incident is reported within five years of being noticed."
     if (
         occurred_at is not None
         and noticed_at is not None

@@ -283,6 +283,12 @@ def incident_transition(*, actor, incident: Incident, to: str, reason: str = "")
         # A reopened incident is new work: someone acknowledges it again, and until then it escalates.
         incident.acknowledged_at, incident.acknowledged_by = None, None
         fields += ["acknowledged_at", "acknowledged_by"]
+    acknowledging = not going_back and incident.acknowledged_at is None
+    if acknowledging:
+        # Moving an incident on is working on it: that acknowledges it, so the time to acknowledge is
+        # recorded and the escalation stops, even when nobody pressed "Acknowledge" first.
+        incident.acknowledged_at, incident.acknowledged_by = now, actor
+        fields += ["acknowledged_at", "acknowledged_by"]
     if to in STATUS_ORDER:
         position = STATUS_ORDER.index(to)
         # The first time an incident gets this far is kept; going back before a step forgets it.
@@ -313,6 +319,14 @@ def incident_transition(*, actor, incident: Incident, to: str, reason: str = "")
         changes={key: [before[key], after[key]] for key in after if before[key] != after[key]}
         | ({"reason": reason} if reason else {}),
     )
+    if acknowledging:
+        timeline.log(
+            incident=incident,
+            kind=EventKind.ACKNOWLEDGED,
+            actor=actor,
+            text=f"Acknowledged by {_name(actor)} on moving it to {Status(to).label.lower()}.",
+        )
+        escalation.on_acknowledged(incident=incident, now=now, actor=actor)
     if reopen:  # a new escalation round from now, nothing missed while it was shut fires
         escalation.on_reopened(incident=incident, now=now, actor=actor)
     else:

@@ -193,6 +193,12 @@ def _act(request, pk, *, form_class, name: str, call, success: str):
         try:
             call(incident, form.cleaned_data)
         except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                # A refusal about the incident's state (marked already, clock stopped): the form it came
+                # from may not be on the page any more, so it is said at the top of the refreshed page.
+                for text in error.messages:
+                    messages.error(request, text)
+                return redirect("incidents:detail", pk=incident.pk)
             add_service_errors(form, error)
         else:
             messages.success(request, success)

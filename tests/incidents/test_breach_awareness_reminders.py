@@ -31,12 +31,13 @@ def test_a_later_awareness_sends_the_new_clocks_early_reminders(security_officer
     move_awareness(security_officer, incident, to=40, at=50)  # the deadline moves to after(112)
     sent = {hour: remind_clocks(now=after(hour)) for hour in range(50, 120)}
     assert [hour for hour, count in sent.items() if count] == [64, 88, 106, 112]
-    by = "notify the supervisory authority by 28 Oct 2026, 02:00 UTC"
+    by = "notify the supervisory authority by 28 Oct 2026, 02:00 UTC (03:00 CET)"
     assert reminders(security_officer)[2:] == [
         f"{incident.reference}: 24 hours of 72 elapsed, {by}",
         f"{incident.reference}: 48 hours of 72 elapsed, {by}",
         f"{incident.reference}: 66 hours of 72 elapsed, {by}",
-        f"{incident.reference}: deadline passed at 28 Oct 2026, 02:00 UTC, notify the supervisory authority "
+        f"{incident.reference}: deadline passed at 28 Oct 2026, 02:00 UTC (03:00 CET), "
+        "notify the supervisory authority "
         "now and record the reasons for the delay",
     ]
 

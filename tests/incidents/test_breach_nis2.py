@@ -85,7 +85,8 @@ def test_nis2_reminders_six_hours_before_and_when_passed_each_once(security_offi
         .values_list("subject", flat=True)
     )
     assert subjects[0] == (
-        f"{incident.reference}: the NIS2 early warning is due by 24 Oct 2026, 10:00 UTC (in 6 hours or less)"
+        f"{incident.reference}: the NIS2 early warning is due by 24 Oct 2026, 10:00 UTC (12:00 CEST) "
+        "(in 6 hours or less)"
     )
     assert subjects[1].startswith(f"{incident.reference}: the NIS2 early warning deadline passed")
     assert "NIS2 incident notification is due" in subjects[2]

@@ -25,12 +25,13 @@ def test_each_reminder_is_sent_once_at_its_hour(security_officer):
     incident = make_breach(security_officer)
     sent = {hour: remind_clocks(now=after(hour, incident.aware_at)) for hour in range(80)}
     assert [hour for hour, count in sent.items() if count] == [24, 48, 66, 72]
-    by = "notify the supervisory authority by 26 Oct 2026, 10:00 UTC"
+    by = "notify the supervisory authority by 26 Oct 2026, 10:00 UTC (11:00 CET)"
     assert reminders(security_officer) == [
         f"{incident.reference}: 24 hours of 72 elapsed, {by}",
         f"{incident.reference}: 48 hours of 72 elapsed, {by}",
         f"{incident.reference}: 66 hours of 72 elapsed, {by}",
-        f"{incident.reference}: deadline passed at 26 Oct 2026, 10:00 UTC, notify the supervisory "
+        f"{incident.reference}: deadline passed at 26 Oct 2026, 10:00 UTC (11:00 CET), "
+        "notify the supervisory "
         "authority now and record the reasons for the delay",
     ]
     assert OutboxEmail.objects.filter(recipient=security_officer, subject__contains="elapsed").count() == 3

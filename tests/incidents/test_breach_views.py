@@ -174,3 +174,25 @@ def test_nis2_is_run_from_the_incident_page_when_enabled(client_for, security_of
     incident.refresh_from_db()
     assert incident.nis2_significant
     assert incident.nis2_early_warning_at is None
+
+
+def test_marking_an_incident_marked_already_says_so_on_the_page(client_for, security_officer):
+    """A second tab or a double submit: the mark form is gone from the page, so the refusal is a message."""
+    incident = make_breach(security_officer)
+    client = client_for(security_officer)
+    response = client.post(reverse("incidents:breach_mark", args=[incident.pk]), {}, follow=True)
+    assert response.status_code == 200
+    assert "already marked as a personal-data breach" in response.content.decode()
+
+
+def test_notifying_after_not_required_replaces_the_earlier_reason(security_officer):
+    from incidents.services.breach import authority_record_not_required, authority_record_notified
+    from tests.incidents.breach_support import after
+
+    incident = make_breach(security_officer)
+    authority_record_not_required(actor=security_officer, incident=incident, reason="Encrypted", now=after(2))
+    incident = authority_record_notified(
+        actor=security_officer, incident=incident, notified_at=after(3), reference="LDA-7", now=after(4)
+    )
+    incident.refresh_from_db()
+    assert (incident.authority_decision, incident.authority_not_required_reason) == ("notified", "")

@@ -78,3 +78,10 @@ def test_an_id_beyond_the_databases_integers_is_a_form_error(client_for, staff, 
     assert response.status_code == 400
     assert "The links changed while you were editing them" in response.content.decode()
     assert incident.risks.count() == 1
+
+
+def test_a_noticed_time_decades_ago_is_a_typo(client_for, staff):
+    response = client_for(staff).post(REPORT, filled(noticed_at="1926-03-01T10:00"))
+    assert response.status_code == 400
+    assert "Check the year" in response.content.decode()
+    assert not Incident.objects.exists()

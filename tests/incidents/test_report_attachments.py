@@ -85,7 +85,7 @@ def test_a_file_over_the_limit_is_refused_naming_the_limit(settings):
     big = upload("capture.png", PNG + b"\x00" * (2 * 1024 * 1024))
     with pytest.raises(ValidationError) as error:
         validate_upload(big)
-    assert error.value.messages == ["“capture.png” is 2.0 MB; files may be at most 2 MB."]
+    assert error.value.messages == ["“capture.png” is too large: files may be at most 2 MB."]
 
 
 def test_a_file_is_stored_outside_the_web_root_under_a_random_name(staff, attachments_dir):
