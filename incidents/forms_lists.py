@@ -48,7 +48,7 @@ class QueueFilterForm(forms.Form):
     clock = forms.ChoiceField(required=False, choices=CLOCK_CHOICES, label="Clock state")
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES, label="Sort by")
 
-    def __init__(self, *args, visible_incidents, **kwargs):
+    def __init__(self, *args, visible_incidents, viewer=None, **kwargs):
         super().__init__(*args, **kwargs)
         # Only handlers of incidents the viewer may see are offered (one query): other names stay private.
         handlers = (
@@ -64,6 +64,13 @@ class QueueFilterForm(forms.Form):
             (queries.NOBODY, "Nobody yet"),
             *[(str(pk), name or email) for pk, name, email in handlers],
         ]
+        handles = viewer is not None and any(
+            pk == str(viewer.pk) for pk, _label in self.fields["handler"].choices
+        )
+        if viewer is not None and not (viewer.is_security_officer or viewer.is_auditor or handles):
+            # Someone who only follows their own reports: the handler and clock filters would match nothing
+            # they can see (clock states are internal), so they are not offered.
+            del self.fields["handler"], self.fields["clock"]
 
     def filters(self) -> dict:
         """The cleaned filters for ``filter_queue`` (the defaults when the form was not submitted)."""

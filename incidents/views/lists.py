@@ -91,7 +91,9 @@ def _decorate(incident, now):
 @require_GET
 def queue(request):
     """Every signed-in person's view of the incidents they may see, nearest deadline first."""
-    form = QueueFilterForm(request.GET or None, visible_incidents=incidents_for_user(request.user))
+    form = QueueFilterForm(
+        request.GET or None, visible_incidents=incidents_for_user(request.user), viewer=request.user
+    )
     incidents = queries.queue_for_user(request.user)
     now = timezone.now()
     if form.is_bound and not form.is_valid():

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from incidents.choices import AuthorityDecision, Status
@@ -119,3 +120,15 @@ def test_bad_filter_values_show_form_errors_and_an_empty_list_never_a_crash(offi
         assert response.context["form"].errors
         assert response.context["page"].object_list == [] or not list(response.context["page"].object_list)
         assert "Correct the filters" in response.content.decode()
+
+
+def test_someone_following_only_their_reports_is_not_offered_handler_or_clock_filters(client_for, staff):
+    page = client_for(staff).get(reverse("incidents:queue")).content.decode()
+    assert 'name="clock"' not in page
+    assert 'name="handler"' not in page
+
+
+def test_a_security_officer_has_every_filter(client_for, security_officer):
+    page = client_for(security_officer).get(reverse("incidents:queue")).content.decode()
+    assert 'name="clock"' in page
+    assert 'name="handler"' in page
