@@ -3,7 +3,7 @@
 from django import forms
 
 from access.models import System
-from dpms.forms import ModelMultipleChoiceField
+from dpms.forms import ModelMultipleChoiceField, PersonField
 from dpms.models import User
 from risk.choices import RiskStatus, Treatment
 from risk.models import RiskCategory, RiskMatrix
@@ -12,8 +12,10 @@ BLANK = [("", "Any")]
 SCORE_KINDS = (("inherent", "Inherent"), ("current", "Current"), ("target", "Target"))
 
 
-def _people():
-    return User.objects.people().filter(is_active=True).order_by("full_name", "email")
+def _current_owners():
+    """Suggested in the owner box (not a <select> of every person, which thousands of people make huge)."""
+    owners = User.objects.people().filter(is_active=True, owned_risks__isnull=False).distinct()
+    return owners.order_by("full_name", "email")
 
 
 def _scale_choices(scale) -> list[tuple[int, str]]:
@@ -94,7 +96,11 @@ class RiskForm(forms.Form):
     title = forms.CharField(max_length=200)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     category = forms.ModelChoiceField(required=False, queryset=RiskCategory.objects.all(), empty_label="None")
-    owner = forms.ModelChoiceField(queryset=User.objects.none())
+    owner = PersonField(
+        label="Owner",
+        suggestions=_current_owners,
+        help_text="Email address; current owners are suggested.",
+    )
     systems = ModelMultipleChoiceField(
         required=False, queryset=System.objects.order_by("name"), label="Affected systems"
     )
@@ -114,12 +120,8 @@ class RiskForm(forms.Form):
         self, *args, matrix: RiskMatrix, creating: bool = False, may_change_owner: bool = True, **kwargs
     ):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _people()
         # Handing a risk to someone else is a security officer's call; others see the owner, fixed.
         self.fields["owner"].disabled = not may_change_owner
-        self.fields["owner"].label_from_instance = lambda user: (
-            f"{user.full_name or user.email} ({user.email})"
-        )
         for kind, label in SCORE_KINDS:
             required = kind != "target"
             for axis, scale in (("likelihood", matrix.likelihood_scale), ("impact", matrix.impact_scale)):
