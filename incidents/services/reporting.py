@@ -176,7 +176,7 @@ def incident_report(
         subject=f"New incident {incident.reference}: {incident.title}",
         body=_officer_body(incident, found_systems),
         dedup_key=f"incident-reported:{incident.pk}",
-        actor=actor,
+        actor=None,  # DPMS tells the officers; the reporter's own line is the report above it
     )
     escalation.on_reported(incident=incident, now=now)  # the untriaged policy runs from the report
     # The files come last: every upload passed its check above, so only a disk error can stop one here, and

@@ -94,6 +94,7 @@ def test_every_active_security_officer_is_told_once(
     line = incident.events.get(kind=EventKind.NOTIFICATION)
     assert "Olga Officer" in line.text
     assert "Sven Second" in line.text
+    assert line.actor is None  # sent by DPMS, not by the reporter
     assert mail.outbox == []  # sent by the outbox task after commit, not in the request
 
 
