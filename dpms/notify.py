@@ -116,6 +116,26 @@ def digest(*, items: Iterable[DigestItem], subject: str, intro: str, dedup_prefi
     return sent
 
 
+def claim_digest_recipients(items, *, person_field: str, dedup_prefix: str) -> list[int]:
+    """The ids of the active people named by ``person_field`` in ``items`` who have no digest yet under
+    ``dedup_prefix``, locked for this transaction (``skip_locked``: another worker takes the others).
+
+    Whole people are claimed, not their items: no digest lists only part of someone's items while another
+    worker, holding the rest, is refused by the occasion's key. People already told are left out before any
+    item is read, so a tick with nothing new costs two queries.
+    """
+    from dpms.models import User
+
+    told = Notification.objects.filter(dedup_key__startswith=f"{dedup_prefix}:").values("recipient_id")
+    wanted = items.exclude(**{f"{person_field}__in": told}).values(person_field)
+    return list(
+        User.objects.filter(pk__in=wanted, is_active=True)
+        .select_for_update(skip_locked=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def stale_claims(now):
     """Rows claimed by a worker that has not finished with them in ``CLAIM_STALE_AFTER``."""
     return OutboxEmail.objects.filter(status=OutboxStatus.SENDING, claimed_at__lt=now - CLAIM_STALE_AFTER)

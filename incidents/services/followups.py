@@ -15,14 +15,12 @@ import zoneinfo
 from collections import defaultdict
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from dpms.models import Notification
-from dpms.notify import DigestItem, digest
+from dpms.notify import DigestItem, claim_digest_recipients, digest
 from incidents import timeline
 from incidents.choices import ActionStatus, EventKind
 from incidents.models import FollowUpAction, Incident
@@ -173,17 +171,7 @@ def remind_overdue_actions(*, now) -> int:
 def _remind_overdue(now) -> tuple[int, list[int]]:
     today = site_today(now)
     prefix = f"incident-actions:{today:%Y-%m-%d}"
-    told = Notification.objects.filter(dedup_key__startswith=f"{prefix}:").values("recipient_id")
-    owner_ids = overdue_actions(today).exclude(owner_id__in=told).values("owner_id")
-    # skip_locked on the owners, not the actions: a worker takes whole owners, so no digest lists only part
-    # of someone's actions while another worker, holding the rest, is refused by the day's key.
-    owners = list(
-        get_user_model()
-        .objects.filter(pk__in=owner_ids, is_active=True)
-        .select_for_update(skip_locked=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    owners = claim_digest_recipients(overdue_actions(today), person_field="owner_id", dedup_prefix=prefix)
     if not owners:
         return 0, []
     actions = (

@@ -9,15 +9,13 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from dpms import audit
-from dpms.models import Notification
-from dpms.notify import DigestItem, digest, notify
+from dpms.notify import DigestItem, claim_digest_recipients, digest, notify
 from risk.choices import ActionStatus
 from risk.models import Risk, TreatmentAction
 
@@ -150,17 +148,7 @@ def remind_overdue_actions(*, now) -> int:
     """
     today = site_today(now)
     prefix = f"risk-actions-overdue:{today:%Y-%m-%d}"
-    told = Notification.objects.filter(dedup_key__startswith=f"{prefix}:").values("recipient_id")
-    owner_ids = overdue_actions(today).exclude(owner_id__in=told).values("owner_id")
-    # skip_locked on the owners, not the actions: a worker takes whole owners, so no digest lists only part
-    # of someone's actions while another worker, holding the rest, is refused by the day's key.
-    owners = list(
-        get_user_model()
-        .objects.filter(pk__in=owner_ids, is_active=True)
-        .select_for_update(skip_locked=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    owners = claim_digest_recipients(overdue_actions(today), person_field="owner_id", dedup_prefix=prefix)
     if not owners:
         return 0
     actions = (
