@@ -18,6 +18,7 @@ from dpms import portal as extensions
 from dpms import queries, services
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import AuditFilterForm, SetPasswordForm
+from dpms.paging import paginate
 
 AUDIT_PAGE_SIZE = 50
 CSV_COLUMNS = (
@@ -59,16 +60,14 @@ def _filtered_audit_events(request):
 @require_GET
 def audit_trail(request):
     form, events = _filtered_audit_events(request)
-    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, events, AUDIT_PAGE_SIZE)
     return render(
         request,
         "dpms/audit_trail.html",
         {
             "form": form,
             "page": page,
-            "query": query.urlencode(),
+            "query": query,
             "actions": AuditFilterForm.known_actions(),
         },
     )

@@ -1,7 +1,6 @@
 """Pages of the access app: campaigns (list, detail with progress, launch progress partial)."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_GET
 from access.choices import CampaignStatus
 from access.forms_policies import CampaignFilterForm
 from access.queries import campaigns as queries
+from dpms.paging import paginate
 
 PAGE_SIZE = 25
 
@@ -27,10 +27,8 @@ def campaign_list(request):
         policy_id=policy.pk if policy else None,
         sort=criteria.get("sort") or "-launched",
     )
-    page = Paginator(campaigns, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"filters": filters, "page": page, "query": query.urlencode(), "now": timezone.now()}
+    page, query = paginate(request, campaigns, PAGE_SIZE)
+    context = {"filters": filters, "page": page, "query": query, "now": timezone.now()}
     return render(request, "access/campaigns/list.html", context)
 
 

@@ -12,7 +12,6 @@ import zlib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from access.forms_imports import ImportConfirmForm, ImportFilterForm, ImportUploadForm
 from access.queries import imports as queries
 from access.services import imports as services
+from dpms.paging import paginate
 
 SESSION_KEY = "access_import_pending"
 PAGE_SIZE = 25
@@ -114,10 +114,8 @@ def import_list(request):
         batches = batches.none()
     else:
         batches = queries.filter_import_batches(batches)
-    page = Paginator(batches, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    page, query = paginate(request, batches, PAGE_SIZE)
+    context = {"form": form, "page": page, "query": query}
     context["can_upload"] = queries.can_upload_imports(request.user)
     return render(request, "access/imports/list.html", context)
 

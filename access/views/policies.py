@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -14,6 +13,7 @@ from access.forms_policies import EnableForm, PolicyFilterForm, PolicyForm
 from access.queries import campaigns as queries
 from access.services import campaigns as campaign_services
 from access.services import policies as services
+from dpms.paging import paginate
 
 PAGE_SIZE = 25
 
@@ -32,10 +32,8 @@ def policy_list(request):
     filters = PolicyFilterForm(request.GET or None)
     criteria = filters.cleaned_data if filters.is_valid() else {}
     policies = queries.policies_for(request.user, **{k: v for k, v in criteria.items() if v})
-    page = Paginator(policies, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"filters": filters, "page": page, "query": query.urlencode()}
+    page, query = paginate(request, policies, PAGE_SIZE)
+    context = {"filters": filters, "page": page, "query": query}
     context["can_manage"] = queries.can_manage_campaigns(request.user)
     return render(request, "access/policies/list.html", context)
 

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,6 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from access.forms_reviews import BulkKeepForm, ItemDecisionForm, QueueFilterForm, ReassignForm
 from access.queries import reviews as queries
 from access.services import reviews as services
+from dpms.paging import paginate
 
 PAGE_SIZE = 50
 HISTORY_LIMIT = 100
@@ -40,16 +40,14 @@ def _render_queue(request, *, bulk_form=None, status=200):
         items = queries.queue_for_user(user).none()
     else:
         items = queries.queue_for_user(user, **(form.cleaned_data if form.is_bound else {}))
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, items, PAGE_SIZE)
     context = {
         "form": form,
         "page": page,
         "rows": [{"item": item, "form": ItemDecisionForm(item=item)} for item in page],
         "progress": queries.queue_progress(user),
         "bulk_form": bulk_form,
-        "query": query.urlencode(),
+        "query": query,
     }
     return render(request, "access/queue/queue.html", context, status=status)
 

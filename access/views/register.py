@@ -14,6 +14,7 @@ from access.queries import register as queries
 from access.services.grants import grant_create, grant_revoke
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import add_service_errors
+from dpms.paging import query_without_page
 
 PAGE_SIZE = 50
 CSV_COLUMNS = (
@@ -35,12 +36,6 @@ CSV_COLUMNS = (
 )
 
 
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 @login_required
 @require_GET
 def system_list(request):
@@ -57,7 +52,7 @@ def system_list(request):
         {
             "form": form,
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
             "sees_all": queries.sees_everything(request.user),
         },
     )
@@ -73,7 +68,7 @@ def _system_page(request, system, *, grant_form=None, status=200):
         "roles": queries.system_roles(system),
         "holders": holders,
         "page": holders,
-        "query": _query_without_page(request),
+        "query": query_without_page(request),
         "may_manage": may_manage,
         "findings": queries.open_findings(system) if queries.can_see_findings(request.user, system) else None,
         "grant_form": grant_form or (GrantCreateForm(system=system) if may_manage else None),
@@ -142,7 +137,7 @@ def person_access(request, pk):
         "whole": whole,
         "active": grants.filter(revoked_at__isnull=True).order_by("role__system__name", "role__name"),
         "page": Paginator(revoked, PAGE_SIZE).get_page(request.GET.get("page")),
-        "query": _query_without_page(request),
+        "query": query_without_page(request),
     }
     return render(request, "access/register/person.html", context)
 
@@ -163,7 +158,7 @@ def grant_list(request):
     return render(
         request,
         "access/register/grant_list.html",
-        {"form": form, "page": page, "query": _query_without_page(request)},
+        {"form": form, "page": page, "query": query_without_page(request)},
     )
 
 

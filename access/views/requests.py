@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
@@ -13,14 +12,9 @@ from access.forms_requests import AccessRequestForm, ApproveForm, RejectForm, Re
 from access.queries import requests as queries
 from access.services import requests as services
 from dpms.forms import add_service_errors
+from dpms.paging import paginate
 
 PAGE_SIZE = 25
-
-
-def _page(request, rows):
-    query = request.GET.copy()
-    query.pop("page", None)
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")), query.urlencode()
 
 
 @login_required
@@ -40,7 +34,7 @@ def request_new(request):
 @login_required
 def my_requests(request):
     filters = RequestFilterForm(request.GET or None)
-    page, query = _page(request, queries.my_requests(request.user, **filters.filters()))
+    page, query = paginate(request, queries.my_requests(request.user, **filters.filters()), PAGE_SIZE)
     return render(request, "access/requests/mine.html", {"filters": filters, "page": page, "query": query})
 
 
@@ -48,7 +42,7 @@ def my_requests(request):
 def awaiting_approval(request):
     filters = RequestFilterForm(request.GET or None)
     del filters.fields["status"]  # only pending requests wait for approval
-    page, query = _page(request, queries.awaiting_approval(request.user, **filters.filters()))
+    page, query = paginate(request, queries.awaiting_approval(request.user, **filters.filters()), PAGE_SIZE)
     return render(
         request, "access/requests/awaiting.html", {"filters": filters, "page": page, "query": query}
     )

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -20,6 +19,7 @@ from access.queries import revocations as queries
 from access.services import evidence
 from access.services.closing import campaign_close, close_plan
 from access.services.revocations import may_complete, revocation_task_done
+from dpms.paging import paginate
 
 PAGE_SIZE = 50
 
@@ -43,10 +43,8 @@ def revocation_list(request):
         tasks = tasks.none()
     else:
         tasks = queries.filter_tasks(tasks)
-    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "now": timezone.now()}
+    page, query = paginate(request, tasks, PAGE_SIZE)
+    context = {"form": form, "page": page, "query": query, "now": timezone.now()}
     return render(request, "access/revocations/list.html", context)
 
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dpms.csvexport import streaming_csv
 from dpms.forms import add_service_errors
 from dpms.models import User
+from dpms.paging import query_without_page
 from incidents.choices import AuthorityDecision, Category, Severity, Status, SubjectsDecision
 from incidents.forms_breach import (
     AuthorityNotifiedForm,
@@ -576,9 +577,7 @@ def breach_register_page(request):
         }
         for incident in page.object_list
     ]
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "rows": rows, "query": query.urlencode()}
+    context = {"form": form, "page": page, "rows": rows, "query": query_without_page(request)}
     return render(request, "incidents/breach/register.html", context)
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dpms import portal
+from dpms.paging import query_without_page
 from incidents.choices import Severity
 from incidents.forms_lists import MetricsPeriodForm, QueueFilterForm
 from incidents.queries import lists as queries
@@ -51,24 +52,16 @@ def countdown_text(deadline, now) -> str:
     return f"{span} left" if left >= 0 else f"Overdue by {span}"
 
 
-def _query(request, **changes) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    for key, value in changes.items():
-        query[key] = value
-    return query.urlencode()
-
-
 def _sort_links(request, current: str) -> dict:
     """Per column: the URL sorting by it (reversed when it is the current sort) and its aria-sort value."""
     links = {}
     for column in SORTABLE:
         key = f"-{column}" if current == column else column
         direction = "ascending" if current == column else "descending" if current == f"-{column}" else ""
-        links[column] = {"url": f"?{_query(request, sort=key)}", "aria": direction}
+        links[column] = {"url": f"?{query_without_page(request, sort=key)}", "aria": direction}
     deadline = current in ("", queries.DEFAULT_SORT)
     links["deadline"] = {
-        "url": f"?{_query(request, sort=queries.DEFAULT_SORT)}",
+        "url": f"?{query_without_page(request, sort=queries.DEFAULT_SORT)}",
         "aria": "ascending" if deadline else "",
     }
     return links
@@ -107,7 +100,7 @@ def queue(request):
     context = {
         "form": form,
         "page": page,
-        "query": _query(request),
+        "query": query_without_page(request),
         "sort_links": _sort_links(request, sort),
         "now": now,
     }

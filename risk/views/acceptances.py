@@ -4,12 +4,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from dpms.forms import add_service_errors
+from dpms.paging import paginate
 from risk.forms_treatment import (
     AcceptanceFilterForm,
     AcceptanceRequestForm,
@@ -25,12 +25,6 @@ from risk.services import actions as action_services
 from risk.services.actions import site_today
 
 PAGE_SIZE = 25
-
-
-def _page(request, rows):
-    query = request.GET.copy()
-    query.pop("page", None)
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")), query.urlencode()
 
 
 # --- Treatment actions --------------------------------------------------------------------------------------
@@ -114,7 +108,7 @@ def action_list(request):
     actions = queries.filter_actions(
         queries.actions_for_user(request.user), today=site_today(), mine=mine, **wanted
     )
-    page, query = _page(request, actions)
+    page, query = paginate(request, actions, PAGE_SIZE)
     context = {"filters": filters, "page": page, "query": query, "today": site_today()}
     return render(request, "risk/actions/list.html", context)
 
@@ -209,7 +203,7 @@ def acceptance_list(request):
         acceptances = queries.awaiting_approval(request.user)
     else:
         acceptances = queries.acceptances_for_user(request.user)
-    page, query = _page(request, queries.filter_acceptances(acceptances, **wanted))
+    page, query = paginate(request, queries.filter_acceptances(acceptances, **wanted), PAGE_SIZE)
     return render(request, "risk/acceptances/list.html", {"filters": filters, "page": page, "query": query})
 
 

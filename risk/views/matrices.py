@@ -10,18 +10,13 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dpms.forms import add_service_errors
+from dpms.paging import query_without_page
 from risk.forms_matrices import ActivateForm, MatrixFilterForm, MatrixForm, matrix_initial
 from risk.queries import matrices as queries
 from risk.services.matrices import matrix_activate, matrix_create, matrix_update
 
 PAGE_SIZE = 25
 PREVIEW_PAGE_SIZE = 50
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 @login_required
@@ -33,7 +28,7 @@ def matrix_list(request):
     matrices = queries.matrices_for_list(**{key: value for key, value in criteria.items() if value})
     page = Paginator(matrices, PAGE_SIZE).get_page(request.GET.get("page"))
     grids = [(matrix, queries.grid(matrix)) for matrix in page.object_list]
-    context = {"form": form, "page": page, "grids": grids, "query": _query_without_page(request)}
+    context = {"form": form, "page": page, "grids": grids, "query": query_without_page(request)}
     context["may_manage"] = queries.can_manage_matrices(request.user)
     return render(request, "risk/matrices/list.html", context)
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import add_service_errors
+from dpms.paging import query_without_page
 from risk.charts import trend_chart
 from risk.choices import RiskStatus
 from risk.forms_risks import RiskFilterForm, RiskForm, RiskShareForm, RiskStatusForm, RiskUnshareForm
@@ -50,12 +51,6 @@ def _existing(names) -> list[str]:
     return found
 
 
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 def _filtered_risks(request):
     matrix = queries.active_matrix()
     form = RiskFilterForm(
@@ -79,7 +74,7 @@ def risk_list(request):
     context = {
         "form": form,
         "page": page,
-        "query": _query_without_page(request),
+        "query": query_without_page(request),
         "matrix": matrix,
         "may_create": queries.can_manage_risks(request.user) and matrix is not None,
         "today": timezone.localdate(),

@@ -3,13 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dpms.paging import paginate
 from risk.forms_reviews import ReviewForm, RoundForm
 from risk.queries import reviews as queries
 from risk.services.reviews import assessment_record
@@ -73,14 +73,12 @@ def review_round(request):
         sort = data["sort"]
     else:
         risks, sort = queries.reviewable_risks().none(), "date"
-    page = Paginator(queries.round_for_list(risks, sort=sort), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, queries.round_for_list(risks, sort=sort), PAGE_SIZE)
     context = {
         "form": form,
         "page": page,
         "counts": queries.round_counts(risks, today=today),
-        "query": query.urlencode(),
+        "query": query,
         "today": today,
         "can_record": request.user.is_security_officer,
         "here": request.get_full_path(),
