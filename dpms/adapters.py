@@ -2,7 +2,6 @@
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit as _ratelimit
-from django.db import transaction
 
 LOCKED_OUT_MESSAGE = (
     "Too many failed sign-in attempts for this account from your address. Sign-in is paused for a few "
@@ -68,20 +67,9 @@ class AccountAdapter(DefaultAccountAdapter):
     @staticmethod
     def _record_refusal(**credentials):
         """A refused attempt never reaches Django's authenticate, so no user_login_failed: record it here."""
-        from dpms import audit
-        from dpms.models import User
+        from dpms.signals import record_sign_in_failed
 
-        login = (credentials.get("email") or credentials.get("username") or "")[:200]
-        user = User.objects.filter(email__iexact=login).first() if login else None
-        with transaction.atomic():
-            audit.record(
-                action="auth.sign_in_failed",
-                obj=user,
-                object_type="dpms.user",
-                object_label=login,
-                actor_label=login,
-                changes={"reason": "too many failed attempts"},
-            )
+        record_sign_in_failed(credentials, reason="too many failed attempts")
 
     def get_client_ip(self, request):
         from dpms.middleware import client_ip

@@ -29,8 +29,9 @@ def _signed_out(sender, request, user, **kwargs):
             audit.record(action="auth.sign_out", actor=user, obj=user)
 
 
-@receiver(user_login_failed)
-def _sign_in_failed(sender, credentials, request=None, **kwargs):
+def record_sign_in_failed(credentials, *, reason: str = "") -> None:
+    """A failed sign-in, named by the login tried (the account when it exists); ``reason`` when the attempt
+    was refused before the password was checked."""
     from dpms.models import User
 
     login = (credentials.get("email") or credentials.get("username") or "")[:200]
@@ -42,7 +43,13 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs):
             object_type="dpms.user",
             object_label=login,
             actor_label=login,
+            changes={"reason": reason} if reason else None,
         )
+
+
+@receiver(user_login_failed)
+def _sign_in_failed(sender, credentials, request=None, **kwargs):
+    record_sign_in_failed(credentials)
 
 
 @receiver(password_changed)
