@@ -38,20 +38,28 @@ def text_field(label: str, *, required: bool = True, help_text: str = "", rows: 
     )
 
 
-class BreachMarkForm(forms.Form):
-    prefix = "breach-mark"
+class ClockStartForm(forms.Form):
+    """Starting a clock: awareness is the noticed time unless another one is given, with a reason (in the
+    field ``reason_field``)."""
+
+    reason_field = "reason"
     aware_at = when_field(
         "Became aware at",
         required=False,
         help_text="Leave empty to count from the time the incident was noticed (in your time zone).",
     )
-    aware_at_reason = text_field("Why awareness differs from the noticed time", required=False, rows=2)
 
     def clean(self):
         data = super().clean()
-        if data.get("aware_at") and not (data.get("aware_at_reason") or "").strip():
-            self.add_error("aware_at_reason", "Say why awareness differs from the time it was noticed.")
+        if data.get("aware_at") and not (data.get(self.reason_field) or "").strip():
+            self.add_error(self.reason_field, "Say why awareness differs from the time it was noticed.")
         return data
+
+
+class BreachMarkForm(ClockStartForm):
+    prefix = "breach-mark"
+    reason_field = "aware_at_reason"
+    aware_at_reason = text_field("Why awareness differs from the noticed time", required=False, rows=2)
 
 
 class AwarenessForm(forms.Form):
@@ -123,20 +131,9 @@ class BreachFactsForm(forms.Form):
     )
 
 
-class Nis2SignificantForm(forms.Form):
+class Nis2SignificantForm(ClockStartForm):
     prefix = "nis2-mark"
-    aware_at = when_field(
-        "Became aware at",
-        required=False,
-        help_text="Leave empty to count from the time the incident was noticed (in your time zone).",
-    )
     reason = text_field("Why awareness differs from the noticed time", required=False, rows=2)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("aware_at") and not (data.get("reason") or "").strip():
-            self.add_error("reason", "Say why awareness differs from the time it was noticed.")
-        return data
 
 
 class Nis2RecordForm(forms.Form):
