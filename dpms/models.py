@@ -73,6 +73,10 @@ class UserManager(BaseUserManager):
         """Active people in a portal role (a ``PortalRole`` value), oldest account first."""
         return self.people().filter(is_active=True, groups__name=role).order_by("pk")
 
+    def security_officers(self):
+        """The active security officers, oldest account first: who "the security officers" means."""
+        return self.holding(PortalRole.SECURITY_OFFICER)
+
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A person. The email is the login; manager and team give the reporting line."""

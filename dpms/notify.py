@@ -9,18 +9,14 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
-from dpms.models import Notification, OutboxEmail, OutboxStatus
+from dpms.models import Notification, OutboxEmail, User
+from dpms.tasks import send_outbox_email
 
 log = logging.getLogger(__name__)
-# A claim is abandoned only once the task that made it must have ended (its hard time limit, with margin),
-# so a slow send is never taken over and sent twice.
-CLAIM_STALE_AFTER = timedelta(seconds=max(600, 2 * settings.CELERY_TASK_TIME_LIMIT))
 
 
 def email(*, to: str, subject: str, body: str, dedup_key: str, recipient=None) -> OutboxEmail | None:
@@ -40,8 +36,6 @@ def email(*, to: str, subject: str, body: str, dedup_key: str, recipient=None) -
 
 def _enqueue(message_id: int) -> None:
     """Runs after commit: a broker error here must not fail a request whose change is already committed."""
-    from dpms.tasks import send_outbox_email
-
     try:
         send_outbox_email.delay(message_id)
     except Exception:  # noqa: BLE001 - broker down: the sweep picks the row up later, nothing is lost
@@ -76,6 +70,24 @@ def notify(
             dedup_key=f"notification:{note.pk}",
         )
     return note
+
+
+def notify_each_once(
+    people: Iterable[User | None], *, subject: str, body: str = "", link: str = "", dedup_key: str
+) -> list[User]:
+    """``notify`` each active person in ``people`` once, under ``dedup_key`` plus their id; ``None`` and
+    repeats in ``people`` are passed over. Returns the people newly told (not those told before under the
+    same key), in the order given."""
+    told: list[User] = []
+    seen: set[int] = set()
+    for person in people:
+        if person is None or not person.is_active or person.pk in seen:
+            continue
+        seen.add(person.pk)
+        key = f"{dedup_key}:{person.pk}"
+        if notify(recipient=person, subject=subject, body=body, link=link, dedup_key=key):
+            told.append(person)
+    return told
 
 
 def _absolute(link: str) -> str:
@@ -124,8 +136,6 @@ def claim_digest_recipients(items, *, person_field: str, dedup_prefix: str) -> l
     worker, holding the rest, is refused by the occasion's key. People already told are left out before any
     item is read, so a tick with nothing new costs two queries.
     """
-    from dpms.models import User
-
     told = Notification.objects.filter(dedup_key__startswith=f"{dedup_prefix}:").values("recipient_id")
     wanted = items.exclude(**{f"{person_field}__in": told}).values(person_field)
     return list(
@@ -134,20 +144,3 @@ def claim_digest_recipients(items, *, person_field: str, dedup_prefix: str) -> l
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-
-
-def stale_claims(now):
-    """Rows claimed by a worker that has not finished with them in ``CLAIM_STALE_AFTER``."""
-    return OutboxEmail.objects.filter(status=OutboxStatus.SENDING, claimed_at__lt=now - CLAIM_STALE_AFTER)
-
-
-def claimable(now) -> Q:
-    """Rows a send task may claim: pending and due, or with a stale claim; either with attempts left."""
-    due = Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-    stale = Q(status=OutboxStatus.SENDING, claimed_at__lt=now - CLAIM_STALE_AFTER)
-    return (due | stale) & Q(attempts__lt=settings.OUTBOX_MAX_ATTEMPTS)
-
-
-def pending_for_sweep(now):
-    """Outbox rows to (re-)enqueue, longest overdue first."""
-    return OutboxEmail.objects.filter(claimable(now)).order_by("next_attempt_at", "pk")

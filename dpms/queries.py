@@ -1,9 +1,21 @@
 """Reads of the foundation: access helpers and querysets for pages and API alike."""
 
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from datetime import datetime, time, timedelta
 
-from dpms.models import AuditEvent, Notification
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db.models import BigIntegerField, Model, Q, QuerySet
+from django.db.models.functions import Cast
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from guardian.models import UserObjectPermission
+
+from dpms.models import AuditEvent, Notification, OutboxEmail, OutboxStatus
+
+# A claim is abandoned only once the task that made it must have ended (its hard time limit, with margin),
+# so a slow send is never taken over and sent twice.
+CLAIM_STALE_AFTER = timedelta(seconds=max(600, 2 * settings.CELERY_TASK_TIME_LIMIT))
 
 
 def audit_events_for_user(user):
@@ -18,11 +30,6 @@ def filter_audit_events(
     events, *, actor="", action="", object_type="", object_id="", object_text="", date_from=None, date_to=None
 ):
     """Apply the audit trail page's filters; dates are inclusive calendar days in the current timezone."""
-    from datetime import datetime, time, timedelta
-
-    from django.db.models import Q
-    from django.utils import timezone
-
     if actor:
         events = events.filter(Q(actor_label__icontains=actor) | Q(actor__email__iexact=actor))
     if action:
@@ -49,3 +56,47 @@ def notifications_for_user(user):
 def get_notification_for_user(user, pk):
     """A notification is only ever its recipient's: anyone else gets a 404."""
     return get_object_or_404(Notification, pk=pk, recipient=user)
+
+
+# --- The email outbox ---------------------------------------------------------------------------------------
+def stale_claims(now):
+    """Rows claimed by a worker that has not finished with them in ``CLAIM_STALE_AFTER``."""
+    return OutboxEmail.objects.filter(status=OutboxStatus.SENDING, claimed_at__lt=now - CLAIM_STALE_AFTER)
+
+
+def claimable(now) -> Q:
+    """Rows a send task may claim: pending and due, or with a stale claim; either with attempts left."""
+    due = Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+    stale = Q(status=OutboxStatus.SENDING, claimed_at__lt=now - CLAIM_STALE_AFTER)
+    return (due | stale) & Q(attempts__lt=settings.OUTBOX_MAX_ATTEMPTS)
+
+
+def pending_for_sweep(now):
+    """Outbox rows to (re-)enqueue, longest overdue first."""
+    return OutboxEmail.objects.filter(claimable(now)).order_by("next_attempt_at", "pk")
+
+
+# --- Explicit per-object shares (django-guardian) -------------------------------------------------------
+def shared_object_ids(user, model: type[Model], codenames: list[str]) -> QuerySet:
+    """The ids of the ``model`` rows shared with ``user`` under one of ``codenames``, as a subquery
+    (``Model.objects.filter(pk__in=shared_object_ids(...))``): a list filtered in the database, never a
+    permission check per row."""
+    return (
+        UserObjectPermission.objects.filter(
+            user=user,
+            content_type=ContentType.objects.get_for_model(model),
+            permission__codename__in=codenames,
+        )
+        .annotate(shared_id=Cast("object_pk", BigIntegerField()))
+        .values("shared_id")
+    )
+
+
+def object_shares(obj: Model, codenames: list[str]) -> QuerySet:
+    """guardian's rows sharing ``obj`` under one of ``codenames``, with their person and permission (one
+    query); ``.values("user_id")`` of it is a subquery of the people it is shared with."""
+    return UserObjectPermission.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(obj)),
+        object_pk=str(obj.pk),
+        permission__codename__in=codenames,
+    ).select_related("user", "permission")

@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dpms.models import OutboxEmail, OutboxStatus
-from dpms.notify import claimable, pending_for_sweep, stale_claims
+from dpms.queries import claimable, pending_for_sweep, stale_claims
 
 log = logging.getLogger(__name__)
 SWEEP_BATCH = 500  # rows enqueued per sweep; the next sweep takes the rest
@@ -48,7 +48,7 @@ def claim(message_id: int, now) -> bool:
     It is a single conditional UPDATE. On PostgreSQL a second, concurrent UPDATE of the row waits for the
     first one's row lock and then re-checks its WHERE clause against the committed row, which is 'sending'
     by then, so it matches nothing; SQLite serialises writers. A claim left by a worker that died goes stale
-    after ``notify.CLAIM_STALE_AFTER`` and may be taken again, while attempts remain.
+    after ``dpms.queries.CLAIM_STALE_AFTER`` and may be taken again, while attempts remain.
     """
     claimed = OutboxEmail.objects.filter(claimable(now), pk=message_id).update(
         status=OutboxStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from dpms import notify
+from dpms import notify, queries
 from dpms.models import OutboxEmail, OutboxStatus
 from dpms.tasks import outbox_sweep, send_outbox_email
 from tests.dpms.outbox_support import FOREVER, finished_tasks, flaky_mail, runs_of, wait_until
@@ -119,7 +119,7 @@ def test_retry_that_cannot_be_enqueued_stays_pending_for_the_sweep(
 
 def claimed_long_ago(**fields):
     """A row a worker claimed and then died on, before the claim went stale."""
-    long_ago = timezone.now() - notify.CLAIM_STALE_AFTER - timedelta(minutes=1)
+    long_ago = timezone.now() - queries.CLAIM_STALE_AFTER - timedelta(minutes=1)
     return OutboxEmailFactory(status=OutboxStatus.SENDING, claimed_at=long_ago, **fields)
 
 
