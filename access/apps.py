@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -6,46 +8,39 @@ class AccessConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from access.views import register
+        from access import demo, tasks
+        from access.services import movers, portal_roles
+        from access.views import queue, register, requests
         from dpms import portal
-
-        # Every signed-in person has access of their own to look at, so the register is in everyone's menu.
-        portal.register_nav(
-            "Access", "access:grants", visible=lambda user: True, order=10, section="/access/"
-        )
-        portal.register_panel("access/register/findings_panel.html", register.findings_panel, order=20)
-
-        from access.views import queue
-
-        portal.register_panel("access/queue/panel.html", queue.queue_panel, order=10)
-
-        from access.views.requests import register_request_panels
-
-        register_request_panels()  # "Access requests waiting for your approval"
 
         def officer_or_auditor(user):
             return user.is_security_officer or user.is_auditor
 
-        for order, (label, url_name, visible) in enumerate(
-            [
-                ("Grants", "access:grants", None),
-                ("Systems", "access:systems", None),
-                ("My reviews", "access:review_queue", None),
-                ("Requests", "access:my_requests", None),
-                ("Approvals", "access:requests_awaiting", None),
-                ("Revocation tasks", "access:revocation_list", None),
-                ("Campaigns", "access:campaigns", officer_or_auditor),
-                ("Review policies", "access:policies", officer_or_auditor),
-                ("Imports", "access:import_list", officer_or_auditor),
-            ]
-        ):
-            everyone = lambda user: True  # noqa: E731 - a one-line visibility rule
-            portal.register_subnav("/access/", label, url_name, visible=visible or everyone, order=order)
-
-        from access.demo import seed_access_demo
-        from access.services.movers import on_person_changed
-        from access.services.portal_roles import sync_portal_roles_for
-
-        portal.register_seeder(seed_access_demo, order=10)
-        portal.register_role_listener(sync_portal_roles_for)  # the portal's own grants follow its roles
-        portal.register_person_listener(on_person_changed)  # a new manager or team: a mover review
+        portal.register_app(
+            portal.App(
+                name=self.name,
+                # Everyone has access of their own to look at: the register is in everyone's menu.
+                nav=portal.Link("Access", "access:grants", section="/access/", order=10),
+                subnav=[
+                    portal.Link("Grants", "access:grants"),
+                    portal.Link("Systems", "access:systems"),
+                    portal.Link("My reviews", "access:review_queue"),
+                    portal.Link("Requests", "access:my_requests"),
+                    portal.Link("Approvals", "access:requests_awaiting"),
+                    portal.Link("Revocation tasks", "access:revocation_list"),
+                    portal.Link("Campaigns", "access:campaigns", visible=officer_or_auditor),
+                    portal.Link("Review policies", "access:policies", visible=officer_or_auditor),
+                    portal.Link("Imports", "access:import_list", visible=officer_or_auditor),
+                ],
+                panels=[
+                    portal.Panel("access/register/findings_panel.html", register.findings_panel, order=20),
+                    portal.Panel("access/queue/panel.html", queue.queue_panel, order=10),
+                    portal.Panel("access/requests/panel.html", requests.approval_panel, order=20),
+                ],
+                seeder=portal.Seeder(demo.seed_access_demo, order=10),
+                tick=portal.Tick(tasks.tick, every=timedelta(minutes=5)),
+                # The portal's own grants follow its roles; a new manager or team opens a mover review.
+                role_listeners=[portal_roles.sync_portal_roles_for],
+                person_listeners=[movers.on_person_changed],
+            )
+        )

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.beat import PersistentScheduler
 from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dpms.settings")
@@ -12,19 +13,34 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+OUTBOX_SWEEP_SECONDS = 120.0
+
+
 def _every(seconds: float, task: str) -> dict:
     # A tick still queued when the next one is due expires and is discarded unrun: after the workers were
     # down, the backlog costs one run, not one per missed tick (a late tick catches up: the calendar is data).
     return {"task": task, "schedule": seconds, "options": {"expires": seconds}}
 
 
-# Static: exactly one beat runs in production; each tick reads its own calendar from the database.
-app.conf.beat_schedule = {
-    "outbox-sweep": _every(120.0, "dpms.tasks.outbox_sweep"),
-    "access-tick": _every(300.0, "access.tasks.tick"),
-    "risk-tick": _every(300.0, "risk.tasks.tick"),
-    "incidents-tick": _every(60.0, "incidents.tasks.tick"),
-}
+def beat_schedule() -> dict:
+    """What beat sends: the outbox sweep, and every app's tick as the app registered it (``dpms.portal``).
+    Static: exactly one beat runs in production; each tick reads its own calendar from the database."""
+    from dpms import portal
+
+    schedule = {"outbox-sweep": _every(OUTBOX_SWEEP_SECONDS, "dpms.tasks.outbox_sweep")}
+    for tick in portal.ticks():
+        schedule[f"{tick.name}"] = _every(tick.every.total_seconds(), tick.name)
+    return schedule
+
+
+class TickScheduler(PersistentScheduler):
+    """Beat's scheduler (``CELERY_BEAT_SCHEDULER``): it reads the apps' ticks when beat starts, once Django,
+    and so every app's registration, is loaded."""
+
+    def setup_schedule(self):
+        self.app.conf.beat_schedule = beat_schedule()
+        super().setup_schedule()
+
 
 _origins = {}
 

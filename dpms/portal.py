@@ -1,135 +1,175 @@
-"""Extension points: domain apps add navigation links and dashboard panels, so dpms needs to know no app.
+"""How a domain app plugs into the portal, so that dpms needs to know no app.
 
-An app registers in its ``AppConfig.ready``::
+Every app registers once, in its ``AppConfig.ready``, with one ``register_app`` call that names everything
+it adds: its menu link, the links of its second navigation row, its dashboard panels, its demo seeder, its
+periodic tick and its listeners to changes of people. The same call, in the same shape, in every app::
 
-    portal.register_nav("Access", "access:grants", visible=lambda user: True, order=10)
-    portal.register_panel("access/panels/queue.html", queue_panel, order=10)
-    portal.register_seeder(seed_access_demo)
-    portal.register_role_listener(sync_portal_roles_for)
-    portal.register_person_listener(on_person_changed)
+    portal.register_app(
+        portal.App(
+            name="access",
+            nav=portal.Link("Access", "access:grants", section="/access/", order=10),
+            subnav=[portal.Link("Grants", "access:grants"), portal.Link("Systems", "access:systems")],
+            panels=[portal.Panel("access/reviews/panel.html", reviews.queue_panel, order=10)],
+            seeder=portal.Seeder(demo.seed, order=10),
+            tick=portal.Tick(tasks.tick, every=timedelta(minutes=5)),
+            role_listeners=[portal_roles.sync_portal_roles_for],
+            person_listeners=[movers.on_person_changed],
+        )
+    )
 
-A panel function takes the request and returns its template context, or None to show nothing. Each panel
-must run a fixed number of queries whatever the data size; the dashboard's query-count tests pin the sum.
+- A link's ``visible(user)`` says who sees it (everyone by default); the second row's links keep the order
+  they are given in.
+- A panel's ``context(request)`` returns its template context, or None to show nothing. Each panel must run
+  a fixed number of queries whatever the data size; the dashboard's query-count tests pin the sum.
+- A seeder is ``seed(*, stdout)``: it adds the app's demo data after the people exist, and is safe to run
+  twice. Seeders run in their ``order`` (an app whose demo needs another's data comes after it).
+- A tick is a Celery task that Celery beat sends every ``every`` (``dpms.celery.beat_schedule``); it reads
+  its calendar from the database (``dpms.ticks``).
+- Role listeners are ``listener(*, user, actor)`` and person listeners ``listener(*, user, before, actor)``;
+  ``dpms.services`` calls them inside the transaction of the change (``roles_changed``, ``person_changed``).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.urls import reverse
 
 
+def everyone(user) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
-class NavLink:
+class Link:
+    """A navigation link. ``section`` is the URL prefix that marks a menu link current (e.g. "/access/")."""
+
     label: str
     url_name: str
-    visible: Callable
+    visible: Callable = everyone
     order: int = 50
-    section: str = ""  # URL prefix that marks the link current, e.g. "/access/"
+    section: str = ""
 
 
 @dataclass(frozen=True)
 class Panel:
+    """A dashboard panel: its template and the function giving its context (or None: not shown)."""
+
     template: str
     context: Callable
     order: int = 50
 
 
-_nav: list[NavLink] = []
-_subnav: dict[str, list[NavLink]] = {}
-_panels: list[Panel] = []
-_seeders: list[tuple[int, Callable]] = []
+@dataclass(frozen=True)
+class Seeder:
+    """An app's demo data: ``seed(*, stdout)``, run by ``manage.py seed_demo`` in ``order``."""
+
+    seed: Callable
+    order: int = 50
 
 
-def register_nav(
-    label: str, url_name: str, *, visible: Callable = lambda user: True, order: int = 50, section: str = ""
-) -> None:
-    if all(link.url_name != url_name for link in _nav):
-        _nav.append(NavLink(label, url_name, visible, order, section))
-        _nav.sort(key=lambda link: link.order)
+@dataclass(frozen=True)
+class Tick:
+    """An app's periodic tick: a Celery task (anything with a ``name``) sent by beat every ``every``."""
+
+    task: object
+    every: timedelta
+
+    @property
+    def name(self) -> str:
+        return self.task.name  # type: ignore[attr-defined]
 
 
-def register_subnav(
-    section: str, label: str, url_name: str, *, visible: Callable = lambda user: True, order: int = 50
-) -> None:
-    """A link in the second navigation row shown on every page under ``section`` (e.g. "/access/")."""
-    links = _subnav.setdefault(section, [])
-    if all(link.url_name != url_name for link in links):
-        links.append(NavLink(label, url_name, visible, order, section))
-        links.sort(key=lambda link: link.order)
+@dataclass(frozen=True)
+class App:
+    """Everything one domain app adds to the portal."""
+
+    name: str
+    nav: Link | None = None
+    subnav: Sequence[Link] = ()
+    panels: Sequence[Panel] = ()
+    seeder: Seeder | None = None
+    tick: Tick | None = None
+    role_listeners: Sequence[Callable] = ()
+    person_listeners: Sequence[Callable] = ()
+
+
+_apps: dict[str, App] = {}
+
+
+def register_app(app: App) -> None:
+    """Plug ``app`` into the portal. Registering the same name again replaces the earlier entry (so a
+    reloaded app is never counted twice)."""
+    if app.subnav and not (app.nav and app.nav.section):
+        raise ValueError(f"{app.name}: a second navigation row needs a menu link with a section")
+    _apps[app.name] = app
+
+
+def apps() -> list[App]:
+    return list(_apps.values())
+
+
+# --- What the portal reads ----------------------------------------------------------------------------------
+def nav_for(request) -> list[dict]:
+    """The menu: every app's link the person may see, by order; the one whose section holds the path is
+    current."""
+    links = sorted((app.nav for app in _apps.values() if app.nav), key=lambda link: link.order)
+    shown = []
+    for link in links:
+        if link.visible(request.user):
+            url = reverse(link.url_name)
+            shown.append(
+                {"label": link.label, "url": url, "current": request.path.startswith(link.section or url)}
+            )
+    return shown
 
 
 def subnav_for(request) -> list[dict]:
     """The current section's links; the one whose URL is the longest prefix of the path is current."""
-    for section, links in _subnav.items():
-        if request.path.startswith(section):
-            shown = [(link.label, reverse(link.url_name)) for link in links if link.visible(request.user)]
+    for app in _apps.values():
+        if app.nav and app.subnav and request.path.startswith(app.nav.section):
+            shown = [
+                (link.label, reverse(link.url_name)) for link in app.subnav if link.visible(request.user)
+            ]
             matching = [url for _label, url in shown if request.path.startswith(url)]
             current = max(matching, key=len, default=None)
             return [{"label": label, "url": url, "current": url == current} for label, url in shown]
     return []
 
 
-def register_panel(template: str, context: Callable, *, order: int = 50) -> None:
-    if all(panel.template != template for panel in _panels):
-        _panels.append(Panel(template, context, order))
-        _panels.sort(key=lambda panel: panel.order)
-
-
-def nav_for(request) -> list[dict]:
-    links = []
-    for link in _nav:
-        if link.visible(request.user):
-            url = reverse(link.url_name)
-            current = request.path.startswith(link.section or url)
-            links.append({"label": link.label, "url": url, "current": current})
-    return links
-
-
 def panels_for(request) -> list[dict]:
+    """The dashboard: every app's panel that has something for this person, by order."""
+    panels = sorted((panel for app in _apps.values() for panel in app.panels), key=lambda panel: panel.order)
     shown = []
-    for panel in _panels:
+    for panel in panels:
         context = panel.context(request)
         if context is not None:
             shown.append({"template": panel.template, "context": context})
     return shown
 
 
-def register_seeder(seed: Callable, *, order: int = 50) -> None:
-    """``seed(*, stdout)`` adds an app's demo data after the people exist; safe to run twice."""
-    if all(existing is not seed for _order, existing in _seeders):
-        _seeders.append((order, seed))
-        _seeders.sort(key=lambda pair: pair[0])
-
-
 def seeders() -> list[Callable]:
-    return [seed for _order, seed in _seeders]
+    """Every app's demo seeder, in order."""
+    entries = sorted((app.seeder for app in _apps.values() if app.seeder), key=lambda seeder: seeder.order)
+    return [entry.seed for entry in entries]
+
+
+def ticks() -> list[Tick]:
+    """Every app's periodic tick."""
+    return [app.tick for app in _apps.values() if app.tick]
 
 
 # --- Listeners: dpms services tell domain apps about changes to people, without importing them. ---------
-_role_listeners: list[Callable] = []
-_person_listeners: list[Callable] = []
-
-
-def register_role_listener(listener: Callable) -> None:
-    """``listener(*, user, actor)`` runs inside the transaction of every change to a person's portal roles."""
-    if all(existing is not listener for existing in _role_listeners):
-        _role_listeners.append(listener)
-
-
-def register_person_listener(listener: Callable) -> None:
-    """``listener(*, user, before, actor)`` runs inside the transaction of every change to a person's details;
-    ``before`` holds the fields as they were (``manager_id``, ``team_id``, ...)."""
-    if all(existing is not listener for existing in _person_listeners):
-        _person_listeners.append(listener)
-
-
 def roles_changed(*, user, actor) -> None:
     """Called by ``dpms.services`` after a person's portal roles changed, inside its transaction."""
-    for listener in _role_listeners:
-        listener(user=user, actor=actor)
+    for app in _apps.values():
+        for listener in app.role_listeners:
+            listener(user=user, actor=actor)
 
 
 def person_changed(*, user, before: dict, actor) -> None:
-    """Called by ``dpms.services`` after a person's details changed, inside its transaction."""
-    for listener in _person_listeners:
-        listener(user=user, before=before, actor=actor)
+    """Called by ``dpms.services`` after a person's details changed, inside its transaction; ``before``
+    holds the fields as they were (``manager_id``, ``team_id``, ...)."""
+    for app in _apps.values():
+        for listener in app.person_listeners:
+            listener(user=user, before=before, actor=actor)

@@ -169,6 +169,7 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULER = "dpms.celery:TickScheduler"  # every app's tick, as the app registered it
 
 # --- Authentication -----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

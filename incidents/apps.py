@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -6,12 +8,36 @@ class IncidentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from incidents.views import breach, detail, escalation, lists, reporting
-
-        for area in (reporting, lists, detail, escalation, breach):
-            area.register_portal()
-
         from dpms import portal
-        from incidents.demo import seed_incident_demo
+        from incidents import demo, tasks
+        from incidents.queries.metrics import can_see_metrics
+        from incidents.views import breach, escalation, lists, reporting
 
-        portal.register_seeder(seed_incident_demo, order=30)  # after the risk register: incidents link risks
+        portal.register_app(
+            portal.App(
+                name=self.name,
+                # Anyone may report an incident and follow it in the queue: the link is in everyone's menu.
+                nav=portal.Link("Incidents", "incidents:queue", section="/incidents/", order=30),
+                subnav=[
+                    portal.Link("Queue", "incidents:queue"),
+                    portal.Link("My incidents", "incidents:mine"),
+                    portal.Link("Metrics", "incidents:metrics", visible=can_see_metrics),
+                    portal.Link(
+                        "Breach register", "incidents:breach_register_page", visible=breach.can_open_register
+                    ),
+                    portal.Link(
+                        "Escalation policies",
+                        "incidents:escalation_policies",
+                        visible=escalation.can_read_policies,
+                    ),
+                ],
+                panels=[
+                    portal.Panel("incidents/report/panel.html", reporting.my_incidents_panel, order=15),
+                    portal.Panel("incidents/breach/panel.html", breach.clocks_panel, order=15),
+                    portal.Panel("incidents/lists/open_panel.html", lists.open_incidents_panel, order=25),
+                ],
+                # After the risk register: incidents link risks.
+                seeder=portal.Seeder(demo.seed_incident_demo, order=30),
+                tick=portal.Tick(tasks.tick, every=timedelta(minutes=1)),
+            )
+        )

@@ -9,12 +9,13 @@ levels fire once, in order.
 from celery import shared_task
 
 from dpms.ticks import run_steps
+from incidents.services import breach, escalation, followups
 
 # Each step: ``step(*, now) -> int`` (how much it did).
 TICK_STEPS = (
-    "incidents.services.escalation.escalate_due",
-    "incidents.services.breach.remind_clocks",
-    "incidents.services.followups.remind_overdue_actions",
+    escalation.escalate_due,
+    breach.remind_clocks,
+    followups.remind_overdue_actions,
 )
 
 

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -7,29 +9,38 @@ class RiskConfig(AppConfig):
 
     def ready(self):
         from dpms import portal
-        from risk.views import register
-
-        # Anyone may own a risk (or have one shared with them), so the register is in everyone's menu.
-        portal.register_nav("Risks", "risk:register", visible=lambda user: True, order=20, section="/risks/")
-        portal.register_subnav("/risks/", "Register", "risk:register", visible=lambda user: True, order=0)
-        portal.register_subnav("/risks/", "Heat map", "risk:heatmap", visible=lambda user: True, order=10)
+        from risk import demo, tasks
+        from risk.queries.acceptances import may_list_acceptances
         from risk.queries.matrices import can_read_matrices
-
-        portal.register_subnav("/risks/", "Matrices", "risk:matrices", visible=can_read_matrices, order=60)
-        portal.register_panel("risk/register/appetite_panel.html", register.appetite_panel, order=30)
-
         from risk.queries.reviews import can_see_round
-        from risk.views.reviews import register_review_panel
+        from risk.views import acceptances, register, reviews
 
-        register_review_panel()  # due and overdue risk reviews on the dashboard
-        portal.register_subnav(
-            "/risks/", "Review round", "risk:review_round", visible=can_see_round, order=40
+        portal.register_app(
+            portal.App(
+                name=self.name,
+                # Anyone may own a risk (or have one shared with them): the register is in everyone's menu.
+                nav=portal.Link("Risks", "risk:register", section="/risks/", order=20),
+                subnav=[
+                    portal.Link("Register", "risk:register"),
+                    portal.Link("Heat map", "risk:heatmap"),
+                    portal.Link("Review round", "risk:review_round", visible=can_see_round),
+                    portal.Link("Actions", "risk:actions"),
+                    portal.Link("Acceptances", "risk:acceptances", visible=may_list_acceptances),
+                    portal.Link("Matrices", "risk:matrices", visible=can_read_matrices),
+                ],
+                panels=[
+                    portal.Panel("risk/register/appetite_panel.html", register.appetite_panel, order=30),
+                    portal.Panel("risk/actions/panel.html", acceptances.my_overdue_actions_panel, order=30),
+                    portal.Panel(
+                        "risk/actions/officer_panel.html", acceptances.overdue_actions_count_panel, order=31
+                    ),
+                    portal.Panel(
+                        "risk/acceptances/panel.html", acceptances.acceptances_awaiting_panel, order=32
+                    ),
+                    portal.Panel("risk/reviews/panel.html", reviews.review_panel, order=35),
+                ],
+                # After the access register: risks need its systems.
+                seeder=portal.Seeder(demo.seed_risk_demo, order=20),
+                tick=portal.Tick(tasks.tick, every=timedelta(minutes=5)),
+            )
         )
-
-        from risk.views.acceptances import register_treatment_pages
-
-        register_treatment_pages()  # overdue actions, acceptances awaiting approval, their section links
-
-        from risk.demo import seed_risk_demo
-
-        portal.register_seeder(seed_risk_demo, order=20)  # after the access register: risks need its systems

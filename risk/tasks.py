@@ -7,13 +7,14 @@ downtime: it acts on everything due, not only what fell due since the last tick.
 from celery import shared_task
 
 from dpms.ticks import run_steps
+from risk.services import acceptances, actions, reviews
 
 # Each step: ``step(*, now) -> int`` (how much it did).
 TICK_STEPS = (
-    "risk.services.reviews.remind_due_reviews",
-    "risk.services.actions.remind_overdue_actions",
-    "risk.services.acceptances.notify_expiring_acceptances",
-    "risk.services.acceptances.expire_acceptances",
+    reviews.remind_due_reviews,
+    actions.remind_overdue_actions,
+    acceptances.notify_expiring_acceptances,
+    acceptances.expire_acceptances,
 )
 
 

@@ -22,19 +22,20 @@ from access.models import Grant, ReviewCampaign, ReviewItem, ReviewPolicy
 from access.services.policies import next_run_after_launch, period_key, policy_scope
 from access.services.routing import first_security_officer, recommend, route
 from dpms import audit
+from dpms.celery import app as celery_app
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 # A campaign still launching this long after launch lost its task (worker died, broker lost it): re-enqueue.
 STALLED_AFTER = timedelta(minutes=15)
+# The task (``access.tasks.populate_campaign``) is sent by name: the tasks module calls this one, not back.
+POPULATE_TASK = "access.tasks.populate_campaign"
 
 
 def _enqueue_population(campaign_id: int) -> None:
     """Runs after commit. A broker error must not undo a committed launch: the tick re-enqueues it."""
-    from access.tasks_campaigns import populate_campaign
-
     try:
-        populate_campaign.delay(campaign_id)
+        celery_app.send_task(POPULATE_TASK, args=[campaign_id])
     except Exception:  # noqa: BLE001 - broker down: the tick's stalled-launch sweep enqueues it later
         log.warning("Could not enqueue the population of campaign %s; the tick will retry", campaign_id)
 

@@ -139,12 +139,6 @@ def approval_panel(request):
     }
 
 
-def register_request_panels() -> None:
-    from dpms import portal
-
-    portal.register_panel("access/requests/panel.html", approval_panel, order=20)
-
-
 urlpatterns = [
     path("requests/", my_requests, name="my_requests"),
     path("requests/new/", request_new, name="request_new"),

@@ -597,17 +597,3 @@ urlpatterns = [
     path("<int:pk>/breach/nis2/significant/", nis2_significant, name="breach_nis2_significant"),
     path("<int:pk>/breach/nis2/report/", nis2_record, name="breach_nis2_record"),
 ]
-
-
-def register_portal():
-    """Nav links, sub-nav links and dashboard panels of this area (called from IncidentsConfig.ready)."""
-    from dpms import portal
-
-    portal.register_subnav(
-        "/incidents/",
-        "Breach register",
-        "incidents:breach_register_page",
-        visible=can_open_register,
-        order=40,
-    )
-    portal.register_panel("incidents/breach/panel.html", clocks_panel, order=15)

@@ -489,8 +489,3 @@ urlpatterns = [
     path("<int:pk>/followups/", followup_add_view, name="followup_add"),
     path("<int:pk>/followups/<int:action_id>/status/", followup_status_view, name="followup_status"),
 ]
-
-
-def register_portal():
-    """Nav links, sub-nav links and dashboard panels of this area (called from IncidentsConfig.ready): the
-    incident page has none of its own."""

@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dpms import portal
 from incidents.escalation_defaults import (
     POLICY_SEVERITIES,
     UNTRIAGED,
@@ -155,14 +154,3 @@ urlpatterns = [
     path("escalation/", policy_list, name="escalation_policies"),
     path("escalation/<int:severity>/", policy_edit, name="escalation_policy_edit"),
 ]
-
-
-def register_portal():
-    """Nav links, sub-nav links and dashboard panels of this area (called from IncidentsConfig.ready)."""
-    portal.register_subnav(
-        "/incidents/",
-        "Escalation policies",
-        "incidents:escalation_policies",
-        visible=can_read_policies,
-        order=50,
-    )

@@ -12,7 +12,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from dpms import portal
 from dpms.paging import query_without_page
 from incidents.choices import Severity
 from incidents.forms_lists import MetricsPeriodForm, QueueFilterForm
@@ -176,14 +175,3 @@ def open_incidents_panel(request):
         "link": queue_url,
         "link_label": "Open the queue",
     }
-
-
-def register_portal():
-    """Nav links, sub-nav links and dashboard panels of this area (called from IncidentsConfig.ready)."""
-    # Anyone may report an incident and follow it in the queue, so the link is in everyone's menu.
-    portal.register_nav(
-        "Incidents", "incidents:queue", visible=lambda user: True, order=30, section="/incidents/"
-    )
-    portal.register_subnav("/incidents/", "Queue", "incidents:queue", visible=lambda user: True, order=0)
-    portal.register_subnav("/incidents/", "Metrics", "incidents:metrics", visible=can_see_metrics, order=30)
-    portal.register_panel("incidents/lists/open_panel.html", open_incidents_panel, order=25)

@@ -107,16 +107,6 @@ def my_incidents_panel(request):
     }
 
 
-def register_portal():
-    """Nav links, sub-nav links and dashboard panels of this area (called from IncidentsConfig.ready)."""
-    from dpms import portal
-
-    portal.register_subnav(
-        "/incidents/", "My incidents", "incidents:mine", visible=lambda user: user.is_authenticated, order=10
-    )
-    portal.register_panel("incidents/report/panel.html", my_incidents_panel, order=15)
-
-
 urlpatterns = [
     path("report/", report, name="report"),
     path("mine/", mine, name="mine"),

@@ -268,19 +268,6 @@ def acceptances_awaiting_panel(request):
     }
 
 
-def register_treatment_pages() -> None:
-    """Called from ``RiskConfig.ready``: dashboard panels and the section links of actions and acceptances."""
-    from dpms import portal
-
-    portal.register_panel("risk/actions/panel.html", my_overdue_actions_panel, order=30)
-    portal.register_panel("risk/actions/officer_panel.html", overdue_actions_count_panel, order=31)
-    portal.register_panel("risk/acceptances/panel.html", acceptances_awaiting_panel, order=32)
-    portal.register_subnav("/risks/", "Actions", "risk:actions", order=50)
-    portal.register_subnav(
-        "/risks/", "Acceptances", "risk:acceptances", visible=queries.may_list_acceptances, order=51
-    )
-
-
 urlpatterns = [
     path("actions/", action_list, name="actions"),
     path("acceptances/", acceptance_list, name="acceptances"),

@@ -118,13 +118,6 @@ def review_panel(request):
     }
 
 
-def register_review_panel() -> None:
-    """Called from ``RiskConfig.ready``."""
-    from dpms import portal
-
-    portal.register_panel("risk/reviews/panel.html", review_panel, order=35)
-
-
 urlpatterns = [
     path("review-round/", review_round, name="review_round"),
     path("<int:pk>/review/", review_record, name="review_record"),

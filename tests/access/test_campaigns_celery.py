@@ -20,7 +20,7 @@ pytestmark = pytest.mark.celery
 def test_worker_tick_launches_a_campaign_of_hundreds_of_items(celery_worker, manager, monkeypatch):
     # Batches of 100, one batch per task run: the task hands over to a fresh one until the launch is done.
     monkeypatch.setattr("access.services.campaigns.BATCH_SIZE", 100)
-    monkeypatch.setattr("access.tasks_campaigns.BATCHES_PER_TASK", 1)
+    monkeypatch.setattr("access.tasks.BATCHES_PER_TASK", 1)
     role = RoleFactory()
     holders = UserFactory.create_batch(300, manager=manager)
     Grant.objects.bulk_create([GrantFactory.build(user=holder, role=role) for holder in holders])

@@ -106,7 +106,7 @@ def test_staff_get_no_findings_panel(client_for, staff, register, over_limit):
 def test_the_access_tick_runs_the_check(register, over_limit):
     from access.tasks import TICK_STEPS
 
-    assert "access.services.register.check_privileged_limits" in TICK_STEPS
+    assert check_privileged_limits in TICK_STEPS
 
 
 @pytest.mark.postgres

@@ -148,14 +148,7 @@ def test_my_requests_filters_by_status(client_for, staff, pending, role):
     assert list(page) == [pending]
 
 
-def test_the_dashboard_shows_requests_waiting_for_my_approval(
-    client_for, manager, staff, pending, monkeypatch
-):
-    from access.views.requests import register_request_panels
-    from dpms import portal
-
-    monkeypatch.setattr(portal, "_panels", list(portal._panels))  # registered for this test only
-    register_request_panels()
+def test_the_dashboard_shows_requests_waiting_for_my_approval(client_for, manager, staff, pending):
     assert (
         "Access requests waiting for your approval"
         in client_for(manager).get(reverse("dashboard")).content.decode()

@@ -1,8 +1,11 @@
 """The Celery configuration the workers and beat actually get (app.conf, read from the CELERY_ settings)."""
 
 import pytest
+from celery.beat import Service
 
-from dpms.celery import app
+from dpms.celery import app, beat_schedule
+
+SCHEDULE = beat_schedule()
 
 
 def test_only_json_is_accepted_and_sent():
@@ -26,7 +29,7 @@ def test_tests_never_run_tasks_eagerly():
 
 
 def test_beat_ticks_every_app_and_sweeps_the_outbox():
-    tasks = sorted(entry["task"] for entry in app.conf.beat_schedule.values())
+    tasks = sorted(entry["task"] for entry in SCHEDULE.values())
     assert tasks == [
         "access.tasks.tick",
         "dpms.tasks.outbox_sweep",
@@ -35,13 +38,40 @@ def test_beat_ticks_every_app_and_sweeps_the_outbox():
     ]
 
 
-@pytest.mark.parametrize("name", sorted(app.conf.beat_schedule))
+def test_each_app_ticks_as_often_as_it_registered():
+    every = {entry["task"]: entry["schedule"] for entry in SCHEDULE.values()}
+    assert every == {
+        "access.tasks.tick": 300.0,
+        "risk.tasks.tick": 300.0,
+        "incidents.tasks.tick": 60.0,
+        "dpms.tasks.outbox_sweep": 120.0,
+    }
+
+
+def test_a_starting_beat_schedules_every_tick(tmp_path):
+    """Beat reads the schedule when it starts, after Django (and so every app's registration) is loaded."""
+    before = app.conf.beat_schedule
+    app.conf.beat_schedule = {}
+    try:
+        # As `celery beat` makes it: the configured scheduler class (CELERY_BEAT_SCHEDULER).
+        service = Service(
+            app=app, scheduler_cls=app.conf.beat_scheduler, schedule_filename=str(tmp_path / "beat-schedule")
+        )
+        scheduler = service.get_scheduler()
+        scheduled = {entry.task for entry in scheduler.schedule.values()}
+        scheduler.close()
+    finally:
+        app.conf.beat_schedule = before
+    assert scheduled >= {entry["task"] for entry in SCHEDULE.values()}
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULE))
 def test_beat_entry_names_a_task_the_worker_registers(name):
     app.loader.import_default_modules()  # what a worker does at start: autodiscover every app's tasks.py
-    assert app.conf.beat_schedule[name]["task"] in app.tasks
+    assert SCHEDULE[name]["task"] in app.tasks
 
 
-@pytest.mark.parametrize("name", sorted(app.conf.beat_schedule))
+@pytest.mark.parametrize("name", sorted(SCHEDULE))
 def test_a_tick_left_in_the_queue_expires_before_the_next_one(name):
-    entry = app.conf.beat_schedule[name]
+    entry = SCHEDULE[name]
     assert 0 < entry["options"]["expires"] <= entry["schedule"]

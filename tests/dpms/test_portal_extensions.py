@@ -10,12 +10,18 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def extension(monkeypatch):
-    monkeypatch.setattr(portal, "_nav", [])
-    monkeypatch.setattr(portal, "_panels", [])
-    portal.register_nav("Officers only", "audit_trail", visible=lambda user: user.is_security_officer)
-    portal.register_panel(
-        "partials/panel.html",
-        lambda request: {"title": "Your queue"} if request.user.is_security_officer else None,
+    monkeypatch.setattr(portal, "_apps", {})
+    portal.register_app(
+        portal.App(
+            name="extension",
+            nav=portal.Link("Officers only", "audit_trail", visible=lambda user: user.is_security_officer),
+            panels=[
+                portal.Panel(
+                    "partials/panel.html",
+                    lambda request: {"title": "Your queue"} if request.user.is_security_officer else None,
+                )
+            ],
+        )
     )
 
 
