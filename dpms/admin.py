@@ -110,9 +110,9 @@ class UserAdmin(PortalAdminOnly, DjangoUserAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # people are deactivated, never deleted: the records they appear in must stay whole
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.actor = request.user  # a fresh class per request, so this is not shared between requests
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user  # type: ignore[attr-defined]  # a fresh class per request
         return form
 
     @admin.display(description="Portal roles")
@@ -222,7 +222,7 @@ class TeamAdmin(PortalAdminOnly, admin.ModelAdmin):
         return team.active_members
 
     def save_model(self, request, obj, form, change):
-        before = Team.objects.values("name", "description").get(pk=obj.pk) if change else {}
+        before: dict = dict(Team.objects.values("name", "description").get(pk=obj.pk)) if change else {}
         super().save_model(request, obj, form, change)
         after = {"name": obj.name, "description": obj.description}
         audit.record(

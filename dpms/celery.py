@@ -1,6 +1,7 @@
 """The Celery application. Beat only ticks: each app's tick reads its calendar from the database."""
 
 import os
+from contextlib import AbstractContextManager
 
 from celery import Celery
 from celery.beat import PersistentScheduler
@@ -42,7 +43,7 @@ class TickScheduler(PersistentScheduler):
         super().setup_schedule()
 
 
-_origins = {}
+_origins: dict[str, AbstractContextManager] = {}  # the origin context of each running task, by task id
 
 
 @task_prerun.connect

@@ -43,7 +43,7 @@ class AuditFilterForm(forms.Form):
         return self._plausible("date_to")
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise forms.ValidationError("The start date must not be after the end date.")
         return data
@@ -73,7 +73,7 @@ class SetPasswordForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         first, second = data.get("password1"), data.get("password2")
         if first and second and first != second:
             self.add_error("password2", "The two passwords differ.")
@@ -143,16 +143,17 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     """Django's field, refusing ids outside the 64-bit range with the field's message: SQLite raises
     OverflowError on them (a 500) where PostgreSQL merely finds nothing."""
 
-    def _check_values(self, value):
+    def _check_values(self, value):  # Django's private hook, not in the stubs
         key = self.to_field_name or "pk"
-        if key == "pk" and self.queryset.model._meta.pk.get_internal_type() in ("AutoField", "BigAutoField"):
+        model = self.queryset.model if self.queryset is not None else None
+        if key == "pk" and model and model._meta.pk.get_internal_type() in ("AutoField", "BigAutoField"):
             for pk in value:
                 text = str(pk).strip()
                 if not text.isdigit() or len(text) > 18:
                     raise forms.ValidationError(
                         self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
                     )
-        return super()._check_values(value)
+        return super()._check_values(value)  # type: ignore[misc]  # as above
 
 
 def validate_plausible_moment(value):

@@ -28,7 +28,7 @@ class Team(models.Model):
         return self.name
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     """Creates users with the email as login; passwords go through the password policy elsewhere."""
 
     use_in_migrations = True
@@ -139,8 +139,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
     # --- Portal roles. Annotated by UserManager.with_roles(), else read from the groups once. ----------
-    def _role_names(self):
-        cache = getattr(self, "_role_cache", None)
+    _role_cache: set[str] | None = None  # the names of the person's groups, once read
+
+    def _role_names(self) -> set[str]:
+        cache = self._role_cache
         if cache is None:
             cache = self._role_cache = set(self.groups.values_list("name", flat=True))
         return cache

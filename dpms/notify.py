@@ -98,7 +98,7 @@ def _absolute(link: str) -> str:
 class DigestItem:
     """One line of a digest: what the person owes, and where to do it."""
 
-    recipient: object
+    recipient: User
     text: str
     link: str = ""
 

@@ -5,7 +5,7 @@ from django.urls import include, path
 from dpms import views
 
 # The admin signs in through allauth, so it has the same rate limits, lockout and audit as the portal.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # allauth's recipe
 admin.site.site_header = "DPMS administration"
 admin.site.site_title = "DPMS admin"
 

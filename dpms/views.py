@@ -127,8 +127,7 @@ def invitation_accept(request, uidb64, token):
         user = User.objects.get(pk=int(force_str(urlsafe_base64_decode(uidb64))), is_active=True)
     except (ValueError, TypeError, OverflowError, User.DoesNotExist):
         user = None
-    valid = user is not None and services.invitation_tokens.check_token(user, token)
-    if not valid:
+    if user is None or not services.invitation_tokens.check_token(user, token):
         return render(request, "dpms/invitation_invalid.html", status=400)
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -88,7 +88,7 @@ class Command(BaseCommand):
 
     # --- Interactive ----------------------------------------------------------------------------------
     def _ask(self, email, full_name):
-        if hasattr(self.stdin, "isatty") and not self.stdin.isatty():
+        if self.stdin is not None and hasattr(self.stdin, "isatty") and not self.stdin.isatty():
             raise CommandError("Not running in a terminal: use --noinput with DJANGO_SUPERUSER_* variables.")
         while True:
             try:
