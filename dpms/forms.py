@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
 
-from dpms.models import AuditEvent, User
+from dpms.models import User
 
 
 class AuditFilterForm(forms.Form):
@@ -47,10 +47,6 @@ class AuditFilterForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise forms.ValidationError("The start date must not be after the end date.")
         return data
-
-    @staticmethod
-    def known_actions():
-        return AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()[:200]
 
 
 class SetPasswordForm(forms.Form):

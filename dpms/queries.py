@@ -49,6 +49,11 @@ def filter_audit_events(
     return events
 
 
+def known_audit_actions():
+    """The action names in the trail (the first 200 in order), suggested by the filter's action box."""
+    return AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()[:200]
+
+
 def notifications_for_user(user):
     return Notification.objects.filter(recipient=user)
 
