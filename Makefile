@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 PORT   ?= 8000
 
-.PHONY: run test test-fast lint format bench check-deploy migrate seed clean help
+.PHONY: run test test-fast lint format hooks bench check-deploy migrate seed clean help
 
 help:
 	@echo "make run     start web, Celery worker and beat on SQLite with demo data (Ctrl-C stops all)"
 	@echo "make test    run the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)"
-	@echo "make lint    ruff";  echo "make bench   benchmarks"
+	@echo "make lint    ruff and mypy";  echo "make bench   benchmarks"
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "DPMS needs Python 3.11 or newer")'
@@ -39,6 +39,11 @@ test: $(STAMP) .env
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# The same checks before every commit (.pre-commit-config.yaml).
+hooks: $(STAMP)
+	$(BIN)/pre-commit install
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -1,4 +1,4 @@
-"""The incident journey through a real browser (issue 5).
+"""The incident journey through a real browser.
 
 A member of staff reports a phishing email from the dashboard: one click on "Report an incident" in the
 header, four fields (the noticed time is filled in already), one button, and they hold a reference. The
