@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from dpms.celery import app as celery_app
+from tests import broker
 from tests.factories import TEST_PASSWORD, TeamFactory, UserFactory
 
 # Each task closes its database connection, so a test database can be dropped at the end of the run.
@@ -125,6 +126,7 @@ def client_for(client):
 # `make run` worker sharing the broker never takes a test's task, and no test worker takes someone else's.
 TEST_QUEUE = f"dpms-test-{uuid.uuid4().hex[:8]}"
 celery_app.conf.task_default_queue = TEST_QUEUE
+broker.configure(celery_app)  # the same broker, polled more often, and a worker that stops within one poll
 
 
 @pytest.fixture
@@ -133,9 +135,12 @@ def celery_worker(transactional_db):
     else kombu's filesystem transport). Never eager. Tasks see committed data only (transactional_db), and
     they share this process, so Django's locmem ``mail.outbox`` shows what they sent.
 
-    Started per test, not per session: a session-long worker would also run tasks that other tests commit
-    (sending into their ``mail.outbox`` mid-test) and would need database access unblocked for every test.
-    Messages left in the queue by earlier tests are purged first; their rows are gone anyway.
+    Started per test, not per module or session: a longer-lived worker would also run tasks that other tests
+    commit, or ones left running or waiting (a retry's countdown) when a test ends, sending into the next
+    test's ``mail.outbox`` mid-test, and would need database access unblocked between tests. Starting and
+    stopping one costs about 10 ms on the filesystem and 0.1 s on Redis (tests/broker.py), so sharing it
+    would save next to nothing. Messages left in the queue by earlier tests are purged first; their rows are
+    gone anyway.
     """
     from celery.contrib.testing.worker import start_worker
 
