@@ -1,6 +1,10 @@
 """Personas, a real Celery worker, and helpers shared by all tests."""
 
+import os
 import uuid
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -174,3 +178,65 @@ def requires_postgres():
 def requires_redis():
     if not settings.REDIS_URL:
         _missing("Redis", "set REDIS_URL to run it against a real Redis")
+
+
+# --- The demo organisation, seeded once per test module --------------------------------------------------
+DEMO_SITE_URL = "http://demo.test:8000"
+
+
+@dataclass
+class Demo:
+    """What ``seed_demo`` left: the output of its first run and the data folder holding the demo password."""
+
+    data_dir: Path
+    output: str = ""
+
+    def seed(self, *args: str) -> str:
+        """Run ``manage.py seed_demo`` (again); returns what it printed."""
+        from django.core.management import call_command
+
+        out, err = StringIO(), StringIO()
+        call_command("seed_demo", *args, stdout=out, stderr=err)
+        return out.getvalue() + err.getvalue()
+
+    @property
+    def password(self) -> str:
+        return (self.data_dir / "demo-password.txt").read_text().strip()
+
+
+@pytest.fixture(scope="module")
+def _demo_module(django_db_setup, django_db_blocker, tmp_path_factory):
+    """``seed_demo`` once for a whole test module (it takes about two seconds), inside a transaction that is
+    rolled back when the module is done; each test's own transaction is a savepoint inside it, so whatever a
+    test changes is undone before the next test, which sees the demo exactly as seeded.
+
+    Every test in a module that uses ``demo`` sees the seeded organisation (the module's transaction stays
+    open), so tests that need an empty database live in modules of their own."""
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    data_dir = tmp_path_factory.mktemp("demo")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DEBUG=True, DATA_DIR=data_dir, SITE_URL=DEMO_SITE_URL),
+        transaction.atomic(),
+    ):
+        demo = Demo(data_dir=data_dir)
+        demo.output = demo.seed()
+        yield demo
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(_demo_module, db):
+    """The demo organisation (see ``_demo_module``). Files a test changes in the data folder (the demo
+    password) are put back afterwards, as the database is."""
+    folder = _demo_module.data_dir
+    kept = {path: (path.read_bytes(), path.stat().st_mode) for path in folder.iterdir() if path.is_file()}
+    yield _demo_module
+    for path in folder.iterdir():
+        if path.is_file() and path not in kept:
+            path.unlink()
+    for path, (content, mode) in kept.items():
+        path.write_bytes(content)
+        os.chmod(path, mode)

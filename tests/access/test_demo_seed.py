@@ -1,9 +1,7 @@
-"""seed_demo fills the access register with a live example, and a second run creates nothing."""
-
-from io import StringIO
+"""seed_demo fills the access register with a live example, and a second run creates nothing (the demo is
+seeded once for this module: ``demo`` in tests/conftest.py)."""
 
 import pytest
-from django.core.management import call_command
 from django.db.models import F
 
 from access.choices import CampaignStatus, Decision, FindingKind
@@ -11,19 +9,6 @@ from access.models import Finding, Grant, ReviewCampaign, ReviewItem, ReviewPoli
 from dpms.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo_settings(settings, tmp_path):
-    settings.DEBUG = True
-    settings.DATA_DIR = tmp_path
-    return settings
-
-
-def seed():
-    out = StringIO()
-    call_command("seed_demo", stdout=out, stderr=StringIO())
-    return out.getvalue()
 
 
 def counts():
@@ -39,8 +24,7 @@ def counts():
     )
 
 
-def test_fills_the_register_with_about_40_systems_150_roles_and_1500_grants(demo_settings):
-    seed()
+def test_fills_the_register_with_about_40_systems_150_roles_and_1500_grants(demo):
     assert 38 <= System.objects.filter(is_portal=False).count() <= 45
     assert 140 <= Role.objects.count() <= 170
     assert 1400 <= Grant.objects.active().count() <= 1600
@@ -52,23 +36,20 @@ def test_fills_the_register_with_about_40_systems_150_roles_and_1500_grants(demo
         assert system.owner.email.endswith("@northwind.example")
 
 
-def test_some_grants_are_temporary_and_expire_in_the_next_weeks(demo_settings):
-    seed()
+def test_some_grants_are_temporary_and_expire_in_the_next_weeks(demo):
     temporary = Grant.objects.filter(expires_at__isnull=False)
     assert temporary.count() >= 20
     assert all(grant.expires_at > grant.granted_at for grant in temporary)
 
 
-def test_a_few_systems_keep_more_administrators_than_allowed(demo_settings):
-    seed()
+def test_a_few_systems_keep_more_administrators_than_allowed(demo):
     over = Finding.objects.filter(kind=FindingKind.TOO_MANY_PRIVILEGED, resolved_at__isnull=True)
     assert {"AWS Production", "M365 Exchange", "PostgreSQL prod cluster"} <= set(
         over.values_list("system__name", flat=True)
     )
 
 
-def test_two_enabled_review_policies(demo_settings):
-    seed()
+def test_two_enabled_review_policies(demo):
     quarterly = ReviewPolicy.objects.get(name="Quarterly production access review")
     monthly = ReviewPolicy.objects.get(name="Monthly privileged access review")
     assert quarterly.enabled
@@ -79,8 +60,7 @@ def test_two_enabled_review_policies(demo_settings):
     assert monthly.reviewer_rule == "owner"
 
 
-def test_one_campaign_is_open_and_about_half_decided_with_justifications(demo_settings):
-    seed()
+def test_one_campaign_is_open_and_about_half_decided_with_justifications(demo):
     (campaign,) = ReviewCampaign.objects.exclude(kind="mover")
     assert campaign.status == CampaignStatus.OPEN
     items = campaign.items.all()
@@ -98,8 +78,7 @@ def test_one_campaign_is_open_and_about_half_decided_with_justifications(demo_se
     assert item.holder_id == item.grant.user_id
 
 
-def test_the_portal_is_a_system_with_its_roles_as_grants(demo_settings):
-    seed()
+def test_the_portal_is_a_system_with_its_roles_as_grants(demo):
     portal = System.objects.get(is_portal=True)
     assert portal.owner.email == "felix.wagner@northwind.example"
     holders = set(Grant.objects.active().filter(role__system=portal).values_list("user__email", "role__name"))
@@ -110,8 +89,7 @@ def test_the_portal_is_a_system_with_its_roles_as_grants(demo_settings):
     }
 
 
-def test_seeded_areas_are_in_the_audit_trail_from_the_command_line(demo_settings):
-    seed()
+def test_seeded_areas_are_in_the_audit_trail_from_the_command_line(demo):
     for action in ("access.system.seed", "access.role.seed", "access.grant.seed", "access.item.seed"):
         event = AuditEvent.objects.get(action=action)
         assert event.source == "cli", action
@@ -119,9 +97,8 @@ def test_seeded_areas_are_in_the_audit_trail_from_the_command_line(demo_settings
     assert AuditEvent.objects.filter(action="access.campaign.launch").count() == 1
 
 
-def test_second_run_creates_nothing(demo_settings):
-    seed()
+def test_second_run_creates_nothing(demo):
     before = counts()
-    output = seed()
+    output = demo.seed()
     assert counts() == before
     assert "nothing changed" in output

@@ -1,10 +1,9 @@
-"""seed_demo: a believable organisation, one demo password kept outside the repository, safe to run twice."""
+"""seed_demo: a believable organisation, one demo password kept outside the repository, safe to run twice.
 
-from io import StringIO
+The demo is seeded once for this module (``demo`` in tests/conftest.py); each test sees it as seeded."""
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from dpms.models import AuditEvent, Notification, PortalRole, Team, User
@@ -15,33 +14,13 @@ SECURITY_OFFICER = "lena.hoffmann@northwind.example"
 STAFF = "matteo.bianchi@northwind.example"
 
 
-@pytest.fixture
-def demo_settings(settings, tmp_path):
-    settings.DEBUG = True
-    settings.DATA_DIR = tmp_path
-    settings.SITE_URL = "http://demo.test:8000"
-    return settings
-
-
-def seed(*args):
-    out, err = StringIO(), StringIO()
-    call_command("seed_demo", *args, stdout=out, stderr=err)
-    return out.getvalue() + err.getvalue()
-
-
-def demo_password(settings):
-    return (settings.DATA_DIR / "demo-password.txt").read_text().strip()
-
-
-def test_builds_sixty_people_in_six_teams(demo_settings):
-    seed()
+def test_builds_sixty_people_in_six_teams(demo):
     assert User.objects.people().count() == 60
     assert Team.objects.count() == 6
     assert not Team.objects.filter(members__isnull=True).exists()
 
 
-def test_everyone_but_the_managing_director_has_a_manager(demo_settings):
-    seed()
+def test_everyone_but_the_managing_director_has_a_manager(demo):
     (top,) = User.objects.people().filter(manager__isnull=True)
     assert top.job_title == "Managing Director"
     heads = User.objects.filter(job_title__startswith="Head of")
@@ -51,15 +30,14 @@ def test_everyone_but_the_managing_director_has_a_manager(demo_settings):
         assert head.reports.filter(team=head.team).exists(), head
 
 
-def test_exactly_one_holder_of_each_portal_role(demo_settings):
-    seed()
+def test_exactly_one_holder_of_each_portal_role(demo):
     for role in PortalRole:
         assert Group.objects.get(name=role.value).user_set.count() == 1, role
 
 
-def test_prints_logins_with_the_password_and_the_url(demo_settings):
-    output = seed()
-    assert demo_password(demo_settings) in output
+def test_prints_logins_with_the_password_and_the_url(demo):
+    output = demo.output
+    assert demo.password in output
     assert "http://demo.test:8000/accounts/login/" in output
     for label in ("Security officer", "Auditor", "Admin", "Manager", "Staff"):
         assert label in output
@@ -67,28 +45,23 @@ def test_prints_logins_with_the_password_and_the_url(demo_settings):
     assert STAFF in output
 
 
-def test_a_demo_user_signs_in_with_the_printed_password(demo_settings, client):
-    seed()
-    response = client.post(
-        reverse("account_login"), {"login": STAFF, "password": demo_password(demo_settings)}
-    )
+def test_a_demo_user_signs_in_with_the_printed_password(demo, client):
+    response = client.post(reverse("account_login"), {"login": STAFF, "password": demo.password})
     assert response.status_code == 302
     assert client.get(reverse("dashboard")).status_code == 200
     assert User.objects.get(email=STAFF).password.startswith("bcrypt_sha256$")
 
 
-def test_the_demo_password_meets_the_policy_and_stays_out_of_the_repository(demo_settings):
+def test_the_demo_password_meets_the_policy_and_stays_out_of_the_repository(demo):
     from django.contrib.auth.password_validation import validate_password
 
-    seed()
-    path = demo_settings.DATA_DIR / "demo-password.txt"
+    path = demo.data_dir / "demo-password.txt"
     assert path.stat().st_mode & 0o077 == 0  # readable by its owner only
-    validate_password(demo_password(demo_settings), User.objects.get(email=STAFF))
+    validate_password(demo.password, User.objects.get(email=STAFF))
 
 
-def test_second_run_creates_and_changes_nothing(demo_settings):
-    seed()
-    password = demo_password(demo_settings)
+def test_second_run_creates_and_changes_nothing(demo):
+    password = demo.password
     counts = (
         User.objects.count(),
         Team.objects.count(),
@@ -97,7 +70,7 @@ def test_second_run_creates_and_changes_nothing(demo_settings):
     )
     staff_row = User.objects.values().get(email=STAFF)
 
-    output = seed()
+    output = demo.seed()
 
     assert (
         User.objects.count(),
@@ -110,16 +83,14 @@ def test_second_run_creates_and_changes_nothing(demo_settings):
     assert password in output
 
 
-def test_creation_is_in_the_audit_trail_from_the_command_line(demo_settings):
-    seed()
+def test_creation_is_in_the_audit_trail_from_the_command_line(demo):
     created = AuditEvent.objects.filter(action="people.user.create")
     assert created.count() == 60
     assert set(created.values_list("source", flat=True)) == {"cli"}
     assert AuditEvent.objects.filter(action="people.team.create").count() == 6
 
 
-def test_demo_people_find_a_welcome_notification(demo_settings):
-    seed()
+def test_demo_people_find_a_welcome_notification(demo):
     officer = User.objects.get(email=SECURITY_OFFICER)
     subjects = set(Notification.objects.filter(recipient=officer).values_list("subject", flat=True))
     assert "Welcome to DPMS" in subjects
@@ -127,28 +98,14 @@ def test_demo_people_find_a_welcome_notification(demo_settings):
     assert Notification.objects.filter(subject="Welcome to DPMS").count() == 60
 
 
-def test_refuses_to_run_without_debug(demo_settings):
-    demo_settings.DEBUG = False
-    with pytest.raises(CommandError, match="DEBUG"):
-        seed()
-    assert not User.objects.people().exists()
+def test_a_lost_password_file_is_reported_and_can_be_reapplied(demo, client):
+    (demo.data_dir / "demo-password.txt").unlink()
 
-
-def test_runs_without_debug_when_forced(demo_settings):
-    demo_settings.DEBUG = False
-    seed("--force")
-    assert User.objects.people().count() == 60
-
-
-def test_a_lost_password_file_is_reported_and_can_be_reapplied(demo_settings, client):
-    seed()
-    (demo_settings.DATA_DIR / "demo-password.txt").unlink()
-
-    warned = seed()
-    new_password = demo_password(demo_settings)
+    warned = demo.seed()
+    new_password = demo.password
     assert "--reset-password" in warned
     assert not User.objects.get(email=STAFF).check_password(new_password)
 
-    seed("--reset-password")
+    demo.seed("--reset-password")
     response = client.post(reverse("account_login"), {"login": STAFF, "password": new_password})
     assert response.status_code == 302

@@ -1,10 +1,7 @@
 """seed_demo adds about 40 incidents in every state, with a running breach clock and a SEV1 in
 mid-escalation; a second run creates nothing."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from incidents.choices import Status
@@ -14,12 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded(settings, tmp_path):
-    settings.DEBUG = True
-    settings.DATA_DIR = tmp_path
-    out = StringIO()
-    call_command("seed_demo", stdout=out, stderr=StringIO())
-    return out.getvalue()
+def seeded(demo):
+    """What seed_demo printed; the demo is seeded once for this module (``demo`` in tests/conftest.py)."""
+    return demo.output
 
 
 def test_adds_about_forty_incidents_in_every_state(seeded):
@@ -67,9 +61,8 @@ def test_closed_incidents_carry_root_causes_and_sev1_sev2_reviews(seeded):
             assert hasattr(incident, "review")
 
 
-def test_a_second_run_creates_nothing(seeded, settings):
+def test_a_second_run_creates_nothing(demo):
     before = (Incident.objects.count(), IncidentEvent.objects.count())
-    out = StringIO()
-    call_command("seed_demo", stdout=out, stderr=StringIO())
+    output = demo.seed()
     assert (Incident.objects.count(), IncidentEvent.objects.count()) == before
-    assert "nothing changed" in out.getvalue()
+    assert "nothing changed" in output

@@ -2,29 +2,23 @@
 nothing."""
 
 import datetime
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
 
 from access.models import System
 from dpms.models import AuditEvent
 from risk.choices import AcceptanceStatus, ActionStatus, RiskStatus
-from risk.demo import seed_risk_demo
 from risk.models import Risk, RiskAcceptance, RiskAssessment, RiskCategory, RiskCounter, TreatmentAction
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded(settings, tmp_path):
-    settings.DEBUG = True
-    settings.DATA_DIR = tmp_path
-    out = StringIO()
-    call_command("seed_demo", stdout=out, stderr=StringIO())
-    return out.getvalue()
+def seeded(demo):
+    """What seed_demo printed; the demo is seeded once for this module (``demo`` in tests/conftest.py)."""
+    return demo.output
 
 
 def counts():
@@ -142,14 +136,8 @@ def test_each_area_has_one_summary_event_from_the_command_line(seeded):
         assert AuditEvent.objects.get(action=action).source == "cli", action
 
 
-def test_second_run_creates_nothing(seeded, settings):
+def test_second_run_creates_nothing(demo):
     before = counts()
-    out = StringIO()
-    call_command("seed_demo", stdout=out, stderr=StringIO())
+    output = demo.seed()
     assert counts() == before
-    assert "Risk register: the demo risks exist already; nothing changed." in out.getvalue()
-
-
-def test_creates_nothing_outside_the_demo_organisation(security_officer):
-    assert seed_risk_demo() == {}
-    assert not Risk.objects.exists()
+    assert "Risk register: the demo risks exist already; nothing changed." in output
