@@ -4,6 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 PORT   ?= 8000
+# The suite runs in parallel, one process per core (at most 4), each with its own database and broker folder,
+# a test file per process at a time. PYTEST_XDIST= (empty) runs it in one process.
+PYTEST_XDIST ?= -n auto --maxprocesses=4 --dist loadfile
 
 .PHONY: run test test-fast lint format hooks bench check-deploy migrate seed clean help
 
@@ -34,7 +37,7 @@ run: seed
 	$(BIN)/honcho start -f Procfile.dev -p $(PORT)
 
 test: $(STAMP) .env
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) --durations=15 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

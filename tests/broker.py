@@ -13,6 +13,7 @@ the stop there; on the filesystem it is the pause between looks at the folder, s
 """
 
 import time
+from pathlib import Path
 
 from celery.worker import state
 from kombu.transport import TRANSPORT_ALIASES, filesystem
@@ -47,13 +48,17 @@ class FilesystemTransport(filesystem.Transport):
 SCHEME = "dpms-test-filesystem"
 
 
-def configure(app) -> None:
-    """Point the Celery app at the tests' broker: the configured one (same Redis, or same folders), polled
-    every ``POLLING_INTERVAL``; the filesystem through ``FilesystemTransport``."""
-    app.conf.broker_transport_options = {
-        **app.conf.broker_transport_options,
-        "polling_interval": POLLING_INTERVAL,
-    }
+def configure(app, *, worker: str = "") -> None:
+    """Point the Celery app at the tests' broker: the configured one (same Redis, or the same folder: under
+    pytest-xdist a folder of its own for each ``worker``), polled every ``POLLING_INTERVAL``; the filesystem
+    through ``FilesystemTransport``."""
+    options = {**app.conf.broker_transport_options, "polling_interval": POLLING_INTERVAL}
     if app.conf.broker_url == "filesystem://":
         TRANSPORT_ALIASES[SCHEME] = f"{__name__}:FilesystemTransport"
         app.conf.broker_url = f"{SCHEME}://"
+        if worker:
+            for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+                folder = Path(options[key]).parent / worker / Path(options[key]).name
+                folder.mkdir(parents=True, exist_ok=True)
+                options[key] = str(folder)
+    app.conf.broker_transport_options = options

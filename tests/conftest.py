@@ -3,12 +3,14 @@
 import os
 import uuid
 from dataclasses import dataclass
+from importlib import import_module
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models.signals import post_migrate
 
 from dpms.celery import app as celery_app
 from tests import broker
@@ -40,6 +42,22 @@ def _clean_cache():
     _clear_cache()
     yield
     _clear_cache()
+
+
+def _put_back_migration_rows(sender, **kwargs):
+    """A transactional test ends by emptying every table, and Django then sends only ``post_migrate``
+    (content types, permissions), not the data migrations. Put back the rows those migrations made (the
+    portal-role groups, the audit chain head, the default risk categories), so every test finds the database
+    as migrated, in whatever order pytest-xdist runs the tests of a worker."""
+    from django.apps import apps
+
+    if sender.label == "dpms":
+        import_module("dpms.migrations.0002_roles_and_audit_guard").create_roles(apps, None)
+    elif sender.label == "risk":
+        import_module("risk.migrations.0005_default_categories").add_defaults(apps, None)
+
+
+post_migrate.connect(_put_back_migration_rows, dispatch_uid="tests-put-back-migration-rows")
 
 
 @pytest.fixture(scope="session")
@@ -130,7 +148,8 @@ def client_for(client):
 # `make run` worker sharing the broker never takes a test's task, and no test worker takes someone else's.
 TEST_QUEUE = f"dpms-test-{uuid.uuid4().hex[:8]}"
 celery_app.conf.task_default_queue = TEST_QUEUE
-broker.configure(celery_app)  # the same broker, polled more often, and a worker that stops within one poll
+# The same broker, polled more often, and a worker that stops within one poll; a folder per xdist worker.
+broker.configure(celery_app, worker=os.environ.get("PYTEST_XDIST_WORKER", ""))
 
 
 @pytest.fixture
