@@ -13,10 +13,12 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(environ.Env().str("DPMS_DATA_DIR", default=str(BASE_DIR / "data")))
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# The environment wins over the file; everything below, DPMS_DATA_DIR included, is read after it.
+environ.Env.read_env(env.str("DPMS_ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
+
+DATA_DIR = Path(env.str("DPMS_DATA_DIR", default=str(BASE_DIR / "data")))
 
 DEBUG = env.bool("DEBUG", default=False)
 
