@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from access.choices import CampaignStatus
-from access.forms_policies import CampaignFilterForm
+from access.forms.campaigns import CampaignFilterForm
 from access.queries import campaigns as queries
 from dpms.paging import paginate
 

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from access.forms_imports import ImportConfirmForm, ImportFilterForm, ImportUploadForm
+from access.forms.imports import ImportConfirmForm, ImportFilterForm, ImportUploadForm
 from access.queries import imports as queries
 from access.services import imports as services
 from dpms.paging import paginate

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from access.choices import DefaultDecision
-from access.forms_policies import EnableForm, PolicyFilterForm, PolicyForm
+from access.forms.policies import EnableForm, PolicyFilterForm, PolicyForm
 from access.queries import campaigns as queries
 from access.services import campaigns as campaign_services
 from access.services import policies as services

@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from access.forms_reviews import BulkKeepForm, ItemDecisionForm, QueueFilterForm, ReassignForm
+from access.forms.reviews import BulkKeepForm, ItemDecisionForm, QueueFilterForm, ReassignForm
 from access.queries import reviews as queries
 from access.services import reviews as services
 from dpms.paging import paginate

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from access.forms import GrantCreateForm, GrantFilterForm, GrantRevokeForm, SystemFilterForm
+from access.forms.register import GrantCreateForm, GrantFilterForm, GrantRevokeForm, SystemFilterForm
 from access.queries import register as queries
 from access.services.grants import grant_create, grant_revoke
 from dpms.csvexport import bad_filter, streaming_csv

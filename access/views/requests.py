@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from access.choices import RequestStatus
-from access.forms_requests import AccessRequestForm, ApproveForm, RejectForm, RequestFilterForm
+from access.forms.requests import AccessRequestForm, ApproveForm, RejectForm, RequestFilterForm
 from access.queries import requests as queries
 from access.services import requests as services
 from dpms.forms import add_service_errors

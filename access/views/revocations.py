@@ -9,7 +9,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from access.forms_revocations import (
+from access.forms.revocations import (
     CampaignCloseForm,
     CampaignConfirmCloseForm,
     RevocationDoneForm,
