@@ -1,4 +1,4 @@
-"""Pages of the access app: the reviewer's queue, one review item, decisions, bulk keep, reassignment."""
+"""Pages of the access review: the reviewer's queue, one review item, decisions, bulk keep, reassignment."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,7 +49,7 @@ def _render_queue(request, *, bulk_form=None, status=200):
         "bulk_form": bulk_form,
         "query": query,
     }
-    return render(request, "access/queue/queue.html", context, status=status)
+    return render(request, "access/reviews/queue.html", context, status=status)
 
 
 @login_required
@@ -70,7 +70,7 @@ def _render_item(request, item, *, decision_form=None, reassign_form=None, statu
         "reassign_form": reassign_form or ReassignForm(),
         "history": queries.item_history(item)[:HISTORY_LIMIT],
     }
-    return render(request, "access/queue/item_detail.html", context, status=status)
+    return render(request, "access/reviews/item_detail.html", context, status=status)
 
 
 @login_required
@@ -88,7 +88,7 @@ def _decided_row(request, item):
     context = {"row": {"item": row, "form": ItemDecisionForm(item=row)}, "saved": True}
     context["next"] = _next_url(request, reverse("access:review_queue"))
     context["progress"] = queries.queue_progress(request.user)
-    return render(request, "access/queue/_item_response.html", context)
+    return render(request, "access/reviews/_item_response.html", context)
 
 
 @login_required
@@ -113,7 +113,7 @@ def item_decide(request, pk):
             "row": {"item": row, "form": form},
             "next": _next_url(request, reverse("access:review_queue")),
         }
-        return render(request, "access/queue/_item.html", context)
+        return render(request, "access/reviews/_item.html", context)
     return _render_item(request, item, decision_form=form, status=400)
 
 
