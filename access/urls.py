@@ -1,6 +1,6 @@
 """URLs of the access app, gathered from its view modules (one per area)."""
 
-from access.views import campaigns, imports, policies, register, requests, reviews, revocations
+from access.views import campaigns, closing, imports, policies, register, requests, reviews, revocations
 
 app_name = "access"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     *campaigns.urlpatterns,
     *reviews.urlpatterns,
     *revocations.urlpatterns,
+    *closing.urlpatterns,
 ]

@@ -7,7 +7,6 @@ asks the security officers; one of them confirms on the close page, and the clos
 
 import logging
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,6 +15,7 @@ from django.utils import timezone
 
 from access.choices import CampaignStatus, Decision, DefaultDecision, TaskStatus
 from access.models import Grant, ReviewCampaign, ReviewItem, RevocationTask
+from access.queries.closing import REVOKING, close_plan, may_close
 from access.services import evidence
 from access.services.grants import grant_create, grant_revoke
 from access.services.reminders import security_officers
@@ -23,46 +23,17 @@ from dpms import audit
 from dpms.notify import DigestItem, digest, notify
 
 REVOCATION_TASK_DAYS = 7
-# Campaigns without a policy (ad hoc, mover): undecided items stay flagged, nothing is applied automatically.
-DEFAULT_DECISION_WITHOUT_POLICY = DefaultDecision.FLAG
 DEFAULT_TO_DECISION = {
     DefaultDecision.KEEP: Decision.KEEP,
     DefaultDecision.REVOKE: Decision.REVOKE,
     DefaultDecision.FLAG: Decision.NO_RESPONSE,
 }
-REVOKING = (Decision.REVOKE, Decision.DOWNGRADE)
 
 log = logging.getLogger(__name__)
 
 
-def close_plan(campaign: ReviewCampaign) -> dict:
-    """What closing now would do: counts for the close page and the safety stop."""
-    policy = campaign.policy
-    default = policy.default_decision if policy else DEFAULT_DECISION_WITHOUT_POLICY
-    auto_apply = bool(policy and policy.auto_apply)
-    share = policy.auto_revoke_confirm_share if policy else Decimal("0.2")
-    items = ReviewItem.objects.filter(campaign=campaign)
-    total = items.count()
-    pending = items.filter(decision=Decision.PENDING).count()
-    revoking = items.filter(decision__in=REVOKING, applied_at__isnull=True).count()
-    if default == DefaultDecision.REVOKE:
-        revoking += pending
-    auto_revokes = revoking if auto_apply else 0
-    return {
-        "total": total,
-        "pending": pending,
-        "default_decision": default,
-        "default_decision_label": DefaultDecision(default).label,
-        "auto_apply": auto_apply,
-        "revoking": revoking,
-        "auto_revokes": auto_revokes,
-        "share": share,
-        "needs_confirmation": total > 0 and Decimal(auto_revokes) > Decimal(share) * total,
-    }
-
-
 def _check_actor(actor) -> None:
-    if actor is not None and not getattr(actor, "is_security_officer", False):
+    if actor is not None and not may_close(actor):
         raise ValidationError("Only a security officer can close a campaign.")
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from access.choices import Decision, TaskStatus
 from access.models import Grant, ReviewItem, RevocationTask
+from access.queries.revocations import may_complete
 from access.services.grants import grant_create, grant_revoke
 from access.services.reminders import security_officers
 from dpms import audit
@@ -19,13 +20,6 @@ from dpms.notify import DigestItem, digest, notify
 
 ESCALATE_AFTER_OVERDUE_DAYS = 3
 LIST_LINK = "/access/revocations/"
-
-
-def may_complete(user, task: RevocationTask) -> bool:
-    """The assignee, the system's owner, the person it was escalated to, and security officers."""
-    return user.is_active and (
-        user.is_security_officer or user.pk in {task.assignee_id, task.system.owner_id, task.escalated_to_id}
-    )
 
 
 @transaction.atomic
