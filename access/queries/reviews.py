@@ -48,6 +48,11 @@ def may_change_item(user, item: ReviewItem) -> bool:
     return is_assigned(user, item) or user.is_security_officer
 
 
+def may_reassign(user, item: ReviewItem) -> bool:
+    """Giving an item to another reviewer is for security officers (recorded as an override)."""
+    return bool(user.is_security_officer)
+
+
 def get_item_for_user(user, pk, *, for_change: bool) -> ReviewItem:
     """The access helper for review items: not visible → 404; visible but not changeable → 403.
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from access.choices import CampaignKind, CampaignStatus
 from access.models import Grant, ReviewCampaign, ReviewItem, ReviewPolicy
+from access.queries.campaigns import can_manage_campaigns
 from access.services.policies import next_run_after_launch, period_key, policy_scope
 from access.services.routing import first_security_officer, recommend, route
 from dpms import audit
@@ -104,7 +105,7 @@ def launch_due_campaigns(*, now: datetime) -> int:
 @transaction.atomic
 def campaign_launch_now(*, actor, policy: ReviewPolicy, now: datetime | None = None) -> ReviewCampaign:
     """A security officer launches an ad hoc campaign of ``policy`` now, whatever its schedule."""
-    if not getattr(actor, "is_security_officer", False):
+    if actor is None or not can_manage_campaigns(actor):
         raise ValidationError("Only a security officer launches a campaign.")
     now = now or timezone.now()
     # Lock the policy: a double submit must not launch two campaigns side by side.

@@ -13,18 +13,10 @@ from access.forms.policies import EnableForm, PolicyFilterForm, PolicyForm
 from access.queries import campaigns as queries
 from access.services import campaigns as campaign_services
 from access.services import policies as services
+from dpms.forms import add_service_errors
 from dpms.paging import paginate
 
 PAGE_SIZE = 25
-
-
-def add_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form: field errors next to their field, the rest on top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -51,7 +43,7 @@ def policy_create(request):
                 now=timezone.now(),
             )
         except ValidationError as error:
-            add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Policy created. It launches nothing until you enable it.")
             return redirect("access:policy_detail", pk=policy.pk)
@@ -72,7 +64,7 @@ def policy_edit(request, pk):
                 now=timezone.now(),
             )
         except ValidationError as error:
-            add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Policy saved.")
             return redirect("access:policy_detail", pk=policy.pk)
@@ -106,7 +98,7 @@ def policy_enable(request, pk):
                 actor=request.user, policy=policy, now=timezone.now(), confirmed_count=confirmed
             )
         except ValidationError as error:
-            add_errors(form, error)  # the page shows the current count again: it may have changed
+            add_service_errors(form, error)  # the page shows the current count again: it may have changed
         else:
             messages.success(request, "Policy enabled: the tick launches its campaigns on schedule.")
             return redirect("access:policy_detail", pk=policy.pk)

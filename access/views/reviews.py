@@ -12,6 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from access.forms.reviews import BulkKeepForm, ItemDecisionForm, QueueFilterForm, ReassignForm
 from access.queries import reviews as queries
 from access.services import reviews as services
+from dpms.forms import add_service_errors
 from dpms.paging import paginate
 
 PAGE_SIZE = 50
@@ -23,14 +24,6 @@ def _next_url(request, fallback: str) -> str:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return fallback
-
-
-def _form_error(form, error: ValidationError) -> None:
-    """Put a service's validation error next to the field it names, or above the form."""
-    if hasattr(error, "error_dict") and set(error.error_dict) <= set(form.fields):
-        form.add_error(None, error)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _render_queue(request, *, bulk_form=None, status=200):
@@ -65,7 +58,7 @@ def _render_item(request, item, *, decision_form=None, reassign_form=None, statu
         "item": item,
         "may_decide": item.campaign.is_open and queries.may_change_item(user, item),
         "is_override": not queries.is_assigned(user, item),
-        "may_reassign": item.campaign.is_open and user.is_security_officer,
+        "may_reassign": item.campaign.is_open and queries.may_reassign(user, item),
         "decision_form": decision_form or ItemDecisionForm(item=item),
         "reassign_form": reassign_form or ReassignForm(),
         "history": queries.item_history(item)[:HISTORY_LIMIT],
@@ -101,7 +94,7 @@ def item_decide(request, pk):
         try:
             item = services.item_decide(item=item, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             if request.htmx:
                 return _decided_row(request, item)
@@ -130,7 +123,7 @@ def bulk_keep(request):
                 justification=form.cleaned_data["justification"],
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{len(kept)} item{'s' if len(kept) != 1 else ''} kept.")
             return redirect(_next_url(request, reverse("access:review_queue")))
@@ -142,14 +135,14 @@ def bulk_keep(request):
 def item_reassign(request, pk):
     """A security officer gives the item to another reviewer (recorded as an override)."""
     item = queries.get_item_for_user(request.user, pk, for_change=True)
-    if not request.user.is_security_officer:
+    if not queries.may_reassign(request.user, item):
         raise PermissionDenied("Only a security officer reassigns review items.")
     form = ReassignForm(request.POST)
     if form.is_valid():
         try:
             services.item_reassign(item=item, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Reassigned to {form.cleaned_data['new_reviewer']}.")
             return redirect("access:review_item", pk=item.pk)
