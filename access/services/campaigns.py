@@ -21,9 +21,10 @@ from access.choices import CampaignKind, CampaignStatus
 from access.models import Grant, ReviewCampaign, ReviewItem, ReviewPolicy
 from access.queries.campaigns import can_manage_campaigns
 from access.services.policies import next_run_after_launch, period_key, policy_scope
-from access.services.routing import first_security_officer, recommend, route
+from access.services.routing import recommend, route
 from dpms import audit
 from dpms.celery import app as celery_app
+from dpms.models import User
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
@@ -194,7 +195,7 @@ def campaign_populate_batch(
         if not grants:
             _finish(campaign)
             return True
-        officer = first_security_officer()
+        officer = User.objects.security_officers().first()
         items = [_item_for(campaign=campaign, grant=grant, officer=officer, now=now) for grant in grants]
         # Security officer routing must not send someone their own access: rare, so route those again.
         for item in items:

@@ -18,9 +18,9 @@ from access.models import Grant, ReviewCampaign, ReviewItem, RevocationTask
 from access.queries.closing import REVOKING, close_plan, may_close
 from access.services import evidence
 from access.services.grants import grant_create, grant_revoke
-from access.services.reminders import security_officers
 from dpms import audit
-from dpms.notify import DigestItem, digest, notify
+from dpms.models import User
+from dpms.notify import DigestItem, digest, notify_each_once
 
 REVOCATION_TASK_DAYS = 7
 DEFAULT_TO_DECISION = {
@@ -133,18 +133,17 @@ def _hold_for_confirmation(campaign: ReviewCampaign, actor, plan: dict) -> Revie
             "share": str(plan["share"]),
         },
     )
-    for officer in security_officers():
-        notify(
-            recipient=officer,
-            subject=f"Confirm the close of access review “{campaign.name}”",
-            body=(
-                f"Closing it would revoke {plan['auto_revokes']} of {plan['total']} grants automatically, "
-                f"more than the policy's safety share of {plan['share']:.0%}. "
-                "Check and confirm on the close page."
-            ),
-            link=f"/access/campaigns/{campaign.pk}/close",
-            dedup_key=f"access-close-confirm:{campaign.pk}:{officer.pk}",
-        )
+    notify_each_once(
+        User.objects.security_officers(),
+        subject=f"Confirm the close of access review “{campaign.name}”",
+        body=(
+            f"Closing it would revoke {plan['auto_revokes']} of {plan['total']} grants automatically, "
+            f"more than the policy's safety share of {plan['share']:.0%}. "
+            "Check and confirm on the close page."
+        ),
+        link=f"/access/campaigns/{campaign.pk}/close",
+        dedup_key=f"access-close-confirm:{campaign.pk}",
+    )
     return campaign
 
 

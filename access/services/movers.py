@@ -15,7 +15,7 @@ from django.utils import timezone
 from access.choices import CampaignKind, CampaignStatus, ReviewerRule
 from access.models import Grant, ReviewCampaign, ReviewItem, ReviewPolicy
 from access.services.campaigns import population_sha256
-from access.services.routing import first_security_officer, recommend, route
+from access.services.routing import recommend, route
 from dpms import audit, notify
 from dpms.models import PortalRole, User
 
@@ -55,7 +55,7 @@ def review_item(*, campaign: ReviewCampaign, grant: Grant, reviewer, routing_not
 
 def _fallback_reviewer(person):
     """A security officer other than the person; an admin when there is none; None when nobody is left."""
-    officer = first_security_officer(exclude=person)
+    officer = User.objects.security_officers().exclude(pk=person.pk).first()
     if officer is not None:
         return officer
     return (

@@ -20,8 +20,8 @@ from django.db import transaction
 from access.choices import CampaignStatus, Decision
 from access.models import ReviewCampaign, ReviewItem
 from dpms import audit
-from dpms.models import PortalRole, User
-from dpms.notify import DigestItem, digest, notify
+from dpms.models import User
+from dpms.notify import DigestItem, digest, notify_each_once
 
 QUEUE_LINK = "/access/reviews/"
 # Campaigns without a policy (ad hoc, mover): remind at launch, 1 day before due, daily when overdue.
@@ -113,10 +113,6 @@ def send_due_reminders(*, now: datetime) -> int:
                 dedup_prefix=f"access-reminder:{campaign.pk}:{step.key}",
             )
     return sent
-
-
-def security_officers():
-    return User.objects.holding(PortalRole.SECURITY_OFFICER)
 
 
 def escalation_days(campaign: ReviewCampaign) -> int:
@@ -217,12 +213,10 @@ def _tell(campaign: ReviewCampaign, moved: list[ReviewItem], level: int, manager
         intro=f"These items are overdue and were escalated to {to_whom}. You can still decide them.",
         dedup_prefix=f"{prefix}:reviewer",
     )
-    receivers = [manager] if manager is not None else list(security_officers())
-    for person in receivers:
-        notify(
-            recipient=person,
-            subject=f"Escalated to you: {len(moved)} overdue item(s) of access review “{campaign.name}”",
-            body="The reviewers did not decide these items in time; please review them in your queue.",
-            link=QUEUE_LINK,
-            dedup_key=f"{prefix}:escalated:{person.pk}",
-        )
+    notify_each_once(
+        [manager] if manager is not None else User.objects.security_officers(),
+        subject=f"Escalated to you: {len(moved)} overdue item(s) of access review “{campaign.name}”",
+        body="The reviewers did not decide these items in time; please review them in your queue.",
+        link=QUEUE_LINK,
+        dedup_key=f"{prefix}:escalated",
+    )
