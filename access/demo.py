@@ -28,8 +28,7 @@ from access.choices import (
     ReviewerRule,
 )
 from access.models import Grant, ReviewCampaign, ReviewItem, ReviewPolicy, Role, System
-from access.services.campaigns import campaign_population, population_sha256
-from access.services.movers import review_item
+from access.services.campaigns import campaign_population, population_sha256, review_item
 from access.services.policies import next_run_after_launch, period_key, policy_create, policy_enable
 from access.services.portal_roles import sync_portal_roles
 from access.services.register import check_privileged_limits

@@ -143,31 +143,41 @@ def population_sha256(rows) -> str:
     return hashlib.sha256("\n".join(population_lines(rows)).encode()).hexdigest()
 
 
-def _item_for(*, campaign: ReviewCampaign, grant: Grant, officer, now: datetime) -> ReviewItem:
-    holder = grant.user
-    reviewer, note = route(policy=campaign.policy, grant=grant, holder=holder, security_officer=officer)
+def person_label(user) -> str:
+    """How a review item names a person once and for all: "Full Name <email>" (empty for nobody)."""
+    return f"{user.full_name} <{user.email}>" if user is not None else ""
+
+
+def review_item(*, campaign: ReviewCampaign, grant: Grant, reviewer, routing_note: str, now) -> ReviewItem:
+    """An unsaved item with the snapshot of who/what/where a launch takes (grant with user, role__system and
+    granted_by selected)."""
+    holder, role = grant.user, grant.role
     recommendation, reason = recommend(grant=grant, holder=holder, now=now)
-    granted_by = grant.granted_by
     return ReviewItem(
         campaign=campaign,
         grant=grant,
         holder=holder,
-        holder_label=f"{holder.full_name} <{holder.email}>"[:300],
-        system=grant.role.system,
-        system_name=grant.role.system.name,
-        role=grant.role,
-        role_name=grant.role.name,
-        privileged=grant.role.privileged,
-        environment=grant.role.system.environment,
+        holder_label=person_label(holder)[:300],
+        system=role.system,
+        system_name=role.system.name,
+        role=role,
+        role_name=role.name,
+        privileged=role.privileged,
+        environment=role.system.environment,
         granted_at=grant.granted_at,
-        granted_by_label=(f"{granted_by.full_name} <{granted_by.email}>" if granted_by else "")[:300],
+        granted_by_label=person_label(grant.granted_by)[:300],
         grant_justification=grant.justification,
         holder_deactivated=not holder.is_active,
         reviewer=reviewer,
-        routing_note=note[:300],
+        routing_note=routing_note[:300],
         recommendation=recommendation,
         recommendation_reason=reason[:300],
     )
+
+
+def _item_for(*, campaign: ReviewCampaign, grant: Grant, officer, now: datetime) -> ReviewItem:
+    reviewer, note = route(policy=campaign.policy, grant=grant, holder=grant.user, security_officer=officer)
+    return review_item(campaign=campaign, grant=grant, reviewer=reviewer, routing_note=note, now=now)
 
 
 def campaign_populate_batch(
