@@ -20,7 +20,8 @@ from django.utils import timezone
 from access.choices import CampaignKind, CampaignStatus
 from access.models import Grant, ReviewCampaign, ReviewItem, ReviewPolicy
 from access.queries.campaigns import can_manage_campaigns
-from access.services.policies import next_run_after_launch, period_key, policy_scope
+from access.queries.policies import policy_scope
+from access.services.policies import next_run_after_launch, period_key
 from access.services.routing import recommend, route
 from dpms import audit
 from dpms.celery import app as celery_app

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 
 from access.choices import DefaultDecision
 from access.forms.policies import EnableForm, PolicyFilterForm, PolicyForm
-from access.queries import campaigns as queries
+from access.queries import campaigns as campaign_queries
+from access.queries import policies as queries
 from access.services import campaigns as campaign_services
 from access.services import policies as services
 from dpms.forms import add_service_errors
@@ -26,13 +27,13 @@ def policy_list(request):
     policies = queries.policies_for(request.user, **{k: v for k, v in criteria.items() if v})
     page, query = paginate(request, policies, PAGE_SIZE)
     context = {"filters": filters, "page": page, "query": query}
-    context["can_manage"] = queries.can_manage_campaigns(request.user)
+    context["can_manage"] = campaign_queries.can_manage_campaigns(request.user)
     return render(request, "access/policies/list.html", context)
 
 
 @login_required
 def policy_create(request):
-    queries.require_manage(request.user)
+    campaign_queries.require_manage(request.user)
     form = PolicyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -78,8 +79,8 @@ def policy_detail(request, pk):
     context = {
         "policy": policy,
         "systems": list(policy.systems.order_by("name")),
-        "campaigns": list(queries.campaigns_for(request.user, policy_id=policy.pk)[:10]),
-        "can_manage": queries.can_manage_campaigns(request.user),
+        "campaigns": list(campaign_queries.campaigns_for(request.user, policy_id=policy.pk)[:10]),
+        "can_manage": campaign_queries.can_manage_campaigns(request.user),
         "now": timezone.now(),
     }
     return render(request, "access/policies/detail.html", context)
@@ -89,7 +90,7 @@ def policy_detail(request, pk):
 def policy_enable(request, pk):
     """GET shows what enabling means (for a revoke default: how many grants); POST enables."""
     policy = queries.get_policy_for(request.user, pk, manage=True)
-    exposure = services.revoke_exposure(policy) if policy.default_decision == DefaultDecision.REVOKE else None
+    exposure = queries.revoke_exposure(policy) if policy.default_decision == DefaultDecision.REVOKE else None
     form = EnableForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         confirmed = form.cleaned_data["confirmed_count"] if form.cleaned_data["confirm"] else None
