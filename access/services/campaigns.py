@@ -126,7 +126,10 @@ def campaign_launch_now(*, actor, policy: ReviewPolicy, now: datetime | None = N
 # --- Population -------------------------------------------------------------------------------------------
 def campaign_population(campaign: ReviewCampaign) -> QuerySet[Grant]:
     """The grants the campaign reviews: in scope, granted by launch time and still active at launch (a grant
-    revoked after launch stays in: it was held when the campaign took its snapshot)."""
+    revoked after launch stays in: it was held when the campaign took its snapshot). A campaign without a
+    policy (a mover review) has no scope to launch from: its items are written when it opens."""
+    if campaign.policy is None:
+        return Grant.objects.none()
     at = campaign.launched_at
     return policy_scope(campaign.policy).filter(
         Q(revoked_at__isnull=True) | Q(revoked_at__gt=at), granted_at__lte=at
@@ -149,7 +152,9 @@ def person_label(user) -> str:
     return f"{user.full_name} <{user.email}>" if user is not None else ""
 
 
-def review_item(*, campaign: ReviewCampaign, grant: Grant, reviewer, routing_note: str, now) -> ReviewItem:
+def review_item(
+    *, campaign: ReviewCampaign, grant: Grant, reviewer: User, routing_note: str, now: datetime
+) -> ReviewItem:
     """An unsaved item with the snapshot of who/what/where a launch takes (grant with user, role__system and
     granted_by selected)."""
     holder, role = grant.user, grant.role
@@ -176,8 +181,10 @@ def review_item(*, campaign: ReviewCampaign, grant: Grant, reviewer, routing_not
     )
 
 
-def _item_for(*, campaign: ReviewCampaign, grant: Grant, officer, now: datetime) -> ReviewItem:
-    reviewer, note = route(policy=campaign.policy, grant=grant, holder=grant.user, security_officer=officer)
+def _item_for(
+    *, campaign: ReviewCampaign, policy: ReviewPolicy, grant: Grant, officer: User | None, now: datetime
+) -> ReviewItem:
+    reviewer, note = route(policy=policy, grant=grant, holder=grant.user, security_officer=officer)
     return review_item(campaign=campaign, grant=grant, reviewer=reviewer, routing_note=note, now=now)
 
 
@@ -194,7 +201,8 @@ def campaign_populate_batch(
             .select_related("policy__fallback_reviewer", "policy__named_reviewer")
             .get(pk=campaign_id)
         )
-        if campaign.status != CampaignStatus.LAUNCHING or campaign.policy is None:
+        policy = campaign.policy
+        if campaign.status != CampaignStatus.LAUNCHING or policy is None:
             return True  # done already, or a mover review (its items are written when it is created)
         last_grant_id = campaign.items.aggregate(last=Max("grant_id"))["last"] or 0
         grants = list(
@@ -207,13 +215,14 @@ def campaign_populate_batch(
             _finish(campaign)
             return True
         officer = User.objects.security_officers().first()
-        items = [_item_for(campaign=campaign, grant=grant, officer=officer, now=now) for grant in grants]
+        items = [
+            _item_for(campaign=campaign, policy=policy, grant=grant, officer=officer, now=now)
+            for grant in grants
+        ]
         # Security officer routing must not send someone their own access: rare, so route those again.
         for item in items:
             if item.reviewer_id == item.holder_id:
-                item.reviewer, item.routing_note = route(
-                    policy=campaign.policy, grant=item.grant, holder=item.holder
-                )
+                item.reviewer, item.routing_note = route(policy=policy, grant=item.grant, holder=item.holder)
         ReviewItem.objects.bulk_create(items, ignore_conflicts=True)
         campaign.items_created = campaign.items.count()
         campaign.save(update_fields=["items_created"])

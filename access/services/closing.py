@@ -104,6 +104,8 @@ def _time_box_exceptions(campaign: ReviewCampaign, actor) -> list[int]:
         grant__revoked_at__isnull=True,
     ).select_related("grant")
     for item in exceptions:
+        if item.keep_until is None:  # left out by the query already; this tells the type checker
+            continue
         ends = datetime.combine(item.keep_until, time.max, tzinfo=timezone.get_default_timezone())
         grant = item.grant
         if grant.expires_at is None or grant.expires_at > ends:
@@ -149,7 +151,7 @@ def _hold_for_confirmation(campaign: ReviewCampaign, actor, plan: dict) -> Revie
 
 def _apply_defaults(campaign: ReviewCampaign, default: str, now: datetime) -> int:
     return ReviewItem.objects.filter(campaign=campaign, decision=Decision.PENDING).update(
-        decision=DEFAULT_TO_DECISION[default],
+        decision=DEFAULT_TO_DECISION[DefaultDecision(default)],
         default_applied=True,
         decided_at=now,
         decided_by=None,
@@ -202,7 +204,8 @@ def _revocations(campaign: ReviewCampaign, actor, auto_apply: bool, now: datetim
 
 
 def _reason(campaign: ReviewCampaign, item: ReviewItem) -> str:
-    what = f"downgrade to {item.downgrade_to.name}" if item.decision == Decision.DOWNGRADE else "revoke"
+    downgrade = item.downgrade_to if item.decision == Decision.DOWNGRADE else None
+    what = f"downgrade to {downgrade.name}" if downgrade is not None else "revoke"
     why = "default decision at close" if item.default_applied else (item.justification or "review decision")
     where = f"{item.system_name} · {item.role_name}"
     return f"Access review “{campaign.name}”: {what} {item.holder_label} on {where} ({why})"

@@ -75,7 +75,9 @@ def notify_expiring_grants(*, now) -> int:
     )
     if not grants:
         return 0
-    items, day_ids, week_ids = [], [], []
+    items: list[DigestItem] = []
+    day_ids: list[int] = []
+    week_ids: list[int] = []
     for grant in grants:
         step = DAY if grant.expires_at < day_until else WEEK
         (day_ids if step == DAY else week_ids).append(grant.pk)

@@ -75,7 +75,7 @@ def portal_system(*, actor=None) -> System:
         role = Role.objects.create(
             system=system,
             name=role_name,
-            description=ROLE_DESCRIPTIONS[role_name],
+            description=ROLE_DESCRIPTIONS[PortalRole(role_name)],
             privileged=role_name in PRIVILEGED_ROLES,
         )
         audit.record(

@@ -79,8 +79,8 @@ def _pending_digest_items(campaign: ReviewCampaign) -> list[DigestItem]:
     lines = []
     for item in items.iterator(chunk_size=2000):
         text = f"{item.holder_label}: {item.system_name} · {item.role_name}"
-        for person in {item.reviewer, item.escalated_to} - {None}:
-            if person.is_active:
+        for person in {item.reviewer, item.escalated_to}:
+            if person is not None and person.is_active:
                 lines.append(DigestItem(recipient=person, text=text, link=QUEUE_LINK))
     return lines
 
@@ -164,7 +164,7 @@ def _escalate_campaign(campaign: ReviewCampaign, target: int, now: datetime) -> 
         .filter(campaign=campaign, decision=Decision.PENDING, escalation_level__lt=target)
         .select_related("reviewer__manager")
     )
-    moves = {}  # (old level, new level, new person id) -> items
+    moves: dict[tuple[int, int, User | None], list[ReviewItem]] = {}  # (old, new level, new person) -> items
     for item in items:
         manager = _manager_for(item) if item.escalation_level == 0 and target == 1 else None
         new_level = 1 if manager is not None else 2
@@ -172,7 +172,7 @@ def _escalate_campaign(campaign: ReviewCampaign, target: int, now: datetime) -> 
     count = 0
     for (old_level, new_level, manager), moved in moves.items():
         ids = [item.pk for item in moved]
-        fields = {"escalation_level": new_level}
+        fields: dict[str, int | User] = {"escalation_level": new_level}
         if manager is not None:
             fields["escalated_to"] = manager
         # Conditional update: only items still pending at the old level (each level happens once).

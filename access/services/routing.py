@@ -16,10 +16,16 @@ from dpms.models import User
 
 INACTIVE_AFTER = timedelta(days=30)
 SELF_REVIEW_NOTE = "self-review: rerouted to the fallback reviewer"
-_UNSET = object()
 
 
-def _rule_reviewer(policy: ReviewPolicy, grant: Grant, holder) -> tuple[object | None, str]:
+class _Unset:
+    """The default of ``route``'s ``security_officer``: look one up (None means "there is none")."""
+
+
+_UNSET = _Unset()
+
+
+def _rule_reviewer(policy: ReviewPolicy, grant: Grant, holder: User) -> tuple[User | None, str]:
     """The reviewer the rule names, and what to call them in a note ("the manager", ...)."""
     if policy.reviewer_rule == ReviewerRule.MANAGER:
         return holder.manager, "manager"
@@ -28,7 +34,9 @@ def _rule_reviewer(policy: ReviewPolicy, grant: Grant, holder) -> tuple[object |
     return policy.named_reviewer, "named reviewer"
 
 
-def route(*, policy: ReviewPolicy, grant: Grant, holder, security_officer=_UNSET) -> tuple[object, str]:
+def route(
+    *, policy: ReviewPolicy, grant: Grant, holder: User, security_officer: User | None | _Unset = _UNSET
+) -> tuple[User, str]:
     """``(reviewer, note)`` for one grant. The note is empty when the rule's reviewer has the item, and says
     why otherwise: nobody reviews their own access, and an inactive or missing reviewer cannot act.
 
@@ -53,7 +61,7 @@ def route(*, policy: ReviewPolicy, grant: Grant, holder, security_officer=_UNSET
         if fallback.pk == holder.pk
         else "the fallback reviewer is inactive"
     )
-    if security_officer is _UNSET:  # the first security officer who is not the holder
+    if isinstance(security_officer, _Unset):  # the first security officer who is not the holder
         officer = User.objects.security_officers().exclude(pk=holder.pk).first()
     else:
         officer = security_officer
