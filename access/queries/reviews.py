@@ -117,6 +117,11 @@ def queue_for_user(user, *, campaign=None, system="", privileged="", state="", s
     )
 
 
+def queue_row(user, item: ReviewItem) -> ReviewItem | None:
+    """The item as the queue shows it (with its context), or None when it is not in this person's queue."""
+    return queue_for_user(user).filter(pk=item.pk).first()
+
+
 def queue_campaigns(user):
     """Open campaigns in which this person has items: the queue's campaign filter."""
     return ReviewCampaign.objects.filter(

@@ -75,7 +75,7 @@ def item_detail(request, pk):
 
 def _decided_row(request, item):
     """htmx: the decided item's row in place, and the progress counter out of band."""
-    row = queries.queue_for_user(request.user).filter(pk=item.pk).first()
+    row = queries.queue_row(request.user, item)
     if row is None:  # decided from outside the queue (a security officer's override): show the item
         return HttpResponseClientRedirect(reverse("access:review_item", args=[item.pk]))
     context = {"row": {"item": row, "form": ItemDecisionForm(item=row)}, "saved": True}
@@ -101,7 +101,7 @@ def item_decide(request, pk):
             messages.success(request, f"Decision recorded: {item.get_decision_display()} — {item}.")
             return redirect(_next_url(request, reverse("access:review_queue")))
     if request.htmx:
-        row = queries.queue_for_user(request.user).filter(pk=item.pk).first() or item
+        row = queries.queue_row(request.user, item) or item
         context = {
             "row": {"item": row, "form": form},
             "next": _next_url(request, reverse("access:review_queue")),
