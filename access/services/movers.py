@@ -22,18 +22,12 @@ from dpms.models import PortalRole, User
 MOVER_REVIEW_DAYS = 14
 
 
-def _fallback_reviewer(person):
+def _fallback_reviewer(person: User) -> User | None:
     """A security officer other than the person; an admin when there is none; None when nobody is left."""
     officer = User.objects.security_officers().exclude(pk=person.pk).first()
     if officer is not None:
         return officer
-    return (
-        User.objects.people()
-        .filter(is_active=True, groups__name=PortalRole.ADMIN)
-        .exclude(pk=person.pk)
-        .order_by("pk")
-        .first()
-    )
+    return User.objects.holding(PortalRole.ADMIN).exclude(pk=person.pk).first()
 
 
 def _queue_link() -> str:
