@@ -91,8 +91,7 @@ def grant_revoke(*, actor, grant: Grant, reason: str, now=None) -> Grant:
 
 def _portal_role_removed(*, grant: Grant, actor) -> None:
     """Inside ``grant_revoke``'s transaction: revoking a portal grant takes the portal role away, through
-    ``dpms.services.user_set_roles`` (whose role listener, ``sync_portal_roles_for``, then finds the grant
-    revoked already and does nothing)."""
+    ``dpms.services.user_set_roles`` so people's own audit trail shows it too."""
     role = grant.role
     if role.name not in PortalRole.values:
         return
