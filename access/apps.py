@@ -10,7 +10,7 @@ class AccessConfig(AppConfig):
     def ready(self):
         from access import demo, tasks
         from access.services import movers, portal_roles
-        from access.views import queue, register, requests
+        from access.views import register, requests, reviews
         from dpms import portal
 
         def officer_or_auditor(user):
@@ -34,7 +34,7 @@ class AccessConfig(AppConfig):
                 ],
                 panels=[
                     portal.Panel("access/register/findings_panel.html", register.findings_panel, order=20),
-                    portal.Panel("access/queue/panel.html", queue.queue_panel, order=10),
+                    portal.Panel("access/reviews/panel.html", reviews.queue_panel, order=10),
                     portal.Panel("access/requests/panel.html", requests.approval_panel, order=20),
                 ],
                 seeder=portal.Seeder(demo.seed_access_demo, order=10),

@@ -28,7 +28,13 @@ from access.choices import (
     ReviewerRule,
 )
 from access.models import Grant, ReviewCampaign, ReviewItem, ReviewPolicy, Role, System
+from access.services.campaigns import campaign_population, population_sha256, review_item
+from access.services.policies import next_run_after_launch, period_key, policy_create, policy_enable
+from access.services.portal_roles import sync_portal_roles
+from access.services.register import check_privileged_limits
+from access.services.routing import route
 from dpms import audit
+from dpms.management.commands.seed_demo import people
 from dpms.models import User
 
 SEED = 42
@@ -181,8 +187,6 @@ MONTHLY = "Monthly privileged access review"
 
 def _people() -> list:
     """The demo organisation's people as (name, title, team), in seed_demo's order."""
-    from dpms.management.commands.seed_demo import people
-
     return [(person.name, person.title, person.team) for person in people()]
 
 
@@ -325,8 +329,6 @@ def _grants(planned, users, roles, created_roles) -> int:
 
 
 def _policies(users, now) -> dict:
-    from access.services.policies import next_run_after_launch, policy_create, policy_enable
-
     officer = users[SECURITY_OFFICER]
     start = datetime.date(now.year, 1, 1)
     specs = {
@@ -371,8 +373,6 @@ def _policies(users, now) -> dict:
 def _campaign(policy, users, now) -> ReviewCampaign | None:
     """This quarter's campaign, launched a week ago through the launch's own population code, about half
     decided: some reviewers are done, some have started, some have not opened their queue."""
-    from access.services.policies import period_key
-
     key = period_key(policy.cadence, now.date())
     if ReviewCampaign.objects.filter(policy=policy, period_key=key).exists():
         return None
@@ -425,11 +425,7 @@ def _campaign(policy, users, now) -> ReviewCampaign | None:
 def _populate(campaign, now) -> None:
     """The launch's population, routing and snapshot, written in one go (a demo campaign of some hundred
     items needs no batches) and recorded as the launch records it."""
-    from access.services.campaigns import campaign_population, population_sha256
-    from access.services.movers import review_item
-    from access.services.routing import first_security_officer, route
-
-    officer = first_security_officer()
+    officer = User.objects.security_officers().first()
     grants = campaign_population(campaign).select_related(
         "user__manager", "role__system__owner", "granted_by"
     )
@@ -485,8 +481,6 @@ def _decide(item, rng, launched_at, now) -> None:
 @transaction.atomic
 def seed_access_demo(*, stdout=None) -> dict:
     """The ``seed_demo`` seeder of the access app. Returns what it created."""
-    from access.services.portal_roles import sync_portal_roles
-
     now = timezone.now()
     users = {user.full_name: user for user in User.objects.people().filter(email__endswith=f"@{DOMAIN}")}
     if SECURITY_OFFICER not in users:
@@ -498,12 +492,7 @@ def seed_access_demo(*, stdout=None) -> dict:
     portal = sync_portal_roles(now=now)
     policies = _policies(users, now)
     campaign = _campaign(policies[QUARTERLY], users, now)
-    try:
-        from access.services.register import check_privileged_limits
-    except ImportError:  # pragma: no cover - the register checks not built
-        findings = 0
-    else:
-        findings = check_privileged_limits(now=now)
+    findings = check_privileged_limits(now=now)
     created = {
         "systems": new_systems,
         "roles": len(created_roles),

@@ -84,7 +84,7 @@ class Role(models.Model):
         return f"{self.system.name} · {self.name}"
 
 
-class GrantQuerySet(models.QuerySet):
+class GrantQuerySet(models.QuerySet["Grant"]):
     def active(self):
         return self.filter(revoked_at__isnull=True)
 

@@ -1,6 +1,6 @@
 """URLs of the access app, gathered from its view modules (one per area)."""
 
-from access.views import campaigns, imports, policies, queue, register, requests, revocations
+from access.views import campaigns, closing, imports, policies, register, requests, reviews, revocations
 
 app_name = "access"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     *requests.urlpatterns,
     *policies.urlpatterns,
     *campaigns.urlpatterns,
-    *queue.urlpatterns,
+    *reviews.urlpatterns,
     *revocations.urlpatterns,
+    *closing.urlpatterns,
 ]

@@ -1,4 +1,4 @@
-"""Reads of policies and campaigns: who may see and change them, lists and the campaign dashboard.
+"""Reads of campaigns: who may see and manage policies and campaigns, the campaign list and dashboard.
 
 Security officers manage policies and campaigns; auditors read them; everyone else gets a 403 (these are
 administration pages, not objects owned by anyone). Every aggregate is computed in the database, so a page
@@ -15,7 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from access.choices import Decision
-from access.models import ReviewCampaign, ReviewPolicy
+from access.models import ReviewCampaign
 
 FLAGGED_LIMIT = 25  # per list on the detail page; the counts say how many there are in all
 
@@ -36,29 +36,6 @@ def require_read(user) -> None:
 def require_manage(user) -> None:
     if not can_manage_campaigns(user):
         raise PermissionDenied("Only security officers change review policies and launch campaigns.")
-
-
-# --- Policies ---------------------------------------------------------------------------
-POLICY_SORTS = {"name": "name", "-name": "-name", "next": "next_run_at", "-next": "-next_run_at"}
-
-
-def policies_for(user, *, q: str = "", enabled: str = "", sort: str = "name") -> QuerySet[ReviewPolicy]:
-    require_read(user)
-    policies = ReviewPolicy.objects.select_related("fallback_reviewer", "named_reviewer").annotate(
-        campaign_count=Count("campaigns")
-    )
-    if q:
-        policies = policies.filter(name__icontains=q)
-    if enabled in ("yes", "no"):
-        policies = policies.filter(enabled=enabled == "yes")
-    return policies.order_by(POLICY_SORTS.get(sort, "name"), "pk")
-
-
-def get_policy_for(user, pk: int, *, manage: bool = False) -> ReviewPolicy:
-    (require_manage if manage else require_read)(user)
-    return get_object_or_404(
-        ReviewPolicy.objects.select_related("fallback_reviewer", "named_reviewer", "created_by"), pk=pk
-    )
 
 
 # --- Campaigns --------------------------------------------------------------------------

@@ -37,9 +37,14 @@ def require_upload(user) -> None:
         raise PermissionDenied("Only security officers and system owners import grants.")
 
 
+def may_import_every_system(user) -> bool:
+    """Security officers import any system; everyone else at most the systems they own."""
+    return bool(user.is_active and user.is_security_officer)
+
+
 def importable_systems(user):
     systems = System.objects.all()
-    return systems if user.is_security_officer else systems.filter(owner=user)
+    return systems if may_import_every_system(user) else systems.filter(owner=user)
 
 
 def history_systems(user):

@@ -74,6 +74,11 @@ def can_see_findings(user, system: System) -> bool:
     return sees_everything(user) or system.owner_id == user.pk
 
 
+def may_see_all_findings(user) -> bool:
+    """The open findings of every system (the dashboard panel) are the security officers' to act on."""
+    return bool(user.is_security_officer)
+
+
 def get_system_for_user(user, pk) -> System:
     """A system from the catalogue (every signed-in person may look it up); 404 when it does not exist."""
     return get_object_or_404(System.objects.select_related("owner"), pk=pk)
@@ -154,6 +159,15 @@ def filter_systems(systems, *, q="", environment="", classification="", owner=No
     if findings:
         systems = systems.filter(open_finding_count__gt=0)
     return systems.order_by(*SYSTEM_SORTS.get(sort, SYSTEM_SORTS["name"]))
+
+
+def active_privileged_count(system: System) -> int:
+    return Grant.objects.active().privileged().filter(role__system=system).count()
+
+
+def privileged_headroom(system: System) -> int:
+    """How many more privileged grants fit on ``system``; negative when it is over its maximum already."""
+    return system.max_privileged - active_privileged_count(system)
 
 
 def system_owners():

@@ -48,6 +48,11 @@ def may_change_item(user, item: ReviewItem) -> bool:
     return is_assigned(user, item) or user.is_security_officer
 
 
+def may_reassign(user, item: ReviewItem) -> bool:
+    """Giving an item to another reviewer is for security officers (recorded as an override)."""
+    return bool(user.is_security_officer)
+
+
 def get_item_for_user(user, pk, *, for_change: bool) -> ReviewItem:
     """The access helper for review items: not visible → 404; visible but not changeable → 403.
 
@@ -110,6 +115,11 @@ def queue_for_user(user, *, campaign=None, system="", privileged="", state="", s
         .annotate(same_team_holders=same_team_holders_subquery())
         .order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["holder"]))
     )
+
+
+def queue_row(user, item: ReviewItem) -> ReviewItem | None:
+    """The item as the queue shows it (with its context), or None when it is not in this person's queue."""
+    return queue_for_user(user).filter(pk=item.pk).first()
 
 
 def queue_campaigns(user):

@@ -1,4 +1,4 @@
-"""Reads for revocation tasks and for closing campaigns: who may see, complete, close, download evidence.
+"""Reads for revocation tasks: who may see and complete them, and the list with its filters.
 
 Tasks are filtered by fields (assignee, system owner, escalated to), never per row, so a list of any size
 costs the same queries.
@@ -7,11 +7,9 @@ costs the same queries.
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
-from access.choices import CampaignStatus, TaskStatus
-from access.models import ReviewCampaign, RevocationTask
-from access.services.revocations import may_complete
+from access.choices import TaskStatus
+from access.models import RevocationTask
 
 TASK_SORTS = {
     "due": ("status", "due_at", "pk"),
@@ -19,6 +17,13 @@ TASK_SORTS = {
     "system": ("system__name", "due_at", "pk"),
     "created": ("-created_at", "-pk"),
 }
+
+
+def may_complete(user, task: RevocationTask) -> bool:
+    """The assignee, the system's owner, the person it was escalated to, and security officers."""
+    return user.is_active and (
+        user.is_security_officer or user.pk in {task.assignee_id, task.system.owner_id, task.escalated_to_id}
+    )
 
 
 def tasks_visible_to(user):
@@ -59,18 +64,3 @@ def get_task_for_user(user, pk, *, for_change: bool) -> RevocationTask:
     if for_change and not may_complete(user, task):
         raise PermissionDenied("You may read this task but not complete it.")
     return task
-
-
-def get_campaign_to_close(user, pk) -> ReviewCampaign:
-    """Closing is for security officers (others: 403); a campaign that does not exist is a 404."""
-    campaign = get_object_or_404(ReviewCampaign.objects.select_related("policy", "close_confirmed_by"), pk=pk)
-    if not user.is_security_officer:
-        raise PermissionDenied("Only a security officer can close a campaign.")
-    return campaign
-
-
-def get_campaign_evidence(user, pk) -> ReviewCampaign:
-    """Evidence is for security officers and auditors, and exists once the campaign is closed."""
-    if not (user.is_security_officer or user.is_auditor):
-        raise PermissionDenied("Campaign evidence is for security officers and auditors.")
-    return get_object_or_404(ReviewCampaign, pk=pk, status=CampaignStatus.CLOSED)

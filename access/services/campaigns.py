@@ -19,10 +19,13 @@ from django.utils import timezone
 
 from access.choices import CampaignKind, CampaignStatus
 from access.models import Grant, ReviewCampaign, ReviewItem, ReviewPolicy
-from access.services.policies import next_run_after_launch, period_key, policy_scope
-from access.services.routing import first_security_officer, recommend, route
+from access.queries.campaigns import can_manage_campaigns
+from access.queries.policies import policy_scope
+from access.services.policies import next_run_after_launch, period_key
+from access.services.routing import recommend, route
 from dpms import audit
 from dpms.celery import app as celery_app
+from dpms.models import User
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 500
@@ -104,7 +107,7 @@ def launch_due_campaigns(*, now: datetime) -> int:
 @transaction.atomic
 def campaign_launch_now(*, actor, policy: ReviewPolicy, now: datetime | None = None) -> ReviewCampaign:
     """A security officer launches an ad hoc campaign of ``policy`` now, whatever its schedule."""
-    if not getattr(actor, "is_security_officer", False):
+    if actor is None or not can_manage_campaigns(actor):
         raise ValidationError("Only a security officer launches a campaign.")
     now = now or timezone.now()
     # Lock the policy: a double submit must not launch two campaigns side by side.
@@ -123,7 +126,10 @@ def campaign_launch_now(*, actor, policy: ReviewPolicy, now: datetime | None = N
 # --- Population -------------------------------------------------------------------------------------------
 def campaign_population(campaign: ReviewCampaign) -> QuerySet[Grant]:
     """The grants the campaign reviews: in scope, granted by launch time and still active at launch (a grant
-    revoked after launch stays in: it was held when the campaign took its snapshot)."""
+    revoked after launch stays in: it was held when the campaign took its snapshot). A campaign without a
+    policy (a mover review) has no scope to launch from: its items are written when it opens."""
+    if campaign.policy is None:
+        return Grant.objects.none()
     at = campaign.launched_at
     return policy_scope(campaign.policy).filter(
         Q(revoked_at__isnull=True) | Q(revoked_at__gt=at), granted_at__lte=at
@@ -141,31 +147,45 @@ def population_sha256(rows) -> str:
     return hashlib.sha256("\n".join(population_lines(rows)).encode()).hexdigest()
 
 
-def _item_for(*, campaign: ReviewCampaign, grant: Grant, officer, now: datetime) -> ReviewItem:
-    holder = grant.user
-    reviewer, note = route(policy=campaign.policy, grant=grant, holder=holder, security_officer=officer)
+def person_label(user) -> str:
+    """How a review item names a person once and for all: "Full Name <email>" (empty for nobody)."""
+    return f"{user.full_name} <{user.email}>" if user is not None else ""
+
+
+def review_item(
+    *, campaign: ReviewCampaign, grant: Grant, reviewer: User, routing_note: str, now: datetime
+) -> ReviewItem:
+    """An unsaved item with the snapshot of who/what/where a launch takes (grant with user, role__system and
+    granted_by selected)."""
+    holder, role = grant.user, grant.role
     recommendation, reason = recommend(grant=grant, holder=holder, now=now)
-    granted_by = grant.granted_by
     return ReviewItem(
         campaign=campaign,
         grant=grant,
         holder=holder,
-        holder_label=f"{holder.full_name} <{holder.email}>"[:300],
-        system=grant.role.system,
-        system_name=grant.role.system.name,
-        role=grant.role,
-        role_name=grant.role.name,
-        privileged=grant.role.privileged,
-        environment=grant.role.system.environment,
+        holder_label=person_label(holder)[:300],
+        system=role.system,
+        system_name=role.system.name,
+        role=role,
+        role_name=role.name,
+        privileged=role.privileged,
+        environment=role.system.environment,
         granted_at=grant.granted_at,
-        granted_by_label=(f"{granted_by.full_name} <{granted_by.email}>" if granted_by else "")[:300],
+        granted_by_label=person_label(grant.granted_by)[:300],
         grant_justification=grant.justification,
         holder_deactivated=not holder.is_active,
         reviewer=reviewer,
-        routing_note=note[:300],
+        routing_note=routing_note[:300],
         recommendation=recommendation,
         recommendation_reason=reason[:300],
     )
+
+
+def _item_for(
+    *, campaign: ReviewCampaign, policy: ReviewPolicy, grant: Grant, officer: User | None, now: datetime
+) -> ReviewItem:
+    reviewer, note = route(policy=policy, grant=grant, holder=grant.user, security_officer=officer)
+    return review_item(campaign=campaign, grant=grant, reviewer=reviewer, routing_note=note, now=now)
 
 
 def campaign_populate_batch(
@@ -181,7 +201,8 @@ def campaign_populate_batch(
             .select_related("policy__fallback_reviewer", "policy__named_reviewer")
             .get(pk=campaign_id)
         )
-        if campaign.status != CampaignStatus.LAUNCHING or campaign.policy is None:
+        policy = campaign.policy
+        if campaign.status != CampaignStatus.LAUNCHING or policy is None:
             return True  # done already, or a mover review (its items are written when it is created)
         last_grant_id = campaign.items.aggregate(last=Max("grant_id"))["last"] or 0
         grants = list(
@@ -193,14 +214,15 @@ def campaign_populate_batch(
         if not grants:
             _finish(campaign)
             return True
-        officer = first_security_officer()
-        items = [_item_for(campaign=campaign, grant=grant, officer=officer, now=now) for grant in grants]
+        officer = User.objects.security_officers().first()
+        items = [
+            _item_for(campaign=campaign, policy=policy, grant=grant, officer=officer, now=now)
+            for grant in grants
+        ]
         # Security officer routing must not send someone their own access: rare, so route those again.
         for item in items:
             if item.reviewer_id == item.holder_id:
-                item.reviewer, item.routing_note = route(
-                    policy=campaign.policy, grant=item.grant, holder=item.holder
-                )
+                item.reviewer, item.routing_note = route(policy=policy, grant=item.grant, holder=item.holder)
         ReviewItem.objects.bulk_create(items, ignore_conflicts=True)
         campaign.items_created = campaign.items.count()
         campaign.save(update_fields=["items_created"])

@@ -16,6 +16,7 @@ import json
 from datetime import datetime
 
 from access.models import ReviewCampaign, ReviewItem
+from access.services.campaigns import person_label
 from dpms import audit
 from dpms.csvexport import safe_cell
 
@@ -51,10 +52,6 @@ def _cell(value) -> str:
     return safe_cell("" if value is None else str(value))
 
 
-def _person(user) -> str:
-    return f"{user.full_name} <{user.email}>" if user is not None else ""
-
-
 def _when(value) -> str:
     return value.isoformat() if value is not None else ""
 
@@ -62,10 +59,20 @@ def _when(value) -> str:
 def _revocation(item: ReviewItem) -> tuple[str, str, str, str]:
     task = getattr(item, "revocation_task", None)
     if item.applied_at is not None:
-        return "applied", _when(item.applied_at), _person(item.applied_by) or "tick", task.pk if task else ""
+        return (
+            "applied",
+            _when(item.applied_at),
+            person_label(item.applied_by) or "tick",
+            task.pk if task else "",
+        )
     if task is not None:
         done = task.status == "done"
-        return ("task done" if done else "task open"), _when(task.done_at), _person(task.done_by), task.pk
+        return (
+            ("task done" if done else "task open"),
+            _when(task.done_at),
+            person_label(task.done_by),
+            task.pk,
+        )
     return "", "", "", ""
 
 
@@ -83,14 +90,14 @@ def evidence_rows(campaign: ReviewCampaign):
             item.environment,
             item.role_name,
             "yes" if item.privileged else "no",
-            _person(item.reviewer),
+            person_label(item.reviewer),
             item.routing_note,
             item.escalation_level,
             item.decision,
             item.justification,
             item.downgrade_to.name if item.downgrade_to else "",
             item.keep_until.isoformat() if item.keep_until else "",
-            _person(item.decided_by) or ("default at close" if item.default_applied else ""),
+            person_label(item.decided_by) or ("default at close" if item.default_applied else ""),
             _when(item.decided_at),
             "yes" if item.default_applied else "no",
             "yes" if item.override else "no",

@@ -22,7 +22,7 @@ from access.models import Grant, RevocationTask
 from access.services.grants import grant_revoke
 from dpms import audit
 from dpms.context import current_origin, origin
-from dpms.notify import DigestItem, digest, notify
+from dpms.notify import DigestItem, digest, notify_each_once
 
 EXPIRY_REASON = "Temporary access ended"
 TASK_DUE_DAYS = 3
@@ -75,7 +75,9 @@ def notify_expiring_grants(*, now) -> int:
     )
     if not grants:
         return 0
-    items, day_ids, week_ids = [], [], []
+    items: list[DigestItem] = []
+    day_ids: list[int] = []
+    week_ids: list[int] = []
     for grant in grants:
         step = DAY if grant.expires_at < day_until else WEEK
         (day_ids if step == DAY else week_ids).append(grant.pk)
@@ -94,15 +96,13 @@ def notify_expiring_grants(*, now) -> int:
 
 
 def _tell_expired(grant: Grant, text: str) -> None:
-    owner = grant.role.system.owner
-    for person in {grant.user, owner} - {None}:
-        if person.is_active:
-            notify(
-                recipient=person,
-                subject=f"Temporary access ended: {grant.role}",
-                body=text,
-                dedup_key=f"access-expired:{grant.pk}:{person.pk}",
-            )
+    """The holder and the system's owner, each once (the key ends in their id)."""
+    notify_each_once(
+        [grant.user, grant.role.system.owner],
+        subject=f"Temporary access ended: {grant.role}",
+        body=text,
+        dedup_key=f"access-expired:{grant.pk}",
+    )
 
 
 def _open_task(grant: Grant, now) -> RevocationTask | None:

@@ -7,6 +7,8 @@ from django.utils import timezone
 from access.choices import GrantSource
 from access.models import Grant, Role
 from dpms import audit
+from dpms import services as people
+from dpms.models import PortalRole
 
 
 def _grant_snapshot(grant: Grant) -> dict:
@@ -83,7 +85,20 @@ def grant_revoke(*, actor, grant: Grant, reason: str, now=None) -> Grant:
         },
     )
     if grant.role.system.is_portal:  # the portal's own roles: the group membership goes too
-        from access.services.portal_roles import portal_grant_revoked
-
-        portal_grant_revoked(grant=grant, actor=actor)
+        _portal_role_removed(grant=grant, actor=actor)
     return grant
+
+
+def _portal_role_removed(*, grant: Grant, actor) -> None:
+    """Inside ``grant_revoke``'s transaction: revoking a portal grant takes the portal role away, through
+    ``dpms.services.user_set_roles`` so people's own audit trail shows it too."""
+    role = grant.role
+    if role.name not in PortalRole.values:
+        return
+    held = set(grant.user.groups.filter(name__in=PortalRole.values).values_list("name", flat=True))
+    if role.name not in held:
+        return  # the membership went first (sync_portal_roles revoking after a role change)
+    try:
+        people.user_set_roles(actor=actor, user=grant.user, roles=held - {role.name})
+    except PermissionError as error:  # an admin revoking their own admin grant: refused, nothing saved
+        raise ValidationError(str(error)) from error

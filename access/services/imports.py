@@ -17,7 +17,6 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +26,7 @@ from access.models import Finding, Grant, ImportBatch, Role, System
 from access.queries.imports import may_import_system
 from access.services.grants import grant_create
 from dpms import audit
+from dpms.models import User
 
 REQUIRED_COLUMNS = ("email", "system", "role")
 OPTIONAL_COLUMNS = ("granted_at", "justification", "expires_at")
@@ -145,7 +145,8 @@ def parse_rows(content: bytes, problems: list[ImportProblem], *, now) -> list[Im
         problems.append(ImportProblem(1, f"Column named twice: {', '.join(doubled)}."))
     if missing or unknown or doubled:
         return []
-    rows, seen = [], {}
+    rows: list[ImportRow] = []
+    seen: dict[tuple[str, str, str], int] = {}
     number = 1
     try:
         for cells in reader:
@@ -237,12 +238,11 @@ def _plan(*, actor, filename: str, content: bytes, full: bool, now, lock: bool) 
         systems_query = systems_query.select_for_update()
     systems = {system.name: system for system in systems_query}
     roles = {(system.name, role.name): role for system in systems.values() for role in system.roles.all()}
-    people = {}
+    people: dict[str, User] = {}
     emails = sorted({row.email for row in rows})
     for chunk in _chunks(emails, 5 * CHUNK):  # a few thousand bound parameters per query at most
         people.update(
-            (person.email, person)
-            for person in get_user_model().objects.people().filter(is_active=True, email__in=chunk)
+            (person.email, person) for person in User.objects.people().filter(is_active=True, email__in=chunk)
         )
     plan.systems = sorted(systems.values(), key=lambda system: system.name)
     allowed = {name for name, system in systems.items() if may_import_system(actor, system)}

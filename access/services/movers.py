@@ -14,57 +14,20 @@ from django.utils import timezone
 
 from access.choices import CampaignKind, CampaignStatus, ReviewerRule
 from access.models import Grant, ReviewCampaign, ReviewItem, ReviewPolicy
-from access.services.campaigns import population_sha256
-from access.services.routing import first_security_officer, recommend, route
+from access.services.campaigns import population_sha256, review_item
+from access.services.routing import route
 from dpms import audit, notify
 from dpms.models import PortalRole, User
 
 MOVER_REVIEW_DAYS = 14
 
 
-def person_label(user) -> str:
-    return f"{user.full_name} <{user.email}>" if user is not None else ""
-
-
-def review_item(*, campaign: ReviewCampaign, grant: Grant, reviewer, routing_note: str, now) -> ReviewItem:
-    """An unsaved item with the snapshot of who/what/where a launch takes (grant with user, role__system and
-    granted_by selected)."""
-    holder, role = grant.user, grant.role
-    recommendation, reason = recommend(grant=grant, holder=holder, now=now)
-    return ReviewItem(
-        campaign=campaign,
-        grant=grant,
-        holder=holder,
-        holder_label=person_label(holder)[:300],
-        system=role.system,
-        system_name=role.system.name,
-        role=role,
-        role_name=role.name,
-        privileged=role.privileged,
-        environment=role.system.environment,
-        granted_at=grant.granted_at,
-        granted_by_label=person_label(grant.granted_by)[:300],
-        grant_justification=grant.justification,
-        holder_deactivated=not holder.is_active,
-        reviewer=reviewer,
-        routing_note=routing_note[:300],
-        recommendation=recommendation,
-        recommendation_reason=reason[:300],
-    )
-
-
-def _fallback_reviewer(person):
+def _fallback_reviewer(person: User) -> User | None:
     """A security officer other than the person; an admin when there is none; None when nobody is left."""
-    officer = first_security_officer(exclude=person)
+    officer = User.objects.security_officers().exclude(pk=person.pk).first()
     if officer is not None:
         return officer
-    return (
-        User.objects.people()
-        .filter(is_active=True, groups__name=PortalRole.ADMIN)
-        .exclude(pk=person.pk)
-        .order_by("pk")
-        .first()
-    )
+    return User.objects.holding(PortalRole.ADMIN).exclude(pk=person.pk).first()
 
 
 def _queue_link() -> str:
@@ -108,7 +71,7 @@ def mover_review_open(*, user, before: dict, actor, now=None) -> ReviewCampaign 
     campaign = ReviewCampaign.objects.create(
         kind=CampaignKind.MOVER,
         policy=None,
-        name=f"Mover review: {user.full_name or user.email} ({now:%Y-%m-%d})",
+        name=f"Mover review: {user} ({now:%Y-%m-%d})",
         period_key=f"mover-{user.pk}-{now:%Y%m%dT%H%M%S%f}"[:40],
         status=CampaignStatus.OPEN,
         launched_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -144,9 +107,9 @@ def mover_review_open(*, user, before: dict, actor, now=None) -> ReviewCampaign 
     count = len(grants)
     notify.notify(
         recipient=reviewer,
-        subject=f"Review {user.full_name or user.email}'s privileged access after their move",
+        subject=f"Review {user}'s privileged access after their move",
         body=(
-            f"{user.full_name or user.email} has a new manager or team. Please confirm they still need their "
+            f"{user} has a new manager or team. Please confirm they still need their "
             f"{count} privileged grant{'s' if count != 1 else ''} by {campaign.due_at:%Y-%m-%d}."
             + (f"\n\nYou have this review because {note}." if note else "")
         ),

@@ -14,10 +14,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 
 from access.choices import Cadence, DefaultDecision, Environment, ReviewerRule
-from access.models import Grant, ReviewPolicy
+from access.models import ReviewPolicy
+from access.queries.policies import revoke_exposure
 from dpms import audit
 
 MONTHS = {Cadence.MONTHLY: 1, Cadence.QUARTERLY: 3, Cadence.HALF_YEARLY: 6, Cadence.YEARLY: 12}
@@ -93,26 +93,6 @@ def next_run_after_launch(policy: ReviewPolicy, *, now: datetime) -> datetime:
     return next_run_on_or_after(
         cadence=policy.cadence, start_date=policy.start_date, day=date.fromordinal(today.toordinal() + 1)
     )
-
-
-# --- Scope ------------------------------------------------------------------------------------------------
-def policy_scope(policy: ReviewPolicy) -> QuerySet[Grant]:
-    """Every grant (active or not) in the policy's scope: its systems (none: all), environments (none: all),
-    and only privileged roles when it says so."""
-    grants = Grant.objects.all()
-    system_ids = list(policy.systems.values_list("pk", flat=True)) if policy.pk else []
-    if system_ids:
-        grants = grants.filter(role__system_id__in=system_ids)
-    if policy.environments:
-        grants = grants.filter(role__system__environment__in=policy.environments)
-    if policy.privileged_only:
-        grants = grants.filter(role__privileged=True)
-    return grants
-
-
-def policy_population(policy: ReviewPolicy) -> QuerySet[Grant]:
-    """The active grants in the policy's scope: what a campaign launched now would review."""
-    return policy_scope(policy).active()
 
 
 # --- Writes -------------------------------------------------------------------------------------------------
@@ -223,12 +203,6 @@ def policy_update(*, actor, policy: ReviewPolicy, values: dict, systems=(), now:
     if changes:
         audit.record(action="access.policy.update", actor=actor, obj=policy, changes=changes)
     return policy
-
-
-def revoke_exposure(policy: ReviewPolicy) -> int:
-    """How many grants a revoke-by-default policy would revoke today: its whole population, since every
-    item nobody decides is revoked."""
-    return policy_population(policy).count()
 
 
 @transaction.atomic

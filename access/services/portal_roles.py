@@ -6,16 +6,17 @@ The groups stay the source of truth for permissions; the grants follow them both
 - a group membership gained or lost (``dpms.services.user_set_roles``, which calls our role listener, or
   anything else, caught up by the access tick) creates or revokes the grant;
 - a portal grant revoked through the register (a review, an expiry, a security officer) removes the
-  membership, through ``dpms.services.user_set_roles`` so people's own audit trail shows it too.
+  membership, through ``dpms.services.user_set_roles`` so people's own audit trail shows it too (done by
+  ``access.services.grants.grant_revoke``, which every revocation goes through).
 """
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from access.choices import DataClassification, Environment, GrantSource
 from access.models import Grant, Role, System
+from access.services.grants import grant_create, grant_revoke
 from dpms import audit
 from dpms.models import PortalRole, User
 
@@ -74,7 +75,7 @@ def portal_system(*, actor=None) -> System:
         role = Role.objects.create(
             system=system,
             name=role_name,
-            description=ROLE_DESCRIPTIONS[role_name],
+            description=ROLE_DESCRIPTIONS[PortalRole(role_name)],
             privileged=role_name in PRIVILEGED_ROLES,
         )
         audit.record(
@@ -94,8 +95,6 @@ def sync_portal_roles(*, now=None, actor=None, user=None) -> int:
 
     Deactivated members keep their grant (the review flags them) but get no new one.
     """
-    from access.services.grants import grant_create, grant_revoke
-
     now = now or timezone.now()
     system = portal_system(actor=actor)
     # Lock the portal system row: two syncs at once (a tick on two workers, a role change during a tick)
@@ -137,19 +136,3 @@ def sync_portal_roles(*, now=None, actor=None, user=None) -> int:
 def sync_portal_roles_for(*, user, actor) -> None:
     """Role listener (``dpms.portal.register_role_listener``): one person's portal roles just changed."""
     sync_portal_roles(actor=actor, user=user)
-
-
-def portal_grant_revoked(*, grant: Grant, actor) -> None:
-    """Called by ``grant_revoke``, inside its transaction: revoking a portal grant takes the role away."""
-    from dpms import services as people
-
-    role = grant.role
-    if not role.system.is_portal or role.name not in PortalRole.values:
-        return
-    held = set(grant.user.groups.filter(name__in=PortalRole.values).values_list("name", flat=True))
-    if role.name not in held:
-        return  # the membership went first (sync_portal_roles revoking after a role change)
-    try:
-        people.user_set_roles(actor=actor, user=grant.user, roles=held - {role.name})
-    except PermissionError as error:  # an admin revoking their own admin grant: refused, nothing saved
-        raise ValidationError(str(error)) from error

@@ -11,18 +11,10 @@ from django.utils import timezone
 
 from access.choices import FindingKind
 from access.models import Finding, Grant, System
+from access.queries.register import active_privileged_count
 from dpms import audit
 
 CHECKED_KIND = FindingKind.TOO_MANY_PRIVILEGED
-
-
-def active_privileged_count(system: System) -> int:
-    return Grant.objects.active().privileged().filter(role__system=system).count()
-
-
-def privileged_headroom(system: System) -> int:
-    """How many more privileged grants fit on ``system``; negative when it is over its maximum already."""
-    return system.max_privileged - active_privileged_count(system)
 
 
 def _systems_to_change():

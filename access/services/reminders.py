@@ -20,8 +20,8 @@ from django.db import transaction
 from access.choices import CampaignStatus, Decision
 from access.models import ReviewCampaign, ReviewItem
 from dpms import audit
-from dpms.models import PortalRole, User
-from dpms.notify import DigestItem, digest, notify
+from dpms.models import User
+from dpms.notify import DigestItem, digest, notify_each_once
 
 QUEUE_LINK = "/access/reviews/"
 # Campaigns without a policy (ad hoc, mover): remind at launch, 1 day before due, daily when overdue.
@@ -79,8 +79,8 @@ def _pending_digest_items(campaign: ReviewCampaign) -> list[DigestItem]:
     lines = []
     for item in items.iterator(chunk_size=2000):
         text = f"{item.holder_label}: {item.system_name} · {item.role_name}"
-        for person in {item.reviewer, item.escalated_to} - {None}:
-            if person.is_active:
+        for person in {item.reviewer, item.escalated_to}:
+            if person is not None and person.is_active:
                 lines.append(DigestItem(recipient=person, text=text, link=QUEUE_LINK))
     return lines
 
@@ -113,10 +113,6 @@ def send_due_reminders(*, now: datetime) -> int:
                 dedup_prefix=f"access-reminder:{campaign.pk}:{step.key}",
             )
     return sent
-
-
-def security_officers():
-    return User.objects.holding(PortalRole.SECURITY_OFFICER)
 
 
 def escalation_days(campaign: ReviewCampaign) -> int:
@@ -168,7 +164,7 @@ def _escalate_campaign(campaign: ReviewCampaign, target: int, now: datetime) -> 
         .filter(campaign=campaign, decision=Decision.PENDING, escalation_level__lt=target)
         .select_related("reviewer__manager")
     )
-    moves = {}  # (old level, new level, new person id) -> items
+    moves: dict[tuple[int, int, User | None], list[ReviewItem]] = {}  # (old, new level, new person) -> items
     for item in items:
         manager = _manager_for(item) if item.escalation_level == 0 and target == 1 else None
         new_level = 1 if manager is not None else 2
@@ -176,7 +172,7 @@ def _escalate_campaign(campaign: ReviewCampaign, target: int, now: datetime) -> 
     count = 0
     for (old_level, new_level, manager), moved in moves.items():
         ids = [item.pk for item in moved]
-        fields = {"escalation_level": new_level}
+        fields: dict[str, int | User] = {"escalation_level": new_level}
         if manager is not None:
             fields["escalated_to"] = manager
         # Conditional update: only items still pending at the old level (each level happens once).
@@ -217,12 +213,10 @@ def _tell(campaign: ReviewCampaign, moved: list[ReviewItem], level: int, manager
         intro=f"These items are overdue and were escalated to {to_whom}. You can still decide them.",
         dedup_prefix=f"{prefix}:reviewer",
     )
-    receivers = [manager] if manager is not None else list(security_officers())
-    for person in receivers:
-        notify(
-            recipient=person,
-            subject=f"Escalated to you: {len(moved)} overdue item(s) of access review “{campaign.name}”",
-            body="The reviewers did not decide these items in time; please review them in your queue.",
-            link=QUEUE_LINK,
-            dedup_key=f"{prefix}:escalated:{person.pk}",
-        )
+    notify_each_once(
+        [manager] if manager is not None else User.objects.security_officers(),
+        subject=f"Escalated to you: {len(moved)} overdue item(s) of access review “{campaign.name}”",
+        body="The reviewers did not decide these items in time; please review them in your queue.",
+        link=QUEUE_LINK,
+        dedup_key=f"{prefix}:escalated",
+    )

@@ -1,27 +1,14 @@
 """Access requests: ask for a role, approve (manager, and the system owner for a privileged role), reject,
 withdraw. Full approval creates the grant through ``access.services.grants.grant_create``.
 
-Who approves (``approval_steps``), so that a request always has a legitimate approver and nobody approves
-their own request or a request for themselves:
-
-* The **manager step**: the designated approver is the person's manager. When that manager is the requester
-  (a manager asked for one of their reports), it is the requester's own manager instead.
-* The **owner step** (privileged roles only): the designated approver is the system owner.
-* A designated approver who is missing, deactivated, the requester, the person the access is for, or the
-  one who already gave the other step's approval (two different people approve a privileged request) is
-  replaced by the security officers: any active security officer except those same people may approve that
-  step. So a request lacks a legitimate approver only when the installation has no security officer besides
-  the requester and the person it is for.
-
-A click approves one step: the manager step first when the approver may give it, else the owner step.
+Who approves each step is a rule of its own, in ``access.queries.requests`` (``approval_steps``); each action
+here re-checks it under the request's row lock.
 """
 
 import datetime
 import zoneinfo
-from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -29,26 +16,20 @@ from django.utils import timezone
 
 from access.choices import GrantSource, RequestStatus
 from access.models import AccessRequest, Grant, Role, System
+from access.queries.requests import (
+    MANAGER_STEP,
+    approval_steps,
+    may_withdraw,
+    over_privileged_limit,
+    requests_with_people,
+    step_for_approver,
+)
 from access.services.grants import grant_create
-from access.services.register import privileged_headroom
 from dpms import audit
-from dpms.notify import notify
+from dpms.models import User
+from dpms.notify import notify_each_once
 
 MAX_REQUEST_DAYS = 365
-MANAGER_STEP = "manager"
-OWNER_STEP = "owner"
-
-
-@dataclass(frozen=True)
-class Step:
-    """One approval a request needs: who was designated, who may give it now, and whether it is given."""
-
-    name: str
-    label: str
-    designated: object
-    approver_ids: frozenset
-    fallback: bool
-    done: bool
 
 
 def person_timezone(user) -> zoneinfo.ZoneInfo:
@@ -64,104 +45,26 @@ def end_of_day(day: datetime.date, user) -> datetime.datetime:
     return local.astimezone(datetime.UTC)
 
 
-def security_officer_ids() -> frozenset:
-    from dpms.models import PortalRole
-
-    return frozenset(
-        get_user_model().objects.holding(PortalRole.SECURITY_OFFICER).values_list("pk", flat=True)
-    )
-
-
-def _designated_manager(request: AccessRequest):
-    manager = request.requested_for.manager
-    if manager is not None and manager.pk == request.requested_by_id:
-        manager = request.requested_by.manager
-    return manager
-
-
-def _step(name, label, designated, excluded, officer_ids, done) -> Step:
-    if designated is not None and designated.is_active and designated.pk not in excluded:
-        return Step(name, label, designated, frozenset([designated.pk]), False, done)
-    return Step(name, label, designated, frozenset(officer_ids - excluded), True, done)
-
-
-def approval_steps(request: AccessRequest, officer_ids: frozenset) -> list[Step]:
-    """The approvals ``request`` needs (see the module docstring). Costs no query when the request was
-    fetched with ``requests_with_people`` and ``officer_ids`` is given."""
-    base = {request.requested_by_id, request.requested_for_id}
-    manager_excluded = base | ({request.owner_approved_by_id} - {None})
-    steps = [
-        _step(
-            MANAGER_STEP,
-            "Manager",
-            _designated_manager(request),
-            manager_excluded,
-            officer_ids,
-            request.manager_approved_at is not None,
-        )
-    ]
-    if request.role.privileged:
-        owner_excluded = base | ({request.manager_approved_by_id} - {None})
-        steps.append(
-            _step(
-                OWNER_STEP,
-                "System owner",
-                request.role.system.owner,
-                owner_excluded,
-                officer_ids,
-                request.owner_approved_at is not None,
-            )
-        )
-    return steps
-
-
-def step_for_approver(request: AccessRequest, user, officer_ids: frozenset) -> Step | None:
-    """The pending step ``user`` may approve now, or None."""
-    if request.status != RequestStatus.PENDING:
-        return None
-    for step in approval_steps(request, officer_ids):
-        if not step.done and user.pk in step.approver_ids:
-            return step
-    return None
-
-
-def requests_with_people():
-    return AccessRequest.objects.select_related(
-        "requested_by__manager",
-        "requested_for__manager",
-        "role__system__owner",
-        "manager_approved_by",
-        "owner_approved_by",
-        "rejected_by",
-        "grant",
-    )
-
-
 def _link(request: AccessRequest) -> str:
     return reverse("access:request_detail", args=[request.pk])
 
 
 def _tell(request: AccessRequest, people, subject: str, body: str, occasion: str) -> None:
-    seen = set()
-    for person in people:
-        if person is None or person.pk in seen:
-            continue
-        seen.add(person.pk)
-        notify(
-            recipient=person,
-            subject=subject,
-            body=body,
-            link=_link(request),
-            dedup_key=f"access-request:{request.pk}:{occasion}:{person.pk}",
-        )
+    """Tell each active person in ``people`` once per request and occasion (the key ends in their id)."""
+    notify_each_once(
+        people,
+        subject=subject,
+        body=body,
+        link=_link(request),
+        dedup_key=f"access-request:{request.pk}:{occasion}",
+    )
 
 
-def _tell_next_approvers(request: AccessRequest, officer_ids: frozenset, occasion: str) -> None:
-    User = get_user_model()  # noqa: N806
+def _tell_next_approvers(request: AccessRequest, officer_ids: frozenset[int], occasion: str) -> None:
     pending = [step for step in approval_steps(request, officer_ids) if not step.done]
     if not pending:
         return
-    ids = set().union(*(step.approver_ids for step in pending))
+    ids: set[int] = set().union(*(step.approver_ids for step in pending))
     _tell(
         request,
         User.objects.filter(pk__in=ids, is_active=True).order_by("pk"),
@@ -195,7 +98,7 @@ def request_create(
     if Grant.objects.active().filter(user=requested_for, role=role).exists():
         raise ValidationError(f"{requested_for} already holds {role}.")
     # Lock the person's row: two submits at once must not both pass the duplicate check below.
-    get_user_model().objects.select_for_update().filter(pk=requested_for.pk).first()
+    User.objects.select_for_update().filter(pk=requested_for.pk).first()
     if AccessRequest.objects.filter(
         requested_for=requested_for, role=role, status=RequestStatus.PENDING
     ).exists():
@@ -221,7 +124,8 @@ def request_create(
         },
     )
     request = requests_with_people().get(pk=request.pk)
-    _tell_next_approvers(request, security_officer_ids(), "created")
+    officer_ids = frozenset(User.objects.security_officers().values_list("pk", flat=True))
+    _tell_next_approvers(request, officer_ids, "created")
     if requested_for.pk != actor.pk:
         _tell(
             request,
@@ -252,14 +156,14 @@ def request_approve(
         raise ValidationError(f"This request is already {request.get_status_display().lower()}.")
     if actor.pk in (request.requested_by_id, request.requested_for_id):
         raise PermissionDenied("Nobody approves their own request or a request for themselves.")
-    officer_ids = security_officer_ids()
+    officer_ids = frozenset(User.objects.security_officers().values_list("pk", flat=True))
     step = step_for_approver(request, actor, officer_ids)
     if step is None:
         raise PermissionDenied("You are not an approver of this request.")
     if request.role.privileged:
         # Lock the system: two privileged requests approved at once must not both see the last free seat.
         System.objects.select_for_update().filter(pk=request.role.system_id).first()
-    if request.role.privileged and privileged_headroom(request.role.system) <= 0 and not confirm_over_limit:
+    if over_privileged_limit(request) and not confirm_over_limit:
         raise ValidationError(
             {
                 "confirm_over_limit": f"{request.role.system} already has its maximum of "
@@ -309,7 +213,8 @@ def request_reject(*, actor, request: AccessRequest, reason: str, now=None) -> A
     request = _locked(request)
     if request.status != RequestStatus.PENDING:
         raise ValidationError(f"This request is already {request.get_status_display().lower()}.")
-    if step_for_approver(request, actor, security_officer_ids()) is None:
+    officer_ids = frozenset(User.objects.security_officers().values_list("pk", flat=True))
+    if step_for_approver(request, actor, officer_ids) is None:
         raise PermissionDenied("You are not an approver of this request.")
     request.status = RequestStatus.REJECTED
     request.rejected_by, request.rejected_at, request.rejection_reason = actor, now or timezone.now(), reason
@@ -334,7 +239,7 @@ def request_reject(*, actor, request: AccessRequest, reason: str, now=None) -> A
 def request_withdraw(*, actor, request: AccessRequest) -> AccessRequest:
     """The requester takes back a pending request."""
     request = _locked(request)
-    if actor.pk != request.requested_by_id:
+    if not may_withdraw(actor, request):
         raise PermissionDenied("Only the requester can withdraw a request.")
     if request.status != RequestStatus.PENDING:
         raise ValidationError(f"This request is already {request.get_status_display().lower()}.")

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from access.choices import CampaignStatus, Decision
 from access.models import ReviewCampaign, ReviewItem, Role
-from access.queries.reviews import is_assigned
+from access.queries.reviews import is_assigned, may_change_item, may_reassign
 from dpms import audit
 from dpms.notify import notify
 
@@ -85,7 +85,7 @@ def _decide_locked(
     if item.holder_id == actor.pk:
         raise PermissionDenied("Nobody reviews their own access.")
     override = not is_assigned(actor, item)
-    if override and not actor.is_security_officer:
+    if not may_change_item(actor, item):
         raise PermissionDenied("Only the item's reviewer, or a security officer, decides on it.")
     justification = (justification or "").strip()
     _validate(
@@ -220,7 +220,7 @@ def items_bulk_keep(
 @transaction.atomic
 def item_reassign(*, item: ReviewItem, actor, new_reviewer, reason: str) -> ReviewItem:
     """A security officer gives an item to another reviewer (an override); both reviewers are told."""
-    if not actor.is_security_officer:
+    if not may_reassign(actor, item):
         raise PermissionDenied("Only a security officer reassigns review items.")
     reason = (reason or "").strip()
     if not reason:

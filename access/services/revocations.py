@@ -12,20 +12,14 @@ from django.db import transaction
 
 from access.choices import Decision, TaskStatus
 from access.models import Grant, ReviewItem, RevocationTask
+from access.queries.revocations import may_complete
 from access.services.grants import grant_create, grant_revoke
-from access.services.reminders import security_officers
 from dpms import audit
-from dpms.notify import DigestItem, digest, notify
+from dpms.models import User
+from dpms.notify import DigestItem, digest, notify, notify_each_once
 
 ESCALATE_AFTER_OVERDUE_DAYS = 3
 LIST_LINK = "/access/revocations/"
-
-
-def may_complete(user, task: RevocationTask) -> bool:
-    """The assignee, the system's owner, the person it was escalated to, and security officers."""
-    return user.is_active and (
-        user.is_security_officer or user.pk in {task.assignee_id, task.system.owner_id, task.escalated_to_id}
-    )
 
 
 @transaction.atomic
@@ -123,15 +117,13 @@ def _escalate_task(task: RevocationTask, target: int) -> int:
         changes={"escalation_level": [task.escalation_level, level], "escalated_to": to_whom},
     )
     link = f"/access/revocations/{task.pk}/"
-    receivers = [person] if person else list(security_officers())
-    for recipient in receivers:
-        notify(
-            recipient=recipient,
-            subject=f"Escalated to you: overdue revocation {task}",
-            body=f"{task.reason}\nDue {task.due_at:%Y-%m-%d}; the system owner has not done it yet.",
-            link=link,
-            dedup_key=f"access-revocation-escalation:{task.pk}:L{level}:{recipient.pk}",
-        )
+    notify_each_once(
+        [person] if person else User.objects.security_officers(),
+        subject=f"Escalated to you: overdue revocation {task}",
+        body=f"{task.reason}\nDue {task.due_at:%Y-%m-%d}; the system owner has not done it yet.",
+        link=link,
+        dedup_key=f"access-revocation-escalation:{task.pk}:L{level}",
+    )
     if owner is not None and owner.is_active:
         notify(
             recipient=owner,

@@ -2,33 +2,30 @@
 
 ``route`` is pure (no writes): the launch, mover reviews and reassignments all call it. To keep a launch of
 100,000 items at a fixed number of queries per batch, pass grants with ``user__manager`` and
-``role__system__owner`` selected, and a ``security_officer`` looked up once (``first_security_officer``).
+``role__system__owner`` selected, and a ``security_officer`` looked up once
+(``User.objects.security_officers().first()``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.contrib.auth import get_user_model
-
 from access.choices import Recommendation, ReviewerRule
 from access.models import Grant, ReviewPolicy
-from dpms.models import PortalRole
+from dpms.models import User
 
 INACTIVE_AFTER = timedelta(days=30)
 SELF_REVIEW_NOTE = "self-review: rerouted to the fallback reviewer"
-_UNSET = object()
 
 
-def first_security_officer(*, exclude=None):
-    """The first active security officer (lowest id), other than ``exclude``; None when there is none."""
-    officers = get_user_model().objects.holding(PortalRole.SECURITY_OFFICER)
-    if exclude is not None:
-        officers = officers.exclude(pk=exclude.pk)
-    return officers.first()
+class _Unset:
+    """The default of ``route``'s ``security_officer``: look one up (None means "there is none")."""
 
 
-def _rule_reviewer(policy: ReviewPolicy, grant: Grant, holder) -> tuple[object | None, str]:
+_UNSET = _Unset()
+
+
+def _rule_reviewer(policy: ReviewPolicy, grant: Grant, holder: User) -> tuple[User | None, str]:
     """The reviewer the rule names, and what to call them in a note ("the manager", ...)."""
     if policy.reviewer_rule == ReviewerRule.MANAGER:
         return holder.manager, "manager"
@@ -37,7 +34,9 @@ def _rule_reviewer(policy: ReviewPolicy, grant: Grant, holder) -> tuple[object |
     return policy.named_reviewer, "named reviewer"
 
 
-def route(*, policy: ReviewPolicy, grant: Grant, holder, security_officer=_UNSET) -> tuple[object, str]:
+def route(
+    *, policy: ReviewPolicy, grant: Grant, holder: User, security_officer: User | None | _Unset = _UNSET
+) -> tuple[User, str]:
     """``(reviewer, note)`` for one grant. The note is empty when the rule's reviewer has the item, and says
     why otherwise: nobody reviews their own access, and an inactive or missing reviewer cannot act.
 
@@ -62,7 +61,10 @@ def route(*, policy: ReviewPolicy, grant: Grant, holder, security_officer=_UNSET
         if fallback.pk == holder.pk
         else "the fallback reviewer is inactive"
     )
-    officer = first_security_officer(exclude=holder) if security_officer is _UNSET else security_officer
+    if isinstance(security_officer, _Unset):  # the first security officer who is not the holder
+        officer = User.objects.security_officers().exclude(pk=holder.pk).first()
+    else:
+        officer = security_officer
     if officer is not None and officer.pk != holder.pk:
         return officer, f"{reason}; {why}: routed to a security officer"
     # Nobody else is left: keep it with the fallback and say so loudly, never drop the item.

@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from access.choices import CampaignStatus
-from access.forms_policies import CampaignFilterForm
+from access.forms.campaigns import CampaignFilterForm
 from access.queries import campaigns as queries
+from access.queries import closing
 from dpms.paging import paginate
 
 PAGE_SIZE = 25
@@ -42,6 +43,8 @@ def campaign_detail(request, pk):
         "dashboard": queries.campaign_dashboard(campaign, now=now),
         "progress": queries.percent(campaign.decided_count, campaign.item_count),
         "now": now,
+        "may_close": closing.may_close(request.user),
+        "may_read_evidence": closing.may_read_evidence(request.user),
     }
     return render(request, "access/campaigns/detail.html", context)
 

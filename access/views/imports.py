@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from access.forms_imports import ImportConfirmForm, ImportFilterForm, ImportUploadForm
+from access.forms.imports import ImportConfirmForm, ImportFilterForm, ImportUploadForm
 from access.queries import imports as queries
 from access.services import imports as services
 from dpms.paging import paginate
@@ -53,8 +53,12 @@ def import_upload(request):
         upload = form.cleaned_data["file"]
         _keep_pending(request, filename=upload.name, content=upload.read(), full=form.cleaned_data["full"])
         return redirect("access:import_preview")
-    systems = queries.importable_systems(request.user).only("name")
-    return render(request, "access/imports/upload.html", {"form": form, "systems": systems})
+    context = {
+        "form": form,
+        "systems": queries.importable_systems(request.user).only("name"),
+        "imports_every_system": queries.may_import_every_system(request.user),
+    }
+    return render(request, "access/imports/upload.html", context)
 
 
 @login_required

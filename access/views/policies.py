@@ -9,22 +9,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from access.choices import DefaultDecision
-from access.forms_policies import EnableForm, PolicyFilterForm, PolicyForm
-from access.queries import campaigns as queries
+from access.forms.policies import EnableForm, PolicyFilterForm, PolicyForm
+from access.queries import campaigns as campaign_queries
+from access.queries import policies as queries
 from access.services import campaigns as campaign_services
 from access.services import policies as services
+from dpms.forms import add_service_errors
 from dpms.paging import paginate
 
 PAGE_SIZE = 25
-
-
-def add_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form: field errors next to their field, the rest on top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -34,13 +27,13 @@ def policy_list(request):
     policies = queries.policies_for(request.user, **{k: v for k, v in criteria.items() if v})
     page, query = paginate(request, policies, PAGE_SIZE)
     context = {"filters": filters, "page": page, "query": query}
-    context["can_manage"] = queries.can_manage_campaigns(request.user)
+    context["can_manage"] = campaign_queries.can_manage_campaigns(request.user)
     return render(request, "access/policies/list.html", context)
 
 
 @login_required
 def policy_create(request):
-    queries.require_manage(request.user)
+    campaign_queries.require_manage(request.user)
     form = PolicyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -51,7 +44,7 @@ def policy_create(request):
                 now=timezone.now(),
             )
         except ValidationError as error:
-            add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Policy created. It launches nothing until you enable it.")
             return redirect("access:policy_detail", pk=policy.pk)
@@ -72,7 +65,7 @@ def policy_edit(request, pk):
                 now=timezone.now(),
             )
         except ValidationError as error:
-            add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Policy saved.")
             return redirect("access:policy_detail", pk=policy.pk)
@@ -86,8 +79,8 @@ def policy_detail(request, pk):
     context = {
         "policy": policy,
         "systems": list(policy.systems.order_by("name")),
-        "campaigns": list(queries.campaigns_for(request.user, policy_id=policy.pk)[:10]),
-        "can_manage": queries.can_manage_campaigns(request.user),
+        "campaigns": list(campaign_queries.campaigns_for(request.user, policy_id=policy.pk)[:10]),
+        "can_manage": campaign_queries.can_manage_campaigns(request.user),
         "now": timezone.now(),
     }
     return render(request, "access/policies/detail.html", context)
@@ -97,7 +90,7 @@ def policy_detail(request, pk):
 def policy_enable(request, pk):
     """GET shows what enabling means (for a revoke default: how many grants); POST enables."""
     policy = queries.get_policy_for(request.user, pk, manage=True)
-    exposure = services.revoke_exposure(policy) if policy.default_decision == DefaultDecision.REVOKE else None
+    exposure = queries.revoke_exposure(policy) if policy.default_decision == DefaultDecision.REVOKE else None
     form = EnableForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         confirmed = form.cleaned_data["confirmed_count"] if form.cleaned_data["confirm"] else None
@@ -106,7 +99,7 @@ def policy_enable(request, pk):
                 actor=request.user, policy=policy, now=timezone.now(), confirmed_count=confirmed
             )
         except ValidationError as error:
-            add_errors(form, error)  # the page shows the current count again: it may have changed
+            add_service_errors(form, error)  # the page shows the current count again: it may have changed
         else:
             messages.success(request, "Policy enabled: the tick launches its campaigns on schedule.")
             return redirect("access:policy_detail", pk=policy.pk)

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from access.forms import GrantCreateForm, GrantFilterForm, GrantRevokeForm, SystemFilterForm
+from access.forms.register import GrantCreateForm, GrantFilterForm, GrantRevokeForm, SystemFilterForm
 from access.queries import register as queries
 from access.services.grants import grant_create, grant_revoke
 from dpms.csvexport import bad_filter, streaming_csv
@@ -209,7 +209,7 @@ FINDINGS_ON_PANEL = 5
 
 def findings_panel(request):
     """Dashboard panel for security officers: open findings, how many and on which systems (2 queries)."""
-    if not request.user.is_security_officer:
+    if not queries.may_see_all_findings(request.user):
         return None
     findings = queries.all_open_findings()
     count = findings.count()

@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from access.choices import RequestStatus
-from access.forms_requests import AccessRequestForm, ApproveForm, RejectForm, RequestFilterForm
+from access.forms.requests import AccessRequestForm, ApproveForm, RejectForm, RequestFilterForm
 from access.queries import requests as queries
 from access.services import requests as services
 from dpms.forms import add_service_errors
@@ -49,19 +49,16 @@ def awaiting_approval(request):
 
 
 def _detail(request, access_request, officer_ids, *, approve_form=None, reject_form=None, status=200):
-    step = services.step_for_approver(access_request, request.user, officer_ids)
-    over_limit = bool(step and access_request.role.privileged) and (
-        services.privileged_headroom(access_request.role.system) <= 0
-    )
+    step = queries.step_for_approver(access_request, request.user, officer_ids)
     context = {
         "req": access_request,
-        "steps": services.approval_steps(access_request, officer_ids),
+        "steps": queries.approval_steps(access_request, officer_ids),
         "my_step": step,
-        "over_limit": over_limit,
+        "over_limit": step is not None and queries.over_privileged_limit(access_request),
         "approve_form": approve_form or ApproveForm(),
         "reject_form": reject_form or RejectForm(),
         "can_withdraw": access_request.status == RequestStatus.PENDING
-        and access_request.requested_by_id == request.user.pk,
+        and queries.may_withdraw(request.user, access_request),
     }
     return render(request, "access/requests/detail.html", context, status=status)
 

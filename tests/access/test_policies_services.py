@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from access.choices import Cadence, DefaultDecision, Environment, ReviewerRule
+from access.queries.policies import policy_population
 from access.services import policies as services
 from dpms.models import AuditEvent
 from tests.access.factories import GrantFactory, ReviewPolicyFactory, RoleFactory, SystemFactory
@@ -80,14 +81,14 @@ def test_population_follows_systems_environments_and_privileged_scope():
     GrantFactory(role=RoleFactory(system=prod), revoked_at=timezone.now())  # revoked: never in scope
 
     everything = ReviewPolicyFactory()
-    assert set(services.policy_population(everything)) == {admin_prod, user_prod, admin_dev}
+    assert set(policy_population(everything)) == {admin_prod, user_prod, admin_dev}
     privileged = ReviewPolicyFactory(privileged_only=True)
-    assert set(services.policy_population(privileged)) == {admin_prod, admin_dev}
+    assert set(policy_population(privileged)) == {admin_prod, admin_dev}
     production = ReviewPolicyFactory(environments=[Environment.PRODUCTION])
-    assert set(services.policy_population(production)) == {admin_prod, user_prod}
+    assert set(policy_population(production)) == {admin_prod, user_prod}
     one_system = ReviewPolicyFactory()
     one_system.systems.set([dev])
-    assert set(services.policy_population(one_system)) == {admin_dev}
+    assert set(policy_population(one_system)) == {admin_dev}
 
 
 def test_enabling_schedules_the_next_run(security_officer):

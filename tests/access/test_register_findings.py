@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access.models import Finding
-from access.services.register import check_privileged_limits, privileged_headroom
+from access.queries.register import privileged_headroom
+from access.services.register import check_privileged_limits
 from dpms.models import AuditEvent
 from tests.access.factories import GrantFactory
 from tests.access.register_support import register_fixture  # noqa: F401 - the ``register`` fixture

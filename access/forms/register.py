@@ -1,7 +1,4 @@
-"""Forms of the access register: list filters, granting a role and revoking a grant.
-
-Other areas of the access app keep their forms in ``access/forms_<area>.py``.
-"""
+"""Forms of the access register: list filters, granting a role and revoking a grant."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""Forms for revocation tasks and for closing a campaign."""
+"""Forms of revocation tasks: the list filter and marking a task done."""
 
 from django import forms
 
@@ -28,13 +28,3 @@ class RevocationDoneForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What was done, for example where and when the access was removed.",
     )
-
-
-class CampaignCloseForm(forms.Form):
-    """Closing is a deliberate act: the officer ticks the box."""
-
-    sure = forms.BooleanField(label="I want to close this campaign now; undecided items take the default.")
-
-
-class CampaignConfirmCloseForm(forms.Form):
-    sure = forms.BooleanField(label="I have checked the revocations and confirm the close.")

@@ -2,12 +2,11 @@
 reassignment."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 
 from access.choices import Decision
-from access.models import ReviewItem, Role
+from access.models import ReviewItem
 from access.queries.reviews import QUEUE_SORTS, queue_campaigns
-from dpms.forms import ModelMultipleChoiceField
+from dpms.forms import ModelMultipleChoiceField, PersonField
 
 DECISION_CHOICES = [
     (Decision.KEEP, "Keep"),
@@ -80,15 +79,15 @@ class ItemDecisionForm(forms.Form):
         self.item = item
         # Portal roles follow group memberships and are never downgraded in a review.
         roles = [] if item.system.is_portal else [r for r in item.system.roles.all() if r.pk != item.role_id]
+        self.downgrade_roles = {role.pk: role for role in roles}
         self.fields["downgrade_to"].choices = [("", "—")] + [
             (role.pk, f"{role.name}{' (privileged)' if role.privileged else ''}") for role in roles
         ]
 
     def clean_downgrade_to(self):
+        """The chosen role, from the roles the choices were made of (the field accepts only those)."""
         pk = self.cleaned_data.get("downgrade_to")
-        if pk is None:
-            return None
-        return Role.objects.filter(pk=pk, system_id=self.item.system_id).first()
+        return None if pk is None else self.downgrade_roles.get(pk)
 
 
 class BulkKeepForm(forms.Form):
@@ -101,12 +100,5 @@ class BulkKeepForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    new_reviewer = forms.EmailField(label="New reviewer's email")
+    new_reviewer = PersonField(label="New reviewer's email")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
-
-    def clean_new_reviewer(self):
-        email = self.cleaned_data["new_reviewer"].lower()
-        person = get_user_model().objects.people().filter(email=email, is_active=True).first()
-        if person is None:
-            raise forms.ValidationError("No active person has this email address.")
-        return person

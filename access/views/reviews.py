@@ -1,4 +1,4 @@
-"""Pages of the access app: the reviewer's queue, one review item, decisions, bulk keep, reassignment."""
+"""Pages of the access review: the reviewer's queue, one review item, decisions, bulk keep, reassignment."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,9 +9,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from access.forms_reviews import BulkKeepForm, ItemDecisionForm, QueueFilterForm, ReassignForm
+from access.forms.reviews import BulkKeepForm, ItemDecisionForm, QueueFilterForm, ReassignForm
 from access.queries import reviews as queries
 from access.services import reviews as services
+from dpms.forms import add_service_errors
 from dpms.paging import paginate
 
 PAGE_SIZE = 50
@@ -23,14 +24,6 @@ def _next_url(request, fallback: str) -> str:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return fallback
-
-
-def _form_error(form, error: ValidationError) -> None:
-    """Put a service's validation error next to the field it names, or above the form."""
-    if hasattr(error, "error_dict") and set(error.error_dict) <= set(form.fields):
-        form.add_error(None, error)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _render_queue(request, *, bulk_form=None, status=200):
@@ -49,7 +42,7 @@ def _render_queue(request, *, bulk_form=None, status=200):
         "bulk_form": bulk_form,
         "query": query,
     }
-    return render(request, "access/queue/queue.html", context, status=status)
+    return render(request, "access/reviews/queue.html", context, status=status)
 
 
 @login_required
@@ -65,12 +58,12 @@ def _render_item(request, item, *, decision_form=None, reassign_form=None, statu
         "item": item,
         "may_decide": item.campaign.is_open and queries.may_change_item(user, item),
         "is_override": not queries.is_assigned(user, item),
-        "may_reassign": item.campaign.is_open and user.is_security_officer,
+        "may_reassign": item.campaign.is_open and queries.may_reassign(user, item),
         "decision_form": decision_form or ItemDecisionForm(item=item),
         "reassign_form": reassign_form or ReassignForm(),
         "history": queries.item_history(item)[:HISTORY_LIMIT],
     }
-    return render(request, "access/queue/item_detail.html", context, status=status)
+    return render(request, "access/reviews/item_detail.html", context, status=status)
 
 
 @login_required
@@ -82,13 +75,13 @@ def item_detail(request, pk):
 
 def _decided_row(request, item):
     """htmx: the decided item's row in place, and the progress counter out of band."""
-    row = queries.queue_for_user(request.user).filter(pk=item.pk).first()
+    row = queries.queue_row(request.user, item)
     if row is None:  # decided from outside the queue (a security officer's override): show the item
         return HttpResponseClientRedirect(reverse("access:review_item", args=[item.pk]))
     context = {"row": {"item": row, "form": ItemDecisionForm(item=row)}, "saved": True}
     context["next"] = _next_url(request, reverse("access:review_queue"))
     context["progress"] = queries.queue_progress(request.user)
-    return render(request, "access/queue/_item_response.html", context)
+    return render(request, "access/reviews/_item_response.html", context)
 
 
 @login_required
@@ -101,19 +94,19 @@ def item_decide(request, pk):
         try:
             item = services.item_decide(item=item, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             if request.htmx:
                 return _decided_row(request, item)
             messages.success(request, f"Decision recorded: {item.get_decision_display()} — {item}.")
             return redirect(_next_url(request, reverse("access:review_queue")))
     if request.htmx:
-        row = queries.queue_for_user(request.user).filter(pk=item.pk).first() or item
+        row = queries.queue_row(request.user, item) or item
         context = {
             "row": {"item": row, "form": form},
             "next": _next_url(request, reverse("access:review_queue")),
         }
-        return render(request, "access/queue/_item.html", context)
+        return render(request, "access/reviews/_item.html", context)
     return _render_item(request, item, decision_form=form, status=400)
 
 
@@ -130,7 +123,7 @@ def bulk_keep(request):
                 justification=form.cleaned_data["justification"],
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{len(kept)} item{'s' if len(kept) != 1 else ''} kept.")
             return redirect(_next_url(request, reverse("access:review_queue")))
@@ -142,14 +135,14 @@ def bulk_keep(request):
 def item_reassign(request, pk):
     """A security officer gives the item to another reviewer (recorded as an override)."""
     item = queries.get_item_for_user(request.user, pk, for_change=True)
-    if not request.user.is_security_officer:
+    if not queries.may_reassign(request.user, item):
         raise PermissionDenied("Only a security officer reassigns review items.")
     form = ReassignForm(request.POST)
     if form.is_valid():
         try:
             services.item_reassign(item=item, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Reassigned to {form.cleaned_data['new_reviewer']}.")
             return redirect("access:review_item", pk=item.pk)

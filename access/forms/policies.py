@@ -1,9 +1,10 @@
-"""Forms of review policies and campaign pages. The rules live in the services; forms parse the input."""
+"""Forms of review policies: create or edit, enable, and the list filter. The rules live in the services;
+forms parse the input."""
 
 from django import forms
 from django.contrib.auth import get_user_model
 
-from access.choices import CampaignStatus, Environment
+from access.choices import Environment
 from access.models import ReviewPolicy, System
 from access.services.policies import EDITABLE_FIELDS
 from dpms.forms import ModelMultipleChoiceField
@@ -87,21 +88,5 @@ class PolicyFilterForm(forms.Form):
             ("-name", "Name, Z–A"),
             ("next", "Next run"),
             ("-next", "Next run, latest"),
-        ],
-    )
-
-
-class CampaignFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Name")
-    status = forms.ChoiceField(required=False, choices=[("", "Any"), *CampaignStatus.choices])
-    policy = forms.ModelChoiceField(required=False, queryset=ReviewPolicy.objects.order_by("name"))
-    sort = forms.ChoiceField(
-        required=False,
-        choices=[
-            ("-launched", "Newest first"),
-            ("launched", "Oldest first"),
-            ("due", "Due soonest"),
-            ("-due", "Due latest"),
-            ("name", "Name"),
         ],
     )
