@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from guardian.models import UserObjectPermission
 
+from dpms.models import User
 from risk.choices import RiskStatus
 from risk.models import Risk, RiskMatrix
 
@@ -120,6 +121,28 @@ def risk_shares(risk: Risk) -> list[dict]:
         share = shares.setdefault(row.user_id, {"user": row.user, "can_edit": False})
         share["can_edit"] = share["can_edit"] or row.permission.codename == EDIT_PERMISSION
     return list(shares.values())
+
+
+# --- People offered by the register's forms ------------------------------------------------------------
+
+
+def risk_owners(visible_risks):
+    """The owners of ``visible_risks``, offered in the register's owner filter: only owners of the risks the
+    viewer may see, so the names of other owners stay private."""
+    owners = User.objects.people().filter(owned_risks__isnull=False).filter(owned_risks__in=visible_risks)
+    return owners.distinct().order_by("full_name", "email")
+
+
+def current_owners():
+    """Active people who own a risk, suggested in the owner box (not a <select> of every person, which
+    thousands of people make huge)."""
+    owners = User.objects.people().filter(is_active=True, owned_risks__isnull=False).distinct()
+    return owners.order_by("full_name", "email")
+
+
+def active_person_with_email(email: str) -> User | None:
+    """The active person with this email address (case aside), or None: whom a risk is shared with."""
+    return User.objects.people().filter(email__iexact=email.strip().lower(), is_active=True).first()
 
 
 # --- Levels on the active matrix -----------------------------------------------------------------------

@@ -10,14 +10,8 @@ from django.views.decorators.http import require_POST
 
 from dpms.forms import add_service_errors
 from dpms.paging import paginate
-from risk.forms_treatment import (
-    AcceptanceFilterForm,
-    AcceptanceRequestForm,
-    ActionFilterForm,
-    ActionForm,
-    ActionStatusForm,
-    ReasonForm,
-)
+from risk.forms.acceptances import AcceptanceFilterForm, AcceptanceRequestForm, ReasonForm
+from risk.forms.actions import ActionFilterForm, ActionForm, ActionStatusForm
 from risk.queries import acceptances as queries
 from risk.queries.register import get_risk_for_user
 from risk.services import acceptances as services

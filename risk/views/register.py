@@ -18,7 +18,7 @@ from dpms.forms import add_service_errors
 from dpms.paging import query_without_page
 from risk.charts import trend_chart
 from risk.choices import RiskStatus
-from risk.forms_risks import RiskFilterForm, RiskForm, RiskShareForm, RiskStatusForm, RiskUnshareForm
+from risk.forms.register import RiskFilterForm, RiskForm, RiskShareForm, RiskStatusForm, RiskUnshareForm
 from risk.queries import register as queries
 from risk.services.risks import risk_create, risk_set_status, risk_share, risk_unshare, risk_update
 
@@ -53,9 +53,8 @@ def _existing(names) -> list[str]:
 
 def _filtered_risks(request):
     matrix = queries.active_matrix()
-    form = RiskFilterForm(
-        request.GET or None, matrix=matrix, visible_risks=queries.risks_for_user(request.user)
-    )
+    owners = queries.risk_owners(queries.risks_for_user(request.user))
+    form = RiskFilterForm(request.GET or None, matrix=matrix, owners=owners)
     risks = queries.risks_for_list(request.user, matrix)
     if form.is_bound and not form.is_valid():
         return form, matrix, risks.none()

@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dpms.paging import paginate
-from risk.forms_reviews import ReviewForm, RoundForm
+from risk.forms.reviews import ReviewForm, RoundForm
 from risk.queries import reviews as queries
 from risk.services.reviews import assessment_record
 

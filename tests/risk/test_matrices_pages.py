@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from dpms.models import AuditEvent
-from risk.forms_matrices import matrix_initial
+from risk.forms.matrices import matrix_initial
 from risk.models import Risk, RiskMatrix
 from risk.presets import NIST, THREE, preset
 from tests.risk.factories import RiskFactory, RiskMatrixFactory
