@@ -20,7 +20,7 @@ from risk.charts import trend_chart
 from risk.choices import RiskStatus
 from risk.forms.register import RiskFilterForm, RiskForm, RiskShareForm, RiskStatusForm, RiskUnshareForm
 from risk.queries import register as queries
-from risk.services.risks import risk_create, risk_set_status, risk_share, risk_unshare, risk_update
+from risk.services.register import risk_create, risk_set_status, risk_share, risk_unshare, risk_update
 
 PAGE_SIZE = 50
 # Sections other areas render on a risk's page, included when their template exists. The incidents app's

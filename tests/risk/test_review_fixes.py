@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from risk.choices import AcceptanceStatus, RiskStatus
 from risk.services.acceptances import acceptance_approve, acceptance_request
-from risk.services.risks import risk_set_status, risk_update
+from risk.services.register import risk_set_status, risk_update
 from tests.risk.factories import RiskFactory, TreatmentActionFactory
 
 pytestmark = pytest.mark.django_db

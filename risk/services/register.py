@@ -1,4 +1,4 @@
-"""Business actions on risks: create (with a never-reused reference), update, status changes and shares.
+"""Business actions of the risk register: create (with a never-reused reference), update, status, shares.
 
 Acceptance (status "accepted") is set by ``risk.services.acceptances``, reviews by ``risk.services.reviews``.
 """

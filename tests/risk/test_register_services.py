@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from dpms.models import AuditEvent
 from risk.models import Risk, RiskCategory, RiskCounter
-from risk.services.risks import risk_create, risk_set_status, risk_update
+from risk.services.register import risk_create, risk_set_status, risk_update
 from tests.access.factories import SystemFactory
 from tests.risk.register_support import matrix_fixture  # noqa: F401 - the ``matrix`` fixture
 
