@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from risk.choices import ActionStatus
-from risk.queries.acceptances import ACTION_SORTS
+from risk.queries.actions import ACTION_SORTS
 
 
 class ActionForm(forms.Form):
