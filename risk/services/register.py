@@ -13,7 +13,13 @@ from guardian.shortcuts import assign_perm, remove_perm
 from dpms import audit
 from risk.choices import RiskStatus, Treatment
 from risk.models import Risk, RiskCategory, RiskCounter, RiskMatrix
-from risk.queries.register import EDIT_PERMISSION, VIEW_PERMISSION, can_share_risk
+from risk.queries.register import (
+    EDIT_PERMISSION,
+    VIEW_PERMISSION,
+    active_matrix,
+    can_share_risk,
+    may_change_owner,
+)
 
 SCORE_PAIRS = (
     ("inherent_likelihood", "inherent_impact", True),
@@ -51,7 +57,7 @@ TRANSITIONS = {
 
 
 def _active_matrix() -> RiskMatrix:
-    matrix = RiskMatrix.objects.filter(is_active=True).first()
+    matrix = active_matrix()
     if matrix is None:
         raise ValidationError("There is no active risk matrix: a security officer must activate one first.")
     return matrix
@@ -184,12 +190,7 @@ def risk_update(*, actor, risk: Risk, systems=None, **fields) -> Risk:
         .select_related("matrix", "owner", "category")
         .get(pk=risk.pk)
     )
-    if (
-        "owner" in fields
-        and fields["owner"] != risk.owner
-        and not getattr(actor, "is_security_officer", False)
-    ):
-        # The owner decides who else may see and edit; handing a risk over is a security officer's call.
+    if "owner" in fields and fields["owner"] != risk.owner and not may_change_owner(actor):
         raise PermissionDenied("Only a security officer changes a risk's owner.")
     before_systems = list(risk.systems.all()) if systems is not None else None
     before = _snapshot(risk, before_systems)
