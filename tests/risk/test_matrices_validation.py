@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from risk.forms.matrices import MatrixForm, matrix_initial
 from risk.models import RiskMatrix
-from risk.presets import THREE, preset
+from risk.queries.matrices import THREE, preset
 from risk.services.matrices import validate_matrix
 
 
