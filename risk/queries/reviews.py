@@ -51,6 +51,11 @@ def can_see_round(user) -> bool:
     return user.is_active and (user.is_security_officer or user.is_auditor)
 
 
+def may_record_from_round(user) -> bool:
+    """Security officers record reviews straight from the round; auditors only read it."""
+    return user.is_active and user.is_security_officer
+
+
 def check_round_access(user) -> None:
     if not can_see_round(user):
         raise PermissionDenied("The review round is for security officers and auditors.")

@@ -144,15 +144,16 @@ def _step_due(risk: Risk, now: datetime.datetime) -> tuple[datetime.date, dateti
     return today, step
 
 
-def _line(risk: Risk, today: datetime.date) -> str:
-    days = (risk.next_review_on - today).days
+def _line(risk: Risk, review_on: datetime.date, today: datetime.date) -> str:
+    """The digest line of a risk whose review is due on ``review_on``."""
+    days = (review_on - today).days
     if days > 0:
         when = f"due in {days} day{'s' if days != 1 else ''}"
     elif days == 0:
         when = "due today"
     else:
         when = f"overdue by {-days} day{'s' if days != -1 else ''}"
-    return f"{risk.reference} {risk.title}: review {when} ({risk.next_review_on:%Y-%m-%d})"
+    return f"{risk.reference} {risk.title}: review {when} ({review_on:%Y-%m-%d})"
 
 
 def remind_due_reviews(*, now: datetime.datetime) -> int:
@@ -182,15 +183,18 @@ def _remind_owner(owner_id: int, risk_ids: list[int], now: datetime.datetime) ->
         .select_related("owner")
         .order_by("next_review_on", "reference")
     )
-    items, steps = [], {}
+    items: list[DigestItem] = []
+    steps: dict[datetime.date, list[int]] = {}
     for risk in risks:
         due = _step_due(risk, now)
-        if due is None:
+        if due is None or risk.next_review_on is None:  # no step without a date; said for the type checker
             continue
         today, step = due
         steps.setdefault(step, []).append(risk.pk)
         link = reverse("risk:review_record", args=[risk.pk])
-        items.append(DigestItem(recipient=risk.owner, text=_line(risk, today), link=link))
+        items.append(
+            DigestItem(recipient=risk.owner, text=_line(risk, risk.next_review_on, today), link=link)
+        )
     if not items:
         return 0
     for step, ids in steps.items():
