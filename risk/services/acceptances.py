@@ -162,7 +162,7 @@ def acceptance_approve(*, acceptance: RiskAcceptance, actor, now=None) -> RiskAc
         acceptance.officer_approved_by, acceptance.officer_approved_at = actor, now
     else:
         acceptance.admin_approved_by, acceptance.admin_approved_at = actor, now
-    changes = {"approval": step}
+    changes: dict[str, object] = {"approval": step}
     complete = is_complete(acceptance)
     if complete:
         acceptance.status, acceptance.decided_at = AcceptanceStatus.APPROVED, now
@@ -350,7 +350,8 @@ def notify_expiring_acceptances(*, now) -> int:
     if not acceptances:
         return 0
     officers = list(User.objects.security_officers())
-    items, told = [], {}
+    items: list[DigestItem] = []
+    told: dict[int, list[int]] = {}  # notice step (days before expiry) → the acceptances told it
     for acceptance in acceptances:
         days = _due_notice(acceptance, today)
         if days is None:

@@ -48,7 +48,7 @@ AUDITED_FIELDS = tuple(name for name in EDITABLE_FIELDS if name not in ("categor
 )
 
 # Status changes made here; "accepted" belongs to the acceptance workflow.
-TRANSITIONS = {
+TRANSITIONS: dict[str, set[str]] = {
     RiskStatus.DRAFT: {RiskStatus.OPEN, RiskStatus.CLOSED},
     RiskStatus.OPEN: {RiskStatus.CLOSED},
     RiskStatus.ACCEPTED: {RiskStatus.CLOSED},
