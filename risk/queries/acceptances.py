@@ -15,6 +15,7 @@ from risk.models import Risk, RiskAcceptance
 from risk.queries.register import get_risk_for_user, risks_for_user, sees_all_risks
 
 OFFICER, ADMIN = "officer", "admin"
+LIVE = (AcceptanceStatus.REQUESTED, AcceptanceStatus.APPROVED)  # requested or in force
 
 ACCEPTANCE_SORTS = {
     "newest": ("-requested_at", "-pk"),
@@ -154,6 +155,16 @@ def filter_acceptances(acceptances, *, status="", q="", sort="newest"):
     if q:
         acceptances = acceptances.filter(Q(risk__reference__icontains=q) | Q(risk__title__icontains=q))
     return acceptances.order_by(*ACCEPTANCE_SORTS.get(sort, ACCEPTANCE_SORTS["newest"]))
+
+
+def has_live_acceptance(risk: Risk) -> bool:
+    """Whether the risk has an acceptance requested or in force (a risk has at most one)."""
+    return RiskAcceptance.objects.filter(risk=risk, status__in=LIVE).exists()
+
+
+def live_acceptance_without_admin(risk: Risk) -> RiskAcceptance | None:
+    """The risk's acceptance requested or in force that has no admin's approval, if any."""
+    return RiskAcceptance.objects.filter(risk=risk, status__in=LIVE, admin_approved_by__isnull=True).first()
 
 
 def risk_acceptances(risk) -> list[RiskAcceptance]:

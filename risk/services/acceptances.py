@@ -36,10 +36,13 @@ from dpms.notify import DigestItem, digest, notify_each_once
 from risk.choices import AcceptanceStatus, RiskStatus, Treatment
 from risk.models import Risk, RiskAcceptance
 from risk.queries.acceptances import (
+    LIVE,
     OFFICER,
     approval_for,
+    has_live_acceptance,
     is_complete,
     is_involved_owner,
+    live_acceptance_without_admin,
     may_reject,
     may_request_acceptance,
     may_revoke_acceptances,
@@ -48,7 +51,6 @@ from risk.queries.acceptances import (
 from risk.services.actions import site_today
 
 NOTICE_DAYS = (30, 7)  # before the expiry day; the notice at expiry (0) comes with the expiry
-LIVE = (AcceptanceStatus.REQUESTED, AcceptanceStatus.APPROVED)
 
 
 def latest_expiry(today: datetime.date) -> datetime.date:
@@ -101,7 +103,7 @@ def acceptance_request(*, risk: Risk, actor, rationale: str, expires_on: datetim
         raise PermissionDenied("Only the risk's owner asks for its acceptance (auditors change nothing).")
     if risk.status != RiskStatus.OPEN:
         raise ValidationError(f"Only an open risk can be accepted; this one is {risk.get_status_display()}.")
-    if RiskAcceptance.objects.filter(risk=risk, status__in=LIVE).exists():
+    if has_live_acceptance(risk):
         raise ValidationError("This risk already has an acceptance requested or in force.")
     acceptance = RiskAcceptance.objects.create(
         risk=risk,
@@ -268,7 +270,7 @@ def acceptance_recheck_appetite(*, risk: Risk, actor, now=None) -> RiskAcceptanc
     """After the scores changed: an acceptance without an admin's approval does not hold above appetite."""
     if not risk.current_level["above_appetite"]:
         return None
-    live = RiskAcceptance.objects.filter(risk=risk, status__in=LIVE, admin_approved_by__isnull=True).first()
+    live = live_acceptance_without_admin(risk)
     if live is None:
         return None
     if live.status == AcceptanceStatus.REQUESTED:

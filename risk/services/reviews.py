@@ -19,11 +19,11 @@ from dpms import audit
 from dpms.notify import DigestItem, digest
 from risk.models import Risk, RiskAssessment
 from risk.queries.reviews import (
-    DUE_SOON_DAYS,
     REVIEWED_STATUSES,
     latest_reminder_step,
     may_record_review,
     person_today,
+    reminder_candidates,
 )
 
 KINDS = ("inherent", "current", "target")
@@ -159,15 +159,8 @@ def _line(risk: Risk, review_on: datetime.date, today: datetime.date) -> str:
 def remind_due_reviews(*, now: datetime.datetime) -> int:
     """Tick step: one digest per owner listing their risks that reached a reminder step. Returns how many
     digests were new."""
-    # Local dates run at most a day ahead of UTC: nothing later than this can have reached its first step.
-    horizon = now.astimezone(datetime.UTC).date() + datetime.timedelta(days=DUE_SOON_DAYS + 1)
-    candidates = (
-        Risk.objects.filter(status__in=REVIEWED_STATUSES, next_review_on__lte=horizon, owner__is_active=True)
-        .select_related("owner")
-        .only("pk", "next_review_on", "review_reminded_on", "owner__time_zone")
-    )
     by_owner: dict[int, list[int]] = {}
-    for risk in candidates.iterator(chunk_size=2000):
+    for risk in reminder_candidates(now).iterator(chunk_size=2000):
         if _step_due(risk, now):
             by_owner.setdefault(risk.owner_id, []).append(risk.pk)
     return sum(_remind_owner(owner_id, ids, now) for owner_id, ids in by_owner.items())
