@@ -13,7 +13,7 @@ class RiskConfig(AppConfig):
         from risk.queries.acceptances import may_list_acceptances
         from risk.queries.matrices import can_read_matrices
         from risk.queries.reviews import can_see_round
-        from risk.views import acceptances, register, reviews
+        from risk.views import acceptances, actions, register, reviews
 
         portal.register_app(
             portal.App(
@@ -30,9 +30,9 @@ class RiskConfig(AppConfig):
                 ],
                 panels=[
                     portal.Panel("risk/register/appetite_panel.html", register.appetite_panel, order=30),
-                    portal.Panel("risk/actions/panel.html", acceptances.my_overdue_actions_panel, order=30),
+                    portal.Panel("risk/actions/panel.html", actions.my_overdue_actions_panel, order=30),
                     portal.Panel(
-                        "risk/actions/officer_panel.html", acceptances.overdue_actions_count_panel, order=31
+                        "risk/actions/officer_panel.html", actions.overdue_actions_count_panel, order=31
                     ),
                     portal.Panel(
                         "risk/acceptances/panel.html", acceptances.acceptances_awaiting_panel, order=32

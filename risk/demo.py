@@ -30,6 +30,7 @@ from risk.models import (
     RiskMatrix,
     TreatmentAction,
 )
+from risk.services.matrices import install_presets
 
 SEED = 42
 DOMAIN = "northwind.example"
@@ -524,21 +525,16 @@ def _matrix(stdout) -> RiskMatrix | None:
     matrix = RiskMatrix.objects.filter(is_active=True).first()
     if matrix is not None:
         return matrix
-    try:
-        from risk.presets import install_presets
-    except ImportError:  # pragma: no cover - the presets not built
-        install_presets = None
-    if install_presets is not None:
-        created = install_presets(RiskMatrix)
-        matrix = RiskMatrix.objects.filter(is_active=True).first()
-        if matrix is not None:
-            audit.record_seed(
-                action="risk.matrix.seed",
-                object_type="risk.riskmatrix",
-                label=matrix.name,
-                changes={"created": [row.name for row in created], "activated": matrix.name},
-            )
-            return matrix
+    created = install_presets(RiskMatrix)
+    matrix = RiskMatrix.objects.filter(is_active=True).first()
+    if matrix is not None:
+        audit.record_seed(
+            action="risk.matrix.seed",
+            object_type="risk.riskmatrix",
+            label=matrix.name,
+            changes={"created": [row.name for row in created], "activated": matrix.name},
+        )
+        return matrix
     if stdout is not None:
         stdout.write("Risk register: no active risk matrix; no demo risks created. Activate a matrix first.")
     return None

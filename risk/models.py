@@ -7,6 +7,7 @@ matrix at read time, never stored, so they cannot go stale.
 """
 
 from datetime import timedelta
+from typing import overload
 
 from django.conf import settings
 from django.db import models
@@ -60,7 +61,13 @@ class RiskMatrix(models.Model):
     def level_index(self, likelihood: int, impact: int) -> int:
         return self.cells[likelihood][impact]
 
-    def level(self, likelihood, impact) -> dict | None:
+    @overload
+    def level(self, likelihood: int, impact: int) -> dict: ...
+
+    @overload
+    def level(self, likelihood: int | None, impact: int | None) -> dict | None: ...
+
+    def level(self, likelihood, impact):
         """A cell's level: {"index", "name", "colour", "review_days", "above_appetite"}; None if unscored."""
         if likelihood is None or impact is None:
             return None

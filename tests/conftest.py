@@ -64,7 +64,7 @@ post_migrate.connect(_put_back_migration_rows, dispatch_uid="tests-put-back-migr
 def django_db_setup(django_db_setup, django_db_blocker):
     """The risk app's data migration installs the shipped matrices (one active). Tests start without them,
     as they are after a transactional test's flush, so no test depends on the order tests run in; tests
-    build the matrices they need (``tests.risk.factories``, or ``risk.presets.install_presets``)."""
+    build the matrices they need (``tests.risk.factories``, or ``risk.services.matrices.install_presets``)."""
     with django_db_blocker.unblock():
         from risk.models import RiskMatrix
 

@@ -5,14 +5,14 @@ from django.db import migrations
 
 
 def install(apps, schema_editor):
-    from risk.presets import install_presets
+    from risk.services.matrices import install_presets
 
     install_presets(apps.get_model("risk", "RiskMatrix"))
 
 
 def uninstall(apps, schema_editor):
     """Remove the presets nothing is scored on (a matrix with risks stays)."""
-    from risk.presets import PRESETS
+    from risk.queries.matrices import PRESETS
 
     matrix_model = apps.get_model("risk", "RiskMatrix")
     names = [fields["name"] for fields in PRESETS.values()]

@@ -1,33 +1,22 @@
-"""Reads of treatment actions and risk acceptances: who sees and changes them, and their lists.
+"""Reads of risk acceptances: who sees, asks for, approves, rejects and revokes them, and their lists.
 
-Actions: whoever sees the risk sees its actions; an action's owner sees the action (and its risk's reference
-and title) even without seeing the whole risk. Creating and editing actions follows the risk's edit right
-(security officers, the owner, delegated editors); the action's owner also sets its status.
-
-Acceptances: whoever sees the risk sees its acceptances; admins also see those above appetite, which they
-approve. Approvers' lists are filtered by fields in one query; the rules themselves live in
-``risk.services.acceptances`` (``approval_for``).
+Whoever sees the risk sees its acceptances; admins also see those above appetite, which they approve. Only
+the risk's owner asks (auditors change nothing). Approvals: one by a security officer; when above appetite,
+one by an admin as well, in either order; two different people give them, and neither is the risk's owner
+or the requester. Approvers' lists are narrowed by fields in one query; ``approval_for`` picks exactly.
 """
 
-import datetime
-
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import Http404
 
 from risk.choices import AcceptanceStatus
-from risk.models import RiskAcceptance, TreatmentAction
-from risk.queries.register import can_edit_risk, risks_for_user, sees_all_risks
-from risk.services.acceptances import approval_for, may_reject, with_people
-from risk.services.actions import OPEN_STATUSES
+from risk.models import Risk, RiskAcceptance
+from risk.queries.register import get_risk_for_user, risks_for_user, sees_all_risks
 
-ACTION_SORTS = {
-    "due": ("due_on", "pk"),
-    "-due": ("-due_on", "-pk"),
-    "risk": ("risk__reference", "due_on", "pk"),
-    "owner": ("owner__full_name", "due_on", "pk"),
-    "status": ("status", "due_on", "pk"),
-}
+OFFICER, ADMIN = "officer", "admin"
+LIVE = (AcceptanceStatus.REQUESTED, AcceptanceStatus.APPROVED)  # requested or in force
+
 ACCEPTANCE_SORTS = {
     "newest": ("-requested_at", "-pk"),
     "oldest": ("requested_at", "pk"),
@@ -36,65 +25,99 @@ ACCEPTANCE_SORTS = {
 }
 
 
-def treatment_prefetches() -> list[Prefetch]:
-    """For the risk detail page: its actions and acceptances with their people (two queries in all), so
-    ``risk/actions/_risk_section.html`` and ``risk/acceptances/_risk_section.html`` cost no more."""
-    return [
-        Prefetch(
-            "actions", queryset=TreatmentAction.objects.select_related("owner").order_by("due_on", "pk")
-        ),
-        Prefetch(
-            "acceptances",
-            queryset=RiskAcceptance.objects.select_related(
-                "requested_by", "officer_approved_by", "admin_approved_by"
-            ).order_by("-requested_at", "-pk"),
-        ),
-    ]
+def with_people():
+    """Acceptances with their risk and every person they name, fetched with them."""
+    return RiskAcceptance.objects.select_related(
+        "risk__owner",
+        "risk__matrix",
+        "requested_by",
+        "officer_approved_by",
+        "admin_approved_by",
+        "rejected_by",
+        "revoked_by",
+    )
 
 
-# --- Actions --------------------------------------------------------------------------------------------
-def actions_for_user(user):
-    """Actions ``user`` may see: those on risks they see, and those they own."""
-    actions = TreatmentAction.objects.select_related("risk", "owner")
-    if sees_all_risks(user):
-        return actions
-    return actions.filter(Q(owner=user) | Q(risk__in=risks_for_user(user)))
+# --- Who approves -------------------------------------------------------------------------------------------
+def approvals_needed(acceptance: RiskAcceptance) -> list[str]:
+    return [OFFICER, ADMIN] if acceptance.above_appetite else [OFFICER]
 
 
-def get_action_for_user(user, risk_id, pk) -> tuple[TreatmentAction, bool]:
-    """The action (404 when ``user`` may not see it) and whether ``user`` may change its risk."""
-    action = actions_for_user(user).filter(pk=pk, risk_id=risk_id).select_related("risk__owner").first()
-    if action is None:
-        raise Http404("No such action.")
-    return action, can_edit_risk(user, action.risk)
+def is_involved_owner(acceptance: RiskAcceptance, user) -> bool:
+    return user.pk in (acceptance.risk.owner_id, acceptance.requested_by_id)
 
 
-def get_action_for_change(user, risk_id, pk) -> TreatmentAction:
-    action, may_change = get_action_for_user(user, risk_id, pk)
-    if not may_change:
-        raise PermissionDenied("Only security officers, the risk's owner and delegated editors edit actions.")
-    return action
+def approval_for(acceptance: RiskAcceptance, user) -> str | None:
+    """The approval ``user`` may give now (officer first when they could give either), or None."""
+    if acceptance.status != AcceptanceStatus.REQUESTED or is_involved_owner(acceptance, user):
+        return None
+    given_by = {acceptance.officer_approved_by_id, acceptance.admin_approved_by_id} - {None}
+    if user.pk in given_by:
+        return None  # one person gives one approval, whatever roles they hold
+    if user.is_security_officer and acceptance.officer_approved_at is None:
+        return OFFICER
+    if acceptance.above_appetite and user.is_admin and acceptance.admin_approved_at is None:
+        return ADMIN
+    return None
 
 
-def filter_actions(actions, *, today: datetime.date, mine=None, status="", overdue=False, q="", sort="due"):
-    if mine is not None:
-        actions = actions.filter(owner=mine)
-    if status:
-        actions = actions.filter(status=status)
-    if overdue:
-        actions = actions.filter(status__in=OPEN_STATUSES, due_on__lt=today)
-    if q:
-        actions = actions.filter(
-            Q(title__icontains=q) | Q(risk__reference__icontains=q) | Q(risk__title__icontains=q)
-        )
-    return actions.order_by(*ACTION_SORTS.get(sort, ACTION_SORTS["due"]))
+def may_reject(acceptance: RiskAcceptance, user) -> bool:
+    """Approvers (security officers; admins when above appetite) other than the owner refuse a request."""
+    return (
+        acceptance.status == AcceptanceStatus.REQUESTED
+        and not is_involved_owner(acceptance, user)
+        and (user.is_security_officer or (acceptance.above_appetite and user.is_admin))
+    )
 
 
-def overdue_count(today: datetime.date) -> int:
-    return TreatmentAction.objects.filter(status__in=OPEN_STATUSES, due_on__lt=today).count()
+def is_complete(acceptance: RiskAcceptance) -> bool:
+    """Every approval the acceptance needs is in."""
+    done = {OFFICER: acceptance.officer_approved_at, ADMIN: acceptance.admin_approved_at}
+    return all(done[name] is not None for name in approvals_needed(acceptance))
 
 
-# --- Acceptances ----------------------------------------------------------------------------------------
+def can_decide(user, acceptance: RiskAcceptance) -> bool:
+    return approval_for(acceptance, user) is not None
+
+
+def can_reject(user, acceptance: RiskAcceptance) -> bool:
+    return may_reject(acceptance, user)
+
+
+def may_revoke_acceptances(user) -> bool:
+    """Security officers end an acceptance in force."""
+    return user.is_active and user.is_security_officer
+
+
+def can_revoke(user, acceptance: RiskAcceptance) -> bool:
+    return acceptance.status == AcceptanceStatus.APPROVED and may_revoke_acceptances(user)
+
+
+def may_approve_acceptances(user) -> bool:
+    """Security officers and admins approve acceptances (those waiting for them show on their dashboard)."""
+    return user.is_active and (user.is_security_officer or user.is_admin)
+
+
+def may_list_acceptances(user) -> bool:
+    """The acceptances list is for approvers (security officers, admins) and auditors."""
+    return user.is_active and (user.is_security_officer or user.is_admin or user.is_auditor)
+
+
+# --- Who asks -----------------------------------------------------------------------------------------------
+def may_request_acceptance(user, risk: Risk) -> bool:
+    """Only the risk's owner asks for its acceptance; an auditor who owns a risk changes nothing."""
+    return user.is_active and risk.owner_id == user.pk and not user.is_auditor
+
+
+def get_risk_to_accept(user, risk_id) -> Risk:
+    """A risk ``user`` may see (404 otherwise) and ask to accept (403 otherwise)."""
+    risk = get_risk_for_user(user, risk_id)
+    if not may_request_acceptance(user, risk):
+        raise PermissionDenied("Only the risk's owner asks for its acceptance.")
+    return risk
+
+
+# --- Lists --------------------------------------------------------------------------------------------------
 def acceptances_for_user(user):
     """Acceptances ``user`` may see: those on risks they see; admins also every one above appetite."""
     acceptances = with_people()
@@ -111,11 +134,6 @@ def get_acceptance_for_user(user, risk_id, pk) -> RiskAcceptance:
     if acceptance is None:
         raise Http404("No such acceptance.")
     return acceptance
-
-
-def may_list_acceptances(user) -> bool:
-    """The acceptances list is for approvers (security officers, admins) and auditors."""
-    return user.is_active and (user.is_security_officer or user.is_admin or user.is_auditor)
 
 
 def awaiting_approval(user):
@@ -139,13 +157,24 @@ def filter_acceptances(acceptances, *, status="", q="", sort="newest"):
     return acceptances.order_by(*ACCEPTANCE_SORTS.get(sort, ACCEPTANCE_SORTS["newest"]))
 
 
-def can_decide(user, acceptance: RiskAcceptance) -> bool:
-    return approval_for(acceptance, user) is not None
+def has_live_acceptance(risk: Risk) -> bool:
+    """Whether the risk has an acceptance requested or in force (a risk has at most one)."""
+    return RiskAcceptance.objects.filter(risk=risk, status__in=LIVE).exists()
 
 
-def can_reject(user, acceptance: RiskAcceptance) -> bool:
-    return may_reject(acceptance, user)
+def live_acceptance_without_admin(risk: Risk) -> RiskAcceptance | None:
+    """The risk's acceptance requested or in force that has no admin's approval, if any."""
+    return RiskAcceptance.objects.filter(risk=risk, status__in=LIVE, admin_approved_by__isnull=True).first()
 
 
-def can_revoke(user, acceptance: RiskAcceptance) -> bool:
-    return acceptance.status == AcceptanceStatus.APPROVED and user.is_security_officer
+def risk_acceptances(risk) -> list[RiskAcceptance]:
+    """The risk's acceptances, newest first, with the people who asked and approved: one query, none when
+    they were prefetched as ``acceptances``."""
+    cached = getattr(risk, "_prefetched_objects_cache", {}).get("acceptances")
+    if cached is not None:
+        return list(cached)
+    return list(
+        RiskAcceptance.objects.filter(risk=risk)
+        .select_related("requested_by", "officer_approved_by", "admin_approved_by")
+        .order_by("-requested_at", "-pk")
+    )

@@ -1,20 +1,26 @@
 """Reads of the risk register: who sees and changes which risk, the register's filters and sorting.
 
-Visibility (issue 4, item 8): security officers and auditors see every risk; anyone else sees the risks they
+Visibility: security officers and auditors see every risk; anyone else sees the risks they
 own and those shared with them through django-guardian (object permission ``risk.view_risk`` to read,
-``risk.edit_shared_risk`` to edit too). Sets are filtered in one queryset with a subquery on guardian's
-``UserObjectPermission`` table, never by a per-row permission check. A risk the user may not see is a 404;
-one they may see but not change is a 403.
+``risk.edit_shared_risk`` to edit too). Sets are filtered in one queryset with a subquery of the shares
+(``dpms.queries.shared_object_ids``), never by a per-row permission check. A risk the user may not see is a
+404; one they may see but not change is a 403.
+
+The risk page's score history chart (``trend_chart``) is computed here too, and drawn by
+``risk/register/_trend.html``.
 """
 
-from django.contrib.contenttypes.models import ContentType
+import datetime
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import BigIntegerField, Case, IntegerField, Q, Value, When
-from django.db.models.functions import Cast, Length
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models.functions import Length
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from guardian.models import UserObjectPermission
 
+from dpms.models import User
+from dpms.queries import object_shares, shared_object_ids
 from risk.choices import RiskStatus
 from risk.models import Risk, RiskMatrix
 
@@ -53,19 +59,6 @@ def can_manage_risks(user) -> bool:
     return user.is_active and user.is_security_officer
 
 
-def _shares(user, codenames):
-    """guardian's rows giving ``user`` one of ``codenames`` on a risk, as a subquery of risk ids."""
-    return (
-        UserObjectPermission.objects.filter(
-            user=user,
-            content_type=ContentType.objects.get_for_model(Risk),
-            permission__codename__in=codenames,
-        )
-        .annotate(risk_id=Cast("object_pk", BigIntegerField()))
-        .values("risk_id")
-    )
-
-
 def risks_for_user(user):
     """Every risk ``user`` may see, in one queryset: all of them, or their own and those shared with them."""
     risks = Risk.objects.all()
@@ -73,7 +66,8 @@ def risks_for_user(user):
         return risks
     if not user.is_active:
         return risks.none()
-    return risks.filter(Q(owner=user) | Q(pk__in=_shares(user, [VIEW_PERMISSION, EDIT_PERMISSION])))
+    shared = shared_object_ids(user, Risk, [VIEW_PERMISSION, EDIT_PERMISSION])
+    return risks.filter(Q(owner=user) | Q(pk__in=shared))
 
 
 def can_edit_risk(user, risk: Risk) -> bool:
@@ -86,12 +80,23 @@ def can_edit_risk(user, risk: Risk) -> bool:
         return False
     if risk.owner_id == user.pk:
         return True
-    return _shares(user, [EDIT_PERMISSION]).filter(object_pk=str(risk.pk)).exists()
+    return shared_object_ids(user, Risk, [EDIT_PERMISSION]).filter(object_pk=str(risk.pk)).exists()
 
 
 def can_share_risk(user, risk: Risk) -> bool:
     """Security officers and the risk's owner open a risk to someone else."""
     return user.is_active and (user.is_security_officer or (risk.owner_id == user.pk and not user.is_auditor))
+
+
+def may_change_owner(user) -> bool:
+    """Handing a risk to someone else is a security officer's call: the owner decides who else may see and
+    edit it."""
+    return getattr(user, "is_security_officer", False)
+
+
+def sees_appetite_panel(user) -> bool:
+    """Security officers get the dashboard panel of the live risks above appetite."""
+    return user.is_active and user.is_security_officer
 
 
 def get_risk_for_user(user, pk, *, for_change: bool = False) -> Risk:
@@ -104,22 +109,44 @@ def get_risk_for_user(user, pk, *, for_change: bool = False) -> Risk:
     return risk
 
 
+def get_risk_to_share(user, pk) -> Risk:
+    """A risk ``user`` may see (404 otherwise) and share (403 otherwise)."""
+    risk = get_risk_for_user(user, pk)
+    if not can_share_risk(user, risk):
+        raise PermissionDenied("Only security officers and the owner share a risk.")
+    return risk
+
+
 def risk_shares(risk: Risk) -> list[dict]:
     """Who the risk is shared with, and whether they may edit: one query."""
-    rows = (
-        UserObjectPermission.objects.filter(
-            content_type=ContentType.objects.get_for_model(Risk),
-            object_pk=str(risk.pk),
-            permission__codename__in=[VIEW_PERMISSION, EDIT_PERMISSION],
-        )
-        .select_related("user", "permission")
-        .order_by("user__full_name", "user__email")
-    )
+    rows = object_shares(risk, [VIEW_PERMISSION, EDIT_PERMISSION]).order_by("user__full_name", "user__email")
     shares: dict[int, dict] = {}
     for row in rows:
         share = shares.setdefault(row.user_id, {"user": row.user, "can_edit": False})
         share["can_edit"] = share["can_edit"] or row.permission.codename == EDIT_PERMISSION
     return list(shares.values())
+
+
+# --- People offered by the register's forms ------------------------------------------------------------
+
+
+def risk_owners(visible_risks):
+    """The owners of ``visible_risks``, offered in the register's owner filter: only owners of the risks the
+    viewer may see, so the names of other owners stay private."""
+    owners = User.objects.people().filter(owned_risks__isnull=False).filter(owned_risks__in=visible_risks)
+    return owners.distinct().order_by("full_name", "email")
+
+
+def current_owners():
+    """Active people who own a risk, suggested in the owner box (not a <select> of every person, which
+    thousands of people make huge)."""
+    owners = User.objects.people().filter(is_active=True, owned_risks__isnull=False).distinct()
+    return owners.order_by("full_name", "email")
+
+
+def active_person_with_email(email: str) -> User | None:
+    """The active person with this email address (case aside), or None: whom a risk is shared with."""
+    return User.objects.people().filter(email__iexact=email.strip().lower(), is_active=True).first()
 
 
 # --- Levels on the active matrix -----------------------------------------------------------------------
@@ -229,3 +256,88 @@ def risk_trend_assessments(risk: Risk, *, last: int = 50):
     """The latest ``last`` reviews, oldest first, for the trend chart."""
     recent = list(risk.assessments.order_by("-reviewed_at", "-pk")[:last])
     return recent[::-1]
+
+
+# --- The score history chart ---------------------------------------------------------------------------
+# x: review dates (plus today, with the risk's present current level); y: the current level index, lowest
+# level at the bottom; the inherent level as a dashed line. Only SVG presentation attributes are used (no
+# ``style`` attributes), so the chart passes the strict Content-Security-Policy.
+
+WIDTH, HEIGHT = 520, 180
+LEFT, RIGHT, TOP, BOTTOM = 96, 16, 12, 28
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    x: float
+    y: float
+    day: datetime.date
+    level_name: str
+    colour: str
+
+
+def _y(level_index: int, level_count: int) -> float:
+    band = (HEIGHT - TOP - BOTTOM) / max(level_count, 1)
+    return round(HEIGHT - BOTTOM - band * (level_index + 0.5), 1)
+
+
+def trend_chart(*, risk, assessments, today: datetime.date) -> dict | None:
+    """The chart's geometry for a template; None when the risk has no level to draw."""
+    matrix = risk.matrix
+    levels = matrix.levels
+    current = risk.current_level
+    if current is None:
+        return None
+    series = [(assessment.reviewed_at.date(), assessment.current_level_index) for assessment in assessments]
+    if not series or series[-1][0] < today:
+        series.append((today, current["index"]))
+    first, last = series[0][0], series[-1][0]
+    span = max((last - first).days, 1)
+    plot_width = WIDTH - LEFT - RIGHT
+
+    def x_of(day):
+        if first == last:
+            return LEFT + plot_width / 2
+        return round(LEFT + plot_width * (day - first).days / span, 1)
+
+    points = [
+        TrendPoint(
+            x_of(day),
+            _y(min(index, len(levels) - 1), len(levels)),
+            day,
+            levels[min(index, len(levels) - 1)]["name"],
+            levels[min(index, len(levels) - 1)]["colour"],
+        )
+        for day, index in series
+    ]
+    band = (HEIGHT - TOP - BOTTOM) / len(levels)
+    bands = [
+        {
+            "y": round(HEIGHT - BOTTOM - band * (index + 1), 1),
+            "height": round(band, 1),
+            "label_y": _y(index, len(levels)) + 4,
+            "name": level["name"],
+            "colour": level["colour"],
+            "index": index,
+        }
+        for index, level in enumerate(levels)
+    ]
+    inherent = risk.inherent_level
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "right": WIDTH - RIGHT,
+        "plot_width": plot_width,
+        "label_x": LEFT - 6,
+        "axis_y": HEIGHT - BOTTOM,
+        "date_y": HEIGHT - BOTTOM + 18,
+        "bands": bands,
+        "points": points,
+        "polyline": " ".join(f"{point.x},{point.y}" for point in points),
+        "inherent_y": _y(inherent["index"], len(levels)) if inherent else None,
+        "inherent_name": inherent["name"] if inherent else "",
+        "first_day": first,
+        "last_day": last,
+        "summary": ", ".join(f"{point.day:%d %b %Y}: {point.level_name}" for point in points),
+    }

@@ -51,6 +51,11 @@ def can_see_round(user) -> bool:
     return user.is_active and (user.is_security_officer or user.is_auditor)
 
 
+def may_record_from_round(user) -> bool:
+    """Security officers record reviews straight from the round; auditors only read it."""
+    return user.is_active and user.is_security_officer
+
+
 def check_round_access(user) -> None:
     if not can_see_round(user):
         raise PermissionDenied("The review round is for security officers and auditors.")
@@ -117,6 +122,18 @@ def recent_assessments(risk: Risk) -> list:
 
 
 # --- Reminder steps ------------------------------------------------------------------------------------
+
+
+def reminder_candidates(now: datetime.datetime):
+    """Live risks of active owners that may have reached a reminder step at ``now``: the date check per
+    owner's time zone (``latest_reminder_step``) picks exactly."""
+    # Local dates run at most a day ahead of UTC: nothing later than this can have reached its first step.
+    horizon = now.astimezone(datetime.UTC).date() + datetime.timedelta(days=DUE_SOON_DAYS + 1)
+    return (
+        Risk.objects.filter(status__in=REVIEWED_STATUSES, next_review_on__lte=horizon, owner__is_active=True)
+        .select_related("owner")
+        .only("pk", "next_review_on", "review_reminded_on", "owner__time_zone")
+    )
 
 
 def person_today(person, now: datetime.datetime) -> datetime.date:

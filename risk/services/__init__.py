@@ -1,1 +1,2 @@
-"""Business actions of the risk app, one module per area (matrices, risks, actions, acceptances, reviews)."""
+"""Business actions of the risk app, one module per area: register, matrices, actions, acceptances,
+reviews."""

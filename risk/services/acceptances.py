@@ -23,7 +23,6 @@ import datetime
 import hashlib
 from contextlib import nullcontext
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -32,15 +31,26 @@ from django.utils import timezone
 
 from dpms import audit
 from dpms.context import current_origin, origin
-from dpms.models import PortalRole
-from dpms.notify import DigestItem, digest, notify
+from dpms.models import PortalRole, User
+from dpms.notify import DigestItem, digest, notify_each_once
 from risk.choices import AcceptanceStatus, RiskStatus, Treatment
 from risk.models import Risk, RiskAcceptance
+from risk.queries.acceptances import (
+    LIVE,
+    OFFICER,
+    approval_for,
+    has_live_acceptance,
+    is_complete,
+    is_involved_owner,
+    live_acceptance_without_admin,
+    may_reject,
+    may_request_acceptance,
+    may_revoke_acceptances,
+    with_people,
+)
 from risk.services.actions import site_today
 
 NOTICE_DAYS = (30, 7)  # before the expiry day; the notice at expiry (0) comes with the expiry
-OFFICER, ADMIN = "officer", "admin"
-LIVE = (AcceptanceStatus.REQUESTED, AcceptanceStatus.APPROVED)
 
 
 def latest_expiry(today: datetime.date) -> datetime.date:
@@ -55,44 +65,13 @@ def acceptance_link(acceptance: RiskAcceptance) -> str:
     return reverse("risk:acceptance_detail", args=[acceptance.risk_id, acceptance.pk])
 
 
-def _people_with_role(role: str):
-    return get_user_model().objects.holding(role)
-
-
-def security_officers():
-    return _people_with_role(PortalRole.SECURITY_OFFICER)
-
-
-def _tell(acceptance: RiskAcceptance, people, subject: str, body: str, occasion: str) -> None:
-    """One notification per person (each once per acceptance and occasion)."""
-    seen = set()
-    for person in people:
-        if person is None or person.pk in seen or not person.is_active:
-            continue
-        seen.add(person.pk)
-        notify(
-            recipient=person,
-            subject=subject,
-            body=body,
-            link=acceptance_link(acceptance),
-            dedup_key=f"risk-acceptance:{acceptance.pk}:{occasion}:{person.pk}",
-        )
+def _key(acceptance: RiskAcceptance, occasion: str) -> str:
+    """The notification key of an occasion; ``notify_each_once`` adds the person (each told once)."""
+    return f"risk-acceptance:{acceptance.pk}:{occasion}"
 
 
 def _owner_and_officers(acceptance: RiskAcceptance) -> list:
-    return [acceptance.risk.owner, *security_officers()]
-
-
-def with_people():
-    return RiskAcceptance.objects.select_related(
-        "risk__owner",
-        "risk__matrix",
-        "requested_by",
-        "officer_approved_by",
-        "admin_approved_by",
-        "rejected_by",
-        "revoked_by",
-    )
+    return [acceptance.risk.owner, *User.objects.security_officers()]
 
 
 def _locked(acceptance: RiskAcceptance) -> RiskAcceptance:
@@ -101,43 +80,6 @@ def _locked(acceptance: RiskAcceptance) -> RiskAcceptance:
     RiskAcceptance.objects.select_for_update().filter(pk=acceptance.pk).first()
     Risk.objects.select_for_update().filter(pk=acceptance.risk_id).first()
     return with_people().get(pk=acceptance.pk)
-
-
-# --- Who approves -------------------------------------------------------------------------------------------
-def approvals_needed(acceptance: RiskAcceptance) -> list[str]:
-    return [OFFICER, ADMIN] if acceptance.above_appetite else [OFFICER]
-
-
-def is_involved_owner(acceptance: RiskAcceptance, user) -> bool:
-    return user.pk in (acceptance.risk.owner_id, acceptance.requested_by_id)
-
-
-def approval_for(acceptance: RiskAcceptance, user) -> str | None:
-    """The approval ``user`` may give now (officer first when they could give either), or None."""
-    if acceptance.status != AcceptanceStatus.REQUESTED or is_involved_owner(acceptance, user):
-        return None
-    given_by = {acceptance.officer_approved_by_id, acceptance.admin_approved_by_id} - {None}
-    if user.pk in given_by:
-        return None  # one person gives one approval, whatever roles they hold
-    if user.is_security_officer and acceptance.officer_approved_at is None:
-        return OFFICER
-    if acceptance.above_appetite and user.is_admin and acceptance.admin_approved_at is None:
-        return ADMIN
-    return None
-
-
-def may_reject(acceptance: RiskAcceptance, user) -> bool:
-    """Approvers (security officers; admins when above appetite) other than the owner refuse a request."""
-    return (
-        acceptance.status == AcceptanceStatus.REQUESTED
-        and not is_involved_owner(acceptance, user)
-        and (user.is_security_officer or (acceptance.above_appetite and user.is_admin))
-    )
-
-
-def is_complete(acceptance: RiskAcceptance) -> bool:
-    done = {OFFICER: acceptance.officer_approved_at, ADMIN: acceptance.admin_approved_at}
-    return all(done[name] is not None for name in approvals_needed(acceptance))
 
 
 # --- Business actions ---------------------------------------------------------------------------------------
@@ -157,11 +99,11 @@ def acceptance_request(*, risk: Risk, actor, rationale: str, expires_on: datetim
         raise ValidationError(errors)
     # Lock the risk: two requests at once must not both pass the "no live acceptance" check below.
     risk = Risk.objects.select_for_update().select_related("matrix", "owner").get(pk=risk.pk)
-    if risk.owner_id != actor.pk or actor.is_auditor:
+    if not may_request_acceptance(actor, risk):
         raise PermissionDenied("Only the risk's owner asks for its acceptance (auditors change nothing).")
     if risk.status != RiskStatus.OPEN:
         raise ValidationError(f"Only an open risk can be accepted; this one is {risk.get_status_display()}.")
-    if RiskAcceptance.objects.filter(risk=risk, status__in=LIVE).exists():
+    if has_live_acceptance(risk):
         raise ValidationError("This risk already has an acceptance requested or in force.")
     acceptance = RiskAcceptance.objects.create(
         risk=risk,
@@ -182,17 +124,17 @@ def acceptance_request(*, risk: Risk, actor, rationale: str, expires_on: datetim
             "above_appetite": acceptance.above_appetite,
         },
     )
-    approvers = list(security_officers())
+    approvers = list(User.objects.security_officers())
     if acceptance.above_appetite:
-        approvers += list(_people_with_role(PortalRole.ADMIN))
-    _tell(
-        acceptance,
+        approvers += list(User.objects.holding(PortalRole.ADMIN))
+    notify_each_once(
         [person for person in approvers if person.pk != actor.pk],
-        f"Risk acceptance waiting for approval: {risk.reference}",
-        f"{actor} asks to accept {risk} until {expires_on:%Y-%m-%d}"
+        subject=f"Risk acceptance waiting for approval: {risk.reference}",
+        body=f"{actor} asks to accept {risk} until {expires_on:%Y-%m-%d}"
         + (" (above appetite: an admin approves too)" if acceptance.above_appetite else "")
         + f".\nRationale: {rationale}",
-        "requested",
+        link=acceptance_link(acceptance),
+        dedup_key=_key(acceptance, "requested"),
     )
     return acceptance
 
@@ -222,7 +164,7 @@ def acceptance_approve(*, acceptance: RiskAcceptance, actor, now=None) -> RiskAc
         acceptance.officer_approved_by, acceptance.officer_approved_at = actor, now
     else:
         acceptance.admin_approved_by, acceptance.admin_approved_at = actor, now
-    changes = {"approval": step}
+    changes: dict[str, object] = {"approval": step}
     complete = is_complete(acceptance)
     if complete:
         acceptance.status, acceptance.decided_at = AcceptanceStatus.APPROVED, now
@@ -236,20 +178,20 @@ def acceptance_approve(*, acceptance: RiskAcceptance, actor, now=None) -> RiskAc
     acceptance.save()
     audit.record(action="risk.acceptance.approve", actor=actor, obj=acceptance, changes=changes)
     if complete:
-        _tell(
-            acceptance,
+        notify_each_once(
             _owner_and_officers(acceptance),
-            f"Risk accepted: {risk.reference}",
-            f"The acceptance of {risk} is approved until {acceptance.expires_on:%Y-%m-%d}.",
-            "approved",
+            subject=f"Risk accepted: {risk.reference}",
+            body=f"The acceptance of {risk} is approved until {acceptance.expires_on:%Y-%m-%d}.",
+            link=acceptance_link(acceptance),
+            dedup_key=_key(acceptance, "approved"),
         )
     else:
-        _tell(
-            acceptance,
-            [p for p in _people_with_role(PortalRole.ADMIN) if approval_for(acceptance, p)],
-            f"Risk acceptance waiting for an admin's approval: {risk.reference}",
-            f"{actor} approved as security officer; {risk} is above appetite, so an admin approves too.",
-            f"after-{step}",
+        notify_each_once(
+            [p for p in User.objects.holding(PortalRole.ADMIN) if approval_for(acceptance, p)],
+            subject=f"Risk acceptance waiting for an admin's approval: {risk.reference}",
+            body=f"{actor} approved as security officer; {risk} is above appetite, so an admin approves too.",
+            link=acceptance_link(acceptance),
+            dedup_key=_key(acceptance, f"after-{step}"),
         )
     return acceptance
 
@@ -278,12 +220,12 @@ def acceptance_reject(*, acceptance: RiskAcceptance, actor, reason: str, now=Non
         obj=acceptance,
         changes={"status": [AcceptanceStatus.REQUESTED, AcceptanceStatus.REJECTED], "reason": reason},
     )
-    _tell(
-        acceptance,
+    notify_each_once(
         [acceptance.risk.owner, acceptance.requested_by],
-        f"Risk acceptance rejected: {acceptance.risk.reference}",
-        f"{actor} rejected the acceptance: {reason}",
-        "rejected",
+        subject=f"Risk acceptance rejected: {acceptance.risk.reference}",
+        body=f"{actor} rejected the acceptance: {reason}",
+        link=acceptance_link(acceptance),
+        dedup_key=_key(acceptance, "rejected"),
     )
     return acceptance
 
@@ -314,7 +256,13 @@ def acceptance_end_for_risk_change(*, risk: Risk, actor, reason: str, now=None) 
         obj=live,
         changes={"status": [before, AcceptanceStatus.REVOKED], "reason": reason},
     )
-    _tell(live, _owner_and_officers(live), f"Risk acceptance ended: {risk.reference}", reason, "ended")
+    notify_each_once(
+        _owner_and_officers(live),
+        subject=f"Risk acceptance ended: {risk.reference}",
+        body=reason,
+        link=acceptance_link(live),
+        dedup_key=_key(live, "ended"),
+    )
     return live
 
 
@@ -322,7 +270,7 @@ def acceptance_recheck_appetite(*, risk: Risk, actor, now=None) -> RiskAcceptanc
     """After the scores changed: an acceptance without an admin's approval does not hold above appetite."""
     if not risk.current_level["above_appetite"]:
         return None
-    live = RiskAcceptance.objects.filter(risk=risk, status__in=LIVE, admin_approved_by__isnull=True).first()
+    live = live_acceptance_without_admin(risk)
     if live is None:
         return None
     if live.status == AcceptanceStatus.REQUESTED:
@@ -355,7 +303,7 @@ def acceptance_revoke(*, acceptance: RiskAcceptance, actor, reason: str, now=Non
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why the acceptance is revoked."})
-    if not actor.is_security_officer:
+    if not may_revoke_acceptances(actor):
         raise PermissionDenied("Only security officers revoke an acceptance.")
     acceptance = _locked(acceptance)
     if acceptance.status != AcceptanceStatus.APPROVED:
@@ -366,12 +314,12 @@ def acceptance_revoke(*, acceptance: RiskAcceptance, actor, reason: str, now=Non
     changes = {"status": [AcceptanceStatus.APPROVED, AcceptanceStatus.REVOKED], "reason": reason}
     changes |= _reopen(acceptance.risk, now)
     audit.record(action="risk.acceptance.revoke", actor=actor, obj=acceptance, changes=changes)
-    _tell(
-        acceptance,
+    notify_each_once(
         _owner_and_officers(acceptance),
-        f"Risk acceptance revoked: {acceptance.risk.reference}",
-        f"{actor} revoked the acceptance of {acceptance.risk}: {reason}\nThe risk is open again.",
-        "revoked",
+        subject=f"Risk acceptance revoked: {acceptance.risk.reference}",
+        body=f"{actor} revoked the acceptance of {acceptance.risk}: {reason}\nThe risk is open again.",
+        link=acceptance_link(acceptance),
+        dedup_key=_key(acceptance, "revoked"),
     )
     return acceptance
 
@@ -403,8 +351,9 @@ def notify_expiring_acceptances(*, now) -> int:
     )
     if not acceptances:
         return 0
-    officers = list(security_officers())
-    items, told = [], {}
+    officers = list(User.objects.security_officers())
+    items: list[DigestItem] = []
+    told: dict[int, list[int]] = {}  # notice step (days before expiry) → the acceptances told it
     for acceptance in acceptances:
         days = _due_notice(acceptance, today)
         if days is None:
@@ -449,7 +398,7 @@ def expire_acceptances(*, now) -> int:
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("expires_on", "pk")
         )
-        officers = list(security_officers())
+        officers = list(User.objects.security_officers())
         for acceptance in acceptances:
             before = acceptance.status
             acceptance.status = AcceptanceStatus.EXPIRED
@@ -463,12 +412,12 @@ def expire_acceptances(*, now) -> int:
                 changes |= _reopen(risk, now)
             audit.record(action="risk.acceptance.expire", obj=acceptance, changes=changes)
             if before == AcceptanceStatus.APPROVED:
-                _tell(
-                    acceptance,
+                notify_each_once(
                     [acceptance.risk.owner, *officers],
-                    f"Risk acceptance ended: {acceptance.risk.reference}",
-                    f"The acceptance of {acceptance.risk} ended on {acceptance.expires_on:%Y-%m-%d}; "
+                    subject=f"Risk acceptance ended: {acceptance.risk.reference}",
+                    body=f"The acceptance of {acceptance.risk} ended on {acceptance.expires_on:%Y-%m-%d}; "
                     "the risk is open again.",
-                    "expired",
+                    link=acceptance_link(acceptance),
+                    dedup_key=_key(acceptance, "expired"),
                 )
         return len(acceptances)

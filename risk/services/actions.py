@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dpms import audit
-from dpms.notify import DigestItem, claim_digest_recipients, digest, notify
+from dpms.notify import DigestItem, claim_digest_recipients, digest, notify_each_once
 from risk.choices import ActionStatus
 from risk.models import Risk, TreatmentAction
+from risk.queries.actions import may_set_action_status, overdue_actions
 
-OPEN_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 EDITED_FIELDS = ("title", "description", "owner", "due_on")
 
 
@@ -57,13 +57,14 @@ def _validate(*, title: str, owner, due_on) -> str:
 
 
 def _tell_owner(action: TreatmentAction, actor, occasion: str) -> None:
+    """Tell the action's owner, unless they made the change (key ``risk-action:<pk>:<occasion>:<owner>``)."""
     if action.owner_id != getattr(actor, "pk", None):
-        notify(
-            recipient=action.owner,
+        notify_each_once(
+            [action.owner],
             subject=f"Risk action for you: {action.title}",
             body=f"{actor} made you the owner of an action on {action.risk}: due {action.due_on:%Y-%m-%d}.",
             link=action_link(action),
-            dedup_key=f"risk-action:{action.pk}:{occasion}:{action.owner_id}",
+            dedup_key=f"risk-action:{action.pk}:{occasion}",
         )
 
 
@@ -119,7 +120,7 @@ def action_set_status(
         raise ValidationError({"status": "Choose a status from the list."})
     # Lock the row: two status clicks at once are serialised, and each audit event has the true "before".
     action = TreatmentAction.objects.select_for_update().select_related("owner", "risk").get(pk=action.pk)
-    if getattr(actor, "is_auditor", False) or (action.owner_id != actor.pk and not may_change_risk):
+    if not may_set_action_status(actor, action, may_change_risk=may_change_risk):
         raise PermissionDenied(
             "Only the action's owner or someone who may change the risk sets its status (auditors never)."
         )
@@ -131,11 +132,6 @@ def action_set_status(
     action.save(update_fields=["status", "completed_at"])
     audit.record(action="risk.action.status", actor=actor, obj=action, changes={"status": [before, status]})
     return action
-
-
-def overdue_actions(today: datetime.date):
-    """Open or in-progress actions whose due day has passed."""
-    return TreatmentAction.objects.filter(status__in=OPEN_STATUSES, due_on__lt=today)
 
 
 @transaction.atomic

@@ -3,11 +3,11 @@
 Activation is the only way the active matrix changes, and it re-maps every risk's scores onto the new
 matrix in the same transaction, so ``Risk.matrix`` is always the active matrix and no score ever points
 outside its scale. The preview (``risk.queries.matrices.activation_preview``) shows the same re-mapping
-first, computed by the same ``remap_index``.
+first, computed by the same ``remap_index``. ``install_presets`` creates the matrices DPMS ships.
 """
 
 import re
-from fractions import Fraction
+from typing import TypeGuard
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,23 +15,24 @@ from django.db.models import Q
 
 from dpms import audit
 from risk.models import Risk, RiskAssessment, RiskMatrix
+from risk.queries.matrices import (
+    DEFAULT_ACTIVE,
+    PRESETS,
+    SCORE_FIELDS,
+    level_changes,
+    preset,
+    remap_index,
+    remap_scores,
+)
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 MATRIX_FIELDS = ("likelihood_scale", "impact_scale", "levels", "cells", "appetite")
-SCORE_FIELDS = (
-    ("inherent_likelihood", "likelihood"),
-    ("inherent_impact", "impact"),
-    ("current_likelihood", "likelihood"),
-    ("current_impact", "impact"),
-    ("target_likelihood", "likelihood"),
-    ("target_impact", "impact"),
-)
 
 
 # --- Validation ----------------------------------------------------------------------------------------
 
 
-def _is_index(value) -> bool:
+def _is_index(value) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -271,52 +272,6 @@ def matrix_update(
 # --- Activation ------------------------------------------------------------------------------------------
 
 
-def remap_index(value, *, old_size: int, new_size: int):
-    """A score's index on a scale of ``new_size`` at the same relative position as on ``old_size``.
-
-    new = round(old × (new_size − 1) / (old_size − 1)); ties round up, so a re-mapped risk never looks
-    smaller than it was (5 → 3: 0 1 2 3 4 → 0 1 1 2 2; 3 → 5: 0 1 2 → 0 2 4). None stays None (unscored).
-    """
-    if value is None:
-        return None
-    if old_size <= 1 or new_size <= 1:
-        return 0
-    position = Fraction(value * (new_size - 1), old_size - 1)
-    return min(int(position + Fraction(1, 2)), new_size - 1)
-
-
-def remap_scores(scores: dict, *, old: RiskMatrix, new: RiskMatrix) -> dict:
-    """All six score fields of a risk, re-mapped from ``old``'s scales to ``new``'s."""
-    sizes = {
-        "likelihood": (len(old.likelihood_scale), len(new.likelihood_scale)),
-        "impact": (len(old.impact_scale), len(new.impact_scale)),
-    }
-    return {
-        field: remap_index(scores[field], old_size=sizes[axis][0], new_size=sizes[axis][1])
-        for field, axis in SCORE_FIELDS
-    }
-
-
-def level_changes(scores: dict, remapped: dict, *, old: RiskMatrix, new: RiskMatrix) -> dict:
-    """For inherent, current and target: the level before and after, and whether it changed.
-
-    A level "changes" when its name differs (case aside) or when it crosses the appetite line.
-    """
-    result = {}
-    for kind in ("inherent", "current", "target"):
-        before = old.level(scores[f"{kind}_likelihood"], scores[f"{kind}_impact"])
-        after = new.level(remapped[f"{kind}_likelihood"], remapped[f"{kind}_impact"])
-        changed = (before is None) != (after is None) or (
-            before is not None
-            and (
-                before["name"].lower() != after["name"].lower()
-                or before["above_appetite"] != after["above_appetite"]
-            )
-        )
-        result[kind] = {"before": before, "after": after, "changed": changed}
-    return result
-
-
 def _remap_pair(pair, *, old: RiskMatrix, new: RiskMatrix):
     if not pair:
         return pair
@@ -410,3 +365,21 @@ def matrix_activate(*, matrix: RiskMatrix, actor, confirmed: bool) -> dict:
         },
     )
     return counts
+
+
+# --- The presets -----------------------------------------------------------------------------------------
+
+
+def install_presets(matrix_model) -> list:
+    """Create the presets that are missing (by name) and activate NIST SP 800-30 when nothing is active.
+
+    Takes the model class so the data migration can pass its historical model. Returns the created rows.
+    """
+    created = []
+    for key in PRESETS:
+        fields = preset(key)
+        if not matrix_model.objects.filter(name=fields["name"]).exists():
+            created.append(matrix_model.objects.create(preset=key, **fields))
+    if not matrix_model.objects.filter(is_active=True).exists():
+        matrix_model.objects.filter(name=PRESETS[DEFAULT_ACTIVE]["name"]).update(is_active=True)
+    return created

@@ -19,11 +19,11 @@ from dpms import audit
 from dpms.notify import DigestItem, digest
 from risk.models import Risk, RiskAssessment
 from risk.queries.reviews import (
-    DUE_SOON_DAYS,
     REVIEWED_STATUSES,
     latest_reminder_step,
     may_record_review,
     person_today,
+    reminder_candidates,
 )
 
 KINDS = ("inherent", "current", "target")
@@ -144,29 +144,23 @@ def _step_due(risk: Risk, now: datetime.datetime) -> tuple[datetime.date, dateti
     return today, step
 
 
-def _line(risk: Risk, today: datetime.date) -> str:
-    days = (risk.next_review_on - today).days
+def _line(risk: Risk, review_on: datetime.date, today: datetime.date) -> str:
+    """The digest line of a risk whose review is due on ``review_on``."""
+    days = (review_on - today).days
     if days > 0:
         when = f"due in {days} day{'s' if days != 1 else ''}"
     elif days == 0:
         when = "due today"
     else:
         when = f"overdue by {-days} day{'s' if days != -1 else ''}"
-    return f"{risk.reference} {risk.title}: review {when} ({risk.next_review_on:%Y-%m-%d})"
+    return f"{risk.reference} {risk.title}: review {when} ({review_on:%Y-%m-%d})"
 
 
 def remind_due_reviews(*, now: datetime.datetime) -> int:
     """Tick step: one digest per owner listing their risks that reached a reminder step. Returns how many
     digests were new."""
-    # Local dates run at most a day ahead of UTC: nothing later than this can have reached its first step.
-    horizon = now.astimezone(datetime.UTC).date() + datetime.timedelta(days=DUE_SOON_DAYS + 1)
-    candidates = (
-        Risk.objects.filter(status__in=REVIEWED_STATUSES, next_review_on__lte=horizon, owner__is_active=True)
-        .select_related("owner")
-        .only("pk", "next_review_on", "review_reminded_on", "owner__time_zone")
-    )
     by_owner: dict[int, list[int]] = {}
-    for risk in candidates.iterator(chunk_size=2000):
+    for risk in reminder_candidates(now).iterator(chunk_size=2000):
         if _step_due(risk, now):
             by_owner.setdefault(risk.owner_id, []).append(risk.pk)
     return sum(_remind_owner(owner_id, ids, now) for owner_id, ids in by_owner.items())
@@ -182,15 +176,18 @@ def _remind_owner(owner_id: int, risk_ids: list[int], now: datetime.datetime) ->
         .select_related("owner")
         .order_by("next_review_on", "reference")
     )
-    items, steps = [], {}
+    items: list[DigestItem] = []
+    steps: dict[datetime.date, list[int]] = {}
     for risk in risks:
         due = _step_due(risk, now)
-        if due is None:
+        if due is None or risk.next_review_on is None:  # no step without a date; said for the type checker
             continue
         today, step = due
         steps.setdefault(step, []).append(risk.pk)
         link = reverse("risk:review_record", args=[risk.pk])
-        items.append(DigestItem(recipient=risk.owner, text=_line(risk, today), link=link))
+        items.append(
+            DigestItem(recipient=risk.owner, text=_line(risk, risk.next_review_on, today), link=link)
+        )
     if not items:
         return 0
     for step, ids in steps.items():

@@ -1,34 +1,27 @@
-"""Template tags for the treatment sections of a risk's page: each costs one query whatever the number of
-rows, and none when the view prefetched them (``risk.queries.acceptances.treatment_prefetches``)."""
+"""Template tags for the treatment sections of a risk's page (its actions and its acceptances). The reads
+and rules live in ``risk.queries.actions`` and ``risk.queries.acceptances``."""
 
 from django import template
 
 from risk.models import RiskAcceptance, TreatmentAction
+from risk.queries import acceptances, actions
 
 register = template.Library()
-
-
-def _prefetched(risk, name):
-    return getattr(risk, "_prefetched_objects_cache", {}).get(name)
 
 
 @register.simple_tag
 def risk_actions(risk) -> list[TreatmentAction]:
     """The risk's treatment actions with their owners, earliest due first."""
-    cached = _prefetched(risk, "actions")
-    if cached is not None:
-        return list(cached)
-    return list(TreatmentAction.objects.filter(risk=risk).select_related("owner").order_by("due_on", "pk"))
+    return actions.risk_actions(risk)
 
 
 @register.simple_tag
 def risk_acceptances(risk) -> list[RiskAcceptance]:
     """The risk's acceptances, newest first, with the people who asked and approved."""
-    cached = _prefetched(risk, "acceptances")
-    if cached is not None:
-        return list(cached)
-    return list(
-        RiskAcceptance.objects.filter(risk=risk)
-        .select_related("requested_by", "officer_approved_by", "admin_approved_by")
-        .order_by("-requested_at", "-pk")
-    )
+    return acceptances.risk_acceptances(risk)
+
+
+@register.simple_tag(takes_context=True)
+def may_request_acceptance(context, risk) -> bool:
+    """Whether the signed-in person may ask to accept ``risk``."""
+    return acceptances.may_request_acceptance(context["request"].user, risk)

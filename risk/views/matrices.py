@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dpms.forms import add_service_errors
 from dpms.paging import query_without_page
-from risk.forms_matrices import ActivateForm, MatrixFilterForm, MatrixForm, matrix_initial
+from risk.forms.matrices import ActivateForm, MatrixFilterForm, MatrixForm, matrix_initial
 from risk.queries import matrices as queries
 from risk.services.matrices import matrix_activate, matrix_create, matrix_update
 

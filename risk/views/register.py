@@ -16,11 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import add_service_errors
 from dpms.paging import query_without_page
-from risk.charts import trend_chart
 from risk.choices import RiskStatus
-from risk.forms_risks import RiskFilterForm, RiskForm, RiskShareForm, RiskStatusForm, RiskUnshareForm
+from risk.forms.register import RiskFilterForm, RiskForm, RiskShareForm, RiskStatusForm, RiskUnshareForm
 from risk.queries import register as queries
-from risk.services.risks import risk_create, risk_set_status, risk_share, risk_unshare, risk_update
+from risk.services.register import risk_create, risk_set_status, risk_share, risk_unshare, risk_update
 
 PAGE_SIZE = 50
 # Sections other areas render on a risk's page, included when their template exists. The incidents app's
@@ -53,9 +52,8 @@ def _existing(names) -> list[str]:
 
 def _filtered_risks(request):
     matrix = queries.active_matrix()
-    form = RiskFilterForm(
-        request.GET or None, matrix=matrix, visible_risks=queries.risks_for_user(request.user)
-    )
+    owners = queries.risk_owners(queries.risks_for_user(request.user))
+    form = RiskFilterForm(request.GET or None, matrix=matrix, owners=owners)
     risks = queries.risks_for_list(request.user, matrix)
     if form.is_bound and not form.is_valid():
         return form, matrix, risks.none()
@@ -137,7 +135,9 @@ def _detail_context(request, risk, *, share_form=None) -> dict:
         "scores": _scores(risk),
         "appetite_name": risk.matrix.levels[risk.matrix.appetite]["name"],
         "systems": queries.risk_detail_systems(risk),
-        "trend": trend_chart(risk=risk, assessments=queries.risk_trend_assessments(risk), today=today),
+        "trend": queries.trend_chart(
+            risk=risk, assessments=queries.risk_trend_assessments(risk), today=today
+        ),
         "may_edit": queries.can_edit_risk(request.user, risk),
         "may_share": may_share,
         "shares": queries.risk_shares(risk) if may_share else [],
@@ -189,7 +189,7 @@ def risk_edit(request, pk):
         request.POST or None,
         matrix=risk.matrix,
         initial=initial,
-        may_change_owner=request.user.is_security_officer,
+        may_change_owner=queries.may_change_owner(request.user),
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -220,18 +220,11 @@ def risk_status(request, pk):
     return redirect("risk:risk", pk=risk.pk)
 
 
-def _get_risk_to_share(request, pk):
-    risk = queries.get_risk_for_user(request.user, pk)
-    if not queries.can_share_risk(request.user, risk):
-        raise PermissionDenied("Only security officers and the owner share a risk.")
-    return risk
-
-
 @login_required
 @require_POST
 def risk_share_view(request, pk):
     """Share the risk with one more person, to read or to edit (guardian object permissions)."""
-    risk = _get_risk_to_share(request, pk)
+    risk = queries.get_risk_to_share(request.user, pk)
     form = RiskShareForm(request.POST)
     if form.is_valid():
         person = form.cleaned_data["person"]
@@ -249,7 +242,7 @@ def risk_share_view(request, pk):
 @login_required
 @require_POST
 def risk_unshare_view(request, pk):
-    risk = _get_risk_to_share(request, pk)
+    risk = queries.get_risk_to_share(request.user, pk)
     form = RiskUnshareForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("Choose a person to stop sharing with.")
@@ -278,7 +271,7 @@ PANEL_LINES = 5
 
 def appetite_panel(request):
     """Dashboard panel for security officers: live risks above appetite (3 queries: matrix, count, lines)."""
-    if not request.user.is_security_officer:
+    if not queries.sees_appetite_panel(request.user):
         return None
     matrix = queries.active_matrix()
     if matrix is None:

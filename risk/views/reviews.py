@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dpms.forms import add_service_errors
 from dpms.paging import paginate
-from risk.forms_reviews import ReviewForm, RoundForm
+from risk.forms.reviews import ReviewForm, RoundForm
 from risk.queries import reviews as queries
 from risk.services.reviews import assessment_record
 
@@ -24,14 +25,6 @@ def _next_url(request, fallback: str) -> str:
     return fallback
 
 
-def _form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def review_record(request, pk):
@@ -42,7 +35,7 @@ def review_record(request, pk):
         try:
             assessment = assessment_record(risk=risk, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -80,7 +73,7 @@ def review_round(request):
         "counts": queries.round_counts(risks, today=today),
         "query": query,
         "today": today,
-        "can_record": request.user.is_security_officer,
+        "can_record": queries.may_record_from_round(request.user),
         "here": request.get_full_path(),
     }
     return render(request, "risk/reviews/round.html", context)

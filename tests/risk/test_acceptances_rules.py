@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from dpms.models import AuditEvent, Notification
 from risk.choices import AcceptanceStatus, RiskStatus, Treatment
@@ -169,3 +170,14 @@ def test_only_security_officers_revoke(risk, security_officer, admin_user):
     acceptance_approve(acceptance=acceptance, actor=security_officer)
     with pytest.raises(PermissionDenied):
         acceptance_revoke(acceptance=acceptance, actor=admin_user, reason="No.")
+
+
+def test_an_auditor_who_owns_a_risk_does_not_ask_for_its_acceptance(auditor):
+    risk = RiskFactory(owner=auditor, current_likelihood=0, current_impact=0, status=RiskStatus.OPEN)
+    with pytest.raises(PermissionDenied):
+        acceptance_request(
+            risk=risk,
+            actor=auditor,
+            rationale="x",
+            expires_on=timezone.localdate() + datetime.timedelta(days=30),
+        )

@@ -6,9 +6,8 @@ from django.core.exceptions import ValidationError
 
 from dpms.models import AuditEvent
 from risk.models import Risk, RiskMatrix
-from risk.presets import NIST, THREE, preset
-from risk.queries.matrices import activation_preview
-from risk.services.matrices import matrix_activate, remap_index
+from risk.queries.matrices import NIST, THREE, activation_preview, preset, remap_index
+from risk.services.matrices import matrix_activate
 from tests.risk.factories import RiskFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from dpms.models import AuditEvent
-from risk.forms_matrices import matrix_initial
+from risk.forms.matrices import matrix_initial
 from risk.models import Risk, RiskMatrix
-from risk.presets import NIST, THREE, preset
+from risk.queries.matrices import NIST, THREE, preset
 from tests.risk.factories import RiskFactory, RiskMatrixFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,11 +3,11 @@
 import pytest
 
 from risk.models import RiskMatrix
-from risk.presets import DARK_TEXT, ISO, NIST, PRESETS, THREE, WHITE, contrast, install_presets, preset
-from risk.services.matrices import validate_matrix
+from risk.queries.matrices import DARK_TEXT, ISO, NIST, PRESETS, THREE, WHITE, contrast, preset
+from risk.services.matrices import install_presets, validate_matrix
 
 # NIST SP 800-30 Rev. 1, Appendix I, Table I-2, as printed (likelihood from Very High down; impact Very Low
-# to Very High). Written out independently of risk.presets so a slip in either shows.
+# to Very High). Written out independently of the presets in risk.queries.matrices so a slip in either shows.
 NIST_TABLE_I2 = {
     "Very High": ["Very Low", "Low", "Moderate", "High", "Very High"],
     "High": ["Very Low", "Low", "Moderate", "High", "Very High"],

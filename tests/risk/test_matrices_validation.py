@@ -3,9 +3,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from risk.forms_matrices import MatrixForm, matrix_initial
+from risk.forms.matrices import MatrixForm, matrix_initial
 from risk.models import RiskMatrix
-from risk.presets import THREE, preset
+from risk.queries.matrices import THREE, preset
 from risk.services.matrices import validate_matrix
 
 

@@ -231,3 +231,8 @@ def test_risk_page_has_no_review_form_for_auditors(client_for, auditor):
     page = client_for(auditor).get(reverse("risk:risk", args=[risk.pk])).content.decode()
     assert 'data-testid="risk-reviews"' in page
     assert 'data-testid="review-form"' not in page
+
+
+def test_a_review_round_starting_at_the_end_of_the_calendar_is_no_error(client_for, security_officer):
+    response = client_for(security_officer).get(ROUND, {"start": "9999-12-31"})
+    assert response.status_code == 200

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from dpms.models import AuditEvent
 from risk.queries.register import can_edit_risk, risks_for_user
-from risk.services.risks import risk_share, risk_unshare
+from risk.services.register import risk_share, risk_unshare
 from tests.risk.register_support import cast_fixture, matrix_fixture  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db

@@ -1,17 +1,15 @@
-"""Edge cases found in review: acceptance and appetite, who changes an owner, closing an accepted risk,
-auditors changing nothing, a far-future review round."""
+"""An acceptance when its risk changes: scores raised above appetite before or after the approval, and the
+risk closed while accepted."""
 
 import datetime
 
 import pytest
-from django.core.exceptions import PermissionDenied
-from django.urls import reverse
 from django.utils import timezone
 
 from risk.choices import AcceptanceStatus, RiskStatus
 from risk.services.acceptances import acceptance_approve, acceptance_request
-from risk.services.risks import risk_set_status, risk_update
-from tests.risk.factories import RiskFactory, TreatmentActionFactory
+from risk.services.register import risk_set_status, risk_update
+from tests.risk.factories import RiskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,33 +78,3 @@ def test_closing_an_accepted_risk_ends_its_acceptance_so_a_new_one_can_be_asked_
         expires_on=timezone.localdate() + datetime.timedelta(days=30),
     )
     assert again.status == AcceptanceStatus.REQUESTED
-
-
-def test_only_a_security_officer_hands_a_risk_to_another_owner(staff, second_report, security_officer):
-    risk = _low_risk(staff)
-    with pytest.raises(PermissionDenied):
-        risk_update(actor=staff, risk=risk, owner=second_report)
-    risk_update(actor=security_officer, risk=risk, owner=second_report)
-    risk.refresh_from_db()
-    assert risk.owner == second_report
-
-
-def test_an_auditor_who_owns_a_risk_or_an_action_changes_nothing(auditor):
-    risk = _low_risk(auditor)
-    with pytest.raises(PermissionDenied):
-        acceptance_request(
-            risk=risk,
-            actor=auditor,
-            rationale="x",
-            expires_on=timezone.localdate() + datetime.timedelta(days=30),
-        )
-    from risk.services.actions import action_set_status
-
-    action = TreatmentActionFactory(risk=risk, owner=auditor)
-    with pytest.raises(PermissionDenied):
-        action_set_status(action=action, actor=auditor, status="done", may_change_risk=False)
-
-
-def test_a_review_round_starting_at_the_end_of_the_calendar_is_no_error(client_for, security_officer):
-    response = client_for(security_officer).get(reverse("risk:review_round"), {"start": "9999-12-31"})
-    assert response.status_code == 200

@@ -1,4 +1,4 @@
-"""Business actions on risks: create (with a never-reused reference), update, status changes and shares.
+"""Business actions of the risk register: create (with a never-reused reference), update, status, shares.
 
 Acceptance (status "accepted") is set by ``risk.services.acceptances``, reviews by ``risk.services.reviews``.
 """
@@ -13,7 +13,13 @@ from guardian.shortcuts import assign_perm, remove_perm
 from dpms import audit
 from risk.choices import RiskStatus, Treatment
 from risk.models import Risk, RiskCategory, RiskCounter, RiskMatrix
-from risk.queries.register import EDIT_PERMISSION, VIEW_PERMISSION, can_share_risk
+from risk.queries.register import (
+    EDIT_PERMISSION,
+    VIEW_PERMISSION,
+    active_matrix,
+    can_share_risk,
+    may_change_owner,
+)
 
 SCORE_PAIRS = (
     ("inherent_likelihood", "inherent_impact", True),
@@ -42,7 +48,7 @@ AUDITED_FIELDS = tuple(name for name in EDITABLE_FIELDS if name not in ("categor
 )
 
 # Status changes made here; "accepted" belongs to the acceptance workflow.
-TRANSITIONS = {
+TRANSITIONS: dict[str, set[str]] = {
     RiskStatus.DRAFT: {RiskStatus.OPEN, RiskStatus.CLOSED},
     RiskStatus.OPEN: {RiskStatus.CLOSED},
     RiskStatus.ACCEPTED: {RiskStatus.CLOSED},
@@ -51,7 +57,7 @@ TRANSITIONS = {
 
 
 def _active_matrix() -> RiskMatrix:
-    matrix = RiskMatrix.objects.filter(is_active=True).first()
+    matrix = active_matrix()
     if matrix is None:
         raise ValidationError("There is no active risk matrix: a security officer must activate one first.")
     return matrix
@@ -184,12 +190,7 @@ def risk_update(*, actor, risk: Risk, systems=None, **fields) -> Risk:
         .select_related("matrix", "owner", "category")
         .get(pk=risk.pk)
     )
-    if (
-        "owner" in fields
-        and fields["owner"] != risk.owner
-        and not getattr(actor, "is_security_officer", False)
-    ):
-        # The owner decides who else may see and edit; handing a risk over is a security officer's call.
+    if "owner" in fields and fields["owner"] != risk.owner and not may_change_owner(actor):
         raise PermissionDenied("Only a security officer changes a risk's owner.")
     before_systems = list(risk.systems.all()) if systems is not None else None
     before = _snapshot(risk, before_systems)

@@ -9,6 +9,7 @@ drawn (first line = highest likelihood), level names separated by "|". The rules
 from django import forms
 from django.core.exceptions import ValidationError
 
+from dpms.forms import add_service_errors
 from risk.models import RiskMatrix
 from risk.services.matrices import validate_matrix
 
@@ -153,10 +154,12 @@ class MatrixForm(forms.Form):
         try:
             validate_matrix(**fields)
         except ValidationError as error:
-            for field, problems in error.error_dict.items():
-                if field == "appetite" and appetite is None:
-                    problems = [f"“{data.get('appetite', '')}” is not one of the levels."]
-                self.add_error(field, problems)
+            if appetite is None and "appetite" in error.error_dict:
+                # The rule counts levels; the person typed a name, so say which name was not found.
+                error.error_dict["appetite"] = [
+                    ValidationError(f"“{data.get('appetite', '')}” is not one of the levels.")
+                ]
+            add_service_errors(self, error)
             return data
         data["matrix"] = fields
         return data

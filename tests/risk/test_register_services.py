@@ -3,12 +3,14 @@
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from dpms.models import AuditEvent
+from risk.choices import RiskStatus
 from risk.models import Risk, RiskCategory, RiskCounter
-from risk.services.risks import risk_create, risk_set_status, risk_update
+from risk.services.register import risk_create, risk_set_status, risk_update
 from tests.access.factories import SystemFactory
+from tests.risk.factories import RiskFactory
 from tests.risk.register_support import matrix_fixture  # noqa: F401 - the ``matrix`` fixture
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +150,12 @@ def test_an_update_outside_the_matrix_changes_nothing(matrix, security_officer):
     with pytest.raises(ValidationError):
         risk_update(actor=security_officer, risk=risk, title="New", current_impact=9)
     assert Risk.objects.get(pk=risk.pk).title == "Laptop theft"
+
+
+def test_only_a_security_officer_hands_a_risk_to_another_owner(staff, second_report, security_officer):
+    risk = RiskFactory(owner=staff, current_likelihood=0, current_impact=0, status=RiskStatus.OPEN)
+    with pytest.raises(PermissionDenied):
+        risk_update(actor=staff, risk=risk, owner=second_report)
+    risk_update(actor=security_officer, risk=risk, owner=second_report)
+    risk.refresh_from_db()
+    assert risk.owner == second_report

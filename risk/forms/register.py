@@ -7,15 +7,10 @@ from dpms.forms import ModelMultipleChoiceField, PersonField
 from dpms.models import User
 from risk.choices import RiskStatus, Treatment
 from risk.models import RiskCategory, RiskMatrix
+from risk.queries.register import active_person_with_email, current_owners
 
 BLANK = [("", "Any")]
 SCORE_KINDS = (("inherent", "Inherent"), ("current", "Current"), ("target", "Target"))
-
-
-def _current_owners():
-    """Suggested in the owner box (not a <select> of every person, which thousands of people make huge)."""
-    owners = User.objects.people().filter(is_active=True, owned_risks__isnull=False).distinct()
-    return owners.order_by("full_name", "email")
 
 
 def _scale_choices(scale) -> list[tuple[int, str]]:
@@ -54,14 +49,11 @@ class RiskFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, matrix: RiskMatrix | None, visible_risks=None, **kwargs):
+    def __init__(self, *args, matrix: RiskMatrix | None, owners, **kwargs):
+        """``owners``: the people offered in the owner filter (``risk.queries.register.risk_owners``)."""
         super().__init__(*args, **kwargs)
         self.matrix = matrix
-        # Only owners of the risks the viewer may see are offered: names of other owners stay private.
-        owners = User.objects.people().filter(owned_risks__isnull=False)
-        if visible_risks is not None:
-            owners = owners.filter(owned_risks__in=visible_risks)
-        self.fields["owner"].queryset = owners.distinct().order_by("full_name", "email")
+        self.fields["owner"].queryset = owners
         levels = matrix.levels if matrix else []
         self.fields["level"].choices = BLANK + [(index, level["name"]) for index, level in enumerate(levels)]
 
@@ -98,7 +90,7 @@ class RiskForm(forms.Form):
     category = forms.ModelChoiceField(required=False, queryset=RiskCategory.objects.all(), empty_label="None")
     owner = PersonField(
         label="Owner",
-        suggestions=_current_owners,
+        suggestions=current_owners,
         help_text="Email address; current owners are suggested.",
     )
     systems = ModelMultipleChoiceField(
@@ -179,8 +171,7 @@ class RiskShareForm(forms.Form):
     can_edit = forms.BooleanField(required=False, label="May edit the risk too")
 
     def clean_person(self):
-        email = self.cleaned_data["person"].strip().lower()
-        person = User.objects.people().filter(email__iexact=email, is_active=True).first()
+        person = active_person_with_email(self.cleaned_data["person"])
         if person is None:
             raise forms.ValidationError("No active person in the portal has this email.")
         return person

@@ -3,7 +3,7 @@
 import pytest
 
 from risk.models import Risk
-from risk.services.risks import risk_create
+from risk.services.register import risk_create
 from tests.concurrency import same_call_at_once
 from tests.risk.factories import RiskMatrixFactory
 
