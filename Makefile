@@ -39,13 +39,14 @@ run: seed
 test: $(STAMP) .env
 	$(BIN)/python -m pytest $(PYTEST_XDIST) --durations=15 $(PYTEST_ARGS)
 
-lint: $(STAMP)
+# mypy's Django plugin loads the settings, which need the development .env on a fresh machine.
+lint: $(STAMP) .env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 # The same checks before every commit (.pre-commit-config.yaml).
-hooks: $(STAMP)
+hooks: $(STAMP) .env
 	$(BIN)/pre-commit install
 
 format: $(STAMP)
