@@ -21,6 +21,10 @@ periodic tick and its listeners to changes of people. The same call, in the same
   they are given in.
 - A panel's ``context(request)`` returns its template context, or None to show nothing. Each panel must run
   a fixed number of queries whatever the data size; the dashboard's query-count tests pin the sum.
+- A section is a template an app adds to another app's page without that app importing it: the page asks
+  ``sections_for(slot)`` and includes each (the incidents app adds
+  ``portal.Section("risk-detail", "incidents/lists/_risk_section.html")``: the incidents naming a risk). It gets
+  the page's context and must run a fixed number of queries.
 - A seeder is ``seed(*, stdout)``: it adds the app's demo data after the people exist, and is safe to run
   twice. Seeders run in their ``order`` (an app whose demo needs another's data comes after it).
 - A tick is a Celery task that Celery beat sends every ``every`` (``dpms.celery.beat_schedule``); it reads
@@ -61,6 +65,15 @@ class Panel:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A template included in the named ``slot`` of another app's page (``sections_for``), by order."""
+
+    slot: str
+    template: str
+    order: int = 50
+
+
+@dataclass(frozen=True)
 class Seeder:
     """An app's demo data: ``seed(*, stdout)``, run by ``manage.py seed_demo`` in ``order``."""
 
@@ -88,6 +101,7 @@ class App:
     nav: Link | None = None
     subnav: Sequence[Link] = ()
     panels: Sequence[Panel] = ()
+    sections: Sequence[Section] = ()
     seeder: Seeder | None = None
     tick: Tick | None = None
     role_listeners: Sequence[Callable] = ()
@@ -146,6 +160,15 @@ def panels_for(request) -> list[dict]:
         if context is not None:
             shown.append({"template": panel.template, "context": context})
     return shown
+
+
+def sections_for(slot: str) -> list[str]:
+    """The templates other apps add to the page slot ``slot``, by order."""
+    found = sorted(
+        (section for app in _apps.values() for section in app.sections if section.slot == slot),
+        key=lambda section: section.order,
+    )
+    return [section.template for section in found]
 
 
 def seeders() -> list[Callable]:

@@ -32,10 +32,12 @@ class IncidentsConfig(AppConfig):
                     ),
                 ],
                 panels=[
-                    portal.Panel("incidents/report/panel.html", reporting.my_incidents_panel, order=15),
+                    portal.Panel("incidents/reporting/panel.html", reporting.my_incidents_panel, order=15),
                     portal.Panel("incidents/breach/panel.html", breach.clocks_panel, order=15),
                     portal.Panel("incidents/lists/open_panel.html", lists.open_incidents_panel, order=25),
                 ],
+                # On a risk's page: the incidents that name it.
+                sections=[portal.Section("risk-detail", "incidents/lists/_risk_section.html")],
                 # After the risk register: incidents link risks.
                 seeder=portal.Seeder(demo.seed_incident_demo, order=30),
                 tick=portal.Tick(tasks.tick, every=timedelta(minutes=1)),

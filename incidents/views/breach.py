@@ -24,7 +24,7 @@ from dpms.forms import add_service_errors
 from dpms.models import User
 from dpms.paging import query_without_page
 from incidents.choices import AuthorityDecision, Category, Severity, Status, SubjectsDecision
-from incidents.forms_breach import (
+from incidents.forms.breach import (
     AuthorityNotifiedForm,
     AuthorityNotRequiredForm,
     AwarenessForm,

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from guardian.models import UserObjectPermission
 
 from dpms.forms import add_service_errors
-from incidents import forms_detail as forms
+from incidents.forms import detail as forms
 from incidents.choices import SEVERITY_DEFINITIONS, Severity, Status
 from incidents.models import Incident, PostIncidentReview
 from incidents.queries.visibility import (

@@ -18,7 +18,7 @@ from incidents.escalation_defaults import (
     policy_severity,
     unsaved_default_levels,
 )
-from incidents.forms_escalation import LevelFormSet, level_initial
+from incidents.forms.escalation import LevelFormSet, level_initial
 from incidents.models import EscalationLevel, EscalationPolicy
 from incidents.queries.visibility import sees_internal
 from incidents.services.escalation import describe_level, plan_levels

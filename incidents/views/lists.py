@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from dpms.paging import query_without_page
 from incidents.choices import Severity
-from incidents.forms_lists import MetricsPeriodForm, QueueFilterForm
+from incidents.forms.lists import MetricsPeriodForm, QueueFilterForm
 from incidents.queries import lists as queries
 from incidents.queries.metrics import can_see_metrics, incident_metrics
 from incidents.queries.visibility import incidents_for_user

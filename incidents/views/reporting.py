@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dpms.forms import add_service_errors
 from incidents.choices import OPEN_STATUSES
-from incidents.forms_report import IncidentReportForm
+from incidents.forms.reporting import IncidentReportForm
 from incidents.models import Incident, IncidentAttachment
 from incidents.queries.visibility import can_report
 from incidents.services.attachments import may_download
@@ -31,7 +31,7 @@ def report(request):
     if not can_report(request.user):
         raise PermissionDenied("Sign in to report an incident.")
     if request.method != "POST":
-        return render(request, "incidents/report/form.html", {"form": IncidentReportForm()})
+        return render(request, "incidents/reporting/form.html", {"form": IncidentReportForm()})
     form = IncidentReportForm(request.POST, request.FILES)
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -42,7 +42,7 @@ def report(request):
         else:
             messages.success(request, f"Reported as {incident.reference}. You can follow it here.")
             return redirect("incidents:detail", pk=incident.pk)
-    return render(request, "incidents/report/form.html", {"form": form}, status=400)
+    return render(request, "incidents/reporting/form.html", {"form": form}, status=400)
 
 
 @login_required
@@ -54,7 +54,7 @@ def mine(request):
         Incident.objects.filter(reported_by=request.user).only(*LIST_FIELDS).order_by("-reported_at", "-pk")
     )
     page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "incidents/report/mine.html", {"page": page, "query": ""})
+    return render(request, "incidents/reporting/mine.html", {"page": page, "query": ""})
 
 
 @login_required

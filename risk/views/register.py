@@ -7,12 +7,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dpms import portal
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import add_service_errors
 from dpms.paging import query_without_page
@@ -22,14 +21,13 @@ from risk.queries import register as queries
 from risk.services.register import risk_create, risk_set_status, risk_share, risk_unshare, risk_update
 
 PAGE_SIZE = 50
-# Sections other areas render on a risk's page, included when their template exists. The incidents app's
-# "incidents/_risk_link.html" lists the incidents that name the risk (those the viewer may see).
+# The sections of a risk's page from risk's other areas; apps above risk add theirs to the "risk-detail" slot
+# (dpms.portal.sections_for).
 RISK_SECTIONS = (
     "risk/actions/_risk_section.html",
     "risk/acceptances/_risk_section.html",
     "risk/reviews/_risk_section.html",
 )
-INCIDENT_SECTION = "incidents/_risk_link.html"
 CSV_COLUMNS = (
     "reference", "title", "category", "owner_email", "owner_name", "status", "treatment",
     "inherent_likelihood", "inherent_impact", "inherent_level",
@@ -37,17 +35,6 @@ CSV_COLUMNS = (
     "target_likelihood", "target_impact", "target_level",
     "review_interval_days", "next_review_on", "systems", "threat", "vulnerability", "existing_controls",
 )  # fmt: skip
-
-
-def _existing(names) -> list[str]:
-    found = []
-    for name in names:
-        try:
-            get_template(name)
-        except TemplateDoesNotExist:
-            continue
-        found.append(name)
-    return found
 
 
 def _filtered_risks(request):
@@ -129,7 +116,6 @@ def _scores(risk) -> list[dict]:
 def _detail_context(request, risk, *, share_form=None) -> dict:
     may_share = queries.can_share_risk(request.user, risk)
     today = timezone.localdate()
-    sections = _existing(RISK_SECTIONS)
     return {
         "risk": risk,
         "scores": _scores(risk),
@@ -142,8 +128,7 @@ def _detail_context(request, risk, *, share_form=None) -> dict:
         "may_share": may_share,
         "shares": queries.risk_shares(risk) if may_share else [],
         "share_form": share_form or (RiskShareForm() if may_share else None),
-        "sections": sections,
-        "incident_section": (_existing([INCIDENT_SECTION]) or [None])[0],
+        "sections": [*RISK_SECTIONS, *portal.sections_for("risk-detail")],
         "today": today,
     }
 

@@ -1,9 +1,10 @@
-"""Domain apps add navigation links and dashboard panels through dpms.portal, shown by role."""
+"""Domain apps add navigation links, dashboard panels and page sections through dpms.portal, shown by role."""
 
 import pytest
 from django.urls import reverse
 
 from dpms import portal
+from tests.risk.factories import RiskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,3 +36,15 @@ def test_an_apps_link_and_panel_stay_hidden_from_others(client_for, staff, exten
     page = client_for(staff).get(reverse("dashboard")).content.decode()
     assert "Officers only" not in page
     assert "Your queue" not in page
+
+
+def test_a_page_shows_the_sections_other_apps_add_to_its_slot_and_stands_without_them(
+    client_for, security_officer, monkeypatch
+):
+    url = reverse("risk:risk", args=[RiskFactory().pk])
+    client = client_for(security_officer)
+    assert 'id="materialised-incidents"' in client.get(url).content.decode()  # added by the incidents app
+    monkeypatch.setattr(portal, "_apps", {k: v for k, v in portal._apps.items() if k != "incidents"})
+    response = client.get(url)
+    assert response.status_code == 200
+    assert 'id="materialised-incidents"' not in response.content.decode()

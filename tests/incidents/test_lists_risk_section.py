@@ -40,7 +40,7 @@ def test_the_20_most_recent_are_listed_with_the_total_in_two_queries(
 ):
     risk = RiskFactory(reference="R-007")
     incidents = link(risk, count, reporter=staff, handler=security_officer)
-    template = Template("{% include 'incidents/_risk_link.html' %}")
+    template = Template("{% include 'incidents/lists/_risk_section.html' %}")
     template.render(Context({"risk": risk, "user": security_officer}))  # loads the viewer's roles once
     with CaptureQueriesContext(connection) as captured:
         html = template.render(Context({"risk": risk, "user": security_officer}))
