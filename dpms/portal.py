@@ -21,10 +21,12 @@ periodic tick and its listeners to changes of people. The same call, in the same
   they are given in.
 - A panel's ``context(request)`` returns its template context, or None to show nothing. Each panel must run
   a fixed number of queries whatever the data size; the dashboard's query-count tests pin the sum.
-- A section is a template an app adds to another app's page without that app importing it: the page asks
-  ``sections_for(slot)`` and includes each (the incidents app adds
-  ``portal.Section("risk-detail", "incidents/lists/_risk_section.html")``: the incidents naming a risk). It gets
-  the page's context and must run a fixed number of queries.
+- A section is a template an area adds to another area's page without that page importing it: the page
+  asks ``sections_for(slot)`` and includes each (the incidents app adds
+  ``portal.Section("risk-detail", "incidents/lists/_risk_section.html")``: the incidents naming a risk).
+  Without ``context`` it gets the page's context; with ``context(request, obj, bound=None)`` it gets what
+  that returns (None: not shown; ``bound``: the page's forms with errors). Each runs a fixed number of
+  queries.
 - A seeder is ``seed(*, stdout)``: it adds the app's demo data after the people exist, and is safe to run
   twice. Seeders run in their ``order`` (an app whose demo needs another's data comes after it).
 - A tick is a Celery task that Celery beat sends every ``every`` (``dpms.celery.beat_schedule``); it reads
@@ -66,10 +68,12 @@ class Panel:
 
 @dataclass(frozen=True)
 class Section:
-    """A template included in the named ``slot`` of another app's page (``sections_for``), by order."""
+    """A template included in the named ``slot`` of another area's page (``sections_for``), by order, with
+    the context ``context`` gives (None: the page's own)."""
 
     slot: str
     template: str
+    context: Callable | None = None
     order: int = 50
 
 
@@ -162,13 +166,12 @@ def panels_for(request) -> list[dict]:
     return shown
 
 
-def sections_for(slot: str) -> list[str]:
-    """The templates other apps add to the page slot ``slot``, by order."""
-    found = sorted(
+def sections_for(slot: str) -> list[Section]:
+    """The sections added to the page slot ``slot``, by order."""
+    return sorted(
         (section for app in _apps.values() for section in app.sections if section.slot == slot),
         key=lambda section: section.order,
     )
-    return [section.template for section in found]
 
 
 def seeders() -> list[Callable]:

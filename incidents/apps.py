@@ -10,6 +10,8 @@ class IncidentsConfig(AppConfig):
     def ready(self):
         from dpms import portal
         from incidents import demo, tasks
+        from incidents.queries import breach as breach_queries
+        from incidents.queries import escalation_policies
         from incidents.queries.metrics import can_see_metrics
         from incidents.views import breach, escalation, lists, reporting
 
@@ -23,12 +25,14 @@ class IncidentsConfig(AppConfig):
                     portal.Link("My incidents", "incidents:mine"),
                     portal.Link("Metrics", "incidents:metrics", visible=can_see_metrics),
                     portal.Link(
-                        "Breach register", "incidents:breach_register_page", visible=breach.can_open_register
+                        "Breach register",
+                        "incidents:breach_register_page",
+                        visible=breach_queries.can_open_register,
                     ),
                     portal.Link(
                         "Escalation policies",
                         "incidents:escalation_policies",
-                        visible=escalation.can_read_policies,
+                        visible=escalation_policies.can_read_policies,
                     ),
                 ],
                 panels=[
@@ -36,8 +40,20 @@ class IncidentsConfig(AppConfig):
                     portal.Panel("incidents/breach/panel.html", breach.clocks_panel, order=15),
                     portal.Panel("incidents/lists/open_panel.html", lists.open_incidents_panel, order=25),
                 ],
-                # On a risk's page: the incidents that name it.
-                sections=[portal.Section("risk-detail", "incidents/lists/_risk_section.html")],
+                sections=[
+                    # On a risk's page: the incidents that name it.
+                    portal.Section("risk-detail", "incidents/lists/_risk_section.html"),
+                    # On the incident page, from the breach and escalation areas.
+                    portal.Section(
+                        "incident-detail", "incidents/detail/_breach.html", breach.detail_section, order=10
+                    ),
+                    portal.Section(
+                        "incident-detail",
+                        "incidents/detail/_escalation.html",
+                        escalation.detail_section,
+                        order=20,
+                    ),
+                ],
                 # After the risk register: incidents link risks.
                 seeder=portal.Seeder(demo.seed_incident_demo, order=30),
                 tick=portal.Tick(tasks.tick, every=timedelta(minutes=1)),

@@ -1,4 +1,4 @@
-"""Who sees and changes which incident (issue 5, item 7).
+"""Who sees and changes which incident.
 
 - Reporters see their own incidents, never internal timeline lines or internal attachments.
 - Security officers see every incident that is not confidential; a confidential incident only when they
@@ -11,30 +11,20 @@ Sets are filtered in one queryset (a subquery on guardian's table), never by a p
 An incident the user may not see is a 404; one they see but may not change is a 403.
 """
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import BigIntegerField, Q
-from django.db.models.functions import Cast
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from guardian.models import UserObjectPermission
 
-from dpms.models import User
+from dpms.models import PortalRole, User
+from dpms.queries import object_shares, shared_object_ids
 from incidents.models import Incident
 
 SHARE_PERMISSION = "view_confidential_incident"
 
 
-def shared_ids(user):
-    """guardian's rows sharing an incident with ``user``, as a subquery of incident ids."""
-    return (
-        UserObjectPermission.objects.filter(
-            user=user,
-            content_type=ContentType.objects.get_for_model(Incident),
-            permission__codename=SHARE_PERMISSION,
-        )
-        .annotate(incident_id=Cast("object_pk", BigIntegerField()))
-        .values("incident_id")
-    )
+def _shared(user):
+    """The ids of the incidents shared with ``user``, as a subquery."""
+    return shared_object_ids(user, Incident, [SHARE_PERMISSION])
 
 
 def incidents_for_user(user):
@@ -44,7 +34,7 @@ def incidents_for_user(user):
         return incidents.none()
     if user.is_auditor:
         return incidents
-    seen = Q(reported_by=user) | Q(handler=user) | Q(pk__in=shared_ids(user))
+    seen = Q(reported_by=user) | Q(handler=user) | Q(pk__in=_shared(user))
     if user.is_security_officer:
         seen |= Q(confidential=False)
     return incidents.filter(seen)
@@ -60,9 +50,9 @@ def internal_q(user) -> Q:
         return Q()
     seen = Q(handler=user)
     if user.is_security_officer:
-        seen |= Q(confidential=False) | Q(pk__in=shared_ids(user))
+        seen |= Q(confidential=False) | Q(pk__in=_shared(user))
     else:
-        seen |= Q(pk__in=shared_ids(user)) & ~Q(reported_by=user)
+        seen |= Q(pk__in=_shared(user)) & ~Q(reported_by=user)
     return seen
 
 
@@ -74,7 +64,7 @@ def incidents_with_internal_for_user(user):
 
 
 def is_shared_with(user, incident: Incident) -> bool:
-    return shared_ids(user).filter(object_pk=str(incident.pk)).exists()
+    return _shared(user).filter(object_pk=str(incident.pk)).exists()
 
 
 def can_see(user, incident: Incident) -> bool:
@@ -108,6 +98,28 @@ def sees_internal(user, incident: Incident) -> bool:
     return incident.reported_by_id != user.pk and can_see(user, incident)
 
 
+def can_take_part(user, incident: Incident, *, responder: bool | None = None) -> bool:
+    """Comment, add information, update one's follow-up actions: anyone who sees the incident but an auditor
+    who does not respond to it (auditors read and change nothing). ``responder``: ``is_responder``, if
+    known already."""
+    if not user.is_auditor:
+        return True
+    return is_responder(user, incident) if responder is None else responder
+
+
+def is_only_reporter(user, incident: Incident, *, responder: bool | None = None) -> bool:
+    """The reporter, with no other part in the incident: not a responder, not an auditor."""
+    if incident.reported_by_id != user.pk or user.is_auditor:
+        return False
+    return not (is_responder(user, incident) if responder is None else responder)
+
+
+def shared_with(incident: Incident) -> list[User]:
+    """The people a confidential incident is shared with, by name (one query)."""
+    rows = object_shares(incident, [SHARE_PERMISSION])
+    return sorted((row.user for row in rows), key=lambda user: (user.full_name, user.email))
+
+
 def can_report(user) -> bool:
     return user.is_authenticated and user.is_active
 
@@ -129,20 +141,12 @@ def get_incident_for_user(user, pk, *, for_change: bool = False, for_triage: boo
 def security_officers_for(incident: Incident):
     """The active security officers who may see ``incident`` (all of them, or only those added to a
     confidential one): who "the security officers" means for notifications and escalation."""
-    officers = User.objects.holding("security officer")
+    officers = User.objects.security_officers()
     if incident.confidential:
-        officers = officers.filter(
-            Q(pk=incident.handler_id)
-            | Q(
-                pk__in=UserObjectPermission.objects.filter(
-                    content_type=ContentType.objects.get_for_model(Incident),
-                    object_pk=str(incident.pk),
-                    permission__codename=SHARE_PERMISSION,
-                ).values("user_id")
-            )
-        )
+        shared = object_shares(incident, [SHARE_PERMISSION]).values("user_id")
+        officers = officers.filter(Q(pk=incident.handler_id) | Q(pk__in=shared))
     return officers.order_by("full_name", "email")
 
 
 def admins():
-    return User.objects.holding("admin").order_by("full_name", "email")
+    return User.objects.holding(PortalRole.ADMIN).order_by("full_name", "email")

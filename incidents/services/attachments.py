@@ -20,10 +20,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from dpms import audit
-from incidents import timeline
 from incidents.choices import EventKind
 from incidents.models import Incident, IncidentAttachment, IncidentEvent
 from incidents.queries.visibility import can_see, is_responder, sees_internal
+from incidents.services import timeline
 
 ALLOWED_TYPES_TEXT = (
     "PDF, PNG, JPEG, GIF or WebP images, plain text (.txt, .log, .csv) and saved emails (.eml)"

@@ -37,7 +37,7 @@ from incidents.models import (
     Incident,
 )
 from incidents.queries.visibility import is_responder, security_officers_for
-from incidents.timeline import log, tell
+from incidents.services.timeline import log, tell
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from incidents import timeline
 from incidents.choices import EventKind
 from incidents.models import Incident
 from incidents.queries.visibility import (
@@ -14,6 +13,7 @@ from incidents.queries.visibility import (
     is_responder,
     security_officers_for,
 )
+from incidents.services import timeline
 from incidents.services.common import _lock, _name, _tell_reporter
 
 # --- Comments and information ---------------------------------------------------------------------------

@@ -7,7 +7,6 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from incidents import timeline
 from incidents.choices import Category, Severity
 from incidents.models import Incident
 from incidents.queries.visibility import (
@@ -15,6 +14,7 @@ from incidents.queries.visibility import (
     can_triage,
     is_responder,
 )
+from incidents.services import timeline
 
 PERMISSION = f"incidents.{SHARE_PERMISSION}"
 DISPLAY_TIME = "%Y-%m-%d %H:%M %Z"
@@ -57,7 +57,7 @@ def _require_authority_decision(incident: Incident) -> None:
 
 
 def _name(user) -> str:
-    return (user.full_name or user.email) if user else "nobody"
+    return str(user) if user else "nobody"
 
 
 def _local(moment: datetime.datetime) -> str:

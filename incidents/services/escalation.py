@@ -1,11 +1,12 @@
 """Timed escalation, after PagerDuty and Opsgenie escalation policies.
 
 Each severity has a policy of ordered levels, and untriaged reports have one of their own (policy 0;
-``incidents.escalation_defaults`` has the defaults). Escalation runs in *rounds*. A round starts when an
-incident is reported (the untriaged policy), triaged or given a new severity (that severity's policy), or
-reopened (closed or dismissed, then opened again: from the reopening time, nothing missed before it fires).
-When a round starts, its levels are copied onto the incident (``Incident.escalation_plan``) and the round
-fires from that copy: a policy edit applies to rounds started after the edit, never to a running one.
+``incidents.services.escalation_policies`` has the defaults). Escalation runs in *rounds*. A round starts
+when an incident is reported (the untriaged policy), triaged or given a new severity (that severity's
+policy), or reopened (closed or dismissed, then opened again: from the reopening time, nothing missed before
+it fires). When a round starts, its levels are copied onto the incident (``Incident.escalation_plan``) and
+the round fires from that copy: a policy edit applies to rounds started after the edit, never to a running
+one.
 
 - An untriaged level is due ``after_minutes`` after the report (or the reopening) and fires only while the
   incident is reported and nobody acknowledged it in this round. Triage or dismissal ends the round.
@@ -41,7 +42,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from dpms.models import User
-from incidents import timeline
 from incidents.choices import (
     UNCONTAINED_STATUSES,
     EscalationTarget,
@@ -49,12 +49,13 @@ from incidents.choices import (
     EventKind,
     Status,
 )
-from incidents.escalation_defaults import (
+from incidents.models import EscalationLevel, Incident, IncidentEscalation
+from incidents.queries import visibility
+from incidents.services import timeline
+from incidents.services.escalation_policies import (
     UNTRIAGED,
     policy_for,
 )
-from incidents.models import EscalationLevel, Incident, IncidentEscalation
-from incidents.queries import visibility
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,6 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from dpms.notify import DigestItem, claim_digest_recipients, digest
-from incidents import timeline
 from incidents.choices import ActionStatus, EventKind
 from incidents.models import FollowUpAction, Incident
 from incidents.queries.visibility import (
@@ -31,6 +30,7 @@ from incidents.queries.visibility import (
     incidents_for_user,
     is_responder,
 )
+from incidents.services import timeline
 
 OPEN_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 
@@ -40,10 +40,6 @@ logger = logging.getLogger(__name__)
 def site_today(now: datetime.datetime | None = None) -> datetime.date:
     """The calendar day of ``now`` in the installation's time zone (not the signed-in person's)."""
     return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
-
-
-def _name(user) -> str:
-    return user.full_name or user.email
 
 
 @transaction.atomic
@@ -70,14 +66,14 @@ def followup_create(
     if not can_see(owner, incident):
         if not can_triage(actor, incident):
             raise ValidationError(
-                {"owner": f"{_name(owner)} cannot see this incident: a security officer must share it first."}
+                {"owner": f"{owner} cannot see this incident: a security officer must share it first."}
             )
         assign_perm(f"incidents.{SHARE_PERMISSION}", owner, incident)
         timeline.log(
             incident=incident,
             kind=EventKind.SHARE,
             actor=actor,
-            text=f"Shared with {_name(owner)}, the owner of a follow-up action.",
+            text=f"Shared with {owner}, the owner of a follow-up action.",
             data={"user": timeline.person(owner), "shared": True},
             audit_action="incident.share",
             changes={"user": owner.email, "shared": True},
@@ -94,7 +90,7 @@ def followup_create(
         incident=incident,
         kind=EventKind.ACTION,
         actor=actor,
-        text=f"Follow-up action added: {title} (owner {_name(owner)}, due {due_on:%Y-%m-%d}).",
+        text=f"Follow-up action added: {title} (owner {owner}, due {due_on:%Y-%m-%d}).",
         data={"action": action.pk, "owner": timeline.person(owner), "due_on": due_on.isoformat()},
         audit_action="incident.followup.create",
         changes={"action": action.pk, "title": title, "owner": owner.email, "due_on": due_on.isoformat()},
@@ -105,7 +101,7 @@ def followup_create(
             recipients=[owner],
             subject=f"Follow-up action for you: {title}",
             body=(
-                f"{_name(actor)} made you the owner of a follow-up action on {incident.reference}: {title}, "
+                f"{actor} made you the owner of a follow-up action on {incident.reference}: {title}, "
                 f"due {due_on:%Y-%m-%d}."
             ),
             dedup_key=f"incident-action:{action.pk}:owner",
@@ -227,7 +223,7 @@ def _send_digest(owner, owed: list, *, prefix: str, now) -> int:
         timeline.log(
             incident=incident,
             kind=EventKind.NOTIFICATION,
-            text=f"Overdue follow-up reminder sent to {_name(owner)}: {titles}",
+            text=f"Overdue follow-up reminder sent to {owner}: {titles}",
             data={
                 "subject": "Overdue incident follow-up actions",
                 "recipients": [timeline.person(owner)],

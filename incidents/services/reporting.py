@@ -14,11 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from access.models import System
-from incidents import timeline
 from incidents.choices import Category, EventKind, PersonalData
 from incidents.models import Incident, IncidentCounter
 from incidents.queries.visibility import can_report, security_officers_for
-from incidents.services import escalation
+from incidents.services import escalation, timeline
 from incidents.services.attachments import attachment_add, inspect_upload
 
 MAX_UPLOADS = 5
@@ -147,7 +146,7 @@ def incident_report(
     )
     if found_systems:
         incident.systems.set(found_systems)
-    text = f"Reported by {actor.full_name or actor.email} as {Category(category).label.lower()}."
+    text = f"Reported by {actor} as {Category(category).label.lower()}."
     if incident.personal_data == PersonalData.YES:
         text += " The reporter says personal data may be involved."
     reported = timeline.log(
@@ -194,8 +193,7 @@ def incident_report(
 
 def _officer_body(incident: Incident, systems) -> str:
     lines = [
-        f"{incident.reported_by.full_name or incident.reported_by.email} reported "
-        f"{incident.reference}: {incident.title}",
+        f"{incident.reported_by} reported {incident.reference}: {incident.title}",
         f"Category: {incident.get_category_display()}",
         f"Noticed: {_local(incident.noticed_at)}",
     ]

@@ -8,12 +8,12 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from access.models import System
-from incidents import timeline
 from incidents.choices import EventKind
 from incidents.models import Incident
 from incidents.queries.visibility import (
     is_shared_with,
 )
+from incidents.services import timeline
 from incidents.services.common import (
     PERMISSION,
     _active_person,

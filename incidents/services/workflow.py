@@ -18,10 +18,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from incidents import timeline
 from incidents.choices import STATUS_ORDER, Category, EventKind, Severity, Status
 from incidents.models import Incident, PostIncidentReview
-from incidents.services import breach, escalation
+from incidents.services import breach, escalation, timeline
 from incidents.services.common import (
     _category,
     _handler_person,

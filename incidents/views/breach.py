@@ -8,19 +8,16 @@ is rendered by the server and kept current by static/js/dpms.js (``<time data-co
 import datetime
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, CharField, DateTimeField, F, Q, Value, When
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from dpms.csvexport import streaming_csv
-from dpms.forms import add_service_errors
 from dpms.models import User
 from dpms.paging import query_without_page
 from incidents.choices import AuthorityDecision, Category, Severity, Status, SubjectsDecision
@@ -36,8 +33,10 @@ from incidents.forms.breach import (
     SubjectsDecisionForm,
 )
 from incidents.models import Incident
-from incidents.queries.visibility import get_incident_for_user, incidents_with_internal_for_user, is_responder
+from incidents.queries import breach as queries
+from incidents.queries.visibility import is_only_reporter, is_responder
 from incidents.services import breach as services
+from incidents.views.detail import act
 
 PANEL_SIZE = 10
 PAGE_SIZE = 50
@@ -112,7 +111,7 @@ def detail_section(request, incident: Incident, bound=None) -> dict:
     check of a confidential incident, and the names of who decided."""
     user, bound, now = request.user, bound or {}, timezone.now()
     responder = is_responder(user, incident)
-    if not responder and not user.is_auditor and incident.reported_by_id == user.pk:
+    if is_only_reporter(user, incident, responder=responder):
         return {"breach": {"show": False}}
     nis2 = _nis2(incident, now)
     context = {
@@ -186,27 +185,22 @@ def _forms(incident: Incident, bound: dict, nis2) -> dict:
 
 
 def _act(request, pk, *, form_class, name: str, call, success: str):
-    """Validate ``form_class``, call the service; on error show the incident page again with the form's
-    errors (400). Responders only: 404 for those who may not see it, 403 for the others."""
-    incident = get_incident_for_user(request.user, pk, for_change=True)
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            call(incident, form.cleaned_data)
-        except ValidationError as error:
-            if not hasattr(error, "error_dict"):
-                # A refusal about the incident's state (marked already, clock stopped): the form it came
-                # from may not be on the page any more, so it is said at the top of the refreshed page.
-                for text in error.messages:
-                    messages.error(request, text)
-                return redirect("incidents:detail", pk=incident.pk)
-            add_service_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect("incidents:detail", pk=incident.pk)
-    from incidents.views.detail import render_detail
+    """The incident page's ``act`` for a breach form: responders only (404 for those who may not see it,
+    403 for the others); a refusal about the incident's state is said at the top of the page."""
 
-    return render_detail(request, incident, bound={name: form}, status=400)
+    def run(incident, form):
+        call(incident, form.cleaned_data)
+        return success
+
+    return act(
+        request,
+        pk,
+        key=name,
+        access="respond",
+        form_factory=lambda request, incident: form_class(request.POST),
+        run=run,
+        refusal_on_top=True,
+    )
 
 
 @login_required
@@ -365,63 +359,13 @@ FORM_NAMES = (
 # --- Dashboard panel: running clocks ----------------------------------------------------------------------
 
 
-def running_clocks(user):
-    """The incidents ``user`` may see whose authority clock runs or (with NIS2) a NIS2 report is due, with
-    ``next_deadline`` and which clock it is (``next_clock``), nearest first. One query."""
-    authority_running = Q(is_breach=True, authority_decision="")
-    authority = Case(
-        When(authority_running, then=F("authority_deadline")), default=None, output_field=DateTimeField()
-    )
-    wanted = authority_running
-    if settings.NIS2_ENABLED:
-        significant = Q(nis2_significant=True)
-        early = significant & Q(nis2_early_warning_at=None, nis2_notification_at=None)
-        notification = significant & Q(nis2_notification_at=None)
-        final = significant & Q(nis2_final_report_at=None, nis2_final_report_deadline__isnull=False)
-        nis2 = Case(
-            When(early, then=F("nis2_early_warning_deadline")),
-            When(notification, then=F("nis2_notification_deadline")),
-            When(final, then=F("nis2_final_report_deadline")),
-            default=None,
-            output_field=DateTimeField(),
-        )
-        nis2_kind = Case(
-            When(early, then=Value("early_warning")),
-            When(notification, then=Value("notification")),
-            When(final, then=Value("final_report")),
-            default=Value(""),
-            output_field=CharField(),
-        )
-        wanted |= notification | final
-    else:
-        nis2 = Value(None, output_field=DateTimeField())
-        nis2_kind = Value("", output_field=CharField())
-    return (
-        incidents_with_internal_for_user(user)
-        .filter(wanted)
-        .exclude(status=Status.DISMISSED)
-        .annotate(authority_clock=authority, nis2_clock=nis2, nis2_kind=nis2_kind)
-        .annotate(
-            next_deadline=Case(
-                When(authority_clock__isnull=True, then=F("nis2_clock")),
-                When(nis2_clock__isnull=True, then=F("authority_clock")),
-                When(authority_clock__lte=F("nis2_clock"), then=F("authority_clock")),
-                default=F("nis2_clock"),
-                output_field=DateTimeField(),
-            )
-        )
-        .only("pk", "reference", "title")
-        .order_by("next_deadline", "pk")
-    )
-
-
 def clocks_panel(request):
     """Dashboard panel for security officers: the running clocks, nearest deadline first (2 queries); nothing
     (and no query) for anyone else."""
     user = request.user
-    if not user.is_security_officer:
+    if not queries.sees_running_clocks(user):
         return None
-    rows = running_clocks(user)
+    rows = queries.running_clocks(user)
     total = rows.count()
     now = timezone.now()
     lines = []
@@ -444,26 +388,8 @@ def clocks_panel(request):
 
 
 def _check_register_access(user) -> None:
-    if not (user.is_security_officer or user.is_auditor):
+    if not queries.can_open_register(user):
         raise PermissionDenied("The breach register is for security officers and auditors.")
-
-
-def can_open_register(user) -> bool:
-    return user.is_authenticated and (user.is_security_officer or user.is_auditor)
-
-
-def breaches_for(user):
-    """Every personal-data breach ``user`` may see (auditors: all), the latest awareness first."""
-    return incidents_with_internal_for_user(user).filter(is_breach=True).order_by("-aware_at", "-pk")
-
-
-def on_time(incident: Incident, now) -> str:
-    """Was the authority told within 72 hours: yes, no, pending (clock running), or "not required"."""
-    if incident.authority_decision == AuthorityDecision.NOTIFIED:
-        return "yes" if incident.authority_notified_at <= incident.authority_deadline else "no"
-    if incident.authority_decision == AuthorityDecision.NOT_REQUIRED:
-        return "not required"
-    return "no" if now > incident.authority_deadline else "pending"
 
 
 CSV_HEADER = (
@@ -531,7 +457,7 @@ def _csv_row(incident: Incident, now) -> list:
         incident.authority_reference,
         incident.authority_not_required_reason,
         _utc(incident.authority_deadline),
-        on_time(incident, now),
+        queries.on_time(incident, now),
         incident.authority_delay_reason,
         _utc(incident.authority_decided_at),
         _who(incident.authority_decided_by),
@@ -549,7 +475,7 @@ def breach_register(request):
     """The breach register as CSV: every personal-data breach, notified or not (one query, streamed)."""
     _check_register_access(request.user)
     now = timezone.now()
-    breaches = breaches_for(request.user).select_related(
+    breaches = queries.breaches_for(request.user).select_related(
         "handler", "breach_marked_by", "authority_decided_by", "subjects_decided_by"
     )
     rows = (_csv_row(incident, now) for incident in breaches.iterator(chunk_size=1000))
@@ -562,7 +488,7 @@ def breach_register_page(request):
     """The breach register on a page, filtered by the state of the authority decision (2 queries)."""
     _check_register_access(request.user)
     form = BreachRegisterFilterForm(request.GET or None)
-    breaches = breaches_for(request.user)
+    breaches = queries.breaches_for(request.user)
     if form.is_valid():
         breaches = form.apply(breaches)
     elif form.is_bound:
@@ -572,7 +498,7 @@ def breach_register_page(request):
     rows = [
         {
             "incident": incident,
-            "on_time": on_time(incident, now),
+            "on_time": queries.on_time(incident, now),
             "clock": clock(incident.authority_deadline, now) if incident.authority_clock_running else None,
         }
         for incident in page.object_list

@@ -1,9 +1,11 @@
-"""The incident page (issue 5, items 2, 3, 6, 8 and 9): the facts, the actions the viewer may take, the
-sections of the breach and escalation areas, follow-up actions, files and the timeline.
+"""The incident page: the facts, the actions the viewer may take, the sections other areas add (the breach
+and escalation sections, through the portal's "incident-detail" slot), follow-up actions, files and the
+timeline.
 
-Every action is a POST view that fetches the incident through ``incidents.queries.visibility`` (404 when
-hidden, 403 when the viewer may not do it), validates a form, calls a service in ``incidents.services``
-and redirects back with a message, or re-renders the page with the form's errors (status 400).
+Every action (here and in the breach area) goes through ``act``: a POST view that fetches the incident
+through ``incidents.queries.visibility`` (404 when hidden, 403 when the viewer may not do it), validates a
+form, calls a service in ``incidents.services`` and redirects back with a message, or re-renders the page
+with the form's errors (status 400).
 The page runs a fixed number of queries whatever the size of the timeline.
 """
 
@@ -11,34 +13,29 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET, require_POST
-from guardian.models import UserObjectPermission
 
+from dpms import portal
 from dpms.forms import add_service_errors
-from incidents.forms import detail as forms
 from incidents.choices import SEVERITY_DEFINITIONS, Severity, Status
-from incidents.models import Incident, PostIncidentReview
+from incidents.forms import detail as forms
+from incidents.models import PostIncidentReview
 from incidents.queries.visibility import (
-    SHARE_PERMISSION,
+    can_take_part,
     can_triage,
     get_incident_for_user,
     is_responder,
     sees_internal,
+    shared_with,
 )
 from incidents.services import comments, followups, sharing, workflow
 from incidents.services.attachments import attachments_visible_to
+from risk.queries.register import risks_for_user
 
-# Sections other areas render on the page: (template, dotted path of ``detail_section(request, incident,
-# bound=None) -> dict``). A section whose function does not exist (yet) is left out.
-SECTIONS = (
-    ("incidents/detail/_breach.html", "incidents.views.breach.detail_section"),
-    ("incidents/detail/_escalation.html", "incidents.views.escalation.detail_section"),
-)
+SLOT = "incident-detail"  # where other areas add their sections (dpms.portal.sections_for)
 TEMPLATE = "incidents/detail/detail.html"
 
 
@@ -47,25 +44,11 @@ TEMPLATE = "incidents/detail/detail.html"
 
 def _sections(request, incident, bound) -> list[dict]:
     found = []
-    for template, dotted in SECTIONS:
-        try:
-            section = import_string(dotted)
-        except ImportError:
-            continue
-        context = section(request, incident, bound=bound)
+    for section in portal.sections_for(SLOT):
+        context = section.context(request, incident, bound=bound)
         if context is not None:
-            found.append({"template": template, "context": context})
+            found.append({"template": section.template, "context": context})
     return found
-
-
-def _shares(incident) -> list:
-    """The people the incident is shared with (one query)."""
-    rows = UserObjectPermission.objects.filter(
-        content_type=ContentType.objects.get_for_model(Incident),
-        object_pk=str(incident.pk),
-        permission__codename=SHARE_PERMISSION,
-    ).select_related("user")
-    return sorted((row.user for row in rows), key=lambda user: (user.full_name, user.email))
 
 
 def _form(bound, key, factory):
@@ -75,8 +58,6 @@ def _form(bound, key, factory):
 
 
 def _context(request, incident, bound) -> dict:
-    from risk.queries.register import risks_for_user
-
     user = request.user
     bound = bound or {}
     responder = is_responder(user, incident)
@@ -118,7 +99,7 @@ def _context(request, incident, bound) -> dict:
         "followups": list(incident.followups.select_related("owner")) if internal else [],
         "followup_status_form": forms.FollowUpStatusForm(),
         "sections": _sections(request, incident, bound),
-        "may_comment": responder or not user.is_auditor,
+        "may_comment": can_take_part(user, incident, responder=responder),
         "may_acknowledge": responder and is_open and incident.acknowledged_at is None,
         "forward": [(value, Status(value).label) for value in workflow.forward_statuses(status)]
         if responder
@@ -128,7 +109,7 @@ def _context(request, incident, bound) -> dict:
         else [],
         "may_close": responder and status == Status.RESOLVED,
         "review_required": incident.severity in workflow.REVIEW_REQUIRED,
-        "shares": _shares(incident) if triage else [],
+        "shares": shared_with(incident) if triage else [],
     }
     context["comment_form"] = _form(
         bound, "comment", lambda: forms.CommentForm(responder=responder, is_reporter=context["is_reporter"])
@@ -236,21 +217,27 @@ def _incident_for(request, pk, access: str):
     anyone who sees it but auditors (the reporter adds information; owners update their actions)."""
     user = request.user
     incident = get_incident_for_user(user, pk, for_triage=access == "triage", for_change=access == "respond")
-    if access == "take_part" and user.is_auditor and not is_responder(user, incident):
+    if access == "take_part" and not can_take_part(user, incident):
         raise PermissionDenied("Auditors read incidents; they change nothing.")
     return incident
 
 
-def _act(request, pk, *, key, access, form_factory, run):
-    """Validate ``form_factory(request)``, call ``run(incident, form) -> message``; redirect back with the
-    message, or show the page again with the form's errors (400). Nothing is saved when the service
-    refuses: each service is one transaction."""
+def act(request, pk, *, key, access, form_factory, run, refusal_on_top: bool = False):
+    """Validate ``form_factory(request, incident)``, call ``run(incident, form) -> message``; redirect back
+    with the message, or show the page again with the form's errors (400). Nothing is saved when the service
+    refuses: each service is one transaction. ``refusal_on_top``: a refusal about the incident's state
+    (not about a field: marked already, clock stopped) is said at the top of the refreshed page, as the form
+    it came from may not be on the page any more."""
     incident = _incident_for(request, pk, access)
     form = form_factory(request, incident)
     if form.is_valid():
         try:
             message = run(incident, form)
         except ValidationError as error:
+            if refusal_on_top and not hasattr(error, "error_dict"):
+                for text in error.messages:
+                    messages.error(request, text)
+                return redirect("incidents:detail", pk=incident.pk)
             add_service_errors(form, error)
         else:
             messages.success(request, message)
@@ -269,7 +256,7 @@ def triage_view(request, pk):
         incident = workflow.incident_triage(actor=request.user, incident=incident, **form.cleaned_data)
         return f"{incident.reference} triaged as {incident.severity_label}; {incident.handler} handles it."
 
-    return _act(request, pk, key="triage", access="triage", form_factory=_plain(forms.TriageForm), run=run)
+    return act(request, pk, key="triage", access="triage", form_factory=_plain(forms.TriageForm), run=run)
 
 
 @login_required
@@ -279,7 +266,7 @@ def dismiss_view(request, pk):
         workflow.incident_dismiss(actor=request.user, incident=incident, reason=form.cleaned_data["reason"])
         return f"{incident.reference} dismissed as not an incident."
 
-    return _act(request, pk, key="dismiss", access="triage", form_factory=_plain(forms.ReasonForm), run=run)
+    return act(request, pk, key="dismiss", access="triage", form_factory=_plain(forms.ReasonForm), run=run)
 
 
 @login_required
@@ -302,7 +289,7 @@ def transition_view(request, pk):
         incident = workflow.incident_transition(actor=request.user, incident=incident, **form.cleaned_data)
         return f"{incident.reference} is {incident.get_status_display().lower()}."
 
-    return _act(request, pk, key="move", access="respond", form_factory=_plain(forms.TransitionForm), run=run)
+    return act(request, pk, key="move", access="respond", form_factory=_plain(forms.TransitionForm), run=run)
 
 
 @login_required
@@ -312,7 +299,7 @@ def close_view(request, pk):
         workflow.incident_close(actor=request.user, incident=incident, **form.cleaned_data)
         return f"{incident.reference} is closed."
 
-    return _act(request, pk, key="close", access="respond", form_factory=_plain(forms.CloseForm), run=run)
+    return act(request, pk, key="close", access="respond", form_factory=_plain(forms.CloseForm), run=run)
 
 
 @login_required
@@ -322,7 +309,7 @@ def review_view(request, pk):
         workflow.post_incident_review_record(actor=request.user, incident=incident, **form.cleaned_data)
         return "Post-incident review recorded."
 
-    return _act(request, pk, key="review", access="respond", form_factory=_plain(forms.ReviewForm), run=run)
+    return act(request, pk, key="review", access="respond", form_factory=_plain(forms.ReviewForm), run=run)
 
 
 @login_required
@@ -332,9 +319,7 @@ def severity_view(request, pk):
         incident = workflow.incident_set_severity(actor=request.user, incident=incident, **form.cleaned_data)
         return f"{incident.reference} is {incident.severity_label} now."
 
-    return _act(
-        request, pk, key="severity", access="triage", form_factory=_plain(forms.SeverityForm), run=run
-    )
+    return act(request, pk, key="severity", access="triage", form_factory=_plain(forms.SeverityForm), run=run)
 
 
 @login_required
@@ -344,7 +329,7 @@ def handler_view(request, pk):
         incident = workflow.incident_set_handler(actor=request.user, incident=incident, **form.cleaned_data)
         return f"{incident.handler} handles {incident.reference} now."
 
-    return _act(request, pk, key="handler", access="triage", form_factory=_plain(forms.HandlerForm), run=run)
+    return act(request, pk, key="handler", access="triage", form_factory=_plain(forms.HandlerForm), run=run)
 
 
 @login_required
@@ -354,9 +339,7 @@ def category_view(request, pk):
         workflow.incident_set_category(actor=request.user, incident=incident, **form.cleaned_data)
         return "Category corrected."
 
-    return _act(
-        request, pk, key="category", access="triage", form_factory=_plain(forms.CategoryForm), run=run
-    )
+    return act(request, pk, key="category", access="triage", form_factory=_plain(forms.CategoryForm), run=run)
 
 
 @login_required
@@ -377,14 +360,12 @@ def comment_view(request, pk):
         )
         return "Comment added." if "visibility" in form.fields else "Information added."
 
-    return _act(request, pk, key="comment", access="take_part", form_factory=make, run=run)
+    return act(request, pk, key="comment", access="take_part", form_factory=make, run=run)
 
 
 @login_required
 @require_POST
 def links_view(request, pk):
-    from risk.queries.register import risks_for_user
-
     def make(request, incident):
         visible = risks_for_user(request.user)
         return forms.LinksForm(
@@ -403,7 +384,7 @@ def links_view(request, pk):
         )
         return "Links saved."
 
-    return _act(request, pk, key="links", access="respond", form_factory=make, run=run)
+    return act(request, pk, key="links", access="respond", form_factory=make, run=run)
 
 
 @login_required
@@ -417,7 +398,7 @@ def confidential_view(request, pk):
             f"{incident.reference} is {'confidential' if incident.confidential else 'not confidential'} now."
         )
 
-    return _act(
+    return act(
         request, pk, key="confidential", access="triage", form_factory=_plain(forms.ConfidentialForm), run=run
     )
 
@@ -429,7 +410,7 @@ def share_view(request, pk):
         sharing.incident_share(actor=request.user, incident=incident, user=form.cleaned_data["user"])
         return f"{incident.reference} is shared with {form.cleaned_data['user']}."
 
-    return _act(request, pk, key="share", access="triage", form_factory=_plain(forms.ShareForm), run=run)
+    return act(request, pk, key="share", access="triage", form_factory=_plain(forms.ShareForm), run=run)
 
 
 @login_required
@@ -439,7 +420,7 @@ def unshare_view(request, pk):
         sharing.incident_unshare(actor=request.user, incident=incident, user=form.cleaned_data["user"])
         return f"{incident.reference} is no longer shared with {form.cleaned_data['user']}."
 
-    return _act(request, pk, key="share", access="triage", form_factory=_plain(forms.UnshareForm), run=run)
+    return act(request, pk, key="share", access="triage", form_factory=_plain(forms.UnshareForm), run=run)
 
 
 @login_required
@@ -449,7 +430,7 @@ def followup_add_view(request, pk):
         action = followups.followup_create(actor=request.user, incident=incident, **form.cleaned_data)
         return f"Follow-up action “{action.title}” added."
 
-    return _act(
+    return act(
         request, pk, key="followup", access="respond", form_factory=_plain(forms.FollowUpForm), run=run
     )
 

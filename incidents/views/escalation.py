@@ -11,22 +11,19 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
-from incidents.escalation_defaults import (
-    POLICY_SEVERITIES,
-    UNTRIAGED,
-    policy_label,
-    policy_severity,
-    unsaved_default_levels,
-)
 from incidents.forms.escalation import LevelFormSet, level_initial
 from incidents.models import EscalationLevel, EscalationPolicy
+from incidents.queries.escalation_policies import can_edit_policies, can_read_policies
 from incidents.queries.visibility import sees_internal
 from incidents.services.escalation import describe_level, plan_levels
 from incidents.services.escalation_policies import (
-    can_edit_policies,
-    can_read_policies,
+    POLICY_SEVERITIES,
+    UNTRIAGED,
+    policy_label,
     policy_reset,
+    policy_severity,
     policy_update,
+    unsaved_default_levels,
 )
 
 LATE = timedelta(minutes=2)  # a fire this long after its due time says when it was due (after downtime)

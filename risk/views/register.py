@@ -128,7 +128,7 @@ def _detail_context(request, risk, *, share_form=None) -> dict:
         "may_share": may_share,
         "shares": queries.risk_shares(risk) if may_share else [],
         "share_form": share_form or (RiskShareForm() if may_share else None),
-        "sections": [*RISK_SECTIONS, *portal.sections_for("risk-detail")],
+        "sections": [*RISK_SECTIONS, *(section.template for section in portal.sections_for("risk-detail"))],
         "today": today,
     }
 

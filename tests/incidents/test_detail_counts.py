@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from dpms import portal
 from incidents.choices import EventKind, Severity, Status
 from incidents.models import IncidentAttachment, PostIncidentReview
 from tests.access.factories import SystemFactory
@@ -71,9 +72,7 @@ def test_the_page_costs_the_same_with_10_and_100_timeline_lines(client_for, pers
 @pytest.fixture
 def own_sections_only(monkeypatch):
     """Pin this page's own queries; the breach and escalation sections pin theirs in their own tests."""
-    from incidents.views import detail as detail_views
-
-    monkeypatch.setattr(detail_views, "SECTIONS", ())
+    monkeypatch.setattr(portal, "sections_for", lambda slot: [])
 
 
 @pytest.mark.parametrize("count", [10, 100])

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from incidents.escalation_defaults import DEFAULT_LEVELS, policy_for
+from incidents.services.escalation_policies import DEFAULT_LEVELS, policy_for
 from incidents.models import EscalationLevel, EscalationPolicy
 from incidents.services.escalation import describe_level
 

@@ -7,7 +7,7 @@ import pytest
 
 from dpms.models import Notification
 from incidents.choices import Status
-from incidents.escalation_defaults import default_levels
+from incidents.services.escalation_policies import default_levels
 from incidents.models import IncidentEscalation
 from incidents.services.escalation import escalate_due, on_severity_set
 from incidents.services.escalation_policies import policy_update

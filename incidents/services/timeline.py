@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dpms import audit
-from dpms.notify import notify
+from dpms.models import User
+from dpms.notify import notify_each_once
 from incidents.choices import EventKind
 from incidents.models import Incident, IncidentEvent
 
@@ -48,7 +49,7 @@ def log(
 
 
 def person(user) -> dict:
-    return {"id": user.pk, "name": user.full_name or user.email, "email": user.email}
+    return {"id": user.pk, "name": str(user), "email": user.email}
 
 
 def tell(
@@ -61,22 +62,16 @@ def tell(
     actor=None,
     internal: bool = True,
     reason: str = "",
-) -> list:
+) -> list[User]:
     """Notify each active recipient once per ``dedup_key`` and record who was told on the timeline.
 
     Returns the people newly told (an empty list when all had been told before: nothing is logged then).
     """
-    link = incident_url(incident)
-    told = []
-    seen = set()
-    for user in recipients:
-        if user is None or not user.is_active or user.pk in seen:
-            continue
-        seen.add(user.pk)
-        if notify(recipient=user, subject=subject, body=body, link=link, dedup_key=f"{dedup_key}:{user.pk}"):
-            told.append(user)
+    told = notify_each_once(
+        recipients, subject=subject, body=body, link=incident_url(incident), dedup_key=dedup_key
+    )
     if told:
-        names = ", ".join(p.full_name or p.email for p in told)
+        names = ", ".join(str(p) for p in told)
         log(
             incident=incident,
             kind=EventKind.NOTIFICATION,
