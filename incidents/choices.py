@@ -21,7 +21,7 @@ class Severity(models.IntegerChoices):
     SEV4 = 4, "SEV4"
 
 
-# Shown on the triage form and the incident page (issue 5, item 2).
+# Shown on the triage form and the incident page.
 SEVERITY_DEFINITIONS = {
     Severity.SEV1: (
         "Critical: any exposure of personal or customer data, a compromise of a production system, or an "

@@ -18,7 +18,7 @@ from incidents.choices import SEVERITY_DEFINITIONS, ActionStatus, Category, Seve
 
 def _officers():
     """Suggested in the person boxes: the people who usually handle incidents."""
-    return User.objects.holding("security officer").order_by("full_name", "email")
+    return User.objects.security_officers().order_by("full_name", "email")
 
 
 def _text(rows=3, **kwargs):

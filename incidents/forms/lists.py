@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from django import forms
 from django.utils import timezone
 
-from dpms.models import User
 from incidents.choices import Severity, Status
 from incidents.queries import lists as queries
 from incidents.queries.metrics import DEFAULT_DAYS, default_period
@@ -50,26 +49,9 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, visible_incidents, viewer=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only handlers of incidents the viewer may see are offered (one query): other names stay private.
-        handlers = (
-            User.objects.people()
-            .filter(handled_incidents__in=visible_incidents)
-            .distinct()
-            .order_by("full_name", "email")
-            .values_list("pk", "full_name", "email")
-        )
-        self.fields["handler"].choices = [
-            *ANY,
-            (queries.ME, "Me"),
-            (queries.NOBODY, "Nobody yet"),
-            *[(str(pk), name or email) for pk, name, email in handlers],
-        ]
-        handles = viewer is not None and any(
-            pk == str(viewer.pk) for pk, _label in self.fields["handler"].choices
-        )
-        if viewer is not None and not (viewer.is_security_officer or viewer.is_auditor or handles):
-            # Someone who only follows their own reports: the handler and clock filters would match nothing
-            # they can see (clock states are internal), so they are not offered.
+        handlers = queries.handler_choices(visible_incidents)
+        self.fields["handler"].choices = [*ANY, (queries.ME, "Me"), (queries.NOBODY, "Nobody yet"), *handlers]
+        if viewer is not None and not queries.sees_handling_filters(viewer, handlers):
             del self.fields["handler"], self.fields["clock"]
 
     def filters(self) -> dict:

@@ -16,6 +16,7 @@ from django.db.models import BooleanField, Case, Count, DateTimeField, F, Intege
 from django.db.models.functions import Coalesce, Least, Length, NullIf
 from django.utils import timezone
 
+from dpms.models import User
 from incidents.choices import OPEN_STATUSES, STATUS_ORDER, Status
 from incidents.models import Incident
 from incidents.queries.visibility import incidents_for_user, incidents_with_internal_for_user, internal_q
@@ -111,6 +112,28 @@ def queue_for_user(user):
     )
     return annotate_queue(incidents_for_user(user).select_related("handler", "reported_by")).annotate(
         shows_internal=shows_internal
+    )
+
+
+def handler_choices(visible_incidents) -> list[tuple[str, str]]:
+    """The people handling one of ``visible_incidents``, as filter choices (one query): only handlers of
+    incidents the viewer may see are offered, so other names stay private."""
+    handlers = (
+        User.objects.people()
+        .filter(handled_incidents__in=visible_incidents)
+        .distinct()
+        .order_by("full_name", "email")
+    )
+    return [(str(person.pk), str(person)) for person in handlers.only("pk", "full_name", "email")]
+
+
+def sees_handling_filters(viewer, handler_choices) -> bool:
+    """The handler and clock filters are for security officers, auditors and handlers: for someone who only
+    follows their own reports they would match nothing they can see (clock states are internal)."""
+    return bool(
+        viewer.is_security_officer
+        or viewer.is_auditor
+        or any(pk == str(viewer.pk) for pk, _ in handler_choices)
     )
 
 

@@ -1,5 +1,5 @@
 """Incident metrics over a period: time to acknowledge and to resolve per severity, open incidents by
-severity, and how the regulatory clocks went (issue 5, item 8).
+severity, and how the regulatory clocks went.
 
 The period is a range of calendar days in the viewer's time zone; an incident counts when it was REPORTED in
 the period. Time to acknowledge runs from ``reported_at`` to ``acknowledged_at`` (the reporter's wait, which

@@ -1,4 +1,4 @@
-"""Comments and information on an incident (issue 5, item 6): responders write internal comments or ones
+"""Comments and information on an incident: responders write internal comments or ones
 the reporter sees; the reporter adds information; people it is shared with add internal notes.
 """
 

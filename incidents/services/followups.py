@@ -1,4 +1,4 @@
-"""Follow-up actions of an incident (issue 5, item 3): owners, due dates and a daily overdue digest.
+"""Follow-up actions of an incident: owners, due dates and a daily overdue digest.
 
 Responders (the handler and the security officers handling it) add actions and set any action's status; an
 action's owner sets the status of their own. An owner who cannot see the incident is added to it when a

@@ -1,4 +1,4 @@
-"""Confidentiality, shares and links of an incident (issue 5, items 7 and 9): who else may see a confidential
+"""Confidentiality, shares and links of an incident: who else may see a confidential
 incident (django-guardian object permission), and the risks it materialised and the systems it touched.
 """
 

@@ -1,4 +1,4 @@
-"""The incident workflow (issue 5, items 2 and 3): triage, dismissal, acknowledgement, status changes along
+"""The incident workflow: triage, dismissal, acknowledgement, status changes along
 the path, closing, changes of severity, handler and category, and the post-incident review. Comments live
 in ``incidents.services.comments``; confidentiality, shares and links in ``incidents.services.sharing``.
 

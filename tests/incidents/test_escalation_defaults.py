@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from incidents.services.escalation_policies import DEFAULT_LEVELS, policy_for
 from incidents.models import EscalationLevel, EscalationPolicy
 from incidents.services.escalation import describe_level
+from incidents.services.escalation_policies import DEFAULT_LEVELS, policy_for
 
 pytestmark = pytest.mark.django_db
 

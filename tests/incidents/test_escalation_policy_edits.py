@@ -7,10 +7,9 @@ import pytest
 
 from dpms.models import Notification
 from incidents.choices import Status
-from incidents.services.escalation_policies import default_levels
 from incidents.models import IncidentEscalation
 from incidents.services.escalation import escalate_due, on_severity_set
-from incidents.services.escalation_policies import policy_update
+from incidents.services.escalation_policies import default_levels, policy_update
 from tests.incidents.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db

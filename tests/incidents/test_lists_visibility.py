@@ -1,4 +1,4 @@
-"""The queue shows each person only what they may see (issue 5, item 7), whatever the filter."""
+"""The queue shows each person only what they may see, whatever the filter."""
 
 import pytest
 from guardian.shortcuts import assign_perm

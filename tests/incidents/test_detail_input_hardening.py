@@ -9,8 +9,10 @@ from incidents.choices import Status
 from incidents.models import Incident, IncidentAttachment
 from tests.access.factories import SystemFactory
 from tests.incidents.detail_support import PDF, incident_at
-from tests.incidents.report_support import attachments_dir_fixture  # noqa: F401 - fixture
-from tests.incidents.test_report_pages import filled
+from tests.incidents.reporting_support import (
+    attachments_dir_fixture,  # noqa: F401 - fixture
+    filled,
+)
 from tests.risk.factories import RiskFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("attachments_dir")]

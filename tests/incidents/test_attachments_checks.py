@@ -11,7 +11,7 @@ from incidents.choices import EventKind
 from incidents.models import IncidentAttachment
 from incidents.services.attachments import attachment_add, attachments_visible_to, validate_upload
 from tests.incidents.factories import IncidentEventFactory, IncidentFactory
-from tests.incidents.report_support import (  # noqa: F401 - fixture
+from tests.incidents.reporting_support import (  # noqa: F401 - fixture
     EML,
     EXE,
     GIF,

@@ -1,9 +1,14 @@
-"""Shared by the report tests: attachments stored in a temporary folder, and sample files of each kind."""
+"""Shared by the reporting tests: a filled report form, attachments stored in a temporary folder, and sample
+files of each kind."""
+
+import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from django.utils.functional import empty
 
+from incidents.choices import Category, PersonalData
 from incidents.models import attachment_storage
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -40,3 +45,20 @@ def attachments_dir_fixture(settings, tmp_path):
 
 def stored_files(folder) -> list:
     return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
+
+
+def local_input(value: datetime.datetime) -> str:
+    """What a datetime-local input sends: the viewer's wall-clock time, to the minute."""
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+
+
+def filled(**values):
+    data = {
+        "title": "Email asking for my password",
+        "description": "It came from it-support@examp1e.com.",
+        "category": Category.PHISHING,
+        "noticed_at": local_input(timezone.now() - datetime.timedelta(minutes=5)),
+        "personal_data": PersonalData.UNKNOWN,
+    }
+    data.update(values)
+    return {key: value for key, value in data.items() if value is not None}

@@ -14,7 +14,7 @@ from incidents.services import reporting
 from incidents.services.reporting import incident_report
 from tests.access.factories import SystemFactory
 from tests.factories import UserFactory
-from tests.incidents.report_support import PDF, PNG, attachments_dir_fixture, stored_files, upload  # noqa: F401
+from tests.incidents.reporting_support import PDF, PNG, attachments_dir_fixture, stored_files, upload  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("attachments_dir")]
 UTC = datetime.UTC

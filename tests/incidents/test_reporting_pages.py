@@ -10,28 +10,19 @@ from django.utils import timezone
 from incidents.choices import Category, EventKind, PersonalData
 from incidents.models import Incident, IncidentAttachment
 from tests.access.factories import SystemFactory
-from tests.incidents.report_support import EXE, PNG, attachments_dir_fixture, stored_files, upload  # noqa: F401
+from tests.incidents.reporting_support import (  # noqa: F401 - fixtures
+    EXE,
+    PNG,
+    attachments_dir_fixture,
+    filled,
+    local_input,
+    stored_files,
+    upload,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("attachments_dir")]
 
 REPORT = reverse("incidents:report")
-
-
-def local_input(value: datetime.datetime) -> str:
-    """What a datetime-local input sends: the viewer's wall-clock time, to the minute."""
-    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
-
-
-def filled(**values):
-    data = {
-        "title": "Email asking for my password",
-        "description": "It came from it-support@examp1e.com.",
-        "category": Category.PHISHING,
-        "noticed_at": local_input(timezone.now() - datetime.timedelta(minutes=5)),
-        "personal_data": PersonalData.UNKNOWN,
-    }
-    data.update(values)
-    return {key: value for key, value in data.items() if value is not None}
 
 
 def test_the_header_offers_reporting_on_every_page_when_signed_in(client, client_for, staff):

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from incidents.services.attachments import attachment_add
 from tests.incidents.factories import IncidentFactory
-from tests.incidents.report_support import PNG, attachments_dir_fixture, upload  # noqa: F401 - fixture
+from tests.incidents.reporting_support import PNG, attachments_dir_fixture, upload  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("attachments_dir")]
 
