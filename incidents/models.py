@@ -212,7 +212,12 @@ class IncidentAttachment(models.Model):
     event = models.ForeignKey(
         IncidentEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
     )
-    file = models.FileField(storage=attachment_storage, upload_to=attachment_path, max_length=200)
+    # A lazy Storage, built from the settings when first used.
+    file = models.FileField(
+        storage=attachment_storage,  # type: ignore[arg-type]
+        upload_to=attachment_path,
+        max_length=200,
+    )
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()

@@ -24,18 +24,23 @@ def breaches_for(user):
 
 
 def on_time(incident: Incident, now) -> str:
-    """Was the authority told within 72 hours: yes, no, pending (clock running), or "not required"."""
+    """Was the authority told within 72 hours: yes, no, pending (clock running), or "not required". For a
+    breach: its awareness time, hence its deadline, is set."""
+    deadline, notified = incident.authority_deadline, incident.authority_notified_at
+    assert deadline is not None, "a breach has an authority deadline"
     if incident.authority_decision == AuthorityDecision.NOTIFIED:
-        return "yes" if incident.authority_notified_at <= incident.authority_deadline else "no"
+        return "yes" if notified is not None and notified <= deadline else "no"
     if incident.authority_decision == AuthorityDecision.NOT_REQUIRED:
         return "not required"
-    return "no" if now > incident.authority_deadline else "pending"
+    return "no" if now > deadline else "pending"
 
 
 def running_clocks(user):
     """The incidents ``user`` may see whose authority clock runs or (with NIS2) a NIS2 report is due, with
     ``next_deadline`` and which clock it is (``next_clock``), nearest first. One query."""
     authority_running = Q(is_breach=True, authority_decision="")
+    nis2: Case | Value
+    nis2_kind: Case | Value
     authority = Case(
         When(authority_running, then=F("authority_deadline")), default=None, output_field=DateTimeField()
     )

@@ -14,6 +14,7 @@ import math
 import statistics
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -133,7 +134,9 @@ def incident_metrics(user, *, start: date, end: date, now: datetime | None = Non
     groups: dict[int | None, list[dict]] = {severity.value: [] for severity in Severity}
     groups[None] = []
     clocks = {"breaches": 0, "met": 0, "missed": 0, "missed_running": 0, "running": 0}
-    nis2 = [{"label": label, "met": 0, "missed": 0, "pending": 0} for label, _d, _a in NIS2_REPORTS]
+    nis2: list[dict[str, Any]] = [
+        {"label": label, "met": 0, "missed": 0, "pending": 0} for label, _d, _a in NIS2_REPORTS
+    ]
     nis2_count = 0
     for row in rows:
         groups.setdefault(row["severity"], []).append(row)

@@ -105,7 +105,7 @@ def _is_email(head: bytes) -> bool:
     lines = head.replace(b"\r\n", b"\n").split(b"\n")
     if lines and lines[0].startswith(b"From "):  # an mbox separator line before the headers
         lines = lines[1:]
-    names = []
+    names: list[bytes] = []
     for line in lines:
         if not line:
             break

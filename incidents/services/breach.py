@@ -620,13 +620,19 @@ def nis2_pending(incident: Incident) -> list[tuple[str, datetime.datetime]]:
     notification is in (the notification updates it)."""
     if not incident.nis2_significant:
         return []
+    early, notification, final = (
+        incident.nis2_early_warning_deadline,
+        incident.nis2_notification_deadline,
+        incident.nis2_final_report_deadline,
+    )
     pending = []
-    if incident.nis2_early_warning_at is None and incident.nis2_notification_at is None:
-        pending.append(("early_warning", incident.nis2_early_warning_deadline))
-    if incident.nis2_notification_at is None:
-        pending.append(("notification", incident.nis2_notification_deadline))
-    if incident.nis2_final_report_at is None and incident.nis2_final_report_deadline is not None:
-        pending.append(("final_report", incident.nis2_final_report_deadline))
+    # A significant incident has its early-warning and notification deadlines (set when it is marked).
+    if incident.nis2_early_warning_at is None and incident.nis2_notification_at is None and early is not None:
+        pending.append(("early_warning", early))
+    if incident.nis2_notification_at is None and notification is not None:
+        pending.append(("notification", notification))
+    if incident.nis2_final_report_at is None and final is not None:
+        pending.append(("final_report", final))
     return pending
 
 
@@ -700,8 +706,8 @@ def _remind_authority(pk: int, now) -> int:
         .filter(_authority_due(now), pk=pk)
         .first()
     )
-    if incident is None:
-        return 0
+    if incident is None or incident.aware_at is None or incident.authority_deadline is None:
+        return 0  # not due (or, without an awareness time, no clock to remind of)
     step = latest_step(incident.aware_at, now)
     claimed = Incident.objects.filter(pk=pk, breach_reminder_hours__lt=step, authority_decision="").update(
         breach_reminder_hours=step

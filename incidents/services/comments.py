@@ -13,8 +13,9 @@ from incidents.queries.visibility import (
     is_responder,
     security_officers_for,
 )
-from incidents.services import timeline
+from incidents.services import attachments, timeline
 from incidents.services.common import _lock, _name, _tell_reporter
+from incidents.services.reporting import MAX_UPLOADS
 
 # --- Comments and information ---------------------------------------------------------------------------
 
@@ -25,12 +26,8 @@ def incident_comment(*, actor, incident: Incident, text: str, internal: bool, up
     anyone else who may see the incident but not respond: always visible to the reporter), with files.
 
     Every upload is checked before anything is written. Returns the timeline line."""
-    from incidents.services import attachments
-
     text = (text or "").strip()
     uploads = list(uploads or ())
-    from incidents.services.reporting import MAX_UPLOADS
-
     if len(uploads) > MAX_UPLOADS:
         raise ValidationError({"files": f"Attach at most {MAX_UPLOADS} files at a time."})
     if not text and not uploads:

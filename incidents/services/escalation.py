@@ -63,7 +63,7 @@ BATCH_SIZE = 20  # incidents locked per transaction by the tick
 
 # "Not acknowledged" levels keep firing while the incident is open and not resolved, even once contained.
 ESCALATING_STATUSES = (*UNCONTAINED_STATUSES, Status.CONTAINED)
-_TRIGGER_ORDER = {EscalationTrigger.UNACKNOWLEDGED: 0, EscalationTrigger.UNCONTAINED: 1}
+_TRIGGER_ORDER: dict[str, int] = {EscalationTrigger.UNACKNOWLEDGED: 0, EscalationTrigger.UNCONTAINED: 1}
 _WEEKEND = (5, 6)  # Saturday, Sunday
 
 # Why a round started, as the reasons say it ("not acknowledged 15 minutes after triage").
@@ -664,7 +664,8 @@ def escalate_due(*, now) -> int:
     many fired. Incidents are taken in small batches, each batch in its own transaction; rows another worker
     holds are skipped (it fires them). One incident that fails is logged and left for the next tick; the
     others go on, and the step then fails so monitoring sees it."""
-    fired, failed = 0, []
+    fired = 0
+    failed: list[int] = []
     while True:
         with transaction.atomic():
             batch = list(

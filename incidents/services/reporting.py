@@ -23,7 +23,7 @@ from incidents.services.attachments import attachment_add, inspect_upload
 MAX_UPLOADS = 5
 OLDEST_NOTICED = datetime.timedelta(days=5 * 366)
 CLOCK_SKEW = timedelta(minutes=5)  # a browser clock a little ahead of ours is not "in the future"
-TITLE_MAX = Incident._meta.get_field("title").max_length
+TITLE_MAX = Incident._meta.get_field("title").max_length or 0
 
 
 def active_systems():
@@ -33,7 +33,7 @@ def active_systems():
 
 def _validate(values: dict, *, now: datetime.datetime) -> list:
     """Refuse what a report cannot be saved with; returns the systems named. Nothing is written here."""
-    errors: dict[str, str] = {}
+    errors: dict[str, str | list[str]] = {}
     if not values["title"]:
         errors["title"] = "Say in a line what happened."
     elif len(values["title"]) > TITLE_MAX:

@@ -42,7 +42,11 @@ from incidents.services.sharing import _make_confidential
 # Severities whose closing needs a post-incident review record first.
 REVIEW_REQUIRED = (Severity.SEV1, Severity.SEV2)
 # Statuses reached through their own service, never through ``incident_transition``.
-OWN_SERVICE = {Status.TRIAGED: "triage it", Status.CLOSED: "close it", Status.DISMISSED: "dismiss it"}
+OWN_SERVICE: dict[str, str] = {
+    Status.TRIAGED: "triage it",
+    Status.CLOSED: "close it",
+    Status.DISMISSED: "dismiss it",
+}
 
 
 # --- Triage, dismissal, acknowledgement --------------------------------------------------------------------
@@ -77,7 +81,7 @@ def incident_triage(
     before = {
         "status": incident.status,
         "severity": incident.severity,
-        "handler": incident.handler.email if incident.handler_id else None,
+        "handler": incident.handler.email if incident.handler else None,
         "category": incident.category,
         "confidential": incident.confidential,
     }
@@ -235,11 +239,12 @@ def back_statuses(status: str) -> list[str]:
 
 def _allowed_text(status: str) -> str:
     names = [Status(step).label.lower() for step in forward_statuses(status) + back_statuses(status)]
-    extra = {
+    extras: dict[str, str] = {
         Status.REPORTED: "triage or dismiss it",
         Status.TRIAGED: "or dismiss it",
         Status.RESOLVED: "or close it",
-    }.get(status, "")
+    }
+    extra = extras.get(status, "")
     if not names:
         return f"From {Status(status).label.lower()} you may {extra or 'do nothing'}."
     return f"From {Status(status).label.lower()} it may move to {', '.join(names)}" + (
