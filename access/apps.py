@@ -9,12 +9,11 @@ class AccessConfig(AppConfig):
 
     def ready(self):
         from access import demo, tasks
+        from access.queries.campaigns import can_read_campaigns
+        from access.queries.imports import sees_imports_link
         from access.services import movers, portal_roles
         from access.views import register, requests, reviews
         from dpms import portal
-
-        def officer_or_auditor(user):
-            return user.is_security_officer or user.is_auditor
 
         portal.register_app(
             portal.App(
@@ -28,9 +27,9 @@ class AccessConfig(AppConfig):
                     portal.Link("Requests", "access:my_requests"),
                     portal.Link("Approvals", "access:requests_awaiting"),
                     portal.Link("Revocation tasks", "access:revocation_list"),
-                    portal.Link("Campaigns", "access:campaigns", visible=officer_or_auditor),
-                    portal.Link("Review policies", "access:policies", visible=officer_or_auditor),
-                    portal.Link("Imports", "access:import_list", visible=officer_or_auditor),
+                    portal.Link("Campaigns", "access:campaigns", visible=can_read_campaigns),
+                    portal.Link("Review policies", "access:policies", visible=can_read_campaigns),
+                    portal.Link("Imports", "access:import_list", visible=sees_imports_link),
                 ],
                 panels=[
                     portal.Panel("access/register/findings_panel.html", register.findings_panel, order=20),

@@ -27,6 +27,11 @@ def may_import_system(user, system: System) -> bool:
     return bool(user.is_active and (user.is_security_officer or system.owner_id == user.pk))
 
 
+def sees_imports_link(user) -> bool:
+    """The menu's Imports link: security officers and auditors (an owner imports from their system's page)."""
+    return bool(user.is_authenticated and (user.is_security_officer or user.is_auditor))
+
+
 def can_upload_imports(user) -> bool:
     return bool(user.is_active and (user.is_security_officer or _owns_a_system(user)))
 
