@@ -4,6 +4,7 @@ nearest first, the breaches a person may see, and whether the authority was told
 from django.conf import settings
 from django.db.models import Case, CharField, DateTimeField, F, Q, Value, When
 
+from dpms.models import User
 from incidents.choices import AuthorityDecision, Status
 from incidents.models import Incident
 from incidents.queries.visibility import incidents_with_internal_for_user
@@ -33,6 +34,14 @@ def on_time(incident: Incident, now) -> str:
     if incident.authority_decision == AuthorityDecision.NOT_REQUIRED:
         return "not required"
     return "no" if now > deadline else "pending"
+
+
+def deciders(incident: Incident) -> dict[int, User]:
+    """Who marked the breach and recorded its decisions, by id: one query for all of them (none when nobody
+    did)."""
+    ids = {incident.breach_marked_by_id, incident.authority_decided_by_id, incident.subjects_decided_by_id}
+    ids.discard(None)
+    return User.objects.in_bulk(ids) if ids else {}
 
 
 def running_clocks(user):

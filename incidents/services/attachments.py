@@ -22,7 +22,7 @@ from django.utils import timezone
 from dpms import audit
 from incidents.choices import EventKind
 from incidents.models import Incident, IncidentAttachment, IncidentEvent
-from incidents.queries.visibility import can_see, is_responder, sees_internal
+from incidents.queries.visibility import is_responder
 from incidents.services import timeline
 
 ALLOWED_TYPES_TEXT = (
@@ -260,25 +260,3 @@ def _size_text(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.0f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
-
-
-def attachments_visible_to(user, incident: Incident):
-    """The files of ``incident`` that ``user`` may open: all of them for responders, auditors and people it
-    is shared with; the non-internal ones for its reporter; none for anyone else."""
-    files = IncidentAttachment.objects.filter(incident=incident).select_related("uploaded_by")
-    if not user.is_authenticated:
-        return files.none()
-    if sees_internal(user, incident):
-        return files
-    if user.is_active and incident.reported_by_id == user.pk:
-        return files.filter(internal=False)
-    return files.none()
-
-
-def may_download(user, attachment: IncidentAttachment) -> bool:
-    """The download rule: ``user`` sees the incident, and the file is not internal unless they see internal
-    lines (so a plain reporter never gets an internal file)."""
-    incident = attachment.incident
-    if not user.is_authenticated or not can_see(user, incident):
-        return False
-    return not attachment.internal or sees_internal(user, incident)

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from dpms.csvexport import streaming_csv
-from dpms.models import User
 from dpms.paging import query_without_page
 from incidents.choices import AuthorityDecision, Category, Severity, Status, SubjectsDecision
 from incidents.forms.breach import (
@@ -69,13 +68,6 @@ def clock(deadline: datetime.datetime, now: datetime.datetime, label: str = "") 
 # --- The section on the incident page ---------------------------------------------------------------------
 
 
-def _people(incident: Incident) -> dict:
-    """Who marked the breach and recorded its decisions: one query for all of them (none when nobody did)."""
-    ids = {incident.breach_marked_by_id, incident.authority_decided_by_id, incident.subjects_decided_by_id}
-    ids.discard(None)
-    return User.objects.in_bulk(ids) if ids else {}
-
-
 def _late_by(incident: Incident) -> str:
     """How late the authority was told ("3 h 5 min"), or "" when on time or not (yet) told."""
     notified, deadline = incident.authority_notified_at, incident.authority_deadline
@@ -122,7 +114,7 @@ def detail_section(request, incident: Incident, bound=None) -> dict:
         "running": incident.authority_clock_running,
     }
     if incident.is_breach:
-        people = _people(incident)
+        people = queries.deciders(incident)
         context |= {
             "clock": clock(incident.authority_deadline, now, AUTHORITY_LABEL)
             if incident.authority_clock_running

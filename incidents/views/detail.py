@@ -14,7 +14,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
@@ -22,7 +22,8 @@ from dpms import portal
 from dpms.forms import add_service_errors
 from incidents.choices import SEVERITY_DEFINITIONS, Severity, Status
 from incidents.forms import detail as forms
-from incidents.models import PostIncidentReview
+from incidents.queries import detail as queries
+from incidents.queries.attachments import attachments_visible_to
 from incidents.queries.visibility import (
     can_take_part,
     can_triage,
@@ -32,7 +33,6 @@ from incidents.queries.visibility import (
     shared_with,
 )
 from incidents.services import comments, followups, sharing, workflow
-from incidents.services.attachments import attachments_visible_to
 from risk.queries.register import risks_for_user
 
 SLOT = "incident-detail"  # where other areas add their sections (dpms.portal.sections_for)
@@ -68,9 +68,7 @@ def _context(request, incident, bound) -> dict:
     triaged = status not in (Status.REPORTED, Status.DISMISSED)
 
     # The timeline (1 query) and the files (1 query), each file shown on its line and in the list.
-    events = incident.events.select_related("actor").order_by("at", "pk")
-    if not internal:
-        events = events.filter(internal=False)
+    events = queries.timeline_events(incident, internal=internal)
     files = list(attachments_visible_to(user, incident).order_by("uploaded_at", "pk"))
     files_by_event = defaultdict(list)
     for attachment in files:
@@ -78,11 +76,7 @@ def _context(request, incident, bound) -> dict:
     timeline = [{"event": event, "files": files_by_event.get(event.pk, [])} for event in events]
 
     visible_risks = risks_for_user(user)
-    review = (
-        PostIncidentReview.objects.filter(incident=incident).select_related("recorded_by").first()
-        if internal
-        else None
-    )
+    review = queries.review_of(incident) if internal else None
     context = {
         "incident": incident,
         "responder": responder,
@@ -91,12 +85,12 @@ def _context(request, incident, bound) -> dict:
         "is_reporter": incident.reported_by_id == user.pk,
         "severity_definition": SEVERITY_DEFINITIONS.get(incident.severity) if incident.severity else "",
         "severity_definitions": [(value.label, SEVERITY_DEFINITIONS[value]) for value in Severity],
-        "systems": list(incident.systems.order_by("name")),
-        "risks": list(incident.risks.filter(pk__in=visible_risks.values("pk")).order_by("reference")),
+        "systems": queries.linked_systems(incident),
+        "risks": queries.linked_risks(user, incident, visible_risks),
         "timeline": timeline,
         "attachments": files,
         "review": review,
-        "followups": list(incident.followups.select_related("owner")) if internal else [],
+        "followups": queries.followups_of(incident) if internal else [],
         "followup_status_form": forms.FollowUpStatusForm(),
         "sections": _sections(request, incident, bound),
         "may_comment": can_take_part(user, incident, responder=responder),
@@ -371,8 +365,8 @@ def links_view(request, pk):
         return forms.LinksForm(
             request.POST,
             visible_risks=visible,
-            linked_risks=list(incident.risks.filter(pk__in=visible.values("pk")).order_by("reference")),
-            linked_systems=list(incident.systems.order_by("name")),
+            linked_risks=queries.linked_risks(request.user, incident, visible),
+            linked_systems=queries.linked_systems(incident),
         )
 
     def run(incident, form):
@@ -439,7 +433,7 @@ def followup_add_view(request, pk):
 @require_POST
 def followup_status_view(request, pk, action_id):
     incident = _incident_for(request, pk, "take_part")
-    action = get_object_or_404(incident.followups.all(), pk=action_id)
+    action = queries.get_followup(incident, action_id)
     if action.owner_id != request.user.pk and not is_responder(request.user, incident):
         raise PermissionDenied("Only the action's owner and the incident's responders set its status.")
     form = forms.FollowUpStatusForm(request.POST)

@@ -12,8 +12,13 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from incidents.forms.escalation import LevelFormSet, level_initial
-from incidents.models import EscalationLevel, EscalationPolicy
-from incidents.queries.escalation_policies import can_edit_policies, can_read_policies
+from incidents.queries.escalation import fires_of
+from incidents.queries.escalation_policies import (
+    can_edit_policies,
+    can_read_policies,
+    stored_levels,
+    stored_policies,
+)
 from incidents.queries.visibility import sees_internal
 from incidents.services.escalation import describe_level, plan_levels
 from incidents.services.escalation_policies import (
@@ -39,10 +44,7 @@ def _severity(value: int) -> int:
 def _policies() -> list[dict]:
     """The untriaged policy and the four severities' policies with their levels (the defaults where one has
     no row yet): two queries."""
-    rows = {policy.severity: policy for policy in EscalationPolicy.objects.select_related("updated_by")}
-    by_severity: dict[int, list] = {}
-    for level in EscalationLevel.objects.select_related("person", "policy").order_by("trigger", "position"):
-        by_severity.setdefault(level.policy.severity, []).append(level)
+    rows, by_severity = stored_policies()
     policies = []
     for severity in POLICY_SEVERITIES:
         policy = rows.get(severity)
@@ -122,19 +124,12 @@ def detail_section(request, incident, bound=None) -> dict:
         texts = [describe_level(level) for level in plan]
         label = policy_label(plan[0].policy)
     elif incident.severity is not None:
-        stored = list(
-            EscalationLevel.objects.filter(policy__severity=incident.severity)
-            .select_related("person")
-            .order_by("trigger", "position")
-        )
+        stored = stored_levels(incident.severity)
         texts = [describe_level(level) for level in stored or unsaved_default_levels(incident.severity)]
         label = policy_label(incident.severity)
     else:
         texts, label = [], ""
-    fired = [
-        {"fire": fire, "late": fire.fired_at - fire.due_at >= LATE}
-        for fire in incident.escalations.order_by("fired_at", "pk")
-    ]
+    fired = [{"fire": fire, "late": fire.fired_at - fire.due_at >= LATE} for fire in fires_of(incident)]
     escalation = {
         "levels": texts,
         "policy": label,

@@ -5,23 +5,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, When
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dpms.forms import add_service_errors
-from incidents.choices import OPEN_STATUSES
 from incidents.forms.reporting import IncidentReportForm
-from incidents.models import Incident, IncidentAttachment
+from incidents.queries import reporting as queries
+from incidents.queries.attachments import get_attachment_for_download
 from incidents.queries.visibility import can_report
-from incidents.services.attachments import may_download
 from incidents.services.reporting import incident_report
 
 PAGE_SIZE = 50
 PANEL_SIZE = 5
-LIST_FIELDS = ("pk", "reference", "title", "status", "severity", "reported_at", "updated_at")
 
 
 @login_required
@@ -48,12 +45,8 @@ def report(request):
 @login_required
 @require_GET
 def mine(request):
-    """The incidents I reported, newest first. Reporters always see their own incidents (visibility rule),
-    so the list filters on the reporter alone. Queries: the count and one page."""
-    incidents = (
-        Incident.objects.filter(reported_by=request.user).only(*LIST_FIELDS).order_by("-reported_at", "-pk")
-    )
-    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    """The incidents I reported, newest first. Queries: the count and one page."""
+    page = Paginator(queries.reported_by(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "incidents/reporting/mine.html", {"page": page, "query": ""})
 
 
@@ -62,9 +55,7 @@ def mine(request):
 def attachment_download(request, pk):
     """The file, to someone who may see the incident and the file; anyone else gets 404, so nobody learns
     that it exists. Sent as a download with headers that stop a browser from running it."""
-    attachment = get_object_or_404(IncidentAttachment.objects.select_related("incident"), pk=pk)
-    if not may_download(request.user, attachment):
-        raise Http404("No such file.")
+    attachment = get_attachment_for_download(request.user, pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
@@ -83,17 +74,11 @@ def attachment_download(request, pk):
 
 def my_incidents_panel(request):
     """Dashboard panel for people who reported incidents: their latest open ones and a link to report.
-    One query: the open ones first, newest first; a closed one at the top means none is open, and no row at
-    all means the person never reported anything (no panel then)."""
+    One query; no panel for someone who never reported anything."""
     user = request.user
     if not user.is_authenticated:
         return None
-    latest = list(
-        Incident.objects.filter(reported_by=user)
-        .annotate(open=Case(When(status__in=OPEN_STATUSES, then=1), default=0, output_field=IntegerField()))
-        .only(*LIST_FIELDS)
-        .order_by("-open", "-reported_at", "-pk")[: PANEL_SIZE + 1]
-    )
+    latest = queries.latest_reported_by(user, PANEL_SIZE + 1)
     if not latest:
         return None
     open_ones = [incident for incident in latest if incident.open]

@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from dpms.models import AuditEvent
 from incidents.choices import EventKind
 from incidents.models import IncidentAttachment
-from incidents.services.attachments import attachment_add, attachments_visible_to, validate_upload
+from incidents.queries.attachments import attachments_visible_to
+from incidents.services.attachments import attachment_add, validate_upload
 from tests.incidents.factories import IncidentEventFactory, IncidentFactory
 from tests.incidents.reporting_support import (  # noqa: F401 - fixture
     EML,
