@@ -55,3 +55,8 @@ def revoke_exposure(policy: ReviewPolicy) -> int:
     """How many grants a revoke-by-default policy would revoke today: its whole population, since every
     item nobody decides is revoked."""
     return policy_population(policy).count()
+
+
+def policy_systems(policy: ReviewPolicy) -> list:
+    """The systems a policy names, by name."""
+    return list(policy.systems.order_by("name"))

@@ -116,6 +116,14 @@ def get_person_for_user(user, pk) -> tuple[User, bool]:
     raise Http404("No such person.")
 
 
+def active_and_revoked(grants):
+    """``grants`` split into the active ones (by system and role) and the revoked ones (latest first)."""
+    return (
+        grants.filter(revoked_at__isnull=True).order_by("role__system__name", "role__name"),
+        grants.filter(revoked_at__isnull=False).order_by("-revoked_at", "-pk"),
+    )
+
+
 def person_grants(viewer, person, *, whole: bool):
     """The person's grants the viewer may see: all of them, or only those on the viewer's systems."""
     grants = Grant.objects.filter(user=person)

@@ -78,7 +78,7 @@ def policy_detail(request, pk):
     policy = queries.get_policy_for(request.user, pk)
     context = {
         "policy": policy,
-        "systems": list(policy.systems.order_by("name")),
+        "systems": queries.policy_systems(policy),
         "campaigns": list(campaign_queries.campaigns_for(request.user, policy_id=policy.pk)[:10]),
         "can_manage": campaign_queries.can_manage_campaigns(request.user),
         "now": timezone.now(),

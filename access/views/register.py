@@ -130,12 +130,11 @@ def grant_revoke_view(request, pk):
 @require_GET
 def person_access(request, pk):
     person, whole = queries.get_person_for_user(request.user, pk)
-    grants = queries.person_grants(request.user, person, whole=whole)
-    revoked = grants.filter(revoked_at__isnull=False).order_by("-revoked_at", "-pk")
+    active, revoked = queries.active_and_revoked(queries.person_grants(request.user, person, whole=whole))
     context = {
         "person": person,
         "whole": whole,
-        "active": grants.filter(revoked_at__isnull=True).order_by("role__system__name", "role__name"),
+        "active": active,
         "page": Paginator(revoked, PAGE_SIZE).get_page(request.GET.get("page")),
         "query": query_without_page(request),
     }

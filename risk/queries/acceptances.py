@@ -137,7 +137,8 @@ def get_acceptance_for_user(user, risk_id, pk) -> RiskAcceptance:
 
 
 def awaiting_approval(user):
-    """Requested acceptances ``user`` may approve now, narrowed in the query; the rule picks exactly."""
+    """Requested acceptances ``user`` may approve now, oldest request first, narrowed in the query; the rule
+    picks exactly."""
     acceptances = with_people().filter(status=AcceptanceStatus.REQUESTED)
     acceptances = acceptances.exclude(risk__owner=user).exclude(requested_by=user)
     acceptances = acceptances.exclude(officer_approved_by=user).exclude(admin_approved_by=user)
@@ -146,7 +147,7 @@ def awaiting_approval(user):
         slots |= Q(officer_approved_at__isnull=True)
     if user.is_admin:
         slots |= Q(above_appetite=True, admin_approved_at__isnull=True)
-    return acceptances.filter(slots)
+    return acceptances.filter(slots).order_by("requested_at", "pk")
 
 
 def filter_acceptances(acceptances, *, status="", q="", sort="newest"):

@@ -55,7 +55,7 @@ def _filtered_risks(request):
 @require_GET
 def risk_list(request):
     form, matrix, risks = _filtered_risks(request)
-    page = Paginator(risks.prefetch_related("systems"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(risks, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
@@ -96,7 +96,7 @@ def risk_list_csv(request):
     form, _matrix, risks = _filtered_risks(request)
     if form.errors:
         return bad_filter(form)
-    rows = (_risk_row(risk) for risk in risks.prefetch_related("systems").iterator(chunk_size=1000))
+    rows = (_risk_row(risk) for risk in risks.iterator(chunk_size=1000))
     return streaming_csv(name="risks", header=CSV_COLUMNS, rows=rows)
 
 
