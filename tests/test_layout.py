@@ -151,6 +151,17 @@ def test_views_and_forms_ask_the_queries_who_may_do_what(app):
 
 
 @pytest.mark.parametrize("app", APPS)
+def test_views_read_the_database_through_queries(app):
+    wrong = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in source_files(f"{app}/views")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\.objects\.|\.select_related\(|\.prefetch_related\(", line)
+    ]
+    assert not wrong, "database reads in views: " + ", ".join(wrong)
+
+
+@pytest.mark.parametrize("app", APPS)
 def test_each_app_plugs_into_the_portal_once_through_register_app(app):
     text = (ROOT / app / "apps.py").read_text()
     assert text.count("portal.register_app(") == 1

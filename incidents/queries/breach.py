@@ -19,9 +19,15 @@ def can_open_register(user) -> bool:
     return user.is_authenticated and (user.is_security_officer or user.is_auditor)
 
 
-def breaches_for(user):
-    """Every personal-data breach ``user`` may see (auditors: all), the latest awareness first."""
-    return incidents_with_internal_for_user(user).filter(is_breach=True).order_by("-aware_at", "-pk")
+def breaches_for(user, *, with_people: bool = False):
+    """Every personal-data breach ``user`` may see (auditors: all), the latest awareness first;
+    ``with_people``: with the handler and who recorded each decision (the CSV's columns)."""
+    breaches = incidents_with_internal_for_user(user).filter(is_breach=True).order_by("-aware_at", "-pk")
+    if with_people:
+        breaches = breaches.select_related(
+            "handler", "breach_marked_by", "authority_decided_by", "subjects_decided_by"
+        )
+    return breaches
 
 
 def on_time(incident: Incident, now) -> str:
