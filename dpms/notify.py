@@ -7,11 +7,12 @@ a tick that runs twice never notifies twice. The outbox sweep re-enqueues rows w
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from dpms.models import Notification, OutboxEmail, User
 from dpms.tasks import send_outbox_email
@@ -103,20 +104,33 @@ class DigestItem:
     link: str = ""
 
 
-def digest(*, items: Iterable[DigestItem], subject: str, intro: str, dedup_prefix: str) -> int:
-    """One notification and one email per recipient listing all their items. Returns how many were new.
+DIGEST_MAX_ITEMS = 50  # a digest lists this many items at most, and links to the rest
+
+
+def digest(
+    *, items: Iterable[DigestItem], subject: str, intro: str, dedup_prefix: str, more_link: str = ""
+) -> int:
+    """One notification and one email per recipient listing their items. Returns how many were new.
 
     ``dedup_prefix`` names the occasion (for example ``access-reminders:2026-11-28``): a recipient gets at
-    most one digest per occasion, however often this runs.
+    most one digest per occasion, however often this runs. A digest lists at most ``DIGEST_MAX_ITEMS``
+    items and then says how many more there are, with ``more_link`` (else the first item's link) where
+    they are all listed; the subject counts them all.
     """
-    grouped = defaultdict(list)
+    grouped: dict[User, list[DigestItem]] = defaultdict(list)
+    counts: dict[User, int] = defaultdict(int)
     for item in items:
-        grouped[item.recipient].append(item)
+        counts[item.recipient] += 1
+        if counts[item.recipient] <= DIGEST_MAX_ITEMS:
+            grouped[item.recipient].append(item)
     sent = 0
     for recipient, owed in grouped.items():
         lines = [f"- {item.text}" + (f" ({_absolute(item.link)})" if item.link else "") for item in owed]
+        count = counts[recipient]
+        if count > len(owed):
+            where = more_link or owed[0].link
+            lines.append(f"- … and {count - len(owed)} more" + (f": {_absolute(where)}" if where else "."))
         body = f"{intro}\n\n" + "\n".join(lines)
-        count = len(owed)
         note = notify(
             recipient=recipient,
             subject=f"{subject} ({count} item{'s' if count != 1 else ''})",
@@ -128,18 +142,23 @@ def digest(*, items: Iterable[DigestItem], subject: str, intro: str, dedup_prefi
     return sent
 
 
-def claim_digest_recipients(items, *, person_field: str, dedup_prefix: str) -> list[int]:
-    """The ids of the active people named by ``person_field`` in ``items`` who have no digest yet under
-    ``dedup_prefix``, locked for this transaction (``skip_locked``: another worker takes the others).
+def claim_digest_recipients(items, *, person_field: str | Sequence[str], dedup_prefix: str) -> list[int]:
+    """The ids of the active people named by ``person_field`` (one field, or several: a reviewer and the
+    person an item was escalated to) in ``items`` who have no digest yet under ``dedup_prefix``, locked for
+    this transaction (``skip_locked``: another worker takes the others).
 
     Whole people are claimed, not their items: no digest lists only part of someone's items while another
     worker, holding the rest, is refused by the occasion's key. People already told are left out before any
     item is read, so a tick with nothing new costs two queries.
     """
     told = Notification.objects.filter(dedup_key__startswith=f"{dedup_prefix}:").values("recipient_id")
-    wanted = items.exclude(**{f"{person_field}__in": told}).values(person_field)
+    fields = [person_field] if isinstance(person_field, str) else list(person_field)
+    named = Q(pk__in=[])
+    for field in fields:
+        named |= Q(pk__in=items.values(field))
     return list(
-        User.objects.filter(pk__in=wanted, is_active=True)
+        User.objects.filter(named, is_active=True)
+        .exclude(pk__in=told)
         .select_for_update(skip_locked=True)
         .order_by("pk")
         .values_list("pk", flat=True)

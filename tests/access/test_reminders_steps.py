@@ -97,3 +97,27 @@ def test_inactive_reviewers_get_no_reminder():
     reviewer = UserFactory(is_active=False)
     campaign(reviewer)
     assert send_due_reminders(now=LAUNCH) == 0
+
+
+def test_a_digest_lists_fifty_items_and_links_to_the_queue_for_the_rest(manager):
+    campaign(manager, n=53)
+    assert send_due_reminders(now=LAUNCH) == 1
+    note = reminders_for(manager).get()
+    assert note.subject.endswith("(53 items)")  # the subject counts them all
+    assert note.body.count(" · ") == 50
+    last = note.body.rstrip().splitlines()[-1]
+    assert last.startswith("- … and 3 more: ") and last.endswith("/access/reviews/")
+
+
+@pytest.mark.parametrize("reviewers", [2, 40])
+def test_a_second_tick_sends_nothing_in_five_queries_whatever_the_number_of_reviewers(
+    reviewers, django_assert_num_queries
+):
+    c = campaign(UserFactory(), n=2)
+    for _ in range(reviewers - 1):
+        campaign_with_items(2, reviewer=UserFactory(), campaign=c)
+    assert send_due_reminders(now=LAUNCH) == reviewers
+    # The open campaigns (1); per campaign: its savepoint (2), locking it (1), claiming the reviewers not told
+    # of this step yet, none (1). No item is read.
+    with django_assert_num_queries(5):
+        assert send_due_reminders(now=LAUNCH + datetime.timedelta(minutes=1)) == 0
