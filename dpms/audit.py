@@ -1,4 +1,5 @@
-"""The audit trail: ``record`` is the only writer, ``verify`` walks the hash chain.
+"""The audit trail: ``record`` (one event) and ``record_many`` (a batch) are the only writers, ``verify``
+walks the hash chain.
 
 Each event's hash is SHA-256 over a canonical JSON serialisation of the event and the previous event's
 hash. Appends lock a single chain-head row, so concurrent transactions queue up behind one another and the
@@ -7,8 +8,10 @@ chain never forks.
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -70,6 +73,49 @@ def _lock_head() -> AuditChainHead:
         return AuditChainHead.objects.select_for_update().get(pk=1)
 
 
+def _event(
+    origin,
+    now,
+    *,
+    action: str,
+    actor=None,
+    obj=None,
+    object_type: str = "",
+    object_id="",
+    object_label: str = "",
+    changes: dict | None = None,
+    source: str | None = None,
+    actor_label: str = "",
+    client_ip: str | None = None,
+) -> AuditEvent:
+    """The event ``record`` would append, before it is given its place in the chain."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+        object_label = object_label or str(obj)
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return AuditEvent(
+        occurred_at=now,
+        actor=actor,
+        actor_label=(actor_label or (f"{actor.full_name} <{actor.email}>" if actor else ""))[:300],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id if object_id is not None else "")[:64],
+        object_label=str(object_label)[:300],
+        changes=_normalise(changes or {}),
+        source=source or origin.source,
+        request_id=origin.request_id,
+        client_ip=client_ip or origin.client_ip,
+    )
+
+
+def _chain(event: AuditEvent, sequence: int, prev_hash: str) -> AuditEvent:
+    event.sequence, event.prev_hash = sequence, prev_hash
+    event.hash = compute_hash(event)
+    return event
+
+
 def record(
     *,
     action: str,
@@ -89,34 +135,49 @@ def record(
     ``{"field": [before, after]}`` or any JSON-serialisable dict. Source, request id and client IP come
     from the current origin unless given.
     """
-    origin = current_origin()
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or obj.pk
-        object_label = object_label or str(obj)
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
     with transaction.atomic():
         head = _lock_head()
-        event = AuditEvent(
-            sequence=head.sequence + 1,
-            occurred_at=timezone.now(),
-            actor=actor,
-            actor_label=(actor_label or (f"{actor.full_name} <{actor.email}>" if actor else ""))[:300],
+        # The time is read under the lock: the chain's times never go back as its sequence goes up.
+        event = _event(
+            current_origin(),
+            timezone.now(),
             action=action,
+            actor=actor,
+            obj=obj,
             object_type=object_type,
-            object_id=str(object_id if object_id is not None else "")[:64],
-            object_label=str(object_label)[:300],
-            changes=_normalise(changes or {}),
-            source=source or origin.source,
-            request_id=origin.request_id,
-            client_ip=client_ip or origin.client_ip,
-            prev_hash=head.hash,
+            object_id=object_id,
+            object_label=object_label,
+            changes=changes,
+            source=source,
+            actor_label=actor_label,
+            client_ip=client_ip,
         )
-        event.hash = compute_hash(event)
+        _chain(event, head.sequence + 1, head.hash)
         event.save(force_insert=True)
         AuditChainHead.objects.filter(pk=1).update(sequence=event.sequence, hash=event.hash)
     return event
+
+
+def record_many(entries: Iterable[Mapping[str, Any]], *, batch_size: int = 1000) -> int:
+    """Append one event per entry (each the keyword arguments of ``record``), in order, with one lock of the
+    chain head for them all and the rows inserted ``batch_size`` at a time: for bulk work (an import) that
+    still leaves one event per change. The chain is the one ``record`` called once per entry would build,
+    so ``verify`` checks it the same way. Call it inside the business transaction, with one batch of the
+    work: the chain head stays locked until that transaction ends. Returns how many events were written."""
+    entries = list(entries)
+    if not entries:
+        return 0
+    with transaction.atomic():
+        head = _lock_head()
+        origin, now = current_origin(), timezone.now()
+        events = [_event(origin, now, **entry) for entry in entries]
+        sequence, prev_hash = head.sequence, head.hash
+        for event in events:
+            sequence += 1
+            prev_hash = _chain(event, sequence, prev_hash).hash
+        AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+        AuditChainHead.objects.filter(pk=1).update(sequence=sequence, hash=prev_hash)
+    return len(events)
 
 
 def record_seed(*, action: str, object_type: str, label: str, changes: dict) -> AuditEvent:

@@ -1,0 +1,100 @@
+"""dpms.audit.record_many: a batch of events in one lock of the chain head, making the chain that ``record``
+called once per event makes, so verify_audit checks it the same way."""
+
+import datetime
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from dpms import audit
+from dpms.context import origin
+from dpms.models import AuditChainHead, AuditEvent
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+FIELDS = ("sequence", "occurred_at", "actor_id", "actor_label", "action", "object_type", "object_id",
+          "object_label", "changes", "source", "request_id", "client_ip", "prev_hash", "hash")  # fmt: skip
+
+
+def entries(people):
+    return [
+        {"action": "access.grant.create", "actor": people[0], "obj": person, "changes": {"role": [None, n]}}
+        for n, person in enumerate(people)
+    ]
+
+
+class Rollback(Exception):
+    pass
+
+
+def test_the_batch_makes_the_same_chain_as_one_call_per_event(monkeypatch):
+    people = UserFactory.create_batch(3)
+    audit.record(action="dpms.seed", object_type="demo")  # the chain does not start empty
+    moment = timezone.now().replace(microsecond=123456)
+    monkeypatch.setattr(audit.timezone, "now", lambda: moment)
+
+    def chain():
+        return list(
+            AuditEvent.objects.filter(action="access.grant.create").order_by("sequence").values(*FIELDS)
+        )
+
+    with origin("task", request_id="req-batch-0001"):
+        try:
+            with transaction.atomic():
+                for entry in entries(people):
+                    audit.record(**entry)
+                one_by_one = chain()
+                raise Rollback
+        except Rollback:
+            pass
+        assert audit.record_many(entries(people)) == 3
+    assert chain() == one_by_one
+    assert [event["sequence"] for event in one_by_one] == [2, 3, 4]
+    assert AuditChainHead.objects.get().hash == one_by_one[-1]["hash"]
+
+
+def test_verify_passes_over_events_written_one_by_one_and_in_batches():
+    people = UserFactory.create_batch(5)
+    audit.record(action="dpms.seed", object_type="demo")
+    audit.record_many(entries(people), batch_size=2)  # several inserts, one lock
+    audit.record(action="dpms.seed", object_type="demo")
+    audit.record_many([])  # nothing to write: nothing written, the head untouched
+    result = audit.verify()
+    assert result.ok, result.reason
+    assert result.checked == AuditEvent.objects.count() == 7
+
+
+def test_a_batch_in_a_rolled_back_transaction_leaves_no_trace(monkeypatch):
+    audit.record(action="dpms.seed", object_type="demo")
+    head = AuditChainHead.objects.values_list("sequence", "hash").get()
+    people = UserFactory.create_batch(2)
+
+    def batch_then_fail():
+        with transaction.atomic():
+            audit.record_many(entries(people))
+            raise Rollback
+
+    with pytest.raises(Rollback):
+        batch_then_fail()
+    assert AuditChainHead.objects.values_list("sequence", "hash").get() == head
+    event = audit.record(action="dpms.seed", object_type="demo")
+    assert event.sequence == head[0] + 1  # no gap
+    assert audit.verify().ok
+
+
+def test_the_batchs_events_carry_their_own_actor_object_and_changes(staff, manager):
+    written_at = timezone.now() - datetime.timedelta(seconds=1)
+    audit.record_many(
+        [{"action": "access.grant.revoke", "actor": manager, "obj": staff, "changes": {"a": 1}}]
+    )
+    event = AuditEvent.objects.get(action="access.grant.revoke")
+    assert event.actor_label == "Mona Manager <mona.manager@example.com>"
+    assert (event.object_type, event.object_id, event.object_label) == (
+        "dpms.user",
+        str(staff.pk),
+        "Sam Staff",
+    )
+    assert event.changes == {"a": 1}
+    assert event.occurred_at >= written_at
