@@ -156,7 +156,6 @@ class ReviewCampaignAdmin(ReadOnly, admin.ModelAdmin):
     list_select_related = ("policy",)
     list_filter = ("status", "kind")
     search_fields = ("name", "period_key")
-    exclude = ("evidence_csv",)  # large; downloaded from the campaign page with its manifest
 
 
 @admin.register(ReviewItem)

@@ -317,7 +317,6 @@ class ReviewCampaign(models.Model):
     close_confirmed_by = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    evidence_csv = models.TextField(blank=True)
     evidence_sha256 = models.CharField(max_length=64, blank=True)
     evidence_generated_at = models.DateTimeField(null=True, blank=True)
 
@@ -337,6 +336,23 @@ class ReviewCampaign(models.Model):
     @property
     def automatic_close_at(self):
         return self.closes_at or self.due_at
+
+
+class EvidenceChunk(models.Model):
+    """A piece of a closed campaign's evidence CSV, in order: the file is written and downloaded a piece at
+    a time, and is never loaded with the campaign."""
+
+    campaign = models.ForeignKey(ReviewCampaign, on_delete=models.CASCADE, related_name="evidence_chunks")
+    position = models.PositiveIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "position"], name="one_evidence_chunk_per_position"),
+        ]
+
+    def __str__(self):
+        return f"evidence of campaign {self.campaign_id}, part {self.position + 1}"
 
 
 class ReviewItem(models.Model):

@@ -1,7 +1,8 @@
 """Evidence of a closed campaign: a CSV with one row per item and a manifest with its hashes.
 
-The CSV is produced once, at close, and stored byte for byte (UTF-8) in ``campaign.evidence_csv``; the
-download serves exactly those bytes, so ``sha256sum`` of the file equals the manifest's ``file_sha256`` and
+The CSV is produced once, at close, a batch of rows at a time, and stored byte for byte (UTF-8) in
+``EvidenceChunk`` rows of about a megabyte each, hashed as it is written; the download streams exactly those
+bytes, chunk by chunk, so ``sha256sum`` of the file equals the manifest's ``file_sha256`` and
 the hash recorded in the audit trail ("access.campaign.evidence").
 
 The evidence is frozen at close: the revocation columns show the state at that moment (applied at once with
@@ -15,7 +16,7 @@ import io
 import json
 from datetime import datetime
 
-from access.models import ReviewCampaign, ReviewItem
+from access.models import EvidenceChunk, ReviewCampaign, ReviewItem
 from access.services.campaigns import person_label
 from dpms import audit
 from dpms.csvexport import safe_cell
@@ -106,17 +107,46 @@ def evidence_rows(campaign: ReviewCampaign):
         ]
 
 
-def build_csv(campaign: ReviewCampaign) -> str:
+CHUNK_CHARACTERS = 1_000_000  # about a megabyte of evidence per stored chunk
+
+
+def _csv_pieces(campaign: ReviewCampaign):
+    """The evidence CSV in pieces of about ``CHUNK_CHARACTERS``, rows never split across pieces."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in evidence_rows(campaign):
         writer.writerow([_cell(value) for value in row])
-    return buffer.getvalue()
+        if buffer.tell() >= CHUNK_CHARACTERS:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
+
+
+def _store_csv(campaign: ReviewCampaign) -> str:
+    """Write the evidence CSV as chunks (replacing any); returns the SHA-256 of its UTF-8 bytes."""
+    EvidenceChunk.objects.filter(campaign=campaign).delete()
+    digest = hashlib.sha256()
+    for position, text in enumerate(_csv_pieces(campaign)):
+        digest.update(text.encode("utf-8"))
+        EvidenceChunk.objects.create(campaign=campaign, position=position, text=text)
+    return digest.hexdigest()
+
+
+def evidence_stream(campaign: ReviewCampaign):
+    """The stored evidence file, as UTF-8 bytes, one chunk at a time (one row in memory at a time)."""
+    texts = (
+        EvidenceChunk.objects.filter(campaign=campaign).order_by("position").values_list("text", flat=True)
+    )
+    for text in texts.iterator(chunk_size=1):
+        yield text.encode("utf-8")
 
 
 def evidence_bytes(campaign: ReviewCampaign) -> bytes:
-    return campaign.evidence_csv.encode("utf-8")
+    """The whole stored evidence file (for small files and tests; downloads use ``evidence_stream``)."""
+    return b"".join(evidence_stream(campaign))
 
 
 def manifest(campaign: ReviewCampaign) -> dict:
@@ -144,11 +174,9 @@ def evidence_filename(campaign: ReviewCampaign) -> str:
 
 def produce_evidence(*, campaign: ReviewCampaign, actor, now: datetime) -> str:
     """Freeze the campaign's evidence (call inside the close transaction); returns the file's SHA-256."""
-    text = build_csv(campaign)
-    campaign.evidence_csv = text
-    campaign.evidence_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    campaign.evidence_sha256 = _store_csv(campaign)
     campaign.evidence_generated_at = now
-    campaign.save(update_fields=["evidence_csv", "evidence_sha256", "evidence_generated_at"])
+    campaign.save(update_fields=["evidence_sha256", "evidence_generated_at"])
     audit.record(
         action="access.campaign.evidence",
         actor=actor,

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -70,8 +70,11 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
 @require_GET
 def campaign_evidence_csv(request, pk):
     campaign = queries.get_campaign_evidence(request.user, pk)
-    content_type = "text/csv; charset=utf-8"
-    return _attachment(evidence.evidence_bytes(campaign), content_type, evidence.evidence_filename(campaign))
+    response = StreamingHttpResponse(
+        evidence.evidence_stream(campaign), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{evidence.evidence_filename(campaign)}"'
+    return response
 
 
 @login_required

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from access.choices import CampaignStatus
 from access.models import Grant, ReviewCampaign
+from access.services import evidence
 from access.services.campaigns import population_sha256
 from access.tasks import tick
 from dpms.models import AuditEvent
@@ -83,6 +84,6 @@ def test_worker_launches_then_closes_a_campaign_with_defaults_and_evidence(
     assert campaign.items.filter(decision=Decision.KEEP, default_applied=False).count() == 50
     assert campaign.items.filter(decision=Decision.REVOKE, default_applied=True).count() == 200
     assert RevocationTask.objects.filter(review_item__campaign=campaign, status="open").count() == 200
-    assert hashlib.sha256(campaign.evidence_csv.encode()).hexdigest() == campaign.evidence_sha256
+    assert hashlib.sha256(evidence.evidence_bytes(campaign)).hexdigest() == campaign.evidence_sha256
     evidence_event = AuditEvent.objects.get(action="access.campaign.evidence", object_id=str(campaign.pk))
     assert campaign.evidence_sha256 in str(evidence_event.changes)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from access.choices import CampaignStatus, Decision, DefaultDecision
 from access.models import ReviewCampaign, ReviewItem, RevocationTask
+from access.services import evidence
 from access.tasks import tick
 from dpms.models import AuditEvent
 from tests.access.closing_support import campaign_with_items
@@ -35,6 +36,6 @@ def test_worker_tick_closes_a_campaign_of_hundreds_of_items(celery_worker):
     campaign.refresh_from_db()
     assert campaign.items.filter(default_applied=True, decision=Decision.KEEP).count() == 280
     assert RevocationTask.objects.filter(review_item__campaign=campaign).count() == 20
-    file_hash = hashlib.sha256(campaign.evidence_csv.encode("utf-8")).hexdigest()
+    file_hash = hashlib.sha256(evidence.evidence_bytes(campaign)).hexdigest()
     assert file_hash == campaign.evidence_sha256
     assert AuditEvent.objects.get(action="access.campaign.evidence").changes["file_sha256"] == file_hash

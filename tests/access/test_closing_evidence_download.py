@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from access.choices import Decision, DefaultDecision
-from access.models import ReviewItem
+from access.models import EvidenceChunk, ReviewItem
+from access.services import evidence
 from access.services.closing import campaign_close
 from access.services.evidence import COLUMNS
 from dpms.models import AuditEvent
@@ -35,7 +36,7 @@ def test_downloaded_evidence_hash_equals_the_manifest_and_the_audit_trail(closed
     response = client.get(f"/access/campaigns/{closed.pk}/evidence.csv")
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
-    file_hash = hashlib.sha256(response.content).hexdigest()
+    file_hash = hashlib.sha256(response.getvalue()).hexdigest()
     manifest = json.loads(client.get(f"/access/campaigns/{closed.pk}/evidence-manifest.json").content)
     assert manifest["file_sha256"] == file_hash
     assert manifest["population_count"] == 4
@@ -46,7 +47,7 @@ def test_downloaded_evidence_hash_equals_the_manifest_and_the_audit_trail(closed
 
 
 def test_evidence_has_one_row_per_item_in_a_stable_column_order(closed, client_for, security_officer):
-    content = client_for(security_officer).get(f"/access/campaigns/{closed.pk}/evidence.csv").content
+    content = client_for(security_officer).get(f"/access/campaigns/{closed.pk}/evidence.csv").getvalue()
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
     assert list(rows[0]) == list(COLUMNS)
     assert len(rows) == 4
@@ -60,9 +61,9 @@ def test_evidence_has_one_row_per_item_in_a_stable_column_order(closed, client_f
 
 
 def test_evidence_is_frozen_at_close(closed, client_for, security_officer):
-    before = client_for(security_officer).get(f"/access/campaigns/{closed.pk}/evidence.csv").content
+    before = client_for(security_officer).get(f"/access/campaigns/{closed.pk}/evidence.csv").getvalue()
     ReviewItem.objects.filter(campaign=closed).update(justification="changed later")
-    after = client_for(security_officer).get(f"/access/campaigns/{closed.pk}/evidence.csv").content
+    after = client_for(security_officer).get(f"/access/campaigns/{closed.pk}/evidence.csv").getvalue()
     assert before == after
 
 
@@ -81,3 +82,21 @@ def test_no_evidence_before_close(client_for, security_officer):
     assert (
         client_for(security_officer).get(f"/access/campaigns/{campaign.pk}/evidence.csv").status_code == 404
     )
+
+
+def test_large_evidence_is_stored_and_streamed_in_pieces_that_add_up_to_the_hashed_file(
+    monkeypatch, client_for, security_officer
+):
+    monkeypatch.setattr(evidence, "CHUNK_CHARACTERS", 2000)  # a few rows per piece
+    campaign = campaign_with_items(60, default_decision=DefaultDecision.FLAG)
+    campaign_close(campaign=campaign, actor=security_officer, now=timezone.now())
+    campaign.refresh_from_db()
+    pieces = list(EvidenceChunk.objects.filter(campaign=campaign).order_by("position"))
+    assert len(pieces) > 3
+    assert all(piece.text.endswith("\r\n") for piece in pieces)  # a row is never split across pieces
+    response = client_for(security_officer).get(f"/access/campaigns/{campaign.pk}/evidence.csv")
+    assert response.streaming
+    body = response.getvalue()
+    assert body == "".join(piece.text for piece in pieces).encode("utf-8")
+    assert hashlib.sha256(body).hexdigest() == campaign.evidence_sha256
+    assert len(list(csv.DictReader(io.StringIO(body.decode("utf-8"))))) == 60

@@ -106,7 +106,8 @@ def test_a_digest_lists_fifty_items_and_links_to_the_queue_for_the_rest(manager)
     assert note.subject.endswith("(53 items)")  # the subject counts them all
     assert note.body.count(" · ") == 50
     last = note.body.rstrip().splitlines()[-1]
-    assert last.startswith("- … and 3 more: ") and last.endswith("/access/reviews/")
+    assert last.startswith("- … and 3 more: ")
+    assert last.endswith("/access/reviews/")
 
 
 @pytest.mark.parametrize("reviewers", [2, 40])
