@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from access.choices import Decision
@@ -102,25 +103,30 @@ class ReviewerProgress:
 
 @dataclass
 class CampaignDashboard:
-    """Everything the campaign detail page shows, each part one query."""
+    """Everything the campaign detail page shows, each part one or two queries."""
 
     by_decision: list[tuple[str, str, int]]
-    reviewers: list[ReviewerProgress]
-    overdue_reviewers: list[ReviewerProgress]
+    reviewers: Page  # a page of ReviewerProgress
+    reviewer_sort: str
+    overdue_count: int  # reviewers with pending items after the due date
+    overdue_reviewers: list[ReviewerProgress]  # the OVERDUE_SHOWN with the most pending
     flagged: list[dict]
 
+    @property
+    def overdue_more(self) -> int:
+        return self.overdue_count - len(self.overdue_reviewers)
 
-def campaign_dashboard(campaign: ReviewCampaign, *, now: datetime) -> CampaignDashboard:
-    """Counts by decision (1 query), progress per reviewer (1), four flagged lists (2 each: count, rows)."""
-    counts = dict(campaign.items.values_list("decision").annotate(n=Count("pk")).order_by())
-    by_decision = [(value, label, counts.get(value, 0)) for value, label in Decision.choices]
-    rows = (
-        campaign.items.values("reviewer_id", "reviewer__full_name", "reviewer__email")
-        .annotate(total=Count("pk"), decided=Count("pk", filter=~Q(decision=Decision.PENDING)))
-        .order_by("reviewer__full_name", "reviewer__email")
-    )
-    past_due = campaign.is_open and campaign.due_at < now
-    reviewers = [
+
+REVIEWERS_PAGE = 50
+OVERDUE_SHOWN = 10
+REVIEWER_SORTS = {
+    "pending": ("-pending", "reviewer__full_name", "reviewer__email", "reviewer_id"),
+    "name": ("reviewer__full_name", "reviewer__email", "reviewer_id"),
+}
+
+
+def _progress(rows, *, past_due: bool) -> list[ReviewerProgress]:
+    return [
         ReviewerProgress(
             reviewer_id=row["reviewer_id"],
             name=row["reviewer__full_name"],
@@ -131,6 +137,31 @@ def campaign_dashboard(campaign: ReviewCampaign, *, now: datetime) -> CampaignDa
         )
         for row in rows
     ]
+
+
+def campaign_dashboard(
+    campaign: ReviewCampaign, *, now: datetime, reviewer_page=1, reviewer_sort: str = "pending"
+) -> CampaignDashboard:
+    """Counts by decision (1 query); one page of reviewers' progress, most pending first or by name (2:
+    count and rows); the overdue reviewers after the due date (2: count and the top ones); four flagged
+    lists (2 each: count, rows). A campaign with thousands of reviewers costs the same."""
+    counts = dict(campaign.items.values_list("decision").annotate(n=Count("pk")).order_by())
+    by_decision = [(value, label, counts.get(value, 0)) for value, label in Decision.choices]
+    if reviewer_sort not in REVIEWER_SORTS:
+        reviewer_sort = "pending"
+    rows = campaign.items.values("reviewer_id", "reviewer__full_name", "reviewer__email").annotate(
+        total=Count("pk"), decided=Count("pk", filter=~Q(decision=Decision.PENDING))
+    )
+    rows = rows.annotate(pending=F("total") - F("decided"))
+    past_due = campaign.is_open and campaign.due_at < now
+    found = Paginator(rows.order_by(*REVIEWER_SORTS[reviewer_sort]), REVIEWERS_PAGE).get_page(reviewer_page)
+    page: Page = Page(_progress(found.object_list, past_due=past_due), found.number, found.paginator)
+    overdue_count, overdue = 0, []
+    if past_due:
+        late = rows.filter(pending__gt=0)
+        overdue_count = late.count()
+        if overdue_count:
+            overdue = _progress(late.order_by(*REVIEWER_SORTS["pending"])[:OVERDUE_SHOWN], past_due=True)
     flagged = []
     for key, title, condition in (
         ("rerouted", "Rerouted (self-review, missing or inactive reviewer)", ~Q(routing_note="")),
@@ -151,7 +182,9 @@ def campaign_dashboard(campaign: ReviewCampaign, *, now: datetime) -> CampaignDa
         )
     return CampaignDashboard(
         by_decision=by_decision,
-        reviewers=reviewers,
-        overdue_reviewers=[r for r in reviewers if r.overdue],
+        reviewers=page,
+        reviewer_sort=reviewer_sort,
+        overdue_count=overdue_count,
+        overdue_reviewers=overdue,
         flagged=flagged,
     )

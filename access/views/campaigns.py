@@ -10,7 +10,7 @@ from access.choices import CampaignStatus
 from access.forms.campaigns import CampaignFilterForm
 from access.queries import campaigns as queries
 from access.queries import closing
-from dpms.paging import paginate
+from dpms.paging import paginate, query_without_page
 
 PAGE_SIZE = 25
 
@@ -40,7 +40,13 @@ def campaign_detail(request, pk):
     now = timezone.now()
     context = {
         "campaign": campaign,
-        "dashboard": queries.campaign_dashboard(campaign, now=now),
+        "dashboard": queries.campaign_dashboard(
+            campaign,
+            now=now,
+            reviewer_page=request.GET.get("page"),
+            reviewer_sort=request.GET.get("reviewers", "pending"),
+        ),
+        "query": query_without_page(request),
         "progress": queries.percent(campaign.decided_count, campaign.item_count),
         "now": now,
         "may_close": closing.may_close(request.user),

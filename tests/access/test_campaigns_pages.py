@@ -8,11 +8,12 @@ from django.utils import timezone
 
 from access.choices import CampaignStatus, Decision
 from access.models import ReviewItem
+from dpms.models import User
 from tests.access.factories import GrantFactory, ReviewCampaignFactory, ReviewItemFactory, RoleFactory
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-EXPECTED_DETAIL_QUERIES = 23
+EXPECTED_DETAIL_QUERIES = 24
 EXPECTED_LIST_QUERIES = 15
 
 
@@ -83,8 +84,9 @@ def test_detail_shows_progress_counts_overdue_reviewers_and_flagged_items(client
     dashboard = response.context["dashboard"]
     assert response.context["progress"] == 76  # 16 of 21 decided
     assert {value: count for value, _label, count in dashboard.by_decision}[Decision.REVOKE] == 5
-    assert [(row.name, row.total) for row in dashboard.reviewers][0] == ("Done Dora", 1)
-    assert sorted(row.total for row in dashboard.reviewers) == [1, 6, 7, 7]
+    rows = dashboard.reviewers.object_list
+    assert [(row.name, row.pending) for row in rows][-1] == ("Done Dora", 0)  # the most pending first
+    assert sorted(row.total for row in rows) == [1, 6, 7, 7]
     # Everyone with pending items is overdue; Dora, who decided everything, is not.
     assert {row.name for row in dashboard.overdue_reviewers} == {
         "Rhea Reviewer",
@@ -122,8 +124,8 @@ def test_detail_query_count_does_not_grow_with_items(
     url = reverse("access:campaign_detail", args=[campaign.pk])
     client.get(url)  # warm the session
     # Session, user and allauth session tracking (7), the user's groups (1), the campaign with its counts (1),
-    # counts by decision (1), per-reviewer progress (1), four flagged lists (count and rows: 8), the header's
-    # unread count (1), saving the session (3).
+    # counts by decision (1), a page of reviewers' progress (count and rows: 2), four flagged lists (count and
+    # rows: 8), the header's unread count (1), saving the session (3).
     with django_assert_num_queries(EXPECTED_DETAIL_QUERIES):
         client.get(url)
 
@@ -149,3 +151,51 @@ def test_list_filters_and_sorts(client_for, auditor):
     by_name = client.get(reverse("access:campaigns") + "?sort=name").context["page"].object_list
     assert [c.name for c in by_name] == ["New", "Old"]
     assert client.get(reverse("access:campaigns") + "?status=bogus").status_code == 200
+
+
+def _reviewers(count):
+    return User.objects.bulk_create(
+        [User(email=f"reviewer{n:05}@example.com", full_name=f"Reviewer {n:05}") for n in range(count)]
+    )
+
+
+@pytest.mark.parametrize("reviewers", [10, 2000])
+def test_detail_pages_its_reviewers_in_the_same_queries_with_10_and_2000(
+    client_for, security_officer, django_assert_num_queries, reviewers
+):
+    campaign = ReviewCampaignFactory(due_at=timezone.now() - datetime.timedelta(days=1))  # overdue
+    _bulk_items(campaign, reviewers * 2, _reviewers(reviewers))
+    client = client_for(security_officer)
+    url = reverse("access:campaign_detail", args=[campaign.pk])
+    client.get(url)
+    # As above, and the overdue reviewers after the due date (count and the top ten: 2).
+    with django_assert_num_queries(EXPECTED_DETAIL_QUERIES + 2):
+        response = client.get(url)
+    dashboard = response.context["dashboard"]
+    assert len(dashboard.reviewers.object_list) == min(reviewers, 50)
+    assert dashboard.reviewers.paginator.count == reviewers
+    late = campaign.items.filter(decision=Decision.PENDING).values("reviewer").distinct().count()
+    assert dashboard.overdue_count == late
+    assert len(dashboard.overdue_reviewers) == min(late, 10)
+    html = response.content.decode()
+    if reviewers > 50:
+        assert f"and {late - 10} more reviewers." in html
+        assert 'rel="next">Next →</a>' in html
+    else:
+        assert "more reviewer" not in html  # five late reviewers: all named
+
+
+def test_reviewers_sort_by_pending_or_by_name_and_page(client_for, security_officer):
+    campaign = ReviewCampaignFactory()
+    people = _reviewers(60)
+    _bulk_items(campaign, 60, people)
+    _bulk_items(campaign, 8, [people[59]])  # the last by name has the most pending (2)
+    client = client_for(security_officer)
+    url = reverse("access:campaign_detail", args=[campaign.pk])
+    first = client.get(url).context["dashboard"].reviewers.object_list[0]
+    assert first.name == "Reviewer 00059"
+    by_name = client.get(url, {"reviewers": "name"}).context["dashboard"]
+    assert [row.name for row in by_name.reviewers.object_list][:2] == ["Reviewer 00000", "Reviewer 00001"]
+    second = client.get(url, {"reviewers": "name", "page": 2}).context["dashboard"].reviewers
+    assert [row.name for row in second.object_list] == [f"Reviewer {n:05}" for n in range(50, 60)]
+    assert client.get(url, {"reviewers": "nonsense"}).status_code == 200  # an unknown sort: the default
