@@ -4,10 +4,12 @@ pagination and sort links (``partials/pagination.html``) add their own page to."
 from django.core.paginator import Paginator
 
 
-def query_without_page(request, **changes) -> str:
-    """The request's query string without ``page``, with ``changes`` set (e.g. another sort)."""
+def query_without_page(request, drop=(), **changes) -> str:
+    """The request's query string without ``page`` (and the keys in ``drop``), with ``changes`` set (e.g.
+    another sort)."""
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("page", *drop):
+        query.pop(key, None)
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()

@@ -1,5 +1,6 @@
 """Reads of the foundation: access helpers and querysets for pages and API alike."""
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -47,6 +48,50 @@ def filter_audit_events(
         day_after = date_to + timedelta(days=1)
         events = events.filter(occurred_at__lt=datetime.combine(day_after, time.min, tzinfo=tz))
     return events
+
+
+@dataclass
+class KeysetPage:
+    """A page of the audit trail, newest first, found by sequence (no count of the whole trail): ``newer``
+    and ``older`` are the sequences the links to the pages either side start from (None: no such page)."""
+
+    object_list: list
+    newer: int | None
+    older: int | None
+
+
+MAX_SEQUENCE = 2**63 - 1
+
+
+def _sequence(value) -> int | None:
+    """A sequence from the query string, or None when it is missing or not one."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_SEQUENCE else None
+
+
+def audit_page(events, *, before=None, after=None, size: int = 50) -> KeysetPage:
+    """The ``size`` events before sequence ``before`` (older), or after ``after`` (newer), or the newest:
+    one query however long the trail, since the page is found through the sequence's index.
+
+    Coming from a link, the event the link started from lies on the other side, so that side has a page;
+    an empty page (the trail shrank under a filter) links back to where it came from."""
+    before, after = _sequence(before), _sequence(after)
+    if after is not None:
+        rows = list(events.filter(sequence__gt=after).order_by("sequence")[: size + 1])
+        newer = rows[size - 1].sequence if len(rows) > size else None
+        rows = rows[:size][::-1]
+        return KeysetPage(rows, newer=newer, older=rows[-1].sequence if rows else after + 1)
+    if before is not None:
+        events = events.filter(sequence__lt=before)
+    rows = list(events.order_by("-sequence")[: size + 1])
+    older = rows[size - 1].sequence if len(rows) > size else None
+    rows = rows[:size]
+    if before is None:
+        return KeysetPage(rows, newer=None, older=older)
+    return KeysetPage(rows, newer=rows[0].sequence if rows else before - 1, older=older)
 
 
 def known_audit_actions():

@@ -18,7 +18,7 @@ from dpms import audit, queries, services
 from dpms import portal as extensions
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import AuditFilterForm, SetPasswordForm
-from dpms.paging import paginate
+from dpms.paging import query_without_page
 
 AUDIT_PAGE_SIZE = 50
 # What the hash covers, with the kept actor label instead of the id, and the hash itself: checkable offline.
@@ -47,7 +47,10 @@ def _filtered_audit_events(request):
 @require_GET
 def audit_trail(request):
     form, events = _filtered_audit_events(request)
-    page, query = paginate(request, events, AUDIT_PAGE_SIZE)
+    page = queries.audit_page(
+        events, before=request.GET.get("before"), after=request.GET.get("after"), size=AUDIT_PAGE_SIZE
+    )
+    query = query_without_page(request, drop=("before", "after"))
     return render(
         request,
         "dpms/audit_trail.html",
