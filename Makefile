@@ -8,7 +8,7 @@ PORT   ?= 8000
 # a test file per process at a time. PYTEST_XDIST= (empty) runs it in one process.
 PYTEST_XDIST ?= -n auto --maxprocesses=4 --dist loadfile
 
-.PHONY: run test test-fast lint format hooks bench check-deploy migrate seed clean help
+.PHONY: run test test-fast lint format hooks bench bench-scale check-deploy migrate seed clean help
 
 help:
 	@echo "make run     start web, Celery worker and beat on SQLite with demo data (Ctrl-C stops all)"
@@ -55,6 +55,10 @@ format: $(STAMP)
 
 bench: $(STAMP) .env
 	$(BIN)/python -m pytest benchmarks --benchmark-only -p no:cacheprovider
+
+# The design's scale on PostgreSQL (DATABASE_URL, a database of its own): benchmarks/results/scale.md.
+bench-scale: $(STAMP) .env
+	$(BIN)/python -m benchmarks.scale
 
 check-deploy: $(STAMP)
 	DEBUG=false SECRET_KEY=check-deploy-$$(date +%s)-not-a-real-secret-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \

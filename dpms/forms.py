@@ -1,7 +1,10 @@
-"""Forms of the foundation: the audit trail filter and the invitation's first password."""
+"""Forms of the foundation: the audit trail filter, the invitation's first password, and the fields every
+app's forms share (a person by email, a choice among thousands typed by name, files, service errors)."""
 
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
+from django.db import models
+from django.db.models import Q
 
 from dpms.models import User
 
@@ -133,6 +136,61 @@ class PersonField(forms.Field):
         if person is None:
             raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
         return person
+
+
+class LookupField(forms.ModelChoiceField):
+    """A choice among thousands (systems, people) typed instead of picked from a list of every row: the page
+    stays small however many there are. The value is an id (links and scripts), an exact name in one of
+    ``fields`` (case-insensitive), or part of one that only one row has; the box shows the row's name."""
+
+    widget = forms.TextInput
+    default_error_messages = {
+        "invalid_choice": "Nothing matches this; check the spelling.",
+        "ambiguous": "%(count)s match this; type more of the name.",
+    }
+
+    def __init__(self, queryset, *, fields: tuple[str, ...] = ("name",), **kwargs):
+        kwargs.setdefault("empty_label", None)
+        super().__init__(queryset, **kwargs)
+        self.lookup_fields = fields
+
+    def _name(self, row) -> str:
+        return str(getattr(row, self.lookup_fields[0]))
+
+    def to_python(self, value):
+        value = str(value or "").strip()
+        if not value or self.queryset is None:
+            return None
+        if value.isdigit():
+            row = self.queryset.filter(pk=int(value)).first() if len(value) < 19 else None  # bigint range
+        else:
+            exact = Q()
+            for field in self.lookup_fields:
+                exact |= Q(**{f"{field}__iexact": value})
+            row = self.queryset.filter(exact).first()
+            if row is None:
+                partial = Q()
+                for field in self.lookup_fields:
+                    partial |= Q(**{f"{field}__icontains": value})
+                found = list(self.queryset.filter(partial)[:2])
+                if len(found) > 1:
+                    count = self.queryset.filter(partial).count()
+                    raise forms.ValidationError(
+                        self.error_messages["ambiguous"], code="ambiguous", params={"count": count}
+                    )
+                row = found[0] if found else None
+        if row is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return row
+
+    def prepare_value(self, value):
+        if isinstance(value, models.Model):
+            return self._name(value)
+        text = str(value or "").strip()
+        if text.isdigit() and len(text) < 19 and self.queryset is not None:
+            row = self.queryset.filter(pk=int(text)).first()
+            return self._name(row) if row is not None else text
+        return text
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):

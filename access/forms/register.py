@@ -8,6 +8,7 @@ from django.utils import timezone
 from access.choices import DataClassification, Environment
 from access.models import Role, System
 from access.queries.register import system_owners
+from dpms.forms import LookupField
 from dpms.models import Team, User
 
 BLANK = [("", "Any")]
@@ -42,13 +43,16 @@ class GrantFilterForm(forms.Form):
     person = forms.CharField(
         required=False, max_length=200, widget=forms.SearchInput(attrs={"placeholder": "name or email"})
     )
-    system = forms.ModelChoiceField(
-        required=False, queryset=System.objects.order_by("name"), empty_label="Any"
+    system = LookupField(
+        System.objects.order_by("name"),
+        required=False,
+        widget=forms.SearchInput(attrs={"placeholder": "name"}),
     )
     role = forms.ModelChoiceField(
         required=False,
         queryset=Role.objects.select_related("system").order_by("system__name", "name"),
         empty_label="Any",
+        help_text="Choose a system first: its roles are offered then.",
     )
     privileged = forms.ChoiceField(
         required=False, choices=BLANK + [("yes", "Privileged"), ("no", "Not privileged")]
@@ -75,10 +79,19 @@ class GrantFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        system_id = self.data.get("system") if self.is_bound else None
-        if system_id and str(system_id).isdigit():
-            # A chosen system narrows the role list to its own roles.
-            self.fields["role"].queryset = self.fields["role"].queryset.filter(system_id=int(system_id))
+        # Roles are offered for the chosen system only (thousands otherwise); a role asked for without a
+        # system (a link) is still understood.
+        roles = self.fields["role"].queryset
+        try:
+            system = self.fields["system"].clean(self.data.get("system")) if self.is_bound else None
+        except forms.ValidationError:
+            system = None
+        if system is not None:
+            self.fields["role"].queryset = roles.filter(system=system)
+        else:
+            wanted = str(self.data.get("role") or "") if self.is_bound else ""
+            ok = wanted.isdigit() and len(wanted) < 19
+            self.fields["role"].queryset = roles.filter(pk=int(wanted)) if ok else roles.none()
 
 
 class GrantCreateForm(forms.Form):

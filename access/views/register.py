@@ -14,7 +14,7 @@ from access.queries import register as queries
 from access.services.grants import grant_create, grant_revoke
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import add_service_errors
-from dpms.paging import query_without_page
+from dpms.paging import deferred_page, query_without_page
 
 PAGE_SIZE = 50
 CSV_COLUMNS = (
@@ -153,7 +153,7 @@ def _filtered_grants(request):
 @require_GET
 def grant_list(request):
     form, grants = _filtered_grants(request)
-    page = Paginator(grants, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = deferred_page(grants, PAGE_SIZE, request.GET.get("page"))
     return render(
         request,
         "access/register/grant_list.html",

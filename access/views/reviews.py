@@ -13,7 +13,7 @@ from access.forms.reviews import BulkKeepForm, ItemDecisionForm, QueueFilterForm
 from access.queries import reviews as queries
 from access.services import reviews as services
 from dpms.forms import add_service_errors
-from dpms.paging import paginate
+from dpms.paging import deferred_page, query_without_page
 
 PAGE_SIZE = 50
 HISTORY_LIMIT = 100
@@ -33,7 +33,7 @@ def _render_queue(request, *, bulk_form=None, status=200):
         items = queries.queue_for_user(user).none()
     else:
         items = queries.queue_for_user(user, **(form.cleaned_data if form.is_bound else {}))
-    page, query = paginate(request, items, PAGE_SIZE)
+    page, query = deferred_page(items, PAGE_SIZE, request.GET.get("page")), query_without_page(request)
     context = {
         "form": form,
         "page": page,

@@ -3,7 +3,7 @@
 from django import forms
 
 from access.models import System
-from dpms.forms import ModelMultipleChoiceField, PersonField
+from dpms.forms import LookupField, ModelMultipleChoiceField, PersonField
 from dpms.models import User
 from risk.choices import RiskStatus, Treatment
 from risk.models import RiskCategory, RiskMatrix
@@ -19,14 +19,21 @@ def _scale_choices(scale) -> list[tuple[int, str]]:
 
 class RiskFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=150, label="Search", widget=forms.SearchInput())
-    owner = forms.ModelChoiceField(required=False, queryset=User.objects.none(), empty_label="Any")
+    owner = LookupField(
+        User.objects.none(),
+        fields=("email", "full_name"),
+        required=False,
+        widget=forms.SearchInput(attrs={"placeholder": "email or name"}),
+    )
     category = forms.ModelChoiceField(required=False, queryset=RiskCategory.objects.all(), empty_label="Any")
     level = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Current level")
     status = forms.ChoiceField(
         required=False, choices=[*BLANK, ("live", "Open or accepted"), *RiskStatus.choices]
     )
-    system = forms.ModelChoiceField(
-        required=False, queryset=System.objects.order_by("name"), empty_label="Any"
+    system = LookupField(
+        System.objects.order_by("name"),
+        required=False,
+        widget=forms.SearchInput(attrs={"placeholder": "name"}),
     )
     overdue = forms.BooleanField(required=False, label="Review overdue")
     likelihood = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput())

@@ -145,11 +145,12 @@ def make_grants(count):
 def test_grants_list_query_count_does_not_grow(officer, count, django_assert_num_queries):
     make_grants(count)
     officer.get(GRANTS)  # a session's first request also records it (allauth usersessions)
-    # 17 queries: session and user (2); allauth's user-session tracking: savepoint, select session, select
+    # 16 queries: session and user (2); allauth's user-session tracking: savepoint, select session, select
     # its user, update last seen, release (5); the viewer's groups (1); the header's unread count (1); the
-    # filter form's systems, roles and teams (3); the page's count and rows (2); saving the sliding session:
+    # filter form's teams (1; systems are typed, and roles offered once a system is chosen); the page's count,
+    # its grant ids in order and those grants with their people and systems (3); saving the sliding session:
     # savepoint, update, release (3). Nothing per row.
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         response = officer.get(GRANTS, {"sort": "system"})
     assert response.status_code == 200
 
@@ -166,3 +167,36 @@ def test_system_detail_query_count_does_not_grow(officer, count, django_assert_n
         response = officer.get(url)
     assert response.status_code == 200
     assert response.context["holders"].paginator.count == count
+
+
+def _rows(response):
+    return [grant.pk for grant in response.context["page"].object_list]
+
+
+def test_the_system_filter_takes_a_name_or_an_id_and_says_when_a_name_is_ambiguous(officer):
+    payroll, paytime = SystemFactory(name="Payroll"), SystemFactory(name="Paytime")
+    on_payroll = GrantFactory(role__system=payroll)
+    GrantFactory(role__system=paytime)
+    by_name = officer.get(GRANTS, {"system": "payroll"})
+    assert _rows(by_name) == [on_payroll.pk]
+    assert _rows(officer.get(GRANTS, {"system": "yroll"})) == [on_payroll.pk]  # only one system has it
+    by_id = officer.get(GRANTS, {"system": payroll.pk})  # the system page's link
+    assert _rows(by_id) == [on_payroll.pk]
+    assert 'value="Payroll"' in by_id.content.decode()  # the box shows the name, not the id
+    ambiguous = officer.get(GRANTS, {"system": "pay"})
+    assert ambiguous.status_code == 200
+    assert "2 match this; type more of the name." in ambiguous.content.decode()
+    assert "Nothing matches this" in officer.get(GRANTS, {"system": "nowhere"}).content.decode()
+
+
+def test_roles_are_offered_for_the_chosen_system_only(officer):
+    payroll, crm = SystemFactory(name="Payroll"), SystemFactory(name="CRM")
+    payroll_admin = Role.objects.create(system=payroll, name="Payroll admin")
+    Role.objects.create(system=crm, name="CRM editor")
+    unfiltered = officer.get(GRANTS).context["form"].fields["role"]
+    assert list(unfiltered.queryset) == []  # no system chosen: no list of every role
+    chosen = officer.get(GRANTS, {"system": "Payroll"}).context["form"].fields["role"]
+    assert list(chosen.queryset) == [payroll_admin]
+    granted = GrantFactory(role=payroll_admin)
+    GrantFactory(role__system=crm)
+    assert _rows(officer.get(GRANTS, {"role": payroll_admin.pk})) == [granted.pk]  # a role without a system

@@ -59,11 +59,12 @@ def test_queue_query_count_does_not_grow_with_items(
     fill_queue(reviewer=manager, team=team, count=count)
     client = client_for(manager)
     client.get(reverse("access:review_queue"))  # a session's first request also records it (usersessions)
-    # 17 queries: session and user (2); allauth's user-session tracking (5); the reviewer's groups (1);
-    # the page count (1); the page of items with holder, campaign, decider and same-team counts (1); the
+    # 18 queries: session and user (2); allauth's user-session tracking (5); the reviewer's groups (1);
+    # the page count (1); the page's item ids, sorted (1), then those items with holder, campaign, decider and
+    # same-team counts (1); the
     # systems' roles for the downgrade choice (1); progress (1); the header's unread count (1); the campaign
     # filter's choices (1); saving the sliding session: savepoint, update, release (3).
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         response = client.get(reverse("access:review_queue"))
     assert response.status_code == 200
     assert len(response.context["rows"]) == min(count, 50)

@@ -1,0 +1,659 @@
+"""`make bench-scale`: DPMS at the design's scale (DESIGN.md: 10,000 people, 1,000 systems, 100,000 active
+grants, 5,000 risks, 20,000 incidents), on PostgreSQL, in a database of its own.
+
+One run builds the data (bulk inserts; the audit trail through ``dpms.audit.record_many``, so its chain
+checks out), then measures and prints one table, also written to ``benchmarks/results/scale.json`` and
+``benchmarks/results/scale.md``:
+
+- pages in-process, as the persona who uses them: queries, median of 5 runs, response size, and the ratio
+  to a floor view that runs one query through the same middleware;
+- the busiest pages over HTTP through gunicorn (2 workers) at 50 concurrent connections for 30 s each:
+  requests/s, p50/p95/p99 and errors; the load generator talks to 127.0.0.1 only;
+- background jobs, each in a process of its own (its peak RSS is reported): campaign launch against a bare
+  bulk insert of the same items, the reminder tick twice against the one grouped query, imports of 2,000
+  and 20,000 rows, verify_audit, and the close of the whole campaign with its evidence.
+
+Usage: ``DATABASE_URL=postgres://... make bench-scale`` (``SCALE_SKIP=import-20000,load`` leaves parts
+out; ``SCALE_REUSE=1`` keeps data built by an earlier run).
+"""
+
+import json
+import os
+import platform
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from datetime import UTC, datetime, timedelta
+from http.client import HTTPConnection
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+PEOPLE, SYSTEMS, ROLES_PER_SYSTEM, GRANTS_PER_PERSON = 10_000, 1_000, 5, 10
+RISKS, INCIDENTS, AUDIT_EVENTS = 5_000, 20_000, 250_000
+LOAD_SECONDS, LOAD_CONNECTIONS = 30, 50
+SKIP = set(filter(None, os.environ.get("SCALE_SKIP", "").split(",")))
+
+
+# --- The database of its own ---------------------------------------------------------------------------
+def _scale_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("make bench-scale needs PostgreSQL: set DATABASE_URL=postgres://... (it refuses SQLite)")
+    parts = urllib.parse.urlsplit(url)
+    name = (parts.path.lstrip("/") or "dpms") + "_scale"
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dpms.settings")
+    os.environ["DEBUG"] = "false"  # production settings: no query log, templates cached
+    os.environ.setdefault("SECRET_KEY", "bench-scale-" + "x" * 50)
+    os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
+    os.environ["SECURE_SSL_REDIRECT"] = "false"
+    os.environ["STATIC_ROOT"] = str(ROOT / "data" / "scale-static")  # production serves collected files
+    import django
+
+    django.setup()
+
+
+def _recreate_database(url: str) -> None:
+    import psycopg
+
+    parts = urllib.parse.urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+# --- Building the data ------------------------------------------------------------------------------------
+def build() -> dict:
+    """The design's scale, in bulk. Returns what the measurements need (persona ids and the like)."""
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from access.models import Grant, Role, System
+    from dpms import audit
+    from dpms.models import PortalRole, Team, User
+    from risk.models import Risk, RiskCategory, RiskMatrix
+    from tests.incidents.lists_support import make_incidents
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    now = timezone.now()
+    teams = Team.objects.bulk_create([Team(name=f"Team {n:03}") for n in range(100)])
+    managers = User.objects.bulk_create(
+        [
+            User(email=f"manager{n:04}@scale.example", full_name=f"Manager {n:04}", team=teams[n % 100])
+            for n in range(1_000)
+        ],
+        batch_size=5_000,
+    )
+    staff = User.objects.bulk_create(
+        [
+            User(
+                email=f"person{n:05}@scale.example",
+                full_name=f"Person {n:05}",
+                team=teams[n % 100],
+                manager=managers[n % 1_000],
+            )
+            for n in range(PEOPLE - len(managers))
+        ],
+        batch_size=5_000,
+    )
+    people = managers + staff
+    unusable = "!"  # nobody signs in with a password: the measurements use sessions made for them
+    User.objects.filter(pk__in=[p.pk for p in people]).update(password=unusable)
+    groups = {role: Group.objects.get_or_create(name=role)[0] for role in PortalRole.values}
+    memberships = [(people[n], PortalRole.SECURITY_OFFICER) for n in range(5)]
+    memberships += [
+        (people[5], PortalRole.AUDITOR),
+        (people[6], PortalRole.AUDITOR),
+        (people[7], PortalRole.ADMIN),
+    ]
+    User.groups.through.objects.bulk_create(
+        [User.groups.through(user_id=person.pk, group_id=groups[role].pk) for person, role in memberships]
+    )
+    systems = System.objects.bulk_create(
+        [
+            System(name=f"System {n:04}", owner=people[(n * 7) % PEOPLE], max_privileged=1_000)
+            for n in range(SYSTEMS)
+        ]
+    )
+    roles = Role.objects.bulk_create(
+        [
+            Role(system=system, name=f"Role {k}", privileged=k == 0)
+            for system in systems
+            for k in range(ROLES_PER_SYSTEM)
+        ],
+        batch_size=5_000,
+    )
+    granted = now - timedelta(days=200)
+    Grant.objects.bulk_create(
+        (
+            Grant(
+                user=person,
+                role=roles[(n * 13 + k * 997) % len(roles)],
+                granted_at=granted,
+                justification="needed for work",
+                source="import",
+            )
+            for n, person in enumerate(people)
+            for k in range(GRANTS_PER_PERSON)
+        ),
+        batch_size=5_000,
+    )
+    matrix = RiskMatrix.objects.active()
+    categories = RiskCategory.objects.bulk_create([RiskCategory(name=f"Category {n}") for n in range(10)])
+    size = len(matrix.likelihood_scale)
+    Risk.objects.bulk_create(
+        (
+            Risk(
+                reference=f"R-{n + 1:04}",
+                title=f"Risk {n + 1}",
+                category=categories[n % 10],
+                owner=people[(n * 3) % PEOPLE],
+                matrix=matrix,
+                inherent_likelihood=n % size + 1,
+                inherent_impact=(n // size) % size + 1,
+                current_likelihood=max(1, n % size),
+                current_impact=max(1, (n // size) % size),
+                status="open",
+                next_review_on=now.date() + timedelta(days=n % 400 - 30),
+            )
+            for n in range(RISKS)
+        ),
+        batch_size=5_000,
+    )
+    officers = people[:5]
+    make_incidents(INCIDENTS, handlers=officers, reporters=people[1_000:3_000])
+    batch = 5_000
+    for start in range(0, AUDIT_EVENTS, batch):
+        audit.record_many(
+            {
+                "action": "access.grant.create",
+                "actor": officers[n % 5],
+                "object_type": "access.grant",
+                "object_id": n,
+                "object_label": f"grant {n}",
+                "changes": {"role": [None, n % 5_000]},
+                "source": "task",
+            }
+            for n in range(start, min(start + batch, AUDIT_EVENTS))
+        )
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # as autovacuum would after a load: the planner sees the real sizes
+    return {"build_seconds": round(time.perf_counter() - started, 1)}
+
+
+def personas() -> dict:
+    from dpms.models import PortalRole, User
+
+    return {
+        "security officer": User.objects.holding(PortalRole.SECURITY_OFFICER).first(),
+        "auditor": User.objects.holding(PortalRole.AUDITOR).first(),
+        # A manager of nine people (about 90 items to review in a campaign of every grant).
+        "manager": User.objects.get(email="manager0001@scale.example"),
+    }
+
+
+# --- Pages in-process -------------------------------------------------------------------------------------
+def _floor_view(request):
+    from django.http import HttpResponse
+
+    from dpms.models import User
+
+    return HttpResponse(str(User.objects.filter(pk=request.user.pk).exists()))
+
+
+def pages() -> list[dict]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+    from django.urls import path, reverse
+
+    import dpms.urls
+    from access.models import ReviewCampaign
+
+    class Urls:
+        urlpatterns = [path("bench/floor/", _floor_view), *dpms.urls.urlpatterns]
+
+    who = personas()
+    campaign = ReviewCampaign.objects.order_by("-pk").first()
+    wanted = [
+        ("floor (one query)", "security officer", "/bench/floor/"),
+        ("dashboard", "security officer", reverse("dashboard")),
+        ("grants list", "security officer", reverse("access:grants")),
+        ("campaign list", "security officer", reverse("access:campaigns")),
+        ("My reviews", "manager", reverse("access:review_queue")),
+        ("risk register", "security officer", reverse("risk:register")),
+        ("incident queue", "security officer", reverse("incidents:queue")),
+        ("audit trail", "auditor", reverse("audit_trail")),
+    ]
+    if campaign is not None:
+        wanted.insert(
+            4, ("campaign detail", "security officer", reverse("access:campaign_detail", args=[campaign.pk]))
+        )
+    rows = []
+    with override_settings(ROOT_URLCONF=Urls):
+        clients = {}
+        for name, persona, url in wanted:
+            client = clients.get(persona)
+            if client is None:
+                client = clients[persona] = Client()
+                client.force_login(who[persona])
+            client.get(url)  # warm caches and the session
+            times = []
+            for _ in range(5):
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    times.append(time.perf_counter() - started)
+            rows.append(
+                {
+                    "page": name,
+                    "persona": persona,
+                    "status": response.status_code,
+                    "queries": len(captured),
+                    "median_ms": round(statistics.median(times) * 1000, 1),
+                    "kb": round(len(response.content) / 1024, 1),
+                }
+            )
+    floor = rows[0]["median_ms"] or 0.1
+    for row in rows:
+        row["ratio"] = round(row["median_ms"] / floor, 1)
+    return rows
+
+
+# --- Pages through gunicorn at 50 connections ---------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _session_cookie(user) -> str:
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def _hammer(port: int, path: str, cookie: str, seconds: int, connections: int) -> dict:
+    """``connections`` keep-alive clients asking for ``path`` as fast as they can for ``seconds``."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def client():
+        conn = HTTPConnection("127.0.0.1", port, timeout=60)
+        while time.monotonic() < stop_at:
+            started = time.perf_counter()
+            try:
+                conn.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except OSError:
+                ok = False
+                conn.close()
+                conn = HTTPConnection("127.0.0.1", port, timeout=60)
+            with lock:
+                if ok:
+                    latencies.append(time.perf_counter() - started)
+                else:
+                    errors[0] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(connections)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+
+    def pct(p):
+        return (
+            round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000) if latencies else None
+        )
+
+    return {
+        "requests_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "errors": errors[0],
+    }
+
+
+def load(url: str) -> list[dict]:
+    from django.urls import reverse
+
+    who = personas()
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url}
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "dpms.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        rows = []
+        for name, persona, path in (
+            ("My reviews", "manager", reverse("access:review_queue")),
+            ("risk register", "security officer", reverse("risk:register")),
+            ("incident queue", "security officer", reverse("incidents:queue")),
+            ("grants list", "security officer", reverse("access:grants")),
+        ):
+            result = _hammer(port, path, _session_cookie(who[persona]), LOAD_SECONDS, LOAD_CONNECTIONS)
+            rows.append({"page": name, "persona": persona, **result})
+        return rows
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+# --- Background jobs, each in a process of its own ---------------------------------------------------------
+def _count_queries():
+    from django.db import connection
+
+    counter = {"queries": 0}
+
+    def wrapper(execute, sql, params, many, context):
+        counter["queries"] += 1
+        return execute(sql, params, many, context)
+
+    return counter, connection.execute_wrapper(wrapper)
+
+
+def job_launch() -> dict:
+    from django.utils import timezone
+
+    from access.models import ReviewCampaign, ReviewItem, ReviewPolicy
+    from access.services.campaigns import campaign_launch_now, campaign_populate
+    from dpms.models import User
+
+    officer = User.objects.security_officers().first()
+    policy = ReviewPolicy.objects.create(
+        name=f"Everything {timezone.now():%H%M%S}",
+        reviewer_rule="manager",
+        fallback_reviewer=officer,
+        start_date=timezone.localdate(),
+        reminder_days_before_due=[3, 1],
+    )
+    counter, wrapper = _count_queries()
+    with wrapper:
+        started = time.perf_counter()
+        campaign = campaign_launch_now(actor=officer, policy=policy)
+        campaign_populate(campaign_id=campaign.pk)
+        seconds = time.perf_counter() - started
+    items = list(ReviewItem.objects.filter(campaign=campaign).values(
+        "grant_id", "holder_id", "holder_label", "system_id", "system_name", "role_id", "role_name",
+        "environment", "granted_at", "reviewer_id",
+    ))  # fmt: skip
+    floor = ReviewCampaign.objects.create(
+        name="floor", period_key="floor", due_at=campaign.due_at, status="closed"
+    )
+    started = time.perf_counter()
+    ReviewItem.objects.bulk_create([ReviewItem(campaign=floor, **item) for item in items], batch_size=2_000)
+    floor_seconds = time.perf_counter() - started
+    ReviewItem.objects.filter(campaign=floor).delete()
+    floor.delete()
+    return {
+        "items": len(items),
+        "seconds": round(seconds, 1),
+        "queries": counter["queries"],
+        "floor_seconds": round(floor_seconds, 1),
+        "ratio": round(seconds / floor_seconds, 1),
+    }
+
+
+def job_reminders() -> dict:
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from access.models import ReviewItem
+    from access.services.reminders import send_due_reminders
+
+    now = timezone.now()
+    result = {}
+    for run in ("first", "second"):
+        counter, wrapper = _count_queries()
+        with wrapper:
+            started = time.perf_counter()
+            sent = send_due_reminders(now=now)
+            result[run] = {
+                "sent": sent,
+                "seconds": round(time.perf_counter() - started, 2),
+                "queries": counter["queries"],
+            }
+    started = time.perf_counter()
+    list(
+        ReviewItem.objects.filter(decision="pending").values("reviewer_id").annotate(n=Count("pk")).order_by()
+    )
+    result["floor_seconds"] = round(time.perf_counter() - started, 2)
+    result["ratio"] = round(result["first"]["seconds"] / max(result["floor_seconds"], 0.001), 1)
+    return result
+
+
+def _import_file(rows: int, offset: int) -> bytes:
+    from access.models import Role
+    from dpms.models import User
+
+    emails = list(User.objects.order_by("pk").values_list("email", flat=True)[:PEOPLE])
+    roles = list(Role.objects.select_related("system").order_by("pk"))
+    lines = ["email,system,role,granted_at,justification"]
+    for n in range(rows):
+        person = emails[(n + offset) % len(emails)]
+        role = roles[(n * 7 + offset * 3 + 1) % len(roles)]
+        lines.append(f"{person},{role.system.name},{role.name},2026-01-15,imported for the benchmark")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _job_import(rows: int) -> dict:
+    from django.core.exceptions import ValidationError
+
+    from access.services.imports import import_apply, import_plan
+    from dpms.models import User
+
+    officer = User.objects.security_officers().first()
+    content = _import_file(rows, offset=rows)
+    counter, wrapper = _count_queries()
+    with wrapper:
+        started = time.perf_counter()
+        plan = import_plan(actor=officer, filename="bench.csv", content=content, full=False)
+        check = time.perf_counter() - started
+        try:
+            import_apply(actor=officer, filename="bench.csv", content=content, full=False)
+            problem = ""
+        except ValidationError as error:
+            problem = error.messages[0][:120]
+        seconds = time.perf_counter() - started
+    return {
+        "rows": rows,
+        "check_seconds": round(check, 1),
+        "seconds": round(seconds, 1),
+        "queries": counter["queries"],
+        "problems": len(plan.problems),
+        "refused": problem,
+    }
+
+
+def job_import_2000() -> dict:
+    return _job_import(2_000)
+
+
+def job_import_20000() -> dict:
+    return _job_import(20_000)
+
+
+def job_verify_audit() -> dict:
+    from dpms import audit
+
+    started = time.perf_counter()
+    result = audit.verify()
+    return {"events": result.checked, "ok": result.ok, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def job_close() -> dict:
+    from django.utils import timezone
+
+    from access.models import ReviewCampaign
+    from access.services.closing import campaign_close
+    from dpms.models import User
+
+    officer = User.objects.security_officers().first()
+    campaign = ReviewCampaign.objects.filter(status="open").order_by("-pk").first()
+    counter, wrapper = _count_queries()
+    with wrapper:
+        started = time.perf_counter()
+        closed = campaign_close(campaign=campaign, actor=officer, now=timezone.now(), confirmed=True)
+        seconds = time.perf_counter() - started
+    return {
+        "items": closed.items.count(),
+        "status": closed.status,
+        "seconds": round(seconds, 1),
+        "queries": counter["queries"],
+    }
+
+
+JOBS = {
+    "launch": job_launch,
+    "reminders": job_reminders,
+    "import-2000": job_import_2000,
+    "import-20000": job_import_20000,
+    "verify-audit": job_verify_audit,
+    "close": job_close,
+}
+
+
+def run_job(name: str, url: str) -> dict:
+    """Run one job in a child process; its result and its peak RSS."""
+    child = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, "-m", "benchmarks.scale", "job", name],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if child.returncode != 0:
+        return {"job": name, "error": (child.stderr.strip().splitlines() or ["failed"])[-1][:200]}
+    return {"job": name, **json.loads(child.stdout.strip().splitlines()[-1])}
+
+
+# --- Report -----------------------------------------------------------------------------------------------
+def _table(rows: list[dict], columns: list[str]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        lines.append("| " + " | ".join(str(row.get(column, "")) for column in columns) + " |")
+    return "\n".join(lines)
+
+
+def report(result: dict) -> str:
+    parts = [
+        f"DPMS at the design's scale, {result['ran_at']} on {result['machine']}.",
+        "",
+        f"Data: {result['data']}.",
+        "",
+        "Pages in-process (median of 5; ratio to a one-query floor view):",
+        "",
+        _table(result["pages"], ["page", "persona", "status", "queries", "median_ms", "ratio", "kb"]),
+    ]
+    if result.get("load"):
+        parts += [
+            "",
+            f"Through gunicorn (2 workers), {LOAD_CONNECTIONS} connections for {LOAD_SECONDS} s each:",
+            "",
+            _table(result["load"], ["page", "requests_per_s", "p50_ms", "p95_ms", "p99_ms", "errors"]),
+        ]
+    parts += ["", "Background jobs (each in its own process):", ""]
+    for job in result["jobs"]:
+        parts.append(f"- **{job['job']}**: " + ", ".join(f"{k} {v}" for k, v in job.items() if k != "job"))
+    return "\n".join(parts) + "\n"
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["job"]:
+        _setup_django(os.environ["DATABASE_URL"])
+        result = JOBS[sys.argv[2]]()
+        result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        print(json.dumps(result, default=str))
+        return
+    url = _scale_url()
+    reuse = os.environ.get("SCALE_REUSE") == "1"
+    if not reuse:
+        _recreate_database(url)
+    _setup_django(url)
+    from dpms.models import User
+
+    data = {"reused": True} if reuse and User.objects.count() >= PEOPLE else build()
+    print(f"built: {data}", flush=True)
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    jobs = [run_job("launch", url)] if "launch" not in SKIP else []
+    print(jobs, flush=True)
+    page_rows = pages()
+    print(_table(page_rows, list(page_rows[0])), flush=True)
+    load_rows = load(url) if "load" not in SKIP else []
+    for name in ("reminders", "import-2000", "import-20000", "verify-audit", "close"):
+        if name not in SKIP:
+            jobs.append(run_job(name, url))
+            print(jobs[-1], flush=True)
+    result = {
+        "ran_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+        "data": (
+            f"{User.objects.count():,} people, {SYSTEMS:,} systems, {PEOPLE * GRANTS_PER_PERSON:,} grants, "
+            f"{RISKS:,} risks, {INCIDENTS:,} incidents, {AUDIT_EVENTS:,} audit events"
+        ),
+        "build": data,
+        "pages": page_rows,
+        "load": load_rows,
+        "jobs": jobs,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "scale.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+    text = report(result)
+    (RESULTS / "scale.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
