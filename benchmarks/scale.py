@@ -422,6 +422,7 @@ def job_launch() -> dict:
         campaign = campaign_launch_now(actor=officer, policy=policy)
         campaign_populate(campaign_id=campaign.pk)
         seconds = time.perf_counter() - started
+    launch_rss = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # before the floor's own
     items = list(ReviewItem.objects.filter(campaign=campaign).values(
         "grant_id", "holder_id", "holder_label", "system_id", "system_name", "role_id", "role_name",
         "environment", "granted_at", "reviewer_id",
@@ -440,6 +441,7 @@ def job_launch() -> dict:
         "queries": counter["queries"],
         "floor_seconds": round(floor_seconds, 1),
         "ratio": round(seconds / floor_seconds, 1),
+        "launch_peak_rss_mb": launch_rss,
     }
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from access.choices import Decision
@@ -139,52 +139,62 @@ def _progress(rows, *, past_due: bool) -> list[ReviewerProgress]:
     ]
 
 
+FLAGGED = (
+    ("rerouted", "Rerouted (self-review, missing or inactive reviewer)", ~Q(routing_note="")),
+    ("no_response", "No response", Q(decision=Decision.NO_RESPONSE)),
+    ("bulk", "Kept in bulk", Q(bulk=True, decision=Decision.KEEP)),
+    ("override", "Overridden by a security officer", Q(override=True)),
+)
+
+
 def campaign_dashboard(
     campaign: ReviewCampaign, *, now: datetime, reviewer_page=1, reviewer_sort: str = "pending"
 ) -> CampaignDashboard:
-    """Counts by decision (1 query); one page of reviewers' progress, most pending first or by name (2:
-    count and rows); the overdue reviewers after the due date (2: count and the top ones); four flagged
-    lists (2 each: count, rows). A campaign with thousands of reviewers costs the same."""
-    counts = dict(campaign.items.values_list("decision").annotate(n=Count("pk")).order_by())
-    by_decision = [(value, label, counts.get(value, 0)) for value, label in Decision.choices]
+    """Everything the detail page shows, in six queries however big the campaign: the counts by decision
+    and of each flagged list in one pass over the items (1); every reviewer's progress in one grouped pass
+    (1; a campaign has a few thousand reviewers at most, paged and sorted here); the first rows of the four
+    flagged lists (4)."""
+    counts = campaign.items.aggregate(
+        **{f"decision_{value}": Count("pk", filter=Q(decision=value)) for value in Decision.values},
+        **{f"flagged_{key}": Count("pk", filter=condition) for key, _title, condition in FLAGGED},
+    )
+    by_decision = [(value, label, counts[f"decision_{value}"]) for value, label in Decision.choices]
     if reviewer_sort not in REVIEWER_SORTS:
         reviewer_sort = "pending"
-    rows = campaign.items.values("reviewer_id", "reviewer__full_name", "reviewer__email").annotate(
-        total=Count("pk"), decided=Count("pk", filter=~Q(decision=Decision.PENDING))
-    )
-    rows = rows.annotate(pending=F("total") - F("decided"))
     past_due = campaign.is_open and campaign.due_at < now
-    found = Paginator(rows.order_by(*REVIEWER_SORTS[reviewer_sort]), REVIEWERS_PAGE).get_page(reviewer_page)
-    page: Page = Page(_progress(found.object_list, past_due=past_due), found.number, found.paginator)
-    overdue_count, overdue = 0, []
-    if past_due:
-        late = rows.filter(pending__gt=0)
-        overdue_count = late.count()
-        if overdue_count:
-            overdue = _progress(late.order_by(*REVIEWER_SORTS["pending"])[:OVERDUE_SHOWN], past_due=True)
-    flagged = []
-    for key, title, condition in (
-        ("rerouted", "Rerouted (self-review, missing or inactive reviewer)", ~Q(routing_note="")),
-        ("no_response", "No response", Q(decision=Decision.NO_RESPONSE)),
-        ("bulk", "Kept in bulk", Q(bulk=True, decision=Decision.KEEP)),
-        ("override", "Overridden by a security officer", Q(override=True)),
-    ):
-        items = campaign.items.filter(condition)
-        flagged.append(
-            {
-                "key": key,
-                "title": title,
-                "count": items.count(),
-                "items": list(
-                    items.select_related("reviewer").order_by("holder_label", "pk")[:FLAGGED_LIMIT]
-                ),
-            }
-        )
+    rows = (
+        campaign.items.values("reviewer_id", "reviewer__full_name", "reviewer__email")
+        .annotate(total=Count("pk"), decided=Count("pk", filter=~Q(decision=Decision.PENDING)))
+        .order_by()
+    )
+    everyone = _progress(rows, past_due=past_due)
+    by_name = sorted(everyone, key=lambda row: (row.name, row.email, row.reviewer_id))
+    if reviewer_sort == "pending":
+        by_name.sort(key=lambda row: -row.pending)  # stable: ties stay by name
+    page = Paginator(by_name, REVIEWERS_PAGE).get_page(reviewer_page)
+    late = sorted(
+        (row for row in everyone if row.overdue), key=lambda row: (-row.pending, row.name, row.email)
+    )
+    flagged = [
+        {
+            "key": key,
+            "title": title,
+            "count": counts[f"flagged_{key}"],
+            "items": list(
+                campaign.items.filter(condition)
+                .select_related("reviewer")
+                .order_by("holder_label", "pk")[:FLAGGED_LIMIT]
+            )
+            if counts[f"flagged_{key}"]
+            else [],
+        }
+        for key, title, condition in FLAGGED
+    ]
     return CampaignDashboard(
         by_decision=by_decision,
         reviewers=page,
         reviewer_sort=reviewer_sort,
-        overdue_count=overdue_count,
-        overdue_reviewers=overdue,
+        overdue_count=len(late),
+        overdue_reviewers=late[:OVERDUE_SHOWN],
         flagged=flagged,
     )
