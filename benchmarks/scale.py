@@ -204,7 +204,7 @@ def personas() -> dict:
         "security officer": User.objects.holding(PortalRole.SECURITY_OFFICER).first(),
         "auditor": User.objects.holding(PortalRole.AUDITOR).first(),
         # A manager of nine people (about 90 items to review in a campaign of every grant).
-        "manager": User.objects.get(email="manager0001@scale.example"),
+        "manager": User.objects.get(email="manager0010@scale.example"),
     }
 
 

@@ -12,11 +12,12 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from access.choices import Decision
-from access.models import ReviewCampaign
+from access.models import ReviewCampaign, ReviewItem
 
 FLAGGED_LIMIT = 25  # per list on the detail page; the counts say how many there are in all
 
@@ -51,9 +52,16 @@ CAMPAIGN_SORTS = {
 
 
 def _with_progress(campaigns: QuerySet[ReviewCampaign]) -> QuerySet[ReviewCampaign]:
+    """Item and decided counts as correlated subqueries: computed for the rows shown only (a page of the
+    list), never by grouping every item of every campaign."""
+    items = ReviewItem.objects.filter(campaign=OuterRef("pk")).order_by().values("campaign")
+
+    def count(rows):
+        counted = rows.annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
     return campaigns.annotate(
-        item_count=Count("items"),
-        decided_count=Count("items", filter=~Q(items__decision=Decision.PENDING)),
+        item_count=count(items), decided_count=count(items.exclude(decision=Decision.PENDING))
     )
 
 
