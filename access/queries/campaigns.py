@@ -12,11 +12,11 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from access.choices import Decision
+from access.choices import CampaignStatus, Decision
 from access.models import ReviewCampaign, ReviewItem
 
 FLAGGED_LIMIT = 25  # per list on the detail page; the counts say how many there are in all
@@ -52,13 +52,18 @@ CAMPAIGN_SORTS = {
 
 
 def _with_progress(campaigns: QuerySet[ReviewCampaign]) -> QuerySet[ReviewCampaign]:
-    """Item and decided counts as correlated subqueries: computed for the rows shown only (a page of the
-    list), never by grouping every item of every campaign."""
+    """Item and decided counts for the rows shown only (a page of the list), never by grouping every item of
+    every campaign: a closed campaign's are its frozen population (every item decided at close), an open
+    one's are counted (a correlated subquery the database runs for open campaigns only)."""
     items = ReviewItem.objects.filter(campaign=OuterRef("pk")).order_by().values("campaign")
 
     def count(rows):
         counted = rows.annotate(n=Count("pk")).values("n")
-        return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+        return Case(
+            When(status=CampaignStatus.CLOSED, population_count__gt=0, then=F("population_count")),
+            default=Coalesce(Subquery(counted, output_field=IntegerField()), Value(0)),
+            output_field=IntegerField(),
+        )
 
     return campaigns.annotate(
         item_count=count(items), decided_count=count(items.exclude(decision=Decision.PENDING))

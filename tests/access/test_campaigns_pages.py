@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from access.choices import CampaignStatus, Decision
 from access.models import ReviewItem
+from access.services.closing import campaign_close
 from dpms.models import User
 from tests.access.factories import GrantFactory, ReviewCampaignFactory, ReviewItemFactory, RoleFactory
 from tests.factories import UserFactory
@@ -199,3 +200,21 @@ def test_reviewers_sort_by_pending_or_by_name_and_page(client_for, security_offi
     second = client.get(url, {"reviewers": "name", "page": 2}).context["dashboard"].reviewers
     assert [row.name for row in second.object_list] == [f"Reviewer {n:05}" for n in range(50, 60)]
     assert client.get(url, {"reviewers": "nonsense"}).status_code == 200  # an unknown sort: the default
+
+
+def test_the_list_counts_an_open_campaigns_items_and_shows_a_closed_ones_frozen_population(
+    client_for, auditor, security_officer
+):
+    running = ReviewCampaignFactory(name="Running")
+    closing = ReviewCampaignFactory(name="Closing", population_count=4)
+    _bulk_items(running, 8, [UserFactory()])  # decisions cycle: 2 of 8 pending
+    _bulk_items(closing, 4, [UserFactory()])
+    campaign_close(campaign=closing, actor=security_officer, now=timezone.now(), confirmed=True)
+    rows = {
+        c.name: c for c in client_for(auditor).get(reverse("access:campaigns")).context["page"].object_list
+    }
+    assert (rows["Running"].item_count, rows["Running"].decided_count) == (8, 6)
+    assert (rows["Closing"].item_count, rows["Closing"].decided_count) == (
+        4,
+        4,
+    )  # every item decided at close
