@@ -23,6 +23,25 @@ def _grant_snapshot(grant: Grant) -> dict:
     }
 
 
+def _check_new_grant(*, user, role: Role, expires_at, source: str) -> None:
+    if not user.is_active:
+        raise ValidationError("Access cannot be granted to a deactivated person.")
+    if role.system.is_portal and source != GrantSource.PORTAL:
+        # The portal's grants mirror its role groups; one made here would be revoked by the next sync.
+        raise ValidationError("Portal roles are given in the administration (People → portal roles).")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "The end of temporary access must be in the future."})
+
+
+def _created_event(actor, grant: Grant) -> dict:
+    return {
+        "action": "access.grant.create",
+        "actor": actor,
+        "obj": grant,
+        "changes": {"created": _grant_snapshot(grant)},
+    }
+
+
 @transaction.atomic
 def grant_create(
     *,
@@ -35,13 +54,7 @@ def grant_create(
     granted_at=None,
 ) -> Grant:
     """Give ``user`` the ``role``; refused when they already hold it (one active grant per user and role)."""
-    if not user.is_active:
-        raise ValidationError("Access cannot be granted to a deactivated person.")
-    if role.system.is_portal and source != GrantSource.PORTAL:
-        # The portal's grants mirror its role groups; one made here would be revoked by the next sync.
-        raise ValidationError("Portal roles are given in the administration (People → portal roles).")
-    if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": "The end of temporary access must be in the future."})
+    _check_new_grant(user=user, role=role, expires_at=expires_at, source=source)
     try:
         with transaction.atomic():
             grant = Grant.objects.create(
@@ -55,10 +68,50 @@ def grant_create(
             )
     except IntegrityError as error:
         raise ValidationError(f"{user} already holds {role}.") from error
-    audit.record(
-        action="access.grant.create", actor=actor, obj=grant, changes={"created": _grant_snapshot(grant)}
-    )
+    audit.record(**_created_event(actor, grant))
     return grant
+
+
+BULK_BATCH = 1000
+
+
+@transaction.atomic
+def grants_create_many(*, actor, grants: list[dict]) -> list[Grant]:
+    """``grant_create`` for many grants at once (an import): the same checks and the same audit event per
+    grant, written in batches (``bulk_create``, ``audit.record_many``). All or nothing: one refused grant,
+    or one the person holds already, refuses them all. Each dict has ``grant_create``'s arguments but
+    ``actor``."""
+    now = timezone.now()
+    by = actor if getattr(actor, "is_authenticated", False) else None
+    rows = []
+    for spec in grants:
+        source = spec.get("source", GrantSource.MANUAL)
+        _check_new_grant(
+            user=spec["user"], role=spec["role"], expires_at=spec.get("expires_at"), source=source
+        )
+        rows.append(
+            Grant(
+                user=spec["user"],
+                role=spec["role"],
+                justification=spec.get("justification", ""),
+                expires_at=spec.get("expires_at"),
+                source=source,
+                granted_by=by,
+                granted_at=spec.get("granted_at") or now,
+            )
+        )
+    created = []
+    for start in range(0, len(rows), BULK_BATCH):
+        batch = rows[start : start + BULK_BATCH]
+        try:
+            with transaction.atomic():
+                created += Grant.objects.bulk_create(batch)
+        except IntegrityError as error:
+            raise ValidationError(
+                "Someone already holds one of these roles; check the file again."
+            ) from error
+        audit.record_many([_created_event(actor, grant) for grant in batch], batch_size=BULK_BATCH)
+    return created
 
 
 @transaction.atomic

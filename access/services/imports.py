@@ -24,7 +24,7 @@ from django.utils import timezone
 from access.choices import FindingKind, GrantSource
 from access.models import Finding, Grant, ImportBatch, Role, System
 from access.queries.imports import may_import_system
-from access.services.grants import grant_create
+from access.services.grants import grants_create_many
 from dpms import audit
 from dpms.models import User
 
@@ -326,8 +326,8 @@ def _chunks(items: list, size: int = CHUNK):
 def import_apply(*, actor, filename: str, content: bytes, full: bool, now=None) -> ImportBatch:
     """Apply a file all-or-nothing: any problem raises ``ValidationError`` listing them all, and nothing is
     written. Records an ``ImportBatch`` (also when nothing changes), one audit event per created grant
-    (through ``grant_create``) and one ``access.import.apply`` event naming the batch and every grant it
-    created, flagged, cleared or found revoked but present."""
+    (``grants_create_many``: in batches) and one ``access.import.apply`` event naming the batch and every
+    grant it created, flagged, cleared or found revoked but present."""
     now = now or timezone.now()
     plan = import_plan(actor=actor, filename=filename, content=content, full=full, now=now, lock=True)
     if not plan.ok:
@@ -346,18 +346,20 @@ def import_apply(*, actor, filename: str, content: bytes, full: bool, now=None) 
         cleared_count=len(plan.to_clear),
     )
     batch.systems.set(plan.systems)
-    created = [
-        grant_create(
-            actor=actor,
-            user=person,
-            role=role,
-            justification=row.justification or f"Imported from {batch.filename} (import #{batch.pk}).",
-            expires_at=row.expires_at,
-            source=GrantSource.IMPORT,
-            granted_at=row.granted_at or now,
-        )
-        for row, person, role in plan.to_create
-    ]
+    created = grants_create_many(
+        actor=actor,
+        grants=[
+            {
+                "user": person,
+                "role": role,
+                "justification": row.justification or f"Imported from {batch.filename} (import #{batch.pk}).",
+                "expires_at": row.expires_at,
+                "source": GrantSource.IMPORT,
+                "granted_at": row.granted_at or now,
+            }
+            for row, person, role in plan.to_create
+        ],
+    )
     seen_ids = [grant.pk for grant in created + plan.unchanged] + [g.pk for _row, g in plan.revoked_present]
     for ids in _chunks(seen_ids):
         Grant.objects.filter(pk__in=ids).update(last_seen_in_import_at=now)
