@@ -474,15 +474,21 @@ def job_reminders() -> dict:
 
 
 def _import_file(rows: int, offset: int) -> bytes:
+    """``rows`` new grants (no person and role twice), as a system's CSV export gives them."""
     from access.models import Role
     from dpms.models import User
 
-    emails = list(User.objects.order_by("pk").values_list("email", flat=True)[:PEOPLE])
+    emails = list(
+        User.objects.people()
+        .filter(email__endswith="@scale.example")
+        .order_by("pk")
+        .values_list("email", flat=True)
+    )
     roles = list(Role.objects.select_related("system").order_by("pk"))
     lines = ["email,system,role,granted_at,justification"]
     for n in range(rows):
         person = emails[(n + offset) % len(emails)]
-        role = roles[(n * 7 + offset * 3 + 1) % len(roles)]
+        role = roles[(n * 7 + (n // len(emails)) * 11 + offset * 3 + 1) % len(roles)]
         lines.append(f"{person},{role.system.name},{role.name},2026-01-15,imported for the benchmark")
     return ("\n".join(lines) + "\n").encode()
 

@@ -271,10 +271,31 @@ def _plan(*, actor, filename: str, content: bytes, full: bool, now, lock: bool) 
     return plan
 
 
+def _existing_grants(plan: ImportPlan, resolved: list, systems: Iterable[System]):
+    """The grants the plan compares the file with. A full export: every grant of its systems (those absent
+    from the file are flagged). Otherwise only grants of the people and roles the file names, so a file of
+    a few rows does not read every grant of the systems it touches."""
+    related = ("user", "role__system")
+    if plan.full:
+        yield from (
+            Grant.objects.filter(role__system__in=list(systems))
+            .select_related(*related)
+            .order_by("revoked_at")
+        )
+        return
+    role_ids = sorted({role.pk for _row, _person, role in resolved})
+    person_ids = sorted({person.pk for _row, person, _role in resolved})
+    found: list[Grant] = []
+    for chunk in _chunks(person_ids, 5 * CHUNK):  # a few thousand bound parameters per query at most
+        found += Grant.objects.filter(user_id__in=chunk, role_id__in=role_ids).select_related(*related)
+    # Revoked ones by revocation time, so that the latest revocation of a role wins.
+    never = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+    yield from sorted(found, key=lambda grant: grant.revoked_at or never)
+
+
 def _plan_changes(plan: ImportPlan, resolved: list, systems: Iterable[System], now) -> None:
-    grants = Grant.objects.filter(role__system__in=list(systems)).select_related("user", "role__system")
     active, revoked = {}, {}
-    for grant in grants.order_by("revoked_at"):
+    for grant in _existing_grants(plan, resolved, systems):
         key = (grant.user_id, grant.role_id)
         if grant.revoked_at is None:
             active[key] = grant

@@ -119,3 +119,16 @@ def test_the_history_costs_the_same_whatever_its_length(
     # page of batches, their systems, unread count (base.html); the other 10 are the session machinery.
     with django_assert_num_queries(17):
         assert client.get(reverse("access:import_list")).status_code == 200
+
+
+def test_a_partial_file_reads_only_the_grants_of_the_people_and_roles_it_names(security_officer, world):
+    import_apply(actor=security_officer, filename="all.csv", content=content_for(600, world), full=True)
+    first = content_for(6, world)  # one person, the six roles
+    with CaptureQueriesContext(connection) as captured:
+        plan = import_plan(actor=security_officer, filename="one.csv", content=first, full=False)
+    assert len(plan.unchanged) == 6
+    reads = [q["sql"] for q in captured.captured_queries if 'FROM "access_grant"' in q["sql"]]
+    assert reads
+    assert all('"access_grant"."user_id" IN' in sql for sql in reads)  # not every grant of the systems
+    full = import_plan(actor=security_officer, filename="one.csv", content=first, full=True)
+    assert len(full.to_flag) == 594  # a full export still compares with every grant of its systems
