@@ -1,6 +1,8 @@
 """The reviewer's queue and the review item page: who sees what, deciding with and without htmx, bulk keep,
 a security officer's override and reassignment, and the dashboard panel."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -279,3 +281,31 @@ def test_the_dashboard_shows_the_reviewers_queue_panel(client_for, item, manager
     assert "Your access review queue" in page
     assert "1 item pending of 1" in page
     assert "Your access review queue" not in client_for(staff).get(reverse("dashboard")).content.decode()
+
+
+def test_the_decision_form_shows_what_was_decided_and_what_was_refused(client_for, item, manager):
+    """The queue's decision fields are written out by hand for speed: they still show the stored decision,
+    its justification and date, and a refused decision's input with its errors."""
+    client = client_for(manager)
+    prefix = f"item{item.pk}"
+    refused = client.post(
+        item_url(item, "review_item_decide"),
+        {f"{prefix}-decision": "revoke", f"{prefix}-justification": ""},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert f'value="revoke" required id="id_{prefix}-decision_1" checked' in refused  # the choice is kept
+    assert f'id="id_{prefix}-justification" aria-invalid="true"' in refused
+    until = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+    client.post(
+        item_url(item, "review_item_decide"),
+        {
+            f"{prefix}-decision": "exception",
+            f"{prefix}-justification": "Project ends",
+            f"{prefix}-keep_until": until,
+        },
+    )
+    page = client.get(QUEUE, {"decision": "decided"}).content.decode()
+    assert f'value="exception" required id="id_{prefix}-decision_3" checked' in page
+    assert "Project ends</textarea>" in page
+    assert f'id="id_{prefix}-keep_until" value="{until}"' in page
+    assert f'id="id_{prefix}-justification_helptext"' in page  # what aria-describedby points to exists
