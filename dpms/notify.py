@@ -91,6 +91,84 @@ def notify_each_once(
     return told
 
 
+@dataclass(frozen=True)
+class Message:
+    """One notification ``notify_many`` writes: the arguments of ``notify``."""
+
+    recipient: User
+    subject: str
+    body: str
+    link: str
+    dedup_key: str
+
+
+BULK_BATCH = 1000
+
+
+def notify_many(messages: list[Message]) -> int:
+    """``notify`` for many people at once (a tick's digests): the notifications and their emails are
+    written in batches, and the sends enqueued after commit; a key used before is passed over, as by
+    ``notify``. Returns how many were new. Should another transaction write one of the keys meanwhile, the
+    batch falls back to ``notify`` one by one, which passes over that one."""
+    sent = 0
+    for start in range(0, len(messages), BULK_BATCH):
+        batch = messages[start : start + BULK_BATCH]
+        used = set(
+            Notification.objects.filter(dedup_key__in=[m.dedup_key for m in batch]).values_list(
+                "dedup_key", flat=True
+            )
+        )
+        new = [m for m in batch if m.dedup_key not in used]
+        try:
+            with transaction.atomic():
+                sent += _write_many(new)
+        except IntegrityError:
+            sent += sum(
+                notify(
+                    recipient=m.recipient, subject=m.subject, body=m.body, link=m.link, dedup_key=m.dedup_key
+                )
+                is not None
+                for m in new
+            )
+    return sent
+
+
+def _write_many(messages: list[Message]) -> int:
+    notes = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=m.recipient,
+                subject=m.subject[:200],
+                body=m.body,
+                link=m.link,
+                dedup_key=m.dedup_key,
+            )
+            for m in messages
+        ]
+    )
+    emails = OutboxEmail.objects.bulk_create(
+        [
+            OutboxEmail(
+                dedup_key=f"notification:{note.pk}",
+                to=m.recipient.email,
+                recipient=m.recipient,
+                subject=" ".join(m.subject.split())[:250],
+                body=f"{m.body}\n\n{_absolute(m.link)}".strip() if m.link else m.body,
+            )
+            for note, m in zip(notes, messages, strict=True)
+            if m.recipient.is_active and m.recipient.email
+        ]
+    )
+    ids = [message.pk for message in emails]
+
+    def enqueue_all() -> None:
+        for message_id in ids:
+            _enqueue(message_id)
+
+    transaction.on_commit(enqueue_all)
+    return len(notes)
+
+
 def _absolute(link: str) -> str:
     return f"{settings.SITE_URL}{link}" if link.startswith("/") else link
 
@@ -123,23 +201,23 @@ def digest(
         counts[item.recipient] += 1
         if counts[item.recipient] <= DIGEST_MAX_ITEMS:
             grouped[item.recipient].append(item)
-    sent = 0
+    messages = []
     for recipient, owed in grouped.items():
         lines = [f"- {item.text}" + (f" ({_absolute(item.link)})" if item.link else "") for item in owed]
         count = counts[recipient]
         if count > len(owed):
             where = more_link or owed[0].link
             lines.append(f"- … and {count - len(owed)} more" + (f": {_absolute(where)}" if where else "."))
-        body = f"{intro}\n\n" + "\n".join(lines)
-        note = notify(
-            recipient=recipient,
-            subject=f"{subject} ({count} item{'s' if count != 1 else ''})",
-            body=body,
-            link=owed[0].link if count == 1 else "",
-            dedup_key=f"{dedup_prefix}:{recipient.pk}",
+        messages.append(
+            Message(
+                recipient=recipient,
+                subject=f"{subject} ({count} item{'s' if count != 1 else ''})",
+                body=f"{intro}\n\n" + "\n".join(lines),
+                link=owed[0].link if count == 1 else "",
+                dedup_key=f"{dedup_prefix}:{recipient.pk}",
+            )
         )
-        sent += note is not None
-    return sent
+    return notify_many(messages)
 
 
 def claim_digest_recipients(items, *, person_field: str | Sequence[str], dedup_prefix: str) -> list[int]:

@@ -5,8 +5,9 @@ from django.core import mail
 from django.db import transaction
 
 from dpms.models import Notification, OutboxEmail, OutboxStatus
-from dpms.notify import DigestItem, digest
+from dpms.notify import DigestItem, Message, digest, notify, notify_many
 from tests.dpms.outbox_support import wait_until
+from tests.factories import UserFactory
 
 OCCASION = "access-reminders:2026-11-28"
 
@@ -66,3 +67,33 @@ def test_in_app_digest_mirrors_the_email_and_links_to_a_single_item(owed, manage
     assert note.subject == "Access reviews due (1 item)"
     assert note.link == "/access/items/2/"
     assert "Review CRM: Rita's editor role" in note.body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("people", [3, 30])
+def test_a_digest_to_many_people_costs_the_same_few_queries(people, django_assert_num_queries):
+    items = [
+        DigestItem(person, "Review Payroll", "/access/reviews/")
+        for person in UserFactory.create_batch(people)
+    ]
+    # The caller's transaction (a savepoint here: 2); the keys used before (1); in a savepoint of its own (2):
+    # the notifications (1) and their emails (1).
+    with django_assert_num_queries(7):
+        assert remind(items) == people
+    assert OutboxEmail.objects.count() == people
+    assert remind(items) == 0  # the same occasion again: nothing new
+
+
+@pytest.mark.django_db
+def test_notify_many_passes_over_keys_used_before_and_repeats_within_a_batch(staff, manager):
+    notify(recipient=staff, subject="Earlier", dedup_key="occasion:1")
+    messages = [
+        Message(recipient=staff, subject="Again", body="", link="", dedup_key="occasion:1"),
+        Message(recipient=manager, subject="New", body="", link="/x/", dedup_key="occasion:2"),
+        Message(recipient=manager, subject="New twice", body="", link="/x/", dedup_key="occasion:2"),
+    ]
+    with transaction.atomic():
+        assert notify_many(messages) == 1  # the repeat makes the batch fall back to one by one
+    assert Notification.objects.get(dedup_key="occasion:2").subject == "New"
+    assert Notification.objects.filter(dedup_key="occasion:1").get().subject == "Earlier"
+    assert OutboxEmail.objects.filter(recipient=manager).count() == 1
