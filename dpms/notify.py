@@ -186,14 +186,21 @@ DIGEST_MAX_ITEMS = 50  # a digest lists this many items at most, and links to th
 
 
 def digest(
-    *, items: Iterable[DigestItem], subject: str, intro: str, dedup_prefix: str, more_link: str = ""
+    *,
+    items: Iterable[DigestItem],
+    subject: str,
+    intro: str,
+    dedup_prefix: str,
+    more_link: str = "",
+    totals: dict[int, int] | None = None,
 ) -> int:
     """One notification and one email per recipient listing their items. Returns how many were new.
 
     ``dedup_prefix`` names the occasion (for example ``access-reminders:2026-11-28``): a recipient gets at
     most one digest per occasion, however often this runs. A digest lists at most ``DIGEST_MAX_ITEMS``
     items and then says how many more there are, with ``more_link`` (else the first item's link) where
-    they are all listed; the subject counts them all.
+    they are all listed; the subject counts them all. ``totals`` (person id → count) gives those counts
+    when ``items`` holds only each person's first items (the caller read no more).
     """
     grouped: dict[User, list[DigestItem]] = defaultdict(list)
     counts: dict[User, int] = defaultdict(int)
@@ -204,7 +211,7 @@ def digest(
     messages = []
     for recipient, owed in grouped.items():
         lines = [f"- {item.text}" + (f" ({_absolute(item.link)})" if item.link else "") for item in owed]
-        count = counts[recipient]
+        count = max(counts[recipient], (totals or {}).get(recipient.pk, 0))
         if count > len(owed):
             where = more_link or owed[0].link
             lines.append(f"- … and {count - len(owed)} more" + (f": {_absolute(where)}" if where else "."))

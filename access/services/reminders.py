@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 
 from access.choices import CampaignStatus, Decision
 from access.models import ReviewCampaign, ReviewItem
 from dpms import audit
 from dpms.models import User
-from dpms.notify import DigestItem, claim_digest_recipients, digest, notify_each_once
+from dpms.notify import DIGEST_MAX_ITEMS, DigestItem, claim_digest_recipients, digest, notify_each_once
 
 QUEUE_LINK = "/access/reviews/"
 # Campaigns without a policy (ad hoc, mover): remind at launch, 1 day before due, daily when overdue.
@@ -73,24 +74,34 @@ def _pending(campaign: ReviewCampaign):
     return ReviewItem.objects.filter(campaign=campaign, decision=Decision.PENDING)
 
 
-def _pending_digest_items(campaign: ReviewCampaign, recipients: list[int]) -> list[DigestItem]:
-    """One line per pending item for its reviewer, and for the person it was escalated to; only for the
-    people in ``recipients`` (those claimed for this step)."""
+def _pending_digest_items(campaign: ReviewCampaign, recipients: list[int]) -> tuple[list[DigestItem], dict]:
+    """The lines of the digests of ``recipients`` (those claimed for this step): each person's pending items
+    as reviewer, and those escalated to them, at most ``DIGEST_MAX_ITEMS`` of each read (a window in the
+    query, so a reviewer of thousands of items costs a page of rows), and how many there are in all."""
     wanted = set(recipients)
-    items = (
-        _pending(campaign)
-        .filter(Q(reviewer_id__in=wanted) | Q(escalated_to_id__in=wanted))
-        .select_related("reviewer", "escalated_to")
-        .only("holder_label", "system_name", "role_name", "reviewer", "escalated_to")
-        .order_by("reviewer_id", "holder_label", "system_name", "role_name")
-    )
-    lines = []
-    for item in items.iterator(chunk_size=2000):
-        text = f"{item.holder_label}: {item.system_name} · {item.role_name}"
-        for person in {item.reviewer, item.escalated_to}:
-            if person is not None and person.pk in wanted:
-                lines.append(DigestItem(recipient=person, text=text, link=QUEUE_LINK))
-    return lines
+    lines: list[DigestItem] = []
+    totals: dict[int, int] = {}
+    for field in ("reviewer", "escalated_to"):
+        mine = _pending(campaign).filter(**{f"{field}_id__in": wanted})
+        for person_id, count in mine.values_list(f"{field}_id").annotate(n=Count("pk")).order_by():
+            totals[person_id] = totals.get(person_id, 0) + count
+        first = mine.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F(f"{field}_id")],
+                order_by=[
+                    F("holder_label").asc(),
+                    F("system_name").asc(),
+                    F("role_name").asc(),
+                    F("pk").asc(),
+                ],
+            )
+        ).filter(rank__lte=DIGEST_MAX_ITEMS)
+        rows = first.select_related(field).only("holder_label", "system_name", "role_name", field)
+        for item in rows.order_by(f"{field}_id", "holder_label", "system_name", "role_name", "pk"):
+            text = f"{item.holder_label}: {item.system_name} · {item.role_name}"
+            lines.append(DigestItem(recipient=getattr(item, field), text=text, link=QUEUE_LINK))
+    return lines, totals
 
 
 def send_due_reminders(*, now: datetime) -> int:
@@ -120,8 +131,10 @@ def send_due_reminders(*, now: datetime) -> int:
             )
             if not recipients:
                 continue
+            lines, totals = _pending_digest_items(campaign, recipients)
             sent += digest(
-                items=_pending_digest_items(campaign, recipients),
+                items=lines,
+                totals=totals,
                 subject=f"Access review “{campaign.name}”: {step.label}",
                 intro=(
                     f"Please review these access rights by {campaign.due_at:%Y-%m-%d %H:%M} UTC "
