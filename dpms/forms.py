@@ -110,6 +110,13 @@ class PersonInput(forms.EmailInput):
         return context
 
 
+def row_id(value) -> int | None:
+    """``value`` as a row id, or None when it is not a whole number in the 64-bit range (an id beyond it
+    makes SQLite raise OverflowError, a 500, where PostgreSQL merely finds nothing)."""
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdigit() and len(text) < 19 else None
+
+
 class PersonField(forms.Field):
     """An active person, given by email address (case-insensitive); ``suggestions`` is a callable returning
     the people to offer in the list (e.g. the security officers). A numeric value is taken as the person's
@@ -130,7 +137,8 @@ class PersonField(forms.Field):
             return None
         people = User.objects.people().filter(is_active=True)
         if value.isdigit():
-            person = people.filter(pk=int(value)).first() if len(value) < 19 else None  # bigint range
+            pk = row_id(value)
+            person = people.filter(pk=pk).first() if pk is not None else None
         else:
             person = people.filter(email__iexact=value).first()
         if person is None:
@@ -157,21 +165,24 @@ class LookupField(forms.ModelChoiceField):
     def _name(self, row) -> str:
         return str(getattr(row, self.lookup_fields[0]))
 
+    def _matching(self, lookup: str, value: str) -> Q:
+        """Rows whose name in any of ``lookup_fields`` matches ``value`` by ``lookup``."""
+        matching = Q()
+        for field in self.lookup_fields:
+            matching |= Q(**{f"{field}__{lookup}": value})
+        return matching
+
     def to_python(self, value):
         value = str(value or "").strip()
         if not value or self.queryset is None:
             return None
         if value.isdigit():
-            row = self.queryset.filter(pk=int(value)).first() if len(value) < 19 else None  # bigint range
+            pk = row_id(value)
+            row = self.queryset.filter(pk=pk).first() if pk is not None else None
         else:
-            exact = Q()
-            for field in self.lookup_fields:
-                exact |= Q(**{f"{field}__iexact": value})
-            row = self.queryset.filter(exact).first()
+            row = self.queryset.filter(self._matching("iexact", value)).first()
             if row is None:
-                partial = Q()
-                for field in self.lookup_fields:
-                    partial |= Q(**{f"{field}__icontains": value})
+                partial = self._matching("icontains", value)
                 found = list(self.queryset.filter(partial)[:2])
                 if len(found) > 1:
                     count = self.queryset.filter(partial).count()
@@ -187,8 +198,9 @@ class LookupField(forms.ModelChoiceField):
         if isinstance(value, models.Model):
             return self._name(value)
         text = str(value or "").strip()
-        if text.isdigit() and len(text) < 19 and self.queryset is not None:
-            row = self.queryset.filter(pk=int(text)).first()
+        pk = row_id(text)
+        if pk is not None and self.queryset is not None:
+            row = self.queryset.filter(pk=pk).first()
             return self._name(row) if row is not None else text
         return text
 
@@ -202,8 +214,7 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
         model = self.queryset.model if self.queryset is not None else None
         if key == "pk" and model and model._meta.pk.get_internal_type() in ("AutoField", "BigAutoField"):
             for pk in value:
-                text = str(pk).strip()
-                if not text.isdigit() or len(text) > 18:
+                if row_id(pk) is None:
                     raise forms.ValidationError(
                         self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
                     )

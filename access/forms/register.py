@@ -8,7 +8,7 @@ from django.utils import timezone
 from access.choices import DataClassification, Environment
 from access.models import Role, System
 from access.queries.register import system_owners
-from dpms.forms import LookupField
+from dpms.forms import LookupField, row_id
 from dpms.models import Team, User
 
 BLANK = [("", "Any")]
@@ -89,9 +89,8 @@ class GrantFilterForm(forms.Form):
         if system is not None:
             self.fields["role"].queryset = roles.filter(system=system)
         else:
-            wanted = str(self.data.get("role") or "") if self.is_bound else ""
-            ok = wanted.isdigit() and len(wanted) < 19
-            self.fields["role"].queryset = roles.filter(pk=int(wanted)) if ok else roles.none()
+            wanted = row_id(self.data.get("role")) if self.is_bound else None
+            self.fields["role"].queryset = roles.filter(pk=wanted) if wanted is not None else roles.none()
 
 
 class GrantCreateForm(forms.Form):
