@@ -20,9 +20,19 @@ from dpms.tasks import send_outbox_email
 log = logging.getLogger(__name__)
 
 
+def _email_subject(subject: str) -> str:
+    return " ".join(subject.split())[:250]  # one line: a line break in a header is refused when sending
+
+
+def _email_body(body: str, link: str) -> str:
+    """The notification's text, with its link made absolute below it."""
+    url = _absolute(link)
+    return f"{body}\n\n{url}".strip() if url else body
+
+
 def email(*, to: str, subject: str, body: str, dedup_key: str, recipient=None) -> OutboxEmail | None:
     """Write one outbox row; returns None when a row with this key exists already (nothing is sent twice)."""
-    subject = " ".join(subject.split())[:250]  # one line: a line break in a header is refused when sending
+    subject = _email_subject(subject)
     try:
         with transaction.atomic():
             message = OutboxEmail.objects.create(
@@ -62,12 +72,11 @@ def notify(
     except IntegrityError:
         return None
     if send_email and recipient.is_active and recipient.email:
-        url = _absolute(link)
         email(
             to=recipient.email,
             recipient=recipient,
             subject=subject,
-            body=f"{body}\n\n{url}".strip() if url else body,
+            body=_email_body(body, link),
             dedup_key=f"notification:{note.pk}",
         )
     return note
@@ -152,8 +161,8 @@ def _write_many(messages: list[Message]) -> int:
                 dedup_key=f"notification:{note.pk}",
                 to=m.recipient.email,
                 recipient=m.recipient,
-                subject=" ".join(m.subject.split())[:250],
-                body=f"{m.body}\n\n{_absolute(m.link)}".strip() if m.link else m.body,
+                subject=_email_subject(m.subject),
+                body=_email_body(m.body, m.link),
             )
             for note, m in zip(notes, messages, strict=True)
             if m.recipient.is_active and m.recipient.email
