@@ -12,12 +12,12 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, When
 from django.shortcuts import get_object_or_404
 
 from access.choices import CampaignStatus, Decision
 from access.models import ReviewCampaign, ReviewItem
+from access.queries.register import count_subquery
 
 FLAGGED_LIMIT = 25  # per list on the detail page; the counts say how many there are in all
 
@@ -55,13 +55,12 @@ def _with_progress(campaigns: QuerySet[ReviewCampaign]) -> QuerySet[ReviewCampai
     """Item and decided counts for the rows shown only (a page of the list), never by grouping every item of
     every campaign: a closed campaign's are its frozen population (every item decided at close), an open
     one's are counted (a correlated subquery the database runs for open campaigns only)."""
-    items = ReviewItem.objects.filter(campaign=OuterRef("pk")).order_by().values("campaign")
+    items = ReviewItem.objects.filter(campaign=OuterRef("pk"))
 
     def count(rows):
-        counted = rows.annotate(n=Count("pk")).values("n")
         return Case(
             When(status=CampaignStatus.CLOSED, population_count__gt=0, then=F("population_count")),
-            default=Coalesce(Subquery(counted, output_field=IntegerField()), Value(0)),
+            default=count_subquery(rows, "campaign"),
             output_field=IntegerField(),
         )
 

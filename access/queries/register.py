@@ -135,7 +135,7 @@ def person_grants(viewer, person, *, whole: bool):
 # --- Systems ----------------------------------------------------------------------------------------------
 
 
-def _count(queryset, group_by: str):
+def count_subquery(queryset, group_by: str):
     """A correlated COUNT subquery: several counts on one row without multiplying joins."""
     counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
@@ -146,10 +146,10 @@ def systems_with_counts():
     active = Grant.objects.active().filter(role__system=OuterRef("pk"))
     holders = active.order_by().values("role__system").annotate(n=Count("user", distinct=True)).values("n")
     return System.objects.select_related("owner").annotate(
-        role_count=_count(Role.objects.filter(system=OuterRef("pk")), "system"),
+        role_count=count_subquery(Role.objects.filter(system=OuterRef("pk")), "system"),
         holder_count=Coalesce(Subquery(holders, output_field=IntegerField()), Value(0)),
-        privileged_count=_count(active.filter(role__privileged=True), "role__system"),
-        open_finding_count=_count(
+        privileged_count=count_subquery(active.filter(role__privileged=True), "role__system"),
+        open_finding_count=count_subquery(
             Finding.objects.filter(system=OuterRef("pk"), resolved_at__isnull=True), "system"
         ),
     )
