@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from dpms.models import Notification, OutboxEmail, User
-from dpms.tasks import send_outbox_email
+from dpms.tasks import enqueue_batches, send_outbox_email
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +116,9 @@ BULK_BATCH = 1000
 
 def notify_many(messages: list[Message]) -> int:
     """``notify`` for many people at once (a tick's digests): the notifications and their emails are
-    written in batches, and the sends enqueued after commit; a key used before is passed over, as by
-    ``notify``. Returns how many were new. Should another transaction write one of the keys meanwhile, the
-    batch falls back to ``notify`` one by one, which passes over that one."""
+    written in batches, and sent in batches (``dpms.tasks.enqueue_batches``, after commit); a key used
+    before is passed over, as by ``notify``. Returns how many were new. Should another transaction write
+    one of the keys meanwhile, the batch falls back to ``notify`` one by one, which passes over that one."""
     sent = 0
     for start in range(0, len(messages), BULK_BATCH):
         batch = messages[start : start + BULK_BATCH]
@@ -169,12 +169,7 @@ def _write_many(messages: list[Message]) -> int:
         ]
     )
     ids = [message.pk for message in emails]
-
-    def enqueue_all() -> None:
-        for message_id in ids:
-            _enqueue(message_id)
-
-    transaction.on_commit(enqueue_all)
+    transaction.on_commit(lambda: enqueue_batches(ids))
     return len(notes)
 
 

@@ -1,5 +1,11 @@
 """Sending the email outbox: claim a row, send it outside any transaction, mark it sent; retry with backoff.
 
+Emails written together (a tick's digests) are sent in batches: ``send_outbox_emails`` takes up to
+``SEND_BATCH`` ids, one broker message and one mail connection for all of them, and treats each row exactly
+as ``send_outbox_email`` treats its one: claimed on its own, marked sent on its own, and on a failure
+retried alone (by ``send_outbox_email``) while the rest of the batch goes on. A batch that has run for half
+the task's soft time limit hands what is left to a new batch, so a slow mail server never gets one killed.
+
 A message is tried at most ``OUTBOX_MAX_ATTEMPTS`` times. A refusal the mail server will repeat (a 5xx
 reply, every recipient refused for good, a malformed message) ends it at once. Between attempts the row is
 ``pending`` with ``next_attempt_at`` in the future: the retry task is enqueued with that countdown, and if
@@ -7,13 +13,16 @@ the broker refuses even that, the sweep finds the row when it falls due. Nothing
 twice (short of a worker dying between the SMTP reply and marking the row sent).
 """
 
+import contextlib
 import logging
 import smtplib
+import time
+from collections.abc import Sequence
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -22,6 +31,7 @@ from dpms.queries import claimable, pending_for_sweep, stale_claims
 
 log = logging.getLogger(__name__)
 SWEEP_BATCH = 500  # rows enqueued per sweep; the next sweep takes the rest
+SEND_BATCH = 100  # rows per send_outbox_emails task
 
 
 def backoff(attempts: int) -> timedelta:
@@ -56,24 +66,90 @@ def claim(message_id: int, now) -> bool:
     return claimed == 1
 
 
-@shared_task(name="dpms.tasks.send_outbox_email", ignore_result=True)
-def send_outbox_email(message_id: int) -> str:
-    """Send one outbox email once; a failure reschedules the row (see the module docstring)."""
-    if not claim(message_id, timezone.now()):
-        return "skipped"  # sent, failed, not due yet, or another worker has it
-    message = OutboxEmail.objects.get(pk=message_id)
-    try:
+class _Mailer:
+    """One mail connection for the emails of a task, opened at the first send, and opened anew after a
+    failure (the server may have dropped it)."""
+
+    def __init__(self):
+        self.connection = None
+
+    def send(self, message: OutboxEmail) -> None:
+        if self.connection is None:
+            self.connection = get_connection()
+            self.connection.open()
         EmailMessage(
             subject=message.subject,
             body=message.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[message.to],
+            connection=self.connection,
         ).send()
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            # The emails are sent or recorded as failed by now: a connection that will not close cleanly
+            # (the server hung up after a failure) changes nothing about them.
+            with contextlib.suppress(Exception):
+                connection.close()
+
+
+def _send(message_id: int, mailer: _Mailer) -> str:
+    """Claim one row, send it, mark it sent; a failure reschedules it (see the module docstring)."""
+    if not claim(message_id, timezone.now()):
+        return "skipped"  # sent, failed, not due yet, or another worker has it
+    message = OutboxEmail.objects.get(pk=message_id)
+    try:
+        mailer.send(message)
     except Exception as exc:  # noqa: BLE001 - any transport error is recorded; is_permanent decides the rest
+        mailer.close()
         return _record_failure(message, exc)
     sent = {"status": OutboxStatus.SENT, "sent_at": timezone.now(), "last_error": ""}
     OutboxEmail.objects.filter(pk=message_id).update(**sent)
     return "sent"
+
+
+@shared_task(name="dpms.tasks.send_outbox_email", ignore_result=True)
+def send_outbox_email(message_id: int) -> str:
+    """Send one outbox email once; a failure reschedules the row (see the module docstring)."""
+    mailer = _Mailer()
+    try:
+        return _send(message_id, mailer)
+    finally:
+        mailer.close()
+
+
+@shared_task(name="dpms.tasks.send_outbox_emails", ignore_result=True)
+def send_outbox_emails(message_ids: list[int]) -> list[str]:
+    """Send a batch of outbox emails over one mail connection, each once (see the module docstring).
+    Returns what became of each: ``sent``, ``skipped``, ``retry``, ``failed``, or ``later`` when the batch
+    ran out of time and handed it to the next one."""
+    budget = settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
+    started = time.monotonic()
+    mailer = _Mailer()
+    results: list[str] = []
+    try:
+        for done, message_id in enumerate(message_ids):
+            if done and time.monotonic() - started > budget:
+                rest = list(message_ids[done:])
+                enqueue_batches(rest)
+                return results + ["later"] * len(rest)
+            results.append(_send(message_id, mailer))
+    finally:
+        mailer.close()
+    return results
+
+
+def enqueue_batches(message_ids: Sequence[int]) -> None:
+    """Hand ``message_ids`` to the workers, ``SEND_BATCH`` to a ``send_outbox_emails`` task. Called after
+    commit: a broker error here must not fail work already committed, and loses nothing (the rows stay
+    pending, and the sweep sends them)."""
+    for start in range(0, len(message_ids), SEND_BATCH):
+        batch = list(message_ids[start : start + SEND_BATCH])
+        try:
+            send_outbox_emails.delay(batch)
+        except Exception:  # noqa: BLE001 - broker down: the rows are pending and due, the sweep sends them
+            log.warning("Could not enqueue %s outbox emails; the sweep will send them", len(batch))
 
 
 def _record_failure(message: OutboxEmail, exc: Exception) -> str:
@@ -110,6 +186,5 @@ def outbox_sweep() -> int:
         last_error="The worker stopped while sending the last attempt; it may or may not have gone out.",
     )
     ids = list(pending_for_sweep(now).values_list("pk", flat=True)[:SWEEP_BATCH])
-    for message_id in ids:
-        send_outbox_email.delay(message_id)
+    enqueue_batches(ids)
     return len(ids)

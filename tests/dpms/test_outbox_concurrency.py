@@ -5,8 +5,8 @@ from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dpms.models import OutboxStatus
-from dpms.tasks import claim, send_outbox_email
+from dpms.models import OutboxEmail, OutboxStatus
+from dpms.tasks import claim, send_outbox_email, send_outbox_emails
 from tests.concurrency import same_call_at_once, start_at_once
 from tests.dpms.outbox_support import wait_until
 from tests.factories import OutboxEmailFactory
@@ -45,3 +45,12 @@ def test_concurrent_sends_of_one_message_send_one_email():
     assert len(mail.outbox) == 1
     message.refresh_from_db()
     assert (message.status, message.attempts) == (OutboxStatus.SENT, 1)
+
+
+def test_concurrent_batches_of_the_same_emails_send_each_once():
+    ids = [message.pk for message in OutboxEmailFactory.create_batch(5)]
+    # The batch task body, run directly in three threads at once: each row is claimed by one of them.
+    results = same_call_at_once(lambda: send_outbox_emails(ids), 3)
+    assert sorted(result for batch in results for result in batch) == ["sent"] * 5 + ["skipped"] * 10
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(OutboxEmail.objects.values_list("to", flat=True))
+    assert set(OutboxEmail.objects.values_list("status", "attempts")) == {(OutboxStatus.SENT, 1)}
