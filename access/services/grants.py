@@ -1,5 +1,7 @@
 """Grants: give and revoke access. Every other area (imports, requests, reviews, expiry) goes through here."""
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -76,11 +78,22 @@ BULK_BATCH = 1000
 
 
 @transaction.atomic
-def grants_create_many(*, actor, grants: list[dict]) -> list[Grant]:
+def grants_create_many(
+    *,
+    actor,
+    grants: list[dict],
+    events: list[dict] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Grant]:
     """``grant_create`` for many grants at once (an import): the same checks and the same audit event per
-    grant, written in batches (``bulk_create``, ``audit.record_many``). All or nothing: one refused grant,
-    or one the person holds already, refuses them all. Each dict has ``grant_create``'s arguments but
-    ``actor``."""
+    grant, the rows written in batches (``bulk_create``), the events with ``audit.record_many``. All or
+    nothing: one refused grant, or one the person holds already, refuses them all. Each dict has
+    ``grant_create``'s arguments but ``actor``.
+
+    The events are recorded after the last insert, so the audit chain head is locked only from there to the
+    commit. A caller with more to write in the same transaction passes a list as ``events``: the events are
+    appended to it instead of recorded, and the caller records them (``audit.record_many``) as its last
+    write, before it commits. ``progress(created_so_far)`` is called after each batch."""
     now = timezone.now()
     by = actor if getattr(actor, "is_authenticated", False) else None
     rows = []
@@ -100,17 +113,22 @@ def grants_create_many(*, actor, grants: list[dict]) -> list[Grant]:
                 granted_at=spec.get("granted_at") or now,
             )
         )
-    created = []
+    created: list[Grant] = []
     for start in range(0, len(rows), BULK_BATCH):
-        batch = rows[start : start + BULK_BATCH]
         try:
             with transaction.atomic():
-                created += Grant.objects.bulk_create(batch)
+                created += Grant.objects.bulk_create(rows[start : start + BULK_BATCH])
         except IntegrityError as error:
             raise ValidationError(
                 "Someone already holds one of these roles; check the file again."
             ) from error
-        audit.record_many([_created_event(actor, grant) for grant in batch], batch_size=BULK_BATCH)
+        if progress is not None:
+            progress(len(created))
+    entries = [_created_event(actor, grant) for grant in created]
+    if events is None:
+        audit.record_many(entries, batch_size=BULK_BATCH)
+    else:
+        events.extend(entries)
     return created
 
 

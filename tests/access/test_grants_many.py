@@ -51,3 +51,20 @@ def test_a_role_someone_holds_already_refuses_the_batch(security_officer):
     with pytest.raises(ValidationError, match="already holds one of these roles"):
         grants_create_many(actor=security_officer, grants=specs([UserFactory(), person], role))
     assert Grant.objects.count() == 1
+
+
+def test_a_caller_with_more_to_write_takes_the_events_and_records_them_last(security_officer):
+    """An import passes ``events``: nothing is recorded (the audit chain's head is not locked yet), and the
+    entries it gets are the ones grants_create_many would have recorded."""
+    role, people = RoleFactory(), UserFactory.create_batch(2)
+    events: list[dict] = []
+
+    created = grants_create_many(actor=security_officer, grants=specs(people, role), events=events)
+
+    assert not AuditEvent.objects.exists()
+    assert [(event["action"], event["obj"]) for event in events] == [
+        ("access.grant.create", g) for g in created
+    ]
+    audit.record_many(events)
+    assert AuditEvent.objects.filter(action="access.grant.create").count() == 2
+    assert audit.verify().ok
