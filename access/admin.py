@@ -13,6 +13,7 @@ from access.models import (
     Finding,
     Grant,
     ImportBatch,
+    ImportJob,
     ReviewCampaign,
     ReviewItem,
     ReviewPolicy,
@@ -131,6 +132,20 @@ class ImportBatchAdmin(ReadOnly, admin.ModelAdmin):
     list_select_related = ("uploaded_by",)
     list_filter = ("full", "status")
     search_fields = ("filename", "sha256")
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnly, admin.ModelAdmin):
+    """Uploaded files on their way; the file itself (up to 5 MB) is never loaded here."""
+
+    list_display = ("filename", "uploaded_by", "uploaded_at", "state", "full", "size", "batch")
+    list_select_related = ("uploaded_by", "batch")
+    list_filter = ("state", "full")
+    search_fields = ("filename", "sha256", "uploaded_by__email")
+    exclude = ("content",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
 
 
 @admin.register(Finding)

@@ -39,6 +39,29 @@ class ImportStatus(models.TextChoices):
     APPLIED = "applied", "Applied"
 
 
+class ImportJobState(models.TextChoices):
+    """An uploaded file's way: checked in the background, then (confirmed by its uploader) applied."""
+
+    CHECKING = "checking", "Being checked"
+    CHECKED = "checked", "Checked: waiting for confirmation"
+    CHECK_FAILED = "check_failed", "Problems found: nothing can be imported"
+    APPLYING = "applying", "Being imported"
+    APPLIED = "applied", "Imported"
+    FAILED = "failed", "Not imported"
+
+
+class ImportJobPhase(models.TextChoices):
+    """What the background work on an uploaded file is doing right now (the check, and the apply's re-check
+    and writes)."""
+
+    READING = "reading", "Reading the file"
+    LOOKING_UP = "looking_up", "Looking up people, systems and grants"
+    COMPARING = "comparing", "Comparing with the register"
+    WRITING = "writing", "Writing the new grants"
+    UPDATING = "updating", "Updating last-seen dates, flags and findings"
+    AUDITING = "auditing", "Writing the audit trail"
+
+
 class FindingKind(models.TextChoices):
     TOO_MANY_PRIVILEGED = "too_many_privileged", "More privileged holders than allowed"
     REVOKED_STILL_PRESENT = "revoked_still_present", "Revoked but still present"

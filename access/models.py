@@ -19,6 +19,8 @@ from access.choices import (
     ExpiryAction,
     FindingKind,
     GrantSource,
+    ImportJobPhase,
+    ImportJobState,
     ImportStatus,
     Recommendation,
     RequestStatus,
@@ -199,6 +201,78 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.uploaded_at:%Y-%m-%d})"
+
+
+class ImportJob(models.Model):
+    """An uploaded CSV file of grants on its way: checked by a Celery task (``checking`` → ``checked``, or
+    ``check_failed`` with the problems), then, once its uploader confirms, applied all-or-nothing by another
+    (``applying`` → ``applied`` with its ``batch``, or ``failed`` with the problems found on the way).
+
+    ``content`` is the file itself (at most 5 MB): never read by a list or a progress poll (``defer`` it),
+    and emptied once the job has ended. ``result`` is the latest check's summary (counts, the problems and
+    warnings with their rows, the grants to flag), each list capped. ``phase``, ``done`` and ``total`` are
+    the running work's progress, ``progress_at`` its heartbeat: a job still checking or applying long after
+    it was last heard of lost its task (``access.services.imports.import_jobs_sweep``)."""
+
+    uploaded_by = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    full = models.BooleanField(
+        default=False, help_text="A full export of its systems: absent grants are flagged."
+    )
+    size = models.PositiveIntegerField(default=0, help_text="Bytes uploaded.")
+    content = models.BinaryField(editable=False)
+    state = models.CharField(max_length=12, choices=ImportJobState.choices, default=ImportJobState.CHECKING)
+    phase = models.CharField(max_length=12, choices=ImportJobPhase.choices, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    progress_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Runs of the current step's task (a lost one is sent again, a few times)."
+    )
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    batch = models.OneToOneField(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="job"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        indexes = [
+            models.Index(fields=["uploaded_by", "state"], name="import_job_by_uploader"),
+            models.Index(fields=["state", "progress_at"], name="import_job_by_state"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(batch__isnull=True) | Q(state=ImportJobState.APPLIED),
+                name="import_job_batch_only_when_applied",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_state_display()})"
+
+    @property
+    def running(self) -> bool:
+        """Checking or applying: the page shows the progress and polls it."""
+        return self.state in (ImportJobState.CHECKING, ImportJobState.APPLYING)
+
+    @property
+    def checking_again(self) -> bool:
+        """The apply's first part: the file is checked again, against the register as it is now."""
+        return self.state == ImportJobState.APPLYING and self.phase in (
+            ImportJobPhase.READING,
+            ImportJobPhase.LOOKING_UP,
+            ImportJobPhase.COMPARING,
+        )
+
+    @property
+    def percent(self) -> int | None:
+        return min(100, round(100 * self.done / self.total)) if self.total else None
 
 
 class Finding(models.Model):

@@ -1,5 +1,5 @@
 """Background work of the access app: the tick (beat sends it every 5 minutes; the calendar lives in the
-database) and the population of launching campaigns.
+database), the population of launching campaigns, and the check and apply of uploaded import files.
 
 Each tick step is idempotent and safe to run on several workers at once (``select_for_update(skip_locked=
 True)`` and unique keys), and catches up after downtime: it acts on everything due, not only on what fell due
@@ -7,9 +7,19 @@ since the last tick.
 """
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import OperationalError
 
-from access.services import campaigns, closing, expiry, portal_roles, register, reminders, revocations
+from access.services import (
+    campaigns,
+    closing,
+    expiry,
+    imports,
+    portal_roles,
+    register,
+    reminders,
+    revocations,
+)
 from dpms.ticks import run_steps
 
 # Each step: ``step(*, now) -> int`` (how much it did), in order: launch, remind, escalate, close, expire.
@@ -23,6 +33,7 @@ TICK_STEPS = (
     expiry.expire_grants,
     register.check_privileged_limits,
     portal_roles.sync_portal_roles,  # safety net: portal grants follow the groups
+    imports.import_jobs_sweep,  # uploads whose check or apply lost its task
 )
 
 # Batches of 500 per task run, then the task hands over to a fresh one: a launch of 100,000 items never runs
@@ -48,3 +59,41 @@ def populate_campaign(campaign_id: int) -> None:
     the items end, and a finished campaign is left alone."""
     if not campaigns.campaign_populate(campaign_id=campaign_id, max_batches=BATCHES_PER_TASK):
         populate_campaign.delay(campaign_id)
+
+
+def _run_import_step(step, job_id: int):
+    """Run an import job's step. A database that is briefly unavailable is retried by the task (bounded; after
+    that the tick's sweep sends the step again); anything else ends the job failed at once, with a message
+    its uploader can act on, rather than leaving it "running" until the sweep gives up on it."""
+    try:
+        return step(job_id=job_id)
+    except OperationalError:
+        raise
+    except SoftTimeLimitExceeded:
+        imports.import_job_fail(
+            job_id=job_id,
+            error="The file took longer than the time limit: nothing was imported. "
+            "Split it into smaller files.",
+        )
+        raise
+    except Exception:
+        imports.import_job_fail(
+            job_id=job_id, error="An unexpected error stopped the work on this file: nothing was imported."
+        )
+        raise
+
+
+IMPORT_RETRIES = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 3}
+
+
+@shared_task(name=imports.CHECK_TASK, ignore_result=True, **IMPORT_RETRIES)
+def check_import(job_id: int) -> str:
+    """Check an uploaded file (``imports.import_job_check``). Safe to run twice."""
+    return _run_import_step(imports.import_job_check, job_id)
+
+
+@shared_task(name=imports.APPLY_TASK, ignore_result=True, **IMPORT_RETRIES)
+def apply_import(job_id: int) -> dict:
+    """Apply a confirmed file, all or nothing (``imports.import_job_apply``); the report it returns has the
+    time the audit chain's lock was held (``audit_lock_seconds``). Safe to run twice: one run commits."""
+    return _run_import_step(imports.import_job_apply, job_id)

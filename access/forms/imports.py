@@ -1,4 +1,5 @@
-"""Forms of the grant import: the upload, the confirmation and the history filter."""
+"""Forms of the grant import: the upload and the history filter (confirming and discarding an uploaded file
+are buttons: the file is named by its page's address)."""
 
 from django import forms
 
@@ -24,12 +25,6 @@ class ImportUploadForm(forms.Form):
         if upload.size > MAX_FILE_BYTES:
             raise forms.ValidationError("The file is larger than 5 MB; split it by system.")
         return upload
-
-
-class ImportConfirmForm(forms.Form):
-    """Names the previewed file by its hash, so a stale tab cannot confirm another upload's content."""
-
-    sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
 
 
 class ImportFilterForm(forms.Form):

@@ -1,13 +1,18 @@
-"""Reads for imports: who may import which systems, and the import history each person may read.
+"""Reads for imports: who may import which systems, the import history each person may read, and the
+uploaded files (jobs) each person may see and act on.
 
 Security officers import any system; a system owner imports only the systems they own. Security officers
-and auditors read the whole history; an owner reads the batches that touched one of their systems.
+and auditors read the whole history; an owner reads the batches that touched one of their systems. An
+uploaded file is seen by its uploader, who alone confirms or discards it, and (read-only) by the security
+officers and auditors, who read every import anyway.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404
 
-from access.models import ImportBatch, System
+from access.choices import ImportJobState
+from access.models import ImportBatch, ImportJob, System
 
 SORTS = {
     "newest": ("-uploaded_at", "-pk"),
@@ -79,3 +84,44 @@ def filter_import_batches(batches, *, system=None, uploaded_by="", full="", sort
     if full in ("yes", "no"):
         batches = batches.filter(full=full == "yes")
     return batches.order_by(*SORTS.get(sort or "newest", SORTS["newest"]))
+
+
+# --- Uploaded files (jobs) --------------------------------------------------------------------------------
+
+
+def import_jobs_for_user(user):
+    """The uploaded files ``user`` may see; never their content (up to 5 MB), which only the tasks read."""
+    jobs = ImportJob.objects.defer("content")
+    if user.is_active and (user.is_security_officer or user.is_auditor):
+        return jobs
+    return jobs.filter(uploaded_by=user)
+
+
+def get_import_job_for(user, pk, *, progress_only: bool = False) -> ImportJob:
+    """One uploaded file, or a 404 for anyone who may not see it. ``progress_only``: what the progress poll
+    reads (not the check's result)."""
+    jobs = import_jobs_for_user(user)
+    jobs = jobs.defer("result") if progress_only else jobs.select_related("uploaded_by", "batch")
+    return get_object_or_404(jobs, pk=pk)
+
+
+def may_act_on_import_job(user, job: ImportJob) -> bool:
+    """Confirm or discard: the uploader only (no query: the uploader is a column of the row)."""
+    return bool(user is not None and user.is_active and job.uploaded_by_id == user.pk)
+
+
+def require_act_on_import_job(user, job: ImportJob) -> None:
+    """A person who may see the job but did not upload it gets a 403."""
+    if not may_act_on_import_job(user, job):
+        raise PermissionDenied("Only the person who uploaded the file confirms or discards it.")
+
+
+def open_import_jobs(user):
+    """``user``'s own uploads that imported nothing yet (checking, waiting, failed, importing), newest
+    first: the top of the import history, so they find them again."""
+    return (
+        ImportJob.objects.defer("content", "result")
+        .filter(uploaded_by=user)
+        .exclude(state=ImportJobState.APPLIED)
+        .order_by("-uploaded_at", "-pk")
+    )

@@ -1,10 +1,20 @@
-"""Imports: bring grants in from a CSV export of one or several systems, all-or-nothing.
+"""Imports: bring grants in from a CSV export of one or several systems, all-or-nothing, in the background.
 
 ``import_plan`` parses and checks a file and says what applying it would do; it writes nothing (the preview).
 ``import_apply`` re-checks the same content inside one transaction and applies it, or raises with every
 problem and applies nothing. A grant absent from a *full* import of its system is flagged for
 reconciliation with a finding, never revoked; a row naming a grant that was revoked opens a "revoked but
 still present" finding and is never re-granted silently.
+
+An upload does not wait in the web request: ``import_job_create`` stores the file as an ``ImportJob`` and a
+Celery task checks it (``import_job_check``); its uploader reads the result and confirms
+(``import_job_confirm``), and another task applies it (``import_job_apply``, which is ``import_apply``'s
+work plus the job's bookkeeping). A tick step (``import_jobs_sweep``) sends a lost task again, a few times,
+then ends the job failed.
+
+The apply writes everything else first and the audit trail last: the grants' events and the
+``access.import.apply`` event go in one ``audit.record_many`` right before the commit, so the audit chain's
+head (which every audited write in every process waits for) is locked only for that last write.
 
 The lookups are done once per file (people, systems with their roles, the grants of those systems), into
 maps in memory, so checking 50 or 50,000 rows costs the same number of queries.
@@ -14,19 +24,26 @@ import csv
 import datetime
 import hashlib
 import io
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
-from access.choices import FindingKind, GrantSource
-from access.models import Finding, Grant, ImportBatch, Role, System
-from access.queries.imports import may_import_system
-from access.services.grants import grants_create_many
+from access.choices import FindingKind, GrantSource, ImportJobPhase, ImportJobState
+from access.models import Finding, Grant, ImportBatch, ImportJob, Role, System
+from access.queries.imports import can_upload_imports, may_act_on_import_job, may_import_system
+from access.services.grants import BULK_BATCH, grants_create_many
 from dpms import audit
+from dpms.celery import app as celery_app
 from dpms.models import User
+
+log = logging.getLogger(__name__)
 
 REQUIRED_COLUMNS = ("email", "system", "role")
 OPTIONAL_COLUMNS = ("granted_at", "justification", "expires_at")
@@ -34,6 +51,28 @@ COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # Bulk updates are chunked so a huge file never exceeds a database's limit of bound parameters.
 CHUNK = 1000
+# What a job's page lists of the problems, the warnings and the grants to flag (with how many more there are).
+LIST_LIMIT = 200
+# The tasks (``access.tasks``) are sent by name: the tasks module calls this one, not back.
+CHECK_TASK = "access.tasks.check_import"
+APPLY_TASK = "access.tasks.apply_import"
+# A job checking or applying with no sign of life for this long lost its task (the worker died, the broker
+# lost the message): past the task time limit, so a running task has been stopped by then.
+STALLED_AFTER = datetime.timedelta(minutes=10)
+# How many times a job's step is sent at most (the first time and the sweep's re-sends) before it ends failed.
+MAX_ATTEMPTS = 3
+# A job nobody confirmed or discarded (or that ended without importing) is deleted after this long.
+UNCONFIRMED_KEPT = datetime.timedelta(days=7)
+# At most one progress write per this many seconds (and one per change of phase).
+PROGRESS_EVERY = 0.5
+RUNNING = (ImportJobState.CHECKING, ImportJobState.APPLYING)
+
+# ``progress(phase, done, total)``: where the work is (an ``ImportJobPhase``), in rows or grants.
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    """The progress of work nobody watches (a direct ``import_plan`` or ``import_apply``)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +128,12 @@ def file_sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+def count_rows(content: bytes) -> int:
+    """The file's rows but the header, counted by lines: the total a check's progress counts towards."""
+    lines = content.count(b"\n") + (0 if content.endswith(b"\n") or not content else 1)
+    return max(0, lines - 1)
+
+
 def _parse_date(value: str, column: str, row: int, problems: list) -> datetime.datetime | None:
     """An ISO date (midnight, installation time zone) or an ISO date and time; empty is None."""
     if not value:
@@ -118,8 +163,11 @@ def _decode(content: bytes, problems: list) -> str | None:
         return None
 
 
-def parse_rows(content: bytes, problems: list[ImportProblem], *, now) -> list[ImportRow]:
+def parse_rows(
+    content: bytes, problems: list[ImportProblem], *, now, progress: Progress = _no_progress
+) -> list[ImportRow]:
     """The rows of a file, and every problem of form on the way (columns, values, dates, duplicates)."""
+    total = count_rows(content)
     text = _decode(content, problems)
     if text is None:
         return []
@@ -151,6 +199,8 @@ def parse_rows(content: bytes, problems: list[ImportProblem], *, now) -> list[Im
     try:
         for cells in reader:
             number += 1
+            if number % CHUNK == 0:
+                progress(ImportJobPhase.READING, min(number - 1, total), total)
             if not any(cell.strip() for cell in cells):
                 continue  # a blank line
             if len(cells) != len(header):
@@ -202,35 +252,52 @@ def _row_from_cells(values: dict, number: int, problems: list, now) -> ImportRow
 
 
 def import_plan(
-    *, actor, filename: str, content: bytes, full: bool, now=None, lock: bool = False
+    *,
+    actor,
+    filename: str,
+    content: bytes,
+    full: bool,
+    now=None,
+    lock: bool = False,
+    progress: Progress = _no_progress,
 ) -> ImportPlan:
-    """Check a file and work out what applying it would do. Reads only: the preview calls it as is.
+    """Check a file and work out what applying it would do. Reads only: the check step calls it as is.
 
     A fixed number of queries whatever the number of rows: people, systems (with their roles) and the
     grants of those systems are each read once into maps. Problems and warnings come in row order.
+    ``progress`` hears of the rows read, then of the rows compared with the register.
     """
     plan = _plan(
-        actor=actor, filename=filename, content=content, full=full, now=now or timezone.now(), lock=lock
+        actor=actor,
+        filename=filename,
+        content=content,
+        full=full,
+        now=now or timezone.now(),
+        lock=lock,
+        progress=progress,
     )
     plan.problems.sort(key=lambda problem: problem.row)
     plan.warnings.sort(key=lambda problem: problem.row)
     return plan
 
 
-def _plan(*, actor, filename: str, content: bytes, full: bool, now, lock: bool) -> ImportPlan:
+def _plan(
+    *, actor, filename: str, content: bytes, full: bool, now, lock: bool, progress: Progress
+) -> ImportPlan:
     plan = ImportPlan(filename=filename, sha256=file_sha256(content), full=full)
     if len(content) > MAX_FILE_BYTES:
         plan.problems.append(
             ImportProblem(1, f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
         )
         return plan
-    rows = parse_rows(content, plan.problems, now=now)
+    rows = parse_rows(content, plan.problems, now=now, progress=progress)
     plan.row_count = len(rows) + len({problem.row for problem in plan.problems if problem.row > 1})
     if not rows:
         if not plan.problems:
             plan.problems.append(ImportProblem(1, "The file has a header but no rows."))
         return plan
 
+    progress(ImportJobPhase.LOOKING_UP, 0, 0)
     systems_query = System.objects.filter(name__in={row.system for row in rows}).prefetch_related("roles")
     if lock:
         # Two imports of the same system at once would both plan from the same grants and both create;
@@ -267,7 +334,7 @@ def _plan(*, actor, filename: str, content: bytes, full: bool, now, lock: bool) 
             resolved.append((row, people[row.email], roles[(row.system, row.role)]))
     if plan.problems:
         return plan
-    _plan_changes(plan, resolved, systems.values(), now)
+    _plan_changes(plan, resolved, systems.values(), now, progress)
     return plan
 
 
@@ -293,7 +360,9 @@ def _existing_grants(plan: ImportPlan, resolved: list, systems: Iterable[System]
     yield from sorted(found, key=lambda grant: grant.revoked_at or never)
 
 
-def _plan_changes(plan: ImportPlan, resolved: list, systems: Iterable[System], now) -> None:
+def _plan_changes(
+    plan: ImportPlan, resolved: list, systems: Iterable[System], now, progress: Progress
+) -> None:
     active, revoked = {}, {}
     for grant in _existing_grants(plan, resolved, systems):
         key = (grant.user_id, grant.role_id)
@@ -302,7 +371,10 @@ def _plan_changes(plan: ImportPlan, resolved: list, systems: Iterable[System], n
         else:
             revoked[key] = grant  # ordered by revoked_at: the latest revocation wins
     present = set()
-    for row, person, role in resolved:
+    progress(ImportJobPhase.COMPARING, 0, len(resolved))
+    for number, (row, person, role) in enumerate(resolved, 1):
+        if number % CHUNK == 0:
+            progress(ImportJobPhase.COMPARING, number, len(resolved))
         key = (person.pk, role.pk)
         if key in active:
             present.add(key)
@@ -343,16 +415,56 @@ def _chunks(items: list, size: int = CHUNK):
         yield items[start : start + size]
 
 
+class ImportRefused(ValidationError):
+    """``import_apply``'s refusal: every problem as "Row N: message", and the plan that found them."""
+
+    def __init__(self, plan: ImportPlan):
+        super().__init__([f"Row {problem.row}: {problem.message}" for problem in plan.problems])
+        self.plan = plan
+
+
+@dataclass
+class AppliedImport:
+    """What ``_apply`` did: the batch, how many audit events it wrote, and when (``time.perf_counter``) it
+    started writing them, that is when it asked for the audit chain's lock."""
+
+    batch: ImportBatch
+    audit_events: int
+    audit_started: float
+
+
 @transaction.atomic
 def import_apply(*, actor, filename: str, content: bytes, full: bool, now=None) -> ImportBatch:
-    """Apply a file all-or-nothing: any problem raises ``ValidationError`` listing them all, and nothing is
-    written. Records an ``ImportBatch`` (also when nothing changes), one audit event per created grant
-    (``grants_create_many``: in batches) and one ``access.import.apply`` event naming the batch and every
-    grant it created, flagged, cleared or found revoked but present."""
+    """Apply a file all-or-nothing: any problem raises ``ImportRefused`` (a ``ValidationError``) listing them
+    all, and nothing is written. Records an ``ImportBatch`` (also when nothing changes), one audit event per
+    created grant and one ``access.import.apply`` event naming the batch and every grant it created,
+    flagged, cleared or found revoked but present: all of them in one batch, the transaction's last write."""
+    return _apply(actor=actor, filename=filename, content=content, full=full, now=now).batch
+
+
+def _apply(
+    *,
+    actor,
+    filename: str,
+    content: bytes,
+    full: bool,
+    now=None,
+    progress: Progress = _no_progress,
+    before_audit: Callable[[ImportBatch], None] | None = None,
+) -> AppliedImport:
+    """``import_apply``'s work, inside the caller's transaction. The order matters: check again (locking the
+    systems), write the batch, the grants, the last-seen dates, flags and findings, then ``before_audit``
+    (the job's claim), and only then the audit events, all in one ``record_many``: the audit chain's head,
+    locked by that call until the commit, is held for that one write and not for the whole import.
+
+    ``progress`` must not be called after ``before_audit``: a job's progress is written through a second
+    connection to the job row, which ``before_audit`` has locked by then."""
     now = now or timezone.now()
-    plan = import_plan(actor=actor, filename=filename, content=content, full=full, now=now, lock=True)
+    plan = import_plan(
+        actor=actor, filename=filename, content=content, full=full, now=now, lock=True, progress=progress
+    )
     if not plan.ok:
-        raise ValidationError([f"Row {problem.row}: {problem.message}" for problem in plan.problems])
+        raise ImportRefused(plan)
     batch = ImportBatch.objects.create(
         uploaded_by=actor,
         uploaded_at=now,
@@ -367,6 +479,9 @@ def import_apply(*, actor, filename: str, content: bytes, full: bool, now=None) 
         cleared_count=len(plan.to_clear),
     )
     batch.systems.set(plan.systems)
+    events: list[dict] = []
+    new = len(plan.to_create)
+    progress(ImportJobPhase.WRITING, 0, new)
     created = grants_create_many(
         actor=actor,
         grants=[
@@ -380,35 +495,45 @@ def import_apply(*, actor, filename: str, content: bytes, full: bool, now=None) 
             }
             for row, person, role in plan.to_create
         ],
+        events=events,
+        progress=lambda done: progress(ImportJobPhase.WRITING, done, new),
     )
+    progress(ImportJobPhase.UPDATING, 0, 0)
     seen_ids = [grant.pk for grant in created + plan.unchanged] + [g.pk for _row, g in plan.revoked_present]
     for ids in _chunks(seen_ids):
         Grant.objects.filter(pk__in=ids).update(last_seen_in_import_at=now)
     _clear_flags(plan, batch, actor, now)
     _flag_absent(plan, batch, now)
     _open_revoked_findings(plan, batch, now)
-    audit.record(
-        action="access.import.apply",
-        actor=actor,
-        obj=batch,
-        changes={
-            "filename": batch.filename,
-            "sha256": batch.sha256,
-            "full": full,
-            "systems": [system.name for system in plan.systems],
-            "rows": batch.row_count,
-            "created": batch.created_count,
-            "unchanged": batch.unchanged_count,
-            "flagged": batch.flagged_count,
-            "cleared": batch.cleared_count,
-            "revoked_still_present": batch.revoked_present_count,
-            "created_grant_ids": [grant.pk for grant in created],
-            "flagged_grant_ids": [grant.pk for grant in plan.to_flag],
-            "cleared_grant_ids": [grant.pk for grant in plan.to_clear],
-            "revoked_present_grant_ids": [grant.pk for _row, grant in plan.revoked_present],
-        },
+    events.append(
+        {
+            "action": "access.import.apply",
+            "actor": actor,
+            "obj": batch,
+            "changes": {
+                "filename": batch.filename,
+                "sha256": batch.sha256,
+                "full": full,
+                "systems": [system.name for system in plan.systems],
+                "rows": batch.row_count,
+                "created": batch.created_count,
+                "unchanged": batch.unchanged_count,
+                "flagged": batch.flagged_count,
+                "cleared": batch.cleared_count,
+                "revoked_still_present": batch.revoked_present_count,
+                "created_grant_ids": [grant.pk for grant in created],
+                "flagged_grant_ids": [grant.pk for grant in plan.to_flag],
+                "cleared_grant_ids": [grant.pk for grant in plan.to_clear],
+                "revoked_present_grant_ids": [grant.pk for _row, grant in plan.revoked_present],
+            },
+        }
     )
-    return batch
+    progress(ImportJobPhase.AUDITING, 0, len(events))
+    if before_audit is not None:
+        before_audit(batch)
+    audit_started = time.perf_counter()
+    audit.record_many(events, batch_size=BULK_BATCH)
+    return AppliedImport(batch=batch, audit_events=len(events), audit_started=audit_started)
 
 
 def _clear_flags(plan: ImportPlan, batch: ImportBatch, actor, now) -> None:
@@ -464,3 +589,286 @@ def _open_revoked_findings(plan: ImportPlan, batch: ImportBatch, now) -> None:
         for row, grant in plan.revoked_present
     ]
     _open_findings(FindingKind.REVOKED_STILL_PRESENT, pairs, now)
+
+
+# --- Jobs: the upload, checked and applied in the background ------------------------------------------
+
+
+class JobProgress:
+    """Writes a running job's phase, ``done`` of ``total`` and heartbeat (``progress_at``) where the import
+    page, polling from the web process, reads them while the work goes on.
+
+    The check runs in autocommit, so it writes through its own connection and each write is seen at once.
+    The apply runs in one transaction, and nothing it writes through its connection is seen before the
+    commit; so on PostgreSQL its progress goes through a second connection of its own, opened for the apply
+    and closed after it. The apply does not touch the job row until its last step (the claim, after the last
+    progress write), so the two connections never wait for each other. On SQLite a second writer would wait
+    for the apply's transaction (the database has one writer at a time): there the apply writes no progress,
+    and the page says the import is under way without a count.
+
+    At most one write per ``PROGRESS_EVERY`` seconds, plus one per change of phase; the raw ``UPDATE``
+    works on either connection (the second one is not an ORM alias)."""
+
+    def __init__(self, job_id: int, *, state: str, side_connection: bool = False):
+        self.job_id, self.state = job_id, state
+        self.own = side_connection and connection.vendor == "postgresql"
+        self.connection = connections.create_connection(DEFAULT_DB_ALIAS) if self.own else connection
+        self.enabled = self.own or not side_connection
+        self.phase, self.written = "", 0.0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        moment = time.monotonic()
+        if not self.enabled or (phase == self.phase and moment - self.written < PROGRESS_EVERY):
+            return
+        self.phase, self.written = phase, moment
+        ops = self.connection.ops
+        sets = ", ".join(f"{ops.quote_name(name)} = %s" for name in ("phase", "done", "total", "progress_at"))
+        table, pk, state = (ops.quote_name(name) for name in (ImportJob._meta.db_table, "id", "state"))
+        sql = f"UPDATE {table} SET {sets} WHERE {pk} = %s AND {state} = %s"  # noqa: S608 - names quoted, values bound
+        moment_value: Any = ops.adapt_datetimefield_value(timezone.now())  # a datetime, or text on SQLite
+        values = [phase, done, total, moment_value, self.job_id, self.state]
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, values)
+
+    def close(self) -> None:
+        if self.own:
+            self.connection.close()
+
+
+def _enqueue(task: str, job_id: int) -> None:
+    """Runs after commit. A broker error must not undo the commit: the sweep sends the task again later."""
+    try:
+        celery_app.send_task(task, args=[job_id])
+    except Exception:  # noqa: BLE001 - broker down: import_jobs_sweep sends it once the job looks stalled
+        log.warning("Could not send %s for import job %s; the sweep will send it again", task, job_id)
+
+
+def plan_summary(plan: ImportPlan) -> dict:
+    """What a job keeps of a check, as JSON, for its page: the counts, and the first ``LIST_LIMIT``
+    problems, warnings and grants to flag, with how many more there are."""
+
+    def listed(name: str, items: list, shown: list) -> dict:
+        return {name: shown, f"{name}_count": len(items), f"{name}_not_listed": len(items) - len(shown)}
+
+    to_flag = [
+        {
+            "email": grant.user.email,
+            "system": grant.role.system.name,
+            "role": grant.role.name,
+            "granted_at": timezone.localtime(grant.granted_at).date().isoformat(),
+        }
+        for grant in plan.to_flag[:LIST_LIMIT]
+    ]
+    return {
+        "row_count": plan.row_count,
+        "systems": [system.name for system in plan.systems],
+        **listed("problems", plan.problems, [asdict(problem) for problem in plan.problems[:LIST_LIMIT]]),
+        **listed("warnings", plan.warnings, [asdict(warning) for warning in plan.warnings[:LIST_LIMIT]]),
+        "to_create": len(plan.to_create),
+        "unchanged": len(plan.unchanged),
+        "to_clear": len(plan.to_clear),
+        "revoked_present": len(plan.revoked_present),
+        "already_flagged": plan.already_flagged_count,
+        **listed("to_flag", plan.to_flag, to_flag),
+    }
+
+
+@transaction.atomic
+def import_job_create(*, actor, filename: str, content: bytes, full: bool) -> ImportJob:
+    """Store an uploaded file as a job and send it to be checked (after commit). Nothing is imported until
+    its uploader confirms the check's result."""
+    if actor is None or not can_upload_imports(actor):
+        raise ValidationError("Only security officers and system owners import grants.")
+    if len(content) > MAX_FILE_BYTES:
+        raise ValidationError({"file": f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB."})
+    job = ImportJob.objects.create(
+        uploaded_by=actor,
+        filename=(filename or "upload.csv")[:255],
+        sha256=file_sha256(content),
+        full=full,
+        size=len(content),
+        content=content,
+        total=count_rows(content),
+        attempts=1,
+    )
+    transaction.on_commit(partial(_enqueue, CHECK_TASK, job.pk))
+    return job
+
+
+def import_job_check(*, job_id: int) -> str:
+    """The check task's work: run ``import_plan`` over a job's file and keep its summary; the job is then
+    ``checked`` (waiting for its uploader) or ``check_failed`` (the problems with their rows; the file is
+    dropped). No transaction: it only reads, and its progress is written as it goes. A job that is not
+    being checked (done already, discarded) is left alone. Returns the job's state."""
+    job = ImportJob.objects.select_related("uploaded_by").filter(pk=job_id).first()
+    if job is None or job.state != ImportJobState.CHECKING:
+        return job.state if job is not None else ""
+    ImportJob.objects.filter(pk=job_id).update(progress_at=timezone.now())
+    plan = import_plan(
+        actor=job.uploaded_by,
+        filename=job.filename,
+        content=bytes(job.content),
+        full=job.full,
+        progress=JobProgress(job_id, state=ImportJobState.CHECKING),
+    )
+    now = timezone.now()
+    state = ImportJobState.CHECKED if plan.ok else ImportJobState.CHECK_FAILED
+    fields: dict = {"state": state, "result": plan_summary(plan), "checked_at": now, "progress_at": now}
+    fields |= {"phase": "", "done": plan.row_count, "total": plan.row_count}
+    if not plan.ok:
+        fields |= {"content": b"", "finished_at": now}
+    ImportJob.objects.filter(pk=job_id, state=ImportJobState.CHECKING).update(**fields)
+    return state
+
+
+@transaction.atomic
+def import_job_confirm(*, job: ImportJob, actor) -> None:
+    """The uploader confirms a checked job (one without problems): it is sent to be applied (after commit)."""
+    if not may_act_on_import_job(actor, job):
+        raise ValidationError("Only the person who uploaded the file confirms its import.")
+    now = timezone.now()
+    # The claim: of two confirms at once (a double click, two tabs) only one still finds the job checked,
+    # so the apply is sent once.
+    waiting = ImportJob.objects.filter(pk=job.pk, uploaded_by=actor, state=ImportJobState.CHECKED)
+    claimed = waiting.update(
+        state=ImportJobState.APPLYING,
+        confirmed_at=now,
+        progress_at=now,
+        attempts=1,
+        phase="",
+        done=0,
+        total=0,
+    )
+    if not claimed:
+        raise ValidationError("This import is not waiting for confirmation: it was confirmed already.")
+    transaction.on_commit(partial(_enqueue, APPLY_TASK, job.pk))
+
+
+@transaction.atomic
+def import_job_discard(*, job: ImportJob, actor) -> None:
+    """The uploader discards a job that is not running and imported nothing: the file is deleted."""
+    if not may_act_on_import_job(actor, job):
+        raise ValidationError("Only the person who uploaded the file discards it.")
+    waiting = (ImportJobState.CHECKED, ImportJobState.CHECK_FAILED, ImportJobState.FAILED)
+    deleted, _by_model = ImportJob.objects.filter(pk=job.pk, uploaded_by=actor, state__in=waiting).delete()
+    if not deleted:
+        raise ValidationError("This import is under way or done: it cannot be discarded.")
+
+
+class _ClaimLost(Exception):
+    """Another run of the same job's apply finished first: this one's transaction is rolled back."""
+
+
+def _claim_applied(job_id: int, batch: ImportBatch) -> None:
+    """Inside the apply's transaction, after every write but the audit trail: the job is applied, with its
+    batch. Conditional, so that of two runs of one job (a re-sent task, a redelivered message) only one
+    commits; the other rolls back everything it wrote."""
+    now = timezone.now()
+    claimed = ImportJob.objects.filter(pk=job_id, state=ImportJobState.APPLYING).update(
+        state=ImportJobState.APPLIED, batch=batch, content=b"", finished_at=now, progress_at=now, phase=""
+    )
+    if not claimed:
+        raise _ClaimLost(job_id)
+
+
+def import_job_fail(*, job_id: int, error: str, result: dict | None = None) -> bool:
+    """End a running job failed, with why (and the problems found, in ``result``); nothing was imported.
+    Returns False when the job was not running any more."""
+    now = timezone.now()
+    fields: dict = {"state": ImportJobState.FAILED, "error": error, "content": b"", "phase": ""}
+    fields |= {"finished_at": now, "progress_at": now}
+    if result is not None:
+        fields["result"] = result
+    return bool(ImportJob.objects.filter(pk=job_id, state__in=RUNNING).update(**fields))
+
+
+def import_job_apply(*, job_id: int) -> dict:
+    """The apply task's work: ``import_apply`` of a confirmed job's file, all or nothing, in one transaction.
+    When the file no longer imports cleanly (a person left, a system changed owner since the check) the job
+    ends failed with those problems and their rows, and nothing is written. A job that is not being applied
+    (done already) is left alone, and of two runs at once only one commits (``_claim_applied``).
+
+    Returns a report: the job's ``state``, and once applied the ``batch_id``, ``created``, ``audit_events``,
+    ``seconds`` (the whole apply) and ``audit_lock_seconds``: from the request for the audit chain's lock
+    (just before ``record_many``) to the commit that releases it. Call it outside any transaction for that
+    figure to mean what it says."""
+    job = ImportJob.objects.select_related("uploaded_by").filter(pk=job_id).first()
+    if job is None or job.state != ImportJobState.APPLYING:
+        return {"job_id": job_id, "state": job.state if job is not None else ""}
+    ImportJob.objects.filter(pk=job_id).update(progress_at=timezone.now())
+    progress = JobProgress(job_id, state=ImportJobState.APPLYING, side_connection=True)
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            applied = _apply(
+                actor=job.uploaded_by,
+                filename=job.filename,
+                content=bytes(job.content),
+                full=job.full,
+                progress=progress,
+                before_audit=partial(_claim_applied, job_id),
+            )
+        committed = time.perf_counter()
+    except ImportRefused as refused:
+        message = "The file no longer imports cleanly: nothing was imported. See the problems below."
+        import_job_fail(job_id=job_id, error=message, result=plan_summary(refused.plan))
+        return {"job_id": job_id, "state": ImportJobState.FAILED}
+    except ValidationError as refused:
+        import_job_fail(job_id=job_id, error=" ".join(refused.messages) + " Nothing was imported.")
+        return {"job_id": job_id, "state": ImportJobState.FAILED}
+    except _ClaimLost:
+        state = ImportJob.objects.filter(pk=job_id).values_list("state", flat=True).first()
+        return {"job_id": job_id, "state": state or ""}
+    finally:
+        progress.close()
+    batch = applied.batch
+    report = {
+        "job_id": job_id,
+        "state": ImportJobState.APPLIED,
+        "batch_id": batch.pk,
+        "rows": batch.row_count,
+        "created": batch.created_count,
+        "audit_events": applied.audit_events,
+        "seconds": round(committed - started, 3),
+        "audit_lock_seconds": round(committed - applied.audit_started, 4),
+    }
+    log.info("Import job %s applied: %s", job_id, report)
+    return report
+
+
+def import_jobs_sweep(*, now) -> int:
+    """Tick step: a job still checking or applying ``STALLED_AFTER`` after it was last heard of lost its task
+    (the worker died, the broker was down or lost the message): its step is sent again, or, once it was
+    sent ``MAX_ATTEMPTS`` times, the job ends failed. Both steps are safe to run twice. Jobs that imported
+    nothing and were left alone for ``UNCONFIRMED_KEPT`` are deleted with their file. Returns how many jobs
+    it acted on."""
+    acted = 0
+    stalled = ImportJob.objects.filter(state__in=RUNNING, progress_at__lt=now - STALLED_AFTER)
+    for job_id in stalled.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            # Locked, and skipped when locked: an apply that is finishing holds its row (the claim), and two
+            # sweeps at once must not both send the task again.
+            job = (
+                stalled.select_for_update(skip_locked=True)
+                .only("state", "attempts")
+                .filter(pk=job_id)
+                .first()
+            )
+            if job is None:
+                continue
+            acted += 1
+            if job.attempts >= MAX_ATTEMPTS:
+                import_job_fail(
+                    job_id=job_id,
+                    error=f"The background work on this file stopped {job.attempts} times before it ended: "
+                    "nothing was imported. Upload the file again, or split it into smaller files.",
+                )
+                continue
+            ImportJob.objects.filter(pk=job_id).update(progress_at=now, attempts=job.attempts + 1)
+            task = CHECK_TASK if job.state == ImportJobState.CHECKING else APPLY_TASK
+            transaction.on_commit(partial(_enqueue, task, job_id))
+    ended = (ImportJobState.CHECKED, ImportJobState.CHECK_FAILED, ImportJobState.FAILED)
+    expired, _by_model = ImportJob.objects.filter(
+        state__in=ended, progress_at__lt=now - UNCONFIRMED_KEPT
+    ).delete()
+    return acted + expired

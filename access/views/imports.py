@@ -1,47 +1,26 @@
-"""Pages of the access app: imports. Upload a CSV, read the preview (which writes nothing), confirm it
-(all-or-nothing), and read the import history.
+"""Pages of the access app: imports. Upload a CSV, follow its check in the background, read what it would
+do (which writes nothing), confirm it (applied all-or-nothing in the background), and read the history.
 
-Between preview and confirm the uploaded bytes wait in the signed-in person's session (compressed), keyed by
-their SHA-256; confirm re-reads them from there and checks everything again. The content never travels
-through a form field.
+The uploaded file waits in an ``ImportJob`` row, never in the session or a form field; its page
+(``imports/<id>/``) shows the progress while a task works on it (an htmx poll of ``_progress.html``), then
+the check's result, then the import's.
 """
-
-import base64
-import zlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from access.forms.imports import ImportConfirmForm, ImportFilterForm, ImportUploadForm
+from access.forms.imports import ImportFilterForm, ImportUploadForm
 from access.queries import imports as queries
 from access.services import imports as services
+from dpms.forms import add_service_errors
 from dpms.paging import paginate
 
-SESSION_KEY = "access_import_pending"
 PAGE_SIZE = 25
-
-
-def _pending(request) -> dict | None:
-    """The file waiting for confirmation: filename, sha256, full, content (bytes); None if there is none."""
-    stored = request.session.get(SESSION_KEY)
-    if not stored:
-        return None
-    content = zlib.decompress(base64.b64decode(stored["content"]))
-    return {**stored, "content": content}
-
-
-def _keep_pending(request, *, filename: str, content: bytes, full: bool) -> None:
-    request.session[SESSION_KEY] = {
-        "filename": filename,
-        "sha256": services.file_sha256(content),
-        "full": full,
-        "content": base64.b64encode(zlib.compress(content)).decode("ascii"),
-    }
+OPEN_JOBS_SHOWN = 20
 
 
 @login_required
@@ -51,8 +30,17 @@ def import_upload(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        _keep_pending(request, filename=upload.name, content=upload.read(), full=form.cleaned_data["full"])
-        return redirect("access:import_preview")
+        try:
+            job = services.import_job_create(
+                actor=request.user,
+                filename=upload.name,
+                content=upload.read(),
+                full=form.cleaned_data["full"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect("access:import_job", job.pk)
     context = {
         "form": form,
         "systems": queries.importable_systems(request.user).only("name"),
@@ -63,47 +51,47 @@ def import_upload(request):
 
 @login_required
 @require_GET
-def import_preview(request):
-    """What the pending file would do, or every problem with its row. Reads only."""
-    queries.require_upload(request.user)
-    pending = _pending(request)
-    if pending is None:
-        messages.info(request, "Upload a file first.")
-        return redirect("access:import_upload")
-    plan = services.import_plan(
-        actor=request.user, filename=pending["filename"], content=pending["content"], full=pending["full"]
-    )
-    confirm = ImportConfirmForm(initial={"sha256": plan.sha256})
-    return render(request, "access/imports/preview.html", {"plan": plan, "confirm": confirm})
+def import_job(request, pk):
+    """An uploaded file: the progress while it is worked on, then what it would do or did, or why not."""
+    job = queries.get_import_job_for(request.user, pk)
+    context = {"job": job, "may_act": queries.may_act_on_import_job(request.user, job)}
+    return render(request, "access/imports/job.html", context)
+
+
+@login_required
+@require_GET
+def import_job_progress(request, pk):
+    """The progress partial: htmx polls it every 2 s while the file is checked or imported."""
+    job = queries.get_import_job_for(request.user, pk, progress_only=True)
+    response = render(request, "access/imports/_progress.html", {"job": job})
+    if not job.running and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"  # done: reload once, so the page shows the result
+    return response
 
 
 @login_required
 @require_POST
-def import_confirm(request):
-    queries.require_upload(request.user)
-    form, pending = ImportConfirmForm(request.POST), _pending(request)
-    if not form.is_valid() or pending is None or pending["sha256"] != form.cleaned_data["sha256"]:
-        return HttpResponseBadRequest("This preview is no longer current: upload the file again.")
+def import_job_confirm(request, pk):
+    job = queries.get_import_job_for(request.user, pk)
+    queries.require_act_on_import_job(request.user, job)
     try:
-        batch = services.import_apply(
-            actor=request.user, filename=pending["filename"], content=pending["content"], full=pending["full"]
-        )
-    except ValidationError:
-        messages.error(request, "The file no longer imports cleanly: nothing was imported. See the problems.")
-        return redirect("access:import_preview")
-    del request.session[SESSION_KEY]
-    messages.success(
-        request,
-        f"Imported {batch.filename}: {batch.created_count} new, {batch.unchanged_count} unchanged, "
-        f"{batch.flagged_count} flagged, {batch.revoked_present_count} revoked but still present.",
-    )
-    return redirect("access:import_list")
+        services.import_job_confirm(job=job, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("access:import_job", job.pk)
 
 
 @login_required
 @require_POST
-def import_cancel(request):
-    request.session.pop(SESSION_KEY, None)
+def import_job_discard(request, pk):
+    job = queries.get_import_job_for(request.user, pk)
+    queries.require_act_on_import_job(request.user, job)
+    try:
+        services.import_job_discard(job=job, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("access:import_job", job.pk)
+    messages.info(request, f"Discarded {job.filename}: nothing was imported.")
     return redirect("access:import_upload")
 
 
@@ -121,13 +109,16 @@ def import_list(request):
     page, query = paginate(request, batches, PAGE_SIZE)
     context = {"form": form, "page": page, "query": query}
     context["can_upload"] = queries.can_upload_imports(request.user)
+    context["open_jobs"] = queries.open_import_jobs(request.user)[:OPEN_JOBS_SHOWN]
+    context["unconfirmed_kept_days"] = services.UNCONFIRMED_KEPT.days
     return render(request, "access/imports/list.html", context)
 
 
 urlpatterns = [
     path("imports/", import_list, name="import_list"),
     path("imports/upload/", import_upload, name="import_upload"),
-    path("imports/preview/", import_preview, name="import_preview"),
-    path("imports/confirm/", import_confirm, name="import_confirm"),
-    path("imports/cancel/", import_cancel, name="import_cancel"),
+    path("imports/<int:pk>/", import_job, name="import_job"),
+    path("imports/<int:pk>/progress/", import_job_progress, name="import_job_progress"),
+    path("imports/<int:pk>/confirm/", import_job_confirm, name="import_job_confirm"),
+    path("imports/<int:pk>/discard/", import_job_discard, name="import_job_discard"),
 ]

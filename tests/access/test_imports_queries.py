@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from access.models import Grant, ImportBatch, Role
-from access.services.imports import import_apply, import_plan
+from access.models import Grant, ImportBatch, ImportJob, Role
+from access.services.imports import import_apply, import_job_check, import_job_create, import_plan
 from dpms import audit
 from dpms.models import AuditEvent, User
 from tests.access.factories import ImportBatchFactory, RoleFactory, SystemFactory
@@ -115,9 +115,10 @@ def test_the_history_costs_the_same_whatever_its_length(
     )
     client = client_for(auditor)
     client.get(reverse("access:import_list"))  # the first request records the sign-in's session row
-    # The page's own 7: auditor's groups, "owns a system?" (upload button), the filter's systems, count, the
-    # page of batches, their systems, unread count (base.html); the other 10 are the session machinery.
-    with django_assert_num_queries(17):
+    # The page's own 8: auditor's groups, "owns a system?" (upload button), the filter's systems, count, the
+    # page of batches, their systems, the person's unfinished uploads, unread count (base.html); the other
+    # 10 are the session machinery.
+    with django_assert_num_queries(18):
         assert client.get(reverse("access:import_list")).status_code == 200
 
 
@@ -132,3 +133,40 @@ def test_a_partial_file_reads_only_the_grants_of_the_people_and_roles_it_names(s
     assert all('"access_grant"."user_id" IN' in sql for sql in reads)  # not every grant of the systems
     full = import_plan(actor=security_officer, filename="one.csv", content=first, full=True)
     assert len(full.to_flag) == 594  # a full export still compares with every grant of its systems
+
+
+def job_page_queries(client, url, django_assert_num_queries, expected):
+    client.get(url)  # the first request records the sign-in's session row
+    with django_assert_num_queries(expected) as captured:
+        assert client.get(url).status_code == 200
+    # The file itself (up to 5 MB) is never read by a page.
+    assert not [q for q in captured.captured_queries if '"access_importjob"."content"' in q["sql"]]
+
+
+@pytest.mark.parametrize("rows", [10, 500])
+def test_the_progress_poll_costs_the_same_whatever_the_size_of_the_file(
+    client_for, security_officer, world, django_assert_num_queries, rows
+):
+    job = import_job_create(
+        actor=security_officer, filename="f.csv", content=content_for(rows, world), full=True
+    )
+    url = reverse("access:import_job_progress", args=[job.pk])
+    # The poll's own 3: the officer's groups (who sees which uploads), the job without its file or result,
+    # the unread count (the portal's context processor); the other 10 are the session machinery.
+    job_page_queries(client_for(security_officer), url, django_assert_num_queries, 13)
+
+
+@pytest.mark.parametrize("rows", [10, 500])
+def test_the_page_of_a_checked_file_costs_the_same_whatever_its_size(
+    client_for, security_officer, world, django_assert_num_queries, rows
+):
+    import_apply(actor=security_officer, filename="all.csv", content=content_for(600, world), full=True)
+    job = import_job_create(
+        actor=security_officer, filename="f.csv", content=content_for(rows, world), full=True
+    )
+    import_job_check(job_id=job.pk)
+    assert ImportJob.objects.get(pk=job.pk).result["to_flag_count"] == 600 - rows
+    url = reverse("access:import_job", args=[job.pk])
+    # The page's own 3: the officer's groups, the job with its uploader and batch (not its file), the
+    # unread count (base.html); the lists come from the stored result. The other 10: the session machinery.
+    job_page_queries(client_for(security_officer), url, django_assert_num_queries, 13)
