@@ -33,6 +33,7 @@ from access.services.policies import next_run_after_launch, period_key, policy_c
 from access.services.portal_roles import sync_portal_roles
 from access.services.register import check_privileged_limits
 from access.services.routing import route
+from access.services.tallies import tally_recount
 from dpms import audit
 from dpms.management.commands.seed_demo import people
 from dpms.models import User
@@ -405,6 +406,7 @@ def _campaign(policy, users, now) -> ReviewCampaign | None:
         ["decision", "justification", "keep_until", "decided_by", "decided_at", "bulk"],
         batch_size=500,
     )
+    tally_recount(campaign_id=campaign.pk)
     audit.record_seed(
         action="access.item.seed",
         object_type="access.reviewcampaign",
@@ -443,6 +445,7 @@ def _populate(campaign, now) -> None:
     campaign.population_sha256 = population_sha256(rows)
     campaign.status = CampaignStatus.OPEN
     campaign.save(update_fields=["population_count", "population_sha256", "items_created", "status"])
+    tally_recount(campaign_id=campaign.pk)
     audit.record(
         action="access.campaign.launch",
         obj=campaign,

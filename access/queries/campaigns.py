@@ -12,11 +12,12 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, When
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from access.choices import CampaignStatus, Decision
-from access.models import ReviewCampaign, ReviewItem
+from access.choices import Decision
+from access.models import ReviewCampaign, ReviewItem, ReviewTally
 from access.queries.register import count_subquery
 
 FLAGGED_LIMIT = 25  # per list on the detail page; the counts say how many there are in all
@@ -51,21 +52,18 @@ CAMPAIGN_SORTS = {
 }
 
 
+def _tally_sum(tallies: QuerySet[ReviewTally]):
+    """A correlated SUM over a campaign's tallies (a few rows per reviewer), 0 when there are none."""
+    summed = tallies.order_by().values("campaign").annotate(n=Sum("items")).values("n")
+    return Coalesce(Subquery(summed, output_field=IntegerField()), Value(0))
+
+
 def _with_progress(campaigns: QuerySet[ReviewCampaign]) -> QuerySet[ReviewCampaign]:
-    """Item and decided counts for the rows shown only (a page of the list), never by grouping every item of
-    every campaign: a closed campaign's are its frozen population (every item decided at close), an open
-    one's are counted (a correlated subquery the database runs for open campaigns only)."""
-    items = ReviewItem.objects.filter(campaign=OuterRef("pk"))
-
-    def count(rows):
-        return Case(
-            When(status=CampaignStatus.CLOSED, population_count__gt=0, then=F("population_count")),
-            default=count_subquery(rows, "campaign"),
-            output_field=IntegerField(),
-        )
-
+    """Item and decided counts of each campaign, summed from its tallies (``ReviewTally``: a few rows per
+    reviewer, kept by the services), never by counting the items of a campaign of 100,000."""
+    tallies = ReviewTally.objects.filter(campaign=OuterRef("pk"))
     return campaigns.annotate(
-        item_count=count(items), decided_count=count(items.exclude(decision=Decision.PENDING))
+        item_count=_tally_sum(tallies), decided_count=_tally_sum(tallies.exclude(decision=Decision.PENDING))
     )
 
 
@@ -162,21 +160,31 @@ FLAGGED = (
 def campaign_dashboard(
     campaign: ReviewCampaign, *, now: datetime, reviewer_page=1, reviewer_sort: str = "pending"
 ) -> CampaignDashboard:
-    """Everything the detail page shows, in six queries however big the campaign: the counts by decision
-    and of each flagged list in one pass over the items (1); every reviewer's progress in one grouped pass
-    (1; a campaign has a few thousand reviewers at most, paged and sorted here); the first rows of the four
-    flagged lists (4)."""
-    counts = campaign.items.aggregate(
-        **{f"decision_{value}": Count("pk", filter=Q(decision=value)) for value in Decision.values},
-        **{f"flagged_{key}": Count("pk", filter=condition) for key, _title, condition in FLAGGED},
+    """Everything the detail page shows, in at most seven queries however big the campaign, none of them a
+    pass over every item: the counts by decision, and every reviewer's progress, from the campaign's
+    tallies (2; a campaign has a few thousand reviewers at most, paged and sorted here); the sizes of the
+    flagged lists (1) and their first rows (up to 4), each read through its partial index."""
+    by_count = dict(campaign.tallies.values_list("decision").annotate(n=Sum("items")).order_by())
+    by_decision = [(value, label, by_count.get(value, 0)) for value, label in Decision.choices]
+    flagged_counts = {key: by_count.get(Decision.NO_RESPONSE, 0) for key in ("no_response",)}
+    counted = [(key, condition) for key, _title, condition in FLAGGED if key not in flagged_counts]
+    flagged_counts.update(
+        ReviewCampaign.objects.filter(pk=campaign.pk)
+        .values(
+            **{
+                key: count_subquery(ReviewItem.objects.filter(condition, campaign=OuterRef("pk")), "campaign")
+                for key, condition in counted
+            }
+        )
+        .get()
     )
-    by_decision = [(value, label, counts[f"decision_{value}"]) for value, label in Decision.choices]
     if reviewer_sort not in REVIEWER_SORTS:
         reviewer_sort = "pending"
     past_due = campaign.is_open and campaign.due_at < now
     rows = (
-        campaign.items.values("reviewer_id", "reviewer__full_name", "reviewer__email")
-        .annotate(total=Count("pk"), decided=Count("pk", filter=~Q(decision=Decision.PENDING)))
+        campaign.tallies.values("reviewer_id", "reviewer__full_name", "reviewer__email")
+        .annotate(total=Sum("items"), decided=Sum("items", filter=~Q(decision=Decision.PENDING), default=0))
+        .filter(total__gt=0)
         .order_by()
     )
     everyone = _progress(rows, past_due=past_due)
@@ -191,13 +199,13 @@ def campaign_dashboard(
         {
             "key": key,
             "title": title,
-            "count": counts[f"flagged_{key}"],
+            "count": flagged_counts[key],
             "items": list(
                 campaign.items.filter(condition)
                 .select_related("reviewer")
                 .order_by("holder_label", "pk")[:FLAGGED_LIMIT]
             )
-            if counts[f"flagged_{key}"]
+            if flagged_counts[key]
             else [],
         }
         for key, title, condition in FLAGGED

@@ -23,6 +23,7 @@ from access.queries.campaigns import can_manage_campaigns
 from access.queries.policies import policy_scope
 from access.services.policies import next_run_after_launch, period_key
 from access.services.routing import recommend, route
+from access.services.tallies import tally_recount
 from dpms import audit
 from dpms.celery import app as celery_app
 from dpms.models import User
@@ -224,7 +225,9 @@ def campaign_populate_batch(
             if item.reviewer_id == item.holder_id:
                 item.reviewer, item.routing_note = route(policy=policy, grant=item.grant, holder=item.holder)
         ReviewItem.objects.bulk_create(items, ignore_conflicts=True)
-        campaign.items_created = campaign.items.count()
+        # Progress only (the launch page's bar): _finish counts exactly. Not a count of the items so far,
+        # which would read the whole campaign again at every batch.
+        campaign.items_created += len(items)
         campaign.save(update_fields=["items_created"])
     return False
 
@@ -238,6 +241,7 @@ def _finish(campaign: ReviewCampaign) -> None:
     campaign.items_created = len(rows)
     campaign.status = CampaignStatus.OPEN
     campaign.save(update_fields=["population_count", "population_sha256", "items_created", "status"])
+    tally_recount(campaign_id=campaign.pk)
     audit.record(
         action="access.campaign.launch",
         actor=campaign.launched_by,

@@ -18,6 +18,7 @@ from access.models import Grant, ReviewCampaign, ReviewItem, RevocationTask
 from access.queries.closing import REVOKING, close_plan, may_close
 from access.services import evidence
 from access.services.grants import grant_create, grant_revoke
+from access.services.tallies import tally_recount
 from dpms import audit
 from dpms.models import User
 from dpms.notify import DigestItem, digest, notify_each_once
@@ -150,12 +151,15 @@ def _hold_for_confirmation(campaign: ReviewCampaign, actor, plan: dict) -> Revie
 
 
 def _apply_defaults(campaign: ReviewCampaign, default: str, now: datetime) -> int:
-    return ReviewItem.objects.filter(campaign=campaign, decision=Decision.PENDING).update(
+    applied = ReviewItem.objects.filter(campaign=campaign, decision=Decision.PENDING).update(
         decision=DEFAULT_TO_DECISION[DefaultDecision(default)],
         default_applied=True,
         decided_at=now,
         decided_by=None,
     )
+    if applied:
+        tally_recount(campaign_id=campaign.pk)
+    return applied
 
 
 def _revocations(campaign: ReviewCampaign, actor, auto_apply: bool, now: datetime) -> tuple[int, int]:

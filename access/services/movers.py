@@ -16,6 +16,7 @@ from access.choices import CampaignKind, CampaignStatus, ReviewerRule
 from access.models import Grant, ReviewCampaign, ReviewItem, ReviewPolicy
 from access.services.campaigns import population_sha256, review_item
 from access.services.routing import route
+from access.services.tallies import tally_recount
 from dpms import audit, notify
 from dpms.models import PortalRole, User
 
@@ -89,6 +90,7 @@ def mover_review_open(*, user, before: dict, actor, now=None) -> ReviewCampaign 
             for g in grants
         ]
     )
+    tally_recount(campaign_id=campaign.pk)
     audit.record(
         action="access.mover.review_open",
         actor=actor,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from access.choices import CampaignStatus, Decision
 from access.models import ReviewCampaign, ReviewItem, Role
 from access.queries.reviews import is_assigned, may_change_item, may_reassign
+from access.services.tallies import tally_key, tally_moves
 from dpms import audit
 from dpms.notify import notify
 
@@ -96,7 +97,7 @@ def _decide_locked(
         keep_until=keep_until,
         today=timezone.localdate(now),
     )
-    before = _state(item)
+    before, before_key = _state(item), tally_key(item)
     item.decision = decision
     item.justification = justification
     item.downgrade_to = downgrade_to if decision == Decision.DOWNGRADE else None
@@ -122,6 +123,7 @@ def _decide_locked(
             "default_applied",
         ]
     )
+    tally_moves([(before_key, tally_key(item))])
     changes = audit.diff(before, after)
     changes.update(
         {"override": override, "bulk": bulk, "reviewer": item.reviewer_id, "privileged": item.privileged}
@@ -233,10 +235,12 @@ def item_reassign(*, item: ReviewItem, actor, new_reviewer, reason: str) -> Revi
         raise ValidationError({"new_reviewer": "Nobody reviews their own access."})
     if new_reviewer.pk == old_reviewer.pk:
         raise ValidationError({"new_reviewer": "This person already reviews the item."})
+    before_key = tally_key(locked)
     locked.reviewer = new_reviewer
     locked.override = True
     locked.routing_note = f"Reassigned by {actor}: {reason}"[:300]
     locked.save(update_fields=["reviewer", "override", "routing_note"])
+    tally_moves([(before_key, tally_key(locked))])
     event = audit.record(
         action="access.item.reassign",
         actor=actor,

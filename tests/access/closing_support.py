@@ -5,6 +5,7 @@ import datetime
 from django.utils import timezone
 
 from access.models import Grant, ReviewItem
+from access.services.tallies import tally_recount
 from tests.access.factories import ReviewCampaignFactory, ReviewPolicyFactory, RoleFactory
 from tests.factories import UserFactory
 
@@ -42,6 +43,7 @@ def campaign_with_items(n, *, reviewer=None, role=None, policy=None, campaign=No
             for g in grants
         ]
     )
+    tally_recount(campaign_id=campaign.pk)  # as the launch does once the items are written
     campaign.population_count = n
     campaign.population_sha256 = "a" * 64
     campaign.save(update_fields=["population_count", "population_sha256"])

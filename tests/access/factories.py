@@ -18,6 +18,7 @@ from access.models import (
     Role,
     System,
 )
+from access.services.tallies import tally_recount
 from tests.factories import UserFactory
 
 
@@ -108,6 +109,7 @@ class ReviewItemFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = ReviewItem
+        skip_postgeneration_save = True
 
     campaign = factory.SubFactory(ReviewCampaignFactory)
     grant = factory.SubFactory(GrantFactory)
@@ -122,6 +124,12 @@ class ReviewItemFactory(factory.django.DjangoModelFactory):
     granted_at = factory.LazyAttribute(lambda o: o.grant.granted_at)
     grant_justification = factory.LazyAttribute(lambda o: o.grant.justification)
     reviewer = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def tallies(self, create, extracted, **kwargs):
+        """The campaign's progress tallies, as the services keep them."""
+        if create:
+            tally_recount(campaign_id=self.campaign_id)
 
 
 class RevocationTaskFactory(factory.django.DjangoModelFactory):
