@@ -15,7 +15,8 @@ from access.services import reviews as services
 from dpms.forms import add_service_errors
 from dpms.paging import deferred_page, query_without_page
 
-PAGE_SIZE = 50
+# Each item is a card with its decision form: 25 a page keeps a page quick to draw and to scroll.
+PAGE_SIZE = 25
 HISTORY_LIMIT = 100
 
 

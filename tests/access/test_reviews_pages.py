@@ -309,3 +309,25 @@ def test_the_decision_form_shows_what_was_decided_and_what_was_refused(client_fo
     assert "Project ends</textarea>" in page
     assert f'id="id_{prefix}-keep_until" value="{until}"' in page
     assert f'id="id_{prefix}-justification_helptext"' in page  # what aria-describedby points to exists
+
+
+def test_the_decision_form_escapes_what_a_person_typed(client_for, item, manager):
+    """The decision fields are written in Python: text typed by a person comes back escaped, never as HTML."""
+    client = client_for(manager)
+    prefix = f"item{item.pk}"
+    refused = client.post(
+        item_url(item, "review_item_decide"),
+        {
+            f"{prefix}-decision": "exception",
+            f"{prefix}-justification": '<script>alert("x")</script>',
+            f"{prefix}-keep_until": '"><img src=x onerror=alert(1)>',
+        },
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "<script>alert" not in refused and "<img src=x" not in refused
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</textarea>" in refused
+    assert (
+        f'id="id_{prefix}-keep_until" value="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" aria-invalid="true"'
+        in refused
+    )
+    assert '<details class="more-options" open>' in refused  # the refused date is shown, not folded away

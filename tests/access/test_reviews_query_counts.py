@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from access.choices import Decision
 from access.models import Grant, ReviewItem
+from access.views.reviews import PAGE_SIZE
 from dpms.models import User
 from tests.access.factories import ReviewCampaignFactory, RoleFactory, SystemFactory
 from tests.factories import test_password_hash as password_hash  # not named test_*: pytest would collect it
@@ -67,4 +68,4 @@ def test_queue_query_count_does_not_grow_with_items(
     with django_assert_num_queries(18):
         response = client.get(reverse("access:review_queue"))
     assert response.status_code == 200
-    assert len(response.context["rows"]) == min(count, 50)
+    assert len(response.context["rows"]) == min(count, PAGE_SIZE)
