@@ -190,21 +190,14 @@ DIGEST_MAX_ITEMS = 50  # a digest lists this many items at most, and links to th
 
 
 def digest(
-    *,
-    items: Iterable[DigestItem],
-    subject: str,
-    intro: str,
-    dedup_prefix: str,
-    more_link: str = "",
-    totals: dict[int, int] | None = None,
+    *, items: Iterable[DigestItem], subject: str, intro: str, dedup_prefix: str, more_link: str = ""
 ) -> int:
     """One notification and one email per recipient listing their items. Returns how many were new.
 
     ``dedup_prefix`` names the occasion (for example ``access-reminders:2026-11-28``): a recipient gets at
     most one digest per occasion, however often this runs. A digest lists at most ``DIGEST_MAX_ITEMS``
     items and then says how many more there are, with ``more_link`` (else the first item's link) where
-    they are all listed; the subject counts them all. ``totals`` (person id → count) gives those counts
-    when ``items`` holds only each person's first items (the caller read no more).
+    they are all listed; the subject counts them all.
     """
     grouped: dict[User, list[DigestItem]] = defaultdict(list)
     counts: dict[User, int] = defaultdict(int)
@@ -212,23 +205,68 @@ def digest(
         counts[item.recipient] += 1
         if counts[item.recipient] <= DIGEST_MAX_ITEMS:
             grouped[item.recipient].append(item)
-    messages = []
-    for recipient, owed in grouped.items():
-        lines = [f"- {item.text}" + (f" ({_absolute(item.link)})" if item.link else "") for item in owed]
-        count = max(counts[recipient], (totals or {}).get(recipient.pk, 0))
-        if count > len(owed):
-            where = more_link or owed[0].link
-            lines.append(f"- … and {count - len(owed)} more" + (f": {_absolute(where)}" if where else "."))
-        messages.append(
-            Message(
-                recipient=recipient,
-                subject=f"{subject} ({count} item{'s' if count != 1 else ''})",
-                body=f"{intro}\n\n" + "\n".join(lines),
-                link=owed[0].link if count == 1 else "",
-                dedup_key=f"{dedup_prefix}:{recipient.pk}",
+    occasion = _Occasion(subject=subject, intro=intro, dedup_prefix=dedup_prefix, more_link=more_link)
+    return notify_many(
+        [
+            occasion.message(
+                recipient,
+                [f"- {item.text}" + (f" ({_absolute(item.link)})" if item.link else "") for item in owed],
+                count=counts[recipient],
+                first_link=owed[0].link,
             )
-        )
+            for recipient, owed in grouped.items()
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One person's digest, for a caller that reads each person's items already grouped: the texts of their
+    first items (at most ``DIGEST_MAX_ITEMS`` are listed), all with one ``link``, and how many they owe."""
+
+    recipient: User
+    texts: list[str]
+    total: int
+    link: str = ""
+
+
+def digest_each(
+    digests: Iterable[Digest], *, subject: str, intro: str, dedup_prefix: str, more_link: str = ""
+) -> int:
+    """``digest`` for digests read already grouped by person (a tick reminding thousands of people of tens of
+    thousands of items: no object per item). The same messages, under the same rules and keys."""
+    occasion = _Occasion(subject=subject, intro=intro, dedup_prefix=dedup_prefix, more_link=more_link)
+    messages = []
+    for each in digests:
+        after = f" ({_absolute(each.link)})" if each.link else ""
+        lines = [f"- {text}{after}" for text in each.texts[:DIGEST_MAX_ITEMS]]
+        messages.append(occasion.message(each.recipient, lines, count=each.total, first_link=each.link))
     return notify_many(messages)
+
+
+@dataclass(frozen=True)
+class _Occasion:
+    """What the digests of one occasion share: how each is worded, and its key."""
+
+    subject: str
+    intro: str
+    dedup_prefix: str
+    more_link: str
+
+    def message(self, recipient: User, lines: list[str], *, count: int, first_link: str) -> Message:
+        """The digest of ``count`` items, the first of them in ``lines`` (formatted, at most the maximum)."""
+        count = max(count, len(lines))
+        if count > len(lines):
+            where = self.more_link or first_link
+            more = f"- … and {count - len(lines)} more" + (f": {_absolute(where)}" if where else ".")
+            lines = [*lines, more]
+        return Message(
+            recipient=recipient,
+            subject=f"{self.subject} ({count} item{'s' if count != 1 else ''})",
+            body=f"{self.intro}\n\n" + "\n".join(lines),
+            link=first_link if count == 1 else "",
+            dedup_key=f"{self.dedup_prefix}:{recipient.pk}",
+        )
 
 
 def claim_digest_recipients(items, *, person_field: str | Sequence[str], dedup_prefix: str) -> list[int]:
@@ -244,7 +282,9 @@ def claim_digest_recipients(items, *, person_field: str | Sequence[str], dedup_p
     fields = [person_field] if isinstance(person_field, str) else list(person_field)
     named = Q(pk__in=[])
     for field in fields:
-        named |= Q(pk__in=items.values(field))
+        # "Not null" changes nothing in the answer, but lets PostgreSQL read a field that is mostly empty
+        # (the person an item was escalated to) through its index instead of scanning every item.
+        named |= Q(pk__in=items.filter(**{f"{field}__isnull": False}).values(field))
     return list(
         User.objects.filter(named, is_active=True)
         .exclude(pk__in=told)

@@ -1,11 +1,12 @@
 """Digests: one message per person listing everything they owe, once per occasion."""
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import transaction
 
 from dpms.models import Notification, OutboxEmail, OutboxStatus
-from dpms.notify import DigestItem, Message, digest, notify, notify_many
+from dpms.notify import Digest, DigestItem, Message, digest, digest_each, notify, notify_many
 from tests.dpms.outbox_support import wait_until
 from tests.factories import UserFactory
 
@@ -97,3 +98,34 @@ def test_notify_many_passes_over_keys_used_before_and_repeats_within_a_batch(sta
     assert Notification.objects.get(dedup_key="occasion:2").subject == "New"
     assert Notification.objects.filter(dedup_key="occasion:1").get().subject == "Earlier"
     assert OutboxEmail.objects.filter(recipient=manager).count() == 1
+
+
+@pytest.mark.django_db
+def test_digests_read_already_grouped_say_word_for_word_what_items_would(staff, manager):
+    link = "/access/reviews/"
+    texts = [f"Review Payroll: role {n:02}" for n in range(53)]
+    remind([*(DigestItem(staff, text, link) for text in texts), DigestItem(manager, "Review CRM", link)])
+    with transaction.atomic():
+        grouped = [
+            Digest(staff, texts[:50], total=53, link=link),
+            Digest(manager, ["Review CRM"], total=1, link=link),
+        ]
+        assert (
+            digest_each(grouped, subject="Access reviews due", intro="Please decide:", dedup_prefix="grouped")
+            == 2
+        )
+
+    def written(prefix):
+        notes = Notification.objects.filter(dedup_key__startswith=prefix)
+        return {
+            note.recipient_id: (
+                note.subject,
+                note.body,
+                note.link,
+                OutboxEmail.objects.get(dedup_key=f"notification:{note.pk}").body,
+            )
+            for note in notes
+        }
+
+    assert written("grouped:") == written(f"{OCCASION}:")
+    assert written("grouped:")[staff.pk][1].endswith(f"- … and 3 more: {settings.SITE_URL}{link}")
