@@ -812,10 +812,10 @@ def import_job_apply(*, job_id: int) -> dict:
     except ImportRefused as refused:
         message = "The file no longer imports cleanly: nothing was imported. See the problems below."
         import_job_fail(job_id=job_id, error=message, result=plan_summary(refused.plan))
-        return {"job_id": job_id, "state": ImportJobState.FAILED}
+        return {"job_id": job_id, "state": ImportJobState.FAILED.value}
     except ValidationError as refused:
         import_job_fail(job_id=job_id, error=" ".join(refused.messages) + " Nothing was imported.")
-        return {"job_id": job_id, "state": ImportJobState.FAILED}
+        return {"job_id": job_id, "state": ImportJobState.FAILED.value}
     except _ClaimLost:
         state = ImportJob.objects.filter(pk=job_id).values_list("state", flat=True).first()
         return {"job_id": job_id, "state": state or ""}
@@ -824,7 +824,7 @@ def import_job_apply(*, job_id: int) -> dict:
     batch = applied.batch
     report = {
         "job_id": job_id,
-        "state": ImportJobState.APPLIED,
+        "state": ImportJobState.APPLIED.value,
         "batch_id": batch.pk,
         "rows": batch.row_count,
         "created": batch.created_count,
