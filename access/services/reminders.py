@@ -88,9 +88,9 @@ DIGEST_ORDER = ("holder_label", "system_name", "role_name", "pk")
 
 def _pending_digests(campaign: ReviewCampaign, recipients: list[int]) -> list[Digest]:
     """The digests of ``recipients`` (those claimed for this step): each person's pending items as reviewer,
-    then those escalated to them, the first ``DIGEST_MAX_ITEMS`` of each read with how many there are in
-    all (two windows in one query per role: a reviewer of thousands of items costs a page of rows). Read as
-    columns, not model instances: a large campaign's first tick reads tens of thousands of these lines."""
+    then those escalated to them. One query for each of the two: a window picks each person's first
+    ``DIGEST_MAX_ITEMS`` and another counts them all, so a reviewer of thousands of items costs a page of
+    rows. Read as columns, not model instances: a large campaign's first tick reads tens of thousands."""
     wanted = set(recipients)
     texts: dict[int, list[str]] = {}
     totals: dict[int, int] = {}
