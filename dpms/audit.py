@@ -14,7 +14,7 @@ from datetime import UTC
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dpms.context import current_origin
@@ -160,24 +160,57 @@ def record(
 
 def record_many(entries: Iterable[Mapping[str, Any]], *, batch_size: int = 1000) -> int:
     """Append one event per entry (each the keyword arguments of ``record``), in order, with one lock of the
-    chain head for them all and the rows inserted ``batch_size`` at a time: for bulk work (an import) that
-    still leaves one event per change. The chain is the one ``record`` called once per entry would build,
-    so ``verify`` checks it the same way. Call it inside the business transaction, with one batch of the
-    work: the chain head stays locked until that transaction ends. Returns how many events were written."""
-    entries = list(entries)
-    if not entries:
+    chain head for them all: for bulk work (an import) that still leaves one event per change. The chain is
+    the one ``record`` called once per entry would build, so ``verify`` checks it the same way. Call it
+    inside the business transaction as its last write: the chain head stays locked until that transaction
+    ends. Returns how many events were written. (``prepare_many`` then ``append_many``.)"""
+    return append_many(prepare_many(entries), batch_size=batch_size)
+
+
+def prepare_many(entries: Iterable[Mapping[str, Any]]) -> list[AuditEvent]:
+    """The events ``record_many`` will append, built before the chain head is locked (every audited write
+    in every process waits for that lock, so the work done under it is kept to the chain itself)."""
+    origin = current_origin()
+    return [_event(origin, None, **entry) for entry in entries]
+
+
+def append_many(events: list[AuditEvent], *, batch_size: int = 1000) -> int:
+    """Lock the chain head, give ``prepare_many``'s events their time (read under the lock, as ``record``
+    does), sequence and hash, and write them: COPY on PostgreSQL, several times faster than INSERT."""
+    if not events:
         return 0
     with transaction.atomic():
         head = _lock_head()
-        origin, now = current_origin(), timezone.now()
-        events = [_event(origin, now, **entry) for entry in entries]
+        now = timezone.now()
         sequence, prev_hash = head.sequence, head.hash
         for event in events:
+            event.occurred_at = now
             sequence += 1
             prev_hash = _chain(event, sequence, prev_hash).hash
-        AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+        _insert(events, batch_size)
         AuditChainHead.objects.filter(pk=1).update(sequence=sequence, hash=prev_hash)
     return len(events)
+
+
+COPIED_FIELDS = (*HASHED_FIELDS, "hash")
+
+
+def _insert(events: list[AuditEvent], batch_size: int) -> None:
+    """Write chained events: COPY on PostgreSQL (several times faster than INSERT for thousands of rows),
+    ``bulk_create`` elsewhere (SQLite has one writer at a time anyway)."""
+    if connection.vendor != "postgresql":
+        AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+        return
+    from psycopg.types.json import Jsonb
+
+    fields = [AuditEvent._meta.get_field(name) for name in COPIED_FIELDS]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for event in events:
+            row = [getattr(event, field.attname) for field in fields]
+            row[COPIED_FIELDS.index("changes")] = Jsonb(event.changes)
+            copy.write_row(row)
 
 
 def record_seed(*, action: str, object_type: str, label: str, changes: dict) -> AuditEvent:

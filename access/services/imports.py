@@ -531,8 +531,9 @@ def _apply(
     progress(ImportJobPhase.AUDITING, 0, len(events))
     if before_audit is not None:
         before_audit(batch)
+    prepared = audit.prepare_many(events)  # before the chain's lock: only chaining and writing under it
     audit_started = time.perf_counter()
-    audit.record_many(events, batch_size=BULK_BATCH)
+    audit.append_many(prepared, batch_size=BULK_BATCH)
     return AppliedImport(batch=batch, audit_events=len(events), audit_started=audit_started)
 
 
@@ -790,8 +791,8 @@ def import_job_apply(*, job_id: int) -> dict:
 
     Returns a report: the job's ``state``, and once applied the ``batch_id``, ``created``, ``audit_events``,
     ``seconds`` (the whole apply) and ``audit_lock_seconds``: from the request for the audit chain's lock
-    (just before ``record_many``) to the commit that releases it. Call it outside any transaction for that
-    figure to mean what it says."""
+    (just before ``audit.append_many``) to the commit that releases it. Call it outside any transaction for
+    that figure to mean what it says."""
     job = ImportJob.objects.select_related("uploaded_by").filter(pk=job_id).first()
     if job is None or job.state != ImportJobState.APPLYING:
         return {"job_id": job_id, "state": job.state if job is not None else ""}

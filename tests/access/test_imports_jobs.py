@@ -182,18 +182,18 @@ def test_the_check_writes_its_progress_as_it_goes(security_officer, payroll, mon
 def test_the_apply_writes_the_audit_trail_last_in_one_batch(security_officer, payroll, staff, second_report):
     """Every other write comes first; from the moment the audit chain's head is locked there is nothing but
     the audit events and the head itself until the end. The events are one per new grant, then the import's,
-    in one ``record_many`` call."""
+    appended in one ``append_many`` call (built before it, outside the lock)."""
     GrantFactory(user=UserFactory(), role=payroll.roles.get())  # absent from the full file: flagged
     audit.record(action="test.start")  # the chain head exists
     calls = []
-    record_many = audit.record_many
+    append_many = audit.append_many
 
-    def spy(entries, **kwargs):
-        calls.append([entry["action"] for entry in entries])
-        return record_many(entries, **kwargs)
+    def spy(events, **kwargs):
+        calls.append([event.action for event in events])
+        return append_many(events, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch, CaptureQueriesContext(connection) as captured:
-        patch.setattr(audit, "record_many", spy)
+        patch.setattr(audit, "append_many", spy)
         batch = import_apply(
             actor=security_officer, filename="f.csv", content=rows_for([staff, second_report]), full=True
         )
