@@ -6,16 +6,18 @@ daylight-saving changes, and shown in the viewer's time zone.
 """
 
 import uuid
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, DateTimeField, F, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce, Least, Length
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from incidents.choices import (
+    OPEN_STATUSES,
     ActionStatus,
     AuthorityDecision,
     Category,
@@ -32,6 +34,48 @@ USER = settings.AUTH_USER_MODEL
 AUTHORITY_HOURS = 72  # GDPR Art. 33(1)
 NIS2_EARLY_WARNING_HOURS = 24  # NIS2 Art. 23(4)(a)
 NIS2_NOTIFICATION_HOURS = 72  # NIS2 Art. 23(4)(b)
+
+
+NO_DEADLINE = datetime(9999, 1, 1, tzinfo=UTC)  # the queue's sentinel: later than any real deadline
+
+# The deadlines an incident can have pending: (name shown in the queue, deadline field, condition under which
+# it is pending).
+PENDING_DEADLINES = (
+    ("Authority notification", "authority_deadline", Q(is_breach=True, authority_decision="")),
+    ("Escalation", "next_escalation_at", Q()),
+    ("NIS2 early warning", "nis2_early_warning_deadline", Q(nis2_early_warning_at__isnull=True)),
+    ("NIS2 notification", "nis2_notification_deadline", Q(nis2_notification_at__isnull=True)),
+    ("NIS2 final report", "nis2_final_report_deadline", Q(nis2_final_report_at__isnull=True)),
+)
+
+
+# The incident queue's default order, computed per row by the database: the earliest pending deadline, then
+# open before closed, then untriaged before SEV1..SEV4, newest first. ``Incident.Meta.indexes`` indexes these
+# very expressions, so the queue reads its first page from the index instead of sorting every incident: keep
+# the queue (``incidents.queries.lists``) and the index on these functions.
+def nearest_deadline_sort():
+    """The earliest pending deadline, or ``NO_DEADLINE`` when none is pending. ``Least()`` is NULL on
+    SQLite as soon as one argument is NULL (PostgreSQL ignores NULLs): each candidate falls back to the
+    sentinel instead."""
+    candidates = [
+        Case(
+            When(condition & Q(**{f"{field}__isnull": False}), then=F(field)),
+            default=Value(NO_DEADLINE),
+            output_field=DateTimeField(),
+        )
+        for _label, field, condition in PENDING_DEADLINES
+    ]
+    return Least(*candidates, output_field=DateTimeField())
+
+
+def open_rank():
+    """0 for an open incident, 1 for a closed or dismissed one."""
+    return Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
+def severity_rank():
+    """0 for untriaged (it needs triage), then the severity: SEV1 first."""
+    return Coalesce("severity", Value(0), output_field=IntegerField())
 
 
 class IncidentCounter(models.Model):
@@ -150,6 +194,19 @@ class Incident(models.Model):
             models.Index(fields=["next_escalation_at"]),
             models.Index(fields=["authority_deadline"]),
             models.Index(fields=["reported_by", "-reported_at"]),
+            # The queue's default order (nearest deadline first): its first page is read from here.
+            models.Index(
+                nearest_deadline_sort(),
+                open_rank(),
+                severity_rank(),
+                F("reported_at").desc(),
+                F("id").desc(),
+                name="incident_queue_deadline_order",
+            ),
+            # The queue's other orders that can be read from an index (either way): newest or oldest first,
+            # and by reference (INC-2026-0042 sorts by length, then text).
+            models.Index(fields=["reported_at", "id"], name="incident_queue_reported_order"),
+            models.Index(Length("reference"), "reference", name="incident_queue_reference_order"),
         ]
 
     def __str__(self):

@@ -4,7 +4,10 @@ from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
+from dpms.forms import LookupField
+from dpms.models import User
 from incidents.choices import Severity, Status
 from incidents.queries import lists as queries
 from incidents.queries.metrics import DEFAULT_DAYS, default_period
@@ -39,20 +42,65 @@ SORT_CHOICES = [
 ]
 
 
+# The handler filter's words besides a person, with what the suggestions list says of them.
+HANDLER_KEYWORDS = {queries.ME: "Me", queries.NOBODY: "Nobody yet"}
+
+
+class HandlerInput(forms.TextInput):
+    """A search box suggesting "me" and "none" (a <datalist>); a person is typed, not picked from a list of
+    every handler (reading them all cost the queue more than its rows)."""
+
+    input_type = "search"
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = dict(attrs or {})
+        list_id = f"{attrs.get('id') or name}-keywords"
+        box = super().render(name, value, {**attrs, "list": list_id}, renderer)
+        options = format_html_join("", '<option value="{}">{}</option>', HANDLER_KEYWORDS.items())
+        return format_html('{}<datalist id="{}">{}</datalist>', box, list_id, options)
+
+
+class HandlerField(LookupField):
+    """The handler filter: "me", "none", or a person among the handlers the viewer may see (an id, an email
+    address or a name, as ``LookupField``). Cleans to the keyword or the person."""
+
+    def to_python(self, value):
+        text = str(value or "").strip()
+        if text.lower() in HANDLER_KEYWORDS:
+            return text.lower()
+        person = super().to_python(text)
+        self.found = (text, person)  # the box shows this person's name without reading them again
+        return person
+
+    def prepare_value(self, value):
+        text = str(value or "").strip()
+        if text.lower() in HANDLER_KEYWORDS:
+            return text.lower()
+        found = getattr(self, "found", None)
+        if found is not None and found[0] == text and found[1] is not None:
+            return self._name(found[1])
+        return super().prepare_value(value)
+
+
 class QueueFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=150, label="Search", widget=forms.SearchInput())
     status = forms.ChoiceField(required=False, choices=STATUS_CHOICES, initial=queries.OPEN)
     severity = forms.ChoiceField(required=False, choices=SEVERITY_CHOICES)
-    handler = forms.ChoiceField(required=False, choices=ANY)
+    handler = HandlerField(
+        User.objects.none(),
+        fields=("email", "full_name"),
+        required=False,
+        widget=HandlerInput(attrs={"placeholder": "me, none, email or name", "autocomplete": "off"}),
+    )
     clock = forms.ChoiceField(required=False, choices=CLOCK_CHOICES, label="Clock state")
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES, label="Sort by")
 
-    def __init__(self, *args, visible_incidents, viewer=None, **kwargs):
+    def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
-        handlers = queries.handler_choices(visible_incidents)
-        self.fields["handler"].choices = [*ANY, (queries.ME, "Me"), (queries.NOBODY, "Nobody yet"), *handlers]
-        if viewer is not None and not queries.sees_handling_filters(viewer, handlers):
+        if not queries.sees_handling_filters(viewer):
             del self.fields["handler"], self.fields["clock"]
+        elif self.is_bound and self.data.get("handler"):  # the people are read only to find the one named
+            self.fields["handler"].queryset = queries.queue_handlers(viewer)
 
     def filters(self) -> dict:
         """The cleaned filters for ``filter_queue`` (the defaults when the form was not submitted)."""

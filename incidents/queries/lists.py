@@ -5,23 +5,40 @@ The nearest deadline is computed by the database (so it sorts and paginates ther
 - ``next_escalation_at`` (the next escalation level or repeat that is due);
 - each NIS2 deadline that is set and whose report has not been submitted yet.
 
-``Least()`` returns NULL on SQLite as soon as one argument is NULL, while PostgreSQL ignores NULLs; so each
-candidate is a ``Case`` that falls back to a far-future sentinel, and ``NullIf`` turns the sentinel back into
-"no deadline". Incidents without a deadline sort after those with one on both databases.
+The expressions are ``incidents.models.nearest_deadline_sort``, ``open_rank`` and ``severity_rank``: the
+default order is indexed on them, so the first page comes from the index, not from sorting every incident.
+Incidents without a deadline (the far-future sentinel ``NO_DEADLINE``) sort after those with one. The rows
+shown work out their nearest deadline again from their loaded fields (``nearest_deadline``).
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from django.db.models import BooleanField, Case, Count, DateTimeField, F, IntegerField, Q, Value, When
-from django.db.models.functions import Coalesce, Least, Length, NullIf
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 
 from dpms.models import User
 from incidents.choices import OPEN_STATUSES, STATUS_ORDER, Status
-from incidents.models import Incident
+from incidents.models import (
+    PENDING_DEADLINES,
+    Incident,
+    nearest_deadline_sort,
+    open_rank,
+    severity_rank,
+)
 from incidents.queries.visibility import incidents_for_user, incidents_with_internal_for_user, internal_q
-
-NO_DEADLINE = datetime(9999, 1, 1, tzinfo=UTC)  # the sentinel: later than any real deadline
 
 OPEN = "open"  # status filter: everything but closed and dismissed (the default)
 ALL = "all"
@@ -36,24 +53,10 @@ CLOCK_MISSED = "missed"
 CLOCK_UNACKNOWLEDGED = "unacknowledged"
 CLOCK_STATES = (CLOCK_RUNNING, CLOCK_OVERDUE, CLOCK_MET, CLOCK_MISSED, CLOCK_UNACKNOWLEDGED)
 
-# The pending deadlines: (name shown on the page, deadline field, condition under which it is pending).
-PENDING_DEADLINES = (
-    ("Authority notification", "authority_deadline", Q(is_breach=True, authority_decision="")),
-    ("Escalation", "next_escalation_at", Q()),
-    ("NIS2 early warning", "nis2_early_warning_deadline", Q(nis2_early_warning_at__isnull=True)),
-    ("NIS2 notification", "nis2_notification_deadline", Q(nis2_notification_at__isnull=True)),
-    ("NIS2 final report", "nis2_final_report_deadline", Q(nis2_final_report_at__isnull=True)),
-)
-
 _STATUS_RANK = Case(
     *[When(status=status, then=Value(rank)) for rank, status in enumerate([*STATUS_ORDER, Status.DISMISSED])],
     default=Value(99),
     output_field=IntegerField(),
-)
-# Untriaged first (it needs triage), then SEV1 to SEV4.
-_SEVERITY_RANK = Coalesce("severity", Value(0), output_field=IntegerField())
-_OPEN_RANK = Case(
-    When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField()
 )
 
 DEFAULT_SORT = "deadline"
@@ -71,69 +74,71 @@ QUEUE_SORTS = {
 }
 
 
-def deadline_expression():
-    """The earliest pending deadline of each row, or the sentinel when none is pending."""
-    candidates = [
-        Case(
-            When(condition & Q(**{f"{field}__isnull": False}), then=F(field)),
-            default=Value(NO_DEADLINE),
-            output_field=DateTimeField(),
-        )
-        for _label, field, condition in PENDING_DEADLINES
-    ]
-    return Least(*candidates, output_field=DateTimeField())
-
-
 def authority_decision_time():
     """When the authority decision took effect: the notification time when notified, else the decision."""
     return Coalesce("authority_notified_at", "authority_decided_at", output_field=DateTimeField())
 
 
 def annotate_queue(incidents):
-    """The annotations the queue filters and sorts on (computed by the database)."""
-    return incidents.annotate(
-        deadline_sort=deadline_expression(),
+    """The expressions the queue filters and sorts on, computed by the database; aliases, not annotations:
+    the page's ids are sorted by them, its rows do not read them."""
+    return incidents.alias(
+        deadline_sort=nearest_deadline_sort(),
         status_rank=_STATUS_RANK,
-        severity_rank=_SEVERITY_RANK,
-        open_rank=_OPEN_RANK,
+        severity_rank=severity_rank(),
+        open_rank=open_rank(),
         authority_decided_on=authority_decision_time(),
-    ).annotate(
-        nearest_deadline=NullIf("deadline_sort", Value(NO_DEADLINE, output_field=DateTimeField())),
     )
 
 
+# What a queue row shows (the template, ``nearest_deadline``): the rows read these columns only.
+QUEUE_ROW_FIELDS = (
+    "reference",
+    "title",
+    "status",
+    "severity",
+    "confidential",
+    "is_breach",
+    "acknowledged_at",
+    "reported_at",
+    "authority_decision",
+    *(field for _label, field, _condition in PENDING_DEADLINES),
+    "nis2_early_warning_at",
+    "nis2_notification_at",
+    "nis2_final_report_at",
+    "handler__full_name",
+    "handler__email",
+    "reported_by__full_name",
+    "reported_by__email",
+)
+
+
 def queue_for_user(user):
-    """The incidents ``user`` may see, annotated for the queue, with what a row shows fetched with them."""
+    """The incidents ``user`` may see, ready for ``filter_queue``, with what a row shows fetched with them:
+    page it with ``dpms.paging.deferred_page`` (the count and the sorted ids read no row)."""
     internal = internal_q(user)
     shows_internal = (
         Value(True, output_field=BooleanField())  # auditors: everything
         if not internal
         else Case(When(internal, then=Value(True)), default=Value(False), output_field=BooleanField())
     )
-    return annotate_queue(incidents_for_user(user).select_related("handler", "reported_by")).annotate(
-        shows_internal=shows_internal
-    )
+    rows = incidents_for_user(user).select_related("handler", "reported_by").only(*QUEUE_ROW_FIELDS)
+    return annotate_queue(rows).annotate(shows_internal=shows_internal)
 
 
-def handler_choices(visible_incidents) -> list[tuple[str, str]]:
-    """The people handling one of ``visible_incidents``, as filter choices (one query): only handlers of
-    incidents the viewer may see are offered, so other names stay private."""
-    handlers = (
-        User.objects.people()
-        .filter(handled_incidents__in=visible_incidents)
-        .distinct()
-        .order_by("full_name", "email")
-    )
-    return [(str(person.pk), str(person)) for person in handlers.only("pk", "full_name", "email")]
+def queue_handlers(viewer):
+    """The people the handler filter may name: those handling an incident ``viewer`` may see, so the filter
+    tells nobody who handles the others. Typed, not listed: read only when the filter names someone."""
+    handles = incidents_for_user(viewer).filter(handler=OuterRef("pk"))
+    return User.objects.people().filter(Exists(handles)).order_by("full_name", "email")
 
 
-def sees_handling_filters(viewer, handler_choices) -> bool:
+def sees_handling_filters(viewer) -> bool:
     """The handler and clock filters are for security officers, auditors and handlers: for someone who only
-    follows their own reports they would match nothing they can see (clock states are internal)."""
+    follows their own reports they would match nothing they can see (clock states are internal). No query
+    for officers and auditors; one for anyone else."""
     return bool(
-        viewer.is_security_officer
-        or viewer.is_auditor
-        or any(pk == str(viewer.pk) for pk, _ in handler_choices)
+        viewer.is_security_officer or viewer.is_auditor or Incident.objects.filter(handler=viewer).exists()
     )
 
 
@@ -158,7 +163,7 @@ def clock_q(state: str, *, now) -> Q:
 
 def filter_queue(incidents, *, viewer, status="", severity="", handler="", clock="", q="", sort="", now=None):
     """Apply the queue's filters to a queryset from ``queue_for_user``. ``status`` "" means open;
-    ``severity`` is 1-4 or "untriaged"; ``handler`` a person's id, "me" or "none"."""
+    ``severity`` is 1-4 or "untriaged"; ``handler`` a person (or their id), "me" or "none"."""
     now = now or timezone.now()
     if status in ("", OPEN):
         incidents = incidents.filter(status__in=OPEN_STATUSES)
@@ -172,6 +177,8 @@ def filter_queue(incidents, *, viewer, status="", severity="", handler="", clock
         incidents = incidents.filter(handler=viewer)
     elif handler == NOBODY:
         incidents = incidents.filter(handler__isnull=True)
+    elif isinstance(handler, User):
+        incidents = incidents.filter(handler=handler)
     elif handler:
         incidents = incidents.filter(handler_id=int(handler))
     if clock:
@@ -182,11 +189,9 @@ def filter_queue(incidents, *, viewer, status="", severity="", handler="", clock
     return incidents.order_by(*QUEUE_SORTS.get(sort or DEFAULT_SORT, QUEUE_SORTS[DEFAULT_SORT]))
 
 
-def nearest_deadline_label(incident: Incident) -> str:
-    """Which pending deadline ``nearest_deadline`` is (read from the row's loaded fields, no query)."""
-    nearest = getattr(incident, "nearest_deadline", None)
-    if nearest is None:
-        return ""
+def pending_deadlines(incident: Incident) -> list[tuple[str, datetime]]:
+    """The deadlines pending on a loaded row, as (name, deadline), in ``PENDING_DEADLINES`` order: what
+    ``nearest_deadline_sort`` takes the earliest of (no query)."""
     pending = {
         "authority_deadline": incident.authority_clock_running,
         "next_escalation_at": True,
@@ -194,10 +199,21 @@ def nearest_deadline_label(incident: Incident) -> str:
         "nis2_notification_deadline": incident.nis2_notification_at is None,
         "nis2_final_report_deadline": incident.nis2_final_report_at is None,
     }
-    for label, field, _condition in PENDING_DEADLINES:
-        if pending[field] and getattr(incident, field) == nearest:
-            return label
-    return ""
+    return [
+        (label, getattr(incident, field))
+        for label, field, _condition in PENDING_DEADLINES
+        if pending[field] and getattr(incident, field) is not None
+    ]
+
+
+def nearest_deadline(incident: Incident) -> tuple[str, datetime | None]:
+    """The earliest pending deadline of a loaded row and which it is (the first named of equal ones), or
+    ("", None) when none is pending: the order the queue sorts by, worked out for the rows shown."""
+    pending = pending_deadlines(incident)
+    if not pending:
+        return "", None
+    earliest = min(when for _label, when in pending)
+    return next((label, when) for label, when in pending if when == earliest)
 
 
 def open_counts(user) -> dict:

@@ -30,7 +30,11 @@ def test_queue_query_count_is_the_same_at_10_and_1000_incidents(client_for, pers
         make_incidents(total, handlers=handlers, reporters=reporters)
         client.get(QUEUE)  # a session's first request also records it (allauth usersessions)
         counts.append(
-            (queries_for(client, QUEUE), queries_for(client, QUEUE, {"clock": "running", "status": "all"}))
+            (
+                queries_for(client, QUEUE),
+                queries_for(client, QUEUE, {"clock": "running", "status": "all"}),
+                queries_for(client, QUEUE, {"handler": str(handlers[0].pk), "sort": "-severity"}),
+            )
         )
     assert counts[0] == counts[1]
 
@@ -42,8 +46,9 @@ def test_queue_query_count_is_pinned(client_for, security_officer, total, django
     client = client_for(security_officer)
     client.get(QUEUE)  # a session's first request also records it (allauth usersessions)
     # 15 queries: session and user (2); allauth's user-session tracking (5); the viewer's groups (1); the
-    # filter form's handlers (1); the page's count (1); the page's rows with handler and reporter (1); the
-    # header's unread count (1); saving the sliding session: savepoint, update, release (3). Nothing per row.
+    # page's count (1); the page's ids, sorted (1); those rows with handler and reporter (1); the header's
+    # unread count (1); saving the sliding session: savepoint, update, release (3). Nothing per row, and no
+    # list of handlers: the handler filter is typed.
     with django_assert_num_queries(15):
         response = client.get(QUEUE, {"status": "all"})
     # Confidential incidents (every 11th) are not the officer's.

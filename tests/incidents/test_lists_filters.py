@@ -50,7 +50,18 @@ def test_handler_filter_takes_a_person_me_or_nobody(officer, security_officer):
     assert listed(officer, handler="none") == ["INC-2026-0003"]
     assert listed(officer, handler=str(colleague.pk)) == ["INC-2026-0002"]
     page = officer.get(QUEUE).content.decode()
-    assert "Hank Handler" in page  # offered in the handler filter and shown in the row
+    assert "Hank Handler" in page  # shown in the row
+
+
+def test_handler_filter_takes_a_typed_name_or_email_and_shows_what_was_chosen(officer, security_officer):
+    colleague = UserFactory(full_name="Hank Handler", email="hank@example.com", roles=["security officer"])
+    IncidentFactory(reference="INC-2026-0001", handler=colleague, status=Status.TRIAGED)
+    IncidentFactory(reference="INC-2026-0002", handler=security_officer, status=Status.TRIAGED)
+    assert listed(officer, handler="hank handler") == ["INC-2026-0001"]
+    assert listed(officer, handler="HANK@example.com") == ["INC-2026-0001"]
+    assert listed(officer, handler=" Me ") == ["INC-2026-0002"]
+    assert 'value="hank@example.com"' in officer.get(QUEUE, {"handler": colleague.pk}).content.decode()
+    assert 'value="me"' in officer.get(QUEUE, {"handler": "me"}).content.decode()
 
 
 def test_clock_states_running_overdue_met_missed(officer):

@@ -71,10 +71,17 @@ def test_an_auditor_sees_every_incident(client_for, auditor, incidents):
     ]
 
 
-def test_the_handler_filter_offers_only_handlers_of_visible_incidents(
-    client_for, security_officer, incidents
-):
-    form = client_for(security_officer).get(QUEUE).context["form"]
-    offered = [value for value, _label in form.fields["handler"].choices]
-    assert str(incidents["confidential"].handler_id) not in offered
-    assert offered[:3] == ["", "me", "none"]
+def test_the_handler_filter_finds_only_handlers_of_visible_incidents(client_for, security_officer, incidents):
+    client = client_for(security_officer)
+    hidden = incidents["confidential"].handler
+    for typed in (str(hidden.pk), hidden.email, hidden.full_name):
+        response = client.get(QUEUE, {"handler": typed})
+        assert response.context["form"].errors["handler"] == ["Nothing matches this; check the spelling."]
+    # Their id does not turn into their name in the box.
+    assert hidden.full_name not in client.get(QUEUE, {"handler": hidden.pk}).content.decode()
+
+
+def test_the_handler_filter_suggests_me_and_nobody_not_every_handler(client_for, security_officer, incidents):
+    page = client_for(security_officer).get(QUEUE).content.decode()
+    assert '<option value="me">Me</option><option value="none">Nobody yet</option>' in page
+    assert incidents["confidential"].handler.full_name not in page

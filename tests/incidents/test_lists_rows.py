@@ -1,0 +1,82 @@
+"""What a queue row shows is worked out once in Python: the same times as the template's date filters, the
+same nearest deadline as the database sorts by; and the default order is read from its index."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
+
+from incidents.models import NO_DEADLINE, Incident, nearest_deadline_sort
+from incidents.queries import lists as queries
+from incidents.views.lists import RowTimes
+from tests.factories import UserFactory
+from tests.incidents.lists_support import make_incidents
+
+INSTANTS = [
+    datetime(2026, 1, 5, 8, 3, tzinfo=UTC),
+    datetime(2026, 3, 29, 0, 59, 59, 123456, tzinfo=UTC),  # Berlin: the last minute of winter time
+    datetime(2026, 7, 14, 22, 30, tzinfo=UTC),  # Berlin: the next day
+    datetime(987, 12, 31, 23, 0, tzinfo=UTC),  # a year of three digits
+]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"])
+def test_row_times_read_as_the_date_filters_do(zone):
+    with timezone.override(ZoneInfo(zone)):
+        times = RowTimes(timezone.get_current_timezone())
+        for instant in INSTANTS:
+            local = timezone.localtime(instant)  # as a template does before its filters
+            assert times.moment(instant) == {
+                "iso": date_filter(local, "c"),
+                "text": date_filter(local, "j M Y H:i"),
+            }
+            assert times.title(instant) == date_filter(local, "j M Y H:i T")
+    assert times.moment(None) is None
+
+
+def test_the_zone_is_named_in_the_hour_a_clock_change_repeats():
+    # 02:30 happens twice in Berlin on 25 October 2026: first in summer time, then in winter time.
+    times = RowTimes(ZoneInfo("Europe/Berlin"))
+    assert times.title(datetime(2026, 10, 25, 0, 30, tzinfo=UTC)) == "25 Oct 2026 02:30 CEST"
+    assert times.title(datetime(2026, 10, 25, 1, 30, tzinfo=UTC)) == "25 Oct 2026 02:30 CET"
+
+
+@pytest.mark.django_db
+def test_a_rows_nearest_deadline_is_the_one_the_database_sorts_by():
+    make_incidents(120, handlers=UserFactory.create_batch(2), reporters=UserFactory.create_batch(2))
+    now = timezone.now()
+    Incident.objects.filter(pk__in=Incident.objects.filter(is_breach=True).values("pk")[:10]).update(
+        nis2_significant=True,
+        nis2_early_warning_deadline=now + timedelta(hours=1),
+        nis2_notification_deadline=now + timedelta(hours=70),
+    )
+    rows = Incident.objects.annotate(sort=nearest_deadline_sort())
+    seen = set()
+    for incident in rows:
+        label, deadline = queries.nearest_deadline(incident)
+        if incident.sort == NO_DEADLINE:
+            assert (label, deadline) == ("", None)
+        else:
+            assert deadline == incident.sort
+            seen.add(label)
+    assert seen == {"Authority notification", "Escalation", "NIS2 early warning", "NIS2 final report"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_default_order_is_read_from_its_index_not_sorted(requires_postgres, security_officer):
+    """The queue's sort expressions and the index's must stay the same, or PostgreSQL sorts every visible
+    incident again for each page."""
+    make_incidents(200, handlers=[security_officer], reporters=UserFactory.create_batch(2))
+    ids = queries.filter_queue(queries.queue_for_user(security_officer), viewer=security_officer)
+    sql, params = ids.values_list("pk", flat=True)[:50].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE incidents_incident")  # as autovacuum would: the planner sees the sizes
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "incident_queue_deadline_order" in plan
+    assert "Sort" not in plan
