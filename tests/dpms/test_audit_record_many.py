@@ -98,3 +98,40 @@ def test_the_batchs_events_carry_their_own_actor_object_and_changes(staff, manag
     )
     assert event.changes == {"a": 1}
     assert event.occurred_at >= written_at
+
+
+def test_awkward_text_is_written_and_hashed_as_record_would(monkeypatch):
+    """The batch writes its rows itself (COPY on PostgreSQL) and builds the hashed text from parts: quotes,
+    backslashes, tabs, line breaks, non-ASCII text, nested changes, no actor and an address all come back
+    as given, and each stored event hashes to what ``record`` would have hashed."""
+    person = UserFactory(full_name='Zoë "Q" O\\Brien')
+    awkward = 'tab\there\nnew line\r\\back \\N slash "quoted" ünïcødé ✓'
+    entries_ = [
+        {
+            "action": "test.awkward",
+            "actor": person,
+            "object_type": "test.thing",
+            "object_id": 7,
+            "object_label": awkward,
+            "changes": {"note": [None, awkward], "nested": {"list": [1, 2.5, None, True]}, "z": "\\N"},
+            "client_ip": "2001:db8::1",
+        },
+        {"action": "test.awkward", "object_type": "", "object_label": "", "changes": {}},
+    ]
+    with origin("task", request_id="req\tawkward\\1"):
+        assert audit.record_many(entries_) == 2
+    stored = list(AuditEvent.objects.filter(action="test.awkward").order_by("sequence"))
+    assert [event.object_label for event in stored] == [awkward, ""]
+    assert stored[0].changes == {
+        "note": [None, awkward],
+        "nested": {"list": [1, 2.5, None, True]},
+        "z": "\\N",
+    }
+    assert stored[0].actor_label == f"{person.full_name} <{person.email}>"
+    assert (stored[0].client_ip, stored[1].actor_id, stored[0].request_id) == (
+        "2001:db8::1",
+        None,
+        "req\tawkward\\1",
+    )
+    assert [audit.compute_hash(event) for event in stored] == [event.hash for event in stored]
+    assert audit.verify().ok
