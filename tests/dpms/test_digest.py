@@ -129,3 +129,29 @@ def test_digests_read_already_grouped_say_word_for_word_what_items_would(staff, 
 
     assert written("grouped:") == written(f"{OCCASION}:")
     assert written("grouped:")[staff.pk][1].endswith(f"- … and 3 more: {settings.SITE_URL}{link}")
+
+
+@pytest.mark.django_db
+def test_notify_many_stores_awkward_text_exactly_and_links_each_email_to_its_notification(staff, manager):
+    # On PostgreSQL the rows go through COPY, whose text format escapes tabs, line breaks and backslashes.
+    body = "Tab\there, a backslash \\ and a \\N, lines\r\nand more: € ✓"
+    messages = [
+        Message(recipient=staff, subject="Odd\ttext \\", body=body, link="/x/", dedup_key="odd:1"),
+        Message(recipient=manager, subject="Plain", body="", link="", dedup_key="odd:2"),
+    ]
+    with transaction.atomic():
+        assert notify_many(messages) == 2
+    note = Notification.objects.get(dedup_key="odd:1")
+    assert (note.recipient, note.subject, note.body, note.link, note.read_at) == (
+        staff,
+        "Odd\ttext \\",
+        body,
+        "/x/",
+        None,
+    )
+    email = OutboxEmail.objects.get(dedup_key=f"notification:{note.pk}")
+    assert (email.recipient, email.to, email.subject) == (staff, staff.email, "Odd text \\")
+    assert email.body == f"{body}\n\n{settings.SITE_URL}/x/"
+    assert (email.status, email.attempts, email.claimed_at) == (OutboxStatus.PENDING, 0, None)
+    other = Notification.objects.get(dedup_key="odd:2")
+    assert OutboxEmail.objects.get(dedup_key=f"notification:{other.pk}").recipient == manager
