@@ -14,11 +14,12 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 from django.db.models.functions import Length
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from access.models import System
 from dpms.models import User
 from dpms.queries import object_shares, shared_object_ids
 from risk.choices import RiskStatus
@@ -205,6 +206,47 @@ def risks_for_list(user, matrix: RiskMatrix | None):
     one more query)."""
     risks = risks_for_user(user).select_related("owner", "category", "matrix").prefetch_related("systems")
     return annotate_levels(risks, matrix)
+
+
+# What a row of the register's page shows: its rows read these columns only (the CSV reads every column).
+REGISTER_ROW_FIELDS = (
+    "reference",
+    "title",
+    "status",
+    "next_review_on",
+    "matrix",
+    "current_likelihood",
+    "current_impact",
+    "owner__full_name",
+    "owner__email",
+    "category__name",
+)
+
+
+def risks_for_page(user, matrix: RiskMatrix | None):
+    """The risks ``user`` may see, for the register's page: page them with ``dpms.paging.deferred_page`` (the
+    count and the sorted ids read no row), then ``with_matrices``. The rows carry the columns a row shows,
+    their owner and category, and their systems' names (one more query); the level to sort by is an alias
+    computed by the database, not read back."""
+    systems = Prefetch("systems", queryset=System.objects.only("name"))
+    risks = (
+        risks_for_user(user)
+        .select_related("owner", "category")
+        .only(*REGISTER_ROW_FIELDS)
+        .prefetch_related(systems)
+    )
+    return risks.alias(current_level_index=level_index_expression(matrix, "current"))
+
+
+def with_matrices(risks, matrix: RiskMatrix | None) -> None:
+    """Point each loaded risk at its matrix (for its levels) without joining the matrix to every row: the
+    active one, which every risk is on once it has been activated; any other in one query."""
+    matrices = {matrix.pk: matrix} if matrix is not None else {}
+    others = {risk.matrix_id for risk in risks} - matrices.keys()
+    if others:
+        matrices.update(RiskMatrix.objects.in_bulk(others))
+    for risk in risks:
+        risk.matrix = matrices[risk.matrix_id]
 
 
 def filter_risks(

@@ -4,17 +4,17 @@ editing, opening/closing and sharing a risk; the dashboard panel of risks above 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dpms import portal
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import add_service_errors
-from dpms.paging import query_without_page
+from dpms.paging import deferred_page, query_without_page
 from risk.choices import RiskStatus
 from risk.forms.register import RiskFilterForm, RiskForm, RiskShareForm, RiskStatusForm, RiskUnshareForm
 from risk.queries import register as queries
@@ -37,11 +37,14 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def _filtered_risks(request):
+def _filtered_risks(request, *, for_page: bool = False):
     matrix = queries.active_matrix()
     owners = queries.risk_owners(queries.risks_for_user(request.user))
     form = RiskFilterForm(request.GET or None, matrix=matrix, owners=owners)
-    risks = queries.risks_for_list(request.user, matrix)
+    if for_page:
+        risks = queries.risks_for_page(request.user, matrix)
+    else:
+        risks = queries.risks_for_list(request.user, matrix)
     if form.is_bound and not form.is_valid():
         return form, matrix, risks.none()
     return (
@@ -51,18 +54,39 @@ def _filtered_risks(request):
     )
 
 
+STATUS_LABELS = dict(RiskStatus.choices)
+
+
+def _row(risk, today) -> None:
+    """What a row shows beyond the model's fields, worked out once here rather than by tags and filters in
+    the template (from the loaded row: no query)."""
+    risk.url = reverse("risk:risk", args=[risk.pk])
+    risk.status_label = STATUS_LABELS.get(risk.status, risk.status)
+    risk.level = risk.current_level
+    risk.system_names = ", ".join(system.name for system in risk.systems.all())
+    review = risk.next_review_on
+    risk.review_overdue = review is not None and review < today and risk.status != RiskStatus.CLOSED
+    if review is not None:
+        risk.review_iso = review.isoformat()
+        risk.review_text = f"{review.day} {MONTHS_3[review.month].title()} {review.year:04d}"
+
+
 @login_required
 @require_GET
 def risk_list(request):
-    form, matrix, risks = _filtered_risks(request)
-    page = Paginator(risks, PAGE_SIZE).get_page(request.GET.get("page"))
+    form, matrix, risks = _filtered_risks(request, for_page=True)
+    page = deferred_page(risks, PAGE_SIZE, request.GET.get("page"))
+    queries.with_matrices(page.object_list, matrix)
+    today = timezone.localdate()
+    for risk in page.object_list:
+        _row(risk, today)
     context = {
         "form": form,
         "page": page,
         "query": query_without_page(request),
         "matrix": matrix,
         "may_create": queries.can_manage_risks(request.user) and matrix is not None,
-        "today": timezone.localdate(),
+        "today": today,
     }
     return render(request, "risk/register/risk_list.html", context)
 
