@@ -5,13 +5,24 @@ any size costs the same handful of queries.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import (
+    Count,
+    DateTimeField,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from access.choices import CampaignStatus, Decision
-from access.models import Grant, ReviewCampaign, ReviewItem, Role
-from dpms.models import AuditEvent
+from access.models import Grant, ReviewCampaign, ReviewItem, ReviewTally, Role
+from dpms.models import AuditEvent, User
 
 # From this escalation level on, items are the security officers' to decide as reviewers (not overrides).
 SECURITY_OFFICER_LEVEL = 2
@@ -130,15 +141,52 @@ def queue_campaigns(user):
 
 
 def queue_progress(user) -> dict:
-    """Decided and total items in this person's queue (open campaigns), in one query."""
-    counts = ReviewItem.objects.filter(assigned_q(user), campaign__status=CampaignStatus.OPEN).aggregate(
-        total=Count("pk"),
-        pending=Count("pk", filter=Q(decision=Decision.PENDING)),
-        due_at=Min("campaign__due_at", filter=Q(decision=Decision.PENDING)),
+    """Decided and total items in this person's queue (open campaigns), in one query: the items they review
+    from their tallies (``ReviewTally``: a security officer as fallback reviewer has thousands of items),
+    and those escalated to them (few) counted, leaving out any they also review."""
+    pending = Q(decision=Decision.PENDING)
+    open_tallies = ReviewTally.objects.filter(reviewer=user, campaign__status=CampaignStatus.OPEN)
+    escalated_q = Q(escalated_to=user)
+    if user.is_security_officer:
+        escalated_q |= Q(escalation_level__gte=SECURITY_OFFICER_LEVEL)
+    escalated = (
+        ReviewItem.objects.filter(escalated_q, campaign__status=CampaignStatus.OPEN)
+        .exclude(reviewer=user)
+        .annotate(one=Value(1))
     )
-    counts["decided"] = counts["total"] - counts["pending"]
-    counts["percent"] = round(100 * counts["decided"] / counts["total"]) if counts["total"] else 100
-    return counts
+
+    def scalar(rows, expression, output=None):
+        computed = rows.order_by().values("one").annotate(value=expression).values("value")
+        return Subquery(computed, output_field=output or IntegerField())
+
+    tallies = open_tallies.annotate(one=Value(1))
+    waiting = pending & Q(items__gt=0)
+    counts = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            reviewed_total=scalar(tallies, Sum("items")),
+            reviewed_pending=scalar(tallies, Sum("items", filter=pending)),
+            reviewed_due=scalar(tallies, Min("campaign__due_at", filter=waiting), DateTimeField()),
+            escalated_total=scalar(escalated, Count("pk")),
+            escalated_pending=scalar(escalated, Count("pk", filter=pending)),
+            escalated_due=scalar(escalated, Min("campaign__due_at", filter=pending), DateTimeField()),
+        )
+        .values(
+            "reviewed_total", "reviewed_pending", "reviewed_due", "escalated_total", "escalated_pending",
+            "escalated_due",
+        )
+        .get()
+    )  # fmt: skip
+    total = (counts["reviewed_total"] or 0) + (counts["escalated_total"] or 0)
+    pending_count = (counts["reviewed_pending"] or 0) + (counts["escalated_pending"] or 0)
+    dues = [due for due in (counts["reviewed_due"], counts["escalated_due"]) if due is not None]
+    return {
+        "total": total,
+        "pending": pending_count,
+        "due_at": min(dues) if dues else None,
+        "decided": total - pending_count,
+        "percent": round(100 * (total - pending_count) / total) if total else 100,
+    }
 
 
 def item_history(item: ReviewItem):
