@@ -207,6 +207,13 @@ class Incident(models.Model):
             # and by reference (INC-2026-0042 sorts by length, then text).
             models.Index(fields=["reported_at", "id"], name="incident_queue_reported_order"),
             models.Index(Length("reference"), "reference", name="incident_queue_reference_order"),
+            # The breaches whose authority clock runs (a handful, among every incident ever reported): the
+            # running-clocks panel, the queue's clock filters and the clock reminders read them from here.
+            models.Index(
+                fields=["authority_deadline", "id"],
+                condition=Q(is_breach=True, authority_decision=""),
+                name="incident_running_clock",
+            ),
         ]
 
     def __str__(self):

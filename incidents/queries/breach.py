@@ -98,5 +98,7 @@ def running_clocks(user):
             )
         )
         .only("pk", "reference", "title")
-        .order_by("next_deadline", "pk")
+        # Without NIS2 every row's next deadline is its authority deadline: sorting by the column lets the
+        # database read the nearest ten from the index of running clocks instead of sorting them all.
+        .order_by("next_deadline" if settings.NIS2_ENABLED else "authority_deadline", "pk")
     )

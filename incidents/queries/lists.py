@@ -19,6 +19,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -217,13 +218,33 @@ def nearest_deadline(incident: Incident) -> tuple[str, datetime | None]:
 
 
 def open_counts(user) -> dict:
-    """The dashboard panel's numbers in one aggregate query: open incidents by severity (``untriaged``
-    and 1-4), unacknowledged ones, and breaches whose authority clock runs."""
-    is_open = Q(status__in=OPEN_STATUSES)
-    aggregates = {
-        "untriaged": Count("pk", filter=is_open & Q(severity__isnull=True)),
-        **{f"sev{n}": Count("pk", filter=is_open & Q(severity=n)) for n in range(1, 5)},
-        "unacknowledged": Count("pk", filter=clock_q(CLOCK_UNACKNOWLEDGED, now=None)),
-        "running": Count("pk", filter=clock_q(CLOCK_RUNNING, now=None)),
-    }
-    return incidents_with_internal_for_user(user).aggregate(**aggregates)
+    """The dashboard panel's numbers: open incidents by severity (``untriaged`` and ``sev1``-``sev4``),
+    unacknowledged ones, and breaches whose authority clock runs. One grouped query over the open incidents
+    and running clocks only (by status, severity, acknowledged or not, clock running or not: a few dozen
+    groups) added up here, cheaper for the database than seven filtered counts over every incident."""
+    running = clock_q(CLOCK_RUNNING, now=None)
+    groups = (
+        # Only what is counted: closed incidents pile up over the years, open ones and running clocks do not.
+        incidents_with_internal_for_user(user)
+        .filter(Q(status__in=OPEN_STATUSES) | running)
+        .values(
+            "status",
+            "severity",
+            unacknowledged=ExpressionWrapper(Q(acknowledged_at__isnull=True), output_field=BooleanField()),
+            running=ExpressionWrapper(running, output_field=BooleanField()),
+        )
+        .annotate(incidents=Count("pk"))
+        .order_by()
+    )
+    counts = dict.fromkeys(["untriaged", "sev1", "sev2", "sev3", "sev4", "unacknowledged", "running"], 0)
+    for group in groups:
+        number, severity = group["incidents"], group["severity"]
+        if group["status"] in OPEN_STATUSES:
+            key = "untriaged" if severity is None else f"sev{severity}"
+            if key in counts:
+                counts[key] += number
+            if severity is not None and group["unacknowledged"]:
+                counts["unacknowledged"] += number
+        if group["running"]:
+            counts["running"] += number
+    return counts

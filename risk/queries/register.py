@@ -192,6 +192,12 @@ def annotate_levels(risks, matrix: RiskMatrix | None):
     return risks.annotate(current_level_index=level_index_expression(matrix, "current"))
 
 
+def appetite_lines(risks, limit: int) -> list[Risk]:
+    """The first ``limit`` of ``risks`` (annotated by ``annotate_levels``), highest level first, with what
+    the dashboard's appetite panel shows: reference, title and level."""
+    return list(risks.only("pk", "reference", "title").order_by(*RISK_SORTS["-level"])[:limit])
+
+
 def above_appetite(risks, matrix: RiskMatrix):
     """Live risks (open or accepted) whose current level is above the matrix's appetite."""
     high = range(matrix.appetite + 1, len(matrix.levels))

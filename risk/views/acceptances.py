@@ -115,7 +115,7 @@ def acceptances_awaiting_panel(request):
     """Acceptances waiting for my approval (security officers and admins; one query when there are none)."""
     if not queries.may_approve_acceptances(request.user):
         return None
-    waiting = list(queries.awaiting_approval(request.user)[:6])
+    waiting = queries.awaiting_approval_lines(request.user, 6)
     if not waiting:
         return None
     return {

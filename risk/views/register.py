@@ -294,7 +294,7 @@ def appetite_panel(request):
             "text": f"{risk.reference} {risk.title}: {matrix.levels[risk.current_level_index]['name']}",
             "link": reverse("risk:risk", args=[risk.pk]),
         }
-        for risk in risks.order_by(*queries.RISK_SORTS["-level"])[:PANEL_LINES]
+        for risk in queries.appetite_lines(risks, PANEL_LINES)
     ]
     appetite = matrix.levels[matrix.appetite]["name"]
     return {

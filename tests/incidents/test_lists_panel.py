@@ -7,10 +7,13 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.choices import Status
+from incidents.choices import OPEN_STATUSES, Status
+from incidents.queries.lists import open_counts
+from incidents.queries.visibility import incidents_with_internal_for_user
 from incidents.views.lists import open_incidents_panel
+from tests.factories import UserFactory
 from tests.incidents.factories import IncidentFactory
-from tests.incidents.lists_support import breach
+from tests.incidents.lists_support import breach, make_incidents
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +78,22 @@ def test_the_panel_costs_one_query_whatever_the_number_of_incidents(
     request = RequestFactory().get(DASHBOARD)
     request.user = security_officer
     open_incidents_panel(request)  # warm the content-type cache used by the visibility subquery
-    # One aggregate query: every count at once, for the incidents the officer may see.
+    # One grouped query: every count at once, for the incidents the officer may see.
     with django_assert_num_queries(1):
         panel = open_incidents_panel(request)
     assert panel["count"] == total + total // 3
+
+
+def test_the_counts_are_those_of_filtered_counts_over_every_visible_incident(security_officer):
+    """Counting groups of (status, severity, acknowledged, clock running) adds up to the panel's numbers."""
+    make_incidents(400, handlers=[security_officer, UserFactory()], reporters=UserFactory.create_batch(2))
+    visible = incidents_with_internal_for_user(security_officer)
+    open_ = visible.filter(status__in=OPEN_STATUSES)
+    expected = {
+        "untriaged": open_.filter(severity__isnull=True).count(),
+        **{f"sev{n}": open_.filter(severity=n).count() for n in range(1, 5)},
+        "unacknowledged": open_.filter(severity__isnull=False, acknowledged_at__isnull=True).count(),
+        "running": visible.filter(is_breach=True, authority_decision="").count(),
+    }
+    assert min(expected.values()) > 0
+    assert open_counts(security_officer) == expected

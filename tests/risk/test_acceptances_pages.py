@@ -8,6 +8,7 @@ from django.urls import reverse
 from risk.choices import AcceptanceStatus, RiskStatus
 from risk.models import Risk, RiskAcceptance
 from risk.services.actions import site_today
+from risk.views.acceptances import acceptances_awaiting_panel
 from tests.factories import UserFactory
 from tests.risk.factories import RiskAcceptanceFactory, RiskFactory, active_matrix
 
@@ -162,3 +163,25 @@ def test_acceptance_list_query_count_does_not_grow(
         response = client.get(url("acceptances"), {"scope": "all"})
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(count, 25)
+
+
+@pytest.mark.parametrize("count", [2, 40])
+def test_the_dashboard_panel_lists_the_first_five_waiting_in_one_query(
+    rf, staff, security_officer, count, django_assert_num_queries
+):
+    for n in range(count):
+        RiskAcceptanceFactory(
+            risk=RiskFactory(owner=staff, reference=f"R-P{n:03d}"),
+            expires_on=site_today() + datetime.timedelta(days=30 + n),
+        )
+    request = rf.get(reverse("dashboard"))
+    request.user = security_officer
+    security_officer.is_security_officer  # noqa: B018 - the roles are loaded by the dashboard already
+    with django_assert_num_queries(1):  # the first six waiting, with their risk's reference
+        panel = acceptances_awaiting_panel(request)
+    first = RiskAcceptance.objects.order_by("requested_at", "pk").first()
+    assert len(panel["lines"]) == min(count, 5)
+    assert panel["lines"][0] == {
+        "text": f"{first.risk.reference}: until {first.expires_on:%Y-%m-%d}",
+        "link": url("acceptance_detail", first.risk_id, first.pk),
+    }
