@@ -177,6 +177,8 @@ _FIXED_BEFORE_TIME = (
 _COPY_FIXED = ("actor_id", "actor_label", "action", "object_type", "object_id", "object_label", "changes",
                "source", "request_id", "client_ip")  # fmt: skip
 _COPY_CHAINED = ("occurred_at", "sequence", "prev_hash", "hash")
+_ATTNAMES = {field.name: field.attname for field in AuditEvent._meta.concrete_fields}
+_COLUMNS = {field.name: field.column for field in AuditEvent._meta.concrete_fields}
 
 
 def _json(value) -> str:
@@ -217,7 +219,7 @@ def prepare_many(entries: Iterable[Mapping[str, Any]]) -> list[_Prepared]:
         data = {name: getattr(event, name) for name in _FIXED_BEFORE_TIME}
         data["actor_id"] = str(event.actor_id) if event.actor_id is not None else None
         data["object_id"] = str(event.object_id)
-        copy = {name: getattr(event, AuditEvent._meta.get_field(name).attname) for name in _COPY_FIXED}
+        copy = {name: getattr(event, _ATTNAMES[name]) for name in _COPY_FIXED}
         copy["changes"] = json.dumps(event.changes, cls=DjangoJSONEncoder)
         prepared.append(
             _Prepared(
@@ -264,7 +266,7 @@ def _insert(prepared: list[_Prepared], now, batch_size: int) -> None:
         AuditEvent.objects.bulk_create([item.event for item in prepared], batch_size=batch_size)
         return
     fields = (*_COPY_FIXED, *_COPY_CHAINED)
-    columns = ", ".join(connection.ops.quote_name(AuditEvent._meta.get_field(name).column) for name in fields)
+    columns = ", ".join(connection.ops.quote_name(_COLUMNS[name]) for name in fields)
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     moment = now.isoformat()
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:

@@ -5,23 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access', '0009_review_tallies'),
+        ("access", "0009_review_tallies"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='grant',
-            index=models.Index(condition=models.Q(('revoked_at', None)), fields=['granted_at', 'id'], name='active_grant_by_granted'),
+            model_name="grant",
+            index=models.Index(
+                condition=models.Q(("revoked_at", None)),
+                fields=["granted_at", "id"],
+                name="active_grant_by_granted",
+            ),
         ),
         migrations.AddIndex(
-            model_name='grant',
-            index=models.Index(condition=models.Q(('revoked_at', None)), fields=['expires_at', 'id'], name='active_grant_by_expiry'),
+            model_name="grant",
+            index=models.Index(
+                condition=models.Q(("revoked_at", None)),
+                fields=["expires_at", "id"],
+                name="active_grant_by_expiry",
+            ),
         ),
         migrations.AddIndex(
-            model_name='reviewitem',
-            index=models.Index(fields=['escalation_level'], name='reviewitem_escalation_level'),
+            model_name="reviewitem",
+            index=models.Index(fields=["escalation_level"], name="reviewitem_escalation_level"),
         ),
     ]

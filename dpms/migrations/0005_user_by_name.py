@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('dpms', '0004_user_verbose_names'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("dpms", "0004_user_verbose_names"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='user',
-            index=models.Index(fields=['full_name', 'email'], name='user_by_name'),
+            model_name="user",
+            index=models.Index(fields=["full_name", "email"], name="user_by_name"),
         ),
     ]
