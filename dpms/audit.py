@@ -177,8 +177,9 @@ _FIXED_BEFORE_TIME = (
 _COPY_FIXED = ("actor_id", "actor_label", "action", "object_type", "object_id", "object_label", "changes",
                "source", "request_id", "client_ip")  # fmt: skip
 _COPY_CHAINED = ("occurred_at", "sequence", "prev_hash", "hash")
-_ATTNAMES = {field.name: field.attname for field in AuditEvent._meta.concrete_fields}
-_COLUMNS = {field.name: field.column for field in AuditEvent._meta.concrete_fields}
+# By field name and by attribute name (``actor`` and ``actor_id`` alike).
+_ATTNAMES = {key: f.attname for f in AuditEvent._meta.concrete_fields for key in (f.name, f.attname)}
+_COLUMNS = {key: f.column for f in AuditEvent._meta.concrete_fields for key in (f.name, f.attname)}
 
 
 def _json(value) -> str:
