@@ -232,8 +232,8 @@ REGISTER_ROW_FIELDS = (
 def risks_for_page(user, matrix: RiskMatrix | None):
     """The risks ``user`` may see, for the register's page: page them with ``dpms.paging.deferred_page`` (the
     count and the sorted ids read no row), then ``with_matrices``. The rows carry the columns a row shows,
-    their owner and category, and their systems' names (one more query); the level to sort by is an alias
-    computed by the database, not read back."""
+    their owner and category, and their systems' names (one more query); ``filter_risks`` adds the level
+    to sort by when that is the order asked for (an alias computed by the database, not read back)."""
     systems = Prefetch("systems", queryset=System.objects.only("name"))
     risks = (
         risks_for_user(user)
@@ -241,7 +241,7 @@ def risks_for_page(user, matrix: RiskMatrix | None):
         .only(*REGISTER_ROW_FIELDS)
         .prefetch_related(systems)
     )
-    return risks.alias(current_level_index=level_index_expression(matrix, "current"))
+    return risks
 
 
 def with_matrices(risks, matrix: RiskMatrix | None) -> None:
@@ -294,7 +294,12 @@ def filter_risks(
         )
     if likelihood is not None and impact is not None:
         risks = risks.filter(cells_q([(likelihood, impact)], kind or "current"))
-    return risks.order_by(*RISK_SORTS.get(sort, RISK_SORTS["reference"]))
+    order = RISK_SORTS.get(sort, RISK_SORTS["reference"])
+    by_level = isinstance(order[0], str) and order[0].lstrip("-") == "current_level_index"
+    if by_level and "current_level_index" not in risks.query.annotations:
+        # The level is computed from every cell of the matrix: built only for the order that needs it.
+        risks = risks.alias(current_level_index=level_index_expression(matrix, "current"))
+    return risks.order_by(*order)
 
 
 def risk_detail_systems(risk: Risk):

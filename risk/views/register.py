@@ -57,9 +57,9 @@ def _filtered_risks(request, *, for_page: bool = False):
 STATUS_LABELS = dict(RiskStatus.choices)
 
 
-def _row(risk, today) -> None:
+def _row(risk, today, months) -> None:
     """What a row shows beyond the model's fields, worked out once here rather than by tags and filters in
-    the template (from the loaded row: no query)."""
+    the template (from the loaded row: no query). ``months``: the month names (``date:"M"``), by number."""
     risk.url = reverse("risk:risk", args=[risk.pk])
     risk.status_label = STATUS_LABELS.get(risk.status, risk.status)
     risk.level = risk.current_level
@@ -68,7 +68,7 @@ def _row(risk, today) -> None:
     risk.review_overdue = review is not None and review < today and risk.status != RiskStatus.CLOSED
     if review is not None:
         risk.review_iso = review.isoformat()
-        risk.review_text = f"{review.day} {MONTHS_3[review.month].title()} {review.year:04d}"
+        risk.review_text = f"{review.day} {months[review.month]} {review.year:04d}"
 
 
 @login_required
@@ -78,8 +78,9 @@ def risk_list(request):
     page = deferred_page(risks, PAGE_SIZE, request.GET.get("page"))
     queries.with_matrices(page.object_list, matrix)
     today = timezone.localdate()
+    months = ["", *(MONTHS_3[month].title() for month in range(1, 13))]  # translated once a page
     for risk in page.object_list:
-        _row(risk, today)
+        _row(risk, today, months)
     context = {
         "form": form,
         "page": page,
