@@ -192,10 +192,21 @@ def annotate_levels(risks, matrix: RiskMatrix | None):
     return risks.annotate(current_level_index=level_index_expression(matrix, "current"))
 
 
-def appetite_lines(risks, limit: int) -> list[Risk]:
-    """The first ``limit`` of ``risks`` (annotated by ``annotate_levels``), highest level first, with what
-    the dashboard's appetite panel shows: reference, title and level."""
-    return list(risks.only("pk", "reference", "title").order_by(*RISK_SORTS["-level"])[:limit])
+def appetite_lines(risks, matrix: RiskMatrix, limit: int) -> list[Risk]:
+    """The first ``limit`` of ``above_appetite`` risks, highest level first, with what the dashboard's panel
+    shows: reference, title and ``current_level_index``. The level is computed over the cells above the
+    appetite only, the only cells these risks can be in, not over every cell of the matrix."""
+    high = cells_of_level(matrix, range(matrix.appetite + 1, len(matrix.levels)))
+    level = Case(
+        *[
+            When(current_likelihood=row, current_impact=column, then=Value(matrix.cells[row][column]))
+            for row, column in high
+        ],
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+    risks = risks.annotate(current_level_index=level).only("pk", "reference", "title")
+    return list(risks.order_by(*RISK_SORTS["-level"])[:limit])
 
 
 def above_appetite(risks, matrix: RiskMatrix):

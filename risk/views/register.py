@@ -286,16 +286,14 @@ def appetite_panel(request):
     matrix = queries.active_matrix()
     if matrix is None:
         return None
-    risks = queries.annotate_levels(
-        queries.above_appetite(queries.risks_for_user(request.user), matrix), matrix
-    )
+    risks = queries.above_appetite(queries.risks_for_user(request.user), matrix)
     count = risks.count()
     lines = [
         {
             "text": f"{risk.reference} {risk.title}: {matrix.levels[risk.current_level_index]['name']}",
             "link": reverse("risk:risk", args=[risk.pk]),
         }
-        for risk in queries.appetite_lines(risks, PANEL_LINES)
+        for risk in queries.appetite_lines(risks, matrix, PANEL_LINES)
     ]
     appetite = matrix.levels[matrix.appetite]["name"]
     return {

@@ -209,3 +209,22 @@ def test_appetite_panel_runs_three_queries(
         panel = register_views.appetite_panel(request)
     assert len(panel["lines"]) == 5
     assert panel["count"] == count + 3
+
+
+def test_the_appetite_panel_lists_the_highest_levels_first_then_by_reference(rf, security_officer, matrix):
+    # The factories' matrix: level = (likelihood + impact) // 2, appetite "Moderate" (2): R-2 is very high,
+    # R-10, R-3 and R-1 high, R-4 moderate (within the appetite).
+    scores = {"R-10": (3, 4), "R-2": (4, 4), "R-3": (3, 4), "R-1": (3, 3), "R-4": (2, 2)}
+    for reference, (likelihood, impact) in scores.items():
+        RiskFactory(reference=reference, current_likelihood=likelihood, current_impact=impact, status="open")
+    request = rf.get("/")
+    request.user = security_officer
+    panel = register_views.appetite_panel(request)
+    names = [level["name"] for level in matrix.levels]
+    titles = dict(Risk.objects.values_list("reference", "title"))
+    assert [line["text"].split(":")[0] for line in panel["lines"]] == [
+        f"{reference} {titles[reference]}" for reference in ("R-2", "R-1", "R-3", "R-10")
+    ]
+    assert panel["lines"][0]["text"].endswith(f": {names[4]}")
+    assert panel["lines"][-1]["text"].endswith(f": {names[3]}")
+    assert panel["count"] == 4
