@@ -14,7 +14,6 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 
 from dpms.models import Notification, OutboxEmail, User
 from dpms.tasks import enqueue_batches, send_outbox_email
@@ -333,13 +332,15 @@ def claim_digest_recipients(items, *, person_field: str | Sequence[str], dedup_p
     """
     told = Notification.objects.filter(dedup_key__startswith=f"{dedup_prefix}:").values("recipient_id")
     fields = [person_field] if isinstance(person_field, str) else list(person_field)
-    named = Q(pk__in=[])
-    for field in fields:
-        # "Not null" changes nothing in the answer, but lets PostgreSQL read a field that is mostly empty
-        # (the person an item was escalated to) through its index instead of scanning every item.
-        named |= Q(pk__in=items.filter(**{f"{field}__isnull": False}).values(field))
+    # "Not null" changes nothing in the answer, but lets PostgreSQL read a field that is mostly empty (the
+    # person an item was escalated to) through its index instead of scanning every item.
+    named = [items.filter(**{f"{field}__isnull": False}).order_by().values(field) for field in fields]
+    # One IN over the UNION of the fields, not one IN per field joined by OR: PostgreSQL cannot turn an OR of
+    # INs into a join, and when the ids of 100,000 items do not fit in its hash table it checks every person
+    # against every item instead (seen: 49 s for a tick with nothing to send).
+    people = named[0].union(*named[1:]) if len(named) > 1 else named[0]
     return list(
-        User.objects.filter(named, is_active=True)
+        User.objects.filter(pk__in=people, is_active=True)
         .exclude(pk__in=told)
         .select_for_update(skip_locked=True)
         .order_by("pk")

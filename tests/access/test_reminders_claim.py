@@ -1,0 +1,39 @@
+"""Claiming the reviewers to remind: on PostgreSQL, one join over the items, whatever their number."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from access.choices import Decision
+from dpms.notify import claim_digest_recipients
+from tests.access.closing_support import campaign_with_items
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.postgres
+def test_the_claim_never_checks_each_person_against_every_item(requires_postgres):
+    """Reviewers and the people items were escalated to are claimed through one IN over a UNION. An OR of
+    two INs cannot become a join: when the items' ids outgrow PostgreSQL's hash table (here a tiny
+    ``work_mem`` here, 100,000 items at scale) the planner checks every person against every item, which took
+    49 s for a tick with nothing to send."""
+    reviewer = UserFactory()
+    campaign = campaign_with_items(3_000, reviewer=reviewer)
+    items = campaign.items.filter(decision=Decision.PENDING)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE access_reviewitem")  # as autovacuum would: the planner sees the sizes
+        cursor.execute("SET LOCAL work_mem = '64kB'")
+        cursor.execute("SET LOCAL hash_mem_multiplier = 1")
+    with CaptureQueriesContext(connection) as captured:
+        claimed = claim_digest_recipients(
+            items, person_field=("reviewer", "escalated_to"), dedup_prefix=f"test-claim:{campaign.pk}"
+        )
+    assert claimed == [reviewer.pk]
+    (claim,) = [query["sql"] for query in captured.captured_queries if "FOR UPDATE" in query["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {claim}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert not re.search(r"\(SubPlan \d+\)", plan), plan  # no subquery run again for each person
