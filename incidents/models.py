@@ -208,11 +208,21 @@ class Incident(models.Model):
             models.Index(fields=["reported_at", "id"], name="incident_queue_reported_order"),
             models.Index(Length("reference"), "reference", name="incident_queue_reference_order"),
             # The breaches whose authority clock runs (a handful, among every incident ever reported): the
-            # running-clocks panel, the queue's clock filters and the clock reminders read them from here.
+            # running-clocks panel, the queue's clock filters and the clock reminders read them from here;
+            # with who may see them, so that counting them reads the index only (PostgreSQL).
             models.Index(
                 fields=["authority_deadline", "id"],
                 condition=Q(is_breach=True, authority_decision=""),
+                include=["status", "confidential", "handler"],
                 name="incident_running_clock",
+            ),
+            # The incidents by status with what the queue's count and the open-incidents panel read (who may
+            # see each, severity, acknowledged): they count the open ones from the index only (PostgreSQL,
+            # once vacuumed), not from every row of the table.
+            models.Index(
+                fields=["status", "severity", "confidential", "handler", "reported_by", "id"],
+                include=["acknowledged_at"],
+                name="incident_visible_by_status",
             ),
         ]
 

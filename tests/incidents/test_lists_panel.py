@@ -97,3 +97,16 @@ def test_the_counts_are_those_of_filtered_counts_over_every_visible_incident(sec
     }
     assert min(expected.values()) > 0
     assert open_counts(security_officer) == expected
+
+
+def test_a_running_clock_counts_without_any_open_incident(security_officer):
+    breach("INC-2026-0200", aware_hours_ago=5, status=Status.CLOSED)
+    assert open_counts(security_officer) == {
+        "untriaged": 0,
+        "sev1": 0,
+        "sev2": 0,
+        "sev3": 0,
+        "sev4": 0,
+        "unacknowledged": 0,
+        "running": 1,
+    }
