@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
+# Forms draw their common widgets in Python, the same HTML as Django's templates (dpms/renderers.py).
+FORM_RENDERER = "dpms.renderers.WidgetRenderer"
 ROOT_URLCONF = "dpms.urls"
 WSGI_APPLICATION = "dpms.wsgi.application"
 ASGI_APPLICATION = "dpms.asgi.application"
