@@ -306,3 +306,18 @@ def test_dates_at_the_ends_of_the_calendar_are_a_form_error_not_a_server_error(c
     response = client_for(auditor).get(reverse("audit_trail"), query)
     assert response.status_code == 200
     assert "between 1900 and 9998" in response.content.decode()
+
+
+def test_long_changes_are_cut_short_on_the_page_and_whole_in_the_csv(client_for, auditor):
+    """An import's event names every grant it created: the page shows the first twenty, and how many more."""
+    audit_event(
+        action="access.import.apply", changes={"created_grant_ids": list(range(5_000)), "note": "x" * 2_000}
+    )
+    client = client_for(auditor)
+    page = client.get(URL).content.decode()
+    assert "… and 4,980 more" in page
+    assert "(2,000 characters)" in page
+    assert "4999" not in page
+    assert len(page) < 60_000
+    exported = "".join(part.decode() for part in client.get(CSV_URL).streaming_content)
+    assert "4999" in exported  # the evidence keeps everything
