@@ -36,9 +36,10 @@ TICK_STEPS = (
     imports.import_jobs_sweep,  # uploads whose check or apply lost its task
 )
 
-# Batches of 500 per task run, then the task hands over to a fresh one: a launch of 100,000 items never runs
-# into the task time limit, and other work gets the worker in between.
-BATCHES_PER_TASK = 40
+# Batches of 2,000 items (``campaigns.BATCH_SIZE``), ten per task run, then the task hands over to a fresh
+# one: a launch of 100,000 items never runs into the task time limit, and other work gets the worker in
+# between.
+BATCHES_PER_TASK = 10
 
 
 @shared_task(name="access.tasks.tick", ignore_result=True)

@@ -29,7 +29,9 @@ from dpms.celery import app as celery_app
 from dpms.models import User
 
 log = logging.getLogger(__name__)
-BATCH_SIZE = 500
+# Items written per transaction: large enough that a batch's fixed costs (reading where the last one ended,
+# the population query, the commit) are small beside its rows, small enough to hold no lock for long.
+BATCH_SIZE = 2000
 # A campaign still launching this long after launch lost its task (worker died, broker lost it): re-enqueue.
 STALLED_AFTER = timedelta(minutes=15)
 # The task (``access.tasks.populate_campaign``) is sent by name: the tasks module calls this one, not back.
