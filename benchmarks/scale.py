@@ -8,7 +8,8 @@ checks out), then measures and prints one table, also written to ``benchmarks/re
 - pages in-process, as the persona who uses them: queries, median of 5 runs, response size, and the ratio
   to a floor view that runs one query through the same middleware;
 - the busiest pages over HTTP through gunicorn (4 workers, as the README deploys it) at 50 concurrent
-  connections for 30 s each: requests/s, p50/p95/p99 and errors; the load generator talks to 127.0.0.1 only;
+  connections (a session each) for 30 s each: requests/s, p50/p95/p99 and errors; the load generator
+  talks to 127.0.0.1 only;
 - background jobs, each in a process of its own (its peak RSS is reported): campaign launch against a bare
   bulk insert of the same items, the reminder tick twice against the one grouped query, imports of 2,000
   and 20,000 rows, verify_audit, and the close of the whole campaign with its evidence.
@@ -304,14 +305,15 @@ def _session_cookie(user) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def _hammer(port: int, path: str, cookie: str, seconds: int, connections: int) -> dict:
-    """``connections`` keep-alive clients asking for ``path`` as fast as they can for ``seconds``."""
+def _hammer(port: int, path: str, cookies: list[str], seconds: int) -> dict:
+    """One keep-alive client per session cookie (50 people signed in, each in a session of their own), each
+    asking for ``path`` as fast as it can for ``seconds``."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
-    def client():
+    def client(cookie: str):
         conn = HTTPConnection("127.0.0.1", port, timeout=60)
         while time.monotonic() < stop_at:
             started = time.perf_counter()
@@ -331,7 +333,7 @@ def _hammer(port: int, path: str, cookie: str, seconds: int, connections: int) -
                     errors[0] += 1
         conn.close()
 
-    threads = [threading.Thread(target=client) for _ in range(connections)]
+    threads = [threading.Thread(target=client, args=(cookie,)) for cookie in cookies]
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -392,7 +394,9 @@ def load(url: str) -> list[dict]:
             ("incident queue", "security officer", reverse("incidents:queue")),
             ("grants list", "security officer", reverse("access:grants")),
         ):
-            result = _hammer(port, path, _session_cookie(who[persona]), LOAD_SECONDS, LOAD_CONNECTIONS)
+            # 50 concurrent users: the persona signed in 50 times, a session each, as 50 people would be.
+            cookies = [_session_cookie(who[persona]) for _ in range(LOAD_CONNECTIONS)]
+            result = _hammer(port, path, cookies, LOAD_SECONDS)
             rows.append({"page": name, "persona": persona, **result})
         return rows
     finally:
@@ -684,7 +688,7 @@ def report(result: dict) -> str:
         parts += [
             "",
             f"Through gunicorn ({LOAD_WORKERS} workers, as the README deploys it), {LOAD_CONNECTIONS} "
-            f"connections for {LOAD_SECONDS} s each:",
+            f"connections (a session each) for {LOAD_SECONDS} s each:",
             "",
             _table(result["load"], ["page", "requests_per_s", "p50_ms", "p95_ms", "p99_ms", "errors"]),
         ]
