@@ -10,6 +10,7 @@ from access.choices import Decision
 from dpms.notify import claim_digest_recipients
 from tests.access.closing_support import campaign_with_items
 from tests.factories import UserFactory
+from tests.plans import explain
 
 pytestmark = pytest.mark.django_db
 
@@ -23,17 +24,12 @@ def test_the_claim_never_checks_each_person_against_every_item(requires_postgres
     reviewer = UserFactory()
     campaign = campaign_with_items(3_000, reviewer=reviewer)
     items = campaign.items.filter(decision=Decision.PENDING)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE access_reviewitem")  # as autovacuum would: the planner sees the sizes
-        cursor.execute("SET LOCAL work_mem = '64kB'")
-        cursor.execute("SET LOCAL hash_mem_multiplier = 1")
     with CaptureQueriesContext(connection) as captured:
         claimed = claim_digest_recipients(
             items, person_field=("reviewer", "escalated_to"), dedup_prefix=f"test-claim:{campaign.pk}"
         )
     assert claimed == [reviewer.pk]
     (claim,) = [query["sql"] for query in captured.captured_queries if "FOR UPDATE" in query["sql"]]
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {claim}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    small_memory = ("work_mem = '64kB'", "hash_mem_multiplier = 1")
+    plan = explain(claim, analyze=("access_reviewitem",), settings=small_memory)
     assert not re.search(r"\(SubPlan \d+\)", plan), plan  # no subquery run again for each person

@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 
@@ -14,6 +13,7 @@ from incidents.queries import lists as queries
 from incidents.views.lists import RowTimes
 from tests.factories import UserFactory
 from tests.incidents.lists_support import make_incidents
+from tests.plans import index_order_plan
 
 INSTANTS = [
     datetime(2026, 1, 5, 8, 3, tzinfo=UTC),
@@ -72,14 +72,6 @@ def test_the_default_order_is_read_from_its_index_not_sorted(requires_postgres, 
     incident again for each page."""
     make_incidents(200, handlers=[security_officer], reporters=UserFactory.create_batch(2))
     ids = queries.filter_queue(queries.queue_for_user(security_officer), viewer=security_officer)
-    sql, params = ids.values_list("pk", flat=True)[:50].query.sql_with_params()
-    with connection.cursor() as cursor:
-        # Whether the index can give this order, whatever the planner's estimates for a few rows: with sorting
-        # ruled out, a plan that still sorts means the order and the index do not match.
-        cursor.execute("ANALYZE incidents_incident")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = index_order_plan(ids, "incidents_incident")
     assert "incident_queue_deadline_order" in plan
     assert "Sort" not in plan

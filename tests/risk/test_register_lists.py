@@ -5,7 +5,6 @@ import datetime
 import io
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,6 +12,7 @@ from risk.models import Risk
 from risk.queries import register as queries
 from tests.access.factories import SystemFactory
 from tests.factories import UserFactory
+from tests.plans import index_order_plan
 from tests.risk.factories import RiskCategoryFactory, RiskFactory, RiskMatrixFactory
 from tests.risk.register_support import cast_fixture, matrix_fixture  # noqa: F401 - fixtures
 
@@ -161,15 +161,7 @@ def test_a_risk_on_another_matrix_than_the_active_one_shows_its_own_level(office
 def test_the_default_order_is_read_from_its_index_not_sorted(requires_postgres, security_officer, matrix):
     make_risks(matrix, 300)
     risks = queries.filter_risks(queries.risks_for_page(security_officer, matrix), matrix=matrix)
-    sql, params = risks.values_list("pk", flat=True)[:50].query.sql_with_params()
-    with connection.cursor() as cursor:
-        # Whether the index can give this order, whatever the planner's estimates for a few rows: with sorting
-        # ruled out, a plan that still sorts means the order and the index do not match.
-        cursor.execute("ANALYZE risk_risk")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = index_order_plan(risks, "risk_risk")
     assert "risk_register_reference_order" in plan
     assert "Sort" not in plan
 
