@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dpms.context import current_origin
+from dpms.copying import copy_rows, copy_text
 from dpms.models import AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
@@ -186,14 +187,6 @@ def _json(value) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _copy_text(value) -> str:
-    """A value in COPY's text format (NULL is \\N; backslash, tab and line breaks escaped)."""
-    if value is None:
-        return "\\N"
-    text = value if isinstance(value, str) else str(value)
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
 @dataclass
 class _Prepared:
     """An event built outside the lock, with the parts of its canonical form and of its COPY row that do
@@ -204,10 +197,6 @@ class _Prepared:
     canonical_tail: str  # ',"request_id":...,"sequence":' before the sequence
     canonical_end: str  # ',"source":...}'
     copy_head: str  # the fixed columns, tab-separated, with a trailing tab
-
-    @property
-    def action(self) -> str:
-        return self.event.action
 
 
 def prepare_many(entries: Iterable[Mapping[str, Any]]) -> list[_Prepared]:
@@ -228,7 +217,7 @@ def prepare_many(entries: Iterable[Mapping[str, Any]]) -> list[_Prepared]:
                 canonical_head=_json(data)[:-1],
                 canonical_tail=f',"request_id":{_json(event.request_id)},"sequence":',
                 canonical_end=f',"source":{_json(event.source)}}}',
-                copy_head="".join(_copy_text(copy[name]) + "\t" for name in _COPY_FIXED),
+                copy_head="".join(copy_text(copy[name]) + "\t" for name in _COPY_FIXED),
             )
         )
     return prepared
@@ -266,18 +255,18 @@ def _insert(prepared: list[_Prepared], now, batch_size: int) -> None:
     if connection.vendor != "postgresql":
         AuditEvent.objects.bulk_create([item.event for item in prepared], batch_size=batch_size)
         return
-    fields = (*_COPY_FIXED, *_COPY_CHAINED)
-    columns = ", ".join(connection.ops.quote_name(_COLUMNS[name]) for name in fields)
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
     moment = now.isoformat()
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for start in range(0, len(prepared), batch_size):
-            copy.write(
-                "".join(
-                    f"{item.copy_head}{moment}\t{item.event.sequence}\t{item.event.prev_hash}\t{item.event.hash}\n"
-                    for item in prepared[start : start + batch_size]
-                )
+    copy_rows(
+        AuditEvent,
+        [_COLUMNS[name] for name in (*_COPY_FIXED, *_COPY_CHAINED)],
+        (
+            "".join(
+                f"{item.copy_head}{moment}\t{item.event.sequence}\t{item.event.prev_hash}\t{item.event.hash}\n"
+                for item in prepared[start : start + batch_size]
             )
+            for start in range(0, len(prepared), batch_size)
+        ),
+    )
 
 
 def record_seed(*, action: str, object_type: str, label: str, changes: dict) -> AuditEvent:

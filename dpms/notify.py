@@ -9,12 +9,12 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
+from dpms.copying import copy_rows, copy_text
 from dpms.models import Notification, OutboxEmail, User
 from dpms.tasks import enqueue_batches, send_outbox_email
 
@@ -189,20 +189,13 @@ def _insert(rows: list[Keyed]) -> list[Keyed]:
     if connection.vendor != "postgresql":
         return model.objects.bulk_create(rows)
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    statement = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
     lines = (
         "\t".join(
-            _copy_text(field.get_db_prep_save(field.pre_save(row, True), connection)) for field in fields
+            copy_text(field.get_db_prep_save(field.pre_save(row, True), connection)) for field in fields
         )
         for row in rows
     )
-    with (
-        connection.wrap_database_errors,
-        connection.cursor() as cursor,
-        cursor.cursor.copy(statement) as copy,
-    ):
-        copy.write("\n".join(lines) + "\n")
+    copy_rows(model, [field.column for field in fields], ["\n".join(lines) + "\n"])
     ids = dict(
         model.objects.filter(dedup_key__in=[row.dedup_key for row in rows])
         .order_by()
@@ -212,17 +205,6 @@ def _insert(rows: list[Keyed]) -> list[Keyed]:
         row.pk = ids[row.dedup_key]
         row._state.adding = False
     return rows
-
-
-def _copy_text(value) -> str:
-    """A value in COPY's text format: NULL is \\N; backslash, tab and line breaks escaped."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _absolute(link: str) -> str:

@@ -166,7 +166,7 @@ def campaign_dashboard(
     flagged lists (1) and their first rows (up to 4), each read through its partial index."""
     by_count = dict(campaign.tallies.values_list("decision").annotate(n=Sum("items")).order_by())
     by_decision = [(value, label, by_count.get(value, 0)) for value, label in Decision.choices]
-    flagged_counts = {key: by_count.get(Decision.NO_RESPONSE, 0) for key in ("no_response",)}
+    flagged_counts = {"no_response": by_count.get(Decision.NO_RESPONSE, 0)}  # a decision: in the tallies
     counted = [(key, condition) for key, _title, condition in FLAGGED if key not in flagged_counts]
     flagged_counts.update(
         ReviewCampaign.objects.filter(pk=campaign.pk)

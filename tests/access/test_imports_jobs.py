@@ -189,7 +189,7 @@ def test_the_apply_writes_the_audit_trail_last_in_one_batch(security_officer, pa
     append_many = audit.append_many
 
     def spy(events, **kwargs):
-        calls.append([event.action for event in events])
+        calls.append([item.event.action for item in events])
         return append_many(events, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch, CaptureQueriesContext(connection) as captured:
