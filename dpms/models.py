@@ -354,3 +354,19 @@ class OutboxEmail(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {self.to} ({self.status})"
+
+
+class TickRun(models.Model):
+    """The last run of one periodic task that beat sends (an app's tick, the outbox sweep), by task name:
+    written by the worker as each run ends (``dpms.health.record_run``), read by /healthz and the officers'
+    dashboard. ``watched_since`` is when the row was first written (the migration that added the tick), so a
+    tick that never ran is stale 3 periods after it was deployed, not before."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    watched_since = models.DateTimeField(default=timezone.now)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    last_state = models.CharField(max_length=20, blank=True)
+
+    def __str__(self):
+        return f"{self.name}: last run {self.last_run_at} ({self.last_state or 'never'})"
