@@ -1,4 +1,5 @@
-"""Request id and origin, the absolute session lifetime, and an audit event for every refused access."""
+"""Request id and origin, the absolute session lifetime, an audit event for every refused access, and no
+caching of anything personal."""
 
 import ipaddress
 import re
@@ -10,6 +11,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 from dpms.context import origin
 
@@ -167,3 +169,35 @@ class UploadSizeLimitMiddleware:
             context = {"limit_mb": limit, "total_mb": settings.DATA_UPLOAD_MAX_BYTES // (1024 * 1024)}
             return HttpResponse(render_to_string("413.html", context), status=413)
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Tell browsers and proxies to keep nothing personal: ``Cache-Control: private, no-store`` on every
+    answer to a signed-in person (API tokens included), on every download (an attachment: CSV exports,
+    evidence, incident files, streamed or not), and on every answer that sets a cookie or comes to a browser
+    holding a session (an answer refused before authentication runs, like the 413).
+
+    Directives a view set are kept (``never_cache``'s ``no-cache, must-revalidate``); only ``public`` goes.
+    Static files are served before this runs (WhiteNoise) and keep their long caching; public pages (the
+    sign-in page to a browser without a session, /healthz) are left as their views made them.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self._personal(request, response):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    @staticmethod
+    def _personal(request, response) -> bool:
+        # Read after the view: the REST framework's token authentication sets request.user only there.
+        user = getattr(request, "user", None)
+        return bool(
+            (user is not None and user.is_authenticated)
+            or response.get("Content-Disposition", "").lower().startswith("attachment")
+            or response.cookies
+            or request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        )

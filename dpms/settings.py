@@ -62,8 +62,11 @@ MIDDLEWARE = [
     "dpms.middleware.RequestIdMiddleware",
     "dpms.middleware.AuditForbiddenMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "dpms.middleware.UploadSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After the static files (they keep their long caching), before anything that may answer a signed-in
+    # browser (the 413, the session cookie): nothing personal is kept by a browser or a proxy.
+    "dpms.middleware.NoStoreMiddleware",
+    "dpms.middleware.UploadSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -14,6 +14,7 @@ from django.db.models.signals import post_migrate
 
 from dpms.celery import app as celery_app
 from tests import broker
+from tests.caching import check_every_signed_in_response
 from tests.factories import TEST_PASSWORD, TeamFactory, UserFactory
 
 # Each task closes its database connection, so a test database can be dropped at the end of the run.
@@ -135,11 +136,15 @@ def personas(staff, second_report, manager, security_officer, auditor, admin_use
 
 @pytest.fixture
 def client_for(client):
-    """``client_for(user)``: the test client signed in as ``user`` (through the real session machinery)."""
+    """``client_for(user)``: the test client signed in as ``user`` (through the real session machinery).
+
+    Every response it then receives is checked for ``Cache-Control: no-store`` (tests/caching.py): no page a
+    test fetches as a persona may be kept by a browser or a proxy.
+    """
 
     def sign_in(user):
         client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
-        return client
+        return check_every_signed_in_response(client)
 
     return sign_in
 

@@ -54,7 +54,8 @@ def mine(request):
 @require_GET
 def attachment_download(request, pk):
     """The file, to someone who may see the incident and the file; anyone else gets 404, so nobody learns
-    that it exists. Sent as a download with headers that stop a browser from running it."""
+    that it exists. Sent as a download with headers that stop a browser from running it (and, like every
+    download, from keeping it: dpms.middleware.NoStoreMiddleware)."""
     attachment = get_attachment_for_download(request.user, pk)
     try:
         handle = attachment.file.open("rb")
@@ -68,7 +69,6 @@ def attachment_download(request, pk):
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
     return response
 
 
