@@ -8,4 +8,10 @@ class DpmsConfig(AppConfig):
 
     def ready(self):
         # Authentication events come from Django and allauth as signals; the receivers only record them.
-        from dpms import signals  # noqa: F401
+        from django.db.models.signals import post_migrate
+
+        # health connects Celery's task_postrun: the worker records each run of a periodic task.
+        from dpms import health, signals  # noqa: F401
+
+        # Every periodic task is watched from the migrate that deployed it (a tick never run goes stale then).
+        post_migrate.connect(health.watch_ticks, sender=self)

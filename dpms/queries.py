@@ -28,6 +28,11 @@ def audit_events_for_user(user):
     return AuditEvent.objects.all()
 
 
+def may_see_system_health(user) -> bool:
+    """The portal's own health (ticks, outbox, broker) is for the people who run it."""
+    return user.is_security_officer or user.is_admin
+
+
 def filter_audit_events(
     events, *, actor="", action="", object_type="", object_id="", object_text="", date_from=None, date_to=None
 ):

@@ -19,6 +19,8 @@ urlpatterns = [
     path("notifications/read-all", views.notifications_read_all, name="notifications_read_all"),
     path("invitation/<str:uidb64>/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/web", views.healthz_web, name="healthz_web"),
+    path("health/", views.system_health, name="system_health"),
     path("access/", include("access.urls")),
     path("risks/", include("risk.urls")),
     path("incidents/", include("incidents.urls")),

@@ -28,22 +28,25 @@ def test_every_persona_sees_their_own_notifications_only(client_for, personas, p
 
 
 @pytest.mark.parametrize(
-    ("persona", "sees_audit_trail", "sees_administration"),
+    ("persona", "sees_audit_trail", "sees_administration", "sees_health"),
     [
-        ("staff", False, False),
-        ("manager", False, False),
-        ("outsider", False, False),
-        ("security_officer", True, False),
-        ("auditor", True, False),
-        ("admin", True, True),
+        ("staff", False, False, False),
+        ("manager", False, False, False),
+        ("outsider", False, False, False),
+        ("security_officer", True, False, True),
+        ("auditor", True, False, False),
+        ("admin", True, True, True),
     ],
 )
 def test_sections_follow_the_persona_role(
-    client_for, personas, persona, sees_audit_trail, sees_administration
+    client_for, personas, persona, sees_audit_trail, sees_administration, sees_health
 ):
     page = client_for(personas[persona]).get(reverse("dashboard")).content.decode()
     assert ('id="audit-h"' in page) is sees_audit_trail
     assert ('id="admin-h"' in page) is sees_administration
+    # The system health card loads its report with htmx, so a slow broker never holds up the dashboard.
+    assert ('data-testid="health-card"' in page) is sees_health
+    assert (f'hx-get="{reverse("system_health")}?panel=1"' in page) is sees_health
 
 
 def test_unread_count_shows_in_the_header_and_on_the_dashboard(client_for, staff):

@@ -1,5 +1,6 @@
-"""/healthz for load balancers: public, 200 when the database and the broker answer, else 503 naming what
-failed, and never hanging on a broker that does not answer."""
+"""/healthz for monitoring: public, 200 when the database and the broker answer (and the periodic tasks and
+the outbox are on time: tests/dpms/test_health_ticks.py), else 503 naming what failed, and never hanging on
+a broker that does not answer. /healthz/web for load balancers asks only the database."""
 
 import socket
 import threading
@@ -31,7 +32,11 @@ def database_down():
 def test_healthy_portal_answers_ok_without_sign_in(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    body = response.json()
+    assert (body["status"], body["database"], body["broker"]) == ("ok", "ok", "ok")
+    assert "failed" not in body
+    assert body["outbox"] == {"state": "ok", "oldest_due_seconds": 0}
+    assert set(body["ticks"]) >= {"access", "risk", "incidents", "outbox-sweep"}
 
 
 def test_load_balancer_head_request_is_answered(client):
@@ -42,7 +47,8 @@ def test_unreachable_broker_gives_503_naming_the_broker_and_no_secret(client, br
     broker_at("redis://:hunter2-broker-secret@127.0.0.1:1/0")
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
-    assert response.json() == {"status": "unhealthy", "failed": ["broker"]}
+    assert response.json()["failed"] == ["broker"]
+    assert response.json()["broker"] == "failed"
     assert b"hunter2" not in response.content
     assert b"127.0.0.1" not in response.content
 
@@ -70,10 +76,26 @@ def test_broker_that_accepts_but_never_answers_gives_503_instead_of_hanging(clie
 def test_database_failure_gives_503_naming_the_database(client, database_down):
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
-    assert response.json() == {"status": "unhealthy", "failed": ["database"]}
+    body = {"status": "unhealthy", "failed": ["database"], "database": "failed", "broker": "ok"}
+    assert response.json() == body
     assert b"could not connect" not in response.content
 
 
 def test_both_failing_are_both_named(client, database_down, broker_at):
     broker_at("redis://127.0.0.1:1/0")
     assert client.get(reverse("healthz")).json()["failed"] == ["database", "broker"]
+
+
+def test_load_balancer_probe_stays_up_while_the_broker_is_down(client, broker_at):
+    """A dead broker stops reminders, not pages: the web nodes stay in rotation."""
+    broker_at("redis://127.0.0.1:1/0")
+    response = client.get(reverse("healthz_web"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert client.head(reverse("healthz_web")).status_code == 200
+
+
+def test_load_balancer_probe_fails_without_the_database(client, database_down):
+    response = client.get(reverse("healthz_web"))
+    assert response.status_code == 503
+    assert response.json() == {"status": "unhealthy", "failed": ["database"]}
