@@ -1,6 +1,7 @@
 """Grants: give and revoke access. Every other area (imports, requests, reviews, expiry) goes through here."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -25,14 +26,46 @@ def _grant_snapshot(grant: Grant) -> dict:
     }
 
 
-def _check_new_grant(*, user, role: Role, expires_at, source: str) -> None:
+@dataclass(frozen=True)
+class GrantRefusal:
+    """Why a grant cannot be given: ``about`` is what is wrong with it (``user``, ``role`` or ``expires_at``,
+    or ``""`` for the grant as a whole)."""
+
+    about: str
+    message: str
+
+
+def new_grant_refusals(*, user, role: Role, expires_at, source: str, now) -> list[GrantRefusal]:
+    """Every reason ``user`` cannot be given ``role`` (until ``expires_at``) at ``now``: the rules of a new
+    grant, kept here only. ``grant_create`` and ``grants_create_many`` refuse on them, and an import's check
+    reports them with their rows, so a file is refused when it is checked, not only when it is applied. No
+    query (``role.system`` is expected loaded)."""
+    refusals = []
     if not user.is_active:
-        raise ValidationError("Access cannot be granted to a deactivated person.")
+        refusals.append(GrantRefusal("user", "Access cannot be granted to a deactivated person."))
     if role.system.is_portal and source != GrantSource.PORTAL:
         # The portal's grants mirror its role groups; one made here would be revoked by the next sync.
-        raise ValidationError("Portal roles are given in the administration (People → portal roles).")
-    if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": "The end of temporary access must be in the future."})
+        refusals.append(
+            GrantRefusal("role", "Portal roles are given in the administration (People → portal roles).")
+        )
+    if expires_at is not None and expires_at <= now:
+        refusals.append(GrantRefusal("expires_at", "The end of temporary access must be in the future."))
+    return refusals
+
+
+class GrantsRefused(ValidationError):
+    """``grants_create_many``'s refusal of one grant: ``index`` is its place in the list it was given (None
+    when it cannot be told), ``about`` what is wrong with it (as in ``GrantRefusal``)."""
+
+    def __init__(self, message: str, *, index: int | None, about: str = ""):
+        super().__init__(message)
+        self.index, self.about = index, about
+
+
+def _check_new_grant(*, user, role: Role, expires_at, source: str, now) -> None:
+    refusals = new_grant_refusals(user=user, role=role, expires_at=expires_at, source=source, now=now)
+    if refusals:
+        raise ValidationError({refusal.about: refusal.message for refusal in refusals})
 
 
 def _created_event(actor, grant: Grant) -> dict:
@@ -56,7 +89,7 @@ def grant_create(
     granted_at=None,
 ) -> Grant:
     """Give ``user`` the ``role``; refused when they already hold it (one active grant per user and role)."""
-    _check_new_grant(user=user, role=role, expires_at=expires_at, source=source)
+    _check_new_grant(user=user, role=role, expires_at=expires_at, source=source, now=timezone.now())
     try:
         with transaction.atomic():
             grant = Grant.objects.create(
@@ -84,24 +117,28 @@ def grants_create_many(
     grants: list[dict],
     events: list[dict] | None = None,
     progress: Callable[[int], None] | None = None,
+    now=None,
 ) -> list[Grant]:
     """``grant_create`` for many grants at once (an import): the same checks and the same audit event per
     grant, the rows written in batches (``bulk_create``), the events with ``audit.record_many``. All or
-    nothing: one refused grant, or one the person holds already, refuses them all. Each dict has
-    ``grant_create``'s arguments but ``actor``.
+    nothing: one refused grant, or one the person holds already, refuses them all with ``GrantsRefused``,
+    which says which one and why. Each dict has ``grant_create``'s arguments but ``actor``; ``now`` (default:
+    the current time) is the moment the rules are checked at and the grants given at unless they say.
 
     The events are recorded after the last insert, so the audit chain head is locked only from there to the
     commit. A caller with more to write in the same transaction passes a list as ``events``: the events are
     appended to it instead of recorded, and the caller records them (``audit.record_many``) as its last
     write, before it commits. ``progress(created_so_far)`` is called after each batch."""
-    now = timezone.now()
+    now = now or timezone.now()
     by = actor if getattr(actor, "is_authenticated", False) else None
     rows = []
-    for spec in grants:
+    for index, spec in enumerate(grants):
         source = spec.get("source", GrantSource.MANUAL)
-        _check_new_grant(
-            user=spec["user"], role=spec["role"], expires_at=spec.get("expires_at"), source=source
+        refusals = new_grant_refusals(
+            user=spec["user"], role=spec["role"], expires_at=spec.get("expires_at"), source=source, now=now
         )
+        if refusals:
+            raise GrantsRefused(refusals[0].message, index=index, about=refusals[0].about)
         rows.append(
             Grant(
                 user=spec["user"],
@@ -119,9 +156,7 @@ def grants_create_many(
             with transaction.atomic():
                 created += Grant.objects.bulk_create(rows[start : start + BULK_BATCH])
         except IntegrityError as error:
-            raise ValidationError(
-                "Someone already holds one of these roles; check the file again."
-            ) from error
+            raise _held_meanwhile(rows, start) from error
         if progress is not None:
             progress(len(created))
     entries = [_created_event(actor, grant) for grant in created]
@@ -130,6 +165,21 @@ def grants_create_many(
     else:
         events.extend(entries)
     return created
+
+
+def _held_meanwhile(rows: list[Grant], start: int) -> GrantsRefused:
+    """The refusal of a batch that broke the one-active-grant rule: a grant given meanwhile (by hand, by a
+    request) to one of its people. Named when it can be found, the first of the batch's grants now held."""
+    batch = rows[start : start + BULK_BATCH]
+    held = set(
+        Grant.objects.active()
+        .filter(user_id__in={row.user_id for row in batch}, role_id__in={row.role_id for row in batch})
+        .values_list("user_id", "role_id")
+    )
+    for index, row in enumerate(batch, start):
+        if (row.user_id, row.role_id) in held:
+            return GrantsRefused(f"{row.user} already holds {row.role}.", index=index, about="role")
+    return GrantsRefused("Someone already holds one of these roles; check the file again.", index=None)
 
 
 @transaction.atomic

@@ -1,8 +1,10 @@
 """Imports: bring grants in from a CSV export of one or several systems, all-or-nothing, in the background.
 
 ``import_plan`` parses and checks a file and says what applying it would do; it writes nothing (the preview).
-``import_apply`` re-checks the same content inside one transaction and applies it, or raises with every
-problem and applies nothing. A grant absent from a *full* import of its system is flagged for
+Its rows are checked against the rules of a new grant too (``access.services.grants.new_grant_refusals``, the
+ones the grants will be written under), so the preview refuses what the import would. ``import_apply``
+re-checks the same content inside one transaction and applies it, or raises with every problem, each by
+its row, and applies nothing. A grant absent from a *full* import of its system is flagged for
 reconciliation with a finding, never revoked; a row naming a grant that was revoked opens a "revoked but
 still present" finding and is never re-granted silently.
 
@@ -38,7 +40,7 @@ from django.utils import timezone
 from access.choices import FindingKind, GrantSource, ImportJobPhase, ImportJobState
 from access.models import Finding, Grant, ImportBatch, ImportJob, Role, System
 from access.queries.imports import can_upload_imports, may_act_on_import_job, may_import_system
-from access.services.grants import BULK_BATCH, grants_create_many
+from access.services.grants import BULK_BATCH, GrantsRefused, grants_create_many, new_grant_refusals
 from dpms import audit
 from dpms.celery import app as celery_app
 from dpms.models import User
@@ -48,6 +50,8 @@ log = logging.getLogger(__name__)
 REQUIRED_COLUMNS = ("email", "system", "role")
 OPTIONAL_COLUMNS = ("granted_at", "justification", "expires_at")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+# The column of the file that holds what a refused grant's ``GrantRefusal.about`` names.
+COLUMN_OF = {"user": "email", "role": "role", "expires_at": "expires_at", "": ""}
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # Bulk updates are chunked so a huge file never exceeds a database's limit of bound parameters.
 CHUNK = 1000
@@ -393,14 +397,13 @@ def _plan_changes(
                 )
             )
         else:
-            if row.expires_at and row.expires_at <= now:
-                plan.problems.append(
-                    ImportProblem(
-                        row.row,
-                        "expires_at is in the past: this grant would already have ended.",
-                        "expires_at",
-                    )
-                )
+            # The rules of a new grant, as grants_create_many will apply them: refused here, with the row.
+            refusals = new_grant_refusals(
+                user=person, role=role, expires_at=row.expires_at, source=GrantSource.IMPORT, now=now
+            )
+            plan.problems += [
+                ImportProblem(row.row, refusal.message, COLUMN_OF[refusal.about]) for refusal in refusals
+            ]
             plan.to_create.append((row, person, role))
     if plan.full:
         plan.to_flag = [grant for key, grant in active.items() if key not in present]
@@ -482,22 +485,33 @@ def _apply(
     events: list[dict] = []
     new = len(plan.to_create)
     progress(ImportJobPhase.WRITING, 0, new)
-    created = grants_create_many(
-        actor=actor,
-        grants=[
-            {
-                "user": person,
-                "role": role,
-                "justification": row.justification or f"Imported from {batch.filename} (import #{batch.pk}).",
-                "expires_at": row.expires_at,
-                "source": GrantSource.IMPORT,
-                "granted_at": row.granted_at or now,
-            }
-            for row, person, role in plan.to_create
-        ],
-        events=events,
-        progress=lambda done: progress(ImportJobPhase.WRITING, done, new),
-    )
+    try:
+        created = grants_create_many(
+            actor=actor,
+            grants=[
+                {
+                    "user": person,
+                    "role": role,
+                    "justification": row.justification
+                    or f"Imported from {batch.filename} (import #{batch.pk}).",
+                    "expires_at": row.expires_at,
+                    "source": GrantSource.IMPORT,
+                    "granted_at": row.granted_at or now,
+                }
+                for row, person, role in plan.to_create
+            ],
+            events=events,
+            progress=lambda done: progress(ImportJobPhase.WRITING, done, new),
+            now=now,  # the moment the plan checked the same rules at
+        )
+    except GrantsRefused as refused:
+        # The plan checked these rules a moment ago; what is refused now changed meanwhile (a grant given
+        # by hand): named by its row, like every problem of a check. The caller's transaction rolls back.
+        if refused.index is None:
+            raise
+        row = plan.to_create[refused.index][0]
+        plan.problems = [ImportProblem(row.row, " ".join(refused.messages), COLUMN_OF[refused.about])]
+        raise ImportRefused(plan) from refused
     progress(ImportJobPhase.UPDATING, 0, 0)
     seen_ids = [grant.pk for grant in created + plan.unchanged] + [g.pk for _row, g in plan.revoked_present]
     for ids in _chunks(seen_ids):
@@ -785,9 +799,10 @@ def import_job_fail(*, job_id: int, error: str, result: dict | None = None) -> b
 
 def import_job_apply(*, job_id: int) -> dict:
     """The apply task's work: ``import_apply`` of a confirmed job's file, all or nothing, in one transaction.
-    When the file no longer imports cleanly (a person left, a system changed owner since the check) the job
-    ends failed with those problems and their rows, and nothing is written. A job that is not being applied
-    (done already) is left alone, and of two runs at once only one commits (``_claim_applied``).
+    When the file no longer imports cleanly (a person left, a system changed owner since the check, a grant
+    was given meanwhile) the job ends failed naming the first problem by row and reason, with all of them
+    listed, and nothing is written. A job that is not being applied (done already) is left alone, and of two
+    runs at once only one commits (``_claim_applied``).
 
     Returns a report: the job's ``state``, and once applied the ``batch_id``, ``created``, ``audit_events``,
     ``seconds`` (the whole apply) and ``audit_lock_seconds``: from the request for the audit chain's lock
@@ -811,8 +826,9 @@ def import_job_apply(*, job_id: int) -> dict:
             )
         committed = time.perf_counter()
     except ImportRefused as refused:
-        message = "The file no longer imports cleanly: nothing was imported. See the problems below."
-        import_job_fail(job_id=job_id, error=message, result=plan_summary(refused.plan))
+        import_job_fail(
+            job_id=job_id, error=_no_longer_clean(refused.plan), result=plan_summary(refused.plan)
+        )
         return {"job_id": job_id, "state": ImportJobState.FAILED.value}
     except ValidationError as refused:
         import_job_fail(job_id=job_id, error=" ".join(refused.messages) + " Nothing was imported.")
@@ -835,6 +851,16 @@ def import_job_apply(*, job_id: int) -> dict:
     }
     log.info("Import job %s applied: %s", job_id, report)
     return report
+
+
+def _no_longer_clean(plan: ImportPlan) -> str:
+    """Why a confirmed file was refused when it was applied: its first problem by row and reason (the page
+    lists them all), since the check found none."""
+    first, more = plan.problems[0], len(plan.problems) - 1
+    others = f" And {more} more problem{'s' if more != 1 else ''}, listed below." if more else ""
+    return (
+        f"The file no longer imports cleanly: row {first.row}: {first.message}{others} Nothing was imported."
+    )
 
 
 def import_jobs_sweep(*, now) -> int:

@@ -48,8 +48,9 @@ def test_one_refused_grant_refuses_them_all(security_officer):
 def test_a_role_someone_holds_already_refuses_the_batch(security_officer):
     role, person = RoleFactory(), UserFactory()
     grant_create(actor=security_officer, user=person, role=role, justification="needed")
-    with pytest.raises(ValidationError, match="already holds one of these roles"):
+    with pytest.raises(ValidationError, match=f"{person} already holds {role}") as refused:
         grants_create_many(actor=security_officer, grants=specs([UserFactory(), person], role))
+    assert refused.value.index == 1  # which of the grants, for an import to name its row
     assert Grant.objects.count() == 1
 
 
