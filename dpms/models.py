@@ -285,6 +285,61 @@ class AuditChainHead(models.Model):
         return f"audit head #{self.sequence}"
 
 
+class AuditVerificationState(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
+    RUNNING = "running", "Verifying"
+    OK = "ok", "Whole"
+    BROKEN = "broken", "Broken"
+    FAILED = "failed", "Could not finish"
+
+
+class AuditVerification(models.Model):
+    """One verification of the audit trail asked for from the portal (``dpms.integrity``): the hash chain
+    walked by a Celery task and compared with the signed checkpoints kept outside the database.
+
+    ``checked`` of ``total`` (the chain head when the walk began) is the progress, ``progress_at`` its
+    heartbeat. The result: the last event verified, the latest checkpoint the trail matched, and the first
+    bad event with the reason. ``in_progress`` is True while queued or running and NULL after: unique, so
+    one run at a time (NULLs never collide)."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(
+        max_length=8, choices=AuditVerificationState.choices, default=AuditVerificationState.QUEUED
+    )
+    in_progress = models.BooleanField(null=True, default=True, unique=True)
+    progress_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveBigIntegerField(default=0)
+    checked = models.PositiveBigIntegerField(default=0)
+    last_sequence = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+    checkpoints_read = models.PositiveIntegerField(default=0)
+    checkpoint_sequence = models.PositiveBigIntegerField(null=True, blank=True)
+    checkpoint_at = models.DateTimeField(null=True, blank=True)
+    checkpoints_note = models.CharField(max_length=300, blank=True)
+    bad_sequence = models.PositiveBigIntegerField(null=True, blank=True)
+    bad_action = models.CharField(max_length=100, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        return f"audit verification of {self.requested_at:%Y-%m-%d %H:%M} ({self.get_state_display()})"
+
+    @property
+    def running(self) -> bool:
+        """Queued or running: the page shows the progress and polls it."""
+        return bool(self.in_progress)
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.checked * 100 // self.total) if self.total else 0
+
+
 # --- Notifications and outbox -------------------------------------------------------------------------
 
 

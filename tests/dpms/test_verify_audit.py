@@ -1,9 +1,10 @@
 """manage.py verify_audit: a whole chain passes; a row altered, removed or inserted behind the portal's back
 is found and named.
 
-Tampering goes around the ORM with raw SQL, as someone with database access would. On PostgreSQL the
-append-only trigger refuses that (tests/dpms/test_audit_postgres.py), so here the table owner first disables
-it, which is what a determined insider would do; the DDL is rolled back with the test's transaction.
+Tampering goes around the ORM with raw SQL, as someone with database access would. The database's
+append-only triggers refuse that (tests/dpms/test_audit_postgres.py), so here the table owner first disables
+them, which is what a determined insider would do (tests/audit_guard.py); the DDL is rolled back with the
+test's transaction.
 """
 
 import os
@@ -19,6 +20,7 @@ from django.db import connection
 
 from dpms import audit
 from dpms.models import AuditEvent
+from tests.audit_guard import guard_lifted
 from tests.factories import audit_event
 
 pytestmark = pytest.mark.django_db
@@ -32,14 +34,9 @@ def chain():
 
 @pytest.fixture
 def raw_sql():
-    """Run SQL straight against the table; on PostgreSQL with the append-only trigger switched off."""
-    postgres = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
-        if postgres:
-            cursor.execute("ALTER TABLE dpms_auditevent DISABLE TRIGGER dpms_audit_append_only")
-        yield lambda sql, params=(): cursor.execute(sql, params)
-        if postgres:
-            cursor.execute("ALTER TABLE dpms_auditevent ENABLE TRIGGER dpms_audit_append_only")
+    """Run SQL straight against the table, with the append-only triggers switched off."""
+    with guard_lifted() as run:
+        yield run
 
 
 def verify_fails():
