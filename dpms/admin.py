@@ -4,6 +4,8 @@ Only portal admins (the admin role, or a superuser) get in; Django's per-model p
 Every change to a person goes through ``dpms.services``, so it lands in the audit trail with who did it.
 """
 
+from typing import Any, cast
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -13,7 +15,13 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 from dpms import audit, services
-from dpms.admin_forms import UserChangeForm, UserInviteForm
+from dpms.admin_forms import (
+    CheckedAutocompleteSelect,
+    CheckedAutocompleteSelectMultiple,
+    CheckedModelMultipleChoiceField,
+    UserChangeForm,
+    UserInviteForm,
+)
 from dpms.models import AuditEvent, Notification, OutboxEmail, PortalRole, Team, User
 
 # Portal roles are fixed groups (created by a migration) and are edited on each person, not here.
@@ -23,7 +31,24 @@ DETAIL_FIELDS = ("email", "full_name", "job_title", "team_id", "manager_id", "ti
 
 
 class PortalAdminOnly:
-    """Every admin page is for portal admins; other apps' ModelAdmins can mix this in too."""
+    """Every admin page is for portal admins; other apps' ModelAdmins can mix this in too (every one of ours
+    does). Its related-object fields answer a malformed id with a form error, never a 500: the autocomplete
+    widgets and the many-to-many field of ``dpms.admin_forms``."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        model_admin = cast("admin.ModelAdmin[Any]", self)  # a mixin: always mixed into a ModelAdmin
+        if "widget" not in kwargs and db_field.name in model_admin.get_autocomplete_fields(request):
+            site, using = model_admin.admin_site, kwargs.get("using")
+            kwargs["widget"] = CheckedAutocompleteSelect(db_field, site, using=using)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]  # ModelAdmin's
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        model_admin = cast("admin.ModelAdmin[Any]", self)
+        if "widget" not in kwargs and db_field.name in model_admin.get_autocomplete_fields(request):
+            site, using = model_admin.admin_site, kwargs.get("using")
+            kwargs["widget"] = CheckedAutocompleteSelectMultiple(db_field, site, using=using)
+        kwargs.setdefault("form_class", CheckedModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]  # ModelAdmin's
 
     @staticmethod
     def _is_portal_admin(request) -> bool:
