@@ -96,10 +96,13 @@ def _event(
         object_label = object_label or str(obj)
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
+    actor_label = actor_label or (f"{actor.full_name} <{actor.email}>" if actor else "")
+    if origin.via:  # e.g. "API token #12 nightly import": which of the person's tokens made the change
+        actor_label = f"{actor_label} via {origin.via}"
     return AuditEvent(
         occurred_at=now,
         actor=actor,
-        actor_label=(actor_label or (f"{actor.full_name} <{actor.email}>" if actor else ""))[:300],
+        actor_label=actor_label[:300],
         action=action,
         object_type=object_type,
         object_id=str(object_id if object_id is not None else "")[:64],

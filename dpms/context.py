@@ -3,7 +3,7 @@
 import contextvars
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -11,6 +11,7 @@ class Origin:
     source: str = "cli"
     request_id: str = ""
     client_ip: str | None = None
+    via: str = ""  # how the actor acted, when it matters: "API token #12 nightly import"
 
 
 _current = contextvars.ContextVar("dpms_origin", default=Origin())  # noqa: B039 - Origin is frozen
@@ -30,3 +31,9 @@ def origin(source: str, *, request_id: str = "", client_ip: str | None = None):
         yield
     finally:
         _current.reset(token)
+
+
+def replace_origin(current: Origin, **changes) -> None:
+    """Amend the current origin for the rest of the block that set it (the request, the task): the block's
+    own ``origin`` restores what came before it when it ends."""
+    _current.set(replace(current, **changes))

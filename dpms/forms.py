@@ -3,6 +3,7 @@ app's forms share (a person by email, a choice among thousands typed by name, fi
 
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -253,3 +254,46 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(item, initial) for item in data if item]
         return [single(data, initial)] if data else []
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal access token: its name, its life, its access and the networks it may be used from."""
+
+    name = forms.CharField(max_length=100, help_text="What it is for, e.g. “nightly grant import”.")
+    days = forms.IntegerField(
+        label="Valid for (days)",
+        min_value=1,
+        initial=90,
+        help_text="At most a year; it stops working after that.",
+    )
+    read_write = forms.BooleanField(
+        required=False,
+        label="Allow changes",
+        help_text="Without this the token may only read.",
+    )
+    allowed_networks = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Allowed networks",
+        help_text="One address or network per line (e.g. 10.1.0.0/16); empty: from anywhere.",
+    )
+
+    def __init__(self, *args, max_days: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["days"].validators.append(MaxValueValidator(max_days))
+        self.fields["days"].widget.attrs["max"] = max_days
+
+    def clean_allowed_networks(self) -> list[str]:
+        import ipaddress
+
+        networks = []
+        for line in self.cleaned_data["allowed_networks"].splitlines():
+            if not line.strip():
+                continue
+            try:
+                networks.append(str(ipaddress.ip_network(line.strip(), strict=False)))
+            except ValueError:
+                raise forms.ValidationError(f"“{line.strip()[:60]}” is not an address or network.") from None
+        if len(networks) > 20:
+            raise forms.ValidationError("At most 20 networks.")
+        return networks

@@ -425,3 +425,60 @@ class TickRun(models.Model):
 
     def __str__(self):
         return f"{self.name}: last run {self.last_run_at} ({self.last_state or 'never'})"
+
+
+# --- The REST API's personal access tokens and request history --------------------------------------------
+class ApiToken(models.Model):
+    """A personal access token for the REST API, acting as its owner with the owner's rights (read-only
+    tokens refuse writes). The token text (``dpms_<prefix>_<secret>``) is shown once, at creation; only the
+    prefix (the lookup key) and the SHA-256 of the secret are stored. It stops working when it expires, is
+    revoked, or its owner is deactivated."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    read_only = models.BooleanField(default=True)
+    # Client networks the token may be used from (CIDR, e.g. "10.1.0.0/16"); empty: anywhere.
+    allowed_networks = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix})"
+
+    def is_active_at(self, moment) -> bool:
+        return self.revoked_at is None and self.expires_at > moment
+
+
+class ApiRequest(models.Model):
+    """One write made through the API with a token: what was asked and answered, from where. The audit events
+    it caused carry its ``request_id`` and lie between ``after_sequence`` and ``upto_sequence`` (the chain's
+    head before and after it), so they are found by a short range of the trail, not a search of all of it."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="requests")
+    at = models.DateTimeField(default=timezone.now)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    status = models.PositiveSmallIntegerField()
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64)
+    after_sequence = models.PositiveBigIntegerField(default=0)
+    upto_sequence = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["token", "-at"])]
+
+    def __str__(self):
+        return f"{self.method} {self.path} → {self.status}"

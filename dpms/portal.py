@@ -14,6 +14,7 @@ periodic tick and its listeners to changes of people. The same call, in the same
             tick=portal.Tick(tasks.tick, every=timedelta(minutes=5)),
             role_listeners=[portal_roles.sync_portal_roles_for],
             person_listeners=[movers.on_person_changed],
+            api=[portal.ApiRoute("access/grants", api.grants.GrantViewSet, "grant")],
         )
     )
 
@@ -31,6 +32,8 @@ periodic tick and its listeners to changes of people. The same call, in the same
   twice. Seeders run in their ``order`` (an app whose demo needs another's data comes after it).
 - A tick is a Celery task that Celery beat sends every ``every`` (``dpms.celery.beat_schedule``); it reads
   its calendar from the database (``dpms.ticks``).
+- An API route is a DRF viewset the app's ``api/<area>.py`` defines, registered under /api/v1/<prefix>/
+  (``dpms.api.urls``), with the foundation's conventions (``dpms.api.conventions.ApiViewMixin``).
 - Role listeners are ``listener(*, user, actor)`` and person listeners ``listener(*, user, before, actor)``;
   ``dpms.services`` calls them inside the transaction of the change (``roles_changed``, ``person_changed``).
 """
@@ -98,6 +101,15 @@ class Tick:
 
 
 @dataclass(frozen=True)
+class ApiRoute:
+    """An app's endpoint under /api/v1/: ``prefix`` (e.g. "access/grants"), a DRF viewset, its basename."""
+
+    prefix: str
+    viewset: type
+    basename: str
+
+
+@dataclass(frozen=True)
 class App:
     """Everything one domain app adds to the portal."""
 
@@ -110,6 +122,7 @@ class App:
     tick: Tick | None = None
     role_listeners: Sequence[Callable] = ()
     person_listeners: Sequence[Callable] = ()
+    api: Sequence[ApiRoute] = ()
 
 
 _apps: dict[str, App] = {}
@@ -178,6 +191,11 @@ def seeders() -> list[Callable]:
     """Every app's demo seeder, in order."""
     entries = sorted((app.seeder for app in _apps.values() if app.seeder), key=lambda seeder: seeder.order)
     return [entry.seed for entry in entries]
+
+
+def api_routes() -> list[ApiRoute]:
+    """Every app's API endpoints."""
+    return [route for app in _apps.values() for route in app.api]
 
 
 def ticks() -> list[Tick]:

@@ -175,3 +175,96 @@ def object_shares(obj: Model, codenames: list[str]) -> QuerySet:
         object_pk=str(obj.pk),
         permission__codename__in=codenames,
     ).select_related("user", "permission")
+
+
+# --- Personal access tokens ---------------------------------------------------------------------------
+def api_token_for_text(text: str):
+    """The token a ``dpms_<prefix>_<secret>`` text names, with its owner, or None: unknown prefix or wrong
+    secret alike (compared in constant time). Whether it is still usable is the caller's question."""
+    import hashlib
+
+    from django.utils.crypto import constant_time_compare
+
+    from dpms.models import ApiToken
+
+    start, _, rest = text.partition("_")
+    prefix, _, secret = rest.partition("_")
+    if start != "dpms" or not prefix or not secret:
+        return None
+    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    if token is None:
+        return None
+    if not constant_time_compare(token.secret_hash, hashlib.sha256(secret.encode()).hexdigest()):
+        return None
+    return token
+
+
+def may_manage_all_api_tokens(user) -> bool:
+    """Security officers see and revoke everyone's tokens."""
+    return user.is_security_officer
+
+
+def api_tokens_for_user(user):
+    """The tokens a person may see: their own; a security officer's: everyone's. Owner included."""
+    from dpms.models import ApiToken
+
+    tokens = ApiToken.objects.select_related("user")
+    return tokens if may_manage_all_api_tokens(user) else tokens.filter(user=user)
+
+
+def api_token_for_user(user, pk):
+    """A token the person may see and revoke, else 404 (someone else's token is not shown to exist)."""
+    return get_object_or_404(api_tokens_for_user(user), pk=pk)
+
+
+def api_tokens_for_audit(user):
+    """The tokens whose request history a person may read: their own; an auditor's or security officer's:
+    everyone's."""
+    from dpms.models import ApiToken
+
+    tokens = ApiToken.objects.select_related("user")
+    return tokens if (may_manage_all_api_tokens(user) or user.is_auditor) else tokens.filter(user=user)
+
+
+def api_requests_for_token(user, token):
+    """A token's request history, newest first (``token`` from ``api_tokens_for_audit``)."""
+    from dpms.models import ApiRequest
+
+    return ApiRequest.objects.filter(token=token).order_by("-at", "-id")
+
+
+def audit_events_for_requests(requests) -> dict[str, list]:
+    """The audit events each API request caused, by request id, in order: one query for a page of requests,
+    each a short range of the trail's sequence (``ApiRequest.after_sequence``/``upto_sequence``)."""
+    ranges = Q()
+    for row in requests:
+        if row.upto_sequence > row.after_sequence:
+            ranges |= Q(
+                sequence__gt=row.after_sequence, sequence__lte=row.upto_sequence, request_id=row.request_id
+            )
+    grouped: dict[str, list] = {}
+    if ranges:
+        for event in AuditEvent.objects.filter(ranges).order_by("sequence"):
+            grouped.setdefault(event.request_id, []).append(event)
+    return grouped
+
+
+def audit_head_sequence() -> int:
+    """The sequence of the newest audit event (read, not locked)."""
+    from dpms.models import AuditChainHead
+
+    return AuditChainHead.objects.filter(pk=1).values_list("sequence", flat=True).first() or 0
+
+
+# --- The directory, for the API -----------------------------------------------------------------------------
+def people_directory():
+    """Everyone, with their portal roles annotated (no query per person): read by everyone signed in."""
+    from dpms.models import User
+
+    return User.objects.with_roles().select_related(None)
+
+
+def teams_directory():
+    from dpms.models import Team
+
+    return Team.objects.all()

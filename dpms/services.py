@@ -1,4 +1,10 @@
-"""Business actions on people: invite, update, deactivate, accept an invitation; notification reads."""
+"""Business actions on people: invite, update, deactivate, accept an invitation; notification reads; their
+personal access tokens for the API."""
+
+import hashlib
+import ipaddress
+import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -10,8 +16,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from dpms import audit, notify, portal
-from dpms.models import Notification, User
+from dpms.models import ApiRequest, ApiToken, Notification, User
 
+TOKEN_TEXT_START = "dpms_"  # noqa: S105 - the public start of every token text, not a secret
 USER_FIELDS = ("email", "full_name", "manager_id", "team_id", "job_title", "time_zone", "is_active")
 
 
@@ -217,3 +224,94 @@ def notifications_mark_read(*, user: User, ids=None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=ids)
     return unread.update(read_at=timezone.now())
+
+
+# --- Personal access tokens for the REST API ------------------------------------------------------------
+def _token_secret_hash(secret: str) -> str:
+    """SHA-256 of the secret part: 256 random bits need no salt or slow hash, and a lookup stays one query."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(
+    *, actor: User, name: str, days: int, read_only: bool = True, allowed_networks=()
+) -> tuple[ApiToken, str]:
+    """Create a token for ``actor`` (always their own); returns it with its text, which is shown once and
+    never stored. ``days`` from 1 to API_TOKEN_MAX_DAYS; networks are CIDR texts, normalised."""
+    if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+        raise ValueError(f"A token lives from 1 to {settings.API_TOKEN_MAX_DAYS} days.")
+    networks = [str(ipaddress.ip_network(network, strict=False)) for network in allowed_networks]
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=actor,
+        name=name.strip(),
+        prefix=prefix,
+        secret_hash=_token_secret_hash(secret),
+        read_only=read_only,
+        allowed_networks=networks,
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    audit.record(
+        action="people.api_token.create",
+        actor=actor,
+        obj=token,
+        changes={
+            "name": token.name,
+            "read_only": read_only,
+            "expires_at": token.expires_at.isoformat(),
+            "allowed_networks": networks,
+        },
+    )
+    return token, f"{TOKEN_TEXT_START}{prefix}_{secret}"
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    """Revoke a token at once (its owner, or a security officer). Revoking twice changes nothing."""
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is not None:
+        return token
+    token.revoked_at = timezone.now()
+    token.revoked_by = actor
+    token.save(update_fields=["revoked_at", "revoked_by"])
+    audit.record(
+        action="people.api_token.revoke",
+        actor=actor,
+        obj=token,
+        changes={"owner": token.user.email, "revoked_at": token.revoked_at.isoformat()},
+    )
+    return token
+
+
+def api_token_used(*, token: ApiToken, client_ip: str | None, now) -> None:
+    """Note when and from where a token was last used: at most once a minute per token (not audited; the
+    writes it makes are, and its request history lists them)."""
+    if (
+        token.last_used_at
+        and now - token.last_used_at < timedelta(minutes=1)
+        and token.last_used_ip == client_ip
+    ):
+        return
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=client_ip)
+
+
+def api_request_record(
+    *, token: ApiToken, method: str, path: str, status: int, client_ip, request_id, after_sequence: int | None
+) -> None:
+    """One line of a token's request history: a write it made. Its audit events carry the request id and
+    lie after ``after_sequence`` (the chain's head when the request began; None: refused before it began,
+    so none) up to the head now."""
+    from dpms.queries import audit_head_sequence
+
+    head = audit_head_sequence()
+    ApiRequest.objects.create(
+        token=token,
+        method=method,
+        path=path[:500],
+        status=status,
+        client_ip=client_ip,
+        request_id=request_id,
+        after_sequence=head if after_sequence is None else after_sequence,
+        upto_sequence=head,
+    )

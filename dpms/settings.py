@@ -53,6 +53,10 @@ INSTALLED_APPS = [
     "guardian",
     "django_htmx",
     "csp",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from static/
     "access",
     "risk",
     "incidents",
@@ -278,6 +282,49 @@ if not DEBUG:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_REDIRECT_EXEMPT = [r"^healthz(/web)?$"]
+
+# --- REST API (/api/v1/, dpms/api/) -------------------------------------------------------------------
+# JSON only; a signed-in browser (session, with CSRF) or a personal access token (``Authorization: Bearer``);
+# errors as RFC 9457 problem details; cursor pages of at most API_MAX_PAGE_SIZE; throttled per token (or
+# person) and per address, in the shared cache (Redis in production).
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
+API_MAX_PAGE_SIZE = 200
+API_TOKEN_DEFAULT_DAYS = 90
+API_TOKEN_MAX_DAYS = 365
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "dpms.api.authentication.TokenAuthentication",
+        "dpms.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["dpms.api.authentication.TokenScope"],
+    "DEFAULT_PAGINATION_CLASS": "dpms.api.conventions.CursorPage",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "dpms.api.conventions.PersonOrTokenThrottle",
+        "dpms.api.conventions.AddressThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "person_or_token": env.str("API_THROTTLE_PER_TOKEN", default="1200/min"),
+        "address": env.str("API_THROTTLE_PER_ADDRESS", default="2400/min"),
+    },
+    "NUM_PROXIES": NUM_PROXIES,  # the same count the audit trail uses for the client's address
+    "EXCEPTION_HANDLER": "dpms.api.conventions.problem_details",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DPMS API",
+    "DESCRIPTION": "The data protection management portal's REST API, version 1: the pages' own rules.",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # --- Email --------------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -24,6 +24,10 @@ urlpatterns = [
     path("access/", include("access.urls")),
     path("risks/", include("risk.urls")),
     path("incidents/", include("incidents.urls")),
+    path("api-tokens/", views.api_tokens, name="api_tokens"),
+    path("api-tokens/<int:pk>/revoke", views.api_token_revoke, name="api_token_revoke"),
+    path("api-tokens/<int:pk>/requests", views.api_token_requests, name="api_token_requests"),
+    path("api/", include("dpms.api.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

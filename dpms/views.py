@@ -2,13 +2,15 @@
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
@@ -17,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from dpms import audit, health, queries, services
 from dpms import portal as extensions
 from dpms.csvexport import bad_filter, streaming_csv
-from dpms.forms import AuditFilterForm, SetPasswordForm
+from dpms.forms import ApiTokenForm, AuditFilterForm, SetPasswordForm
 from dpms.paging import query_without_page
 
 AUDIT_PAGE_SIZE = 50
@@ -188,3 +190,63 @@ def not_found(request, exception=None):
 
 def server_error(request):
     return render(request, "500.html", status=500)
+
+
+# --- Personal access tokens for the API ---------------------------------------------------------------------
+def _tokens_page(request, form, created_text=""):
+    tokens = queries.api_tokens_for_user(request.user).order_by("-created_at", "-id")
+    page = Paginator(tokens, 50).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "created_text": created_text,
+        "sees_everyone": queries.may_manage_all_api_tokens(request.user),
+        "now": timezone.now(),
+    }
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "dpms/api_tokens.html", context, status=status)
+
+
+@login_required
+def api_tokens(request):
+    """Your API tokens (a security officer's: everyone's), and a form for a new one, whose text is shown once,
+    on the answer to the form, and never again."""
+    max_days = settings.API_TOKEN_MAX_DAYS
+    if request.method == "POST":
+        form = ApiTokenForm(request.POST, max_days=max_days)
+        if form.is_valid():
+            data = form.cleaned_data
+            token, text = services.api_token_create(
+                actor=request.user,
+                name=data["name"],
+                days=data["days"],
+                read_only=not data["read_write"],
+                allowed_networks=data["allowed_networks"],
+            )
+            return _tokens_page(request, ApiTokenForm(max_days=max_days), created_text=text)
+        return _tokens_page(request, form)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return _tokens_page(request, ApiTokenForm(max_days=max_days))
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, pk):
+    token = queries.api_token_for_user(request.user, pk)
+    services.api_token_revoke(actor=request.user, token=token)
+    messages.success(request, f"The token “{token.name}” is revoked: it no longer works.")
+    return redirect("api_tokens")
+
+
+@login_required
+@require_GET
+def api_token_requests(request, pk):
+    """A token's writes: method, path, status, time, address, each with the audit events it caused."""
+    token = get_object_or_404(queries.api_tokens_for_audit(request.user), pk=pk)
+    requests_ = queries.api_requests_for_token(request.user, token)
+    page = Paginator(requests_, 50).get_page(request.GET.get("page"))
+    events = queries.audit_events_for_requests(page.object_list)
+    for row in page.object_list:
+        row.events = events.get(row.request_id, [])
+    return render(request, "dpms/api_token_requests.html", {"token": token, "page": page})

@@ -1,0 +1,151 @@
+"""What every endpoint shares: errors as RFC 9457 problem details, cursor pages, throttles per token or
+person and per address."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import exception_handler
+
+PROBLEM_TYPE = "about:blank"
+SAFE = ("GET", "HEAD", "OPTIONS")
+TITLES = {
+    400: "The request is not valid",
+    401: "Authentication needed",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    412: "Changed since you read it",
+    413: "Too large",
+    415: "Unsupported media type",
+    428: "Precondition required",
+    429: "Too many requests",
+}
+
+
+def problem(status_code: int, detail: str, **extra) -> Response:
+    """A problem details response (``application/problem+json``)."""
+    body = {"type": PROBLEM_TYPE, "title": TITLES.get(status_code, "Error"), "status": status_code}
+    body["detail"] = detail
+    body.update(extra)
+    return Response(body, status=status_code, content_type="application/problem+json")
+
+
+def _field_errors(data) -> dict:
+    """DRF's nested error lists, flattened to ``{"field": ["message", ...]}`` (``non_field_errors`` kept)."""
+    if isinstance(data, list):
+        return {"non_field_errors": [str(item) for item in data]}
+    errors: dict = {}
+    for field, messages in data.items():
+        if isinstance(messages, dict):
+            for inner, inner_messages in _field_errors(messages).items():
+                errors[f"{field}.{inner}"] = inner_messages
+        elif isinstance(messages, list) and messages and isinstance(messages[0], dict):
+            for index, item in enumerate(messages):
+                for inner, inner_messages in _field_errors(item).items():
+                    errors[f"{field}[{index}].{inner}"] = inner_messages
+        else:
+            errors[field] = [
+                str(message) for message in (messages if isinstance(messages, list) else [messages])
+            ]
+    return errors
+
+
+def problem_details(exc, context):
+    """DRF's exception handler, answering in problem details; 400s list their field errors under
+    ``errors``. A Django ``PermissionDenied`` from a shared access helper is a 403 as on the pages."""
+    if isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # an unexpected error: Django's 500 handling (logged), never its text
+    if isinstance(exc, exceptions.ValidationError):
+        return problem(
+            status.HTTP_400_BAD_REQUEST, "Some fields are not valid.", errors=_field_errors(exc.detail)
+        )
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+    extra = {}
+    if isinstance(detail, dict):  # a permission's or authenticator's structured detail
+        extra = {key: value for key, value in detail.items() if key != "detail"}
+        detail = detail.get("detail", "")
+    answer = problem(response.status_code, str(detail), **extra)
+    for header in ("WWW-Authenticate", "Retry-After", "Allow"):
+        if header in response:
+            answer[header] = response[header]
+    return answer
+
+
+class CursorPage(CursorPagination):
+    """Newest first by default, ``page_size`` up to ``API_MAX_PAGE_SIZE``; no count of the whole list, so a
+    page costs the same at any size. A view orders by a unique field (or ends its ordering with ``pk``)."""
+
+    page_size = settings.API_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = settings.API_MAX_PAGE_SIZE
+    ordering = "-pk"
+
+
+class PersonOrTokenThrottle(SimpleRateThrottle):
+    """A budget per token, or per person for a browser session; none for anonymous calls (refused anyway)."""
+
+    scope = "person_or_token"
+
+    def get_cache_key(self, request, view):
+        token = getattr(request, "auth", None)
+        if token is not None and hasattr(token, "prefix"):
+            ident = f"token:{token.pk}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"person:{request.user.pk}"
+        else:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class AddressThrottle(SimpleRateThrottle):
+    """A budget per client address, whoever calls from it (also anonymous and failed sign-ins)."""
+
+    scope = "address"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class ApiViewMixin:
+    """Every endpoint's view: a write made with a token joins that token's request history (the audit
+    events it caused share the request id)."""
+
+    _audit_head_before: int | None = None
+
+    def initial(self, request, *args, **kwargs):
+        from dpms import queries
+        from dpms.api.authentication import calling_token
+
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        if calling_token(request) is not None and request.method not in SAFE:
+            self._audit_head_before = queries.audit_head_sequence()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        from dpms import services
+        from dpms.api.authentication import calling_token
+        from dpms.middleware import client_ip
+
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        token = calling_token(request)
+        if token is not None and request.method not in SAFE:
+            services.api_request_record(
+                token=token,
+                method=request.method,
+                path=request.get_full_path(),
+                status=response.status_code,
+                client_ip=client_ip(request._request),
+                request_id=getattr(request._request, "request_id", ""),
+                after_sequence=self._audit_head_before,
+            )
+        return response
