@@ -482,3 +482,23 @@ class ApiRequest(models.Model):
 
     def __str__(self):
         return f"{self.method} {self.path} → {self.status}"
+
+
+class ApiIdempotencyKey(models.Model):
+    """A POST that creates, sent with an ``Idempotency-Key`` header: the first answer is kept, so a client
+    that retries (a timeout, a lost answer) gets the same answer again and nothing is created twice. Keys are
+    per person; the same key with a different request is refused."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of method, path and body
+    status = models.PositiveSmallIntegerField(null=True, blank=True)  # None while the first call runs
+    response = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_key_once")]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self):
+        return f"{self.key} ({self.status or 'running'})"

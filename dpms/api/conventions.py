@@ -149,3 +149,106 @@ class ApiViewMixin:
                 after_sequence=self._audit_head_before,
             )
         return response
+
+
+# --- ETag / If-Match: two clients do not overwrite each other ----------------------------------------------
+def etag_of(data) -> str:
+    """A strong ETag of an object's representation (its serializer's data)."""
+    import hashlib
+    import json
+
+    body = json.dumps(data, sort_keys=True, default=str, separators=(",", ":")).encode()
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The object changed since you read it: read it again (its new ETag) and retry."
+    default_code = "precondition_failed"
+
+
+class ConditionalMixin:
+    """For viewsets over objects that change: a detail answer (which is the object's representation) carries
+    its ``ETag``, and a write to that object (PUT, PATCH, DELETE, or a POST action on it) sent with
+    ``If-Match`` is refused with 412 when the object no longer has that ETag; without ``If-Match`` the write
+    goes ahead. The check is made when the view fetches the object, before the service's own locked read,
+    so two writes at the same instant may both pass it: the service's rules still decide between them."""
+
+    def get_object(self):
+        obj = super().get_object()  # type: ignore[misc]
+        request = self.request  # type: ignore[attr-defined]
+        if request.method not in SAFE:
+            wanted = request.headers.get("If-Match", "").strip()
+            if wanted and wanted != "*":
+                serializer = self.get_serializer(obj)  # type: ignore[attr-defined]
+                current = etag_of(serializer.data)
+                if current not in [tag.strip().removeprefix("W/") for tag in wanted.split(",")]:
+                    raise PreconditionFailed()
+        return obj
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        # A detail route answers with the object's representation (the convention of every endpoint).
+        if (
+            getattr(self, "detail", False)
+            and 200 <= response.status_code < 300
+            and isinstance(response.data, dict)
+        ):
+            response["ETag"] = etag_of(response.data)
+        return response
+
+
+# --- Idempotency keys: a retried create does not create twice ----------------------------------------------
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def idempotent(view_method):
+    """For a viewset's creating POST. With an ``Idempotency-Key`` header, the first answer below 500 is kept
+    for that person and key (a raised error keeps nothing), and a retry with the same key and the same
+    request gets it again (``Idempotent-Replayed: true``) without creating anything; the same key with
+    another request is a 422. On PostgreSQL a retry while the first call still runs waits for it (the key
+    row is taken first, in the call's transaction) and gets its answer."""
+    import functools
+    import hashlib
+
+    from django.db import IntegrityError, transaction
+
+    @functools.wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        from dpms.models import ApiIdempotencyKey
+
+        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        if not key:
+            return view_method(self, request, *args, **kwargs)
+        if len(key) > 200:
+            return problem(400, f"The {IDEMPOTENCY_HEADER} header is at most 200 characters.")
+        fingerprint = hashlib.sha256(
+            b"\n".join(
+                [request.method.encode(), request.get_full_path().encode(), request._request.body or b""]
+            )
+        ).hexdigest()
+        user = request.user
+        with transaction.atomic():
+            try:
+                with transaction.atomic():  # a concurrent first call holds this key until it commits
+                    ApiIdempotencyKey.objects.create(user=user, key=key, fingerprint=fingerprint)
+            except IntegrityError:
+                kept = ApiIdempotencyKey.objects.filter(user=user, key=key).first()
+            else:
+                response = view_method(self, request, *args, **kwargs)  # an exception drops the key too
+                if response.status_code >= 500:
+                    transaction.set_rollback(True)  # nothing kept: the client may retry
+                    return response
+                ApiIdempotencyKey.objects.filter(user=user, key=key).update(
+                    status=response.status_code, response=response.data
+                )
+                return response
+        if kept is None or kept.status is None:
+            return problem(409, "A call with this idempotency key is still running; retry in a moment.")
+        if kept.fingerprint != fingerprint:
+            return problem(422, "This idempotency key was used for another request.")
+        replay = Response(kept.response, status=kept.status)
+        replay["Idempotent-Replayed"] = "true"
+        return replay
+
+    return wrapper

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dpms import queries, services
-from dpms.api.conventions import ApiViewMixin
+from dpms.api.conventions import ApiViewMixin, ConditionalMixin
 from dpms.models import ApiToken
 
 
@@ -23,6 +23,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 
 
 class ApiTokenViewSet(
+    ConditionalMixin,
     ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = ApiTokenSerializer
