@@ -62,6 +62,7 @@ bench-scale: $(STAMP) .env
 
 check-deploy: $(STAMP)
 	DEBUG=false SECRET_KEY=check-deploy-$$(date +%s)-not-a-real-secret-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+	AUDIT_CHECKPOINT_KEY=check-deploy-not-a-real-key-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	ALLOWED_HOSTS=dpms.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:

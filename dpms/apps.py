@@ -15,3 +15,5 @@ class DpmsConfig(AppConfig):
 
         # Every periodic task is watched from the migrate that deployed it (a tick never run goes stale then).
         post_migrate.connect(health.watch_ticks, sender=self)
+        # Registers the deployment check of the audit trail's checkpoint key.
+        from dpms import checks  # noqa: F401

@@ -286,7 +286,8 @@ def record_seed(*, action: str, object_type: str, label: str, changes: dict) -> 
 
 @dataclass
 class VerifyResult:
-    """What ``verify`` found: ``ok``, how many events were checked, and the first bad event if any."""
+    """What ``verify`` found: ``ok``, how many events were checked, and the first bad event if any; the last
+    event verified, and the latest checkpoint the trail matched (when checkpoints were given)."""
 
     ok: bool
     checked: int
@@ -294,22 +295,39 @@ class VerifyResult:
     reason: str = ""
     action: str = ""
     last_hash: str = ""
+    last_sequence: int = 0
+    checkpoint_sequence: int | None = None
 
 
-def _broken(checked: int, event: AuditEvent | None, sequence: int, reason: str) -> VerifyResult:
+def _broken(
+    checked: int, event: AuditEvent | None, sequence: int, reason: str, matched: int | None = None
+) -> VerifyResult:
     if event is None:
         event = AuditEvent.objects.filter(sequence=sequence).only("action").first()
-    return VerifyResult(False, checked, sequence, reason, action=event.action if event is not None else "")
+    action = event.action if event is not None else ""
+    return VerifyResult(False, checked, sequence, reason, action=action, checkpoint_sequence=matched)
 
 
-def verify(*, batch_size: int = 2000, since: int | None = None, progress=None) -> VerifyResult:
+def verify(
+    *,
+    batch_size: int = 2000,
+    since: int | None = None,
+    progress=None,
+    checkpoints: Mapping[int, tuple[str, str]] | None = None,
+) -> VerifyResult:
     """Recompute the chain and report the first event that does not fit.
 
     The chain head is read first, so events appended while the walk runs are checked too and are never
     mistaken for tampering; the walk must then reach the head and match its hash, which catches the newest
     events being removed. ``since`` starts at that sequence and trusts the stored hash of the event before
     it (an incremental check after a full one). ``progress(checked)`` is called every ``batch_size`` events.
+
+    ``checkpoints`` (sequence: (hash, label), from ``dpms.checkpoints``) are what the chain was at moments
+    recorded outside the database: the event at each checkpointed sequence walked must carry its hash, and
+    the trail must reach the latest one. Without them, whoever can write the tables can recompute every
+    hash after a change, or cut the newest events and move the head back, and the chain still fits.
     """
+    checkpoints = checkpoints or {}
     head = AuditChainHead.objects.filter(pk=1).values_list("sequence", "hash").first()
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
     if since is not None and since > 1:
@@ -317,7 +335,7 @@ def verify(*, batch_size: int = 2000, since: int | None = None, progress=None) -
         if before is None:
             return _broken(0, None, since - 1, f"event #{since - 1} (before the starting point) is missing")
         expected_prev, expected_seq = before, since
-    head_hash_seen = None
+    head_hash_seen, matched = None, None
     events = AuditEvent.objects.filter(sequence__gte=expected_seq).order_by("sequence")
     for event in events.iterator(chunk_size=batch_size):
         if event.sequence != expected_seq:
@@ -343,6 +361,19 @@ def verify(*, batch_size: int = 2000, since: int | None = None, progress=None) -
                 event.sequence,
                 f"event #{event.sequence}: content does not match its hash; the row was altered",
             )
+        if event.sequence in checkpoints:
+            cp_hash, cp_label = checkpoints[event.sequence]
+            if event.hash != cp_hash:
+                return _broken(
+                    checked,
+                    event,
+                    event.sequence,
+                    f"event #{event.sequence} does not match {cp_label}: the trail was rewritten at or "
+                    f"before #{event.sequence}"
+                    + (f", after #{matched}, the latest checkpoint it matches" if matched else ""),
+                    matched,
+                )
+            matched = event.sequence
         if head is not None and event.sequence == head[0]:
             head_hash_seen = event.hash
         expected_prev, expected_seq = event.hash, expected_seq + 1
@@ -374,4 +405,15 @@ def verify(*, batch_size: int = 2000, since: int | None = None, progress=None) -
         return _broken(
             checked, None, head[0], f"event #{head[0]} does not match the hash the chain head recorded for it"
         )
-    return VerifyResult(True, checked, last_hash=expected_prev if last else "")
+    beyond = max(checkpoints, default=0)
+    if beyond > last:
+        return _broken(
+            checked,
+            None,
+            last + 1,
+            f"the trail ends at #{last} but {checkpoints[beyond][1]} holds #{beyond}: "
+            f"events #{last + 1}..#{beyond} were removed",
+            matched,
+        )
+    last_hash = expected_prev if last else ""
+    return VerifyResult(True, checked, last_hash=last_hash, last_sequence=last, checkpoint_sequence=matched)

@@ -24,11 +24,17 @@ def _every(seconds: float, task: str) -> dict:
 
 
 def beat_schedule() -> dict:
-    """What beat sends: the outbox sweep, and every app's tick as the app registered it (``dpms.portal``).
+    """What beat sends: the outbox sweep, the audit trail's checkpoint, and every app's tick as the app
+    registered it (``dpms.portal``).
     Static: exactly one beat runs in production; each tick reads its own calendar from the database."""
+    from django.conf import settings
+
     from dpms import portal
 
     schedule = {"outbox-sweep": _every(OUTBOX_SWEEP_SECONDS, "dpms.tasks.outbox_sweep")}
+    # A signed checkpoint of the audit trail, kept outside the database (dpms/integrity.py).
+    checkpoint_every = float(settings.AUDIT_CHECKPOINT_SECONDS)
+    schedule["audit-checkpoint"] = _every(checkpoint_every, "dpms.integrity_tasks.write_audit_checkpoint")
     for tick in portal.ticks():
         schedule[f"{tick.name}"] = _every(tick.every.total_seconds(), tick.name)
     return schedule

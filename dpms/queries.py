@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from guardian.models import UserObjectPermission
 
-from dpms.models import AuditEvent, Notification, OutboxEmail, OutboxStatus
+from dpms.models import AuditEvent, AuditVerification, Notification, OutboxEmail, OutboxStatus
 
 # A claim is abandoned only once the task that made it must have ended (its hard time limit, with margin),
 # so a slow send is never taken over and sent twice.
@@ -122,6 +122,24 @@ def known_audit_actions() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [KNOWN_ACTIONS_LIMIT])
         return [row[0] for row in cursor.fetchall()]
+
+
+# --- Verifying the audit trail (dpms.integrity) -----------------------------------------------------------
+def may_verify_audit(user) -> bool:
+    """Whoever reads the audit trail may have it verified: auditors, security officers, admins."""
+    return bool(user is not None and user.is_authenticated and user.can_read_audit)
+
+
+def latest_audit_verification():
+    """The latest verification asked for from the portal (None before any), shown on the trail's page."""
+    return AuditVerification.objects.select_related("requested_by").first()
+
+
+def get_audit_verification_for(user, pk):
+    """One verification run, for those who may verify the trail: anyone else gets a 403."""
+    if not may_verify_audit(user):
+        raise PermissionDenied("The audit trail is for auditors and security officers.")
+    return get_object_or_404(AuditVerification.objects.select_related("requested_by"), pk=pk)
 
 
 def notifications_for_user(user):

@@ -344,6 +344,17 @@ USE_TZ = True
 # --- Static files -------------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# --- Audit trail checkpoints (dpms/integrity.py) -----------------------------------------------------
+# The key that signs the checkpoints (HMAC-SHA-256): from the environment only, never in the database, so
+# whoever can write the database cannot forge one. Unset: no checkpoints are written (check --deploy warns).
+AUDIT_CHECKPOINT_KEY = env.str("AUDIT_CHECKPOINT_KEY", default="")
+AUDIT_CHECKPOINT_DIR = Path(env.str("AUDIT_CHECKPOINT_DIR", default=str(DATA_DIR / "audit-checkpoints")))
+AUDIT_CHECKPOINT_SECONDS = env.int("AUDIT_CHECKPOINT_SECONDS", default=3600)
+if AUDIT_CHECKPOINT_SECONDS < 60:
+    raise ImproperlyConfigured("AUDIT_CHECKPOINT_SECONDS must be at least 60 (one checkpoint a minute).")
+# Its tasks' module: not dpms.tasks, which the outbox imports and the checkpoints mail through the outbox.
+CELERY_IMPORTS = ["dpms.integrity_tasks"]
+
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

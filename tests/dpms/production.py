@@ -13,6 +13,7 @@ HOST = "dpms.example.com"
 
 def production_env(**overrides) -> dict:
     env = {**os.environ, "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": HOST}
+    env["AUDIT_CHECKPOINT_KEY"] = secrets.token_urlsafe(48)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.update(overrides)
     return env

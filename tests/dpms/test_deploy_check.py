@@ -22,6 +22,23 @@ def test_check_deploy_fails_on_a_weak_secret_key():
     assert "SECRET_KEY" in result.stdout + result.stderr
 
 
+def test_check_deploy_warns_when_audit_checkpoints_are_not_signed():
+    result = production.run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], AUDIT_CHECKPOINT_KEY=""
+    )
+    assert result.returncode != 0
+    assert "dpms.W001" in result.stdout + result.stderr
+    assert "AUDIT_CHECKPOINT_KEY is not set" in result.stdout + result.stderr
+
+
+def test_check_deploy_warns_of_a_short_checkpoint_key():
+    result = production.run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], AUDIT_CHECKPOINT_KEY="short"
+    )
+    assert result.returncode != 0
+    assert "dpms.W002" in result.stdout + result.stderr
+
+
 def test_production_without_secret_key_refuses_to_start():
     result = production.run(["manage.py", "check"], SECRET_KEY="")
     assert result.returncode != 0
@@ -34,4 +51,5 @@ def test_makefile_check_deploy_runs_the_same_check():
     )
     assert "DEBUG=false" in target
     assert "ALLOWED_HOSTS=dpms.example.com" in target
+    assert "AUDIT_CHECKPOINT_KEY=" in target
     assert "manage.py check --deploy --fail-level WARNING" in target
