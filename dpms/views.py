@@ -1,7 +1,5 @@
 """Pages of the foundation: dashboard, audit trail, notifications, invitations, health."""
 
-import json
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -16,15 +14,13 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_de
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from dpms import audit, health, queries, services
+from dpms import audit_csv, health, integrity, queries, services
 from dpms import portal as extensions
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import ApiTokenForm, AuditFilterForm, SetPasswordForm
 from dpms.paging import query_without_page
 
 AUDIT_PAGE_SIZE = 50
-# What the hash covers, with the kept actor label instead of the id, and the hash itself: checkable offline.
-CSV_COLUMNS = (*(field for field in audit.HASHED_FIELDS if field != "actor_id"), "hash")
 
 
 @login_required
@@ -66,6 +62,9 @@ def audit_trail(request):
             "page": page,
             "query": query,
             "actions": queries.known_audit_actions(),
+            "verification": queries.latest_audit_verification(),
+            "may_verify": queries.may_verify_audit(request.user),
+            "checkpoints_note": integrity.checkpoints_note(),
         },
     )
 
@@ -73,18 +72,33 @@ def audit_trail(request):
 @login_required
 @require_GET
 def audit_trail_csv(request):
-    """Stream the filtered trail as CSV, oldest first, with the hashes an auditor can check."""
+    """Stream the filtered trail as CSV, oldest first, with all the hash covers and the hash: an auditor
+    recomputes the chain from it offline and compares it with the checkpoints (``dpms.audit_csv``)."""
     form, events = _filtered_audit_events(request)
     if form.errors:
         return bad_filter(form)
+    rows = (audit_csv.export_row(event) for event in events.order_by("sequence").iterator(chunk_size=2000))
+    return streaming_csv(name="audit", header=audit_csv.COLUMNS, rows=rows)
 
-    def rows():
-        for event in events.order_by("sequence").iterator(chunk_size=2000):
-            values = [getattr(event, column) for column in CSV_COLUMNS]
-            values[7] = json.dumps(event.changes, ensure_ascii=False, sort_keys=True) if event.changes else ""
-            yield values
 
-    return streaming_csv(name="audit", header=CSV_COLUMNS, rows=rows())
+@login_required
+@require_POST
+def audit_verify(request):
+    """Verify the whole trail in the background (one run at a time); the trail's page shows its progress."""
+    _run, created = integrity.audit_verification_request(actor=request.user)
+    if not created:
+        messages.info(request, "A verification of the trail is under way already: its result shows here.")
+    return redirect("audit_trail")
+
+
+@login_required
+@require_GET
+def audit_verification_progress(request, pk):
+    """The verification's partial: htmx polls it every 2 s while the trail is walked, until the result."""
+    verification = queries.get_audit_verification_for(request.user, pk)
+    note = integrity.checkpoints_note()
+    context = {"verification": verification, "may_verify": True, "checkpoints_note": note}
+    return render(request, "dpms/_audit_verification.html", context)
 
 
 @login_required

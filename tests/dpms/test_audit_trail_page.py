@@ -182,10 +182,10 @@ def test_query_count_does_not_grow_with_the_trail(client_for, auditor, size, dja
     # Per request, whatever the size: the session and the user (2); allauth's user-session tracking,
     # under a savepoint: look up the session row, its user, update last seen (5); the user's roles (1);
     # the page of events (found by sequence: the trail is never counted), the distinct actions for the
-    # datalist (2); the unread
+    # datalist (2); the latest verification of the trail with who asked for it (1); the unread
     # notifications in the header (1); the session saved under a savepoint, as every request slides the
     # idle window (3).
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = client.get(URL)
 
     assert len(response.context["page"].object_list) == min(size + 1, 50)  # and the sign-in event
@@ -245,6 +245,7 @@ def test_audit_roles_export_the_trail_with_a_header_row(client_for, request, nam
     assert header == [
         "sequence",
         "occurred_at",
+        "actor_id",
         "actor_label",
         "action",
         "object_type",
@@ -257,7 +258,7 @@ def test_audit_roles_export_the_trail_with_a_header_row(client_for, request, nam
         "prev_hash",
         "hash",
     ]
-    exported = next(dict(zip(header, row, strict=True)) for row in rows if row[3] == "test.exported")
+    exported = next(dict(zip(header, row, strict=True)) for row in rows if row[4] == "test.exported")
     assert exported["sequence"] == str(event.sequence)
     assert exported["object_label"] == "Payroll system"
     assert json.loads(exported["changes"]) == {"level": [1, 2]}
