@@ -10,6 +10,7 @@ class RiskConfig(AppConfig):
     def ready(self):
         from dpms import portal
         from risk import demo, tasks
+        from risk.api import register as register_api
         from risk.queries.acceptances import may_list_acceptances
         from risk.queries.matrices import can_read_matrices
         from risk.queries.reviews import can_see_round
@@ -42,5 +43,8 @@ class RiskConfig(AppConfig):
                 # After the access register: risks need its systems.
                 seeder=portal.Seeder(demo.seed_risk_demo, order=20),
                 tick=portal.Tick(tasks.tick, every=timedelta(minutes=5)),
+                api=[
+                    portal.ApiRoute("risk/risks", register_api.RiskViewSet, "risk-risk"),
+                ],
             )
         )
