@@ -9,6 +9,7 @@ class AccessConfig(AppConfig):
 
     def ready(self):
         from access import demo, tasks
+        from access.api import register as register_api
         from access.queries.campaigns import can_read_campaigns
         from access.queries.imports import sees_imports_link
         from access.services import movers, portal_roles
@@ -41,5 +42,10 @@ class AccessConfig(AppConfig):
                 # The portal's own grants follow its roles; a new manager or team opens a mover review.
                 role_listeners=[portal_roles.sync_portal_roles_for],
                 person_listeners=[movers.on_person_changed],
+                api=[
+                    portal.ApiRoute("access/systems", register_api.SystemViewSet, "access-system"),
+                    portal.ApiRoute("access/roles", register_api.RoleViewSet, "access-role"),
+                    portal.ApiRoute("access/grants", register_api.GrantViewSet, "access-grant"),
+                ],
             )
         )

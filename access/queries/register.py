@@ -259,3 +259,11 @@ def filter_grants(
 def grants_for_list(user):
     """The grants ``user`` may see, with everything a list row or CSV line shows fetched in the same query."""
     return visible_grants(user).select_related("user__team", "role__system", "granted_by", "revoked_by")
+
+
+def roles_catalogue():
+    """Every role with its system and its active holders counted: the catalogue everyone signed in may read
+    (to find the role to ask for), as the systems are."""
+    return Role.objects.select_related("system").annotate(
+        holder_count=count_subquery(Grant.objects.active().filter(role=OuterRef("pk")), "role")
+    )

@@ -1,0 +1,136 @@
+"""The access app's endpoints (one module per area, as in services/, queries/ and views/) and what they share:
+request bodies and list filters validated by the pages' own forms, objects fetched through the queries'
+access helpers, and a service's refusal turned into the same answer the page gives (400 with the field it
+names, 403), in one place."""
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+import django_filters
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, serializers
+
+NON_FIELD = "non_field_errors"
+LARGEST_ID = 2**63 - 1  # a larger id would overflow SQLite's integer (a 500): nothing has it, so a 404
+
+
+def _error_list(messages) -> list[str]:
+    return [str(message) for message in DjangoValidationError(messages).messages]
+
+
+def form_errors(form: forms.BaseForm) -> dict:
+    """A page form's errors keyed as the API's 400 names them (the form's ``__all__`` as non-field)."""
+    return {
+        (NON_FIELD if field == NON_FIELD_ERRORS else field): [str(m) for m in messages]
+        for field, messages in form.errors.items()
+    }
+
+
+def service_error(error: DjangoValidationError, fields=()) -> exceptions.ValidationError:
+    """A service's ValidationError as a 400: next to the field it names when the request has that field,
+    else as a non-field error, as ``dpms.forms.add_service_errors`` shows it on the page."""
+    if not hasattr(error, "error_dict"):
+        return exceptions.ValidationError({NON_FIELD: _error_list(error)})
+    errors: dict[str, list[str]] = {}
+    for field, messages in error.error_dict.items():
+        key = field if field in fields else NON_FIELD
+        errors.setdefault(key, []).extend(_error_list(messages))
+    return exceptions.ValidationError(errors)
+
+
+@contextmanager
+def refusals(fields=()) -> Iterator[None]:
+    """Around a service call: its ValidationError is a 400 (``service_error``), a PermissionError a 403.
+    (Django's PermissionDenied is a 403 already, in ``dpms.api.conventions.problem_details``.)"""
+    try:
+        yield
+    except DjangoValidationError as error:
+        raise service_error(error, fields) from error
+    except PermissionError as error:
+        raise exceptions.PermissionDenied(str(error)) from error
+
+
+def checked_id(value) -> int:
+    """A URL's id, or a 404 when no row could have it."""
+    number = int(value)
+    if number > LARGEST_ID:
+        raise Http404
+    return number
+
+
+class HelperObject:
+    """A viewset whose objects are fetched by the queries' access helper (``fetch_object(pk)``: 404 when the
+    person may not see it, 403 when they may not act), the same helper the page uses. Mixed in after
+    ``ConditionalMixin`` so ``If-Match`` is checked on the object the helper gave."""
+
+    def get_object(self):
+        kwarg = self.lookup_url_kwarg or self.lookup_field  # type: ignore[attr-defined]
+        obj = self.fetch_object(checked_id(self.kwargs[kwarg]))  # type: ignore[attr-defined]
+        self.check_object_permissions(self.request, obj)  # type: ignore[attr-defined]
+        return obj
+
+    def fetch_object(self, pk: int):
+        raise NotImplementedError
+
+
+class FormInput(serializers.Serializer):
+    """A request body checked by the page's own form (``form_class``; its rules are kept there only): the
+    declared fields describe the body (for the schema), the form validates it, so a 400 lists every field
+    the page would mark, and its ``cleaned_data`` is the result. ``context["form_kwargs"]`` is passed to
+    the form (e.g. the system)."""
+
+    form_class: type[forms.BaseForm]
+
+    def to_internal_value(self, data):
+        if not isinstance(data, Mapping):
+            raise serializers.ValidationError({NON_FIELD: ["Send a JSON object."]})
+        return data
+
+    def form_data(self) -> dict:
+        return {name: self.initial_data[name] for name in self.fields if name in self.initial_data}
+
+    def form_files(self) -> dict | None:
+        return None
+
+    def validate(self, attrs):
+        form = self.form_class(
+            data=self.form_data(), files=self.form_files(), **self.context.get("form_kwargs", {})
+        )
+        if not form.is_valid():
+            raise serializers.ValidationError(form_errors(form))
+        self.form = form
+        return form.cleaned_data
+
+
+def form_input(serializer_class: type[FormInput], request, **form_kwargs) -> dict:
+    """Validate ``request``'s body with ``serializer_class`` (a 400 with the field errors) and return the
+    page form's cleaned data."""
+    serializer = serializer_class(data=request.data, context={"request": request, "form_kwargs": form_kwargs})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class PageFormFilter(django_filters.FilterSet):
+    """A list's filters as the page has them: the declared filters only describe the query parameters (for
+    the schema); the page's filter form (``page_form(data)``) validates them, a 400 with its errors when
+    they are not valid, and the page's query (``apply(queryset, cleaned_data)``) applies them."""
+
+    def page_form(self, data) -> forms.Form:
+        raise NotImplementedError
+
+    def apply(self, queryset, cleaned: dict):
+        raise NotImplementedError
+
+    def filter_queryset(self, queryset):
+        form = self.page_form(self.data)
+        if not form.is_valid():
+            raise exceptions.ValidationError(form_errors(form))
+        return self.apply(queryset, form.cleaned_data)
+
+
+def described(queryset, name, value):
+    """The method of a declared filter: nothing by itself (``PageFormFilter`` applies them together)."""
+    return queryset
