@@ -6,8 +6,14 @@ from contextlib import AbstractContextManager
 from celery import Celery
 from celery.beat import PersistentScheduler
 from celery.signals import task_postrun, task_prerun
+from kombu.transport import TRANSPORT_ALIASES
+
+from dpms import filesystem_broker
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dpms.settings")
+
+# The embedded broker's scheme (``dpms-filesystem://``), known before the app connects (web, worker, beat).
+TRANSPORT_ALIASES.setdefault(filesystem_broker.SCHEME, filesystem_broker.TRANSPORT)
 
 app = Celery("dpms")
 app.config_from_object("django.conf:settings", namespace="CELERY")

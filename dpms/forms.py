@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
-from dpms.models import User
+from dpms.models import User, WebhookEvent
 
 
 class AuditFilterForm(forms.Form):
@@ -297,3 +297,29 @@ class ApiTokenForm(forms.Form):
         if len(networks) > 20:
             raise forms.ValidationError("At most 20 networks.")
         return networks
+
+
+class WebhookForm(forms.Form):
+    """A webhook's address, the events it is told about, and (when changing it) whether it is on."""
+
+    name = forms.CharField(max_length=100)
+    url = forms.URLField(
+        max_length=500,
+        assume_scheme="https",
+        label="Address",
+        help_text="An https:// address of a public host; DPMS POSTs JSON to it.",
+    )
+    events = forms.MultipleChoiceField(
+        choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple, label="Tell it about"
+    )
+    enabled = forms.BooleanField(required=False, initial=True, label="On")
+
+    def clean_url(self):
+        from dpms.webhook_delivery import UnsafeAddress, check_url
+
+        url = self.cleaned_data["url"]
+        try:
+            check_url(url)
+        except UnsafeAddress as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return url

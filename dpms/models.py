@@ -502,3 +502,80 @@ class ApiIdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.key} ({self.status or 'running'})"
+
+
+# --- Outgoing webhooks ------------------------------------------------------------------------------------
+class WebhookEvent(models.TextChoices):
+    """What a webhook may be told about (``dpms.webhooks.emit``, called by the services that cause it)."""
+
+    INCIDENT_REPORTED = "incident.reported", "An incident was reported"
+    INCIDENT_SEVERITY_RAISED = "incident.severity_raised", "An incident's severity was raised"
+    BREACH_CLOCK_STARTED = "incident.breach_clock_started", "A personal-data breach clock started"
+    BREACH_DEADLINE_NEAR = "incident.breach_deadline_near", "A breach notification deadline is near"
+    CAMPAIGN_LAUNCHED = "access.campaign_launched", "An access review campaign was launched"
+    CAMPAIGN_CLOSED = "access.campaign_closed", "An access review campaign was closed"
+
+
+class Webhook(models.Model):
+    """An address told about chosen events, by a POST signed with HMAC-SHA-256 of the timestamp and body
+    under its secret. Configured by security officers; turned off by itself after
+    ``WEBHOOK_DISABLE_AFTER_FAILURES`` deliveries in a row failed for good."""
+
+    name = models.CharField(max_length=100)
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=100)  # shared with the receiver to check the signature
+    events = models.JSONField(default=list)  # WebhookEvent values
+    enabled = models.BooleanField(default=True)
+    failures_in_a_row = models.PositiveIntegerField(default=0)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class WebhookDeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one webhook, written in the transaction of the change that caused it and delivered by a
+    task: claimed before each attempt (so it is sent once even if the task runs twice), retried with backoff
+    up to ``WEBHOOK_MAX_ATTEMPTS``, each attempt's answer kept for the delivery log."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=50, choices=WebhookEvent.choices)
+    event_id = models.CharField(max_length=64)  # the same for every webhook told about this event
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=WebhookDeliveryStatus.choices, default=WebhookDeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["webhook", "-created_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["webhook", "event_id"], name="webhook_delivery_once_per_event")
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.webhook} ({self.status})"

@@ -286,3 +286,22 @@ def teams_directory():
     from dpms.models import Team
 
     return Team.objects.all()
+
+
+# --- Outgoing webhooks ------------------------------------------------------------------------------------
+def may_manage_webhooks(user) -> bool:
+    """Security officers configure the webhooks and read their delivery logs."""
+    return user.is_security_officer
+
+
+def webhooks_for_user(user):
+    from dpms.models import Webhook
+
+    if not may_manage_webhooks(user):
+        raise PermissionDenied("Webhooks are configured by security officers.")
+    return Webhook.objects.all()
+
+
+def webhook_deliveries(hook):
+    """A webhook's delivery log, newest first."""
+    return hook.deliveries.order_by("-created_at", "-id")

@@ -16,7 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from dpms import audit, notify, portal
-from dpms.models import ApiRequest, ApiToken, Notification, User
+from dpms.models import ApiRequest, ApiToken, Notification, User, Webhook
 
 TOKEN_TEXT_START = "dpms_"  # noqa: S105 - the public start of every token text, not a secret
 USER_FIELDS = ("email", "full_name", "manager_id", "team_id", "job_title", "time_zone", "is_active")
@@ -315,3 +315,64 @@ def api_request_record(
         after_sequence=head if after_sequence is None else after_sequence,
         upto_sequence=head,
     )
+
+
+# --- Outgoing webhooks (security officers) ------------------------------------------------------------------
+def _webhook_snapshot(hook: Webhook) -> dict:
+    return {"name": hook.name, "url": hook.url, "events": sorted(hook.events), "enabled": hook.enabled}
+
+
+@transaction.atomic
+def webhook_create(*, actor: User, name: str, url: str, events) -> Webhook:
+    """A new webhook with a fresh secret (shown to officers on its page; never in the audit trail). The
+    address is checked first (``dpms.webhook_delivery.check_url``: https, public)."""
+    from dpms.webhook_delivery import check_url
+
+    check_url(url)
+    hook = Webhook.objects.create(
+        name=name.strip(),
+        url=url,
+        events=sorted(set(events)),
+        secret=secrets.token_urlsafe(32),
+        created_by=actor,
+    )
+    audit.record(action="webhooks.webhook.create", actor=actor, obj=hook, changes=_webhook_snapshot(hook))
+    return hook
+
+
+@transaction.atomic
+def webhook_update(*, actor: User, hook: Webhook, name: str, url: str, events, enabled: bool) -> Webhook:
+    """Change a webhook; turning it on again starts its count of failures afresh."""
+    from dpms.webhook_delivery import check_url
+
+    check_url(url)
+    hook = Webhook.objects.select_for_update().get(pk=hook.pk)
+    before = _webhook_snapshot(hook)
+    hook.name, hook.url, hook.events, hook.enabled = name.strip(), url, sorted(set(events)), enabled
+    if enabled and not before["enabled"]:
+        hook.failures_in_a_row, hook.disabled_reason = 0, ""
+    hook.save()
+    after = _webhook_snapshot(hook)
+    changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+    if changes:
+        audit.record(action="webhooks.webhook.update", actor=actor, obj=hook, changes=changes)
+    return hook
+
+
+@transaction.atomic
+def webhook_rotate_secret(*, actor: User, hook: Webhook) -> Webhook:
+    """A new secret at once: deliveries from now on are signed with it."""
+    hook = Webhook.objects.select_for_update().get(pk=hook.pk)
+    hook.secret = secrets.token_urlsafe(32)
+    hook.save(update_fields=["secret"])
+    audit.record(
+        action="webhooks.webhook.rotate_secret", actor=actor, obj=hook, changes={"secret": "rotated"}
+    )
+    return hook
+
+
+@transaction.atomic
+def webhook_delete(*, actor: User, hook: Webhook) -> None:
+    """Remove a webhook and its delivery log."""
+    audit.record(action="webhooks.webhook.delete", actor=actor, obj=hook, changes=_webhook_snapshot(hook))
+    hook.delete()

@@ -1,7 +1,7 @@
 """DPMS settings: one module, every value from the environment (django-environ).
 
 With nothing set beyond ``DEBUG=true`` (which ``make run`` and ``make test`` write to the ignored ``.env``)
-it runs for development: SQLite in ``data/``, Celery on kombu's filesystem transport, email to the console.
+it runs for development: SQLite in ``data/``, Celery on a filesystem transport, email to the console.
 Production sets ``DEBUG=false``, ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``DATABASE_URL``, ``REDIS_URL`` and
 ``EMAIL_URL``; see the README for the full list.
 """
@@ -147,7 +147,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Celery (read by dpms/celery.py under the CELERY namespace) ----------------------------------------
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# Without Redis: the filesystem transport that writes each message whole (dpms/filesystem_broker.py).
+CELERY_BROKER_URL = REDIS_URL or "dpms-filesystem://"
 BROKER_DIR = Path(env.str("CELERY_BROKER_DIR", default=str(DATA_DIR / "broker")))
 if not REDIS_URL:
     for _sub in ("queue", "processed", "control"):
@@ -325,6 +326,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Outgoing webhooks (dpms/webhooks.py) --------------------------------------------------------------
+# Only public https addresses unless WEBHOOK_ALLOW_PRIVATE (an internal receiver); retried with backoff; a
+# webhook is turned off after WEBHOOK_DISABLE_AFTER_FAILURES deliveries in a row failed for good.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=5)
 
 # --- Email --------------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

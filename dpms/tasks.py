@@ -26,7 +26,8 @@ from django.core.mail import EmailMessage, get_connection
 from django.db.models import F
 from django.utils import timezone
 
-from dpms.models import OutboxEmail, OutboxStatus
+from dpms import webhook_delivery
+from dpms.models import OutboxEmail, OutboxStatus, WebhookDelivery
 from dpms.queries import claimable, pending_for_sweep, stale_claims
 
 log = logging.getLogger(__name__)
@@ -187,4 +188,34 @@ def outbox_sweep() -> int:
     )
     ids = list(pending_for_sweep(now).values_list("pk", flat=True)[:SWEEP_BATCH])
     enqueue_batches(ids)
+    return len(ids) + sweep_webhook_deliveries(now)
+
+
+def sweep_webhook_deliveries(now) -> int:
+    """The same for webhook deliveries: due ones whose enqueue was lost, or whose claim went stale."""
+    ids = webhook_delivery.due_for_sweep(now, SWEEP_BATCH)
+    enqueue_webhook_deliveries(ids)
     return len(ids)
+
+
+def enqueue_webhook_deliveries(ids, *, countdown: float = 0) -> None:
+    """Hand webhook deliveries to the workers (after commit). A broker that does not answer loses nothing:
+    the rows stay pending and the sweep enqueues them."""
+    for delivery_id in ids:
+        try:
+            deliver_webhook.apply_async((delivery_id,), countdown=countdown, retry=False)
+        except Exception:  # noqa: BLE001 - broker down: the sweep delivers it
+            log.warning("Could not enqueue webhook delivery %s; the sweep will", delivery_id)
+
+
+@shared_task(name="dpms.tasks.deliver_webhook", ignore_result=True)
+def deliver_webhook(delivery_id: int) -> str:
+    """Deliver one webhook event once; a failure is retried after its backoff (``dpms.webhook_delivery``)."""
+    result = webhook_delivery.deliver(delivery_id)
+    if result == "retry":
+        attempts = (
+            WebhookDelivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first() or 1
+        )
+        wait = webhook_delivery.backoff(attempts).total_seconds()
+        enqueue_webhook_deliveries([delivery_id], countdown=wait)
+    return result

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from dpms import audit_csv, health, integrity, queries, services
 from dpms import portal as extensions
 from dpms.csvexport import bad_filter, streaming_csv
-from dpms.forms import ApiTokenForm, AuditFilterForm, SetPasswordForm
+from dpms.forms import ApiTokenForm, AuditFilterForm, SetPasswordForm, WebhookForm
 from dpms.paging import query_without_page
 
 AUDIT_PAGE_SIZE = 50
@@ -264,3 +264,69 @@ def api_token_requests(request, pk):
     for row in page.object_list:
         row.events = events.get(row.request_id, [])
     return render(request, "dpms/api_token_requests.html", {"token": token, "page": page})
+
+
+# --- Outgoing webhooks (security officers) ------------------------------------------------------------------
+@login_required
+def webhooks(request):
+    """The webhooks and a form for a new one."""
+    hooks = queries.webhooks_for_user(request.user)
+    form = WebhookForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            hook = services.webhook_create(
+                actor=request.user, name=data["name"], url=data["url"], events=data["events"]
+            )
+            messages.success(request, f"The webhook “{hook.name}” is on. Give its secret to the receiver.")
+            return redirect("webhook_detail", pk=hook.pk)
+    elif request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "dpms/webhooks.html", {"hooks": list(hooks), "form": form}, status=status)
+
+
+@login_required
+def webhook_detail(request, pk):
+    """One webhook: its settings (changed here), its secret, and its delivery log."""
+    hook = get_object_or_404(queries.webhooks_for_user(request.user), pk=pk)
+    initial = {"name": hook.name, "url": hook.url, "events": hook.events, "enabled": hook.enabled}
+    form = WebhookForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            services.webhook_update(
+                actor=request.user,
+                hook=hook,
+                name=data["name"],
+                url=data["url"],
+                events=data["events"],
+                enabled=data["enabled"],
+            )
+            messages.success(request, "The webhook is saved.")
+            return redirect("webhook_detail", pk=hook.pk)
+    elif request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    page = Paginator(queries.webhook_deliveries(hook), 50).get_page(request.GET.get("page"))
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request, "dpms/webhook_detail.html", {"hook": hook, "form": form, "page": page}, status=status
+    )
+
+
+@login_required
+@require_POST
+def webhook_rotate_secret(request, pk):
+    hook = get_object_or_404(queries.webhooks_for_user(request.user), pk=pk)
+    services.webhook_rotate_secret(actor=request.user, hook=hook)
+    messages.success(request, "The webhook has a new secret: give it to the receiver.")
+    return redirect("webhook_detail", pk=hook.pk)
+
+
+@login_required
+@require_POST
+def webhook_delete(request, pk):
+    hook = get_object_or_404(queries.webhooks_for_user(request.user), pk=pk)
+    services.webhook_delete(actor=request.user, hook=hook)
+    messages.success(request, f"The webhook “{hook.name}” is removed.")
+    return redirect("webhooks")

@@ -1,9 +1,10 @@
 """The tests' broker settings: the configured broker, polled often, with a test worker that stops promptly.
 
-A Celery worker on kombu's filesystem transport runs ``celery.worker.loops.synloop``, which checks for
-shutdown between calls of ``connection.drain_events(timeout=2.0)``, and makes one more such call after the
-shutdown flag is seen (``try: state.maybe_shutdown() finally: _loop_cycle()``). kombu's virtual transport
-polls until that timeout when the queue is empty, so stopping an idle worker took 4 seconds.
+A Celery worker on the filesystem transport (dpms/filesystem_broker.py) runs
+``celery.worker.loops.synloop``, which checks for shutdown between calls of
+``connection.drain_events(timeout=2.0)``, and makes one more such call after the shutdown flag is seen
+(``try: state.maybe_shutdown() finally: _loop_cycle()``). kombu's virtual transport polls until that
+timeout when the queue is empty, so stopping an idle worker took 4 seconds.
 ``FilesystemTransport`` is that same transport, except that its ``drain_events`` gives up as soon as the
 worker has been told to stop. Messages are still files in the broker folder, read by the real transport code.
 
@@ -16,7 +17,9 @@ import time
 from pathlib import Path
 
 from celery.worker import state
-from kombu.transport import TRANSPORT_ALIASES, filesystem
+from kombu.transport import TRANSPORT_ALIASES
+
+from dpms import filesystem_broker
 
 POLLING_INTERVAL = 0.05  # seconds; how long an idle test worker waits before it looks for messages again
 
@@ -26,8 +29,8 @@ def _worker_told_to_stop() -> bool:
     return any(flag is not None and flag is not False for flag in (state.should_terminate, state.should_stop))
 
 
-class FilesystemTransport(filesystem.Transport):
-    """kombu's filesystem transport, whose ``drain_events`` returns within one poll of a stop request."""
+class FilesystemTransport(filesystem_broker.Transport):
+    """The embedded broker's transport, whose ``drain_events`` returns within one poll of a stop request."""
 
     def drain_events(self, connection, timeout=None):
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -53,7 +56,7 @@ def configure(app, *, worker: str = "") -> None:
     pytest-xdist a folder of its own for each ``worker``), polled every ``POLLING_INTERVAL``; the filesystem
     through ``FilesystemTransport``."""
     options = {**app.conf.broker_transport_options, "polling_interval": POLLING_INTERVAL}
-    if app.conf.broker_url == "filesystem://":
+    if app.conf.broker_url == f"{filesystem_broker.SCHEME}://":
         TRANSPORT_ALIASES[SCHEME] = f"{__name__}:FilesystemTransport"
         app.conf.broker_url = f"{SCHEME}://"
         if worker:

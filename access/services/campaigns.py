@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from access.choices import CampaignKind, CampaignStatus
@@ -24,9 +25,9 @@ from access.queries.policies import policy_scope
 from access.services.policies import next_run_after_launch, period_key
 from access.services.routing import recommend, route
 from access.services.tallies import tally_recount
-from dpms import audit
+from dpms import audit, webhooks
 from dpms.celery import app as celery_app
-from dpms.models import User
+from dpms.models import User, WebhookEvent
 
 log = logging.getLogger(__name__)
 # Items written per transaction: large enough that a batch's fixed costs (reading where the last one ended,
@@ -257,6 +258,17 @@ def _finish(campaign: ReviewCampaign) -> None:
             "population_count": len(rows),
             "population_sha256": digest,
         },
+    )
+    webhooks.emit(
+        WebhookEvent.CAMPAIGN_LAUNCHED,
+        {
+            "campaign": campaign.pk,
+            "name": str(campaign),
+            "due_at": campaign.due_at.isoformat() if campaign.due_at else None,
+            "items": len(rows),
+            "url": webhooks.absolute_url(reverse("access:campaign_detail", args=[campaign.pk])),
+        },
+        event_id=f"campaign-launched:{campaign.pk}",
     )
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from access.choices import CampaignStatus, Decision, DefaultDecision, TaskStatus
@@ -19,8 +20,8 @@ from access.queries.closing import REVOKING, close_plan, may_close
 from access.services import evidence
 from access.services.grants import grant_create, grant_revoke
 from access.services.tallies import tally_recount
-from dpms import audit
-from dpms.models import User
+from dpms import audit, webhooks
+from dpms.models import User, WebhookEvent
 from dpms.notify import DigestItem, digest, notify_each_once
 
 REVOCATION_TASK_DAYS = 7
@@ -89,6 +90,18 @@ def campaign_close(
             "exceptions_time_boxed": time_boxed,
             "confirmed_by": actor.email if confirmed else None,
         },
+    )
+    webhooks.emit(
+        WebhookEvent.CAMPAIGN_CLOSED,
+        {
+            "campaign": campaign.pk,
+            "name": str(campaign),
+            "defaults_applied": plan["pending"],
+            "revocations_applied": applied,
+            "revocation_tasks_opened": tasks,
+            "url": webhooks.absolute_url(reverse("access:campaign_detail", args=[campaign.pk])),
+        },
+        event_id=f"campaign-closed:{campaign.pk}",
     )
     evidence.produce_evidence(campaign=campaign, actor=actor, now=now)
     return campaign

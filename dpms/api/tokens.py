@@ -23,8 +23,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 
 
 class ApiTokenViewSet(
-    ConditionalMixin,
-    ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ConditionalMixin, ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = ApiTokenSerializer
     queryset = ApiToken.objects.none()  # for the schema; each request reads get_queryset

@@ -29,6 +29,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from dpms import webhooks
+from dpms.models import WebhookEvent
 from incidents.choices import AuthorityDecision, EventKind, PersonalData, Status, SubjectsDecision
 from incidents.models import (
     AUTHORITY_HOURS,
@@ -37,6 +39,7 @@ from incidents.models import (
     Incident,
 )
 from incidents.queries.visibility import is_responder, security_officers_for
+from incidents.services.common import webhook_data
 from incidents.services.timeline import log, tell
 
 logger = logging.getLogger(__name__)
@@ -230,6 +233,11 @@ def breach_mark(*, actor, incident, aware_at=None, aware_at_reason="", now=None)
         "notification to the supervisory authority, or why it is not required, on the incident.",
         dedup_key=f"incident:{incident.pk}:breach-marked",
         actor=actor,
+    )
+    webhooks.emit(
+        WebhookEvent.BREACH_CLOCK_STARTED,
+        {**webhook_data(incident), "aware_at": utc_iso(aware_at), "authority_deadline": utc_iso(deadline)},
+        event_id=f"breach-clock:{incident.pk}:{utc_iso(aware_at)}",
     )
     return incident
 
@@ -716,6 +724,11 @@ def _remind_authority(pk: int, now) -> int:
         return 0
     skipped = [hours for hours in REMINDER_HOURS if incident.breach_reminder_hours < hours < step]
     deadline = incident.authority_deadline
+    webhooks.emit(
+        WebhookEvent.BREACH_DEADLINE_NEAR,
+        {**webhook_data(incident), "hours_elapsed": step, "authority_deadline": utc_iso(deadline)},
+        event_id=f"breach-near:{incident.pk}:{step}",
+    )
     if step >= AUTHORITY_HOURS:
         subject = (
             f"{incident.reference}: deadline passed at {utc_text(deadline)}, notify the supervisory "

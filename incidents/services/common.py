@@ -128,3 +128,21 @@ def _category(value) -> str:
     if value not in Category.values:
         raise ValidationError({"category": "Choose a category from the list."})
     return value
+
+
+def webhook_data(incident: Incident) -> dict:
+    """What a webhook is told of an incident: enough to find it and judge it, no description or names."""
+    from django.urls import reverse
+
+    from dpms.webhooks import absolute_url
+
+    return {
+        "incident": incident.pk,
+        "reference": incident.reference,
+        "title": incident.title,
+        "category": incident.category,
+        "severity": int(incident.severity) if incident.severity is not None else None,
+        "status": incident.status,
+        "is_breach": incident.is_breach,
+        "url": absolute_url(reverse("incidents:detail", args=[incident.pk])),
+    }

@@ -14,11 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from access.models import System
+from dpms import webhooks
+from dpms.models import WebhookEvent
 from incidents.choices import Category, EventKind, PersonalData
 from incidents.models import Incident, IncidentCounter
 from incidents.queries.visibility import can_report, security_officers_for
 from incidents.services import escalation, timeline
 from incidents.services.attachments import attachment_add, inspect_upload
+from incidents.services.common import webhook_data
 
 MAX_UPLOADS = 5
 OLDEST_NOTICED = datetime.timedelta(days=5 * 366)
@@ -178,6 +181,11 @@ def incident_report(
         actor=None,  # DPMS tells the officers; the reporter's own line is the report above it
     )
     escalation.on_reported(incident=incident, now=now)  # the untriaged policy runs from the report
+    webhooks.emit(
+        WebhookEvent.INCIDENT_REPORTED,
+        webhook_data(incident),
+        event_id=f"incident-reported:{incident.pk}",
+    )
     # The files come last: every upload passed its check above, so only a disk error can stop one here, and
     # then the files already written are removed as the transaction rolls back.
     stored = []

@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from dpms import webhooks
+from dpms.models import WebhookEvent
 from incidents.choices import STATUS_ORDER, Category, EventKind, Severity, Status
 from incidents.models import Incident, PostIncidentReview
 from incidents.services import breach, escalation, timeline
@@ -36,6 +38,7 @@ from incidents.services.common import (
     _tell_handler,
     _tell_reporter,
     _touch,
+    webhook_data,
 )
 from incidents.services.sharing import _make_confidential
 
@@ -452,6 +455,10 @@ def incident_set_severity(*, actor, incident: Incident, severity, reason: str = 
         changes={"severity": [before, int(severity)]},
     )
     escalation.on_severity_set(incident=incident, now=now, actor=actor)
+    if before is not None and int(severity) < int(before):  # SEV1 is the most severe
+        webhooks.emit(
+            WebhookEvent.INCIDENT_SEVERITY_RAISED, {**webhook_data(incident), "severity_before": int(before)}
+        )
     return incident
 
 
