@@ -10,6 +10,7 @@ class AccessConfig(AppConfig):
     def ready(self):
         from access import demo, tasks
         from access.api import register as register_api
+        from access.api import requests as requests_api
         from access.queries.campaigns import can_read_campaigns
         from access.queries.imports import sees_imports_link
         from access.services import movers, portal_roles
@@ -46,6 +47,7 @@ class AccessConfig(AppConfig):
                     portal.ApiRoute("access/systems", register_api.SystemViewSet, "access-system"),
                     portal.ApiRoute("access/roles", register_api.RoleViewSet, "access-role"),
                     portal.ApiRoute("access/grants", register_api.GrantViewSet, "access-grant"),
+                    portal.ApiRoute("access/requests", requests_api.RequestViewSet, "access-request"),
                 ],
             )
         )
