@@ -10,6 +10,7 @@ class IncidentsConfig(AppConfig):
     def ready(self):
         from dpms import portal
         from incidents import demo, tasks
+        from incidents.api.detail import IncidentViewSet
         from incidents.queries import breach as breach_queries
         from incidents.queries import escalation_policies
         from incidents.queries.metrics import can_see_metrics
@@ -57,5 +58,6 @@ class IncidentsConfig(AppConfig):
                 # After the risk register: incidents link risks.
                 seeder=portal.Seeder(demo.seed_incident_demo, order=30),
                 tick=portal.Tick(tasks.tick, every=timedelta(minutes=1)),
+                api=[portal.ApiRoute("incidents", IncidentViewSet, "incident")],
             )
         )

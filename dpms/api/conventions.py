@@ -202,6 +202,28 @@ class ConditionalMixin:
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
+def _body_for_key(request) -> bytes:
+    """What identifies a request's body for its idempotency key: the body itself; for multipart/form-data
+    (files), whose boundary differs on every retry and whose body may be far larger than Django reads into
+    memory, its fields and each file's name and SHA-256."""
+    import hashlib
+
+    if not (request.content_type or "").startswith("multipart/"):
+        return request._request.body or b""
+    parts = []
+    for key in sorted(request.data.keys()):
+        for value in request.data.getlist(key):
+            if hasattr(value, "chunks"):
+                digest = hashlib.sha256()
+                for chunk in value.chunks():
+                    digest.update(chunk)
+                value.seek(0)
+                parts.append(f"{key}=file:{value.name}:{digest.hexdigest()}")
+            else:
+                parts.append(f"{key}={value}")
+    return "\n".join(parts).encode()
+
+
 def idempotent(view_method):
     """For a viewset's creating POST. With an ``Idempotency-Key`` header, the first answer below 500 is kept
     for that person and key (a raised error keeps nothing), and a retry with the same key and the same
@@ -223,9 +245,7 @@ def idempotent(view_method):
         if len(key) > 200:
             return problem(400, f"The {IDEMPOTENCY_HEADER} header is at most 200 characters.")
         fingerprint = hashlib.sha256(
-            b"\n".join(
-                [request.method.encode(), request.get_full_path().encode(), request._request.body or b""]
-            )
+            b"\n".join([request.method.encode(), request.get_full_path().encode(), _body_for_key(request)])
         ).hexdigest()
         user = request.user
         with transaction.atomic():

@@ -1,0 +1,73 @@
+"""The object-level authorization sweep: every persona requests every detail and action endpoint of every
+incident, through the API and through the incident page. The API refuses (404 hidden, 403 not allowed)
+exactly where the page refuses, and never answers 2xx where the page refuses."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from incidents.choices import Status
+from tests.dpms.api_support import api_client, token_for
+from tests.incidents.detail_support import incident_at
+
+pytestmark = pytest.mark.django_db
+
+# (API action, the page's url name doing the same): every POST endpoint on an incident.
+ACTIONS = [
+    ("triage", "triage"),
+    ("dismiss", "dismiss"),
+    ("acknowledge", "acknowledge"),
+    ("transition", "transition"),
+    ("close", "close"),
+    ("review", "review"),
+    ("severity", "severity"),
+    ("handler", "handler"),
+    ("category", "category"),
+]
+# (API read, the page it reads from): every GET endpoint on an incident.
+READS = [("detail", "detail")]
+REFUSALS = (403, 404)
+
+
+@pytest.fixture
+def incidents(staff, second_report, manager, security_officer, outsider):
+    return {
+        "reported": incident_at(Status.REPORTED, reporter=staff, handler=None),
+        "handled": incident_at(Status.INVESTIGATING, reporter=staff, handler=manager),
+        "confidential": incident_at(
+            Status.TRIAGED, reporter=second_report, handler=manager, confidential=True
+        ),
+        "outsiders": incident_at(Status.TRIAGED, reporter=outsider, handler=security_officer),
+    }
+
+
+def _page(user):
+    page = Client()
+    page.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
+    return page
+
+
+@pytest.mark.parametrize("who", ["staff", "manager", "security_officer", "auditor", "admin", "outsider"])
+def test_the_api_refuses_exactly_where_the_page_refuses(who, personas, incidents):
+    user = personas[who]
+    api, page = api_client(token_for(user, read_only=False)[1]), _page(user)
+    mismatches = []
+    for key, incident in incidents.items():
+        for name, page_name in READS:
+            got = api.get(reverse(f"api:incident-{name}", args=[incident.pk])).status_code
+            wanted = page.get(reverse(f"incidents:{page_name}", args=[incident.pk])).status_code
+            if (got if got in REFUSALS else "ok") != (wanted if wanted in REFUSALS else "ok"):
+                mismatches.append(f"GET {name} of {key}: API {got}, page {wanted}")
+        for name, page_name in ACTIONS:
+            # An empty body: where the page lets the person act, both say what is missing (400), or act.
+            wanted = page.post(reverse(f"incidents:{page_name}", args=[incident.pk]), {}).status_code
+            got = api.post(reverse(f"api:incident-{name}", args=[incident.pk]), {}, format="json").status_code
+            if (got if got in REFUSALS else "ok") != (wanted if wanted in REFUSALS else "ok"):
+                mismatches.append(f"POST {name} on {key}: API {got}, page {wanted}")
+            assert got < 500
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_an_id_out_of_range_is_a_404(security_officer):
+    api = api_client(token_for(security_officer)[1])
+    assert api.get("/api/v1/incidents/99999999999999999999999/").status_code == 404
