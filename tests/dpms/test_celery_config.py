@@ -28,10 +28,11 @@ def test_tests_never_run_tasks_eagerly():
     assert app.conf.task_always_eager is False
 
 
-def test_beat_ticks_every_app_and_sweeps_the_outbox():
+def test_beat_ticks_every_app_sweeps_the_outbox_and_checkpoints_the_audit_trail():
     tasks = sorted(entry["task"] for entry in SCHEDULE.values())
     assert tasks == [
         "access.tasks.tick",
+        "dpms.integrity_tasks.write_audit_checkpoint",
         "dpms.tasks.outbox_sweep",
         "incidents.tasks.tick",
         "risk.tasks.tick",
@@ -45,6 +46,7 @@ def test_each_app_ticks_as_often_as_it_registered():
         "risk.tasks.tick": 300.0,
         "incidents.tasks.tick": 60.0,
         "dpms.tasks.outbox_sweep": 120.0,
+        "dpms.integrity_tasks.write_audit_checkpoint": 3600.0,  # AUDIT_CHECKPOINT_SECONDS
     }
 
 
