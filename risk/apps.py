@@ -11,6 +11,7 @@ class RiskConfig(AppConfig):
         from dpms import portal
         from risk import demo, tasks
         from risk.api import register as register_api
+        from risk.api import reviews as reviews_api
         from risk.queries.acceptances import may_list_acceptances
         from risk.queries.matrices import can_read_matrices
         from risk.queries.reviews import can_see_round
@@ -45,6 +46,8 @@ class RiskConfig(AppConfig):
                 tick=portal.Tick(tasks.tick, every=timedelta(minutes=5)),
                 api=[
                     portal.ApiRoute("risk/risks", register_api.RiskViewSet, "risk-risk"),
+                    portal.ApiRoute("risk/assessments", reviews_api.AssessmentViewSet, "risk-assessment"),
+                    portal.ApiRoute("risk/review-round", reviews_api.ReviewRoundViewSet, "risk-review-round"),
                 ],
             )
         )

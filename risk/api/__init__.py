@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
 from dpms.forms import row_id
@@ -40,6 +41,20 @@ class RowField(serializers.PrimaryKeyRelatedField):
         if isinstance(data, bool) or row_id(data) is None:
             self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)
+
+
+def choice(choices, **kwargs) -> serializers.ChoiceField:
+    """A choice field whose values are listed inline in the schema (``oneOf`` of ``const``s, each with its
+    label): "status" is a different set on a risk, an action, an acceptance (and in other apps), and
+    drf-spectacular would make clashing enum components of them."""
+    choices = list(choices)
+    options: list[dict] = [{"const": value, "title": str(label)} for value, label in choices]
+    if kwargs.get("allow_null"):
+        options.append({"type": "null"})
+    field_class = extend_schema_field({"oneOf": options})(
+        type("InlineChoiceField", (serializers.ChoiceField,), {})
+    )
+    return field_class(choices=choices, **kwargs)
 
 
 class FetchedViewSet(viewsets.GenericViewSet):

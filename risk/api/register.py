@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from access.models import System
 from dpms.api.conventions import ApiViewMixin, ConditionalMixin, CursorPage, idempotent
 from dpms.models import User
-from risk.api import FetchedViewSet, RowField, service_errors
+from risk.api import FetchedViewSet, RowField, choice, service_errors
 from risk.choices import RiskStatus, Treatment
 from risk.forms.register import RiskFilterForm, RiskStatusForm
 from risk.models import Risk, RiskCategory
@@ -55,7 +55,8 @@ class RiskSerializer(serializers.ModelSerializer):
     current_impact = _score()
     target_likelihood = _score(allow_null=True, required=False)
     target_impact = _score(allow_null=True, required=False)
-    treatment = serializers.ChoiceField(choices=Treatment.choices, default=Treatment.MITIGATE)
+    treatment = choice(Treatment.choices, default=Treatment.MITIGATE)
+    status = choice(RiskStatus.choices, read_only=True)
     review_interval_days = serializers.IntegerField(
         min_value=1,
         max_value=3650,
@@ -83,13 +84,13 @@ class RiskSerializer(serializers.ModelSerializer):
             "closed_at", "open_now",
         ]  # fmt: skip
         read_only_fields = [
-            "reference", "matrix", "status", "next_review_on", "created_at", "updated_at", "closed_at",
+            "reference", "matrix", "next_review_on", "created_at", "updated_at", "closed_at",
         ]  # fmt: skip
 
 
 class RiskStatusSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(
-        choices=RiskStatusForm.base_fields["status"].choices,  # type: ignore[attr-defined]
+    status = choice(
+        RiskStatusForm.base_fields["status"].choices,  # type: ignore[attr-defined]
         help_text="open: open a draft or reopen a closed risk; closed: close it.",
     )
 

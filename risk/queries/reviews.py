@@ -12,10 +12,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.db.models.functions import Length
+from django.shortcuts import get_object_or_404
 
 from risk.choices import RiskStatus
-from risk.models import Risk
-from risk.queries.register import can_edit_risk, get_risk_for_user
+from risk.models import Risk, RiskAssessment
+from risk.queries.register import can_edit_risk, get_risk_for_user, risks_for_user, sees_all_risks
 
 # Drafts are not assessed yet and closed risks are gone: only live risks are reviewed and reminded.
 REVIEWED_STATUSES = (RiskStatus.OPEN, RiskStatus.ACCEPTED)
@@ -119,6 +120,20 @@ def own_due_risks(user, *, today: datetime.date, limit: int = 5) -> list[Risk]:
 def recent_assessments(risk: Risk) -> list:
     """The risk's five latest reviews with their reviewers (1 query): ``recent_reviews`` of the risk page."""
     return list(risk.assessments.latest_five())
+
+
+def assessments_for_user(user):
+    """The reviews of the risks ``user`` may see (whoever sees a risk sees its history), with their risk and
+    reviewer."""
+    assessments = RiskAssessment.objects.select_related("risk", "reviewed_by")
+    if sees_all_risks(user):
+        return assessments
+    return assessments.filter(risk__in=risks_for_user(user))
+
+
+def get_assessment_for_user(user, pk) -> RiskAssessment:
+    """A review of a risk ``user`` may see (404 otherwise)."""
+    return get_object_or_404(assessments_for_user(user), pk=pk)
 
 
 # --- Reminder steps ------------------------------------------------------------------------------------

@@ -336,4 +336,8 @@ def test_the_schema_describes_the_risk_endpoints_without_a_warning(tmp_path):
         "/api/v1/risk/risks/",
         "/api/v1/risk/risks/{id}/",
         "/api/v1/risk/risks/{id}/status/",
+        "/api/v1/risk/assessments/",
+        "/api/v1/risk/assessments/{id}/",
+        "/api/v1/risk/assessments/due/",
+        "/api/v1/risk/review-round/",
     } <= paths
