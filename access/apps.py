@@ -11,6 +11,7 @@ class AccessConfig(AppConfig):
         from access import demo, tasks
         from access.api import register as register_api
         from access.api import requests as requests_api
+        from access.api import reviews as reviews_api
         from access.queries.campaigns import can_read_campaigns
         from access.queries.imports import sees_imports_link
         from access.services import movers, portal_roles
@@ -48,6 +49,9 @@ class AccessConfig(AppConfig):
                     portal.ApiRoute("access/roles", register_api.RoleViewSet, "access-role"),
                     portal.ApiRoute("access/grants", register_api.GrantViewSet, "access-grant"),
                     portal.ApiRoute("access/requests", requests_api.RequestViewSet, "access-request"),
+                    portal.ApiRoute(
+                        "access/review-items", reviews_api.ReviewItemViewSet, "access-review-item"
+                    ),
                 ],
             )
         )
