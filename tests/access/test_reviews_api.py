@@ -197,9 +197,9 @@ def test_the_queue_runs_a_fixed_number_of_queries(manager, rows, django_assert_n
     ReviewItem.objects.bulk_create(
         [
             ReviewItem(
-                campaign=campaign, grant=grant, holder=grant.user, holder_label=str(grant.user), system=system,
-                system_name="CRM", role=grant.role, role_name=grant.role.name, environment="production",
-                granted_at=grant.granted_at, reviewer=manager,
+                campaign=campaign, grant=grant, holder=grant.user, holder_label=str(grant.user),
+                system=system, system_name="CRM", role=grant.role, role_name=grant.role.name,
+                environment="production", granted_at=grant.granted_at, reviewer=manager,
             )
             for grant in grants
         ]
