@@ -122,6 +122,7 @@ class ApiViewMixin:
     events it caused share the request id)."""
 
     _audit_head_before: int | None = None
+    lookup_value_converter = "int"  # ids are numbers: /x/abc/ is a 404 (the router uses path converters)
 
     def initial(self, request, *args, **kwargs):
         from dpms import queries
@@ -192,7 +193,7 @@ class ConditionalMixin:
         if (
             getattr(self, "detail", False)
             and 200 <= response.status_code < 300
-            and isinstance(response.data, dict)
+            and isinstance(getattr(response, "data", None), dict)  # a download has no data
         ):
             response["ETag"] = etag_of(response.data)
         return response

@@ -8,6 +8,8 @@ it, and it refuses a wrong type (a list for a date) before the form sees it. The
 converts (a person by email, a local time) as on the page; the service checks again and decides.
 """
 
+import copy
+
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -104,11 +106,21 @@ def _with_zone(text: str | None) -> str:
     return "ISO 8601 with its UTC offset (a time without one is read in the portal's time zone)."
 
 
-def form_serializer(form_class, name: str, *, exclude=(), **form_kwargs) -> type[serializers.Serializer]:
+def form_serializer(
+    form_class, name: str, *, exclude=(), optional=(), **form_kwargs
+) -> type[serializers.Serializer]:
     """A serializer named ``name`` with the fields of ``form_class`` (built unbound with ``form_kwargs``,
-    so fields its ``__init__`` sets up are there), less ``exclude``."""
+    so fields its ``__init__`` sets up are there), less ``exclude``; ``optional``: fields the form requires
+    of some callers only (it still requires them of those)."""
     form = form_class(**form_kwargs)
-    fields = {key: serializer_field(field) for key, field in form.fields.items() if key not in exclude}
+    fields = {}
+    for key, field in form.fields.items():
+        if key in exclude:
+            continue
+        if key in optional:
+            field = copy.copy(field)
+            field.required = False
+        fields[key] = serializer_field(field)
     doc = (form_class.__doc__ or "").strip() or f"The input of the page's {form_class.__name__}."
     return type(name, (serializers.Serializer,), {**fields, "__doc__": doc, "__module__": __name__})
 

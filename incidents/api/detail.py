@@ -7,7 +7,7 @@ they may not act."""
 from rest_framework import mixins, viewsets
 
 from dpms.api.conventions import ApiViewMixin, ConditionalMixin
-from incidents.api import lists, reporting, workflow
+from incidents.api import attachments, comments, lists, reporting, timeline, workflow
 from incidents.api.common import IncidentAccess, IncidentSerializer
 from incidents.models import Incident
 from incidents.queries.lists import queue_for_user
@@ -20,6 +20,9 @@ class IncidentViewSet(
     lists.QueueActions,
     reporting.ReportingActions,
     workflow.WorkflowActions,
+    comments.CommentActions,
+    timeline.TimelineActions,
+    attachments.AttachmentActions,
     IncidentAccess,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -29,7 +32,7 @@ class IncidentViewSet(
     pagination_class = lists.QueuePage
     lookup_value_converter = "int"
     # The actions that answer with something else than the incident: no ETag of the incident on them.
-    not_the_incident = frozenset({"list", "mine", "metrics"})
+    not_the_incident = frozenset({"comments", "timeline", "attachments", "attachment"})
 
     def get_queryset(self):
         if self.action == "list":
@@ -43,6 +46,12 @@ class IncidentViewSet(
 
     def get_parsers(self):
         return reporting.report_parsers(self) or super().get_parsers()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.action in self.not_the_incident and response.has_header("ETag"):
+            del response["ETag"]
+        return response
 
     def retrieve(self, request, *args, **kwargs):
         """The incident, as its page shows it to you."""

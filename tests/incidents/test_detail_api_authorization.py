@@ -23,9 +23,10 @@ ACTIONS = [
     ("severity", "severity"),
     ("handler", "handler"),
     ("category", "category"),
+    ("comments", "comment"),
 ]
 # (API read, the page it reads from): every GET endpoint on an incident.
-READS = [("detail", "detail")]
+READS = [("detail", "detail"), ("timeline", "detail"), ("comments", "detail"), ("attachments", "detail")]
 REFUSALS = (403, 404)
 
 

@@ -20,6 +20,10 @@ PATHS = {
     "/api/v1/incidents/{id}/severity/",
     "/api/v1/incidents/{id}/handler/",
     "/api/v1/incidents/{id}/category/",
+    "/api/v1/incidents/{id}/comments/",
+    "/api/v1/incidents/{id}/timeline/",
+    "/api/v1/incidents/{id}/attachments/",
+    "/api/v1/incidents/{id}/attachments/{file_id}/",
 }
 
 
@@ -29,7 +33,7 @@ def test_every_incident_endpoint_is_described_without_a_warning(tmp_path):
         "spectacular", "--format", "openapi-json", "--file", str(out), "--fail-on-warn", "--validate"
     )
     schema = json.loads(out.read_text())
-    assert PATHS <= set(schema["paths"])
+    assert set(schema["paths"]) >= PATHS
     report = schema["paths"]["/api/v1/incidents/"]["post"]["requestBody"]["content"]
     assert set(report) == {"application/json", "multipart/form-data"}
     assert "Idempotency-Key" in {
