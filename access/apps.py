@@ -9,9 +9,12 @@ class AccessConfig(AppConfig):
 
     def ready(self):
         from access import demo, tasks
+        from access.api import campaigns as campaigns_api
+        from access.api import closing as closing_api
         from access.api import register as register_api
         from access.api import requests as requests_api
         from access.api import reviews as reviews_api
+        from access.api import revocations as revocations_api
         from access.queries.campaigns import can_read_campaigns
         from access.queries.imports import sees_imports_link
         from access.services import movers, portal_roles
@@ -51,6 +54,19 @@ class AccessConfig(AppConfig):
                     portal.ApiRoute("access/requests", requests_api.RequestViewSet, "access-request"),
                     portal.ApiRoute(
                         "access/review-items", reviews_api.ReviewItemViewSet, "access-review-item"
+                    ),
+                    portal.ApiRoute("access/campaigns", campaigns_api.CampaignViewSet, "access-campaign"),
+                    # Closing and evidence are the closing area's, on the same campaign addresses.
+                    portal.ApiRoute(
+                        "access/campaigns", closing_api.CampaignClosingViewSet, "access-campaign-closing"
+                    ),
+                    portal.ApiRoute(
+                        "access/campaigns", closing_api.CampaignEvidenceViewSet, "access-campaign-evidence"
+                    ),
+                    portal.ApiRoute(
+                        "access/revocation-tasks",
+                        revocations_api.RevocationTaskViewSet,
+                        "access-revocation-task",
                     ),
                 ],
             )
