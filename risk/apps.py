@@ -10,6 +10,7 @@ class RiskConfig(AppConfig):
     def ready(self):
         from dpms import portal
         from risk import demo, tasks
+        from risk.api import acceptances as acceptances_api
         from risk.api import register as register_api
         from risk.api import reviews as reviews_api
         from risk.queries.acceptances import may_list_acceptances
@@ -48,6 +49,7 @@ class RiskConfig(AppConfig):
                     portal.ApiRoute("risk/risks", register_api.RiskViewSet, "risk-risk"),
                     portal.ApiRoute("risk/assessments", reviews_api.AssessmentViewSet, "risk-assessment"),
                     portal.ApiRoute("risk/review-round", reviews_api.ReviewRoundViewSet, "risk-review-round"),
+                    portal.ApiRoute("risk/acceptances", acceptances_api.AcceptanceViewSet, "risk-acceptance"),
                 ],
             )
         )

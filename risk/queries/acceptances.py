@@ -130,7 +130,10 @@ def acceptances_for_user(user):
 
 
 def get_acceptance_for_user(user, risk_id, pk) -> RiskAcceptance:
-    acceptance = acceptances_for_user(user).filter(pk=pk, risk_id=risk_id).first()
+    """An acceptance ``user`` may see (404 otherwise), of risk ``risk_id`` (None: of whichever risk, for the
+    API's URLs, which name the acceptance alone)."""
+    acceptances = acceptances_for_user(user).filter(pk=pk)
+    acceptance = (acceptances if risk_id is None else acceptances.filter(risk_id=risk_id)).first()
     if acceptance is None:
         raise Http404("No such acceptance.")
     return acceptance

@@ -340,4 +340,9 @@ def test_the_schema_describes_the_risk_endpoints_without_a_warning(tmp_path):
         "/api/v1/risk/assessments/{id}/",
         "/api/v1/risk/assessments/due/",
         "/api/v1/risk/review-round/",
+        "/api/v1/risk/acceptances/",
+        "/api/v1/risk/acceptances/{id}/",
+        "/api/v1/risk/acceptances/{id}/approve/",
+        "/api/v1/risk/acceptances/{id}/reject/",
+        "/api/v1/risk/acceptances/{id}/revoke/",
     } <= paths
