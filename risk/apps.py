@@ -11,6 +11,7 @@ class RiskConfig(AppConfig):
         from dpms import portal
         from risk import demo, tasks
         from risk.api import acceptances as acceptances_api
+        from risk.api import actions as actions_api
         from risk.api import register as register_api
         from risk.api import reviews as reviews_api
         from risk.queries.acceptances import may_list_acceptances
@@ -50,6 +51,7 @@ class RiskConfig(AppConfig):
                     portal.ApiRoute("risk/assessments", reviews_api.AssessmentViewSet, "risk-assessment"),
                     portal.ApiRoute("risk/review-round", reviews_api.ReviewRoundViewSet, "risk-review-round"),
                     portal.ApiRoute("risk/acceptances", acceptances_api.AcceptanceViewSet, "risk-acceptance"),
+                    portal.ApiRoute("risk/actions", actions_api.ActionViewSet, "risk-action"),
                 ],
             )
         )

@@ -37,8 +37,10 @@ def actions_for_user(user):
 
 
 def get_action_for_user(user, risk_id, pk) -> tuple[TreatmentAction, bool]:
-    """The action (404 when ``user`` may not see it) and whether ``user`` may change its risk."""
-    action = actions_for_user(user).filter(pk=pk, risk_id=risk_id).select_related("risk__owner").first()
+    """The action (404 when ``user`` may not see it) and whether ``user`` may change its risk; of risk
+    ``risk_id`` (None: of whichever risk, for the API's URLs, which name the action alone)."""
+    actions = actions_for_user(user).filter(pk=pk).select_related("risk__owner")
+    action = (actions if risk_id is None else actions.filter(risk_id=risk_id)).first()
     if action is None:
         raise Http404("No such action.")
     return action, can_edit_risk(user, action.risk)

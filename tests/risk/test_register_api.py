@@ -345,4 +345,7 @@ def test_the_schema_describes_the_risk_endpoints_without_a_warning(tmp_path):
         "/api/v1/risk/acceptances/{id}/approve/",
         "/api/v1/risk/acceptances/{id}/reject/",
         "/api/v1/risk/acceptances/{id}/revoke/",
+        "/api/v1/risk/actions/",
+        "/api/v1/risk/actions/{id}/",
+        "/api/v1/risk/actions/{id}/status/",
     } <= paths
