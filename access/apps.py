@@ -11,6 +11,8 @@ class AccessConfig(AppConfig):
         from access import demo, tasks
         from access.api import campaigns as campaigns_api
         from access.api import closing as closing_api
+        from access.api import imports as imports_api
+        from access.api import policies as policies_api
         from access.api import register as register_api
         from access.api import requests as requests_api
         from access.api import reviews as reviews_api
@@ -68,6 +70,11 @@ class AccessConfig(AppConfig):
                         revocations_api.RevocationTaskViewSet,
                         "access-revocation-task",
                     ),
+                    portal.ApiRoute("access/imports", imports_api.ImportJobViewSet, "access-import"),
+                    portal.ApiRoute(
+                        "access/import-batches", imports_api.ImportBatchViewSet, "access-import-batch"
+                    ),
+                    portal.ApiRoute("access/review-policies", policies_api.PolicyViewSet, "access-policy"),
                 ],
             )
         )
