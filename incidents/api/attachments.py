@@ -31,7 +31,7 @@ class AttachmentActions:
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
         filters=False,
     )
-    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<file_id>[0-9]+)", filter_backends=[])
+    @action(detail=True, methods=["get"], url_path="attachments/<int:file_id>", filter_backends=[])
     def attachment(self, request, pk=None, file_id=None):
         """The file itself, as a download."""
         incident = self.get_object()

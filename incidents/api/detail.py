@@ -7,7 +7,7 @@ they may not act."""
 from rest_framework import mixins, viewsets
 
 from dpms.api.conventions import ApiViewMixin, ConditionalMixin
-from incidents.api import attachments, comments, lists, reporting, timeline, workflow
+from incidents.api import attachments, breach, comments, escalation, lists, reporting, timeline, workflow
 from incidents.api.common import IncidentAccess, IncidentSerializer
 from incidents.models import Incident
 from incidents.queries.lists import queue_for_user
@@ -23,6 +23,8 @@ class IncidentViewSet(
     comments.CommentActions,
     timeline.TimelineActions,
     attachments.AttachmentActions,
+    breach.BreachActions,
+    escalation.EscalationActions,
     IncidentAccess,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -32,7 +34,10 @@ class IncidentViewSet(
     pagination_class = lists.QueuePage
     lookup_value_converter = "int"
     # The actions that answer with something else than the incident: no ETag of the incident on them.
-    not_the_incident = frozenset({"comments", "timeline", "attachments", "attachment"})
+    not_the_incident = frozenset(
+        {"comments", "timeline", "attachments", "attachment", "escalation"}
+        | {name for name in dir(breach.BreachActions) if name.startswith("breach")}
+    )
 
     def get_queryset(self):
         if self.action == "list":

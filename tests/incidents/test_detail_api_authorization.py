@@ -24,9 +24,21 @@ ACTIONS = [
     ("handler", "handler"),
     ("category", "category"),
     ("comments", "comment"),
+    ("breach-mark", "breach_mark"),
+    ("breach-awareness", "breach_awareness"),
+    ("breach-authority-notified", "breach_authority_notified"),
+    ("breach-authority-not-required", "breach_authority_not_required"),
+    ("breach-data-subjects", "breach_subjects"),
+    ("breach-facts", "breach_facts"),
+    ("breach-nis2-significant", "breach_nis2_significant"),
+    ("breach-nis2-report", "breach_nis2_record"),
 ]
 # (API read, the page it reads from): every GET endpoint on an incident.
 READS = [("detail", "detail"), ("timeline", "detail"), ("comments", "detail"), ("attachments", "detail")]
+# Sections of the incident page that it hides from a reporter who has no other part in the incident: their
+# endpoints answer 403 to that reporter (the incident is theirs to see, the section is not), 404 to whoever
+# may not see the incident.
+SECTIONS = ["breach", "escalation"]
 REFUSALS = (403, 404)
 
 
@@ -59,6 +71,12 @@ def test_the_api_refuses_exactly_where_the_page_refuses(who, personas, incidents
             wanted = page.get(reverse(f"incidents:{page_name}", args=[incident.pk])).status_code
             if (got if got in REFUSALS else "ok") != (wanted if wanted in REFUSALS else "ok"):
                 mismatches.append(f"GET {name} of {key}: API {got}, page {wanted}")
+        page_says = page.get(reverse("incidents:detail", args=[incident.pk]))
+        for name in SECTIONS:
+            got = api.get(reverse(f"api:incident-{name}", args=[incident.pk])).status_code
+            wanted = 404 if page_says.status_code == 404 else 200 if _shows(page_says, name) else 403
+            if got != wanted:
+                mismatches.append(f"GET {name} of {key}: API {got}, page says {wanted}")
         for name, page_name in ACTIONS:
             # An empty body: where the page lets the person act, both say what is missing (400), or act.
             wanted = page.post(reverse(f"incidents:{page_name}", args=[incident.pk]), {}).status_code
@@ -67,6 +85,17 @@ def test_the_api_refuses_exactly_where_the_page_refuses(who, personas, incidents
                 mismatches.append(f"POST {name} on {key}: API {got}, page {wanted}")
             assert got < 500
     assert not mismatches, "\n".join(mismatches)
+
+
+def _shows(response, name: str) -> bool:
+    """Whether the incident page shows the section ``name`` (its context as the page built it)."""
+    for section in response.context["sections"]:
+        context = section["context"]
+        if name == "breach" and "breach" in context:
+            return context["breach"]["show"]
+        if name == "escalation" and "escalation" in context:
+            return context["show"]
+    return False
 
 
 def test_an_id_out_of_range_is_a_404(security_officer):

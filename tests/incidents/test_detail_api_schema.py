@@ -24,6 +24,16 @@ PATHS = {
     "/api/v1/incidents/{id}/timeline/",
     "/api/v1/incidents/{id}/attachments/",
     "/api/v1/incidents/{id}/attachments/{file_id}/",
+    "/api/v1/incidents/{id}/breach/",
+    "/api/v1/incidents/{id}/breach/mark/",
+    "/api/v1/incidents/{id}/breach/awareness/",
+    "/api/v1/incidents/{id}/breach/authority-notified/",
+    "/api/v1/incidents/{id}/breach/authority-not-required/",
+    "/api/v1/incidents/{id}/breach/data-subjects/",
+    "/api/v1/incidents/{id}/breach/facts/",
+    "/api/v1/incidents/{id}/breach/nis2/significant/",
+    "/api/v1/incidents/{id}/breach/nis2/report/",
+    "/api/v1/incidents/{id}/escalation/",
 }
 
 
