@@ -12,6 +12,8 @@ class RiskConfig(AppConfig):
         from risk import demo, tasks
         from risk.api import acceptances as acceptances_api
         from risk.api import actions as actions_api
+        from risk.api import heatmap as heatmap_api
+        from risk.api import matrices as matrices_api
         from risk.api import register as register_api
         from risk.api import reviews as reviews_api
         from risk.queries.acceptances import may_list_acceptances
@@ -52,6 +54,8 @@ class RiskConfig(AppConfig):
                     portal.ApiRoute("risk/review-round", reviews_api.ReviewRoundViewSet, "risk-review-round"),
                     portal.ApiRoute("risk/acceptances", acceptances_api.AcceptanceViewSet, "risk-acceptance"),
                     portal.ApiRoute("risk/actions", actions_api.ActionViewSet, "risk-action"),
+                    portal.ApiRoute("risk/matrices", matrices_api.MatrixViewSet, "risk-matrix"),
+                    portal.ApiRoute("risk/heatmap", heatmap_api.HeatMapViewSet, "risk-heatmap"),
                 ],
             )
         )

@@ -348,4 +348,7 @@ def test_the_schema_describes_the_risk_endpoints_without_a_warning(tmp_path):
         "/api/v1/risk/actions/",
         "/api/v1/risk/actions/{id}/",
         "/api/v1/risk/actions/{id}/status/",
+        "/api/v1/risk/matrices/",
+        "/api/v1/risk/matrices/{id}/",
+        "/api/v1/risk/heatmap/",
     } <= paths
