@@ -21,7 +21,7 @@ from rest_framework.exceptions import ValidationError
 from dpms.forms import LookupField, MultipleFileField, PersonField, add_service_errors, row_id
 from incidents.choices import Category, PersonalData, Severity, Status
 from incidents.models import Incident
-from incidents.queries.detail import linked_systems
+from incidents.queries.detail import linked_risks, linked_systems
 from incidents.queries.visibility import can_take_part, get_incident_for_user, sees_internal
 
 NON_FIELD = "non_field_errors"
@@ -205,13 +205,14 @@ class IncidentSerializer(serializers.ModelSerializer):
     triaged_by = PersonBriefSerializer(allow_null=True, read_only=True)
     acknowledged_by = PersonBriefSerializer(allow_null=True, read_only=True)
     systems = serializers.SerializerMethodField()
+    risks = serializers.SerializerMethodField(help_text="The references of the linked risks you may see.")
     is_breach = serializers.SerializerMethodField()
 
     class Meta:
         model = Incident
         fields = [
             "id", "reference", "title", "description", "category", "status", "severity", "handler",
-            "reported_by", "reported_at", "noticed_at", "occurred_at", "personal_data", "systems",
+            "reported_by", "reported_at", "noticed_at", "occurred_at", "personal_data", "systems", "risks",
             "confidential", "is_breach", "triaged_at", "triaged_by", "acknowledged_at", "acknowledged_by",
             "contained_at", "resolved_at", "closed_at", "dismissed_at", "dismissal_reason", "root_cause",
             "lessons_learned", "updated_at",
@@ -221,6 +222,11 @@ class IncidentSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_systems(self, incident):
         return [system.name for system in linked_systems(incident)]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_risks(self, incident):
+        request = self.context.get("request")
+        return [risk.reference for risk in linked_risks(request.user, incident)] if request else []
 
     @extend_schema_field(serializers.BooleanField(allow_null=True))
     def get_is_breach(self, incident):

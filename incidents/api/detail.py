@@ -7,7 +7,18 @@ they may not act."""
 from rest_framework import mixins, viewsets
 
 from dpms.api.conventions import ApiViewMixin, ConditionalMixin
-from incidents.api import attachments, breach, comments, escalation, lists, reporting, timeline, workflow
+from incidents.api import (
+    attachments,
+    breach,
+    comments,
+    escalation,
+    followups,
+    lists,
+    reporting,
+    sharing,
+    timeline,
+    workflow,
+)
 from incidents.api.common import IncidentAccess, IncidentSerializer
 from incidents.models import Incident
 from incidents.queries.lists import queue_for_user
@@ -25,6 +36,8 @@ class IncidentViewSet(
     attachments.AttachmentActions,
     breach.BreachActions,
     escalation.EscalationActions,
+    followups.FollowUpActions,
+    sharing.SharingActions,
     IncidentAccess,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -35,7 +48,8 @@ class IncidentViewSet(
     lookup_value_converter = "int"
     # The actions that answer with something else than the incident: no ETag of the incident on them.
     not_the_incident = frozenset(
-        {"comments", "timeline", "attachments", "attachment", "escalation"}
+        {"comments", "timeline", "attachments", "attachment", "escalation", "followups", "followup_status"}
+        | {"shares", "share", "unshare"}
         | {name for name in dir(breach.BreachActions) if name.startswith("breach")}
     )
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from incidents.choices import Status
 from tests.dpms.api_support import api_client, token_for
 from tests.incidents.detail_support import incident_at
+from tests.incidents.factories import FollowUpActionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +33,18 @@ ACTIONS = [
     ("breach-facts", "breach_facts"),
     ("breach-nis2-significant", "breach_nis2_significant"),
     ("breach-nis2-report", "breach_nis2_record"),
+    ("followups", "followup_add"),
+    ("confidential", "confidential"),
+    ("share", "share"),
+    ("unshare", "unshare"),
+    ("links", "links"),
 ]
 # (API read, the page it reads from): every GET endpoint on an incident.
 READS = [("detail", "detail"), ("timeline", "detail"), ("comments", "detail"), ("attachments", "detail")]
 # Sections of the incident page that it hides from a reporter who has no other part in the incident: their
 # endpoints answer 403 to that reporter (the incident is theirs to see, the section is not), 404 to whoever
 # may not see the incident.
-SECTIONS = ["breach", "escalation"]
+SECTIONS = ["breach", "escalation", "followups", "shares"]
 REFUSALS = (403, 404)
 
 
@@ -84,11 +90,27 @@ def test_the_api_refuses_exactly_where_the_page_refuses(who, personas, incidents
             if (got if got in REFUSALS else "ok") != (wanted if wanted in REFUSALS else "ok"):
                 mismatches.append(f"POST {name} on {key}: API {got}, page {wanted}")
             assert got < 500
+        # A follow-up action's status, with a valid body: the page checks who may before the form.
+        followup = FollowUpActionFactory(incident=incident, owner=incident.handler or incident.reported_by)
+        wanted = page.post(
+            reverse("incidents:followup_status", args=[incident.pk, followup.pk]), {"status": "in_progress"}
+        ).status_code
+        got = api.post(
+            reverse("api:incident-followup-status", args=[incident.pk, followup.pk]),
+            {"status": "in_progress"},
+            format="json",
+        ).status_code
+        if (got if got in REFUSALS else "ok") != (wanted if wanted in REFUSALS else "ok"):
+            mismatches.append(f"POST followup status on {key}: API {got}, page {wanted}")
     assert not mismatches, "\n".join(mismatches)
 
 
 def _shows(response, name: str) -> bool:
     """Whether the incident page shows the section ``name`` (its context as the page built it)."""
+    if name == "followups":
+        return response.context["sees_internal"]
+    if name == "shares":
+        return response.context["may_triage"]
     for section in response.context["sections"]:
         context = section["context"]
         if name == "breach" and "breach" in context:

@@ -34,6 +34,13 @@ PATHS = {
     "/api/v1/incidents/{id}/breach/nis2/significant/",
     "/api/v1/incidents/{id}/breach/nis2/report/",
     "/api/v1/incidents/{id}/escalation/",
+    "/api/v1/incidents/{id}/followups/",
+    "/api/v1/incidents/{id}/followups/{action_id}/status/",
+    "/api/v1/incidents/{id}/confidential/",
+    "/api/v1/incidents/{id}/shares/",
+    "/api/v1/incidents/{id}/share/",
+    "/api/v1/incidents/{id}/unshare/",
+    "/api/v1/incidents/{id}/links/",
 }
 
 
