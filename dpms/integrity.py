@@ -36,8 +36,7 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_TASK = "dpms.integrity_tasks.write_audit_checkpoint"
 VERIFY_TASK = "dpms.integrity_tasks.verify_audit_trail"
-# A run not heard of for this long lost its task (the heartbeat comes every second or two while it walks).
-STALLED_AFTER = timedelta(minutes=10)
+STALLED_AFTER = AuditVerification.STALLED_AFTER
 HEARTBEAT_EVERY = timedelta(seconds=2)
 KEY_MISSING = "AUDIT_CHECKPOINT_KEY is not set: no checkpoints are written or compared"
 

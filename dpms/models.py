@@ -1,5 +1,7 @@
 """Foundation models every app shares: people and teams, the audit trail, notifications and the outbox."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
 from django.db import models
@@ -330,10 +332,18 @@ class AuditVerification(models.Model):
     def __str__(self):
         return f"audit verification of {self.requested_at:%Y-%m-%d %H:%M} ({self.get_state_display()})"
 
+    # A run not heard of for this long lost its task (its heartbeat comes every few seconds while it walks):
+    # the page offers to ask again, and the next request ends it.
+    STALLED_AFTER = timedelta(minutes=10)
+
     @property
     def running(self) -> bool:
         """Queued or running: the page shows the progress and polls it."""
         return bool(self.in_progress)
+
+    @property
+    def stalled(self) -> bool:
+        return self.running and self.progress_at < timezone.now() - self.STALLED_AFTER
 
     @property
     def percent(self) -> int:

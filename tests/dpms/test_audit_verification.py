@@ -106,6 +106,28 @@ def test_a_run_its_worker_lost_ends_failed_and_does_not_block_the_next(auditor):
     assert AuditEvent.objects.filter(action="audit.verification.finish", object_id=str(lost.pk)).exists()
 
 
+def test_a_run_stalled_on_the_page_offers_to_ask_again(client_for, auditor):
+    AuditVerification.objects.create(progress_at=timezone.now() - integrity.STALLED_AFTER - timedelta(1))
+    client = client_for(auditor)
+
+    page = client.get(TRAIL).content.decode()
+
+    assert "its worker may have stopped" in page
+    assert 'data-testid="audit-verify"' in page
+    client.post(VERIFY)
+    assert AuditVerification.objects.filter(in_progress=True).count() == 1
+    assert AuditVerification.objects.filter(state=AuditVerificationState.FAILED).count() == 1
+
+
+def test_a_run_under_way_hides_the_button(client_for, auditor):
+    integrity.audit_verification_request(actor=auditor)
+
+    page = client_for(auditor).get(TRAIL).content.decode()
+
+    assert 'data-testid="audit-verify"' not in page
+    assert 'hx-trigger="every 2s"' in page
+
+
 # --- The run ----------------------------------------------------------------------------------------------
 @pytest.mark.celery
 def test_a_whole_trail_is_verified_in_the_background_against_the_checkpoints(
