@@ -92,13 +92,37 @@ class FormInput(serializers.Serializer):
     def form_data(self) -> dict:
         return {name: self.initial_data[name] for name in self.fields if name in self.initial_data}
 
+    def _as_posted(self, data: dict) -> tuple[dict, dict]:
+        """JSON values as a browser posts them (text, or a list of texts for a multiple choice), so the
+        form sees what it was written for; a value of the wrong shape is an error of its field."""
+        posted, wrong = {}, {}
+        fields = self.form_class.base_fields
+        for name, value in data.items():
+            field = fields.get(name)
+            multiple = field is not None and getattr(field.widget, "allow_multiple_selected", False)
+            if value is None:
+                continue  # as a browser leaves out an empty field
+            if isinstance(value, bool) and isinstance(field, forms.BooleanField):
+                posted[name] = value
+            elif isinstance(value, list) and multiple:
+                if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
+                    wrong[name] = ["Send a list of ids."]
+                else:
+                    posted[name] = [str(v) for v in value]
+            elif isinstance(value, list | dict):
+                wrong[name] = ["Send a single value."]
+            else:
+                posted[name] = str(value).lower() if isinstance(value, bool) else str(value)
+        return posted, wrong
+
     def form_files(self) -> dict | None:
         return None
 
     def validate(self, attrs):
-        form = self.form_class(
-            data=self.form_data(), files=self.form_files(), **self.context.get("form_kwargs", {})
-        )
+        data, wrong = self._as_posted(self.form_data())
+        if wrong:
+            raise serializers.ValidationError(wrong)
+        form = self.form_class(data=data, files=self.form_files(), **self.context.get("form_kwargs", {}))
         if not form.is_valid():
             raise serializers.ValidationError(form_errors(form))
         self.form = form

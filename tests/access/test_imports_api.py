@@ -9,6 +9,7 @@ from access.choices import ImportJobState
 from access.models import ImportBatch, ImportJob, System
 from access.services.imports import import_job_apply, import_job_check
 from dpms.models import User
+from tests.access.factories import SystemFactory
 from tests.access.imports_support import GOOD, create_checked, payroll_fixture  # noqa: F401 - ``payroll``
 from tests.dpms.api_support import api_client, token_for
 from tests.factories import UserFactory
@@ -163,3 +164,29 @@ def test_import_lists_run_a_fixed_number_of_queries(security_officer, rows, djan
     # their systems (1, prefetched)
     with django_assert_num_queries(4):
         assert len(client.get(BATCHES + "?page_size=200").json()["results"]) == min(rows, 200)
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("staff", 403),
+        ("manager", 403),
+        ("admin", 403),
+        ("outsider", 403),
+        ("auditor", 200),
+        ("security_officer", 200),
+    ],
+)
+def test_who_reads_an_import(personas, payroll, security_officer, persona, status):
+    from tests.access.imports_support import applied
+
+    batch = applied(create_checked(security_officer)).batch
+    client = as_(personas[persona], read_only=True)
+    assert client.get(reverse("api:access-import-batch-detail", args=[batch.pk])).status_code == status
+    other_owner = as_(UserFactory(), read_only=True)
+    assert other_owner.get(reverse("api:access-import-batch-detail", args=[batch.pk])).status_code == 403
+    SystemFactory(owner=UserFactory(email="olaf.owner@example.com"))
+    olaf = User.objects.get(email="olaf.owner@example.com")
+    assert as_(olaf).get(reverse("api:access-import-batch-detail", args=[batch.pk])).status_code == 404
+    owner = as_(payroll.owner, read_only=True)
+    assert owner.get(reverse("api:access-import-batch-detail", args=[batch.pk])).status_code == 200
