@@ -125,7 +125,8 @@ def form_serializer(
     return type(name, (serializers.Serializer,), {**fields, "__doc__": doc, "__module__": __name__})
 
 
-def _form_errors(form) -> dict:
+def form_errors(form) -> dict:
+    """A form's errors as the API lists them (``__all__`` as ``non_field_errors``)."""
     return {(NON_FIELD if key == "__all__" else key): list(messages) for key, messages in form.errors.items()}
 
 
@@ -141,7 +142,7 @@ def bound_form(request, serializer_class, form_class, **form_kwargs):
             files[key] = data.pop(key)
     form = form_class(data, _Files(files), prefix="", **form_kwargs)
     if not form.is_valid():
-        raise ValidationError(_form_errors(form))
+        raise ValidationError(form_errors(form))
     return form
 
 
@@ -161,7 +162,7 @@ def run_service(form, call):
         if form is None:
             raise ValidationError({NON_FIELD: error.messages}) from None
         add_service_errors(form, error)
-        raise ValidationError(_form_errors(form)) from None
+        raise ValidationError(form_errors(form)) from None
 
 
 # Who may call an action on an incident, as the incident page decides (``incidents.views.detail``): "see"

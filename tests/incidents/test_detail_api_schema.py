@@ -10,6 +10,7 @@ pytestmark = pytest.mark.django_db
 PATHS = {
     "/api/v1/incidents/",
     "/api/v1/incidents/mine/",
+    "/api/v1/incidents/metrics/",
     "/api/v1/incidents/{id}/",
     "/api/v1/incidents/{id}/triage/",
     "/api/v1/incidents/{id}/dismiss/",
