@@ -301,7 +301,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["dpms.api.authentication.TokenScope"],
     "DEFAULT_PAGINATION_CLASS": "dpms.api.conventions.CursorPage",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["dpms.api.conventions.StrictFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
         "dpms.api.conventions.PersonOrTokenThrottle",
         "dpms.api.conventions.AddressThrottle",
@@ -325,6 +325,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "dpms.api.schema.add_problem_responses",  # every operation documents its problem details
+    ],
 }
 
 # --- Outgoing webhooks (dpms/webhooks.py) --------------------------------------------------------------

@@ -198,12 +198,22 @@ def csrf_failure(request, reason=""):
     return render(request, "account/csrf_failure.html", status=403)
 
 
+def _api_problem(request, status: int, title: str, detail: str):
+    """An error under /api/ that the REST framework did not answer (no route, a crash): problem details."""
+    if not request.path.startswith("/api/"):
+        return None
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    return JsonResponse(body, status=status, content_type="application/problem+json")
+
+
 def not_found(request, exception=None):
-    return render(request, "404.html", status=404)
+    problem = _api_problem(request, 404, "Not found", "No such address in the API.")
+    return problem or render(request, "404.html", status=404)
 
 
 def server_error(request):
-    return render(request, "500.html", status=500)
+    problem = _api_problem(request, 500, "Server error", "Something went wrong; it was logged.")
+    return problem or render(request, "500.html", status=500)
 
 
 # --- Personal access tokens for the API ---------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """What every endpoint shares: errors as RFC 9457 problem details, cursor pages, throttles per token or
 person and per address."""
 
+import django_filters
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -83,13 +85,31 @@ def problem_details(exc, context):
 
 
 class CursorPage(CursorPagination):
-    """Newest first by default, ``page_size`` up to ``API_MAX_PAGE_SIZE``; no count of the whole list, so a
-    page costs the same at any size. A view orders by a unique field (or ends its ordering with ``pk``)."""
+    """Newest first by default, ``page_size`` from 1 to ``API_MAX_PAGE_SIZE``; no count of the whole list, so
+    a page costs the same at any size. A view orders by a unique field (or ends its ordering with ``pk``).
+    A ``page_size`` that is not such a number, or a cursor this API did not give, is a 400 naming it."""
 
     page_size = settings.API_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = settings.API_MAX_PAGE_SIZE
     ordering = "-pk"
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(raw)
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            message = "Not a cursor of this list: follow its next and previous links."
+            raise exceptions.ValidationError({self.cursor_query_param: [message]}) from None
 
 
 class PersonOrTokenThrottle(SimpleRateThrottle):
@@ -124,10 +144,21 @@ class ApiViewMixin:
     _audit_head_before: int | None = None
     lookup_value_converter = "int"  # ids are numbers: /x/abc/ is a 404 (the router uses path converters)
 
+    # Query parameters that may be given more than once (a filter of several values); any other given twice
+    # is a 400 rather than a silent choice of one of them.
+    repeatable_params: tuple[str, ...] = ()
+
     def initial(self, request, *args, **kwargs):
         from dpms import queries
         from dpms.api.authentication import calling_token
 
+        repeated = sorted(
+            name
+            for name in request.query_params
+            if len(request.query_params.getlist(name)) > 1 and name not in self.repeatable_params
+        )
+        if repeated:
+            raise exceptions.ValidationError({name: ["Give this parameter once."] for name in repeated})
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         if calling_token(request) is not None and request.method not in SAFE:
             self._audit_head_before = queries.audit_head_sequence()
@@ -273,3 +304,25 @@ def idempotent(view_method):
         return replay
 
     return wrapper
+
+
+# --- Filters that refuse what they do not understand --------------------------------------------------------
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, except that a yes/no filter given anything but true or false is a 400 (its
+    widget would read "maybe" as "no filter" and answer with everything)."""
+
+    BOOLEAN_TEXTS = {"true", "false", "1", "0"}
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            wrong = {
+                name: ["Give true or false."]
+                for name, declared in filterset_class.base_filters.items()
+                if isinstance(declared, django_filters.BooleanFilter)
+                and name in request.query_params
+                and request.query_params[name].lower() not in self.BOOLEAN_TEXTS
+            }
+            if wrong:
+                raise exceptions.ValidationError(wrong)
+        return super().filter_queryset(request, queryset, view)

@@ -14,7 +14,9 @@ class Router(DefaultRouter):
 
 
 def build_router() -> Router:
-    router = Router()
+    # Path converters instead of regular expressions: an id that is not a number (``ApiViewMixin``'s
+    # ``lookup_value_converter``) matches no route and is a 404, never a lookup of "abc".
+    router = Router(use_regex_path=False)
     router.register("people", people.PersonViewSet, basename="person")
     router.register("teams", people.TeamViewSet, basename="team")
     router.register("notifications", notifications.NotificationViewSet, basename="notification")

@@ -73,9 +73,37 @@ def test_cursor_pages_walk_the_whole_list_once(staff_api):
     assert len(seen) == staff_api.get(PEOPLE + "?page_size=200").json()["results"].__len__()
 
 
-def test_a_page_is_at_most_200(staff_api):
-    UserFactory.create_batch(3)
-    assert len(staff_api.get(PEOPLE + "?page_size=5000").json()["results"]) <= 200
+@pytest.mark.parametrize("size", ["0", "201", "5000", "-1", "ten", "1.5"])
+def test_a_page_size_outside_1_to_200_is_a_400_naming_it(staff_api, size):
+    response = staff_api.get(PEOPLE, {"page_size": size})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"page_size": ["A whole number from 1 to 200."]}
+
+
+def test_a_cursor_the_list_did_not_give_is_a_400(staff_api):
+    response = staff_api.get(PEOPLE, {"cursor": "not-a-cursor"})
+    assert response.status_code == 400
+    assert "cursor" in response.json()["errors"]
+
+
+def test_a_parameter_given_twice_is_a_400(staff_api):
+    response = staff_api.get(PEOPLE + "?page_size=5&page_size=6")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"page_size": ["Give this parameter once."]}
+
+
+@pytest.mark.parametrize("value", ["maybe", "yes", ""])
+def test_a_yes_no_filter_takes_only_true_or_false(staff_api, value):
+    response = staff_api.get(PEOPLE, {"is_active": value})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"is_active": ["Give true or false."]}
+
+
+def test_an_id_that_is_not_a_number_is_a_404_problem(staff_api):
+    response = staff_api.get("/api/v1/people/abc/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert staff_api.get("/api/v1/no-such-thing/")["Content-Type"] == "application/problem+json"
 
 
 def test_filters_narrow_the_list(staff_api, staff, team):

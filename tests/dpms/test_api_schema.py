@@ -62,6 +62,6 @@ def test_an_app_plugs_its_endpoints_in_through_the_portal():
     )
     try:
         patterns = [str(url.pattern) for url in build_router().urls]
-        assert any(pattern.startswith("^things/stuff/$") for pattern in patterns)
+        assert "things/stuff/" in patterns
     finally:
         portal._apps.pop("things-test")

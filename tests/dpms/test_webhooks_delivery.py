@@ -8,7 +8,7 @@ import pytest
 from dpms import webhook_delivery, webhooks
 from dpms.models import AuditEvent, Webhook, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
 from tests.dpms.outbox_support import wait_until
-from tests.dpms.webhook_support import hook_for, receiver  # noqa: F401 - the fixture
+from tests.dpms.webhook_support import hook_for
 
 pytestmark = pytest.mark.celery
 

@@ -1,61 +1,7 @@
-"""A real HTTP receiver for the webhook tests: a server on a free loopback port that records every request
-and answers with the statuses it is given (then 200)."""
-
-import json
-import threading
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import pytest
+"""Shared by the webhook tests: a webhook made through the service (the receiver fixture is in conftest)."""
 
 from dpms import services
 from dpms.models import WebhookEvent
-
-
-@dataclass
-class Received:
-    path: str
-    headers: dict
-    body: bytes
-
-    @property
-    def json(self):
-        return json.loads(self.body)
-
-
-@dataclass
-class Receiver:
-    url: str
-    requests: list = field(default_factory=list)
-    statuses: list = field(default_factory=list)  # answered in turn; 200 once they run out
-
-
-@pytest.fixture
-def receiver(settings):
-    """A receiver at http://127.0.0.1:<port>/hook; webhooks to it are allowed (DEBUG, private addresses)."""
-    settings.DEBUG = True
-    settings.WEBHOOK_ALLOW_PRIVATE = True
-    state = Receiver(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            state.requests.append(Received(self.path, dict(self.headers), body))
-            status = state.statuses.pop(0) if state.statuses else 200
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
 
 
 def hook_for(actor, url, events=(WebhookEvent.INCIDENT_REPORTED,), name="SIEM"):
