@@ -8,7 +8,7 @@ import django_filters
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -61,11 +61,15 @@ class ImportJobDetailSerializer(ImportJobSerializer):
 
 
 class UploadInput(FormInput):
-    """The upload page's form (``ImportUploadForm``): the CSV's text instead of a file field."""
+    """The upload page's form (``ImportUploadForm``): in JSON the CSV's text (``content``; a JSON body is
+    read into memory, so at most about 2.5 MB), or as multipart/form-data the file itself (``file``, up to
+    the page's 5 MB)."""
 
     form_class = ImportUploadForm
     filename = serializers.CharField(required=False, help_text="The file's name, kept with the import.")
-    content = serializers.CharField(help_text="The CSV (UTF-8, header row required, at most 5 MB).")
+    content = serializers.CharField(
+        help_text="The CSV (UTF-8, header row required); a larger file than about 2.5 MB goes as multipart."
+    )
     full = serializers.BooleanField(
         required=False,
         help_text="A full export of its systems: their active grants absent from it are flagged (never "
@@ -76,6 +80,9 @@ class UploadInput(FormInput):
         return {"full": self.initial_data.get("full", False)}
 
     def form_files(self):
+        upload = self.context["request"].FILES.get("file")
+        if upload is not None:
+            return {"file": upload}
         content = self.initial_data.get("content")
         if not isinstance(content, str) or not content:
             return {}
@@ -87,11 +94,18 @@ class UploadInput(FormInput):
             cleaned = dict(super().validate(attrs))
         except serializers.ValidationError as error:
             errors = dict(error.detail) if isinstance(error.detail, dict) else {}
-            if "file" in errors:  # the page's file field is this body's text
+            if "file" in errors and "file" not in self.context["request"].FILES:  # the text is the file
                 errors["content"] = errors.pop("file")
             raise serializers.ValidationError(errors or error.detail) from None
         upload = cleaned.pop("file")
         return {**cleaned, "filename": upload.name, "content": upload.read()}
+
+
+class UploadFileInput(serializers.Serializer):
+    """The upload as multipart/form-data, as the page posts it."""
+
+    file = serializers.FileField(help_text="The CSV file (UTF-8, header row required, at most 5 MB).")
+    full = serializers.BooleanField(required=False, help_text="A full export of its systems.")
 
 
 class ImportJobViewSet(
@@ -106,6 +120,7 @@ class ImportJobViewSet(
 
     queryset = ImportJob.objects.none()  # for the schema; each request reads get_queryset
     lookup_value_converter = "int"
+    parser_classes = [parsers.JSONParser, parsers.MultiPartParser]  # the upload: its text, or the file
 
     def get_queryset(self):
         return queries.import_jobs_for_user(self.request.user).select_related("uploaded_by").defer("result")
@@ -125,7 +140,10 @@ class ImportJobViewSet(
         answer["Location"] = answer.data["url"]
         return answer
 
-    @extend_schema(request=UploadInput, responses={202: ImportJobDetailSerializer})
+    @extend_schema(
+        request={"application/json": UploadInput, "multipart/form-data": UploadFileInput},
+        responses={202: ImportJobDetailSerializer},
+    )
     @idempotent
     def create(self, request):
         """Upload a CSV of grants (security officers; a system's owner for their systems). Nothing is

@@ -73,6 +73,30 @@ def test_a_bad_upload_is_a_400_and_nothing_is_kept(security_officer, payroll, mo
     assert not ImportJob.objects.exists()
 
 
+def test_a_large_file_goes_as_multipart_as_on_the_page(security_officer, payroll):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content = GOOD + b"sam.staff@example.com,Payroll,Viewer\n" * 80_000  # 2.9 MB: over what JSON may carry
+    client = as_(security_officer)
+
+    def send():
+        upload = SimpleUploadedFile("big.csv", content, content_type="text/csv")
+        return client.post(IMPORTS, {"file": upload, "full": "true"}, HTTP_IDEMPOTENCY_KEY="big-1")
+
+    first, again = send(), send()
+    assert (first.status_code, again.status_code) == (202, 202), first.content
+    assert (first.json()["filename"], first.json()["size"], first.json()["full"]) == (
+        "big.csv",
+        len(content),
+        True,
+    )
+    assert again["Idempotent-Replayed"] == "true"
+    assert ImportJob.objects.count() == 1
+    empty = client.post(IMPORTS, {"file": SimpleUploadedFile("e.csv", b"", content_type="text/csv")})
+    assert empty.status_code == 400
+    assert "file" in empty.json()["errors"]
+
+
 def test_a_retried_upload_with_its_idempotency_key_is_kept_once(security_officer, payroll):
     client = as_(security_officer)
     body = {"content": GOOD.decode()}
