@@ -3,6 +3,7 @@ deciding on it (``access.services.reviews.item_decide``: its reviewer, or a secu
 and keeping several in bulk (``items_bulk_keep``), with the page's forms and access helper."""
 
 import django_filters
+from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -10,7 +11,7 @@ from rest_framework.response import Response
 
 from access.api import FormInput, HelperObject, PageFormFilter, described, form_input, refusals
 from access.choices import Decision
-from access.forms.reviews import BulkKeepForm, ItemDecisionForm, QueueFilterForm
+from access.forms.reviews import BulkKeepForm, ItemDecisionForm, QueueFilterForm, ReassignForm
 from access.models import ReviewItem
 from access.queries import reviews as queries
 from access.services import reviews as services
@@ -94,6 +95,14 @@ class BulkKeepInput(FormInput):
     justification = serializers.CharField(help_text="One justification for all of them.")
 
 
+class ReassignInput(FormInput):
+    """A security officer's reassignment (``ReassignForm``)."""
+
+    form_class = ReassignForm
+    new_reviewer = serializers.CharField(help_text="The new reviewer's email (or id).")
+    reason = serializers.CharField(help_text="Why; both reviewers are told.")
+
+
 class BulkKeepResultSerializer(serializers.Serializer):
     kept = serializers.ListField(child=serializers.IntegerField(), help_text="The items kept.")
 
@@ -147,7 +156,12 @@ class ReviewItemViewSet(
         return ReviewItemSerializer if self.action == "list" else ReviewItemDetailSerializer
 
     def fetch_object(self, pk):
-        return queries.get_item_for_user(self.request.user, pk, for_change=self.action == "decide")
+        item = queries.get_item_for_user(
+            self.request.user, pk, for_change=self.action in ("decide", "reassign")
+        )
+        if self.action == "reassign" and not queries.may_reassign(self.request.user, item):
+            raise PermissionDenied("Only a security officer reassigns review items.")
+        return item
 
     def _answer(self, item):
         item = queries.get_item_for_user(self.request.user, item.pk, for_change=False)
@@ -163,6 +177,17 @@ class ReviewItemViewSet(
         data = form_input(DecideInput, request, item=item)
         with refusals(DecideInput._declared_fields):
             item = services.item_decide(item=item, actor=request.user, **data)
+        return self._answer(item)
+
+    @extend_schema(request=ReassignInput, responses=ReviewItemDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        """Give the item to another reviewer (security officers; recorded as an override, both reviewers
+        told) while the campaign is open."""
+        item = self.get_object()
+        data = form_input(ReassignInput, request)
+        with refusals(ReassignInput._declared_fields):
+            item = services.item_reassign(item=item, actor=request.user, **data)
         return self._answer(item)
 
     @extend_schema(request=BulkKeepInput, responses=BulkKeepResultSerializer)

@@ -301,6 +301,7 @@ def test_the_schema_describes_every_access_endpoint_without_a_warning(tmp_path):
         "/api/v1/access/review-items/",
         "/api/v1/access/review-items/{id}/",
         "/api/v1/access/review-items/{id}/decide/",
+        "/api/v1/access/review-items/{id}/reassign/",
         "/api/v1/access/review-items/bulk-keep/",
         "/api/v1/access/campaigns/",
         "/api/v1/access/campaigns/{id}/",

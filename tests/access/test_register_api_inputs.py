@@ -35,6 +35,7 @@ def world(staff, manager, security_officer):
             ("decision", "justification", "downgrade_to", "keep_until"),
         ),
         "api:access-review-item-bulk-keep": ([], ("items", "justification")),
+        "api:access-review-item-reassign": ([item.pk], ("new_reviewer", "reason")),
         "api:access-campaign-list": ([], ("policy",)),
         "api:access-campaign-closing-close": ([campaign.pk], ("sure",)),
         "api:access-revocation-task-complete": ([task.pk], ("note",)),

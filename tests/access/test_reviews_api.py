@@ -211,3 +211,36 @@ def test_the_queue_runs_a_fixed_number_of_queries(manager, rows, django_assert_n
     # holder, decider, system and the holder's team count joined (1), the systems' roles (1)
     with django_assert_num_queries(4):
         assert len(client.get(QUEUE + "?page_size=200").json()["results"]) == min(rows, 200)
+
+
+def test_a_security_officer_reassigns_an_item(security_officer, item, second_report, manager):
+    client = as_(security_officer)
+    response = client.post(
+        url("reassign", item), {"new_reviewer": second_report.email, "reason": "Manager away."}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert (response.json()["reviewer"], response.json()["override"]) == (second_report.pk, True)
+    event = AuditEvent.objects.get(action="access.item.reassign")
+    assert event.source == AuditSource.API
+    back = client.post(
+        url("reassign", item), {"new_reviewer": second_report.email, "reason": "x"}, format="json"
+    )
+    assert back.json()["errors"] == {"new_reviewer": ["This person already reviews the item."]}
+    holder = client.post(
+        url("reassign", item), {"new_reviewer": item.holder.email, "reason": "x"}, format="json"
+    )
+    assert holder.json()["errors"] == {"new_reviewer": ["Nobody reviews their own access."]}
+    unknown = client.post(
+        url("reassign", item), {"new_reviewer": "nobody@example.com", "reason": ""}, format="json"
+    )
+    assert set(unknown.json()["errors"]) == {"new_reviewer", "reason"}
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("staff", 404), ("manager", 403), ("auditor", 403), ("admin", 404), ("outsider", 404)],
+)
+def test_only_security_officers_reassign(personas, item, second_report, persona, status):
+    body = {"new_reviewer": second_report.email, "reason": "x"}
+    assert as_(personas[persona]).post(url("reassign", item), body, format="json").status_code == status
+    assert ReviewItem.objects.get(pk=item.pk).reviewer == personas["manager"]
