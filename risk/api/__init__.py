@@ -5,8 +5,14 @@ never reach the database out of range."""
 
 from contextlib import contextmanager
 
+import django_filters
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.forms.utils import ErrorDict
 from django.http import Http404
+from django.utils.functional import cached_property
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
@@ -33,14 +39,59 @@ def service_errors():
         raise serializers.ValidationError(service_error_detail(error)) from error
 
 
+# --- Input exactly of the schema's types: JSON's 3 is no text, "3" no number, "yes" no boolean ------------
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _is_whole_number(data) -> bool:
+    return not isinstance(data, bool) and (
+        isinstance(data, int) or (isinstance(data, float) and data.is_integer())
+    )
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if not _is_whole_number(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """A model serializer whose text, number and boolean fields take only values of their JSON type."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.IntegerField: StrictIntegerField,
+        models.PositiveIntegerField: StrictIntegerField,
+        models.PositiveSmallIntegerField: StrictIntegerField,
+        models.BooleanField: StrictBooleanField,
+    }
+
+
 class RowField(serializers.PrimaryKeyRelatedField):
-    """A related row by id; an id outside the 64-bit range is "not found" (SQLite raises OverflowError on
-    it, a 500, where PostgreSQL merely finds nothing), as ``dpms.forms.row_id`` decides for the pages."""
+    """A related row by its id, a JSON number; an id outside the 64-bit range is "not found" (SQLite raises
+    OverflowError on it, a 500, where PostgreSQL merely finds nothing), as ``dpms.forms.row_id`` decides
+    for the pages."""
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or row_id(data) is None:
+        if not _is_whole_number(data):
             self.fail("incorrect_type", data_type=type(data).__name__)
-        return super().to_internal_value(data)
+        if row_id(int(data)) is None:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(int(data))
 
 
 def choice(choices, **kwargs) -> serializers.ChoiceField:
@@ -72,3 +123,70 @@ class FetchedViewSet(viewsets.GenericViewSet):
         obj = self.fetch(pk)
         self.check_object_permissions(self.request, obj)
         return obj
+
+
+# --- Filters: typed as the schema says, then the page's own form and query ---------------------------------
+ANY = ("", "Any")
+YES_NO = [ANY, ("true", "Yes"), ("false", "No")]
+
+
+class _SentIntegerField(forms.IntegerField):
+    empty_values = [None]  # a parameter sent empty is a 400 (the schema says a number); one left out is none
+
+
+class _SentDateField(forms.DateField):
+    empty_values = [None]
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (a decimal or an empty value is a 400)."""
+
+    field_class = _SentIntegerField
+
+
+class DateFilter(django_filters.DateFilter):
+    """A day, YYYY-MM-DD (an empty value is a 400)."""
+
+    field_class = _SentDateField
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(IntegerFilter):
+    """A row id: a whole number in the 64-bit range (anything else is a 400, never a database error)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=2**63 - 1, **kwargs)
+
+
+class PageFilterSet(django_filters.FilterSet):
+    """A list's filters as its page has them. The declared filters type the parameters (the schema's, and
+    checked first: a value the schema refuses is a 400); the page's own filter form (``page_form``) then
+    validates them by its rules, and ``apply`` hands its cleaned data to the page's query function. Choice
+    parameters include "" (any), as on the page."""
+
+    def page_form(self) -> forms.Form:
+        raise NotImplementedError
+
+    def apply(self, queryset, data: dict):
+        raise NotImplementedError
+
+    def by_page(self, queryset, name, value):
+        return queryset  # every filter is applied together in filter_queryset, by the page's rules
+
+    @cached_property
+    def page(self) -> forms.Form:
+        return self.page_form()
+
+    def is_valid(self):
+        return super().is_valid() and self.page.is_valid()
+
+    @property
+    def errors(self):
+        errors = ErrorDict()
+        errors.update(self.page.errors)
+        errors.update(self.form.errors)
+        return errors
+
+    def filter_queryset(self, queryset):
+        return self.apply(queryset, dict(self.page.cleaned_data))

@@ -10,7 +10,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dpms.api.conventions import ApiViewMixin, ConditionalMixin, CursorPage, idempotent
-from risk.api import FetchedViewSet, choice, service_errors
+from risk.api import (
+    ANY,
+    FetchedViewSet,
+    PageFilterSet,
+    StrictCharField,
+    StrictIntegerField,
+    choice,
+    service_errors,
+)
 from risk.choices import AcceptanceStatus
 from risk.forms.acceptances import AcceptanceFilterForm, AcceptanceRequestForm, ReasonForm
 from risk.models import RiskAcceptance
@@ -60,8 +68,8 @@ class AcceptanceSerializer(serializers.ModelSerializer):
 
 
 class AcceptanceRequestSerializer(serializers.Serializer):
-    risk = serializers.IntegerField(min_value=1, max_value=ROW_ID_MAX, help_text="The risk (you own it).")
-    rationale = serializers.CharField(
+    risk = StrictIntegerField(min_value=1, max_value=ROW_ID_MAX, help_text="The risk (you own it).")
+    rationale = StrictCharField(
         max_length=AcceptanceRequestForm.base_fields["rationale"].max_length,  # type: ignore[attr-defined]
         help_text="Why the risk is acceptable as it is, for now.",
     )
@@ -69,37 +77,31 @@ class AcceptanceRequestSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(
+    reason = StrictCharField(
         max_length=ReasonForm.base_fields["reason"].max_length,  # type: ignore[attr-defined]
     )
 
 
-class AcceptanceFilter(django_filters.FilterSet):
+class AcceptanceFilter(PageFilterSet):
     """The acceptances page's filters, validated by its form (``AcceptanceFilterForm``)."""
 
     scope = django_filters.ChoiceFilter(
-        method="_by_form",
-        choices=[("awaiting", "Awaiting my approval"), ("all", "All I can see")],
+        method="by_page",
+        choices=[ANY, ("awaiting", "Awaiting my approval"), ("all", "All I can see")],
         help_text="awaiting (the default): those you may approve now; all: every one you may see.",
     )
-    status = django_filters.ChoiceFilter(method="_by_form", choices=AcceptanceStatus.choices)
-    q = django_filters.CharFilter(method="_by_form", help_text="Part of the risk's reference or title.")
+    status = django_filters.ChoiceFilter(method="by_page", choices=[ANY, *AcceptanceStatus.choices])
+    q = django_filters.CharFilter(method="by_page", help_text="Part of the risk's reference or title.")
 
     class Meta:
         model = RiskAcceptance
         fields: list[str] = []
 
-    def _by_form(self, acceptances, name, value):
-        return acceptances  # applied together in filter_queryset, by the page's rules
+    def page_form(self):
+        return AcceptanceFilterForm(self.data)
 
-    @property
-    def form(self):
-        if not hasattr(self, "_form"):
-            self._form = AcceptanceFilterForm(self.data)
-        return self._form
-
-    def filter_queryset(self, queryset):
-        wanted = self.form.filters()
+    def apply(self, queryset, data):
+        wanted = self.page.filters()
         wanted.pop("sort")  # a cursor page has its own order
         if wanted.pop("scope") == "awaiting":
             acceptances = queries.awaiting_approval(self.request.user)

@@ -11,7 +11,18 @@ from rest_framework.response import Response
 
 from dpms.api.conventions import ApiViewMixin, ConditionalMixin, CursorPage, idempotent
 from dpms.models import User
-from risk.api import FetchedViewSet, RowField, choice, service_errors
+from risk.api import (
+    ANY,
+    YES_NO,
+    FetchedViewSet,
+    PageFilterSet,
+    RowField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictModelSerializer,
+    choice,
+    service_errors,
+)
 from risk.choices import ActionStatus
 from risk.forms.actions import ActionFilterForm, ActionForm
 from risk.models import TreatmentAction
@@ -24,7 +35,7 @@ ROW_ID_MAX = 2**63 - 1
 DESCRIPTION_MAX = ActionForm.base_fields["description"].max_length  # type: ignore[attr-defined]
 
 
-class ActionSerializer(serializers.ModelSerializer):
+class ActionSerializer(StrictModelSerializer):
     """A treatment action of a risk."""
 
     risk_reference = serializers.CharField(source="risk.reference", read_only=True)
@@ -34,7 +45,7 @@ class ActionSerializer(serializers.ModelSerializer):
     )
     owner_email = serializers.EmailField(source="owner.email", read_only=True)
     owner_name = serializers.CharField(source="owner.full_name", read_only=True)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX)
+    description = StrictCharField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX)
     status = choice(ActionStatus.choices, read_only=True)
 
     class Meta:
@@ -59,7 +70,7 @@ class ActionDetailSerializer(ActionSerializer):
 
 
 class ActionCreateSerializer(ActionSerializer):
-    risk = serializers.IntegerField(min_value=1, max_value=ROW_ID_MAX, help_text="The risk it treats.")
+    risk = StrictIntegerField(min_value=1, max_value=ROW_ID_MAX, help_text="The risk it treats.")
 
     class Meta(ActionSerializer.Meta):
         read_only_fields = ["completed_at", "created_at"]
@@ -69,35 +80,31 @@ class ActionStatusSerializer(serializers.Serializer):
     status = choice(ActionStatus.choices, help_text="done completes the action; open reopens it.")
 
 
-class ActionFilter(django_filters.FilterSet):
+class ActionFilter(PageFilterSet):
     """The actions page's filters, validated by its form (``ActionFilterForm``)."""
 
     scope = django_filters.ChoiceFilter(
-        method="_by_form",
-        choices=[("mine", "My actions"), ("all", "All I can see")],
+        method="by_page",
+        choices=[ANY, ("mine", "My actions"), ("all", "All I can see")],
         help_text="mine (the default): the actions you own; all: every one you may see.",
     )
-    status = django_filters.ChoiceFilter(method="_by_form", choices=ActionStatus.choices)
-    overdue = django_filters.BooleanFilter(method="_by_form", help_text="Open or in progress, past due.")
+    status = django_filters.ChoiceFilter(method="by_page", choices=[ANY, *ActionStatus.choices])
+    overdue = django_filters.ChoiceFilter(
+        method="by_page", choices=YES_NO, help_text="true: open or in progress, past due."
+    )
     q = django_filters.CharFilter(
-        method="_by_form", help_text="Part of its title, its risk's reference or title."
+        method="by_page", help_text="Part of its title, its risk's reference or title."
     )
 
     class Meta:
         model = TreatmentAction
         fields: list[str] = []
 
-    def _by_form(self, actions, name, value):
-        return actions  # applied together in filter_queryset, by the page's rules
+    def page_form(self):
+        return ActionFilterForm(self.data)
 
-    @property
-    def form(self):
-        if not hasattr(self, "_form"):
-            self._form = ActionFilterForm(self.data)
-        return self._form
-
-    def filter_queryset(self, queryset):
-        wanted = self.form.filters()
+    def apply(self, queryset, data):
+        wanted = self.page.filters()
         wanted.pop("sort")  # a cursor page has its own order
         mine = self.request.user if wanted.pop("scope") == "mine" else None
         return queries.filter_actions(queryset, today=site_today(), mine=mine, **wanted)

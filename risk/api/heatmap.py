@@ -2,6 +2,7 @@
 the inherent and the current scores (``risk.queries.heatmap.heat_map``, the page's counts)."""
 
 from django.http import Http404
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
@@ -42,13 +43,23 @@ class HeatMapSerializer(serializers.Serializer):
     grids = HeatGridSerializer(many=True)
 
 
+class OneObjectSchema(AutoSchema):
+    """The heat map answers one object at its list route, not a list."""
+
+    def _is_list_view(self, serializer=None):
+        return False
+
+
 class HeatMapViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    schema = OneObjectSchema()
     queryset = RiskMatrix.objects.none()  # for the schema
     pagination_class = None
     filter_backends: list = []
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=[LIVE_STATUS, "all"], description="Default: live.")],
+        parameters=[
+            OpenApiParameter("status", str, enum=["", LIVE_STATUS, "all"], description="Default: live.")
+        ],
         responses=HeatMapSerializer,
     )
     def list(self, request):

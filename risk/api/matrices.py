@@ -6,7 +6,7 @@ import django_filters
 from rest_framework import mixins, serializers
 
 from dpms.api.conventions import ApiViewMixin, ConditionalMixin, CursorPage
-from risk.api import FetchedViewSet
+from risk.api import ANY, FetchedViewSet, PageFilterSet
 from risk.forms.matrices import MatrixFilterForm
 from risk.models import RiskMatrix
 from risk.queries import matrices as queries
@@ -42,29 +42,22 @@ class MatrixSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MatrixFilter(django_filters.FilterSet):
+class MatrixFilter(PageFilterSet):
     """The matrices page's filters, validated by its form (``MatrixFilterForm``)."""
 
-    q = django_filters.CharFilter(method="_by_form", help_text="Part of the name or description.")
+    q = django_filters.CharFilter(method="by_page", help_text="Part of the name or description.")
     status = django_filters.ChoiceFilter(
-        method="_by_form", choices=[("active", "Active"), ("inactive", "Not active")]
+        method="by_page", choices=[ANY, ("active", "Active"), ("inactive", "Not active")]
     )
 
     class Meta:
         model = RiskMatrix
         fields: list[str] = []
 
-    def _by_form(self, matrices, name, value):
-        return matrices  # applied together in filter_queryset, by the page's rules
+    def page_form(self):
+        return MatrixFilterForm(self.data)
 
-    @property
-    def form(self):
-        if not hasattr(self, "_form"):
-            self._form = MatrixFilterForm(self.data)
-        return self._form
-
-    def filter_queryset(self, queryset):
-        data = self.form.cleaned_data
+    def apply(self, queryset, data):
         return queries.matrices_for_list(q=data.get("q") or "", status=data.get("status") or "")
 
 

@@ -13,7 +13,20 @@ from rest_framework.response import Response
 from access.models import System
 from dpms.api.conventions import ApiViewMixin, ConditionalMixin, CursorPage, idempotent
 from dpms.models import User
-from risk.api import FetchedViewSet, RowField, choice, service_errors
+from risk.api import (
+    ANY,
+    YES_NO,
+    FetchedViewSet,
+    IdFilter,
+    IntegerFilter,
+    PageFilterSet,
+    RowField,
+    StrictBooleanField,
+    StrictIntegerField,
+    StrictModelSerializer,
+    choice,
+    service_errors,
+)
 from risk.choices import RiskStatus, Treatment
 from risk.forms.register import RiskFilterForm, RiskStatusForm
 from risk.models import Risk, RiskCategory
@@ -32,12 +45,12 @@ class LevelSerializer(serializers.Serializer):
 
 
 def _score(**kwargs):
-    return serializers.IntegerField(
+    return StrictIntegerField(
         min_value=0, max_value=99, help_text="A step of the active matrix's scale, 0 = lowest.", **kwargs
     )
 
 
-class RiskSerializer(serializers.ModelSerializer):
+class RiskSerializer(StrictModelSerializer):
     """A risk as the register shows it. Writable: what the page's form edits; scores are steps of the active
     matrix (0-based). The owner may be changed by security officers only."""
 
@@ -57,7 +70,7 @@ class RiskSerializer(serializers.ModelSerializer):
     target_impact = _score(allow_null=True, required=False)
     treatment = choice(Treatment.choices, default=Treatment.MITIGATE)
     status = choice(RiskStatus.choices, read_only=True)
-    review_interval_days = serializers.IntegerField(
+    review_interval_days = StrictIntegerField(
         min_value=1,
         max_value=3650,
         allow_null=True,
@@ -67,7 +80,7 @@ class RiskSerializer(serializers.ModelSerializer):
     inherent_level = LevelSerializer(read_only=True)
     current_level = LevelSerializer(read_only=True)
     target_level = LevelSerializer(read_only=True, allow_null=True)
-    open_now = serializers.BooleanField(
+    open_now = StrictBooleanField(
         write_only=True,
         default=True,
         help_text="On creating: open the risk now (it gets its first review date), else a draft.",
@@ -95,29 +108,28 @@ class RiskStatusSerializer(serializers.Serializer):
     )
 
 
-class RiskFilter(django_filters.FilterSet):
+class RiskFilter(PageFilterSet):
     """The register page's filters, validated by its form (``RiskFilterForm``, on the active matrix) and
     applied by ``risk.queries.register.filter_risks``."""
 
-    q = django_filters.CharFilter(method="_by_form", help_text="Part of the title, reference or description.")
+    q = django_filters.CharFilter(method="by_page", help_text="Part of the title, reference or description.")
     owner = django_filters.CharFilter(
-        method="_by_form", help_text="An owner of a risk you see: id, email or name."
+        method="by_page", help_text="An owner of a risk you see: id, email or name."
     )
-    category = django_filters.NumberFilter(method="_by_form", help_text="A category id.")
-    level = django_filters.NumberFilter(
-        method="_by_form", help_text="The current level's index on the active matrix."
-    )
+    category = IdFilter(method="by_page", help_text="A category id.")
+    level = IntegerFilter(method="by_page", help_text="The current level's index on the active matrix.")
     status = django_filters.ChoiceFilter(
-        method="_by_form",
-        choices=[(queries.LIVE_STATUS, "Open or accepted"), *RiskStatus.choices],
+        method="by_page", choices=[ANY, (queries.LIVE_STATUS, "Open or accepted"), *RiskStatus.choices]
     )
-    system = django_filters.CharFilter(method="_by_form", help_text="An affected system: id or name.")
-    overdue = django_filters.BooleanFilter(method="_by_form", help_text="Only risks whose review is overdue.")
-    likelihood = django_filters.NumberFilter(method="_by_form", help_text="A heat-map cell: its likelihood.")
-    impact = django_filters.NumberFilter(method="_by_form", help_text="A heat-map cell: its impact.")
+    system = django_filters.CharFilter(method="by_page", help_text="An affected system: id or name.")
+    overdue = django_filters.ChoiceFilter(
+        method="by_page", choices=YES_NO, help_text="true: only risks whose review is overdue."
+    )
+    likelihood = IntegerFilter(method="by_page", help_text="A heat-map cell: its likelihood.")
+    impact = IntegerFilter(method="by_page", help_text="A heat-map cell: its impact.")
     kind = django_filters.ChoiceFilter(
-        method="_by_form",
-        choices=[("current", "current"), ("inherent", "inherent")],
+        method="by_page",
+        choices=[ANY, ("current", "current"), ("inherent", "inherent")],
         help_text="Which score the cell is of (current by default).",
     )
 
@@ -125,22 +137,13 @@ class RiskFilter(django_filters.FilterSet):
         model = Risk
         fields: list[str] = []
 
-    def _by_form(self, risks, name, value):
-        return risks  # all filters are applied together in filter_queryset, by the page's rules
+    def page_form(self):
+        owners = queries.risk_owners(queries.risks_for_user(self.request.user))
+        return RiskFilterForm(self.data, matrix=self.request.parser_context["view"].matrix, owners=owners)
 
-    @property
-    def form(self):
-        if not hasattr(self, "_form"):
-            view = self.request.parser_context["view"]
-            owners = queries.risk_owners(queries.risks_for_user(self.request.user))
-            self._form = RiskFilterForm(self.data, matrix=view.matrix, owners=owners)
-        return self._form
-
-    def filter_queryset(self, queryset):
-        data = dict(self.form.cleaned_data)
+    def apply(self, queryset, data):
         data.pop("sort", None)  # a cursor page has its own order
-        matrix = self.request.parser_context["view"].matrix
-        return queries.filter_risks(queryset, matrix=matrix, **data)
+        return queries.filter_risks(queryset, matrix=self.request.parser_context["view"].matrix, **data)
 
 
 class RiskPage(CursorPage):

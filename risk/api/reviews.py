@@ -10,7 +10,17 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dpms.api.conventions import ApiViewMixin, CursorPage, idempotent
-from risk.api import FetchedViewSet, choice, service_errors
+from risk.api import (
+    ANY,
+    DateFilter,
+    FetchedViewSet,
+    IdFilter,
+    PageFilterSet,
+    StrictCharField,
+    StrictIntegerField,
+    choice,
+    service_errors,
+)
 from risk.api.register import LevelSerializer
 from risk.choices import RiskStatus
 from risk.forms.reviews import RoundForm
@@ -48,7 +58,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 
 def _score(required: bool = False):
-    return serializers.IntegerField(
+    return StrictIntegerField(
         min_value=0,
         max_value=99,
         required=required,
@@ -61,18 +71,18 @@ class AssessmentRecordSerializer(serializers.Serializer):
     """The scores after the review: current required; inherent and target left out (or null) stay as they
     are, each pair both or neither."""
 
-    risk = serializers.IntegerField(min_value=1, max_value=ROW_ID_MAX, help_text="The risk reviewed.")
+    risk = StrictIntegerField(min_value=1, max_value=ROW_ID_MAX, help_text="The risk reviewed.")
     current_likelihood = _score(required=True)
     current_impact = _score(required=True)
     inherent_likelihood = _score()
     inherent_impact = _score()
     target_likelihood = _score()
     target_impact = _score()
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    notes = StrictCharField(required=False, allow_blank=True, max_length=5000, default="")
 
 
 class AssessmentFilter(django_filters.FilterSet):
-    risk = django_filters.NumberFilter(field_name="risk", help_text="The reviews of one risk.")
+    risk = IdFilter(field_name="risk", help_text="The reviews of one risk.")
 
     class Meta:
         model = RiskAssessment
@@ -145,34 +155,27 @@ class RoundRiskSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RoundFilter(django_filters.FilterSet):
+class RoundFilter(PageFilterSet):
     """The review round page's period, validated by its form (``RoundForm``): due from ``start`` (today) to
     ``end`` (30 days later), with the overdue risks unless ``overdue=exclude``."""
 
-    q = django_filters.CharFilter(method="_by_form", help_text="Part of the reference or title.")
-    start = django_filters.DateFilter(method="_by_form", help_text="Due from (YYYY-MM-DD); today by default.")
-    end = django_filters.DateFilter(method="_by_form", help_text="Due until, inclusive; 30 days after start.")
+    q = django_filters.CharFilter(method="by_page", help_text="Part of the reference or title.")
+    start = DateFilter(method="by_page", help_text="Due from (YYYY-MM-DD); today by default.")
+    end = DateFilter(method="by_page", help_text="Due until, inclusive; 30 days after start.")
     overdue = django_filters.ChoiceFilter(
-        method="_by_form", choices=[("include", "Include"), ("exclude", "Leave out")]
+        method="by_page", choices=[ANY, ("include", "Include"), ("exclude", "Leave out")]
     )
 
     class Meta:
         model = Risk
         fields: list[str] = []
 
-    def _by_form(self, risks, name, value):
-        return risks  # applied together in filter_queryset, by the page's rules
+    def page_form(self):
+        return RoundForm(self.data, today=timezone.localdate())
 
-    @property
-    def form(self):
-        if not hasattr(self, "_form"):
-            self._form = RoundForm(self.data, today=timezone.localdate())
-        return self._form
-
-    def filter_queryset(self, queryset):
-        data = self.form.cleaned_data
+    def apply(self, queryset, data):
         risks = queries.round_risks(
-            today=self.form.today, start=data["start"], end=data["end"], overdue=data["overdue"], q=data["q"]
+            today=self.page.today, start=data["start"], end=data["end"], overdue=data["overdue"], q=data["q"]
         )
         return queries.round_for_list(risks)
 

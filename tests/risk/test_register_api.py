@@ -215,6 +215,24 @@ def test_bad_input_is_a_400_naming_the_field_and_saves_nothing(matrix, security_
     assert not Risk.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [{"title": 3}, {"owner": "1"}, {"open_now": "yes"}, {"current_impact": "2"}, {"systems": "1"}],
+)
+def test_values_of_another_json_type_than_the_schemas_are_refused(matrix, security_officer, changes):
+    data = {**new_risk(owner=security_officer.pk), **changes}
+    response = writer(security_officer).post(RISKS, data, format="json")
+    assert response.status_code == 400, response.content
+    assert set(changes) <= set(response.json()["errors"])
+
+
+@pytest.mark.parametrize(
+    "params", [{"level": ""}, {"category": "1.5"}, {"overdue": "maybe"}, {"status": "gone"}]
+)
+def test_parameters_the_schema_refuses_are_a_400(cast, security_officer, params):
+    assert api_client(token_for(security_officer)[1]).get(RISKS, params).status_code == 400
+
+
 def test_an_inactive_owner_is_refused_by_the_service(matrix, security_officer):
     gone = UserFactory(is_active=False)
     response = writer(security_officer).post(RISKS, new_risk(owner=gone.pk), format="json")
