@@ -320,4 +320,6 @@ def test_the_schema_describes_every_access_endpoint_without_a_warning(tmp_path):
         "/api/v1/access/import-batches/{id}/",
         "/api/v1/access/review-policies/",
         "/api/v1/access/review-policies/{id}/",
+        "/api/v1/access/review-policies/{id}/enable/",
+        "/api/v1/access/review-policies/{id}/disable/",
     } <= paths

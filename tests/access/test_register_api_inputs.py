@@ -4,7 +4,15 @@ a 400 (or the refusal the page gives), never a 500."""
 import pytest
 from django.urls import reverse
 
-from access.models import AccessRequest, Grant, ImportJob, ReviewCampaign, ReviewItem, RevocationTask
+from access.models import (
+    AccessRequest,
+    Grant,
+    ImportJob,
+    ReviewCampaign,
+    ReviewItem,
+    ReviewPolicy,
+    RevocationTask,
+)
 from access.services.requests import request_create
 from tests.access.closing_support import campaign_with_items
 from tests.access.factories import ReviewPolicyFactory, RevocationTaskFactory, RoleFactory, SystemFactory
@@ -24,6 +32,7 @@ def world(staff, manager, security_officer):
     campaign = campaign_with_items(2, reviewer=security_officer)
     item = campaign.items.first()
     task = RevocationTaskFactory(grant__role__system=system, assignee=security_officer)
+    policy = ReviewPolicyFactory(enabled=False, default_decision="revoke")
     return {
         "api:access-system-grant": ([system.pk], ("person", "role", "justification", "expires_at")),
         "api:access-grant-revoke": ([task.grant_id], ("reason",)),
@@ -40,6 +49,22 @@ def world(staff, manager, security_officer):
         "api:access-campaign-closing-close": ([campaign.pk], ("sure",)),
         "api:access-revocation-task-complete": ([task.pk], ("note",)),
         "api:access-import-list": ([], ("content", "filename", "full")),
+        "api:access-policy-list": (
+            [],
+            (
+                "name",
+                "systems",
+                "environments",
+                "reviewer_rule",
+                "named_reviewer",
+                "fallback_reviewer",
+                "start_date",
+                "duration_days",
+                "reminder_days_before_due",
+                "auto_revoke_confirm_share",
+            ),
+        ),
+        "api:access-policy-enable": ([policy.pk], ("confirm", "confirmed_count")),
     }
 
 
@@ -69,6 +94,7 @@ def test_odd_bodies_are_refused_without_a_500(world, security_officer, manager):
                 response = client.post(path, {field: value}, format="json")
                 assert response.status_code < 500, (name, field, value)
     assert counts()[2] == before[2]  # no campaign launched from an odd policy
+    assert not ReviewPolicy.objects.filter(enabled=True, default_decision="revoke").exists()
 
 
 LISTS = {
