@@ -25,6 +25,7 @@ from incidents.queries.detail import linked_risks, linked_systems
 from incidents.queries.visibility import can_take_part, get_incident_for_user, sees_internal
 
 NON_FIELD = "non_field_errors"
+MAX_ID = 2**63 - 1  # a row id beyond the 64-bit range overflows on SQLite (a 500), as dpms.forms.row_id says
 
 
 class PersonBriefSerializer(serializers.Serializer):
@@ -52,9 +53,10 @@ def serializer_field(field: forms.Field) -> serializers.Field:
     if isinstance(field, LookupField):
         return serializers.CharField(max_length=254, allow_blank=optional, **common)
     if isinstance(field, forms.ModelMultipleChoiceField):
-        return serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=1000, **common)
+        child = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+        return serializers.ListField(child=child, max_length=1000, **common)
     if isinstance(field, forms.ModelChoiceField):
-        return serializers.IntegerField(min_value=1, **common)
+        return serializers.IntegerField(min_value=1, max_value=MAX_ID, **common)
     if isinstance(field, forms.MultipleChoiceField):
         return serializers.ListField(child=_choice(field, allow_blank=False), **common)
     if isinstance(field, forms.ChoiceField):
