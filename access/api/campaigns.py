@@ -5,8 +5,10 @@ auditors read; anyone else gets a 403, as on the pages."""
 
 import django_filters
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from access.api import PageFormFilter, checked_id, described, refusals
@@ -43,6 +45,48 @@ class CampaignSerializer(serializers.ModelSerializer):
 
     def get_percent(self, campaign) -> int:
         return queries.percent(campaign.decided_count, campaign.item_count)
+
+
+class ReviewerProgressSerializer(serializers.Serializer):
+    reviewer = serializers.IntegerField(source="reviewer_id")
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    total = serializers.IntegerField()
+    decided = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    overdue = serializers.BooleanField(help_text="Items still pending after the due date.")
+
+
+class FlaggedSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="rerouted, no_response, bulk or override")
+    title = serializers.CharField()
+    count = serializers.IntegerField()
+    items = serializers.SerializerMethodField(help_text="The first items (ids), by holder.")
+
+    def get_items(self, flagged) -> list[int]:
+        return [item.pk for item in flagged["items"]]
+
+
+class ReviewerPageSerializer(serializers.Serializer):
+    page = serializers.IntegerField(source="number")
+    pages = serializers.IntegerField(source="paginator.num_pages")
+    results = ReviewerProgressSerializer(source="object_list", many=True)
+
+
+class DashboardSerializer(serializers.Serializer):
+    """The campaign page's progress: by decision, by reviewer (50 a page), overdue reviewers, flagged
+    items, all from the tallies and partial indexes (the same few queries at any size)."""
+
+    by_decision = serializers.SerializerMethodField()
+    reviewers = ReviewerPageSerializer()
+    reviewer_sort = serializers.CharField()
+    overdue_count = serializers.IntegerField()
+    overdue_reviewers = ReviewerProgressSerializer(many=True)
+    flagged = FlaggedSerializer(many=True)
+
+    def get_by_decision(self, dashboard) -> dict[str, int]:
+        return {value: count for value, _label, count in dashboard.by_decision}
 
 
 class LaunchInput(serializers.Serializer):
@@ -99,6 +143,28 @@ class CampaignViewSet(
         campaign = queries.get_campaign_for(self.request.user, checked_id(self.kwargs["pk"]))
         self.check_object_permissions(self.request, campaign)
         return campaign
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("page", int, description="The page of reviewers (50 a page)."),
+            OpenApiParameter(
+                "sort", str, enum=["pending", "name"], description="Reviewers by pending or name."
+            ),
+        ],
+        responses=DashboardSerializer,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def progress(self, request, pk=None):
+        """The campaign's progress as its page shows it: counts by decision, each reviewer's progress,
+        overdue reviewers and the flagged items (security officers and auditors)."""
+        campaign = self.get_object()
+        dashboard = queries.campaign_dashboard(
+            campaign,
+            now=timezone.now(),
+            reviewer_page=request.query_params.get("page"),
+            reviewer_sort=request.query_params.get("sort", "pending"),
+        )
+        return Response(DashboardSerializer(dashboard).data)
 
     @extend_schema(request=LaunchInput, responses={201: CampaignSerializer})
     @idempotent

@@ -121,3 +121,42 @@ def test_the_campaign_list_runs_a_fixed_number_of_queries(auditor, rows, django_
     # their policies joined and their tallies summed in subqueries (1)
     with django_assert_num_queries(3):
         assert len(client.get(CAMPAIGNS + "?page_size=200").json()["results"]) == min(rows, 200)
+
+
+def test_progress_is_the_campaign_pages(auditor, security_officer):
+    campaign = campaign_with_items(3, reviewer=security_officer)
+    first = campaign.items.order_by("pk").first()
+    ReviewItem.objects.filter(pk=first.pk).update(decision=Decision.REVOKE, bulk=False, override=True)
+    tally_recount(campaign_id=campaign.pk)
+    response = as_(auditor, read_only=True).get(reverse("api:access-campaign-progress", args=[campaign.pk]))
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["by_decision"]["pending"], body["by_decision"]["revoke"]) == (2, 1)
+    assert body["reviewers"]["results"][0]["email"] == security_officer.email
+    assert body["reviewers"]["results"][0]["pending"] == 2
+    assert {row["key"]: row["count"] for row in body["flagged"]}["override"] == 1
+    assert (
+        as_(auditor)
+        .get(reverse("api:access-campaign-progress", args=[campaign.pk]), {"page": "x"})
+        .status_code
+        == 200
+    )
+
+
+@pytest.mark.parametrize("persona", ["staff", "manager", "admin", "outsider"])
+def test_progress_is_for_security_officers_and_auditors(personas, persona):
+    campaign = ReviewCampaignFactory()
+    response = as_(personas[persona]).get(reverse("api:access-campaign-progress", args=[campaign.pk]))
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("rows", [10, 1000])
+def test_progress_runs_a_fixed_number_of_queries(auditor, rows, django_assert_num_queries):
+    campaign = campaign_with_items(rows)
+    client = as_(auditor, read_only=True)
+    path = reverse("api:access-campaign-progress", args=[campaign.pk])
+    client.get(path)  # the first use notes the time and address (at most once a minute)
+    # token with its owner (1), the caller's portal roles (1), the campaign with its tallies summed (1),
+    # counts by decision (1), flagged counts (1), reviewers' progress (1)
+    with django_assert_num_queries(6):
+        assert client.get(path).status_code == 200

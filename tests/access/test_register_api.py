@@ -305,6 +305,7 @@ def test_the_schema_describes_every_access_endpoint_without_a_warning(tmp_path):
         "/api/v1/access/review-items/bulk-keep/",
         "/api/v1/access/campaigns/",
         "/api/v1/access/campaigns/{id}/",
+        "/api/v1/access/campaigns/{id}/progress/",
         "/api/v1/access/campaigns/{id}/close/",
         "/api/v1/access/campaigns/{id}/confirm-close/",
         "/api/v1/access/campaigns/{id}/evidence/",
