@@ -4,6 +4,7 @@ and, when NIS2 reporting is on, its NIS2 reports. Read by whoever the incident p
 to (not a reporter with no other part in the incident: 403); changed by its responders through the breach
 section's forms and ``incidents.services.breach``. Each action answers with the breach state."""
 
+import django_filters
 from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
@@ -13,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from dpms.api.conventions import CursorPage
 from incidents.api.common import (
     RESPOND,
     PersonBriefSerializer,
@@ -24,7 +26,7 @@ from incidents.api.common import (
 from incidents.choices import AuthorityDecision, SubjectsDecision
 from incidents.forms import breach as forms
 from incidents.models import Incident
-from incidents.queries.breach import on_time
+from incidents.queries.breach import breaches_for, can_open_register, on_time
 from incidents.queries.visibility import is_only_reporter
 from incidents.services import breach as services
 
@@ -100,6 +102,43 @@ class BreachSerializer(serializers.ModelSerializer):
         return Nis2Serializer(data).data
 
 
+class BreachRowSerializer(BreachSerializer):
+    """A line of the breach register: the incident and its breach state."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+
+    class Meta(BreachSerializer.Meta):
+        fields = ["id", "reference", "title", *BreachSerializer.Meta.fields]
+
+
+class BreachRegisterFilter(django_filters.FilterSet):
+    """The breach register page's filters, checked and applied by its form (``BreachRegisterFilterForm``)."""
+
+    q = django_filters.CharFilter(method="_by_form", help_text="Part of the reference or the title.")
+    state = django_filters.ChoiceFilter(
+        method="_by_form",
+        choices=forms.BreachRegisterFilterForm.base_fields["state"].choices[1:],  # type: ignore[attr-defined]
+        help_text="The state of the authority decision.",
+    )
+
+    class Meta:
+        model = Incident
+        fields: list[str] = []
+        form = forms.BreachRegisterFilterForm
+
+    def _by_form(self, breaches, name, value):
+        return breaches  # applied together by the page's form in filter_queryset
+
+    def filter_queryset(self, queryset):
+        return self.form.apply(queryset)
+
+
+class BreachRegisterPage(CursorPage):
+    ordering = ("-aware_at", "-pk")
+
+
 def _nis2_on() -> None:
     if not settings.NIS2_ENABLED:
         raise Http404("NIS2 reporting is not enabled in this installation.")
@@ -117,6 +156,23 @@ class BreachActions:
         form = bound_form(request, input_class, form_class)
         run_service(form, lambda: call(incident, form.cleaned_data))
         return self._breach_answer(incident)
+
+    @extend_schema(responses=BreachRowSerializer(many=True))
+    @action(
+        detail=False,
+        methods=["get"],
+        filterset_class=BreachRegisterFilter,
+        pagination_class=BreachRegisterPage,
+        url_path="breaches",
+    )
+    def breach_register(self, request):
+        """The breach register (GDPR Art. 33(5)): every personal-data breach you may see, the latest
+        awareness first, filtered like the page (security officers and auditors)."""
+        if not can_open_register(request.user):
+            raise PermissionDenied("The breach register is for security officers and auditors.")
+        breaches = self.filter_queryset(breaches_for(request.user, with_people=True))
+        page = self.paginate_queryset(breaches)
+        return self.get_paginated_response(BreachRowSerializer(page, many=True).data)
 
     @extend_schema(responses=BreachSerializer, filters=False)
     @action(detail=True, methods=["get"], filter_backends=[])

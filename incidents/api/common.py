@@ -105,7 +105,7 @@ def choice_field(choices, **kwargs) -> serializers.ChoiceField:
 
 
 def _with_zone(text: str | None) -> str:
-    return "ISO 8601 with its UTC offset (a time without one is read in the portal's time zone)."
+    return "ISO 8601 with its UTC offset, e.g. 2026-03-01T09:30:00+01:00."
 
 
 def form_serializer(

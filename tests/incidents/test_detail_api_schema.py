@@ -11,6 +11,7 @@ PATHS = {
     "/api/v1/incidents/",
     "/api/v1/incidents/mine/",
     "/api/v1/incidents/metrics/",
+    "/api/v1/incidents/breaches/",
     "/api/v1/incidents/{id}/",
     "/api/v1/incidents/{id}/triage/",
     "/api/v1/incidents/{id}/dismiss/",

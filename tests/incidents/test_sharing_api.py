@@ -50,6 +50,9 @@ def test_confidentiality_needs_a_reason_and_shares_an_active_person(incident, se
     assert "reason" in response.json()["errors"]
     response = api.post(url("share", incident), {"user": "ghost@example.com"}, format="json")
     assert response.json()["errors"] == {"user": ["No active person has this email address."]}
+    response = api.post(url("unshare", incident), {"user": 10**20}, format="json")
+    assert response.status_code == 400
+    assert "user" in response.json()["errors"]
 
 
 def test_links_by_name_and_only_for_responders(incident, security_officer, staff, auditor):
