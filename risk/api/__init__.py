@@ -29,6 +29,14 @@ def service_error_detail(error: DjangoValidationError) -> dict:
     return {"non_field_errors": [str(message) for message in error.messages]}
 
 
+def form_errors(form) -> dict:
+    """A page's form's errors as field errors (its ``__all__`` as ``non_field_errors``)."""
+    return {
+        ("non_field_errors" if field == "__all__" else field): [str(message) for message in messages]
+        for field, messages in form.errors.items()
+    }
+
+
 @contextmanager
 def service_errors():
     """Call a service: its ValidationError is a 400 with field errors; its PermissionDenied a 403 and an

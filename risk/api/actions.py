@@ -80,6 +80,12 @@ class ActionStatusSerializer(serializers.Serializer):
     status = choice(ActionStatus.choices, help_text="done completes the action; open reopens it.")
 
 
+class OverdueCountSerializer(serializers.Serializer):
+    overdue = serializers.IntegerField(
+        help_text="Open or in-progress actions past their due day, register-wide."
+    )
+
+
 class ActionFilter(PageFilterSet):
     """The actions page's filters, validated by its form (``ActionFilterForm``)."""
 
@@ -195,3 +201,13 @@ class ActionViewSet(
                 may_change_risk=current.you_may_change,
             )
         return Response(ActionDetailSerializer(self.fetch(current.pk)).data)
+
+    @extend_schema(responses=OverdueCountSerializer, filters=False)
+    @action(
+        detail=False, methods=["get"], url_path="overdue-count", pagination_class=None, filterset_class=None
+    )
+    def overdue_count(self, request):
+        """How many actions are overdue across the register (security officers, as their dashboard panel)."""
+        if not queries.sees_overdue_count(request.user):
+            raise PermissionDenied("The register-wide count of overdue actions is for security officers.")
+        return Response({"overdue": queries.overdue_count(site_today())})

@@ -4,6 +4,8 @@ editors; ``If-Match`` against its ETag) and opening or closing it, through ``ris
 
 import django_filters
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
@@ -22,16 +24,18 @@ from risk.api import (
     PageFilterSet,
     RowField,
     StrictBooleanField,
+    StrictCharField,
     StrictIntegerField,
     StrictModelSerializer,
     choice,
+    form_errors,
     service_errors,
 )
 from risk.choices import RiskStatus, Treatment
-from risk.forms.register import RiskFilterForm, RiskStatusForm
+from risk.forms.register import RiskFilterForm, RiskShareForm, RiskStatusForm
 from risk.models import Risk, RiskCategory
 from risk.queries import register as queries
-from risk.services.register import risk_create, risk_set_status, risk_update
+from risk.services.register import risk_create, risk_set_status, risk_share, risk_unshare, risk_update
 
 
 class LevelSerializer(serializers.Serializer):
@@ -108,6 +112,41 @@ class RiskStatusSerializer(serializers.Serializer):
     )
 
 
+SHARING = ("shares", "share", "unshare")
+ABOVE_APPETITE_LINES = 5
+
+
+class ShareSerializer(serializers.Serializer):
+    """Who a risk is shared with (besides its owner, and those who see every risk)."""
+
+    user = serializers.IntegerField(source="user.pk")
+    email = serializers.EmailField(source="user.email")
+    full_name = serializers.CharField(source="user.full_name")
+    can_edit = serializers.BooleanField()
+
+
+class ShareRequestSerializer(serializers.Serializer):
+    person = StrictCharField(help_text="The email of an active person.")
+    can_edit = StrictBooleanField(default=False, help_text="May edit the risk too.")
+
+
+class UnshareRequestSerializer(serializers.Serializer):
+    user = RowField(queryset=User.objects.people(), help_text="The person to stop sharing with (an id).")
+
+
+class AboveAppetiteRiskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    level = serializers.CharField()
+
+
+class AboveAppetiteSerializer(serializers.Serializer):
+    appetite = serializers.CharField(help_text="The highest acceptable level of the active matrix.")
+    count = serializers.IntegerField(help_text="Live risks whose current level is above it.")
+    risks = AboveAppetiteRiskSerializer(many=True, help_text="The first five, highest level first.")
+
+
 class RiskFilter(PageFilterSet):
     """The register page's filters, validated by its form (``RiskFilterForm``, on the active matrix) and
     applied by ``risk.queries.register.filter_risks``."""
@@ -174,6 +213,8 @@ class RiskViewSet(
         return queries.risks_for_list(self.request.user, self.matrix)
 
     def fetch(self, pk):
+        if self.action in SHARING:  # as the share form: the owner and security officers (403 for others)
+            return queries.get_risk_to_share(self.request.user, pk)
         # Reading: a risk you may see (404); writing: one you may change too (403), as the edit page.
         writing = self.request.method not in ("GET", "HEAD", "OPTIONS")
         return queries.get_risk_for_user(self.request.user, pk, for_change=writing)
@@ -214,3 +255,73 @@ class RiskViewSet(
         with service_errors():
             risk = risk_set_status(actor=request.user, risk=risk, status=form.validated_data["status"])
         return Response(RiskSerializer(risk).data)
+
+    def _shares(self, risk):
+        return Response(ShareSerializer(queries.risk_shares(risk), many=True).data)
+
+    @extend_schema(responses=ShareSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def shares(self, request, pk=None):
+        """Who the risk is shared with, to read or edit (its owner and security officers)."""
+        return self._shares(self.get_object())
+
+    @extend_schema(request=ShareRequestSerializer, responses=ShareSerializer(many=True))
+    @action(detail=True, methods=["post"])
+    def share(self, request, pk=None):
+        """Share the risk with one more person, to read it or also edit it (its owner, security officers)."""
+        risk = self.get_object()
+        given = ShareRequestSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        form = RiskShareForm(data=given.validated_data)  # the share form finds the person by email
+        if not form.is_valid():
+            raise serializers.ValidationError(form_errors(form))
+        try:
+            risk_share(
+                actor=request.user,
+                risk=risk,
+                user=form.cleaned_data["person"],
+                can_edit=form.cleaned_data["can_edit"],
+            )
+        except DjangoValidationError as error:  # next to the person, as the share form shows it
+            raise serializers.ValidationError({"person": error.messages}) from error
+        return self._shares(risk)
+
+    @extend_schema(request=UnshareRequestSerializer, responses=ShareSerializer(many=True))
+    @action(detail=True, methods=["post"])
+    def unshare(self, request, pk=None):
+        """Stop sharing the risk with someone (its owner, security officers)."""
+        risk = self.get_object()
+        form = UnshareRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        with service_errors():
+            risk_unshare(actor=request.user, risk=risk, user=form.validated_data["user"])
+        return self._shares(risk)
+
+    @extend_schema(responses=AboveAppetiteSerializer, filters=False)
+    @action(
+        detail=False, methods=["get"], url_path="above-appetite", pagination_class=None, filterset_class=None
+    )
+    def above_appetite(self, request):
+        """Live risks above the appetite: how many and the highest (security officers, as their dashboard
+        panel). A 404 while no matrix is active."""
+        if not queries.sees_appetite_panel(request.user):
+            raise PermissionDenied("The risks above appetite are counted for security officers.")
+        matrix = self.matrix
+        if matrix is None:
+            raise Http404("There is no active risk matrix.")
+        risks = queries.above_appetite(queries.risks_for_user(request.user), matrix)
+        lines = queries.appetite_lines(risks, matrix, ABOVE_APPETITE_LINES)
+        body = {
+            "appetite": matrix.levels[matrix.appetite]["name"],
+            "count": risks.count(),
+            "risks": [
+                {
+                    "id": risk.pk,
+                    "reference": risk.reference,
+                    "title": risk.title,
+                    "level": matrix.levels[risk.current_level_index]["name"],
+                }
+                for risk in lines
+            ],
+        }
+        return Response(AboveAppetiteSerializer(body).data)

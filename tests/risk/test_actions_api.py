@@ -175,3 +175,13 @@ def test_the_list_runs_a_fixed_number_of_queries(
         with django_assert_num_queries(3):
             body = client.get(ACTIONS, {"scope": scope, "page_size": 200}).json()
         assert len(body["results"]) == min(rows, 200)
+
+
+@pytest.mark.parametrize("persona", ["staff", "manager", "security_officer", "auditor", "admin", "outsider"])
+def test_the_overdue_count_is_for_security_officers(cast, personas, persona):
+    TreatmentActionFactory(risk=cast.outsider_risk, due_on=site_today() - datetime.timedelta(days=1))
+    TreatmentActionFactory(risk=cast.staff_risk)
+    response = api_client(token_for(personas[persona])[1]).get(reverse("api:risk-action-overdue-count"))
+    assert response.status_code == (200 if persona == "security_officer" else 403)
+    if response.status_code == 200:
+        assert response.json() == {"overdue": 1}

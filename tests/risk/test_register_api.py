@@ -328,6 +328,75 @@ def test_every_persona_gets_what_the_pages_give_them(cast, personas, manager, cl
             assert api.post(status_url, {"status": "open"}, format="json").status_code == wanted, name
 
 
+def test_the_owner_shares_a_risk_to_edit_and_takes_it_back(cast, staff, manager):
+    owner = writer(staff)
+    share = reverse("api:risk-risk-share", args=[cast.staff_risk.pk])
+    response = owner.post(share, {"person": manager.email.upper(), "can_edit": True}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json() == [
+        {"user": manager.pk, "email": manager.email, "full_name": manager.full_name, "can_edit": True}
+    ]
+    assert AuditEvent.objects.get(action="risk.risk.share").source == AuditSource.API
+    assert (
+        writer(manager).patch(detail(cast.staff_risk), {"threat": "Theft"}, format="json").status_code == 200
+    )
+    shares = reverse("api:risk-risk-shares", args=[cast.staff_risk.pk])
+    assert len(owner.get(shares).json()) == 1
+    unshare = reverse("api:risk-risk-unshare", args=[cast.staff_risk.pk])
+    assert owner.post(unshare, {"user": manager.pk}, format="json").json() == []
+    assert writer(manager).get(detail(cast.staff_risk)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("person", "message"),
+    [
+        ("nobody@example.com", "No active person in the portal has this email."),
+        ("sam.staff@example.com", "The owner sees and edits the risk already."),
+    ],
+)
+def test_sharing_with_no_one_or_the_owner_is_a_400_on_the_person(cast, staff, person, message):
+    share = reverse("api:risk-risk-share", args=[cast.staff_risk.pk])
+    response = writer(staff).post(share, {"person": person}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["person"] == [message]
+
+
+def test_every_persona_shares_where_the_share_form_lets_them(
+    cast, personas, manager, second_report, client_for
+):
+    """The share form's answer (a redirect, its 400, 403 or 404) is the API's (200, 400, 403, 404)."""
+    assign_perm("risk.edit_shared_risk", manager, cast.staff_risk)  # a delegated editor does not share
+    for name, person in personas.items():
+        page, api = client_for(person), writer(person)
+        for risk in (cast.staff_risk, cast.outsider_risk, cast.manager_risk):
+            data = {"person": second_report.email}
+            posted = page.post(reverse("risk:risk_share", args=[risk.pk]), data).status_code
+            answer = api.post(reverse("api:risk-risk-share", args=[risk.pk]), data, format="json").status_code
+            assert answer == {302: 200, 400: 400, 403: 403, 404: 404}[posted], (name, risk.reference)
+            listed = api.get(reverse("api:risk-risk-shares", args=[risk.pk])).status_code
+            assert listed == {302: 200, 400: 200, 403: 403, 404: 404}[posted], (name, risk.reference)
+
+
+@pytest.mark.parametrize("persona", ["staff", "manager", "security_officer", "auditor", "admin", "outsider"])
+def test_the_risks_above_appetite_are_counted_for_security_officers(cast, personas, persona):
+    response = api_client(token_for(personas[persona])[1]).get(reverse("api:risk-risk-above-appetite"))
+    if persona != "security_officer":
+        assert response.status_code == 403
+        return
+    assert response.json() == {
+        "appetite": "Moderate",
+        "count": 1,
+        "risks": [
+            {
+                "id": cast.outsider_risk.pk,
+                "reference": cast.outsider_risk.reference,
+                "title": cast.outsider_risk.title,
+                "level": "Very high",
+            }
+        ],
+    }
+
+
 def test_ids_that_are_no_row_ids_are_not_found(cast, security_officer):
     client = writer(security_officer)
     for bad in ("abc", "99999999999999999999999", "0"):
@@ -354,6 +423,11 @@ def test_the_schema_describes_the_risk_endpoints_without_a_warning(tmp_path):
         "/api/v1/risk/risks/",
         "/api/v1/risk/risks/{id}/",
         "/api/v1/risk/risks/{id}/status/",
+        "/api/v1/risk/risks/{id}/shares/",
+        "/api/v1/risk/risks/{id}/share/",
+        "/api/v1/risk/risks/{id}/unshare/",
+        "/api/v1/risk/risks/above-appetite/",
+        "/api/v1/risk/actions/overdue-count/",
         "/api/v1/risk/assessments/",
         "/api/v1/risk/assessments/{id}/",
         "/api/v1/risk/assessments/due/",
