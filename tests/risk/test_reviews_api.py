@@ -99,6 +99,16 @@ def test_the_reviews_listed_are_those_of_risks_you_see(cast, staff, security_off
     assert reader(staff).get(reverse("api:risk-assessment-detail", args=[mine.pk])).status_code == 200
 
 
+def test_every_persona_reads_the_reviews_of_the_risks_their_pages_show(cast, personas, client_for):
+    """A review is seen by whoever sees its risk: the API's answer for it is the risk page's."""
+    for risk in (cast.staff_risk, cast.outsider_risk, cast.manager_risk):
+        assessment = RiskAssessmentFactory(risk=risk)
+        for name, person in personas.items():
+            shown = client_for(person).get(reverse("risk:risk", args=[risk.pk])).status_code
+            url = reverse("api:risk-assessment-detail", args=[assessment.pk])
+            assert reader(person).get(url).status_code == shown, (name, risk.reference)
+
+
 @pytest.mark.parametrize("rows", [10, 1000])
 def test_the_reviews_list_runs_a_fixed_number_of_queries(
     cast, staff, security_officer, rows, django_assert_num_queries
