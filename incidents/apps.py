@@ -11,6 +11,7 @@ class IncidentsConfig(AppConfig):
         from dpms import portal
         from incidents import demo, tasks
         from incidents.api.detail import IncidentViewSet
+        from incidents.api.escalation_policies import EscalationPolicyViewSet
         from incidents.queries import breach as breach_queries
         from incidents.queries import escalation_policies
         from incidents.queries.metrics import can_see_metrics
@@ -58,6 +59,11 @@ class IncidentsConfig(AppConfig):
                 # After the risk register: incidents link risks.
                 seeder=portal.Seeder(demo.seed_incident_demo, order=30),
                 tick=portal.Tick(tasks.tick, every=timedelta(minutes=1)),
-                api=[portal.ApiRoute("incidents", IncidentViewSet, "incident")],
+                api=[
+                    portal.ApiRoute("incidents", IncidentViewSet, "incident"),
+                    portal.ApiRoute(
+                        "incidents/escalation-policies", EscalationPolicyViewSet, "escalation-policy"
+                    ),
+                ],
             )
         )

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dpms.forms import row_id
-from incidents.api.timeline import AttachmentSerializer
+from incidents.api.timeline import IncidentAttachmentSerializer
 from incidents.queries.attachments import attachments_visible_to, get_attachment_for_download
 
 FILE_ID = OpenApiParameter("file_id", int, OpenApiParameter.PATH, description="The file's id.")
@@ -18,13 +18,13 @@ FILE_ID = OpenApiParameter("file_id", int, OpenApiParameter.PATH, description="T
 class AttachmentActions:
     """``GET /incidents/{id}/attachments/`` and ``GET /incidents/{id}/attachments/{file_id}/``."""
 
-    @extend_schema(responses=AttachmentSerializer(many=True), filters=False)
+    @extend_schema(responses=IncidentAttachmentSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def attachments(self, request, pk=None):
         """The incident's files you may open (at most 5 a report or comment), oldest first."""
         incident = self.get_object()
         files = attachments_visible_to(request.user, incident).order_by("uploaded_at", "pk")
-        return Response(AttachmentSerializer(files, many=True).data)
+        return Response(IncidentAttachmentSerializer(files, many=True).data)
 
     @extend_schema(
         parameters=[FILE_ID],

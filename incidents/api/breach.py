@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from dpms.api.conventions import CursorPage
 from incidents.api.common import (
     RESPOND,
-    PersonBriefSerializer,
+    IncidentPersonSerializer,
     bound_form,
     choice_field,
     form_serializer,
@@ -40,29 +40,29 @@ Nis2SignificantInput = form_serializer(forms.Nis2SignificantForm, "Nis2Significa
 Nis2RecordInput = form_serializer(forms.Nis2RecordForm, "Nis2ReportInput")
 
 
-class Nis2ReportSerializer(serializers.Serializer):
+class IncidentNis2ReportSerializer(serializers.Serializer):
     report = choice_field(list(services.NIS2_REPORTS.items()))
     deadline = serializers.DateTimeField(allow_null=True)
     submitted_at = serializers.DateTimeField(allow_null=True)
     pending = serializers.BooleanField()
 
 
-class Nis2Serializer(serializers.Serializer):
+class IncidentNis2Serializer(serializers.Serializer):
     significant = serializers.BooleanField()
     aware_at = serializers.DateTimeField(allow_null=True)
-    reports = Nis2ReportSerializer(many=True)
+    reports = IncidentNis2ReportSerializer(many=True)
 
 
-class BreachSerializer(serializers.ModelSerializer):
-    breach_marked_by = PersonBriefSerializer(allow_null=True)
+class IncidentBreachSerializer(serializers.ModelSerializer):
+    breach_marked_by = IncidentPersonSerializer(allow_null=True)
     authority_decision = choice_field(AuthorityDecision.choices, allow_blank=True)
-    authority_decided_by = PersonBriefSerializer(allow_null=True)
+    authority_decided_by = IncidentPersonSerializer(allow_null=True)
     authority_clock_running = serializers.BooleanField()
     authority_on_time = serializers.SerializerMethodField(
         help_text="yes, no, pending (the clock runs) or not required; null when not a breach."
     )
     subjects_decision = choice_field(SubjectsDecision.choices, allow_blank=True)
-    subjects_decided_by = PersonBriefSerializer(allow_null=True)
+    subjects_decided_by = IncidentPersonSerializer(allow_null=True)
     nis2 = serializers.SerializerMethodField(help_text="Null when NIS2 reporting is off.")
 
     class Meta:
@@ -80,7 +80,7 @@ class BreachSerializer(serializers.ModelSerializer):
     def get_authority_on_time(self, incident):
         return on_time(incident, timezone.now()) if incident.is_breach else None
 
-    @extend_schema_field(Nis2Serializer(allow_null=True))
+    @extend_schema_field(IncidentNis2Serializer(allow_null=True))
     def get_nis2(self, incident):
         if not settings.NIS2_ENABLED:
             return None
@@ -99,18 +99,18 @@ class BreachSerializer(serializers.ModelSerializer):
             "aware_at": incident.nis2_aware_at,
             "reports": reports,
         }
-        return Nis2Serializer(data).data
+        return IncidentNis2Serializer(data).data
 
 
-class BreachRowSerializer(BreachSerializer):
+class IncidentBreachRowSerializer(IncidentBreachSerializer):
     """A line of the breach register: the incident and its breach state."""
 
     id = serializers.IntegerField()
     reference = serializers.CharField()
     title = serializers.CharField()
 
-    class Meta(BreachSerializer.Meta):
-        fields = ["id", "reference", "title", *BreachSerializer.Meta.fields]
+    class Meta(IncidentBreachSerializer.Meta):
+        fields = ["id", "reference", "title", *IncidentBreachSerializer.Meta.fields]
 
 
 class BreachRegisterFilter(django_filters.FilterSet):
@@ -149,7 +149,7 @@ class BreachActions:
 
     def _breach_answer(self, incident):
         incident.refresh_from_db()
-        return Response(BreachSerializer(incident).data)
+        return Response(IncidentBreachSerializer(incident).data)
 
     def _breach_run(self, request, input_class, form_class, call):
         incident = self.get_object()
@@ -157,7 +157,7 @@ class BreachActions:
         run_service(form, lambda: call(incident, form.cleaned_data))
         return self._breach_answer(incident)
 
-    @extend_schema(responses=BreachRowSerializer(many=True))
+    @extend_schema(responses=IncidentBreachRowSerializer(many=True))
     @action(
         detail=False,
         methods=["get"],
@@ -172,9 +172,9 @@ class BreachActions:
             raise PermissionDenied("The breach register is for security officers and auditors.")
         breaches = self.filter_queryset(breaches_for(request.user, with_people=True))
         page = self.paginate_queryset(breaches)
-        return self.get_paginated_response(BreachRowSerializer(page, many=True).data)
+        return self.get_paginated_response(IncidentBreachRowSerializer(page, many=True).data)
 
-    @extend_schema(responses=BreachSerializer, filters=False)
+    @extend_schema(responses=IncidentBreachSerializer, filters=False)
     @action(detail=True, methods=["get"], filter_backends=[])
     def breach(self, request, pk=None):
         """The breach and NIS2 state: for those the incident page shows its breach section to."""
@@ -183,9 +183,9 @@ class BreachActions:
             raise PermissionDenied(
                 "The breach details are for the incident's handlers, officers and auditors."
             )
-        return Response(BreachSerializer(incident).data)
+        return Response(IncidentBreachSerializer(incident).data)
 
-    @extend_schema(request=MarkInput, responses=BreachSerializer)
+    @extend_schema(request=MarkInput, responses=IncidentBreachSerializer)
     @action(detail=True, methods=["post"], url_path="breach/mark", access_level=RESPOND)
     def breach_mark(self, request, pk=None):
         """Mark as a personal-data breach: the 72-hour clock runs from awareness (the noticed time unless
@@ -202,7 +202,7 @@ class BreachActions:
             ),
         )
 
-    @extend_schema(request=AwarenessInput, responses=BreachSerializer)
+    @extend_schema(request=AwarenessInput, responses=IncidentBreachSerializer)
     @action(detail=True, methods=["post"], url_path="breach/awareness", access_level=RESPOND)
     def breach_awareness(self, request, pk=None):
         """Correct the awareness time while the clock runs; the deadline moves with it."""
@@ -215,7 +215,7 @@ class BreachActions:
             ),
         )
 
-    @extend_schema(request=NotifiedInput, responses=BreachSerializer)
+    @extend_schema(request=NotifiedInput, responses=IncidentBreachSerializer)
     @action(detail=True, methods=["post"], url_path="breach/authority-notified", access_level=RESPOND)
     def breach_authority_notified(self, request, pk=None):
         """Record the notification of the supervisory authority (with reasons when late): the clock stops."""
@@ -228,7 +228,7 @@ class BreachActions:
             ),
         )
 
-    @extend_schema(request=NotRequiredInput, responses=BreachSerializer)
+    @extend_schema(request=NotRequiredInput, responses=IncidentBreachSerializer)
     @action(detail=True, methods=["post"], url_path="breach/authority-not-required", access_level=RESPOND)
     def breach_authority_not_required(self, request, pk=None):
         """Record that notifying the authority is not required, and why: the clock stops."""
@@ -241,7 +241,7 @@ class BreachActions:
             ),
         )
 
-    @extend_schema(request=SubjectsInput, responses=BreachSerializer)
+    @extend_schema(request=SubjectsInput, responses=IncidentBreachSerializer)
     @action(detail=True, methods=["post"], url_path="breach/data-subjects", access_level=RESPOND)
     def breach_data_subjects(self, request, pk=None):
         """Record the decision on telling the data subjects (GDPR Art. 34)."""
@@ -254,7 +254,7 @@ class BreachActions:
             ),
         )
 
-    @extend_schema(request=FactsInput, responses=BreachSerializer)
+    @extend_schema(request=FactsInput, responses=IncidentBreachSerializer)
     @action(detail=True, methods=["post"], url_path="breach/facts", access_level=RESPOND)
     def breach_facts(self, request, pk=None):
         """The facts for the breach register: nature, likely consequences, measures."""
@@ -267,7 +267,7 @@ class BreachActions:
             ),
         )
 
-    @extend_schema(request=Nis2SignificantInput, responses=BreachSerializer)
+    @extend_schema(request=Nis2SignificantInput, responses=IncidentBreachSerializer)
     @action(detail=True, methods=["post"], url_path="breach/nis2/significant", access_level=RESPOND)
     def breach_nis2_significant(self, request, pk=None):
         """Mark as a significant incident under NIS2: the early warning is due within 24 hours (404 when NIS2
@@ -282,7 +282,7 @@ class BreachActions:
             ),
         )
 
-    @extend_schema(request=Nis2RecordInput, responses=BreachSerializer)
+    @extend_schema(request=Nis2RecordInput, responses=IncidentBreachSerializer)
     @action(detail=True, methods=["post"], url_path="breach/nis2/report", access_level=RESPOND)
     def breach_nis2_report(self, request, pk=None):
         """Record a NIS2 report as submitted (404 when NIS2 reporting is off)."""

@@ -10,25 +10,26 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from incidents.api.common import TAKE_PART, bound_form, form_serializer, run_service
-from incidents.api.timeline import TimelineEventSerializer, TimelinePage, paged_lines, visible_lines
+from incidents.api.timeline import IncidentTimelineEventSerializer, TimelinePage, paged_lines, visible_lines
 from incidents.choices import EventKind
 from incidents.forms.detail import CommentForm
 from incidents.queries.visibility import is_responder
 from incidents.services.comments import incident_comment
 
-# The responder's form (every field); "visibility" is theirs alone, so not required of everyone.
-CommentInput = form_serializer(CommentForm, "IncidentCommentInput", optional=("visibility",))
+# The responder's form (every field); "visibility" is theirs alone (internal unless they say otherwise, as
+# the page's choice starts), and ignored for everyone else, as on the page.
+CommentInput = form_serializer(CommentForm, "IncidentCommentInput")
 COMMENT_KINDS = (EventKind.COMMENT, EventKind.INFO)
 
 
 class CommentActions:
     """``GET`` and ``POST /incidents/{id}/comments/``."""
 
-    @extend_schema(methods=["get"], responses=TimelineEventSerializer(many=True), filters=False)
+    @extend_schema(methods=["get"], responses=IncidentTimelineEventSerializer(many=True), filters=False)
     @extend_schema(
         methods=["post"],
         request={"application/json": CommentInput, "multipart/form-data": CommentInput},
-        responses={201: TimelineEventSerializer},
+        responses={201: IncidentTimelineEventSerializer},
         summary="Comment, or add information (files: send multipart/form-data, each under 'files')",
     )
     @action(
@@ -61,4 +62,4 @@ class CommentActions:
             ),
         )
         line = visible_lines(request.user, incident).get(pk=event.pk)
-        return Response(TimelineEventSerializer(line).data, status=status.HTTP_201_CREATED)
+        return Response(IncidentTimelineEventSerializer(line).data, status=status.HTTP_201_CREATED)

@@ -8,8 +8,6 @@ it, and it refuses a wrong type (a list for a date) before the form sees it. The
 converts (a person by email, a local time) as on the page; the service checks again and decides.
 """
 
-import copy
-
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -28,7 +26,7 @@ NON_FIELD = "non_field_errors"
 MAX_ID = 2**63 - 1  # a row id beyond the 64-bit range overflows on SQLite (a 500), as dpms.forms.row_id says
 
 
-class PersonBriefSerializer(serializers.Serializer):
+class IncidentPersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()
     full_name = serializers.CharField()
@@ -41,6 +39,9 @@ def _choices(field) -> list:
 def serializer_field(field: forms.Field) -> serializers.Field:
     """The DRF field that accepts what ``field`` accepts (shape only: the form decides the rest)."""
     common: dict = {"required": field.required, "help_text": str(field.help_text or "") or None}
+    if field.required and field.initial is not None and not callable(field.initial):
+        # The page always sends it, prefilled with this value: the API defaults to the same.
+        common |= {"required": False, "default": field.initial}
     if field.label:
         common["label"] = str(field.label)
     optional = not field.required
@@ -108,21 +109,11 @@ def _with_zone(text: str | None) -> str:
     return "ISO 8601 with its UTC offset, e.g. 2026-03-01T09:30:00+01:00."
 
 
-def form_serializer(
-    form_class, name: str, *, exclude=(), optional=(), **form_kwargs
-) -> type[serializers.Serializer]:
+def form_serializer(form_class, name: str, *, exclude=(), **form_kwargs) -> type[serializers.Serializer]:
     """A serializer named ``name`` with the fields of ``form_class`` (built unbound with ``form_kwargs``,
-    so fields its ``__init__`` sets up are there), less ``exclude``; ``optional``: fields the form requires
-    of some callers only (it still requires them of those)."""
+    so fields its ``__init__`` sets up are there), less ``exclude``."""
     form = form_class(**form_kwargs)
-    fields = {}
-    for key, field in form.fields.items():
-        if key in exclude:
-            continue
-        if key in optional:
-            field = copy.copy(field)
-            field.required = False
-        fields[key] = serializer_field(field)
+    fields = {key: serializer_field(field) for key, field in form.fields.items() if key not in exclude}
     doc = (form_class.__doc__ or "").strip() or f"The input of the page's {form_class.__name__}."
     return type(name, (serializers.Serializer,), {**fields, "__doc__": doc, "__module__": __name__})
 
@@ -199,14 +190,14 @@ class IncidentSerializer(serializers.ModelSerializer):
     """An incident as its page shows it to the caller. ``is_breach`` is internal: null for a caller who only
     follows their own report (the breach and escalation details have their own endpoints)."""
 
-    handler = PersonBriefSerializer(allow_null=True, read_only=True)
-    reported_by = PersonBriefSerializer(read_only=True)
+    handler = IncidentPersonSerializer(allow_null=True, read_only=True)
+    reported_by = IncidentPersonSerializer(read_only=True)
     category = choice_field(Category.choices, read_only=True)
     status = choice_field(Status.choices, read_only=True)
     severity = choice_field(Severity.choices, read_only=True, allow_null=True)
     personal_data = choice_field(PersonalData.choices, read_only=True)
-    triaged_by = PersonBriefSerializer(allow_null=True, read_only=True)
-    acknowledged_by = PersonBriefSerializer(allow_null=True, read_only=True)
+    triaged_by = IncidentPersonSerializer(allow_null=True, read_only=True)
+    acknowledged_by = IncidentPersonSerializer(allow_null=True, read_only=True)
     systems = serializers.SerializerMethodField()
     risks = serializers.SerializerMethodField(help_text="The references of the linked risks you may see.")
     is_breach = serializers.SerializerMethodField()

@@ -23,7 +23,7 @@ from incidents.services.escalation_policies import policy_label, unsaved_default
 LATE = timedelta(minutes=2)  # as the page: a fire this long after its due time was late (after downtime)
 
 
-class FireSerializer(serializers.ModelSerializer):
+class EscalationFireSerializer(serializers.ModelSerializer):
     trigger = choice_field(EscalationTrigger.choices)
     target = choice_field(EscalationTarget.choices)
     recipients = serializers.ListField(
@@ -50,7 +50,7 @@ class FireSerializer(serializers.ModelSerializer):
         return fire.fired_at - fire.due_at >= LATE
 
 
-class EscalationSerializer(serializers.Serializer):
+class IncidentEscalationSerializer(serializers.Serializer):
     policy = serializers.CharField(help_text="The policy of the running round (by severity).")
     levels = serializers.ListField(
         child=serializers.CharField(), help_text="Each level, as the page says it."
@@ -58,13 +58,13 @@ class EscalationSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField(allow_null=True)
     level_reached = serializers.IntegerField()
     next_at = serializers.DateTimeField(allow_null=True)
-    fired = FireSerializer(many=True)
+    fired = EscalationFireSerializer(many=True)
 
 
 class EscalationActions:
     """``GET /incidents/{id}/escalation/``."""
 
-    @extend_schema(responses=EscalationSerializer, filters=False)
+    @extend_schema(responses=IncidentEscalationSerializer, filters=False)
     @action(detail=True, methods=["get"], filter_backends=[])
     def escalation(self, request, pk=None):
         """The escalation of the incident: its levels, how far it went, what is next and what fired."""
@@ -89,4 +89,4 @@ class EscalationActions:
             "next_at": incident.next_escalation_at,
             "fired": fires_of(incident),
         }
-        return Response(EscalationSerializer(data).data)
+        return Response(IncidentEscalationSerializer(data).data)

@@ -13,7 +13,7 @@ from dpms.forms import row_id
 from incidents.api.common import (
     RESPOND,
     TAKE_PART,
-    PersonBriefSerializer,
+    IncidentPersonSerializer,
     bound_form,
     choice_field,
     form_serializer,
@@ -33,8 +33,8 @@ ACTION_ID = OpenApiParameter(
 )
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
-    owner = PersonBriefSerializer()
+class IncidentFollowUpSerializer(serializers.ModelSerializer):
+    owner = IncidentPersonSerializer()
     status = choice_field(ActionStatus.choices)
 
     class Meta:
@@ -45,8 +45,8 @@ class FollowUpSerializer(serializers.ModelSerializer):
 class FollowUpActions:
     """``GET``, ``POST /incidents/{id}/followups/``; ``POST .../followups/{action_id}/status/``."""
 
-    @extend_schema(methods=["get"], responses=FollowUpSerializer(many=True), filters=False)
-    @extend_schema(methods=["post"], request=FollowUpInput, responses={201: FollowUpSerializer})
+    @extend_schema(methods=["get"], responses=IncidentFollowUpSerializer(many=True), filters=False)
+    @extend_schema(methods=["post"], request=FollowUpInput, responses={201: IncidentFollowUpSerializer})
     @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
     def followups(self, request, pk=None):
         """The follow-up actions, by due date (GET: those who see the incident's internal side); add one
@@ -57,7 +57,7 @@ class FollowUpActions:
                 raise PermissionDenied(
                     "The follow-up actions are for the incident's handlers, officers and auditors."
                 )
-            return Response(FollowUpSerializer(followups_of(incident), many=True).data)
+            return Response(IncidentFollowUpSerializer(followups_of(incident), many=True).data)
         self.access_level = RESPOND
         incident = self.get_object()
         form = bound_form(request, FollowUpInput, FollowUpForm)
@@ -65,9 +65,9 @@ class FollowUpActions:
             form,
             lambda: followups.followup_create(actor=request.user, incident=incident, **form.cleaned_data),
         )
-        return Response(FollowUpSerializer(created).data, status=status.HTTP_201_CREATED)
+        return Response(IncidentFollowUpSerializer(created).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[ACTION_ID], request=FollowUpStatusInput, responses=FollowUpSerializer)
+    @extend_schema(parameters=[ACTION_ID], request=FollowUpStatusInput, responses=IncidentFollowUpSerializer)
     @action(
         detail=True,
         methods=["post"],
@@ -89,4 +89,4 @@ class FollowUpActions:
                 actor=request.user, action=followup, status=form.cleaned_data["status"]
             ),
         )
-        return Response(FollowUpSerializer(saved).data)
+        return Response(IncidentFollowUpSerializer(saved).data)

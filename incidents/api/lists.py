@@ -8,14 +8,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers
 
 from dpms.api.conventions import CursorPage
-from incidents.api.common import PersonBriefSerializer, choice_field
+from incidents.api.common import IncidentPersonSerializer, choice_field
 from incidents.choices import Severity, Status
 from incidents.forms.lists import CLOCK_CHOICES, SEVERITY_CHOICES, STATUS_CHOICES, QueueFilterForm
 from incidents.models import Incident
 from incidents.queries import lists as queries
 
 
-class DeadlineSerializer(serializers.Serializer):
+class IncidentDeadlineSerializer(serializers.Serializer):
     label = serializers.CharField()
     at = serializers.DateTimeField()
 
@@ -24,8 +24,8 @@ class IncidentRowSerializer(serializers.ModelSerializer):
     """A row of the queue: what the page's row shows. The breach flag and the nearest deadline are internal:
     null for a caller who only follows their own report."""
 
-    handler = PersonBriefSerializer(allow_null=True)
-    reported_by = PersonBriefSerializer()
+    handler = IncidentPersonSerializer(allow_null=True)
+    reported_by = IncidentPersonSerializer()
     status = choice_field(Status.choices)
     severity = choice_field(Severity.choices, allow_null=True)
     is_breach = serializers.SerializerMethodField()
@@ -42,12 +42,12 @@ class IncidentRowSerializer(serializers.ModelSerializer):
     def get_is_breach(self, incident):
         return incident.is_breach if incident.shows_internal else None
 
-    @extend_schema_field(DeadlineSerializer(allow_null=True))
+    @extend_schema_field(IncidentDeadlineSerializer(allow_null=True))
     def get_nearest_deadline(self, incident):
         if not incident.shows_internal:
             return None
         label, deadline = queries.nearest_deadline(incident)
-        return DeadlineSerializer({"label": label, "at": deadline}).data if deadline else None
+        return IncidentDeadlineSerializer({"label": label, "at": deadline}).data if deadline else None
 
 
 class IncidentQueueFilter(django_filters.FilterSet):

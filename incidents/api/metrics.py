@@ -15,7 +15,7 @@ from incidents.forms.lists import MetricsPeriodForm
 from incidents.queries.metrics import can_see_metrics, incident_metrics
 
 
-class DurationsSerializer(serializers.Serializer):
+class IncidentDurationsSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     median_seconds = serializers.FloatField(allow_null=True)
     p90_seconds = serializers.FloatField(allow_null=True)
@@ -33,30 +33,30 @@ class DurationsSerializer(serializers.Serializer):
         }
 
 
-class SeverityMetricsSerializer(serializers.Serializer):
+class IncidentSeverityMetricsSerializer(serializers.Serializer):
     severity = serializers.IntegerField(allow_null=True, help_text="1-4; null: untriaged.")
     label = serializers.CharField()
     count = serializers.IntegerField(help_text="Reported in the period.")
     dismissed = serializers.IntegerField()
-    acknowledge = DurationsSerializer(help_text="From the report to the acknowledgement.")
-    resolve = DurationsSerializer(help_text="From the report to the resolution.")
+    acknowledge = IncidentDurationsSerializer(help_text="From the report to the acknowledgement.")
+    resolve = IncidentDurationsSerializer(help_text="From the report to the resolution.")
     unresolved = serializers.IntegerField()
 
 
-class OpenLineSerializer(serializers.Serializer):
+class IncidentOpenLineSerializer(serializers.Serializer):
     severity = serializers.CharField(help_text="1-4, or untriaged.")
     label = serializers.CharField()
     count = serializers.IntegerField()
 
 
-class OpenMetricsSerializer(serializers.Serializer):
-    by_severity = OpenLineSerializer(many=True)
+class IncidentOpenMetricsSerializer(serializers.Serializer):
+    by_severity = IncidentOpenLineSerializer(many=True)
     total = serializers.IntegerField()
     unacknowledged = serializers.IntegerField()
     running = serializers.IntegerField(help_text="Breaches whose authority clock runs.")
 
 
-class ClockMetricsSerializer(serializers.Serializer):
+class IncidentClockMetricsSerializer(serializers.Serializer):
     breaches = serializers.IntegerField()
     met = serializers.IntegerField()
     missed = serializers.IntegerField()
@@ -64,7 +64,7 @@ class ClockMetricsSerializer(serializers.Serializer):
     running = serializers.IntegerField()
 
 
-class Nis2MetricsSerializer(serializers.Serializer):
+class IncidentNis2MetricsSerializer(serializers.Serializer):
     label = serializers.CharField()
     met = serializers.IntegerField()
     missed = serializers.IntegerField()
@@ -75,10 +75,10 @@ class IncidentMetricsSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     total = serializers.IntegerField(help_text="Incidents reported in the period that you may see.")
-    severities = SeverityMetricsSerializer(many=True)
-    open = OpenMetricsSerializer(help_text="Open now, whenever reported.")
-    clocks = ClockMetricsSerializer()
-    nis2 = Nis2MetricsSerializer(many=True, allow_null=True)
+    severities = IncidentSeverityMetricsSerializer(many=True)
+    open = IncidentOpenMetricsSerializer(help_text="Open now, whenever reported.")
+    clocks = IncidentClockMetricsSerializer()
+    nis2 = IncidentNis2MetricsSerializer(many=True, allow_null=True)
     nis2_count = serializers.IntegerField()
 
 

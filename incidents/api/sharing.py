@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from incidents.api.common import (
     RESPOND,
     TRIAGE,
+    IncidentPersonSerializer,
     IncidentSerializer,
-    PersonBriefSerializer,
     bound_form,
     form_serializer,
     run_service,
@@ -29,7 +29,7 @@ ShareInput = form_serializer(forms.ShareForm, "IncidentShareInput")
 UnshareInput = form_serializer(forms.UnshareForm, "IncidentUnshareInput")
 
 
-class LinksInput(
+class IncidentLinksInput(
     form_serializer(
         forms.LinksForm,
         "IncidentLinksBase",
@@ -83,14 +83,14 @@ class SharingActions:
         )
         return self._incident_answer(changed)
 
-    @extend_schema(responses=PersonBriefSerializer(many=True), filters=False)
+    @extend_schema(responses=IncidentPersonSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None, access_level=TRIAGE)
     def shares(self, request, pk=None):
         """The people the incident is shared with (security officers handling it)."""
         incident = self.get_object()
-        return Response(PersonBriefSerializer(shared_with(incident), many=True).data)
+        return Response(IncidentPersonSerializer(shared_with(incident), many=True).data)
 
-    @extend_schema(request=ShareInput, responses=PersonBriefSerializer(many=True))
+    @extend_schema(request=ShareInput, responses=IncidentPersonSerializer(many=True))
     @action(detail=True, methods=["post"], access_level=TRIAGE)
     def share(self, request, pk=None):
         """Let one more active person see the incident (they are told); answers with everyone it is shared
@@ -103,9 +103,9 @@ class SharingActions:
                 actor=request.user, incident=incident, user=form.cleaned_data["user"]
             ),
         )
-        return Response(PersonBriefSerializer(shared_with(incident), many=True).data)
+        return Response(IncidentPersonSerializer(shared_with(incident), many=True).data)
 
-    @extend_schema(request=UnshareInput, responses=PersonBriefSerializer(many=True))
+    @extend_schema(request=UnshareInput, responses=IncidentPersonSerializer(many=True))
     @action(detail=True, methods=["post"], access_level=TRIAGE)
     def unshare(self, request, pk=None):
         """Take a share back; answers with everyone it is still shared with."""
@@ -117,14 +117,14 @@ class SharingActions:
                 actor=request.user, incident=incident, user=form.cleaned_data["user"]
             ),
         )
-        return Response(PersonBriefSerializer(shared_with(incident), many=True).data)
+        return Response(IncidentPersonSerializer(shared_with(incident), many=True).data)
 
-    @extend_schema(request=LinksInput, responses=IncidentSerializer)
+    @extend_schema(request=IncidentLinksInput, responses=IncidentSerializer)
     @action(detail=True, methods=["post"], access_level=RESPOND)
     def links(self, request, pk=None):
         """Name the risks the incident materialised and the systems it touched (risks you may see only)."""
         incident = self.get_object()
-        form = bound_form(request, LinksInput, forms.LinksForm, **_links_form(request, incident))
+        form = bound_form(request, IncidentLinksInput, forms.LinksForm, **_links_form(request, incident))
         changed = run_service(
             form,
             lambda: sharing.incident_link(

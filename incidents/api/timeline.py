@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 
 from dpms.api.conventions import CursorPage
-from incidents.api.common import PersonBriefSerializer, choice_field
+from incidents.api.common import IncidentPersonSerializer, choice_field
 from incidents.choices import EventKind
 from incidents.models import IncidentAttachment, IncidentEvent
 from incidents.queries.attachments import attachments_visible_to
@@ -17,7 +17,7 @@ from incidents.queries.detail import timeline_events
 from incidents.queries.visibility import sees_internal
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class IncidentAttachmentSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="original_name")
     download = serializers.SerializerMethodField(help_text="The file (the attachments endpoint).")
 
@@ -30,10 +30,10 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return reverse("api:incident-attachment", args=[attachment.incident_id, attachment.pk])
 
 
-class TimelineEventSerializer(serializers.ModelSerializer):
+class IncidentTimelineEventSerializer(serializers.ModelSerializer):
     kind = choice_field(EventKind.choices)
-    actor = PersonBriefSerializer(allow_null=True)
-    files = AttachmentSerializer(source="visible_files", many=True, read_only=True)
+    actor = IncidentPersonSerializer(allow_null=True)
+    files = IncidentAttachmentSerializer(source="visible_files", many=True, read_only=True)
 
     class Meta:
         model = IncidentEvent
@@ -56,13 +56,13 @@ def paged_lines(view, request, lines):
     """A cursor page of timeline lines, as the answer."""
     paginator = TimelinePage()
     page = paginator.paginate_queryset(lines, request, view=view)
-    return paginator.get_paginated_response(TimelineEventSerializer(page, many=True).data)
+    return paginator.get_paginated_response(IncidentTimelineEventSerializer(page, many=True).data)
 
 
 class TimelineActions:
     """``GET /incidents/{id}/timeline/``."""
 
-    @extend_schema(responses=TimelineEventSerializer(many=True), filters=False)
+    @extend_schema(responses=IncidentTimelineEventSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=TimelinePage)
     def timeline(self, request, pk=None):
         """Everything that happened on the incident that you may read, oldest first."""

@@ -38,14 +38,13 @@ def test_a_responder_chooses_internal_or_visible(incident, manager, staff):
         url("comments", incident), {"text": "We are on it", "visibility": "visible"}, format="json"
     )
     assert response.json()["internal"] is False
-    # A responder must say which (the page's radio buttons always send it).
+    # Unsaid, it is internal: the page's choice starts there.
     response = api.post(url("comments", incident), {"text": "Hm"}, format="json")
-    assert response.status_code == 400
-    assert "visibility" in response.json()["errors"]
+    assert response.json()["internal"] is True
     texts = [line["text"] for line in client(staff).get(url("comments", incident)).json()["results"]]
     assert texts == ["We are on it"]  # the reporter never reads an internal line
     texts = [line["text"] for line in api.get(url("comments", incident)).json()["results"]]
-    assert texts == ["Checking logs", "We are on it"]
+    assert texts == ["Checking logs", "We are on it", "Hm"]
 
 
 def test_the_reporter_adds_information_which_is_never_internal(incident, staff):
