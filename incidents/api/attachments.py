@@ -18,6 +18,13 @@ FILE_ID = OpenApiParameter("file_id", int, OpenApiParameter.PATH, description="T
 class AttachmentActions:
     """``GET /incidents/{id}/attachments/`` and ``GET /incidents/{id}/attachments/{file_id}/``."""
 
+    def perform_content_negotiation(self, request, force=False):
+        # A download answers with the file whatever Accept asks for (a client may ask for application/pdf);
+        # its refusals are problem details as everywhere.
+        return super().perform_content_negotiation(  # type: ignore[misc]
+            request, force=force or getattr(self, "action", None) == "attachment"
+        )
+
     @extend_schema(responses=IncidentAttachmentSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def attachments(self, request, pk=None):

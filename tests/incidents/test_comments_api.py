@@ -93,6 +93,7 @@ def test_files_on_a_comment_and_their_download(incident, staff, manager, outside
     assert b"".join(download.streaming_content) == PNG
     assert download["X-Content-Type-Options"] == "nosniff"
     assert "ETag" not in download
+    assert client(manager).get(file["download"], HTTP_ACCEPT="image/png").status_code == 200
     # An internal file: the reporter cannot open it, nor learn it exists; nor can an outsider.
     assert client(staff).get(file["download"]).status_code == 404
     assert client(staff).get(url("attachments", incident)).json() == []

@@ -7,9 +7,11 @@ from django.test import Client
 from django.urls import reverse
 
 from incidents.choices import Status
+from incidents.services.attachments import attachment_add
 from tests.dpms.api_support import api_client, token_for
 from tests.incidents.detail_support import incident_at
 from tests.incidents.factories import FollowUpActionFactory
+from tests.incidents.reporting_support import PNG, attachments_dir_fixture, upload  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +51,8 @@ REFUSALS = (403, 404)
 
 
 @pytest.fixture
-def incidents(staff, second_report, manager, security_officer, outsider):
-    return {
+def incidents(staff, second_report, manager, security_officer, outsider, attachments_dir):
+    made = {
         "reported": incident_at(Status.REPORTED, reporter=staff, handler=None),
         "handled": incident_at(Status.INVESTIGATING, reporter=staff, handler=manager),
         "confidential": incident_at(
@@ -58,6 +60,12 @@ def incidents(staff, second_report, manager, security_officer, outsider):
         ),
         "outsiders": incident_at(Status.TRIAGED, reporter=outsider, handler=security_officer),
     }
+    # On each: a file its reporter added, and an internal one of a responder.
+    for incident in made.values():
+        responder = incident.handler or security_officer
+        attachment_add(actor=incident.reported_by, incident=incident, upload=upload("shot.png", PNG))
+        attachment_add(actor=responder, incident=incident, upload=upload("log.txt", b"ok\n"), internal=True)
+    return made
 
 
 def _page(user):
@@ -90,6 +98,11 @@ def test_the_api_refuses_exactly_where_the_page_refuses(who, personas, incidents
             if (got if got in REFUSALS else "ok") != (wanted if wanted in REFUSALS else "ok"):
                 mismatches.append(f"POST {name} on {key}: API {got}, page {wanted}")
             assert got < 500
+        for attachment in incident.attachments.all():
+            wanted = page.get(reverse("incidents:attachment", args=[attachment.pk])).status_code
+            got = api.get(reverse("api:incident-attachment", args=[incident.pk, attachment.pk])).status_code
+            if (got if got in REFUSALS else "ok") != (wanted if wanted in REFUSALS else "ok"):
+                mismatches.append(f"GET file {attachment} of {key}: API {got}, page {wanted}")
         # A follow-up action's status, with a valid body: the page checks who may before the form.
         followup = FollowUpActionFactory(incident=incident, owner=incident.handler or incident.reported_by)
         wanted = page.post(
