@@ -20,6 +20,7 @@ from access.services import (
     reminders,
     revocations,
 )
+from dpms.enqueue import enqueue
 from dpms.ticks import run_steps
 
 # Each step: ``step(*, now) -> int`` (how much it did), in order: launch, remind, escalate, close, expire.
@@ -59,7 +60,8 @@ def populate_campaign(campaign_id: int) -> None:
     """Write the review items of a launching campaign, then open it. Safe to run twice: it carries on where
     the items end, and a finished campaign is left alone."""
     if not campaigns.campaign_populate(campaign_id=campaign_id, max_batches=BATCHES_PER_TASK):
-        populate_campaign.delay(campaign_id)
+        # One attempt: with the broker down the tick's stalled-launch sweep sends it again.
+        enqueue(populate_campaign, [campaign_id])
 
 
 def _run_import_step(step, job_id: int):

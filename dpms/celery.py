@@ -37,12 +37,13 @@ def beat_schedule() -> dict:
 
     from dpms import portal
 
-    schedule = {"outbox-sweep": _every(OUTBOX_SWEEP_SECONDS, "dpms.tasks.outbox_sweep")}
+    scale = settings.DPMS_TICK_SCALE
+    schedule = {"outbox-sweep": _every(OUTBOX_SWEEP_SECONDS * scale, "dpms.tasks.outbox_sweep")}
     # A signed checkpoint of the audit trail, kept outside the database (dpms/integrity.py).
     checkpoint_every = float(settings.AUDIT_CHECKPOINT_SECONDS)
     schedule["audit-checkpoint"] = _every(checkpoint_every, "dpms.integrity_tasks.write_audit_checkpoint")
     for tick in portal.ticks():
-        schedule[f"{tick.name}"] = _every(tick.every.total_seconds(), tick.name)
+        schedule[f"{tick.name}"] = _every(tick.every.total_seconds() * scale, tick.name)
     return schedule
 
 

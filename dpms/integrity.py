@@ -27,8 +27,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dpms import audit, checkpoints, notify
-from dpms.celery import app as celery_app
 from dpms.checkpoints import Checkpoint, CheckpointError
+from dpms.enqueue import enqueue
 from dpms.models import AuditChainHead, AuditVerification, AuditVerificationState, PortalRole, User
 from dpms.queries import may_verify_audit
 
@@ -179,10 +179,7 @@ def audit_verification_request(*, actor) -> tuple[AuditVerification, bool]:
 def _enqueue(run_id: int) -> None:
     """After commit. A broker error must not fail the request: the run shows as waiting, and a later
     request, once it has stalled, ends it and queues a new one."""
-    try:
-        celery_app.send_task(VERIFY_TASK, args=[run_id])
-    except Exception:  # noqa: BLE001 - broker down: the run stalls and the next request replaces it
-        log.warning("Could not send the audit verification %s to a worker", run_id)
+    enqueue(VERIFY_TASK, [run_id])  # once: broker down, the run stalls and the next request replaces it
 
 
 def _end_stalled(now: datetime) -> None:

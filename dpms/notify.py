@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from dpms.copying import copy_rows, copy_text
+from dpms.enqueue import enqueue
 from dpms.models import Notification, OutboxEmail, User
 from dpms.tasks import enqueue_batches, send_outbox_email
 
@@ -47,11 +48,9 @@ def email(*, to: str, subject: str, body: str, dedup_key: str, recipient=None) -
 
 
 def _enqueue(message_id: int) -> None:
-    """Runs after commit: a broker error here must not fail a request whose change is already committed."""
-    try:
-        send_outbox_email.delay(message_id)
-    except Exception:  # noqa: BLE001 - broker down: the sweep picks the row up later, nothing is lost
-        log.warning("Could not enqueue outbox email %s; the sweep will send it", message_id)
+    """Runs after commit: one attempt (``dpms.enqueue``), so a broker that is down neither fails nor holds
+    up a request whose change is committed; the sweep sends the row later, nothing is lost."""
+    enqueue(send_outbox_email, [message_id])
 
 
 def notify(

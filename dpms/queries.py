@@ -17,7 +17,7 @@ from dpms.models import AuditEvent, AuditVerification, Notification, OutboxEmail
 
 # A claim is abandoned only once the task that made it must have ended (its hard time limit, with margin),
 # so a slow send is never taken over and sent twice.
-CLAIM_STALE_AFTER = timedelta(seconds=max(600, 2 * settings.CELERY_TASK_TIME_LIMIT))
+CLAIM_STALE_AFTER = timedelta(seconds=2 * settings.CELERY_TASK_TIME_LIMIT)  # 10 minutes by default
 
 
 def audit_events_for_user(user):

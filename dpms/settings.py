@@ -162,12 +162,17 @@ if not REDIS_URL:
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": 3600,
+        # A message taken and never acknowledged (its worker's host lost) goes to another worker after this
+        # long: above the hard time limit and the longest retry countdown (an hour), or a retry waiting in a
+        # worker would be handed to a second one. What it held is in the database, and the sweeps resend it.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=7200),
         # Bounded waits: an enqueue after commit must not hang a request when Redis stalls; the outbox
         # sweep picks up what could not be enqueued.
         "socket_connect_timeout": 5,
         "socket_timeout": 10,
     }
+# One connection attempt when publishing (dpms/enqueue.py): kombu's default retries for 4 seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS["max_retries"] = 0
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -179,9 +184,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker waits for the broker as long as it is gone (Celery gives up after 100 attempts, about 45 minutes)
+# and carries on once it is back; the worker command leaves out gossip, mingle and heartbeat (deploy/worker).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULER = "dpms.celery:TickScheduler"  # every app's tick, as the app registered it
+# Every tick's period and the outbox sweep's, times this (the fault tests run them 50 times as often).
+DPMS_TICK_SCALE = env.float("DPMS_TICK_SCALE", default=1.0)
 
 # --- Authentication -----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

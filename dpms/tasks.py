@@ -27,6 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dpms import webhook_delivery
+from dpms.enqueue import enqueue
 from dpms.models import OutboxEmail, OutboxStatus, WebhookDelivery
 from dpms.queries import claimable, pending_for_sweep, stale_claims
 
@@ -146,11 +147,8 @@ def enqueue_batches(message_ids: Sequence[int]) -> None:
     commit: a broker error here must not fail work already committed, and loses nothing (the rows stay
     pending, and the sweep sends them)."""
     for start in range(0, len(message_ids), SEND_BATCH):
-        batch = list(message_ids[start : start + SEND_BATCH])
-        try:
-            send_outbox_emails.delay(batch)
-        except Exception:  # noqa: BLE001 - broker down: the rows are pending and due, the sweep sends them
-            log.warning("Could not enqueue %s outbox emails; the sweep will send them", len(batch))
+        # One attempt each (dpms.enqueue): broker down, the rows stay pending and due, the sweep sends them.
+        enqueue(send_outbox_emails, [list(message_ids[start : start + SEND_BATCH])])
 
 
 def _record_failure(message: OutboxEmail, exc: Exception) -> str:
@@ -168,11 +166,9 @@ def _record_failure(message: OutboxEmail, exc: Exception) -> str:
     log.warning(
         "Outbox email %s failed, attempt %s, retry in %s: %r", message.pk, message.attempts, wait, exc
     )
-    try:
-        # Enqueued after next_attempt_at was written, with the same wait, so the retry finds the row due.
-        send_outbox_email.apply_async((message.pk,), countdown=wait.total_seconds())
-    except Exception:  # noqa: BLE001 - broker down: the row is pending and due later, the sweep sends it
-        log.warning("Could not enqueue the retry of outbox email %s; the sweep will pick it up", message.pk)
+    # Enqueued after next_attempt_at was written, with the same wait, so the retry finds the row due; broker
+    # down, the row is pending and due later, and the sweep sends it.
+    enqueue(send_outbox_email, [message.pk], countdown=wait.total_seconds())
     return "retry"
 
 
@@ -202,10 +198,7 @@ def enqueue_webhook_deliveries(ids, *, countdown: float = 0) -> None:
     """Hand webhook deliveries to the workers (after commit). A broker that does not answer loses nothing:
     the rows stay pending and the sweep enqueues them."""
     for delivery_id in ids:
-        try:
-            deliver_webhook.apply_async((delivery_id,), countdown=countdown, retry=False)
-        except Exception:  # noqa: BLE001 - broker down: the sweep delivers it
-            log.warning("Could not enqueue webhook delivery %s; the sweep will", delivery_id)
+        enqueue(deliver_webhook, [delivery_id], countdown=countdown or None)
 
 
 @shared_task(name="dpms.tasks.deliver_webhook", ignore_result=True)

@@ -45,6 +45,15 @@ def _clean_cache():
     _clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def _broker_not_paused(monkeypatch):
+    """A publish that failed (a broker made unreachable on purpose) pauses this process's publishing for a
+    few seconds (``dpms.enqueue``); every test starts without such a pause."""
+    from dpms import enqueue
+
+    monkeypatch.setattr(enqueue, "_paused_until", 0.0)
+
+
 def _put_back_migration_rows(sender, **kwargs):
     """A transactional test ends by emptying every table, and Django then sends only ``post_migrate``
     (content types, permissions), not the data migrations. Put back the rows those migrations made (the

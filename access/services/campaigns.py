@@ -12,6 +12,7 @@ import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
@@ -26,7 +27,7 @@ from access.services.policies import next_run_after_launch, period_key
 from access.services.routing import recommend, route
 from access.services.tallies import tally_recount
 from dpms import audit, webhooks
-from dpms.celery import app as celery_app
+from dpms.enqueue import enqueue
 from dpms.models import User, WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -34,17 +35,16 @@ log = logging.getLogger(__name__)
 # the population query, the commit) are small beside its rows, small enough to hold no lock for long.
 BATCH_SIZE = 2000
 # A campaign still launching this long after launch lost its task (worker died, broker lost it): re-enqueue.
-STALLED_AFTER = timedelta(minutes=15)
+# Twice the task's hard time limit (10 minutes by default): a launch of 100,000 items takes about half a
+# minute, and sending the task to a launch that is still going only makes two runs take turns per batch.
+STALLED_AFTER = timedelta(seconds=2 * settings.CELERY_TASK_TIME_LIMIT)
 # The task (``access.tasks.populate_campaign``) is sent by name: the tasks module calls this one, not back.
 POPULATE_TASK = "access.tasks.populate_campaign"
 
 
 def _enqueue_population(campaign_id: int) -> None:
-    """Runs after commit. A broker error must not undo a committed launch: the tick re-enqueues it."""
-    try:
-        celery_app.send_task(POPULATE_TASK, args=[campaign_id])
-    except Exception:  # noqa: BLE001 - broker down: the tick's stalled-launch sweep enqueues it later
-        log.warning("Could not enqueue the population of campaign %s; the tick will retry", campaign_id)
+    """Runs after commit, once (``dpms.enqueue``): broker down, the tick's stalled-launch sweep sends it."""
+    enqueue(POPULATE_TASK, [campaign_id])
 
 
 def _create_campaign(

@@ -42,7 +42,7 @@ from access.models import Finding, Grant, ImportBatch, ImportJob, Role, System
 from access.queries.imports import can_upload_imports, may_act_on_import_job, may_import_system
 from access.services.grants import BULK_BATCH, GrantsRefused, grants_create_many, new_grant_refusals
 from dpms import audit
-from dpms.celery import app as celery_app
+from dpms.enqueue import enqueue
 from dpms.models import User
 
 log = logging.getLogger(__name__)
@@ -651,11 +651,9 @@ class JobProgress:
 
 
 def _enqueue(task: str, job_id: int) -> None:
-    """Runs after commit. A broker error must not undo the commit: the sweep sends the task again later."""
-    try:
-        celery_app.send_task(task, args=[job_id])
-    except Exception:  # noqa: BLE001 - broker down: import_jobs_sweep sends it once the job looks stalled
-        log.warning("Could not send %s for import job %s; the sweep will send it again", task, job_id)
+    """Runs after commit, once (``dpms.enqueue``): broker down, import_jobs_sweep sends it again once the job
+    looks stalled."""
+    enqueue(task, [job_id])
 
 
 def plan_summary(plan: ImportPlan) -> dict:

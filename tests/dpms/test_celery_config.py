@@ -77,3 +77,27 @@ def test_beat_entry_names_a_task_the_worker_registers(name):
 def test_a_tick_left_in_the_queue_expires_before_the_next_one(name):
     entry = SCHEDULE[name]
     assert 0 < entry["options"]["expires"] <= entry["schedule"]
+
+
+def test_a_worker_waits_for_the_broker_as_long_as_it_is_gone():
+    assert app.conf.broker_connection_max_retries is None  # Celery's default gives up after 100 attempts
+    assert app.conf.broker_connection_retry_on_startup is True
+
+
+def test_a_publish_makes_one_connection_attempt():
+    """dpms.enqueue publishes without retries; kombu's connection retries come from the transport options."""
+    assert app.conf.broker_transport_options["max_retries"] == 0
+
+
+def test_redis_hands_an_unacknowledged_message_on_only_after_the_longest_task_and_retry_wait(requires_redis):
+    longest_wait = 3600  # the outbox's and the webhooks' backoff is at most an hour
+    visibility = app.conf.broker_transport_options["visibility_timeout"]
+    assert visibility > max(app.conf.task_time_limit, longest_wait)
+
+
+def test_tick_periods_scale_with_dpms_tick_scale(settings):
+    settings.DPMS_TICK_SCALE = 0.02
+    every = {entry["task"]: entry["schedule"] for entry in beat_schedule().values()}
+    assert every["access.tasks.tick"] == pytest.approx(6.0)
+    assert every["incidents.tasks.tick"] == pytest.approx(1.2)
+    assert every["dpms.tasks.outbox_sweep"] == pytest.approx(2.4)
