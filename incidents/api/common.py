@@ -1,6 +1,6 @@
-"""What the incident endpoints share: the page's own forms as the API's input (``FormInput``), service
-refusals as problem details (``run_service``), fetching an incident through the page's access helper
-(``IncidentAccess``), and the short representation of a person.
+"""What the incident endpoints share: the page's own forms as the API's input (``form_serializer``,
+``bound_form``), service refusals as problem details (``run_service``), fetching an incident through the
+page's access helper (``IncidentAccess``), and the short representation of a person.
 
 The rules of an action's input live once, in the page's form and the service it calls. ``form_serializer``
 derives a DRF serializer from the form's fields (types, choices, lengths, required): the OpenAPI schema shows
