@@ -1,6 +1,7 @@
 """The incident queue through the API: the incidents the caller may see, filtered exactly as the queue page
 filters them (its own form, ``QueueFilterForm``, validates the filters; ``filter_queue`` applies them), newest
-first in cursor pages."""
+(or oldest) first in cursor pages: the page's other sorts are computed per row, which a cursor cannot page
+through."""
 
 import django_filters
 from django.utils import timezone
@@ -10,9 +11,18 @@ from rest_framework import mixins, serializers
 from dpms.api.conventions import CursorPage
 from incidents.api.common import IncidentPersonSerializer, choice_field
 from incidents.choices import Severity, Status
-from incidents.forms.lists import CLOCK_CHOICES, SEVERITY_CHOICES, STATUS_CHOICES, QueueFilterForm
+from incidents.forms.lists import (
+    CLOCK_CHOICES,
+    SEVERITY_CHOICES,
+    SORT_CHOICES,
+    STATUS_CHOICES,
+    QueueFilterForm,
+)
 from incidents.models import Incident
 from incidents.queries import lists as queries
+
+# The queue page's sorts a cursor can page through (a unique order of stored columns), and their order.
+API_SORTS = {"-reported": ("-reported_at", "-pk"), "reported": ("reported_at", "pk")}
 
 
 class IncidentDeadlineSerializer(serializers.Serializer):
@@ -66,6 +76,11 @@ class IncidentQueueFilter(django_filters.FilterSet):
     clock = django_filters.ChoiceFilter(
         method="_by_form", choices=CLOCK_CHOICES[1:], help_text="Officers, auditors and handlers."
     )
+    sort = django_filters.ChoiceFilter(
+        method="_by_form",
+        choices=[(key, label) for key, label in SORT_CHOICES if key in API_SORTS],
+        help_text="Newest first (the default) or oldest first: the orders a cursor can page through.",
+    )
 
     class Meta:
         model = Incident
@@ -80,13 +95,23 @@ class IncidentQueueFilter(django_filters.FilterSet):
             self._form = QueueFilterForm(self.data, viewer=self.request.user)
         return self._form
 
+    def is_valid(self):
+        valid = super().is_valid()
+        if valid and self.form.cleaned_data.get("sort") not in ("", *API_SORTS):
+            self.form.add_error("sort", "The API lists newest first (-reported) or oldest first (reported).")
+            return False
+        return valid
+
     def filter_queryset(self, queryset):
         data = {key: value for key, value in self.form.cleaned_data.items() if key != "sort"}
         return queries.filter_queue(queryset, viewer=self.request.user, now=timezone.now(), **data)
 
 
 class QueuePage(CursorPage):
-    ordering = ("-reported_at", "-pk")
+    ordering = API_SORTS["-reported"]
+
+    def get_ordering(self, request, queryset, view):
+        return API_SORTS.get(request.query_params.get("sort", ""), self.ordering)
 
 
 class QueueActions(mixins.ListModelMixin):

@@ -99,3 +99,15 @@ def test_the_lists_run_a_fixed_number_of_queries(
     # token with its owner (1), a page of my incidents (1)
     with django_assert_num_queries(2):
         assert len(reporter.get(MINE + "?page_size=200").json()["results"]) == min(rows, 200)
+
+
+def test_newest_or_oldest_first_the_orders_a_cursor_pages_through(security_officer, staff):
+    older = incident_at(Status.REPORTED, reporter=staff, handler=None)
+    newer = incident_at(Status.REPORTED, reporter=staff, handler=None)
+    api = api_client(token_for(security_officer)[1])
+    assert [row["id"] for row in api.get(QUEUE).json()["results"]] == [newer.pk, older.pk]
+    oldest_first = api.get(QUEUE, {"sort": "reported"}).json()["results"]
+    assert [row["id"] for row in oldest_first] == [older.pk, newer.pk]
+    response = api.get(QUEUE, {"sort": "deadline"})
+    assert response.status_code == 400
+    assert "sort" in response.json()["errors"]
