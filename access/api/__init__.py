@@ -10,7 +10,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, QueryDict
 from rest_framework import exceptions, serializers
 
 NON_FIELD = "non_field_errors"
@@ -76,6 +76,30 @@ class HelperObject:
         raise NotImplementedError
 
 
+def _json_type_problem(field: serializers.Field, value) -> str | None:
+    """Why ``value`` (from JSON) does not have the type the schema gives ``field``, or None."""
+    if value is None:
+        return None if field.allow_null else "This field may not be null."
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else "Send true or false."
+    if isinstance(field, serializers.IntegerField):
+        return None if isinstance(value, int) and not isinstance(value, bool) else "Send a whole number."
+    if isinstance(field, serializers.DecimalField):
+        ok = isinstance(value, str | int | float) and not isinstance(value, bool)
+        return None if ok else "Send a number."
+    if isinstance(field, serializers.ListField):
+        if not isinstance(value, list):
+            return "Send a list."
+        problems = [_json_type_problem(field.child, item) for item in value]
+        return next((problem for problem in problems if problem), None)
+    if isinstance(field, serializers.CharField | serializers.DateField | serializers.ChoiceField):
+        if not isinstance(value, str):
+            return "Send text."
+        if value == "" and not getattr(field, "allow_blank", False):
+            return "This field may not be blank."
+    return None
+
+
 class FormInput(serializers.Serializer):
     """A request body checked by the page's own form (``form_class``; its rules are kept there only): the
     declared fields describe the body (for the schema), the form validates it, so a 400 lists every field
@@ -88,6 +112,26 @@ class FormInput(serializers.Serializer):
         if not isinstance(data, Mapping):
             raise serializers.ValidationError({NON_FIELD: ["Send a JSON object."]})
         return data
+
+    def type_errors(self) -> dict:
+        """The values that are not of the type the schema gives their field."""
+        errors = {}
+        posted = isinstance(self.initial_data, QueryDict)
+        for name, field in self.fields.items():
+            if name not in self.initial_data:
+                continue
+            value = self.initial_data[name]
+            if posted:  # multipart: text; a yes/no is "true" or "false", as the schema's boolean
+                if isinstance(field, serializers.BooleanField) and str(value).lower() not in (
+                    "true",
+                    "false",
+                ):
+                    errors[name] = ["Send true or false."]
+                continue
+            problem = _json_type_problem(field, value)
+            if problem:
+                errors[name] = [problem]
+        return errors
 
     def form_data(self) -> dict:
         return {name: self.initial_data[name] for name in self.fields if name in self.initial_data}
@@ -119,12 +163,15 @@ class FormInput(serializers.Serializer):
         return None
 
     def validate(self, attrs):
-        data, wrong = self._as_posted(self.form_data())
-        if wrong:
-            raise serializers.ValidationError(wrong)
+        mistyped = self.type_errors()
+        data, wrong = self._as_posted(
+            {name: value for name, value in self.form_data().items() if name not in mistyped}
+        )
+        wrong.update(mistyped)
         form = self.form_class(data=data, files=self.form_files(), **self.context.get("form_kwargs", {}))
-        if not form.is_valid():
-            raise serializers.ValidationError(form_errors(form))
+        if not form.is_valid() or wrong:
+            # every field the page would mark, a value of the wrong type named as such
+            raise serializers.ValidationError({**form_errors(form), **wrong})
         self.form = form
         return form.cleaned_data
 
@@ -158,3 +205,10 @@ class PageFormFilter(django_filters.FilterSet):
 def described(queryset, name, value):
     """The method of a declared filter: nothing by itself (``PageFormFilter`` applies them together)."""
     return queryset
+
+
+def one_of(values, help_text: str = "") -> django_filters.CharFilter:
+    """A filter taking one of ``values``, described as text (the page's form says which are valid, and an
+    empty value means any, as on the page), not as an enum the schema would hold every other value against."""
+    listed = "One of: " + ", ".join(values) + "."
+    return django_filters.CharFilter(method=described, help_text=f"{help_text} {listed}".strip())

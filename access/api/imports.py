@@ -12,7 +12,7 @@ from rest_framework import mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from access.api import FormInput, HelperObject, PageFormFilter, described, form_input, refusals
+from access.api import FormInput, HelperObject, PageFormFilter, described, form_input, one_of, refusals
 from access.choices import ImportJobState
 from access.forms.imports import ImportFilterForm, ImportUploadForm
 from access.models import ImportBatch, ImportJob
@@ -201,7 +201,7 @@ class ImportBatchFilter(PageFormFilter):
     uploaded_by = django_filters.CharFilter(
         method=described, help_text="Part of the uploader's name or email."
     )
-    full = django_filters.ChoiceFilter(method=described, choices=[("yes", "yes"), ("no", "no")])
+    full = one_of(["yes", "no"], "Full exports, or partial files.")
 
     class Meta:
         model = ImportBatch

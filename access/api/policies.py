@@ -10,7 +10,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from access.api import FormInput, HelperObject, PageFormFilter, described, form_input, refusals
+from access.api import FormInput, HelperObject, PageFormFilter, described, form_input, one_of, refusals
 from access.choices import DefaultDecision
 from access.forms.policies import EnableForm, PolicyFilterForm, PolicyForm
 from access.models import ReviewPolicy, System
@@ -131,7 +131,7 @@ class PolicyFilter(PageFormFilter):
     """The policies page's filters (``PolicyFilterForm``)."""
 
     q = django_filters.CharFilter(method=described, help_text="Part of the name.")
-    enabled = django_filters.ChoiceFilter(method=described, choices=[("yes", "yes"), ("no", "no")])
+    enabled = one_of(["yes", "no"])
 
     class Meta:
         model = ReviewPolicy

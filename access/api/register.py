@@ -15,6 +15,7 @@ from access.api import (
     checked_id,
     described,
     form_input,
+    one_of,
     refusals,
 )
 from access.choices import DataClassification, Environment
@@ -121,8 +122,8 @@ class SystemFilter(PageFormFilter):
     """The systems page's filters (``SystemFilterForm``, ``filter_systems``)."""
 
     q = django_filters.CharFilter(method=described, help_text="Part of the name or description.")
-    environment = django_filters.ChoiceFilter(method=described, choices=Environment.choices)
-    classification = django_filters.ChoiceFilter(method=described, choices=DataClassification.choices)
+    environment = one_of(Environment.values)
+    classification = one_of(DataClassification.values)
     owner = django_filters.NumberFilter(method=described, help_text="The owner's id.")
     findings = django_filters.BooleanFilter(method=described, help_text="Only systems with open findings.")
 
@@ -203,8 +204,8 @@ class GrantFilter(PageFormFilter):
     person = django_filters.CharFilter(method=described, help_text="Part of the person's name or email.")
     system = django_filters.CharFilter(method=described, help_text="A system's id or name.")
     role = django_filters.NumberFilter(method=described, help_text="A role's id.")
-    privileged = django_filters.ChoiceFilter(method=described, choices=[("yes", "yes"), ("no", "no")])
-    environment = django_filters.ChoiceFilter(method=described, choices=Environment.choices)
+    privileged = one_of(["yes", "no"])
+    environment = one_of(Environment.values)
     team = django_filters.NumberFilter(method=described, help_text="A team's id.")
     expiring = django_filters.BooleanFilter(method=described, help_text="Ending within 30 days.")
     # Not an enum: "status" enums of several lists would collide in the schema's component names.

@@ -9,7 +9,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from access.api import FormInput, HelperObject, PageFormFilter, described, form_input, refusals
+from access.api import FormInput, HelperObject, PageFormFilter, described, form_input, one_of, refusals
 from access.choices import Decision
 from access.forms.reviews import BulkKeepForm, ItemDecisionForm, QueueFilterForm, ReassignForm
 from access.models import ReviewItem
@@ -112,10 +112,8 @@ class QueueFilter(PageFormFilter):
 
     campaign = django_filters.NumberFilter(method=described, help_text="An open campaign of yours (id).")
     system = django_filters.CharFilter(method=described, help_text="Part of the system's name.")
-    privileged = django_filters.ChoiceFilter(method=described, choices=[("yes", "yes"), ("no", "no")])
-    state = django_filters.ChoiceFilter(
-        method=described, choices=[("pending", "pending"), ("decided", "decided")]
-    )
+    privileged = one_of(["yes", "no"])
+    state = one_of(["pending", "decided"])
 
     class Meta:
         model = ReviewItem

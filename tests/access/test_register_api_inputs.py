@@ -129,3 +129,28 @@ def test_odd_filters_are_refused_without_a_500(security_officer):
             for value in ODD_PARAMS:
                 response = client.get(reverse(name), {param: value})
                 assert response.status_code in (200, 400, 404), (name, param, value, response.status_code)
+
+
+def test_a_value_of_the_wrong_type_is_named_with_the_forms_other_errors(manager):
+    campaign = campaign_with_items(1, reviewer=manager)
+    item = campaign.items.get()
+    client = api_client(token_for(manager, read_only=False)[1])
+    path = reverse("api:access-review-item-decide", args=[item.pk])
+    response = client.post(path, {"decision": 1, "downgrade_to": "3", "keep_until": "soon"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "decision": ["Send text."],
+        "downgrade_to": ["Send a whole number."],
+        "keep_until": ["Enter a valid date."],
+    }
+
+
+def test_a_multipart_yes_no_is_true_or_false(security_officer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = api_client(token_for(security_officer, read_only=False)[1])
+    upload = SimpleUploadedFile("g.csv", b"email,system,role\n", content_type="text/csv")
+    response = client.post(reverse("api:access-import-list"), {"file": upload, "full": "{}"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"full": ["Send true or false."]}
+    assert not ImportJob.objects.exists()
