@@ -94,9 +94,11 @@ class Deployment:
 
 
 @pytest.fixture
-def deployment(requires_postgres, transactional_db, tmp_path):
+def deployment(transactional_db, tmp_path):
     """A deployment of this test's own; stopped, process by process, when the test ends. The processes'
     logs are printed, so a failed test shows them."""
+    if connection.vendor != "postgresql":
+        _missing("PostgreSQL", "the worker and beat run as processes of their own on the test's database")
     if not shutil.which("redis-server"):
         _missing(
             "redis-server",
