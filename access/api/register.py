@@ -4,7 +4,7 @@ grants list shows them, given on a system and revoked by security officers and t
 import django_filters
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -24,6 +24,7 @@ from access.models import Grant, Role, System
 from access.queries import register as queries
 from access.services.grants import grant_create, grant_revoke
 from dpms.api.conventions import ApiViewMixin, ConditionalMixin, idempotent
+from dpms.forms import row_id
 
 # --- Systems and roles ------------------------------------------------------------------------------------
 
@@ -202,6 +203,10 @@ class GrantFilter(PageFormFilter):
     """The grants list's filters (``GrantFilterForm``, ``filter_grants``)."""
 
     person = django_filters.CharFilter(method=described, help_text="Part of the person's name or email.")
+    user = django_filters.CharFilter(
+        method=described,
+        help_text="A person's id: the grants their access page shows you (404 when you may not open it).",
+    )
     system = django_filters.CharFilter(method=described, help_text="A system's id or name.")
     role = django_filters.NumberFilter(method=described, help_text="A role's id.")
     privileged = one_of(["yes", "no"])
@@ -220,7 +225,16 @@ class GrantFilter(PageFormFilter):
 
     def apply(self, grants, cleaned):
         cleaned = {key: value for key, value in cleaned.items() if key != "sort"}
-        return queries.filter_grants(grants, **cleaned)
+        grants = queries.filter_grants(grants, **cleaned)
+        wanted = self.form.cleaned_data.get("user")
+        if wanted:
+            pk = row_id(wanted)
+            if pk is None:
+                raise exceptions.ValidationError({"user": ["Send a person's id."]})
+            # A person's access page: a 404 for someone whose page the caller may not open.
+            person, _whole = queries.get_person_for_user(self.request.user, pk)
+            grants = grants.filter(user=person)
+        return grants
 
 
 class GrantViewSet(

@@ -324,3 +324,25 @@ def test_the_schema_describes_every_access_endpoint_without_a_warning(tmp_path):
         "/api/v1/access/review-policies/{id}/enable/",
         "/api/v1/access/review-policies/{id}/disable/",
     } <= paths
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees"),
+    [
+        ("staff", {"staff_crm"}),
+        ("manager", {"staff_crm"}),
+        ("owner", {"staff_crm"}),
+        ("security_officer", {"staff_crm"}),
+        ("auditor", {"staff_crm"}),
+        ("outsider", None),
+        ("admin", None),
+    ],
+)
+def test_a_persons_access_is_what_their_access_page_shows(personas, register, staff, persona, sees):
+    user = register.owner if persona == "owner" else personas[persona]
+    response = as_(user, read_only=True).get(GRANTS, {"user": staff.pk, "status": "all"})
+    if sees is None:
+        assert response.status_code == 404
+    else:
+        assert listed(response) == {getattr(register, name).pk for name in sees}
+    assert as_(user, read_only=True).get(GRANTS, {"user": "x"}).status_code == 400
