@@ -359,15 +359,6 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)
 # Wait after the first failed send; it doubles after each further failure, up to an hour.
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
 
-# --- Internationalisation, time -----------------------------------------------------------------------
-LANGUAGE_CODE = "en"
-TIME_ZONE = env.str("TIME_ZONE", default="Europe/Berlin")
-USE_I18N = True
-USE_TZ = True
-
-# --- Static files -------------------------------------------------------------------------------------
-STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
 # --- Audit trail checkpoints (dpms/integrity.py) -----------------------------------------------------
 # The key that signs the checkpoints (HMAC-SHA-256): from the environment only, never in the database, so
 # whoever can write the database cannot forge one. Unset: no checkpoints are written (check --deploy warns).
@@ -379,6 +370,15 @@ if AUDIT_CHECKPOINT_SECONDS < 60:
 # Its tasks' module: not dpms.tasks, which the outbox imports and the checkpoints mail through the outbox.
 CELERY_IMPORTS = ["dpms.integrity_tasks"]
 
+# --- Internationalisation, time -----------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+TIME_ZONE = env.str("TIME_ZONE", default="Europe/Berlin")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -------------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
