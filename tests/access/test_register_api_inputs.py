@@ -154,3 +154,16 @@ def test_a_multipart_yes_no_is_true_or_false(security_officer):
     assert response.status_code == 400
     assert response.json()["errors"] == {"full": ["Send true or false."]}
     assert not ImportJob.objects.exists()
+
+
+def test_an_empty_id_filter_is_a_400_not_everything(security_officer):
+    client = api_client(token_for(security_officer)[1])
+    for name, param in [
+        ("api:access-system-list", "owner"),
+        ("api:access-role-list", "system"),
+        ("api:access-grant-list", "role"),
+        ("api:access-revocation-task-list", "system"),
+    ]:
+        response = client.get(reverse(name), {param: ""})
+        assert response.status_code == 400, name
+        assert response.json()["errors"] == {param: ["Send a number."]}
