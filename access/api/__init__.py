@@ -157,6 +157,12 @@ class FormInput(serializers.Serializer):
                 wrong[name] = ["Send a single value."]
             else:
                 posted[name] = str(value).lower() if isinstance(value, bool) else str(value)
+            sent = posted.get(name)
+            texts = [sent] if isinstance(sent, str) else sent if isinstance(sent, list) else []
+            if any("\x00" in text for text in texts):
+                # Not every page field refuses them (a person's email), and PostgreSQL refuses them in text.
+                wrong[name] = ["Null characters are not allowed."]
+                posted.pop(name)
         return posted, wrong
 
     def form_files(self) -> dict | None:
