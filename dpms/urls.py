@@ -38,6 +38,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "dpms.views.bad_request"
 handler403 = "dpms.views.forbidden"
 handler404 = "dpms.views.not_found"
 handler500 = "dpms.views.server_error"

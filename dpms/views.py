@@ -13,6 +13,7 @@ from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
+from django.views.defaults import bad_request as django_bad_request
 
 from dpms import audit_csv, health, integrity, queries, services
 from dpms import portal as extensions
@@ -204,6 +205,12 @@ def _api_problem(request, status: int, title: str, detail: str):
         return None
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     return JsonResponse(body, status=status, content_type="application/problem+json")
+
+
+def bad_request(request, exception=None):
+    """A request Django refused before any view (a malformed upload, too many fields)."""
+    problem = _api_problem(request, 400, "The request is not valid", "The request could not be read.")
+    return problem or django_bad_request(request, exception)
 
 
 def not_found(request, exception=None):

@@ -308,21 +308,33 @@ def idempotent(view_method):
 
 # --- Filters that refuse what they do not understand --------------------------------------------------------
 class StrictFilterBackend(DjangoFilterBackend):
-    """django-filter's backend, except that a yes/no filter given anything but true or false is a 400 (its
-    widget would read "maybe" as "no filter" and answer with everything)."""
+    """django-filter's backend, refusing with a 400 what a filter's widget would quietly read as "no filter"
+    and answer with everything: a yes/no filter given anything but true or false, a choice filter given
+    something not among its choices, and a typed filter (not a text search) given an empty value."""
 
     BOOLEAN_TEXTS = {"true", "false", "1", "0"}
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is not None:
-            wrong = {
-                name: ["Give true or false."]
-                for name, declared in filterset_class.base_filters.items()
-                if isinstance(declared, django_filters.BooleanFilter)
-                and name in request.query_params
-                and request.query_params[name].lower() not in self.BOOLEAN_TEXTS
-            }
+            wrong = {}
+            for name, declared in filterset_class.base_filters.items():
+                if name in request.query_params:
+                    problem = self._problem(declared, request.query_params[name])
+                    if problem:
+                        wrong[name] = [problem]
             if wrong:
                 raise exceptions.ValidationError(wrong)
         return super().filter_queryset(request, queryset, view)
+
+    def _problem(self, declared, value: str) -> str:
+        if isinstance(declared, django_filters.BooleanFilter):
+            return "" if value.lower() in self.BOOLEAN_TEXTS else "Give true or false."
+        if value == "" and not isinstance(declared, django_filters.CharFilter):
+            return "Give a value, or leave the parameter out."
+        choices = declared.extra.get("choices")
+        if isinstance(declared, django_filters.ChoiceFilter) and isinstance(choices, list | tuple):
+            allowed = [str(key) for key, _label in choices]
+            if value not in allowed:
+                return "Give one of: " + ", ".join(allowed) + "."
+        return ""

@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from dpms.api.fields import StrictBooleanField
 from dpms.forms import LookupField, MultipleFileField, PersonField, add_service_errors, row_id
 from incidents.choices import Category, PersonalData, Severity, Status
 from incidents.models import Incident
@@ -63,7 +64,7 @@ def serializer_field(field: forms.Field) -> serializers.Field:
     if isinstance(field, forms.ChoiceField):
         return _choice(field, allow_blank=optional, **common)
     if isinstance(field, forms.BooleanField):
-        return serializers.BooleanField(default=False, **common | {"required": False})
+        return StrictBooleanField(default=False, **common | {"required": False})
     if isinstance(field, forms.DateTimeField):
         return serializers.DateTimeField(
             allow_null=optional, **common | {"help_text": _with_zone(common["help_text"])}

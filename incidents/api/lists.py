@@ -60,6 +60,12 @@ class IncidentRowSerializer(serializers.ModelSerializer):
         return IncidentDeadlineSerializer({"label": label, "at": deadline}).data if deadline else None
 
 
+@extend_schema_field({"type": "string", "enum": [value for value, _label in SEVERITY_CHOICES[1:]]})
+class SeverityFilter(django_filters.ChoiceFilter):
+    """The severity filter's choices are texts ("1" to "4", and "untriaged"), over a field of numbers: the
+    schema says so, not the model field's integer."""
+
+
 class IncidentQueueFilter(django_filters.FilterSet):
     """The queue page's filters, validated by its form (``QueueFilterForm``): the handler and clock filters
     only for those the page offers them to (others' are ignored, as on the page)."""
@@ -68,7 +74,7 @@ class IncidentQueueFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         method="_by_form", choices=STATUS_CHOICES, help_text="Default: open (not closed or dismissed)."
     )
-    severity = django_filters.ChoiceFilter(method="_by_form", choices=SEVERITY_CHOICES[1:])
+    severity = SeverityFilter(method="_by_form", choices=SEVERITY_CHOICES[1:])
     handler = django_filters.CharFilter(
         method="_by_form",
         help_text="me, none, or a handler's email, name or id (officers, auditors, handlers).",

@@ -16,6 +16,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
+from dpms.api.fields import StrictBooleanField, StrictCharField, StrictIntegerField
+from dpms.api.fields import is_whole_number as _is_whole_number
 from dpms.forms import row_id
 
 
@@ -48,33 +50,6 @@ def service_errors():
 
 
 # --- Input exactly of the schema's types: JSON's 3 is no text, "3" no number, "yes" no boolean ------------
-class StrictCharField(serializers.CharField):
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-def _is_whole_number(data) -> bool:
-    return not isinstance(data, bool) and (
-        isinstance(data, int) or (isinstance(data, float) and data.is_integer())
-    )
-
-
-class StrictIntegerField(serializers.IntegerField):
-    def to_internal_value(self, data):
-        if not _is_whole_number(data):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
-
-
 class StrictModelSerializer(serializers.ModelSerializer):
     """A model serializer whose text, number and boolean fields take only values of their JSON type."""
 

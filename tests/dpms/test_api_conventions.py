@@ -156,3 +156,19 @@ def test_a_token_over_its_budget_gets_429_with_retry_after(staff):
     finally:
         api_settings.reload()
         SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+
+
+def test_a_request_django_refuses_before_any_view_is_a_400_problem(staff_api, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    fields = {f"field{n}": "x" for n in range(10)}
+    response = staff_api.post(reverse("api:notification-mark-read") + "?" + "&".join(f"{k}=v" for k in fields))
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_typed_filter_given_nothing_or_a_choice_it_does_not_have_is_a_400(auditor):
+    client = api_client(token_for(auditor)[1])
+    response = client.get(reverse("api:audit-event-list"), {"date_to": ""})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"date_to": ["Give a value, or leave the parameter out."]}
+    assert client.get(reverse("api:audit-event-list"), {"actor": ""}).status_code == 200  # a text search
