@@ -161,7 +161,9 @@ def test_a_token_over_its_budget_gets_429_with_retry_after(staff):
 def test_a_request_django_refuses_before_any_view_is_a_400_problem(staff_api, settings):
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
     fields = {f"field{n}": "x" for n in range(10)}
-    response = staff_api.post(reverse("api:notification-mark-read") + "?" + "&".join(f"{k}=v" for k in fields))
+    response = staff_api.post(
+        reverse("api:notification-mark-read") + "?" + "&".join(f"{k}=v" for k in fields)
+    )
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
 
