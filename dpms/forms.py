@@ -136,6 +136,8 @@ class PersonField(forms.Field):
         value = str(value or "").strip()
         if not value:
             return None
+        if "\x00" in value:  # no one's email; PostgreSQL refuses it in a query (a 500)
+            raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
         people = User.objects.people().filter(is_active=True)
         if value.isdigit():
             pk = row_id(value)

@@ -244,3 +244,12 @@ def test_only_security_officers_reassign(personas, item, second_report, persona,
     body = {"new_reviewer": second_report.email, "reason": "x"}
     assert as_(personas[persona]).post(url("reassign", item), body, format="json").status_code == status
     assert ReviewItem.objects.get(pk=item.pk).reviewer == personas["manager"]
+
+
+def test_the_reassign_page_refuses_a_nul_in_the_email(client_for, security_officer, item):
+    """The person field the page and the API share: a NUL is no one's email (PostgreSQL refused the query)."""
+    page = client_for(security_officer).post(
+        reverse("access:review_item_reassign", args=[item.pk]), {"new_reviewer": "a\x00b", "reason": "x"}
+    )
+    assert page.status_code == 400
+    assert "No active person has this email address." in page.content.decode()
