@@ -346,3 +346,23 @@ def test_a_persons_access_is_what_their_access_page_shows(personas, register, st
     else:
         assert listed(response) == {getattr(register, name).pk for name in sees}
     assert as_(user, read_only=True).get(GRANTS, {"user": "x"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("staff", 403),
+        ("manager", 403),
+        ("auditor", 403),
+        ("admin", 403),
+        ("outsider", 403),
+        ("owner", 201),
+        ("security_officer", 201),
+    ],
+)
+def test_who_gives_a_role_as_the_system_page_decides(personas, register, second_report, persona, status):
+    user = register.owner if persona == "owner" else personas[persona]
+    body = {"person": second_report.email, "role": register.crm_user.pk, "justification": "Covers sales."}
+    assert as_(user).post(grant_url(register), body, format="json").status_code == status
+    held = Grant.objects.filter(user=second_report, role=register.crm_user, revoked_at__isnull=True).exists()
+    assert held == (status == 201)
