@@ -14,6 +14,7 @@ from django.http import Http404, QueryDict
 from rest_framework import exceptions, serializers
 
 NON_FIELD = "non_field_errors"
+YES_NO = ("true", "false")
 LARGEST_ID = 2**63 - 1  # a larger id would overflow SQLite's integer (a 500): nothing has it, so a 404
 
 
@@ -122,10 +123,7 @@ class FormInput(serializers.Serializer):
                 continue
             value = self.initial_data[name]
             if posted:  # multipart: text; a yes/no is "true" or "false", as the schema's boolean
-                if isinstance(field, serializers.BooleanField) and str(value).lower() not in (
-                    "true",
-                    "false",
-                ):
+                if isinstance(field, serializers.BooleanField) and str(value).lower() not in YES_NO:
                     errors[name] = ["Send true or false."]
                 continue
             problem = _json_type_problem(field, value)
