@@ -188,23 +188,7 @@ def form_input(serializer_class: type[FormInput], request, **form_kwargs) -> dic
     return serializer.validated_data
 
 
-class NumbersFilterSet(django_filters.FilterSet):
-    """A filter set whose numeric filters (ids) refuse an empty value with a 400, as the schema gives them a
-    number (django-filter would read it as "no filter" and answer with everything)."""
-
-    def filter_queryset(self, queryset):
-        numeric = (django_filters.NumberFilter, django_filters.ModelChoiceFilter)
-        wrong = {
-            name: ["Send a number."]
-            for name, declared in self.filters.items()
-            if isinstance(declared, numeric) and name in self.data and not str(self.data[name]).strip()
-        }
-        if wrong:
-            raise exceptions.ValidationError(wrong)
-        return super().filter_queryset(queryset)
-
-
-class PageFormFilter(NumbersFilterSet):
+class PageFormFilter(django_filters.FilterSet):
     """A list's filters as the page has them: the declared filters only describe the query parameters (for
     the schema); the page's filter form (``page_form(data)``) validates them, a 400 with its errors when
     they are not valid, and the page's query (``apply(queryset, cleaned_data)``) applies them."""
@@ -216,7 +200,6 @@ class PageFormFilter(NumbersFilterSet):
         raise NotImplementedError
 
     def filter_queryset(self, queryset):
-        super().filter_queryset(queryset.none())  # the empty numbers refused (no query is run)
         form = self.page_form(self.data)
         if not form.is_valid():
             raise exceptions.ValidationError(form_errors(form))

@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from access.api import (
     FormInput,
     HelperObject,
-    NumbersFilterSet,
     PageFormFilter,
     checked_id,
     described,
@@ -178,7 +177,7 @@ class SystemViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         return Response(GrantSerializer(grant).data, status=status.HTTP_201_CREATED)
 
 
-class RoleFilter(NumbersFilterSet):
+class RoleFilter(django_filters.FilterSet):
     class Meta:
         model = Role
         fields = {"system": ["exact"], "privileged": ["exact"], "name": ["icontains"]}

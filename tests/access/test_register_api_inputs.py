@@ -166,4 +166,4 @@ def test_an_empty_id_filter_is_a_400_not_everything(security_officer):
     ]:
         response = client.get(reverse(name), {param: ""})
         assert response.status_code == 400, name
-        assert response.json()["errors"] == {param: ["Send a number."]}
+        assert set(response.json()["errors"]) == {param}  # the foundation's StrictFilterBackend
