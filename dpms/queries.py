@@ -305,3 +305,9 @@ def webhooks_for_user(user):
 def webhook_deliveries(hook):
     """A webhook's delivery log, newest first."""
     return hook.deliveries.order_by("-created_at", "-id")
+
+
+def may_manage_people(user) -> bool:
+    """Admins invite people, change their details, roles and teams, and deactivate them (the API's writes;
+    the pages' are the administration's)."""
+    return user.is_admin

@@ -16,7 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from dpms import audit, notify, portal
-from dpms.models import ApiRequest, ApiToken, Notification, User, Webhook
+from dpms.models import ApiRequest, ApiToken, Notification, Team, User, Webhook
 
 TOKEN_TEXT_START = "dpms_"  # noqa: S105 - the public start of every token text, not a secret
 USER_FIELDS = ("email", "full_name", "manager_id", "team_id", "job_title", "time_zone", "is_active")
@@ -376,3 +376,37 @@ def webhook_delete(*, actor: User, hook: Webhook) -> None:
     """Remove a webhook and its delivery log."""
     audit.record(action="webhooks.webhook.delete", actor=actor, obj=hook, changes=_webhook_snapshot(hook))
     hook.delete()
+
+
+# --- Teams ------------------------------------------------------------------------------------------------
+@transaction.atomic
+def team_create(*, actor: User, name: str, description: str = "") -> Team:
+    """A new team (names are unique, whatever their case)."""
+    from django.core.exceptions import ValidationError
+
+    name = " ".join(name.split())
+    if Team.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": f"There is a team called {name} already."})
+    team = Team.objects.create(name=name, description=description.strip())
+    audit.record(action="people.team.create", actor=actor, obj=team, changes={"name": name})
+    return team
+
+
+@transaction.atomic
+def team_update(*, actor: User, team: Team, **fields) -> Team:
+    """Rename a team or change its description."""
+    from django.core.exceptions import ValidationError
+
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    before = {"name": team.name, "description": team.description}
+    if "name" in fields:
+        fields["name"] = " ".join(fields["name"].split())
+        if Team.objects.filter(name__iexact=fields["name"]).exclude(pk=team.pk).exists():
+            raise ValidationError({"name": f"There is a team called {fields['name']} already."})
+    for name, value in fields.items():
+        setattr(team, name, value)
+    team.full_clean()
+    team.save()
+    after = {"name": team.name, "description": team.description}
+    audit.record(action="people.team.update", actor=actor, obj=team, changes=audit.diff(before, after))
+    return team

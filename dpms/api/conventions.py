@@ -1,6 +1,8 @@
 """What every endpoint shares: errors as RFC 9457 problem details, cursor pages, throttles per token or
 person and per address."""
 
+from contextlib import contextmanager
+
 import django_filters
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -338,3 +340,27 @@ class StrictFilterBackend(DjangoFilterBackend):
             if value not in allowed:
                 return "Give one of: " + ", ".join(allowed) + "."
         return ""
+
+
+# --- Calling a service --------------------------------------------------------------------------------------
+@contextmanager
+def service_errors(fields=()):
+    """Call a service: its Django ``ValidationError`` is a 400 with field errors (a field it names that the
+    request does not have is reported under ``non_field_errors``), its ``PermissionError`` a 403. The
+    service's transaction has rolled back: nothing is half saved."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    try:
+        yield
+    except DjangoValidationError as error:
+        if hasattr(error, "error_dict"):
+            detail: dict = {}
+            for field, errors in error.message_dict.items():
+                detail.setdefault(field if not fields or field in fields else "non_field_errors", []).extend(
+                    errors
+                )
+        else:
+            detail = {"non_field_errors": list(error.messages)}
+        raise exceptions.ValidationError(detail) from error
+    except PermissionError as error:
+        raise exceptions.PermissionDenied(str(error)) from error
