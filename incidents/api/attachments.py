@@ -2,12 +2,13 @@
 each file, downloaded under the same rule as the page's download (``get_attachment_for_download``: 404 for a
 file the caller may not open, so nobody learns that it exists) and with the same headers."""
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from dpms.downloads import sandboxed_download
 from dpms.forms import row_id
 from incidents.api.timeline import IncidentAttachmentSerializer
 from incidents.queries.attachments import attachments_visible_to, get_attachment_for_download
@@ -52,12 +53,6 @@ class AttachmentActions:
             handle = attachment.file.open("rb")
         except FileNotFoundError:
             raise Http404("The file is missing from the store.") from None
-        content_type = attachment.content_type
-        if content_type.startswith("text/"):
-            content_type += "; charset=utf-8"
-        response = FileResponse(
-            handle, as_attachment=True, filename=attachment.original_name, content_type=content_type
+        return sandboxed_download(
+            handle, filename=attachment.original_name, content_type=attachment.content_type
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-        return response

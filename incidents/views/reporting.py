@@ -5,11 +5,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dpms.downloads import sandboxed_download
 from dpms.forms import add_service_errors
 from incidents.forms.reporting import IncidentReportForm
 from incidents.queries import reporting as queries
@@ -61,15 +62,7 @@ def attachment_download(request, pk):
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404("The file is missing from the store.") from None
-    content_type = attachment.content_type
-    if content_type.startswith("text/"):
-        content_type += "; charset=utf-8"
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
+    return sandboxed_download(handle, filename=attachment.original_name, content_type=attachment.content_type)
 
 
 def my_incidents_panel(request):
