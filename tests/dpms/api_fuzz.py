@@ -3,10 +3,10 @@ every operation of the OpenAPI schema with generated valid and invalid input, ch
 answers 5xx and that every answer (status, headers, body) is what the schema says.
 
 Six personas (staff, a manager, a security officer, an auditor, an admin, a read-only token) each get
-``API_FUZZ_EXAMPLES`` examples per operation: 20 in CI (``DPMS_REQUIRE_SERVICES`` set), so every operation
-is tried at least 120 times there. A plain ``make test`` keeps the newcomer's suite fast: staff only, 2
-examples per operation (``API_FUZZ_ALL=1`` runs every persona). The seed is fixed (hypothesis'
-``derandomize``), so a failure found once is found again."""
+``API_FUZZ_EXAMPLES`` examples per operation: 100 in CI (``DPMS_REQUIRE_SERVICES`` set), with schemathesis'
+coverage phase (every boundary of every parameter) on top. A plain ``make test`` keeps the newcomer's suite
+fast: staff only, 2 examples per operation (``API_FUZZ_ALL=1`` runs every persona). The seed is fixed
+(hypothesis' ``derandomize``), so a failure found once is found again."""
 
 import os
 from contextlib import contextmanager
@@ -24,7 +24,7 @@ from tests.dpms.api_support import token_for
 
 IN_CI = bool(os.environ.get("DPMS_REQUIRE_SERVICES"))
 EVERY_PERSONA = IN_CI or bool(os.environ.get("API_FUZZ_ALL"))
-EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES") or (20 if IN_CI else 2))
+EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES") or (100 if IN_CI else 2))
 
 # The coverage phase (every boundary of every parameter, dozens of cases per operation whatever the number
 # of examples) runs in CI; a plain make test leaves it out.
