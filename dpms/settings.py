@@ -313,8 +313,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "dpms.api.conventions.CursorPage",
     "DEFAULT_FILTER_BACKENDS": ["dpms.api.conventions.StrictFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "dpms.api.conventions.PersonOrTokenThrottle",
-        "dpms.api.conventions.AddressThrottle",
+        "dpms.api.throttles.PersonOrTokenThrottle",
+        "dpms.api.throttles.AddressThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "person_or_token": env.str("API_THROTTLE_PER_TOKEN", default="1200/min"),

@@ -3,55 +3,24 @@ request bodies and list filters validated by the pages' own forms, objects fetch
 access helpers, and a service's refusal turned into the same answer the page gives (400 with the field it
 names, 403), in one place."""
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
 import django_filters
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, QueryDict
 from rest_framework import exceptions, serializers
+
+from dpms.api.conventions import form_errors, service_errors
 
 NON_FIELD = "non_field_errors"
 YES_NO = ("true", "false")
 LARGEST_ID = 2**63 - 1  # a larger id would overflow SQLite's integer (a 500): nothing has it, so a 404
 
 
-def _error_list(messages) -> list[str]:
-    return [str(message) for message in DjangoValidationError(messages).messages]
-
-
-def form_errors(form: forms.BaseForm) -> dict:
-    """A page form's errors keyed as the API's 400 names them (the form's ``__all__`` as non-field)."""
-    return {
-        (NON_FIELD if field == NON_FIELD_ERRORS else field): [str(m) for m in messages]
-        for field, messages in form.errors.items()
-    }
-
-
-def service_error(error: DjangoValidationError, fields=()) -> exceptions.ValidationError:
-    """A service's ValidationError as a 400: next to the field it names when the request has that field,
-    else as a non-field error, as ``dpms.forms.add_service_errors`` shows it on the page."""
-    if not hasattr(error, "error_dict"):
-        return exceptions.ValidationError({NON_FIELD: _error_list(error)})
-    errors: dict[str, list[str]] = {}
-    for field, messages in error.error_dict.items():
-        key = field if field in fields else NON_FIELD
-        errors.setdefault(key, []).extend(_error_list(messages))
-    return exceptions.ValidationError(errors)
-
-
-@contextmanager
-def refusals(fields=()) -> Iterator[None]:
-    """Around a service call: its ValidationError is a 400 (``service_error``), a PermissionError a 403.
-    (Django's PermissionDenied is a 403 already, in ``dpms.api.conventions.problem_details``.)"""
-    try:
-        yield
-    except DjangoValidationError as error:
-        raise service_error(error, fields) from error
-    except PermissionError as error:
-        raise exceptions.PermissionDenied(str(error)) from error
+def refusals(fields=()):
+    """Around a service call: its ValidationError is a 400 naming a field only when the request has it
+    (else a non-field error), a PermissionError a 403 (``dpms.api.conventions.service_errors``)."""
+    return service_errors(fields=tuple(fields))
 
 
 def checked_id(value) -> int:

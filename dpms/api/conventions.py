@@ -1,5 +1,6 @@
-"""What every endpoint shares: errors as RFC 9457 problem details, cursor pages, throttles per token or
-person and per address."""
+"""What every endpoint shares: errors as RFC 9457 problem details, cursor pages, the request history of
+token writes, ETag/If-Match, idempotency keys, strict filters and service refusals (the throttles are in
+``dpms.api.throttles``)."""
 
 from contextlib import contextmanager
 
@@ -11,7 +12,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import exception_handler
 
 PROBLEM_TYPE = "about:blank"
@@ -112,31 +112,6 @@ class CursorPage(CursorPagination):
         except exceptions.NotFound:
             message = "Not a cursor of this list: follow its next and previous links."
             raise exceptions.ValidationError({self.cursor_query_param: [message]}) from None
-
-
-class PersonOrTokenThrottle(SimpleRateThrottle):
-    """A budget per token, or per person for a browser session; none for anonymous calls (refused anyway)."""
-
-    scope = "person_or_token"
-
-    def get_cache_key(self, request, view):
-        token = getattr(request, "auth", None)
-        if token is not None and hasattr(token, "prefix"):
-            ident = f"token:{token.pk}"
-        elif request.user and request.user.is_authenticated:
-            ident = f"person:{request.user.pk}"
-        else:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": ident}
-
-
-class AddressThrottle(SimpleRateThrottle):
-    """A budget per client address, whoever calls from it (also anonymous and failed sign-ins)."""
-
-    scope = "address"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class ApiViewMixin:
@@ -343,11 +318,21 @@ class StrictFilterBackend(DjangoFilterBackend):
 
 
 # --- Calling a service --------------------------------------------------------------------------------------
+def form_errors(form) -> dict:
+    """A page form's errors as the API's 400 names them (the form's ``__all__`` as ``non_field_errors``)."""
+    return {
+        ("non_field_errors" if field == "__all__" else field): [str(message) for message in messages]
+        for field, messages in form.errors.items()
+    }
+
+
 @contextmanager
-def service_errors(fields=()):
-    """Call a service: its Django ``ValidationError`` is a 400 with field errors (a field it names that the
-    request does not have is reported under ``non_field_errors``), its ``PermissionError`` a 403. The
-    service's transaction has rolled back: nothing is half saved."""
+def service_errors(fields=None):
+    """Call a service: its Django ``ValidationError`` is a 400 with field errors, its ``PermissionError`` a
+    403 (its ``PermissionDenied`` and ``Http404`` are answered by ``problem_details``). With ``fields``, a
+    field the service names that is not among them is reported under ``non_field_errors``, as
+    ``dpms.forms.add_service_errors`` shows it above the page's form. The service's transaction has rolled
+    back: nothing is half saved."""
     from django.core.exceptions import ValidationError as DjangoValidationError
 
     try:
@@ -356,9 +341,8 @@ def service_errors(fields=()):
         if hasattr(error, "error_dict"):
             detail: dict = {}
             for field, errors in error.message_dict.items():
-                detail.setdefault(field if not fields or field in fields else "non_field_errors", []).extend(
-                    errors
-                )
+                key = field if fields is None or field in fields else "non_field_errors"
+                detail.setdefault(key, []).extend(errors)
         else:
             detail = {"non_field_errors": list(error.messages)}
         raise exceptions.ValidationError(detail) from error

@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from dpms.api.conventions import form_errors
 from dpms.api.fields import StrictBooleanField
 from dpms.forms import LookupField, MultipleFileField, PersonField, add_service_errors, row_id
 from incidents.choices import Category, PersonalData, Severity, Status
@@ -117,11 +118,6 @@ def form_serializer(form_class, name: str, *, exclude=(), **form_kwargs) -> type
     fields = {key: serializer_field(field) for key, field in form.fields.items() if key not in exclude}
     doc = (form_class.__doc__ or "").strip() or f"The input of the page's {form_class.__name__}."
     return type(name, (serializers.Serializer,), {**fields, "__doc__": doc, "__module__": __name__})
-
-
-def form_errors(form) -> dict:
-    """A form's errors as the API lists them (``__all__`` as ``non_field_errors``)."""
-    return {(NON_FIELD if key == "__all__" else key): list(messages) for key, messages in form.errors.items()}
 
 
 def bound_form(request, serializer_class, form_class, **form_kwargs):

@@ -3,11 +3,8 @@ services and queries as the pages. What they share is here: a service's refusal 
 (one mapping for every endpoint of the app), objects fetched through the pages' access helpers, and ids that
 never reach the database out of range."""
 
-from contextlib import contextmanager
-
 import django_filters
 from django import forms
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.forms.utils import ErrorDict
 from django.http import Http404
@@ -19,34 +16,6 @@ from rest_framework import serializers, viewsets
 from dpms.api.fields import StrictBooleanField, StrictCharField, StrictIntegerField
 from dpms.api.fields import is_whole_number as _is_whole_number
 from dpms.forms import row_id
-
-
-def service_error_detail(error: DjangoValidationError) -> dict:
-    """A service's ValidationError as field errors: next to the field it names, else under
-    ``non_field_errors`` (as ``dpms.forms.add_service_errors`` shows it on the page's form)."""
-    if hasattr(error, "error_dict"):
-        return {
-            field: [str(message) for message in messages] for field, messages in error.message_dict.items()
-        }
-    return {"non_field_errors": [str(message) for message in error.messages]}
-
-
-def form_errors(form) -> dict:
-    """A page's form's errors as field errors (its ``__all__`` as ``non_field_errors``)."""
-    return {
-        ("non_field_errors" if field == "__all__" else field): [str(message) for message in messages]
-        for field, messages in form.errors.items()
-    }
-
-
-@contextmanager
-def service_errors():
-    """Call a service: its ValidationError is a 400 with field errors; its PermissionDenied a 403 and an
-    Http404 a 404 (the foundation's handler). The service's transaction is rolled back: nothing half saved."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        raise serializers.ValidationError(service_error_detail(error)) from error
 
 
 # --- Input exactly of the schema's types: JSON's 3 is no text, "3" no number, "yes" no boolean ------------

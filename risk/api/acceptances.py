@@ -9,7 +9,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from dpms.api.conventions import ApiViewMixin, ConditionalMixin, CursorPage, idempotent
+from dpms.api.conventions import ApiViewMixin, ConditionalMixin, CursorPage, idempotent, service_errors
 from risk.api import (
     ANY,
     FetchedViewSet,
@@ -17,7 +17,6 @@ from risk.api import (
     StrictCharField,
     StrictIntegerField,
     choice,
-    service_errors,
 )
 from risk.choices import AcceptanceStatus
 from risk.forms.acceptances import AcceptanceFilterForm, AcceptanceRequestForm, ReasonForm

@@ -9,7 +9,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from dpms.api.conventions import ApiViewMixin, ConditionalMixin, CursorPage, idempotent
+from dpms.api.conventions import ApiViewMixin, ConditionalMixin, CursorPage, idempotent, service_errors
 from dpms.models import User
 from risk.api import (
     ANY,
@@ -21,7 +21,6 @@ from risk.api import (
     StrictIntegerField,
     StrictModelSerializer,
     choice,
-    service_errors,
 )
 from risk.choices import ActionStatus
 from risk.forms.actions import ActionFilterForm, ActionForm

@@ -13,7 +13,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from access.models import System
-from dpms.api.conventions import ApiViewMixin, ConditionalMixin, CursorPage, idempotent
+from dpms.api.conventions import (
+    ApiViewMixin,
+    ConditionalMixin,
+    CursorPage,
+    form_errors,
+    idempotent,
+    service_errors,
+)
 from dpms.models import User
 from risk.api import (
     ANY,
@@ -28,8 +35,6 @@ from risk.api import (
     StrictIntegerField,
     StrictModelSerializer,
     choice,
-    form_errors,
-    service_errors,
 )
 from risk.choices import RiskStatus, Treatment
 from risk.forms.register import RiskFilterForm, RiskShareForm, RiskStatusForm

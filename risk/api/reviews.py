@@ -9,7 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from dpms.api.conventions import ApiViewMixin, CursorPage, idempotent
+from dpms.api.conventions import ApiViewMixin, CursorPage, idempotent, service_errors
 from risk.api import (
     ANY,
     DateFilter,
@@ -19,7 +19,6 @@ from risk.api import (
     StrictCharField,
     StrictIntegerField,
     choice,
-    service_errors,
 )
 from risk.api.register import LevelSerializer
 from risk.choices import RiskStatus
