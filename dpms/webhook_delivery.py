@@ -31,6 +31,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from dpms.models import Webhook, WebhookDelivery, WebhookDeliveryStatus
+from dpms.queries import CLAIM_STALE_AFTER
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,9 @@ def backoff(attempts: int) -> timedelta:
 
 
 def claimable(now):
-    stale = now - timedelta(seconds=max(600, 2 * settings.CELERY_TASK_TIME_LIMIT))
+    """Deliveries a task may claim: due, or claimed by a worker that must have ended (``CLAIM_STALE_AFTER``,
+    the outbox's rule), with attempts left."""
+    stale = now - CLAIM_STALE_AFTER
     due = Q(status=WebhookDeliveryStatus.PENDING, next_attempt_at__lte=now)
     return (due | Q(status=WebhookDeliveryStatus.SENDING, claimed_at__lt=stale)) & Q(
         attempts__lt=settings.WEBHOOK_MAX_ATTEMPTS

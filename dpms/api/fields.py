@@ -4,6 +4,8 @@ refuse). A multipart form (an upload) carries every value as text, so there they
 
 from rest_framework import serializers
 
+from dpms.forms import row_id
+
 
 def is_whole_number(data) -> bool:
     return not isinstance(data, bool) and (
@@ -42,3 +44,16 @@ class StrictBooleanField(serializers.BooleanField):
         if not (isinstance(data, str) and _posted_as_form(self)):
             self.fail("invalid", input=data)
         return super().to_internal_value(data)
+
+
+class RowField(serializers.PrimaryKeyRelatedField):
+    """A related row by its id, a JSON number; an id outside the 64-bit range is "not found" (SQLite raises
+    OverflowError on it, a 500, where PostgreSQL merely finds nothing), as ``dpms.forms.row_id`` decides
+    for the pages."""
+
+    def to_internal_value(self, data):
+        if not is_whole_number(data):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if row_id(int(data)) is None:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(int(data))

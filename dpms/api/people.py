@@ -2,17 +2,15 @@
 invited, changed, given roles, deactivated and reactivated by admins, through the same services as the
 administration."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dpms import queries, services
 from dpms.api.conventions import ApiViewMixin, ConditionalMixin, idempotent, service_errors
-from dpms.api.fields import StrictCharField
+from dpms.api.fields import RowField, StrictCharField
 from dpms.models import PortalRole, Team, User
-
-MAX_ID = 2**63 - 1
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -38,32 +36,12 @@ class TeamChange(TeamInput):
     name = StrictCharField(max_length=120, required=False)
 
 
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})  # null added: allow_null
-class _Row(serializers.Field):
-    """A related row by its id: a JSON number of a row that exists (or null: none)."""
-
-    def __init__(self, model, **kwargs):
-        self.model = model
-        super().__init__(allow_null=True, **kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int) or not 1 <= data <= MAX_ID:
-            raise serializers.ValidationError("Give the id of one, a whole number.")
-        row = self.model.objects.filter(pk=data).first()
-        if row is None:
-            raise serializers.ValidationError(f"There is no {self.model._meta.verbose_name} with id {data}.")
-        return row
-
-    def to_representation(self, value):
-        return value.pk if value is not None else None
-
-
 class PersonInvite(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     full_name = StrictCharField(max_length=200)
     job_title = StrictCharField(max_length=120, required=False, allow_blank=True, default="")
-    manager = _Row(User, required=False, default=None)
-    team = _Row(Team, required=False, default=None)
+    manager = RowField(queryset=User.objects.all(), allow_null=True, required=False, default=None)
+    team = RowField(queryset=Team.objects.all(), allow_null=True, required=False, default=None)
     roles = serializers.ListField(
         child=serializers.ChoiceField(choices=PortalRole.choices), required=False, default=list, max_length=10
     )
@@ -80,8 +58,8 @@ class PersonChange(serializers.Serializer):
     full_name = StrictCharField(max_length=200, required=False)
     job_title = StrictCharField(max_length=120, required=False, allow_blank=True)
     time_zone = StrictCharField(max_length=64, required=False, allow_blank=True)
-    manager = _Row(User, required=False)
-    team = _Row(Team, required=False)
+    manager = RowField(queryset=User.objects.all(), allow_null=True, required=False)
+    team = RowField(queryset=Team.objects.all(), allow_null=True, required=False)
 
     def validate_email(self, value: str) -> str:
         value = value.strip().lower()

@@ -14,7 +14,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 
 from dpms.api.fields import StrictBooleanField, StrictCharField, StrictIntegerField
-from dpms.api.fields import is_whole_number as _is_whole_number
 from dpms.forms import row_id
 
 
@@ -31,19 +30,6 @@ class StrictModelSerializer(serializers.ModelSerializer):
         models.PositiveSmallIntegerField: StrictIntegerField,
         models.BooleanField: StrictBooleanField,
     }
-
-
-class RowField(serializers.PrimaryKeyRelatedField):
-    """A related row by its id, a JSON number; an id outside the 64-bit range is "not found" (SQLite raises
-    OverflowError on it, a 500, where PostgreSQL merely finds nothing), as ``dpms.forms.row_id`` decides
-    for the pages."""
-
-    def to_internal_value(self, data):
-        if not _is_whole_number(data):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        if row_id(int(data)) is None:
-            self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(int(data))
 
 
 def choice(choices, **kwargs) -> serializers.ChoiceField:

@@ -10,13 +10,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dpms.api.conventions import ApiViewMixin, ConditionalMixin, CursorPage, idempotent, service_errors
+from dpms.api.fields import RowField
 from dpms.models import User
 from risk.api import (
     ANY,
     YES_NO,
     FetchedViewSet,
     PageFilterSet,
-    RowField,
     StrictCharField,
     StrictIntegerField,
     StrictModelSerializer,

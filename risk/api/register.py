@@ -21,6 +21,7 @@ from dpms.api.conventions import (
     idempotent,
     service_errors,
 )
+from dpms.api.fields import RowField
 from dpms.models import User
 from risk.api import (
     ANY,
@@ -29,7 +30,6 @@ from risk.api import (
     IdFilter,
     IntegerFilter,
     PageFilterSet,
-    RowField,
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
