@@ -90,3 +90,26 @@ def test_removing_a_webhook_is_audited(client_for, security_officer, allow_local
     client_for(security_officer).post(reverse("webhook_delete", args=[hook.pk]))
     assert not Webhook.objects.exists()
     assert AuditEvent.objects.filter(action="webhooks.webhook.delete", object_id=str(hook.pk)).exists()
+
+
+@pytest.mark.parametrize("deliveries", [2, 60])
+def test_the_pages_run_the_same_queries_whatever_the_number_of_deliveries(
+    client_for, security_officer, allow_local, deliveries, django_assert_num_queries
+):
+    from dpms.models import WebhookDelivery
+
+    hook = hook_for(security_officer, "http://127.0.0.1:9/hook")
+    hook_for(security_officer, "http://127.0.0.1:9/other", name="Other")
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(webhook=hook, event=WebhookEvent.INCIDENT_REPORTED, event_id=f"e{n}", payload={})
+        for n in range(deliveries)
+    )
+    client = client_for(security_officer)
+    client.get(URL)  # a session's first request also records it (allauth usersessions)
+    # Both pages: session and user (2); allauth's user-session tracking (5); the officer's groups (1); the
+    # header's unread count (1); saving the sliding session (3). The list: the webhooks (1), 13 in all. A
+    # webhook's page: the webhook (1), the count and the page of its deliveries (2), 15 in all.
+    with django_assert_num_queries(13):
+        assert client.get(URL).status_code == 200
+    with django_assert_num_queries(15):
+        assert client.get(reverse("webhook_detail", args=[hook.pk])).status_code == 200
