@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.usersessions",
+    # Single sign-on through OpenID Connect providers (dpms/sso.py) and multi-factor (dpms/mfa.py).
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
     "guardian",
     "django_htmx",
     "csp",
