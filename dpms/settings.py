@@ -255,6 +255,19 @@ ACCOUNT_RATE_LIMITS = {
 }
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 
+# --- Single sign-on and multi-factor (dpms/sso.py, dpms/mfa.py) ---------------------------------------
+# OpenID Connect providers from the environment (infrastructure as code), beside those an admin adds in the
+# Django admin (Social applications): a JSON list of objects, see the README's "Single sign-on".
+SSO_PROVIDERS = env.json("SSO_PROVIDERS", default=[])
+# Only single sign-on: the password form is gone and password POSTs are refused, except for the break-glass
+# accounts below (who must use a second factor; each of their sign-ins notifies the security officers).
+SSO_ONLY = env.bool("SSO_ONLY", default=False)
+BREAK_GLASS_EMAILS = [email.strip().lower() for email in env.list("BREAK_GLASS_EMAILS", default=[])]
+# Whether the identity provider's amr/acr claim saying it asked a second factor counts as ours.
+SSO_MFA_TRUST = env.bool("SSO_MFA_TRUST", default=False)
+# Portal roles that cannot work without a second factor when they sign in with a password.
+MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=["security officer", "auditor", "admin"])
+
 # --- Sessions -----------------------------------------------------------------------------------------
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=12)
