@@ -208,6 +208,8 @@ class AuditSource(models.TextChoices):
     API = "api", "API"
     TASK = "task", "Background task"
     CLI = "cli", "Command line"
+    SCIM = "scim", "SCIM provisioning"
+    SSO = "sso", "Single sign-on"
 
 
 class AuditEventQuerySet(models.QuerySet):

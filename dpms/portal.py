@@ -14,6 +14,8 @@ periodic tick and its listeners to changes of people. The same call, in the same
             tick=portal.Tick(tasks.tick, every=timedelta(minutes=5)),
             role_listeners=[portal_roles.sync_portal_roles_for],
             person_listeners=[movers.on_person_changed],
+            joiner_listeners=[birthright.on_person_joined],
+            leaver_listeners=[leavers.on_person_left],
             api=[portal.ApiRoute("access/grants", api.grants.GrantViewSet, "grant")],
         )
     )
@@ -35,7 +37,11 @@ periodic tick and its listeners to changes of people. The same call, in the same
 - An API route is a DRF viewset the app's ``api/<area>.py`` defines, registered under /api/v1/<prefix>/
   (``dpms.api.urls``), with the foundation's conventions (``dpms.api.conventions.ApiViewMixin``).
 - Role listeners are ``listener(*, user, actor)`` and person listeners ``listener(*, user, before, actor)``;
-  ``dpms.services`` calls them inside the transaction of the change (``roles_changed``, ``person_changed``).
+  joiner listeners ``listener(*, user, actor)`` (a person was created, by any way: admin, invite_user, API,
+  SCIM, SSO) and leaver listeners ``listener(*, user, actor)`` (a person was deactivated). ``dpms.services``
+  calls them inside the transaction of the change (``roles_changed``, ``person_changed``, ``person_joined``,
+  ``person_left``): the app's work happens with the change, or neither does. ``actor`` is None for a change
+  made by a system (SCIM, SSO); the audit trail's source says where it came from.
 """
 
 from collections.abc import Callable, Sequence
@@ -122,6 +128,8 @@ class App:
     tick: Tick | None = None
     role_listeners: Sequence[Callable] = ()
     person_listeners: Sequence[Callable] = ()
+    joiner_listeners: Sequence[Callable] = ()
+    leaver_listeners: Sequence[Callable] = ()
     api: Sequence[ApiRoute] = ()
 
 
@@ -217,3 +225,19 @@ def person_changed(*, user, before: dict, actor) -> None:
     for app in _apps.values():
         for listener in app.person_listeners:
             listener(user=user, before=before, actor=actor)
+
+
+def person_joined(*, user, actor) -> None:
+    """Called by ``dpms.services.user_invite`` after a person was created, inside its transaction (e.g.
+    access: the birthright grants of their team)."""
+    for app in _apps.values():
+        for listener in app.joiner_listeners:
+            listener(user=user, actor=actor)
+
+
+def person_left(*, user, actor) -> None:
+    """Called by ``dpms.services.user_deactivate`` after a person was deactivated, inside its transaction
+    (e.g. access: a revocation task for every grant they hold)."""
+    for app in _apps.values():
+        for listener in app.leaver_listeners:
+            listener(user=user, actor=actor)

@@ -61,9 +61,23 @@ def invitation_link(user: User) -> str:
 
 @transaction.atomic
 def user_invite(
-    *, actor, email: str, full_name: str, manager=None, team=None, job_title: str = "", roles=()
+    *,
+    actor,
+    email: str,
+    full_name: str,
+    manager=None,
+    team=None,
+    job_title: str = "",
+    roles=(),
+    invite: bool = True,
 ) -> User:
-    """Create an account without a password and email an invitation link to set one."""
+    """Create an account without a password (a joiner) and, with ``invite``, email an invitation link to set
+    one; ``invite=False`` for people who sign in through single sign-on and never need a password here.
+
+    Every creation (the admin, ``invite_user``, the API, SCIM, SSO just-in-time) comes through here, so every
+    joiner is welcomed and told to the domain apps alike (``dpms.portal.person_joined``: e.g. the birthright
+    grants of their team). ``actor`` is None when a system creates the person (SCIM, SSO).
+    """
     user = User.objects.create_user(
         email=email, full_name=full_name, manager=manager, team=team, job_title=job_title
     )
@@ -75,12 +89,31 @@ def user_invite(
         action="people.user.invite",
         actor=actor,
         obj=user,
-        changes={"created": _snapshot(user), "roles": sorted(roles)},
+        changes={"created": _snapshot(user), "roles": sorted(roles), "invitation_sent": invite},
     )
     if roles:
         portal.roles_changed(user=user, actor=actor)
-    user_send_invitation(actor=actor, user=user)
+    _welcome(user)
+    portal.person_joined(user=user, actor=actor)  # e.g. access: the birthright grants of their team
+    if invite:
+        user_send_invitation(actor=actor, user=user)
     return user
+
+
+def _welcome(user: User) -> None:
+    """The joiner's welcome, in the portal only: they read it at their first sign-in (the invitation is their
+    one email; an SSO joiner gets none)."""
+    notify.notify(
+        recipient=user,
+        subject="Welcome to DPMS",
+        body=(
+            "DPMS is where your access to the company's systems is requested, reviewed and recorded, and "
+            "where data protection risks and incidents are reported."
+        ),
+        link=reverse("home"),
+        dedup_key=f"welcome:{user.pk}",
+        send_email=False,
+    )
 
 
 @transaction.atomic
@@ -128,6 +161,17 @@ def user_update(*, actor, user: User, **fields) -> User:
     audit.record(
         action="people.user.update", actor=actor, obj=user, changes=audit.diff(before, _snapshot(user))
     )
+    if (user.manager_id, user.team_id) != (before["manager_id"], before["team_id"]):
+        # The mover event on its own, so the officers' dashboard counts movers by one indexed action.
+        audit.record(
+            action="people.user.move",
+            actor=actor,
+            obj=user,
+            changes={
+                "manager_id": [before["manager_id"], user.manager_id],
+                "team_id": [before["team_id"], user.team_id],
+            },
+        )
     portal.person_changed(user=user, before=before, actor=actor)  # e.g. access: a mover review
     return user
 
@@ -185,29 +229,44 @@ def end_sessions(user: User) -> int:
     return deleted
 
 
+def end_api_tokens(*, user: User, actor, now) -> int:
+    """Revoke every API token of ``user`` still usable: one update, however many they have."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=now).update(
+        revoked_at=now, revoked_by=actor if getattr(actor, "pk", None) else None
+    )
+
+
 @transaction.atomic
 def user_deactivate(*, actor, user: User) -> User:
-    """Deactivate a person and end all their sessions at once."""
+    """Deactivate a person (a leaver): their sessions and API tokens end at once, and the domain apps are told
+    (``dpms.portal.person_left``: e.g. access opens a revocation task for every grant they hold). ``actor``
+    is None when a system deactivates them (SCIM)."""
     if actor is not None and actor.pk == user.pk:
         raise PermissionError("You cannot deactivate yourself.")
+    # Lock the row: two deactivations at once (the admin and SCIM) run the leaver steps once.
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_active:
         return user
+    now = timezone.now()
     user.is_active = False
-    user.deactivated_at = timezone.now()
+    user.deactivated_at = now
     user.save(update_fields=["is_active", "deactivated_at"])
     ended = end_sessions(user)
+    tokens = end_api_tokens(user=user, actor=actor, now=now)
     audit.record(
         action="people.user.deactivate",
         actor=actor,
         obj=user,
-        changes={"is_active": [True, False], "sessions_ended": ended},
+        changes={"is_active": [True, False], "sessions_ended": ended, "api_tokens_revoked": tokens},
     )
+    portal.person_left(user=user, actor=actor)  # e.g. access: revocation tasks for every grant
     return user
 
 
 @transaction.atomic
 def user_reactivate(*, actor, user: User) -> User:
+    """Let a person sign in again. Nothing they lost as a leaver comes back by itself: grants revoked stay
+    revoked, API tokens stay revoked; access is requested again like a joiner's."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_active:
         return user
