@@ -439,7 +439,7 @@ def webhook_delete(*, actor: User, hook: Webhook) -> None:
 
 # --- Teams ------------------------------------------------------------------------------------------------
 @transaction.atomic
-def team_create(*, actor: User, name: str, description: str = "") -> Team:
+def team_create(*, actor: User | None, name: str, description: str = "") -> Team:
     """A new team (names are unique, whatever their case)."""
     from django.core.exceptions import ValidationError
 
@@ -452,7 +452,7 @@ def team_create(*, actor: User, name: str, description: str = "") -> Team:
 
 
 @transaction.atomic
-def team_update(*, actor: User, team: Team, **fields) -> Team:
+def team_update(*, actor: User | None, team: Team, **fields) -> Team:
     """Rename a team or change its description."""
     from django.core.exceptions import ValidationError
 
