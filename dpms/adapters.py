@@ -71,6 +71,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
         record_sign_in_failed(credentials, reason="too many failed attempts")
 
+    def get_logout_redirect_url(self, request):
+        """After a sign-in through a provider with RP-initiated logout, sign-out ends the provider's session
+        too (dpms/sso.py); otherwise back to the sign-in page."""
+        from dpms.sso import logout_redirect_url
+
+        return logout_redirect_url(request) or super().get_logout_redirect_url(request)
+
     def get_client_ip(self, request):
         from dpms.middleware import client_ip
 

@@ -12,6 +12,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from dpms import sso_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -87,6 +89,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # SSO-only mode's refusal of password POSTs; the providers in the CSP's form-action (after csp's middleware,
+    # so it sees the response first). dpms/sso.py.
+    "dpms.sso.SingleSignOnMiddleware",
 ]
 
 # Forms draw their common widgets in Python, the same HTML as Django's templates (dpms/renderers.py).
@@ -258,7 +263,17 @@ INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 # --- Single sign-on and multi-factor (dpms/sso.py, dpms/mfa.py) ---------------------------------------
 # OpenID Connect providers from the environment (infrastructure as code), beside those an admin adds in the
 # Django admin (Social applications): a JSON list of objects, see the README's "Single sign-on".
-SSO_PROVIDERS = env.json("SSO_PROVIDERS", default=[])
+SSO_PROVIDERS = env.str("SSO_PROVIDERS", default="")
+# allauth's providers: those of SSO_PROVIDERS (a malformed value stops the start, naming the entry at fault),
+# PKCE on for every one. Our SocialAccountAdapter adds the nonce, the ID token's signature check and the rules
+# of linking people (dpms/sso.py).
+SOCIALACCOUNT_PROVIDERS = sso_config.socialaccount_providers(SSO_PROVIDERS)
+SOCIALACCOUNT_ADAPTER = "dpms.sso.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False  # people are linked or created by dpms/sso.py's rules, never by a signup form
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never linked by email alone (dpms/sso.py decides)
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the sign-in buttons POST, so a link elsewhere cannot start a sign-in
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("SSO_REQUESTS_TIMEOUT", default=10)
 # Only single sign-on: the password form is gone and password POSTs are refused, except for the break-glass
 # accounts below (who must use a second factor; each of their sign-ins notifies the security officers).
 SSO_ONLY = env.bool("SSO_ONLY", default=False)

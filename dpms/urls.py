@@ -36,6 +36,7 @@ urlpatterns = [
     path("api/", include("dpms.api.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("dpms.sso")),  # the OpenID Connect callback, verifying more than allauth's
 ]
 
 handler400 = "dpms.views.bad_request"

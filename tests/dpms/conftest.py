@@ -55,3 +55,7 @@ def receiver(settings):
     yield state
     server.shutdown()
     server.server_close()
+
+
+# --- A real OpenID Connect provider for the single sign-on tests (tests/dpms/oidc.py) --------------------------
+from tests.dpms.oidc import oidc_provider, sso_app  # noqa: E402, F401

@@ -1,0 +1,12 @@
+"""Template helpers of single sign-on pages."""
+
+from django import template
+from django.conf import settings
+
+register = template.Library()
+
+
+@register.simple_tag
+def sso_only() -> bool:
+    """Whether SSO-only mode is on (the sign-in page then shows the providers and no password form)."""
+    return bool(settings.SSO_ONLY)
