@@ -74,15 +74,18 @@ def running_provider():
             os.environ.pop("AUTHLIB_INSECURE_TRANSPORT", None)
 
 
-def sign(claims: dict, key: jose.RSAKey, kid: str) -> str:
-    return jose.jwt.encode({"alg": "RS256", "kid": kid}, claims, key.as_dict(is_private=True)).decode()
+def sign(claims: dict, key: jose.RSAKey, kid: str | None) -> str:
+    """A JWT signed with ``key``, naming ``kid`` (or no key id at all, as the provider's own tokens)."""
+    header = {"alg": "RS256", **({"kid": kid} if kid else {})}
+    private = {k: v for k, v in key.as_dict(is_private=True).items() if k != "kid"}
+    return jose.jwt.encode(header, claims, private).decode()
 
 
 @dataclass
 class TokenRelay:
     """A real HTTP relay in front of the provider's token endpoint that rewrites the ID token it answers
-    with. ``claims`` are set on the token (``None`` removes one); ``rogue_key`` signs it with a key of the
-    same id that the provider never published."""
+    with. ``claims`` are set on the token (``None`` removes one); ``rogue_key`` signs it with a key (of the
+    same id, if the token names one) that the provider never published."""
 
     provider: Provider
     url: str = ""
@@ -100,7 +103,7 @@ class TokenRelay:
             else:
                 data[key] = value(data) if callable(value) else value
         key = jose.RSAKey.generate_key(is_private=True) if self.rogue_key else self.provider.jwk
-        token = sign(data, key, header["kid"])
+        token = sign(data, key, header.get("kid"))
         self.answers.append(token)
         return token
 
