@@ -17,9 +17,11 @@ class AccessConfig(AppConfig):
         from access.api import requests as requests_api
         from access.api import reviews as reviews_api
         from access.api import revocations as revocations_api
+        from access.queries.birthright import may_read_birthright
         from access.queries.campaigns import can_read_campaigns
         from access.queries.imports import sees_imports_link
-        from access.services import movers, portal_roles
+        from access.services import birthright, leavers, movers, portal_roles
+        from access.views import leavers as leavers_views
         from access.views import register, requests, reviews
         from dpms import portal
 
@@ -38,17 +40,22 @@ class AccessConfig(AppConfig):
                     portal.Link("Campaigns", "access:campaigns", visible=can_read_campaigns),
                     portal.Link("Review policies", "access:policies", visible=can_read_campaigns),
                     portal.Link("Imports", "access:import_list", visible=sees_imports_link),
+                    portal.Link("Birthright", "access:birthright", visible=may_read_birthright),
                 ],
                 panels=[
                     portal.Panel("access/register/findings_panel.html", register.findings_panel, order=20),
                     portal.Panel("access/reviews/panel.html", reviews.queue_panel, order=10),
                     portal.Panel("access/requests/panel.html", requests.approval_panel, order=20),
+                    portal.Panel("access/leavers/panel.html", leavers_views.movements_panel, order=25),
                 ],
                 seeder=portal.Seeder(demo.seed_access_demo, order=10),
                 tick=portal.Tick(tasks.tick, every=timedelta(minutes=5)),
-                # The portal's own grants follow its roles; a new manager or team opens a mover review.
+                # The portal's own grants follow its roles; a new manager or team opens a mover review; a
+                # joiner gets their team's birthright; a leaver's access goes (revocation tasks).
                 role_listeners=[portal_roles.sync_portal_roles_for],
                 person_listeners=[movers.on_person_changed],
+                joiner_listeners=[birthright.on_person_joined],
+                leaver_listeners=[leavers.on_person_left],
                 api=[
                     portal.ApiRoute("access/systems", register_api.SystemViewSet, "access-system"),
                     portal.ApiRoute("access/roles", register_api.RoleViewSet, "access-role"),

@@ -26,6 +26,7 @@ class GrantSource(models.TextChoices):
     REQUEST = "request", "Access request"
     IMPORT = "import", "Import"
     PORTAL = "portal", "Portal role"
+    BIRTHRIGHT = "birthright", "Birthright of the team"
 
 
 class RequestStatus(models.TextChoices):
@@ -66,6 +67,7 @@ class FindingKind(models.TextChoices):
     TOO_MANY_PRIVILEGED = "too_many_privileged", "More privileged holders than allowed"
     REVOKED_STILL_PRESENT = "revoked_still_present", "Revoked but still present"
     ABSENT_FROM_IMPORT = "absent_from_import", "Absent from the latest full import"
+    LEAVER_ACCESS_OPEN = "leaver_access_open", "Leaver access still open"
 
 
 class Cadence(models.TextChoices):

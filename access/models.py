@@ -56,6 +56,11 @@ class System(models.Model):
     is_portal = models.BooleanField(
         default=False, help_text="This portal itself: its roles are the portal roles."
     )
+    auto_revoke_leavers = models.BooleanField(
+        default=False,
+        help_text="When a person leaves, their access here is revoked at once (the system follows the "
+        "register, e.g. through the directory), instead of a revocation task for the owner.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -103,7 +108,7 @@ class Grant(models.Model):
     granted_at = models.DateTimeField(default=timezone.now)
     justification = models.TextField(blank=True)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Temporary access ends here.")
-    source = models.CharField(max_length=8, choices=GrantSource.choices, default=GrantSource.MANUAL)
+    source = models.CharField(max_length=12, choices=GrantSource.choices, default=GrantSource.MANUAL)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     revoke_reason = models.TextField(blank=True)
@@ -285,11 +290,15 @@ class ImportJob(models.Model):
 
 class Finding(models.Model):
     """Something a security officer must look at: too many administrators, a revoked grant still present in
-    its system, a grant absent from a full import. Open until resolved; one open finding per kind, subject."""
+    its system, a grant absent from a full import (about a system), or a leaver's access still open (about a
+    person: ``person`` set, no system). Open until resolved; one open finding per kind and subject."""
 
     kind = models.CharField(max_length=24, choices=FindingKind.choices)
-    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="findings")
+    system = models.ForeignKey(
+        System, null=True, blank=True, on_delete=models.CASCADE, related_name="findings"
+    )
     grant = models.ForeignKey(Grant, null=True, blank=True, on_delete=models.CASCADE, related_name="findings")
+    person = models.ForeignKey(USER, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     details = models.TextField(blank=True)
     opened_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -310,10 +319,18 @@ class Finding(models.Model):
                 condition=Q(resolved_at__isnull=True, grant__isnull=False),
                 name="one_open_finding_per_grant",
             ),
+            models.UniqueConstraint(
+                fields=["kind", "person"],
+                condition=Q(resolved_at__isnull=True, person__isnull=False),
+                name="one_open_finding_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(system__isnull=False) | Q(person__isnull=False), name="finding_has_a_subject"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {self.system}"
+        return f"{self.get_kind_display()}: {self.system or self.person}"
 
 
 class ReviewPolicy(models.Model):
@@ -550,6 +567,7 @@ class RevocationTask(models.Model):
     escalated_to = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalated_revocation_tasks"
     )
+    leaver = models.BooleanField(default=False, help_text="Opened because the holder left (was deactivated).")
 
     class Meta:
         ordering = ["status", "due_at"]
@@ -558,6 +576,29 @@ class RevocationTask(models.Model):
                 fields=["grant"], condition=Q(status="open"), name="one_open_revocation_task_per_grant"
             ),
         ]
+        # The officers' dashboard counts open leaver tasks through this small index, whatever the history.
+        indexes = [
+            models.Index(fields=["due_at"], condition=Q(status="open", leaver=True), name="open_leaver_tasks")
+        ]
 
     def __str__(self):
         return f"Revoke {self.grant}"
+
+
+class BirthrightRule(models.Model):
+    """Birthright access: every joiner of ``team`` is given ``role`` (grant source "birthright"), reviewed
+    like any grant. Set by security officers; baseline access only, so never a privileged or portal role."""
+
+    team = models.ForeignKey("dpms.Team", on_delete=models.CASCADE, related_name="birthright_rules")
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="birthright_rules")
+    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["team__name", "role__system__name", "role__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "role"], name="one_birthright_per_team_and_role")
+        ]
+
+    def __str__(self):
+        return f"{self.team}: {self.role}"

@@ -1,6 +1,16 @@
 """URLs of the access app, gathered from its view modules (one per area)."""
 
-from access.views import campaigns, closing, imports, policies, register, requests, reviews, revocations
+from access.views import (
+    birthright,
+    campaigns,
+    closing,
+    imports,
+    policies,
+    register,
+    requests,
+    reviews,
+    revocations,
+)
 
 app_name = "access"
 
@@ -13,4 +23,5 @@ urlpatterns = [
     *reviews.urlpatterns,
     *revocations.urlpatterns,
     *closing.urlpatterns,
+    *birthright.urlpatterns,
 ]

@@ -201,10 +201,10 @@ def system_holders(user, system: System):
 
 
 def all_open_findings():
-    """Every open finding, newest first, with its system."""
+    """Every open finding, newest first, with its system or person."""
     return (
         Finding.objects.filter(resolved_at__isnull=True)
-        .select_related("system")
+        .select_related("system", "person")
         .order_by("-opened_at", "-pk")
     )
 

@@ -182,6 +182,21 @@ def _held_meanwhile(rows: list[Grant], start: int) -> GrantsRefused:
     return GrantsRefused("Someone already holds one of these roles; check the file again.", index=None)
 
 
+def revoked_event(actor, grant: Grant) -> dict:
+    """The audit event of a revocation (``audit.record``'s arguments), for ``grant_revoke`` and revocations
+    made in bulk (a leaver's grants on systems that revoke at once)."""
+    return {
+        "action": "access.grant.revoke",
+        "actor": actor,
+        "obj": grant,
+        "changes": {
+            "revoked_at": [None, grant.revoked_at],
+            "reason": grant.revoke_reason,
+            **_grant_snapshot(grant),
+        },
+    }
+
+
 @transaction.atomic
 def grant_revoke(*, actor, grant: Grant, reason: str, now=None) -> Grant:
     """Revoke an active grant, keeping when, by whom and why. Revoking a revoked grant changes nothing."""
@@ -195,16 +210,7 @@ def grant_revoke(*, actor, grant: Grant, reason: str, now=None) -> Grant:
     grant.revoked_by = actor if getattr(actor, "is_authenticated", False) else None
     grant.revoke_reason = reason.strip()
     grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-    audit.record(
-        action="access.grant.revoke",
-        actor=actor,
-        obj=grant,
-        changes={
-            "revoked_at": [None, grant.revoked_at],
-            "reason": grant.revoke_reason,
-            **_grant_snapshot(grant),
-        },
-    )
+    audit.record(**revoked_event(actor, grant))
     if grant.role.system.is_portal:  # the portal's own roles: the group membership goes too
         _portal_role_removed(grant=grant, actor=actor)
     return grant

@@ -1,6 +1,7 @@
 """Mover events: when a person's manager or team changes, their privileged access is reviewed at once by the
 new manager, in a small campaign of its own (kind "mover", no policy), instead of waiting for the next
-scheduled review.
+scheduled review. A team change adds the birthright grants the new team does not give (access that came
+with the old team).
 
 ``dpms.services.user_update`` tells us through ``dpms.portal.register_person_listener`` (dpms knows no
 domain app), inside its transaction: the review opens with the change, or neither happens.
@@ -9,11 +10,13 @@ domain app), inside its transaction: the review opens with the change, or neithe
 import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from access.choices import CampaignKind, CampaignStatus, ReviewerRule
+from access.choices import CampaignKind, CampaignStatus, GrantSource, ReviewerRule
 from access.models import Grant, ReviewCampaign, ReviewItem, ReviewPolicy
+from access.services.birthright import birthright_roles
 from access.services.campaigns import population_sha256, review_item
 from access.services.routing import route
 from access.services.tallies import tally_recount
@@ -40,10 +43,11 @@ def _queue_link() -> str:
 
 @transaction.atomic
 def mover_review_open(*, user, before: dict, actor, now=None) -> ReviewCampaign | None:
-    """Open a one-item-per-grant review of ``user``'s active privileged grants for their new manager, when
-    their manager or team changed (``before`` holds ``manager_id`` and ``team_id`` as they were).
+    """Open a one-item-per-grant review of ``user``'s active privileged grants (and, after a team change, of
+    their birthright grants the new team does not give) for their new manager, when their manager or team
+    changed (``before`` holds ``manager_id`` and ``team_id`` as they were).
 
-    Returns None, and does nothing, when neither changed or the person holds no privileged grant. When the
+    Returns None, and does nothing, when neither changed or the person holds no such grant. When the
     new manager is missing, inactive or the person themselves, a security officer reviews (the item says
     why).
     """
@@ -51,10 +55,13 @@ def mover_review_open(*, user, before: dict, actor, now=None) -> ReviewCampaign 
     team_changed = before.get("team_id") != user.team_id
     if not (manager_changed or team_changed):
         return None
+    under_review = Q(role__privileged=True)
+    if team_changed:
+        # Birthright of the old team: given as birthright, and not a role the new team's joiners get.
+        under_review |= Q(source=GrantSource.BIRTHRIGHT) & ~Q(role_id__in=birthright_roles(user.team_id))
     grants = list(
         Grant.objects.active()
-        .privileged()
-        .filter(user=user)
+        .filter(under_review, user=user)
         .select_related("user", "role__system", "granted_by")
         .order_by("role__system__name", "role__name")
     )
@@ -109,11 +116,11 @@ def mover_review_open(*, user, before: dict, actor, now=None) -> ReviewCampaign 
     count = len(grants)
     notify.notify(
         recipient=reviewer,
-        subject=f"Review {user}'s privileged access after their move",
+        subject=f"Review {user}'s access after their move",
         body=(
-            f"{user} has a new manager or team. Please confirm they still need their "
-            f"{count} privileged grant{'s' if count != 1 else ''} by {campaign.due_at:%Y-%m-%d}."
-            + (f"\n\nYou have this review because {note}." if note else "")
+            f"{user} has a new manager or team. Please confirm they still need these "
+            f"{count} grant{'s' if count != 1 else ''} (privileged, or given by their old team's birthright) "
+            f"by {campaign.due_at:%Y-%m-%d}." + (f"\n\nYou have this review because {note}." if note else "")
         ),
         link=_queue_link(),
         dedup_key=f"access-mover:{campaign.pk}:{reviewer.pk}",

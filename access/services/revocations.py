@@ -14,6 +14,7 @@ from access.choices import Decision, TaskStatus
 from access.models import Grant, ReviewItem, RevocationTask
 from access.queries.revocations import may_complete
 from access.services.grants import grant_create, grant_revoke
+from access.services.leavers import leaver_finding_check
 from dpms import audit
 from dpms.models import User
 from dpms.notify import DigestItem, digest, notify, notify_each_once
@@ -54,6 +55,8 @@ def revocation_task_done(*, task: RevocationTask, actor, note: str, now: datetim
         obj=task,
         changes={"status": [TaskStatus.OPEN, TaskStatus.DONE], "note": note, "grant": task.grant_id},
     )
+    if task.leaver:  # the leaver's last task done: their finding resolves itself
+        leaver_finding_check(person_id=task.grant.user_id, actor=actor, now=now)
     return task
 
 

@@ -1,6 +1,8 @@
 """Pages of the access register: systems, a system's roles and holders, a person's access, the grants list
 and its CSV export, granting a role and revoking a grant."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -206,19 +208,26 @@ urlpatterns = [
 FINDINGS_ON_PANEL = 5
 
 
+def _finding_line(finding) -> dict:
+    if finding.system_id is None:  # about a person (a leaver's access still open): their open tasks
+        query = urlencode({"q": finding.person.email, "status": "open"})
+        return {
+            "text": f"{finding.person}: {finding.get_kind_display()}",
+            "link": f"{reverse('access:revocation_list')}?{query}",
+        }
+    return {
+        "text": f"{finding.system.name}: {finding.get_kind_display()}",
+        "link": reverse("access:system", args=[finding.system_id]),
+    }
+
+
 def findings_panel(request):
     """Dashboard panel for security officers: open findings, how many and on which systems (2 queries)."""
     if not queries.may_see_all_findings(request.user):
         return None
     findings = queries.all_open_findings()
     count = findings.count()
-    lines = [
-        {
-            "text": f"{finding.system.name}: {finding.get_kind_display()}",
-            "link": reverse("access:system", args=[finding.system_id]),
-        }
-        for finding in findings[:FINDINGS_ON_PANEL]
-    ]
+    lines = [_finding_line(finding) for finding in findings[:FINDINGS_ON_PANEL]]
     return {
         "title": "Open access findings",
         "count": count,

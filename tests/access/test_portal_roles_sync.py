@@ -68,11 +68,20 @@ def test_a_lost_membership_revokes_the_grant_as_portal_role_removed(security_off
 
 def test_deactivated_members_get_no_new_grant_but_keep_theirs(security_officer, auditor):
     sync_portal_roles()
-    people.user_deactivate(actor=security_officer, user=auditor)
+    auditor.is_active = False  # deactivated outside the services: the register is left as it was
+    auditor.save(update_fields=["is_active"])
     newcomer = UserFactory(roles=["auditor"], is_active=False)
     sync_portal_roles()
     assert held(auditor) == {"auditor"}
     assert held(newcomer) == set()
+
+
+def test_a_leaver_loses_the_portal_grant_and_role_at_once(security_officer, auditor):
+    sync_portal_roles()
+    people.user_deactivate(actor=security_officer, user=auditor)
+    sync_portal_roles()
+    assert held(auditor) == set()
+    assert not auditor.groups.exists()  # reactivating them gives no role back by itself
 
 
 def test_setting_roles_through_the_people_service_syncs_the_grants(admin_user, staff):
