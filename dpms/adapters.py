@@ -71,12 +71,32 @@ class AccountAdapter(DefaultAccountAdapter):
 
         record_sign_in_failed(credentials, reason="too many failed attempts")
 
+    def get_login_stages(self):
+        """allauth's stages, with our second-factor stage in place of allauth.mfa's: a single sign-on whose
+        identity provider's second factor is trusted is not asked again (dpms/mfa.py)."""
+        return [
+            "dpms.mfa.AuthenticateStage" if stage == "allauth.mfa.stages.AuthenticateStage" else stage
+            for stage in super().get_login_stages()
+        ]
+
     def get_logout_redirect_url(self, request):
         """After a sign-in through a provider with RP-initiated logout, sign-out ends the provider's session
         too (dpms/sso.py); otherwise back to the sign-in page."""
         from dpms.sso import logout_redirect_url
 
         return logout_redirect_url(request) or super().get_logout_redirect_url(request)
+
+    def is_reauthentication_required(self, *, app, **kwargs):
+        """Setting up or changing a second factor needs a recent sign-in: the sign-in itself counts for its
+        first minutes (ACCOUNT_REAUTHENTICATION_TIMEOUT), so a person sent to enrolment is not asked for their
+        password again, and one who signed in through single sign-on (no password) can enrol."""
+        from allauth.core import context
+
+        from dpms.mfa import signed_in_recently
+
+        if app == "allauth.mfa" and context.request is not None and signed_in_recently(context.request):
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
 
     def get_client_ip(self, request):
         from dpms.middleware import client_ip

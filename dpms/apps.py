@@ -17,5 +17,6 @@ class DpmsConfig(AppConfig):
 
         # Every periodic task is watched from the migrate that deployed it (a tick never run goes stale then).
         post_migrate.connect(health.watch_ticks, sender=self)
-        # Registers the deployment check of the audit trail's checkpoint key.
-        from dpms import checks  # noqa: F401
+        # Registers the deployment check of the audit trail's checkpoint key; mfa connects the audit and the
+        # notices of second factors (receivers of allauth.mfa's signals).
+        from dpms import checks, mfa  # noqa: F401

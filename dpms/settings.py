@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "dpms.middleware.SessionLifetimeMiddleware",
     "dpms.middleware.TimezoneMiddleware",
+    # After the session lifetime: a person who must have a second factor reaches only enrolment until then.
+    "dpms.mfa.MFAGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -283,6 +285,19 @@ SSO_MFA_TRUST = env.bool("SSO_MFA_TRUST", default=False)
 # Portal roles that cannot work without a second factor when they sign in with a password.
 MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=["security officer", "auditor", "admin"])
 
+# allauth.mfa (dpms/mfa.py): an authenticator app (TOTP, shown as a QR code), recovery codes, and WebAuthn
+# security keys and passkeys; a passkey alone signs in (it is two factors: the device and its PIN or face).
+MFA_ADAPTER = "dpms.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "DPMS"
+# One step either side of now (phones drift); a used code is refused for the whole window (allauth keeps it
+# in the cache, shared by every web process).
+MFA_TOTP_TOLERANCE = 1
+# A wrong code uses up the sign-in allowance of the person from that address, as a wrong password does.
+MFA_FORMS = {"authenticate": "dpms.mfa.AuthenticateForm", "reauthenticate": "dpms.mfa.ReauthenticateForm"}
+# WebAuthn over plain http (runserver, the browser tests' live server on http://localhost): development only.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # --- Sessions -----------------------------------------------------------------------------------------
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=12)

@@ -13,9 +13,13 @@ from django.core.cache import cache
 from django.db.models.signals import post_migrate
 
 from dpms.celery import app as celery_app
-from tests import audit_guard, broker
+from tests import audit_guard, broker, mfa_support
 from tests.caching import check_every_signed_in_response
 from tests.factories import TEST_PASSWORD, TeamFactory, UserFactory
+
+# A test client's force_login is a person fully signed in, their second factor included (the gate in
+# dpms/mfa.py holds privileged people whose session shows none); tests/mfa_support.py tests without it.
+mfa_support.force_login_with_second_factor()
 
 # Each task closes its database connection, so a test database can be dropped at the end of the run.
 settings.DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from dpms.models import AuditEvent, User
+from tests.mfa_support import give_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -80,9 +81,12 @@ def test_admin_login_goes_through_the_portal_sign_in(client):
 
 
 def test_admin_sign_in_through_portal_reaches_admin(client, admin_user, password):
+    app = give_totp(admin_user)  # admins must have a second factor (dpms/mfa.py)
     response = client.post(
         reverse("account_login") + "?next=/admin/", {"login": admin_user.email, "password": password}
     )
+    assert response["Location"] == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": app.now()})
     assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
 
