@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "access",
     "risk",
     "incidents",
+    "directory",
 ]
 
 MIDDLEWARE = [

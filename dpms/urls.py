@@ -26,6 +26,8 @@ urlpatterns = [
     path("access/", include("access.urls")),
     path("risks/", include("risk.urls")),
     path("incidents/", include("incidents.urls")),
+    path("directory/", include("directory.urls")),
+    path("scim/v2/", include("directory.views.scim")),
     path("api-tokens/", views.api_tokens, name="api_tokens"),
     path("api-tokens/<int:pk>/revoke", views.api_token_revoke, name="api_token_revoke"),
     path("api-tokens/<int:pk>/requests", views.api_token_requests, name="api_token_requests"),
