@@ -48,5 +48,22 @@ def give_totp(user, secret: str = TEST_TOTP_SECRET) -> pyotp.TOTP:
     return pyotp.TOTP(secret)
 
 
+_handed_out: set[tuple[str, str]] = set()
+
+
+def unused_code(user, secret: str = TEST_TOTP_SECRET) -> str:
+    """A valid code this test run has not typed yet for ``user``: now's, else the next or the last window's
+    (the tolerance is one step), since a code works once and a test may sign the same person in twice."""
+    app = pyotp.TOTP(secret)
+    person = f"{user.pk}:{user.date_joined.timestamp()}"  # the same id in another test is someone else
+    now = time.time()
+    for moment in (now, now + app.interval, now - app.interval):
+        code = app.at(moment)
+        if (person, code) not in _handed_out:
+            _handed_out.add((person, code))
+            return code
+    raise AssertionError("three sign-ins with codes within one minute: wait for the next window")
+
+
 def has_factor(user) -> bool:
     return Authenticator.objects.filter(user=user).exists()

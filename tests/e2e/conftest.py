@@ -160,10 +160,34 @@ def phone_page(request, chromium, live_server):
 
 
 def sign_in(page, user):
-    """Through the real sign-in form, as a person would."""
+    """Through the real sign-in form, as a person would (with a second factor, where they must have one)."""
+    give_second_factor(user)
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    pass_second_factor(page, user)
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
+
+
+def give_second_factor(user):
+    """Security officers, auditors and admins must have a second factor (dpms/mfa.py): before they sign in,
+    the test gives them an authenticator app (``pass_second_factor`` then types its code)."""
+    from dpms.mfa import mfa_enabled, mfa_required
+    from tests.mfa_support import give_totp
+
+    if mfa_required(user) and not mfa_enabled(user):
+        give_totp(user)
+
+
+def pass_second_factor(page, user):
+    """After the password: the code of the app ``give_second_factor`` gave, for people who have one."""
+    from dpms.mfa import mfa_enabled
+    from tests.mfa_support import unused_code
+
+    if not mfa_enabled(user):
+        return
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
+    page.get_by_label("Code").fill(unused_code(user))
+    page.get_by_role("button", name="Verify").click()

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, results_dir, save_page
+from tests.e2e.conftest import PHONE, give_second_factor, pass_second_factor, results_dir, save_page
 from tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.e2e
@@ -29,12 +29,14 @@ def officer(transactional_db):
 
 
 def sign_in(page, user):
-    """Through the real sign-in form, as a person would."""
+    """Through the real sign-in form, as a person would (with their second factor)."""
+    give_second_factor(user)
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    pass_second_factor(page, user)
 
 
 def sign_in_rows(page, user):
