@@ -10,6 +10,7 @@ from django.forms.models import model_to_dict
 
 from access.models import (
     AccessRequest,
+    BirthrightRule,
     Finding,
     Grant,
     ImportBatch,
@@ -81,10 +82,11 @@ class SystemAdmin(AuditedAdmin):
         "data_classification",
         "max_privileged",
         "expiry_action",
+        "auto_revoke_leavers",
     )
     list_display = ("name", "owner", "environment", "data_classification", "max_privileged", "is_portal")
     list_select_related = ("owner",)
-    list_filter = ("environment", "data_classification", "is_portal")
+    list_filter = ("environment", "data_classification", "is_portal", "auto_revoke_leavers")
     search_fields = ("name", "description", "owner__email", "owner__full_name")
     autocomplete_fields = ("owner",)
     readonly_fields = ("is_portal", "created_at")
@@ -150,10 +152,19 @@ class ImportJobAdmin(ReadOnly, admin.ModelAdmin):
 
 @admin.register(Finding)
 class FindingAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ("kind", "system", "opened_at", "resolved_at")
-    list_select_related = ("system",)
+    list_display = ("kind", "system", "person", "opened_at", "resolved_at")
+    list_select_related = ("system", "person")
     list_filter = ("kind", ("resolved_at", admin.EmptyFieldListFilter))
-    search_fields = ("system__name", "details")
+    search_fields = ("system__name", "person__email", "details")
+
+
+@admin.register(BirthrightRule)
+class BirthrightRuleAdmin(ReadOnly, admin.ModelAdmin):
+    """Birthright rules are set on the portal's Birthright page (security officers; audited)."""
+
+    list_display = ("team", "role", "created_by", "created_at")
+    list_select_related = ("team", "role__system", "created_by")
+    search_fields = ("team__name", "role__name", "role__system__name")
 
 
 @admin.register(ReviewPolicy)

@@ -22,7 +22,9 @@ PAGE_SIZE = 100
 def birthright_list(request):
     queries.check_may_read(request.user)
     can_manage = queries.may_manage_birthright(request.user)
-    form = BirthrightRuleForm(request.POST or None) if can_manage else None
+    form = None
+    if can_manage:
+        form = BirthrightRuleForm(request.POST) if request.method == "POST" else BirthrightRuleForm()
     if request.method == "POST":
         if form is None:
             raise PermissionDenied("Only security officers change birthright access.")

@@ -1,0 +1,107 @@
+"""Birthright access: every joiner of a team gets its roles (source "birthright", audited with where the
+joiner came from), whichever way they were created; a rule gives only baseline access; a team change puts
+the old team's birthright grants the new team lacks into the mover review."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from access.choices import CampaignKind, GrantSource
+from access.models import Grant, ReviewItem
+from access.services.birthright import birthright_rule_add
+from access.services.portal_roles import portal_system
+from dpms import context
+from dpms import services as people
+from dpms.models import AuditEvent, Notification
+from tests.access.factories import GrantFactory, RoleFactory
+from tests.factories import TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def finance_roles(team, security_officer):
+    """Joiners of Finance get the ledger reader and the expenses roles."""
+    roles = [RoleFactory(name="Ledger reader"), RoleFactory(name="Expenses")]
+    for role in roles:
+        birthright_rule_add(actor=security_officer, team=team, role=role)
+    return roles
+
+
+@pytest.mark.parametrize("source", ["cli", "web", "api", "scim", "sso"])
+def test_a_joiner_gets_their_teams_birthright_audited_with_the_source(
+    finance_roles, team, admin_user, source
+):
+    with context.origin(source):
+        joiner = people.user_invite(
+            actor=None if source in ("scim", "sso") else admin_user,
+            email="jo@example.com",
+            full_name="Jo Joiner",
+            team=team,
+            invite=source != "sso",
+        )
+    grants = Grant.objects.filter(user=joiner).select_related("role")
+    assert {grant.role.name for grant in grants} == {"Ledger reader", "Expenses"}
+    assert {grant.source for grant in grants} == {GrantSource.BIRTHRIGHT}
+    assert all("Birthright of the team Finance" in grant.justification for grant in grants)
+    events = AuditEvent.objects.filter(action="access.grant.create", object_id__in=[g.pk for g in grants])
+    assert events.count() == 2
+    assert {event.source for event in events} == {source}
+    assert Notification.objects.filter(recipient=joiner, subject="Welcome to DPMS").count() == 1
+
+
+def test_a_joiner_without_a_team_or_of_another_team_gets_nothing(finance_roles, outsider, admin_user):
+    alone = people.user_invite(actor=admin_user, email="alone@example.com", full_name="Al One")
+    sales = people.user_invite(
+        actor=admin_user, email="s@example.com", full_name="Sal Es", team=outsider.team
+    )
+    assert not Grant.objects.filter(user__in=[alone, sales]).exists()
+
+
+def test_people_already_in_the_team_are_not_given_a_new_rule(staff, team, security_officer):
+    birthright_rule_add(actor=security_officer, team=team, role=RoleFactory())
+    assert not Grant.objects.filter(user=staff).exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "message"),
+    [
+        (lambda: RoleFactory(privileged=True), "Privileged roles are not given by birthright"),
+        (lambda: portal_system().roles.get(name="auditor"), "Portal roles are given in People"),
+    ],
+)
+def test_a_rule_gives_baseline_access_only(team, security_officer, role, message):
+    with pytest.raises(ValidationError) as refused:
+        birthright_rule_add(actor=security_officer, team=team, role=role())
+    assert message in str(refused.value)
+
+
+def test_the_same_rule_twice_is_refused(team, security_officer, finance_roles):
+    with pytest.raises(ValidationError, match="already"):
+        birthright_rule_add(actor=security_officer, team=team, role=finance_roles[0])
+
+
+def test_a_mover_review_holds_the_old_teams_birthright_the_new_team_lacks(
+    finance_roles, team, admin_user, security_officer, manager
+):
+    ledger, expenses = finance_roles
+    joiner = people.user_invite(
+        actor=admin_user, email="jo@example.com", full_name="Jo Joiner", team=team, manager=manager
+    )
+    sales = TeamFactory(name="Sales")
+    birthright_rule_add(actor=security_officer, team=sales, role=expenses)  # Sales joiners get it too
+    GrantFactory(user=joiner, role=RoleFactory(name="Manual viewer"))  # not birthright: not reviewed
+
+    people.user_update(actor=admin_user, user=joiner, team=sales)
+
+    items = ReviewItem.objects.filter(campaign__kind=CampaignKind.MOVER, holder=joiner)
+    assert set(items.values_list("role_name", flat=True)) == {ledger.name}
+
+
+def test_a_manager_change_alone_does_not_review_birthright(
+    finance_roles, team, admin_user, manager, outsider
+):
+    joiner = people.user_invite(
+        actor=admin_user, email="jo@example.com", full_name="Jo Joiner", team=team, manager=manager
+    )
+    people.user_update(actor=admin_user, user=joiner, manager=outsider)
+    assert not ReviewItem.objects.filter(holder=joiner).exists()
