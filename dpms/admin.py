@@ -305,3 +305,6 @@ class OutboxEmailAdmin(ReadOnly, admin.ModelAdmin):
     search_fields = ("to", "subject", "dedup_key")
     ordering = ("-created_at",)
     exclude = ("body",)
+
+# Single sign-on providers (allauth's Social applications) with our settings as checked fields.
+from dpms import sso_admin  # noqa: E402, F401

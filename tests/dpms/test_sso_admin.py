@@ -1,0 +1,80 @@
+"""An admin adds a single sign-on provider in the Django admin, its settings checked; the sign-in page then
+offers it."""
+
+import pytest
+from allauth.socialaccount.models import SocialApp
+from django.urls import reverse
+
+from dpms.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+ADD = reverse("admin:socialaccount_socialapp_add")
+
+
+def form(**changes):
+    data = {
+        "name": "Acme Okta",
+        "provider_id": "okta",
+        "preset": "okta",
+        "issuer": "",
+        "tenant": "https://acme.okta.com/",
+        "client_id": "0oa1b2c3",
+        "secret": "s3cret",
+        "allowed_domains": "Example.com, acme.example",
+        "team_claim": "department",
+    }
+    data.update(changes)
+    return data
+
+
+def test_an_admin_adds_an_okta_provider_and_it_appears_on_the_sign_in_page(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(ADD, form(jit="on"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    app = SocialApp.objects.get(provider_id="okta")
+    assert app.provider == "openid_connect"
+    assert app.settings == {
+        "server_url": "https://acme.okta.com",
+        "oauth_pkce_enabled": True,
+        "preset": "okta",
+        "allowed_domains": ["acme.example", "example.com"],
+        "jit": True,
+        "team_claim": "department",
+    }
+    event = AuditEvent.objects.get(action="sso.provider.add")
+    assert (event.actor, event.changes["provider_id"]) == (admin_user, "okta")
+    assert "s3cret" not in str(event.changes)
+    client.logout()
+    assert "Sign in with Acme Okta" in client.get(reverse("account_login")).content.decode()
+
+
+def test_google_needs_no_issuer(client, admin_user):
+    client.force_login(admin_user)
+    client.post(ADD, form(name="Google", provider_id="google", preset="google", tenant=""))
+    assert SocialApp.objects.get(provider_id="google").settings["server_url"] == "https://accounts.google.com"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"preset": "oidc", "issuer": "http://login.example.com"}, "must use https://"),
+        ({"preset": "oidc", "issuer": ""}, "Give the issuer as a URL"),
+        ({"tenant": "acme.okta.com"}, "Give the issuer as a URL"),
+        ({"allowed_domains": "example.com, not a domain!"}, "Not an email domain"),
+        ({"team_claim": "department name"}, "Give a claim name"),
+        ({"provider_id": "Okta Prod"}, "short lower-case name"),
+    ],
+)
+def test_wrong_settings_are_form_errors_and_nothing_is_saved(client, admin_user, changes, message):
+    client.force_login(admin_user)
+    response = client.post(ADD, form(**changes))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not SocialApp.objects.exists()
+
+
+def test_staff_cannot_reach_the_providers(client, staff):
+    client.force_login(staff)
+    assert client.get(ADD).status_code in (302, 403)
+    assert not SocialApp.objects.exists()
