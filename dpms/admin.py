@@ -308,3 +308,4 @@ class OutboxEmailAdmin(ReadOnly, admin.ModelAdmin):
 
 # Single sign-on providers (allauth's Social applications) with our settings as checked fields.
 from dpms import sso_admin  # noqa: E402, F401
+
