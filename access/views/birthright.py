@@ -3,12 +3,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_http_methods, require_POST
 
 from access.forms.birthright import BirthrightRuleForm
-from access.models import BirthrightRule
 from access.queries import birthright as queries
 from access.services.birthright import birthright_rule_add, birthright_rule_remove
 from dpms.forms import add_service_errors
@@ -45,10 +44,7 @@ def birthright_list(request):
 @login_required
 @require_POST
 def birthright_remove(request, pk):
-    queries.check_may_read(request.user)
-    if not queries.may_manage_birthright(request.user):
-        raise PermissionDenied("Only security officers change birthright access.")
-    rule = get_object_or_404(BirthrightRule.objects.select_related("team", "role__system"), pk=pk)
+    rule = queries.get_rule_for_change(request.user, pk)
     birthright_rule_remove(actor=request.user, rule=rule)
     messages.success(request, f"Joiners of {rule.team} no longer get {rule.role}.")
     return redirect("access:birthright")
