@@ -127,6 +127,60 @@ class UserAdmin(PortalAdminOnly, DjangoUserAdmin):
         ),
     )
     actions = ("deactivate_people", "reactivate_people", "resend_invitation")
+    change_form_template = "admin/dpms/user/change_form.html"  # adds "Reset two-factor authentication"
+
+    def get_urls(self):
+        from django.urls import path
+
+        reset = path(
+            "<path:object_id>/mfa-reset/",
+            self.admin_site.admin_view(self.mfa_reset_view),
+            name="dpms_user_mfa_reset",
+        )
+        return [reset, *super().get_urls()]
+
+    def mfa_reset_view(self, request, object_id):
+        """Confirm, then remove every second factor of a person (``dpms.mfa.mfa_reset``). The admin needs
+        their own: without one, a 403 saying so; with one not shown in this session, it is asked first."""
+        from allauth.mfa.models import Authenticator
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+        from django.shortcuts import redirect
+        from django.template.response import TemplateResponse
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        from dpms import mfa
+
+        person = self.get_object(request, unquote(object_id))
+        if person is None:
+            raise Http404
+        back = reverse("admin:dpms_user_change", args=[person.pk])
+        if not mfa.mfa_enabled(request.user):
+            raise PermissionDenied("Set up your own second factor before resetting anyone else's.")
+        if not mfa.may_reset_mfa(request):
+            return redirect(
+                reverse("mfa_reauthenticate") + "?" + urlencode({"next": request.get_full_path()})
+            )
+        if request.method == "POST":
+            try:
+                removed = mfa.mfa_reset(actor=request.user, user=person)
+            except PermissionDenied as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+                return redirect(back)
+            self.message_user(
+                request, f"Removed {removed} second factor{'s' if removed != 1 else ''} of {person}."
+            )
+            return redirect(back)
+        factors = Authenticator.objects.filter(user=person).order_by("type", "pk")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": person,
+            "factors": factors,
+            "title": f"Reset two-factor authentication of {person}",
+        }
+        return TemplateResponse(request, "admin/dpms/user/mfa_reset.html", context)
 
     def get_queryset(self, request):
         # Role flags annotated, so the roles column costs no query per row.
