@@ -347,6 +347,29 @@ def create_person(request, sociallogin, *, email: str, claims: dict):
         return services.user_invite(actor=None, email=email, full_name=name, team=team, invite=False)
 
 
+def linked_identities(user) -> list[dict]:
+    """A person's linked identities for their page: provider name, email at the provider, linked and last
+    used; two queries however many they have (their accounts, and the providers)."""
+    accounts = list(SocialAccount.objects.filter(user=user).order_by("date_joined", "pk"))
+    if not accounts:
+        return []
+    names = {app.provider_id or app.provider: app.name for app in get_adapter().list_apps(None)}
+    rows = []
+    for account in accounts:
+        data = account.extra_data or {}
+        person = data.get("userinfo") or data.get("id_token") or {}
+        rows.append(
+            {
+                "pk": account.pk,
+                "provider": names.get(account.provider, account.provider),
+                "email": person.get("email", ""),
+                "linked": account.date_joined,
+                "last_used": account.last_login,
+            }
+        )
+    return rows
+
+
 # --- Sign-out at the provider -------------------------------------------------------------------------------
 def logout_redirect_url(request) -> str | None:
     """Where sign-out sends a person who signed in through a provider that offers RP-initiated logout
