@@ -253,13 +253,16 @@ def user_deactivate(*, actor, user: User) -> User:
     user.save(update_fields=["is_active", "deactivated_at"])
     ended = end_sessions(user)
     tokens = end_api_tokens(user=user, actor=actor, now=now)
+    # The apps first, the audit event after: a listener may lock rows (access locks the leaver's open review
+    # campaigns) that a campaign close locks before it appends to the audit trail; taking the trail's head
+    # first here would let the two wait for each other.
+    portal.person_left(user=user, actor=actor)  # e.g. access: revocation tasks for every grant
     audit.record(
         action="people.user.deactivate",
         actor=actor,
         obj=user,
         changes={"is_active": [True, False], "sessions_ended": ended, "api_tokens_revoked": tokens},
     )
-    portal.person_left(user=user, actor=actor)  # e.g. access: revocation tasks for every grant
     return user
 
 
