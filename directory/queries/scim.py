@@ -159,7 +159,7 @@ class Column:
     compared lower-case with index-friendly lookups; ``ci``: case-insensitive lookups; ``exact``: as is)."""
 
     lookup: str
-    kind: str  # "lower", "ci", "exact", "uuid", "bool", "datetime", "member"
+    kind: str  # "lower", "ci", "exact", "uuid", "bool", "datetime", "member", "work"
 
 
 USER_COLUMNS = {
@@ -169,6 +169,8 @@ USER_COLUMNS = {
     "displayname": Column("display_name", "ci"),
     "emails": Column("user__email", "lower"),
     "emails.value": Column("user__email", "lower"),
+    # Entra finds people by emails[type eq "work" ...]: the login email is the person's work email.
+    "emails.type": Column("", "work"),
     "active": Column("user__is_active", "bool"),
     "meta.created": Column("created_at", "datetime"),
     "meta.lastmodified": Column("updated_at", "datetime"),
@@ -242,6 +244,8 @@ class _FilterToQ(FilterVisitor[Q]):
             return Q(**{f"{column.lookup}__{lookup}": moment})
         if not isinstance(value, str):
             raise _bad(f"{name} compares to a quoted string.")
+        if column.kind == "work":
+            return Q() if op == CompareOperator.eq and value.lower() == "work" else Q(pk__in=[])
         if column.kind in ("uuid", "member"):
             if op != CompareOperator.eq:
                 raise _bad(f"{name} compares with eq or ne.")

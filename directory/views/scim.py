@@ -121,20 +121,46 @@ def _body(request) -> dict:
     return data
 
 
-def _validate(model, data: dict, context: Context):
+def _manager(value, base: str):
+    """Okta and Entra name a manager by ``value`` alone (Entra even as a bare id), where RFC 7643 §4.3 and
+    scim2-models require a ``$ref``: it is the manager's location here, filled in from the value."""
+    if isinstance(value, str):
+        value = {"value": value}
+    if isinstance(value, dict) and value.get("value") and not value.get("$ref"):
+        value = {**value, "$ref": f"{base}/Users/{value['value']}"}
+    return value
+
+
+def _tolerate_manager(data: dict, base: str) -> dict:
+    enterprise = data.get(q.ENTERPRISE_SCHEMA)
+    if isinstance(enterprise, dict) and "manager" in enterprise:
+        data[q.ENTERPRISE_SCHEMA] = {**enterprise, "manager": _manager(enterprise["manager"], base)}
+    key = f"{q.ENTERPRISE_SCHEMA}:manager"
+    for name in [name for name in data if name.lower() == key.lower()]:
+        data[name] = _manager(data[name], base)
+    return data
+
+
+def _validate(model, data: dict, context: Context, base: str):
+    data = _tolerate_manager(data, base)
     with q.POLICY:
         return model.model_validate(data, scim_ctx=context)
 
 
-def _patch_op(model, data: dict) -> PatchOp:
+def _patch_op(model, data: dict, base: str) -> PatchOp:
     for operation in data.get("Operations") or []:
+        if not isinstance(operation, dict):
+            continue
         # Entra ID sends the manager as a bare id: {"path": "...:manager", "value": "<id>"}.
-        if (
-            isinstance(operation, dict)
-            and str(operation.get("path", "")).lower().endswith(":manager")
-            and isinstance(operation.get("value"), str)
-        ):
-            operation["value"] = {"value": operation["value"]}
+        if str(operation.get("path", "")).lower().endswith(":manager"):
+            operation["value"] = _manager(operation.get("value"), base)
+        elif isinstance(operation.get("value"), dict):
+            if str(operation.get("path", "")).lower() == q.ENTERPRISE_SCHEMA.lower():
+                operation["value"] = _tolerate_manager({q.ENTERPRISE_SCHEMA: operation["value"]}, base)[
+                    q.ENTERPRISE_SCHEMA
+                ]
+            else:
+                operation["value"] = _tolerate_manager(dict(operation["value"]), base)
     with q.POLICY:
         return PatchOp[model].model_validate(data, scim_ctx=Context.RESOURCE_PATCH_REQUEST)  # type: ignore[index]
 
@@ -246,7 +272,9 @@ def collection(kind: Kind):
         if request.method == "GET":
             return _query(request, kind, request.GET.dict())
         if request.method == "POST":
-            resource = _validate(kind.model, _body(request), Context.RESOURCE_CREATION_REQUEST)
+            resource = _validate(
+                kind.model, _body(request), Context.RESOURCE_CREATION_REQUEST, request.scim_base
+            )
             row = kind.create(request.scim_connection, resource)
             return _answer(request, kind, row, status=201)
         raise MethodNotAllowed(detail=f"{request.method} is not allowed on /{kind.name}s.")
@@ -304,10 +332,12 @@ def resource(kind: Kind):
             data = q.render(kind.model, kind.data(row, request.scim_base, params), params)
             return _json(data, etag=q.etag(row))
         if request.method == "PUT":
-            new = _validate(kind.model, _body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
+            new = _validate(
+                kind.model, _body(request), Context.RESOURCE_REPLACEMENT_REQUEST, request.scim_base
+            )
             return _answer(request, kind, kind.replace(row, new, if_match))
         if request.method == "PATCH":
-            patch = _patch_op(kind.model, _body(request))
+            patch = _patch_op(kind.model, _body(request), request.scim_base)
             return _answer(request, kind, kind.patch(row, patch, if_match))
         if request.method == "DELETE":
             kind.delete(row, if_match)
