@@ -57,6 +57,7 @@ class System(models.Model):
         default=False, help_text="This portal itself: its roles are the portal roles."
     )
     auto_revoke_leavers = models.BooleanField(
+        "revoke leavers' access at once",
         default=False,
         help_text="When a person leaves, their access here is revoked at once (the system follows the "
         "register, e.g. through the directory), instead of a revocation task for the owner.",

@@ -54,6 +54,7 @@ class Migration(migrations.Migration):
             name="auto_revoke_leavers",
             field=models.BooleanField(
                 default=False,
+                verbose_name="revoke leavers' access at once",
                 help_text="When a person leaves, their access here is revoked at once (the system follows the register, e.g. through the directory), instead of a revocation task for the owner.",
             ),
         ),
