@@ -2,8 +2,12 @@
 joiner came from), whichever way they were created; a rule gives only baseline access; a team change puts
 the old team's birthright grants the new team lacks into the mover review."""
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.urls import reverse
 
 from access.choices import CampaignKind, GrantSource
 from access.models import Grant, ReviewItem
@@ -13,6 +17,7 @@ from dpms import context
 from dpms import services as people
 from dpms.models import AuditEvent, Notification
 from tests.access.factories import GrantFactory, RoleFactory
+from tests.dpms.api_support import api_client, token_for
 from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +110,35 @@ def test_a_manager_change_alone_does_not_review_birthright(
     )
     people.user_update(actor=admin_user, user=joiner, manager=outsider)
     assert not ReviewItem.objects.filter(holder=joiner).exists()
+
+
+def _invite_in_the_admin(client_for, admin_user, team):
+    response = client_for(admin_user).post(
+        reverse("admin:dpms_user_add"),
+        {"email": "jo@example.com", "full_name": "Jo Joiner", "team": team.pk, "_save": "Save"},
+    )
+    assert response.status_code == 302
+
+
+def _invite_through_the_api(client_for, admin_user, team):
+    text = token_for(admin_user, read_only=False, name="hr sync")[1]
+    body = {"email": "jo@example.com", "full_name": "Jo Joiner", "team": team.pk}
+    assert api_client(text).post(reverse("api:person-list"), body, format="json").status_code == 201
+
+
+def _invite_on_the_command_line(client_for, admin_user, team):
+    call_command("invite_user", "jo@example.com", "Jo Joiner", "--team", team.name, stdout=io.StringIO())
+
+
+@pytest.mark.parametrize(
+    ("invite", "source"),
+    [(_invite_in_the_admin, "web"), (_invite_through_the_api, "api"), (_invite_on_the_command_line, "cli")],
+)
+def test_joiners_from_the_admin_the_api_and_the_command_line_get_the_birthright(
+    finance_roles, team, admin_user, client_for, invite, source
+):
+    invite(client_for, admin_user, team)
+    grants = Grant.objects.filter(user__email="jo@example.com", source=GrantSource.BIRTHRIGHT)
+    assert grants.count() == 2
+    events = AuditEvent.objects.filter(action="access.grant.create", object_id__in=[g.pk for g in grants])
+    assert {event.source for event in events} == {source}
