@@ -85,7 +85,7 @@ class ProviderForm(forms.ModelForm):
         return value
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         domains = [d for d in (data.get("allowed_domains") or "").replace(",", "\n").split() if d]
         try:
             self.provider_settings = sso_config.clean_settings(
