@@ -150,7 +150,18 @@ def invitation_accept(*, user: User, token: str, password: str) -> None:
 
 @transaction.atomic
 def user_update(*, actor, user: User, **fields) -> User:
-    """Change a person's details; deactivating goes through ``user_deactivate``."""
+    """Change a person's details. ``is_active`` among them goes through ``user_deactivate`` or
+    ``user_reactivate``, so a deactivation from any source (SCIM's ``active: false`` included) runs the
+    leaver steps."""
+    active = fields.pop("is_active", None)
+    if fields:
+        user = _update_details(actor=actor, user=user, fields=fields)
+    if active is not None and bool(active) != user.is_active:
+        user = user_reactivate(actor=actor, user=user) if active else user_deactivate(actor=actor, user=user)
+    return user
+
+
+def _update_details(*, actor, user: User, fields: dict) -> User:
     before = _snapshot(user)
     for name, value in fields.items():
         setattr(user, name, value)

@@ -100,3 +100,17 @@ def test_a_manager_line_that_loops_is_refused_at_any_length(admin_user):
     a.refresh_from_db()
     assert a.manager_id is None
     assert len(mail.outbox) == 0
+
+
+def test_an_update_that_deactivates_runs_the_leaver_steps(admin_user, staff, heard):
+    token, _text = token_for(staff)
+    with context.origin("scim"):
+        services.user_update(actor=None, user=staff, job_title="Former", is_active=False)
+    staff.refresh_from_db()
+    token.refresh_from_db()
+    assert (staff.is_active, staff.job_title, token.revoked_at is not None) == (False, "Former", True)
+    assert heard == [("left", staff.email, None)]
+    services.user_update(actor=admin_user, user=staff, is_active=True)
+    staff.refresh_from_db()
+    assert staff.is_active
+    assert AuditEvent.objects.filter(action="people.user.reactivate", object_id=str(staff.pk)).exists()
