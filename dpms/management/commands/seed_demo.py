@@ -26,6 +26,9 @@ from dpms.models import PortalRole, Team, User
 
 DOMAIN = "northwind.example"  # .example is reserved (RFC 2606): demo mail can never reach a real person
 PASSWORD_FILE = "demo-password.txt"  # noqa: S105 - a file name, not a password
+# The demo's privileged people (security officer, auditor, admin) must have a second factor: they share an
+# authenticator-app key, random on the first run and kept beside the password. Demo only, like the password.
+TOTP_FILE = "demo-totp-secret.txt"
 CEO = ("Katharina Vogel", "Managing Director")
 
 # Team name, description, head of team, members (name, job title). The head reports to the CEO; members
@@ -206,6 +209,7 @@ class Command(BaseCommand):
             )
         cast = people()
         password = self._demo_password(cast)
+        totp_secret = self._demo_totp_secret()
         with origin("cli"), transaction.atomic():
             teams, new_teams = self._teams()
             created = self._people(cast, teams, make_password(password))
@@ -214,9 +218,11 @@ class Command(BaseCommand):
                 self._reset_passwords(mismatched, password)
                 mismatched = []
             self._welcome(cast)
+            self._second_factors(cast, totp_secret)
             for seed in extensions.seeders():  # the domain apps' demo data (access register, risks, ...)
                 seed(stdout=self.stdout)
         self._report(cast, password, created, new_teams, mismatched)
+        self._report_second_factor(cast, totp_secret)
 
     # --- The shared password ---------------------------------------------------------------------------
     def _demo_password(self, cast) -> str:
@@ -245,6 +251,38 @@ class Command(BaseCommand):
         ) as out:
             out.write(password + "\n")
         return password
+
+    @staticmethod
+    def _demo_totp_secret() -> str:
+        """The demo's authenticator-app key (base32), made once and kept in ``DATA_DIR`` (owner-only)."""
+        from allauth.mfa.totp.internal.auth import generate_totp_secret
+
+        path = settings.DATA_DIR / TOTP_FILE
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        secret = generate_totp_secret()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(
+            os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8"
+        ) as out:
+            out.write(secret + "\n")
+        return secret
+
+    @staticmethod
+    def _second_factors(cast, secret) -> None:
+        """Give the demo's privileged people who have no second factor the demo key, so a newcomer signs in
+        with the printed key at once (they must have one: dpms/mfa.py). Anyone with a factor is left alone."""
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.totp.internal.auth import TOTP
+
+        privileged = [person.email for person in cast if person.role]
+        for user in User.objects.filter(email__in=privileged).exclude(
+            pk__in=Authenticator.objects.values("user_id")
+        ):
+            TOTP.activate(user, secret)
+            audit.record(
+                action="auth.mfa.enrol", actor=user, obj=user, changes={"type": "totp", "via": "seed_demo"}
+            )
 
     @staticmethod
     def _policy_problem(password, cast) -> str:
@@ -363,6 +401,18 @@ class Command(BaseCommand):
                 )
 
     # --- Output ----------------------------------------------------------------------------------------
+    def _report_second_factor(self, cast, secret) -> None:
+        names = ", ".join(label.lower() for label, name in SHOWCASE if name in ROLES)
+        code = f"import pyotp; print(pyotp.TOTP('{secret}').now())"
+        for line in (
+            "",
+            f"  Second factor (DEMO ONLY): the {names} give a code from an authenticator app",
+            f"  after the password. Add this key to one (Google Authenticator, Aegis, 1Password): {secret}",
+            f'  or print the current code: .venv/bin/python -c "{code}"',
+            f"  The key is kept in {settings.DATA_DIR / TOTP_FILE}; a shared key is for a demo only.",
+        ):
+            self.stdout.write(line)
+
     def _report(self, cast, password, created, new_teams, mismatched) -> None:
         by_name = {person.name: person for person in cast}
         out = self.stdout
