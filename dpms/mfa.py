@@ -301,7 +301,16 @@ def _added(sender, request, user, authenticator, **kwargs):
 
 @receiver(mfa_signals.authenticator_removed)
 def _removed(sender, request, user, authenticator, **kwargs):
+    if authenticator.type == Authenticator.Type.RECOVERY_CODES:
+        # They go with the last app or key, whose removal the person is told of: one notice, not two.
+        mfa_change_record(user=user, action="auth.mfa.remove", authenticator=authenticator)
+        return
     label = TYPE_LABELS.get(authenticator.type, authenticator.type)
+    if request is not None and getattr(request, "user", None) == user and not mfa_enabled(user):
+        # Their last app or key is gone: this session no longer counts as having shown one, so a person who
+        # must have a second factor is back at enrolment at their next request, not at their next sign-in.
+        records = get_authentication_records(request, user)
+        request.session[AUTHENTICATION_METHODS_SESSION_KEY] = [r for r in records if r.get("method") != "mfa"]
     mfa_change_record(
         user=user,
         action="auth.mfa.remove",

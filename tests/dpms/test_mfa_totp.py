@@ -157,3 +157,23 @@ def test_a_right_code_does_not_count_as_a_failure(security_officer):
             second_step(client, "000000" if code != "000000" else "111111")
         assert second_step(client, code)["Location"] == reverse("dashboard")
         client.post(reverse("account_logout"))
+
+
+def test_turning_the_app_off_is_audited_told_and_sends_back_to_enrolment(security_officer):
+    app = give_totp(security_officer)
+    RecoveryCodes.activate(security_officer)
+    client, _ = password_step(security_officer)
+    second_step(client, app.now())
+    assert client.get(reverse("mfa_deactivate_totp")).status_code == 200
+
+    response = client.post(reverse("mfa_deactivate_totp"))
+    assert response.status_code == 302
+    assert not Authenticator.objects.filter(user=security_officer).exists()  # recovery codes went with it
+    removed = AuditEvent.objects.filter(action="auth.mfa.remove").order_by("sequence")
+    assert [event.changes["type"] for event in removed] == ["totp", "recovery_codes"]
+    notices = OutboxEmail.objects.filter(to=security_officer.email)
+    assert [notice.subject for notice in notices] == [
+        "A second factor was removed from your DPMS account: authenticator app"
+    ]
+    # Their role needs a second factor and they have none now: back to enrolment at once.
+    assert client.get(reverse("dashboard"))["Location"] == reverse("mfa_index")
