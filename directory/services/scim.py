@@ -364,9 +364,11 @@ def settle_roles(person: DirectoryUser) -> None:
     roles = (held - (given - wanted_names)) | wanted_names
     if roles != held:
         people.user_set_roles(actor=None, user=user, roles=sorted(roles))
-    if sorted(wanted_names) != person.group_roles:
-        DirectoryUser.objects.filter(pk=person.pk).update(group_roles=sorted(wanted_names))
-        person.group_roles = sorted(wanted_names)
+    # What the groups gave: kept while wanted, plus what was added now (a role held already was not theirs).
+    now_given = sorted((given & wanted_names) | (wanted_names - held))
+    if now_given != person.group_roles:
+        DirectoryUser.objects.filter(pk=person.pk).update(group_roles=now_given)
+        person.group_roles = now_given
 
 
 # --- Groups -------------------------------------------------------------------------------------------------
