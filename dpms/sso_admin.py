@@ -13,7 +13,6 @@ from django.contrib import admin
 from django.db import transaction
 
 from dpms import audit, sso_config
-from dpms.admin import PortalAdminOnly  # dpms/admin.py imports this module at its end
 
 OUR_KEYS = ("server_url", "oauth_pkce_enabled", "preset", "allowed_domains", "jit", "team_claim")
 
@@ -111,8 +110,28 @@ class ProviderForm(forms.ModelForm):
         return app
 
 
-class ProviderAdmin(PortalAdminOnly, admin.ModelAdmin):
-    """Single sign-on providers, kept by portal admins."""
+class ProviderAdmin(admin.ModelAdmin):
+    """Single sign-on providers, kept by portal admins (as every admin page: dpms.admin.PortalAdminOnly, not
+    imported here, since dpms/admin.py imports this module)."""
+
+    @staticmethod
+    def _is_portal_admin(request) -> bool:
+        return request.user.is_active and request.user.is_admin
+
+    def has_module_permission(self, request):
+        return self._is_portal_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_portal_admin(request)
+
+    def has_add_permission(self, request):
+        return self._is_portal_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._is_portal_admin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._is_portal_admin(request)
 
     form = ProviderForm
     list_display = ("name", "provider_id", "issuer", "domains")
