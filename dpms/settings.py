@@ -287,10 +287,11 @@ SSO_MFA_TRUST = env.bool("SSO_MFA_TRUST", default=False)
 MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=["security officer", "auditor", "admin"])
 
 # allauth.mfa (dpms/mfa.py): an authenticator app (TOTP, shown as a QR code), recovery codes, and WebAuthn
-# security keys and passkeys; a passkey alone signs in (it is two factors: the device and its PIN or face).
+# security keys and passkeys; a passkey alone signs in (it is two factors: the device and its PIN or face),
+# except in SSO-only mode, where the identity provider is the only way in.
 MFA_ADAPTER = "dpms.mfa.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
-MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_PASSKEY_LOGIN_ENABLED = not SSO_ONLY
 MFA_TOTP_ISSUER = "DPMS"
 # One step either side of now (phones drift); a used code is refused for the whole window (allauth keeps it
 # in the cache, shared by every web process).
