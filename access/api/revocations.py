@@ -31,7 +31,7 @@ class RevocationTaskSerializer(serializers.ModelSerializer):
         fields = [
             "id", "system", "system_name", "grant", "holder_email", "role_name", "review_item", "assignee",
             "reason", "status", "created_at", "due_at", "done_at", "done_by", "done_note",
-            "escalation_level", "escalated_to",
+            "escalation_level", "escalated_to", "leaver",
         ]  # fmt: skip
 
 
@@ -59,6 +59,7 @@ class RevocationFilter(PageFormFilter):
     status = django_filters.CharFilter(method=described, help_text=", ".join(TaskStatus.values))
     system = django_filters.NumberFilter(method=described, help_text="A system's id.")
     overdue = django_filters.BooleanFilter(method=described, help_text="Open and past due only.")
+    leaver = django_filters.BooleanFilter(method=described, help_text="Opened because the holder left only.")
 
     class Meta:
         model = RevocationTask

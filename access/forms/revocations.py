@@ -12,6 +12,7 @@ class RevocationFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", "Any")] + TaskStatus.choices)
     system = forms.ModelChoiceField(required=False, queryset=System.objects.all(), empty_label="Any")
     overdue = forms.BooleanField(required=False, label="Overdue only")
+    leaver = forms.BooleanField(required=False, label="Leavers only")
     sort = forms.ChoiceField(
         required=False,
         choices=[("due", "Due first"), ("-due", "Due last"), ("system", "System"), ("created", "Newest")],

@@ -40,13 +40,15 @@ def tasks_for_list(user):
     )
 
 
-def filter_tasks(tasks, *, status="", system=None, overdue=False, q="", sort="", now=None):
+def filter_tasks(tasks, *, status="", system=None, overdue=False, leaver=False, q="", sort="", now=None):
     if status:
         tasks = tasks.filter(status=status)
     if system is not None:
         tasks = tasks.filter(system=system)
     if overdue:
         tasks = tasks.filter(status=TaskStatus.OPEN, due_at__lte=now)
+    if leaver:
+        tasks = tasks.filter(leaver=True)
     if q:
         tasks = tasks.filter(
             Q(grant__user__full_name__icontains=q)

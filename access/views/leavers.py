@@ -17,7 +17,7 @@ def movements_panel(request):
         return None
     now = timezone.now()
     since = now - timedelta(days=queries.MOVEMENT_DAYS)
-    tasks_link = f"{reverse('access:revocation_list')}?{urlencode({'status': 'open', 'sort': 'due'})}"
+    tasks_link = f"{reverse('access:revocation_list')}?{urlencode({'status': 'open', 'leaver': 'on'})}"
     return {
         "days": queries.MOVEMENT_DAYS,
         "counts": queries.movement_counts(since=since),

@@ -10,7 +10,9 @@ from access.models import RevocationTask
 from access.services.revocations import revocation_task_done
 from access.views.leavers import movements_panel
 from dpms import services as people
+from tests.access.factories import RevocationTaskFactory
 from tests.access.leavers_support import leaver_with_grants
+from tests.dpms.api_support import api_client, token_for
 from tests.factories import TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +82,19 @@ def test_the_panel_runs_three_queries_whatever_the_numbers(
         panel = movements_panel(request)
     assert panel["counts"] == {"joined": leavers, "moved": 0, "left": leavers}
     assert panel["tasks"]["open"] == 12
+
+
+def test_the_panels_link_lists_the_leavers_tasks_only(client_for, security_officer, admin_user, staff):
+    leaver_with_grants(staff)
+    other = RevocationTaskFactory(reason="From a review")
+    people.user_deactivate(actor=admin_user, user=staff)
+    client = client_for(security_officer)
+    link = f"{reverse('access:revocation_list')}?status=open&leaver=on"
+    assert link.replace("&", "&amp;") in panel_html(client)
+    page = client.get(link)
+    assert page.context["page"].paginator.count == 12
+    assert other not in page.context["page"].object_list
+    text = token_for(security_officer)[1]
+    listed = api_client(text).get(reverse("api:access-revocation-task-list"), {"leaver": "true"}).json()
+    assert len(listed["results"]) == 12
+    assert all(row["leaver"] for row in listed["results"])
