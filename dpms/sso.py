@@ -256,7 +256,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None):
         provider_id = getattr(getattr(provider, "app", None), "provider_id", "") or ""
-        if error == AuthError.CANCELLED:
+        # A provider may send the person back without the state when they cancel (the test provider does).
+        if error == AuthError.CANCELLED or request.GET.get("error") == "access_denied":
             refuse(request, "cancelled", provider_id=provider_id, status=400)
         if exception is None and "state_id" in (extra_context or {}):
             refuse(request, "bad_state", provider_id=provider_id, status=400)

@@ -80,3 +80,30 @@ def test_the_page_runs_the_same_queries_for_one_identity_or_six(client, staff, i
 
 
 EXPECTED_QUERIES = 16
+
+
+def connect(client, oidc_provider, sub):
+    """A signed-in person presses "Link Acme" on their identities page and signs in at the provider."""
+    from tests.dpms.oidc import path_and_query
+
+    start = client.post(reverse("openid_connect_login", args=["acme"]), {"process": "connect"})
+    assert start.status_code == 302, start.content[:300]
+    return client.get(path_and_query(oidc_provider.authorize(start["Location"], sub)))
+
+
+def test_a_person_links_an_identity_with_their_own_verified_email(client, oidc_provider, sso_app, staff):
+    oidc_provider.set_user("sam", email=staff.email, email_verified=True)
+    client.force_login(staff)
+    response = connect(client, oidc_provider, "sam")
+    assert response["Location"] == PAGE
+    assert SocialAccount.objects.get(user=staff).uid == "sam"
+    assert AuditEvent.objects.filter(action="auth.sso.link", actor=staff).exists()
+
+
+def test_an_identity_of_another_email_cannot_be_linked(client, oidc_provider, sso_app, staff, outsider):
+    oidc_provider.set_user("otto", email=outsider.email, email_verified=True)
+    client.force_login(staff)
+    response = connect(client, oidc_provider, "otto")
+    assert response.status_code == 403
+    assert "different email address" in response.content.decode()
+    assert not SocialAccount.objects.exists()

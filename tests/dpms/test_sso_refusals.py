@@ -142,3 +142,12 @@ def test_refusals_are_audited_with_provider_subject_and_email(client, oidc_provi
         "email": "x@example.com",
     }
     assert event.source == "sso"
+
+
+def test_cancelling_at_the_provider_says_so(client, oidc_provider, sso_app, sam):
+    import requests
+
+    denied = requests.post(start_sign_in(client), data={"action": "deny"}, allow_redirects=False, timeout=5)
+    response = client.get(path_and_query(denied.headers["Location"]))
+    assert_refused(client, response, "cancelled", status=400)
+    assert "cancelled at your identity provider" in response.content.decode()
