@@ -69,16 +69,12 @@ def _email_of(resource) -> str:
     return User.objects.normalize_email(chosen).lower()
 
 
-def _full_name(resource) -> str:
+def _full_name(resource) -> str | None:
+    """The name the directory gives, or None when it gives none (a new person is then named by userName)."""
     name = resource.name
     parts = [name.given_name, name.family_name] if name else []
-    text = (
-        resource.display_name
-        or (name.formatted if name else None)
-        or " ".join(part for part in parts if part)
-        or resource.user_name
-    )
-    return " ".join(str(text).split())[:200]
+    text = resource.display_name or (name.formatted if name else None) or " ".join(p for p in parts if p)
+    return " ".join(str(text).split())[:200] or None
 
 
 def _resolve_manager(connection: ScimConnection, value: str | None, person: DirectoryUser | None):
@@ -109,22 +105,27 @@ def _team_named(name: str) -> Team:
 
 
 def _portal_fields(connection: ScimConnection, resource, person: DirectoryUser | None) -> dict:
-    enterprise = resource[EnterpriseUser]
-    fields = {
-        "email": _email_of(resource),
-        "full_name": _full_name(resource),
-        "job_title": " ".join((resource.title or "").split())[:120],
-    }
+    """The person's portal fields the resource sets. What the directory does not send stays as the portal
+    has it: a name, a title, a manager (only with the enterprise extension), a team (only with a
+    ``department``, else the groups decide)."""
+    fields: dict = {"email": _email_of(resource)}
+    full_name = _full_name(resource)
+    if full_name or person is None:
+        fields["full_name"] = full_name or resource.user_name[:200]
+    if resource.title is not None or (person is not None and "title" in person.attributes):
+        fields["job_title"] = " ".join((resource.title or "").split())[:120]
     if resource.timezone:
         try:
             zoneinfo.ZoneInfo(resource.timezone)
             fields["time_zone"] = resource.timezone
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             pass  # a zone name DPMS does not know (Windows names): the person keeps theirs
-    manager_value = enterprise.manager.value if enterprise and enterprise.manager else None
-    fields["manager"] = _resolve_manager(connection, manager_value, person)
-    if enterprise and enterprise.department and enterprise.department.strip():
-        fields["team"] = _team_named(enterprise.department)
+    enterprise = resource[EnterpriseUser]
+    if enterprise is not None:
+        manager_value = enterprise.manager.value if enterprise.manager else None
+        fields["manager"] = _resolve_manager(connection, manager_value, person)
+        if enterprise.department and enterprise.department.strip():
+            fields["team"] = _team_named(enterprise.department)
     return fields
 
 
@@ -166,6 +167,8 @@ def user_create(*, connection: ScimConnection, resource) -> DirectoryUser:
             if time_zone:
                 people.user_update(actor=None, user=user, time_zone=time_zone)
         else:
+            if _full_name(resource) is None:
+                fields.pop("full_name")  # the account's name stays when the directory gives none
             _update_person(user, fields)
     except ValidationError as error:
         raise _service_error(error) from None
