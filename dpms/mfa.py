@@ -43,7 +43,7 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 
 from dpms import audit, notify
 
@@ -179,8 +179,8 @@ class MFAGateMiddleware:
                     "type": "about:blank",
                     "title": "Two-factor authentication required",
                     "status": 403,
-                    "detail": "Your role needs a second factor: set one up under Two-factor authentication "
-                    "in the portal, then sign in again.",
+                    "detail": "Your role needs a second factor, and this session has not shown one: set it "
+                    "up (or give it) in the portal under Two-factor authentication.",
                 },
                 status=403,
                 content_type="application/problem+json",
@@ -390,13 +390,3 @@ def mfa_reset(*, actor, user) -> int:
     )
     end_sessions(user)
     return len(factors)
-
-
-def safe_next(request, fallback: str) -> str:
-    """The ``next`` parameter when it stays on this site, else ``fallback``."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
