@@ -97,7 +97,9 @@ class DirectoryGroup(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     role_set_at = models.DateTimeField(null=True, blank=True)
-    members = models.ManyToManyField(DirectoryUser, through="DirectoryMembership", related_name="groups")
+    members: "models.ManyToManyField[DirectoryUser, DirectoryMembership]" = models.ManyToManyField(
+        DirectoryUser, through="DirectoryMembership", related_name="groups"
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

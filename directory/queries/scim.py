@@ -296,7 +296,7 @@ def filter_q(text: str | None, columns: dict[str, Column], model) -> Q:
         return Q()
     if len(text) > 2000:
         raise _bad("The filter is too long.")
-    parsed: FilterNode = ScimFilter[model](text).ast  # type: ignore[index]
+    parsed: FilterNode = ScimFilter[model](text).ast
     return _FilterToQ(columns).visit(parsed)
 
 
@@ -414,7 +414,7 @@ def render(model, data: dict, params: ResponseParameters | None) -> dict:
 def response_parameters(model, attributes: str | None, excluded: str | None) -> ResponseParameters | None:
     if not attributes and not excluded:
         return None
-    return ResponseParameters[model].model_validate(  # type: ignore[index]
+    return ResponseParameters[model].model_validate(
         {"attributes": attributes or None, "excludedAttributes": excluded or None}
     )
 

@@ -466,7 +466,7 @@ def _save_group(group: DirectoryGroup, resource, *, members: bool = True) -> Dir
     people_ = _member_people(connection, resource)
     before = group.display_name
     if name != before and group.team is not None and group.team.name == before:
-        clash = Team.objects.filter(name__iexact=name).exclude(pk=group.team_id).first()
+        clash = Team.objects.filter(name__iexact=name).exclude(pk=group.team.pk).first()
         try:
             if clash is None:
                 people.team_update(actor=None, team=group.team, name=name)
