@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from dpms.sso_config import clean_settings
 from tests.dpms.oidc import CLIENT_ID, CLIENT_SECRET, running_provider
+from tests.e2e.conftest import results_dir, save_page
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
@@ -39,13 +40,14 @@ def without_the_providers_cdn(page):
     )
 
 
-def test_sign_in_with_the_company_provider_lands_on_the_dashboard(browser_page, oidc_provider, acme):
+def test_sign_in_with_the_company_provider_lands_on_the_dashboard(request, browser_page, oidc_provider, acme):
     sam = UserFactory(email="sam.staff@example.com", full_name="Sam Staff")
     oidc_provider.set_user("okta-sam", email=sam.email, email_verified=True, name="Sam Staff")
     page = browser_page
     without_the_providers_cdn(page)
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    save_page(page, results_dir(request.config) / "sso-desktop-1-sign-in.png")
     page.get_by_role("button", name="Sign in with Acme").click()
     # At the provider: its own form, where the person is "okta-sam".
     expect(page).to_have_url(re.compile(re.escape(oidc_provider.issuer) + r"/oauth2/authorize"))
@@ -57,9 +59,10 @@ def test_sign_in_with_the_company_provider_lands_on_the_dashboard(browser_page, 
     page.goto("/accounts/3rdparty/")
     expect(page.get_by_role("table")).to_contain_text("Acme")
     expect(page.get_by_role("table")).to_contain_text(sam.email)
+    save_page(page, results_dir(request.config) / "sso-desktop-2-identities.png")
 
 
-def test_a_refusal_says_why_in_the_browser(browser_page, oidc_provider, acme):
+def test_a_refusal_says_why_in_the_browser(request, browser_page, oidc_provider, acme):
     oidc_provider.set_user("stranger", email="stranger@example.com", email_verified=True)
     page = browser_page
     without_the_providers_cdn(page)
@@ -69,9 +72,10 @@ def test_a_refusal_says_why_in_the_browser(browser_page, oidc_provider, acme):
     page.get_by_role("button", name="Authorize").click()
     expect(page.get_by_role("heading", name="You were not signed in")).to_be_visible()
     expect(page.get_by_text("ask them to invite you")).to_be_visible()
+    save_page(page, results_dir(request.config) / "sso-desktop-3-refused.png")
 
 
-def test_the_sign_in_page_fits_a_phone(phone_page, acme):
+def test_the_sign_in_page_fits_a_phone(request, phone_page, acme):
     page = phone_page
     page.goto("/accounts/login/")
     button = page.get_by_role("button", name="Sign in with Acme")
@@ -86,3 +90,4 @@ def test_the_sign_in_page_fits_a_phone(phone_page, acme):
     password = page.get_by_label("Password").bounding_box()
     assert password is not None
     assert password["y"] > box["y"]
+    save_page(page, results_dir(request.config) / "sso-phone-1-sign-in.png")
