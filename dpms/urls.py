@@ -36,9 +36,9 @@ urlpatterns = [
     path("webhooks/<int:pk>/rotate-secret", views.webhook_rotate_secret, name="webhook_rotate_secret"),
     path("webhooks/<int:pk>/delete", views.webhook_delete, name="webhook_delete"),
     path("api/", include("dpms.api.urls")),
+    path("accounts/", include("dpms.sso")),  # the OpenID Connect callback, verifying more than allauth's
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    path("accounts/", include("dpms.sso")),  # the OpenID Connect callback, verifying more than allauth's
 ]
 
 handler400 = "dpms.views.bad_request"
