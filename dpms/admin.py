@@ -6,6 +6,8 @@ Every change to a person goes through ``dpms.services``, so it lands in the audi
 
 from typing import Any, cast
 
+import allauth.mfa.admin  # noqa: F401 - registers Authenticator, unregistered below
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -26,6 +28,9 @@ from dpms.models import AuditEvent, Notification, OutboxEmail, PortalRole, Team,
 
 # Portal roles are fixed groups (created by a migration) and are edited on each person, not here.
 admin.site.unregister(Group)
+# Second factors are not browsed here: their data holds authenticator-app secrets, and removing them is the
+# audited reset on the person's page (allauth.mfa's own admin, imported first so it can be taken away).
+admin.site.unregister(Authenticator)
 
 DETAIL_FIELDS = ("email", "full_name", "job_title", "team_id", "manager_id", "time_zone")
 
@@ -142,7 +147,6 @@ class UserAdmin(PortalAdminOnly, DjangoUserAdmin):
     def mfa_reset_view(self, request, object_id):
         """Confirm, then remove every second factor of a person (``dpms.mfa.mfa_reset``). The admin needs
         their own: without one, a 403 saying so; with one not shown in this session, it is asked first."""
-        from allauth.mfa.models import Authenticator
         from django.core.exceptions import PermissionDenied
         from django.http import Http404
         from django.shortcuts import redirect

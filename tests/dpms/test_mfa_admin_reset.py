@@ -91,3 +91,8 @@ def test_staff_cannot_open_the_reset(client_for, staff, locked_out):
     response = client_for(staff).get(reset_url(locked_out))
     assert response.status_code in (302, 403)
     assert Authenticator.objects.filter(user=locked_out).count() == 2
+
+
+def test_second_factors_are_not_browsed_in_the_admin(client_for, admin_user, locked_out):
+    """Their data holds authenticator-app secrets; the reset above is the only admin path to them."""
+    assert client_for(admin_user).get("/admin/mfa/authenticator/").status_code == 404
