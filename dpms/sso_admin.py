@@ -9,6 +9,7 @@ SocialApp happens here, once, and can be replaced (the autodiscovery later finds
 import allauth.socialaccount.admin  # noqa: F401 - registers SocialApp, replaced below
 from allauth.socialaccount.models import SocialApp
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
 
@@ -81,6 +82,9 @@ class ProviderForm(forms.ModelForm):
             raise forms.ValidationError("Use a short lower-case name: letters, digits, - and _.")
         if SocialApp.objects.filter(provider_id=value).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError("Another provider has this id.")
+        from_env = settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
+        if any(app.get("provider_id") == value for app in from_env):
+            raise forms.ValidationError("A provider from SSO_PROVIDERS has this id.")
         return value
 
     def clean(self):

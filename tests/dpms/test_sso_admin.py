@@ -78,3 +78,14 @@ def test_staff_cannot_reach_the_providers(client, staff):
     client.force_login(staff)
     assert client.get(ADD).status_code in (302, 403)
     assert not SocialApp.objects.exists()
+
+
+def test_an_id_taken_by_a_provider_from_the_environment_is_refused(client, admin_user, settings):
+    from dpms.sso_config import socialaccount_providers
+
+    env = '[{"id": "okta", "preset": "okta", "tenant": "https://acme.okta.com", "client_id": "x"}]'
+    settings.SOCIALACCOUNT_PROVIDERS = socialaccount_providers(env)
+    client.force_login(admin_user)
+    response = client.post(ADD, form())
+    assert "A provider from SSO_PROVIDERS has this id." in response.content.decode()
+    assert not SocialApp.objects.exists()

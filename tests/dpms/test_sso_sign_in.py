@@ -59,3 +59,14 @@ def test_sign_in_page_shows_the_provider_button_above_the_password_form(client, 
     html = client.get(reverse("account_login")).content.decode()
     assert "Sign in with Acme" in html
     assert html.index("Sign in with Acme") < html.index('name="password"')
+
+
+@pytest.mark.parametrize(
+    "path", ["/accounts/oidc/nobody/login/", "/accounts/oidc/nobody/login/callback/?state=x"]
+)
+def test_an_unknown_provider_is_not_found(client, sso_app, path):
+    assert (
+        client.post(path).status_code == 404
+        if "callback" not in path
+        else client.get(path).status_code == 404
+    )
