@@ -315,12 +315,20 @@ class TeamAdmin(PortalAdminOnly, admin.ModelAdmin):
             changes=audit.diff(before, after) if change else {"created": after},
         )
 
+    def has_delete_permission(self, request, obj=None):
+        # A team with members stays: deleting it would move them all to no team without the mover steps
+        # every move runs (dpms.services.user_update). Move its members first.
+        return super().has_delete_permission(request, obj) and (obj is None or not obj.members.exists())
+
     def delete_model(self, request, obj):
         audit.record(action="people.team.delete", actor=request.user, obj=obj, changes={"name": obj.name})
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
         for team in queryset:
+            if team.members.exists():
+                self.message_user(request, f"{team} has members: move them first.", messages.ERROR)
+                continue
             self.delete_model(request, team)
 
 

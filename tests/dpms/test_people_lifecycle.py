@@ -9,9 +9,9 @@ from django.test import Client
 from django.urls import reverse
 
 from dpms import context, portal, services
-from dpms.models import ApiToken, AuditEvent, Notification, OutboxEmail
+from dpms.models import ApiToken, AuditEvent, Notification, OutboxEmail, Team
 from tests.dpms.api_support import token_for
-from tests.factories import UserFactory
+from tests.factories import TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +114,18 @@ def test_an_update_that_deactivates_runs_the_leaver_steps(admin_user, staff, hea
     staff.refresh_from_db()
     assert staff.is_active
     assert AuditEvent.objects.filter(action="people.user.reactivate", object_id=str(staff.pk)).exists()
+
+
+def test_a_team_with_members_is_not_deleted_in_the_admin(client_for, admin_user, staff, team):
+    """Its members would otherwise change team without a move's steps."""
+    client = client_for(admin_user)
+    assert client.get(reverse("admin:dpms_team_delete", args=[team.pk])).status_code == 403
+    empty = TeamFactory(name="Empty")
+    bulk = {"action": "delete_selected", "_selected_action": [team.pk, empty.pk], "post": "yes"}
+    client.post(reverse("admin:dpms_team_changelist"), bulk)
+    assert Team.objects.filter(pk__in=[team.pk, empty.pk]).count() == 2  # one with members: none deleted
+    bulk["_selected_action"] = [empty.pk]
+    client.post(reverse("admin:dpms_team_changelist"), bulk)
+    assert list(Team.objects.filter(pk__in=[team.pk, empty.pk])) == [team]
+    staff.refresh_from_db()
+    assert staff.team == team
