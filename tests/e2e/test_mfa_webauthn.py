@@ -90,3 +90,7 @@ def test_officer_adds_a_passkey_and_signs_in_with_it(localhost_page, officer):
     expect(page.get_by_role("heading", level=1)).to_have_text("Good to see you, Olga")
     key.refresh_from_db()
     assert key.last_used_at is not None
+
+    page.goto("/accounts/2fa/")
+    page.get_by_role("link", name="Manage keys").click()
+    expect(page.get_by_role("cell", name=re.compile("Laptop passkey"))).to_be_visible()
