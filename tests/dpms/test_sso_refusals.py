@@ -151,3 +151,14 @@ def test_cancelling_at_the_provider_says_so(client, oidc_provider, sso_app, sam)
     response = client.get(path_and_query(denied.headers["Location"]))
     assert_refused(client, response, "cancelled", status=400)
     assert "cancelled at your identity provider" in response.content.decode()
+
+
+def test_a_discovery_document_naming_another_issuer_is_refused(client, oidc_provider, sso_app, sam):
+    """The provider's discovery must name the issuer the admin configured (OpenID Connect Discovery 4.3)."""
+    sso_app.settings["openid_configuration_overrides"] = {"issuer": "https://login.elsewhere.example"}
+    sso_app.save()
+    response = sso_sign_in(client, oidc_provider, "sam")
+    assert_refused(client, response, "bad_token", status=400)
+    assert (
+        "discovery document's issuer" in AuditEvent.objects.get(action="auth.sso.refused").changes["detail"]
+    )
