@@ -63,8 +63,10 @@ def birthright_grant(*, user, actor, now=None) -> list[Grant]:
         return []
     now = now or timezone.now()
     held = set(Grant.objects.active().filter(user=user).values_list("role_id", flat=True))
+    # Baseline roles only, even if a rule's role was made privileged after the rule was set: privileged
+    # access is requested, never given by birthright.
     roles = list(
-        Role.objects.filter(birthright_rules__team_id=user.team_id)
+        Role.objects.filter(birthright_rules__team_id=user.team_id, privileged=False, system__is_portal=False)
         .exclude(pk__in=held)
         .select_related("system")
         .order_by("system__name", "name")

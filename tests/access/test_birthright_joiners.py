@@ -142,3 +142,11 @@ def test_joiners_from_the_admin_the_api_and_the_command_line_get_the_birthright(
     assert grants.count() == 2
     events = AuditEvent.objects.filter(action="access.grant.create", object_id__in=[g.pk for g in grants])
     assert {event.source for event in events} == {source}
+
+
+def test_a_role_made_privileged_after_its_rule_is_not_given_by_birthright(finance_roles, team, admin_user):
+    ledger, _expenses = finance_roles
+    ledger.privileged = True
+    ledger.save()
+    joiner = people.user_invite(actor=admin_user, email="jo@example.com", full_name="Jo Joiner", team=team)
+    assert set(Grant.objects.filter(user=joiner).values_list("role__name", flat=True)) == {"Expenses"}
