@@ -41,7 +41,11 @@ def admin_approval_decide(*, actor: User, approval: AdminApproval, approve: bool
     """A second admin approves or refuses that a directory group makes a person an admin. Neither the admin
     who mapped the group nor the person decides."""
     # Lock: two admins deciding at once must not both act.
-    approval = AdminApproval.objects.select_for_update().select_related("group", "person").get(pk=approval.pk)
+    approval = (
+        AdminApproval.objects.select_for_update(of=("self",))
+        .select_related("group", "person")
+        .get(pk=approval.pk)
+    )
     if approval.state != ApprovalState.PENDING:
         raise ValidationError("This approval was decided already.")
     if not actor.is_admin:

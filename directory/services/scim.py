@@ -237,7 +237,11 @@ def _save_user_resource(person: DirectoryUser, resource) -> DirectoryUser:
 
 def _locked_person(person: DirectoryUser, if_match: str | None) -> DirectoryUser:
     # Lock the row: two writes of the same person (an IdP retrying) must not interleave.
-    locked = DirectoryUser.objects.select_for_update().select_related("user", "connection").get(pk=person.pk)
+    locked = (
+        DirectoryUser.objects.select_for_update(of=("self",))
+        .select_related("user", "connection")
+        .get(pk=person.pk)
+    )
     check_version(locked, if_match)
     return locked
 
@@ -454,7 +458,11 @@ def group_create(*, connection: ScimConnection, resource) -> DirectoryGroup:
 
 
 def _locked_group(group: DirectoryGroup, if_match: str | None) -> DirectoryGroup:
-    locked = DirectoryGroup.objects.select_for_update().select_related("connection", "team").get(pk=group.pk)
+    locked = (
+        DirectoryGroup.objects.select_for_update(of=("self",))
+        .select_related("connection", "team")
+        .get(pk=group.pk)
+    )
     check_version(locked, if_match)
     return locked
 
