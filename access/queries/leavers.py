@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 
 from access.choices import TaskStatus
 from access.models import RevocationTask
-from dpms.models import AuditEvent
+from dpms.models import AuditEvent, AuditSource
 
 MOVEMENT_DAYS = 30
 # The people services' audit events that mark each movement (dpms.services: user_invite, user_update on a
@@ -38,7 +38,12 @@ def latest_movements(*, since: datetime.datetime, limit: int) -> list[dict]:
         .order_by("-sequence")
         .values("object_id", "object_label", "action", "occurred_at", "source")[:limit]
     )
-    return [row | {"movement": MOVEMENTS[row["action"]]} for row in rows]
+    sources = dict(AuditSource.choices)
+    return [
+        row
+        | {"movement": MOVEMENTS[row["action"]], "source_label": sources.get(row["source"], row["source"])}
+        for row in rows
+    ]
 
 
 def open_leaver_tasks(*, now: datetime.datetime) -> dict[str, int]:

@@ -39,6 +39,7 @@ def test_officers_see_who_joined_moved_and_left_and_the_open_leaver_tasks(
     assert "<strong>2</strong> joined, <strong>1</strong> moved, <strong>1</strong> left" in panel
     assert "Mo Mover moved" in panel
     assert "Sam Staff left" in panel
+    assert "· Command line</span>" in panel  # where each came from (these tests call the services)
     assert "<strong>12</strong> leaver revocation tasks open for 1 leaver" in panel
 
 
