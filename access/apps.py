@@ -51,9 +51,9 @@ class AccessConfig(AppConfig):
                 seeder=portal.Seeder(demo.seed_access_demo, order=10),
                 tick=portal.Tick(tasks.tick, every=timedelta(minutes=5)),
                 # The portal's own grants follow its roles; a new manager or team opens a mover review; a
-                # joiner gets their team's birthright; a leaver's access goes (revocation tasks).
+                # joiner (or a newcomer to a team) gets the team's birthright; a leaver's access goes.
                 role_listeners=[portal_roles.sync_portal_roles_for],
-                person_listeners=[movers.on_person_changed],
+                person_listeners=[movers.on_person_changed, birthright.on_person_changed],
                 joiner_listeners=[birthright.on_person_joined],
                 leaver_listeners=[leavers.on_person_left],
                 api=[

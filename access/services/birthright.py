@@ -2,8 +2,10 @@
 security officers. The grants carry the source "birthright" and are reviewed like any other.
 
 ``dpms.services.user_invite`` (every way a person is created: the admin, ``invite_user``, the API, SCIM,
-SSO) tells us through the portal's joiner listeners, inside its transaction. A mover's birthright grants
-that their new team does not give go into their mover review (``access.services.movers``).
+SSO) tells us through the portal's joiner listeners, inside its transaction. A person who joins a team
+later (a mover, or a directory that sets the team after creating the person) is given that team's
+birthright the same way; their birthright grants that the new team does not give go into their mover
+review (``access.services.movers``).
 """
 
 from django.core.exceptions import ValidationError
@@ -87,3 +89,9 @@ def birthright_grant(*, user, actor, now=None) -> list[Grant]:
 def on_person_joined(*, user, actor) -> None:
     """Joiner listener (``dpms.portal.App.joiner_listeners``)."""
     birthright_grant(user=user, actor=actor)
+
+
+def on_person_changed(*, user, before: dict, actor) -> None:
+    """Person listener (``dpms.portal.App.person_listeners``): joining a team gives its birthright."""
+    if before.get("team_id") != user.team_id:
+        birthright_grant(user=user, actor=actor)

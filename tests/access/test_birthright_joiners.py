@@ -150,3 +150,15 @@ def test_a_role_made_privileged_after_its_rule_is_not_given_by_birthright(financ
     ledger.save()
     joiner = people.user_invite(actor=admin_user, email="jo@example.com", full_name="Jo Joiner", team=team)
     assert set(Grant.objects.filter(user=joiner).values_list("role__name", flat=True)) == {"Expenses"}
+
+
+def test_joining_a_team_later_gives_its_birthright(finance_roles, team, admin_user):
+    """A directory that creates the person first and sets the team from a group afterwards, or a mover."""
+    with context.origin("scim"):
+        person = people.user_invite(actor=None, email="jo@example.com", full_name="Jo Joiner", invite=False)
+        assert not Grant.objects.filter(user=person).exists()
+        people.user_update(actor=None, user=person, team_id=team.pk)
+    grants = Grant.objects.filter(user=person, source=GrantSource.BIRTHRIGHT)
+    assert set(grants.values_list("role__name", flat=True)) == {"Ledger reader", "Expenses"}
+    people.user_update(actor=admin_user, user=person, job_title="Clerk")  # not a move: nothing more
+    assert Grant.objects.filter(user=person).count() == 2
