@@ -45,6 +45,7 @@ ENTERPRISE_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 TOKEN_TEXT_START = "dpms_scim_"  # noqa: S105 - the public start of every connection token, not a secret
 DEFAULT_COUNT = 100
 MAX_COUNT = 1000
+MAX_START = 2**31
 
 UserResource = User[EnterpriseUser]
 GroupResource = Group
@@ -235,7 +236,10 @@ class _FilterToQ(FilterVisitor[Q]):
                 raise _bad(f"{name} compares with eq or ne to true or false.")
             return Q(**{column.lookup: value})
         if column.kind == "datetime":
-            moment = parse_datetime(value) if isinstance(value, str) else None
+            try:
+                moment = parse_datetime(value) if isinstance(value, str) else None
+            except ValueError:  # well formed but no such moment (a 13th month)
+                moment = None
             if moment is None:
                 raise _bad(f"{name} compares to a date and time such as 2026-01-31T12:00:00Z.")
             lookup = "exact" if op == CompareOperator.eq else _ORDER_LOOKUPS.get(op)
@@ -305,7 +309,8 @@ def page_bounds(start_index: str | int | None, count: str | int | None) -> tuple
     a value that is not a whole number is an ``invalidValue`` error (raised by the caller)."""
     start = int(start_index) if start_index not in (None, "") else 1
     size = int(count) if count not in (None, "") else DEFAULT_COUNT
-    return max(start, 1), min(max(size, 0), MAX_COUNT)
+    # A start past any directory's end reads as the end (an OFFSET beyond 64 bits is a database error).
+    return min(max(start, 1), MAX_START), min(max(size, 0), MAX_COUNT)
 
 
 # --- People and groups of a connection ---------------------------------------------------------------------

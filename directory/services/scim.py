@@ -63,6 +63,8 @@ def _email_of(resource) -> str:
     chosen = next((email.value for email in emails if email.primary), emails[0].value if emails else None)
     chosen = chosen or resource.user_name
     try:
+        if len(chosen) > 254:  # the email column's length (RFC 5321's limit)
+            raise ValidationError("too long")
         validate_email(chosen)
     except ValidationError:
         raise _invalid("A person needs an email address (emails[].value): it is their login.") from None

@@ -20,6 +20,7 @@ from scim2_models import (
     NotFoundException,
     NotImplementedException,
     PatchOp,
+    PayloadTooLargeException,
     SCIMException,
 )
 
@@ -109,15 +110,30 @@ def _run(handler, request, *args, **kwargs) -> HttpResponse:
     return response
 
 
+def _refuse_nul(value) -> None:
+    """PostgreSQL keeps no NUL character in text: a value holding one is refused before it reaches a query."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidValueException(detail="A value holds a NUL character.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key)
+            _refuse_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_nul(item)
+
+
 def _body(request) -> dict:
     try:
         data = json.loads(request.body or b"null")
     except RequestDataTooBig:
-        raise SCIMException(detail="The request body is too large.") from None
+        raise PayloadTooLargeException(detail="The request body is too large.") from None
     except (ValueError, UnicodeDecodeError):
         raise InvalidSyntaxException(detail="The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise InvalidSyntaxException(detail="The request body must be a JSON object.")
+    _refuse_nul(data)
     return data
 
 
@@ -245,6 +261,7 @@ GROUPS = Kind(
 
 
 def _query(request, kind: Kind, params_source: dict) -> HttpResponse:
+    _refuse_nul(params_source)
     params = q.response_parameters(
         kind.model, params_source.get("attributes"), params_source.get("excludedAttributes")
     )
@@ -324,6 +341,7 @@ def resource(kind: Kind):
         row = _row(request, kind, scim_id)
         if_match = request.headers.get("If-Match")
         if request.method == "GET":
+            _refuse_nul(request.GET.dict())
             params = q.response_parameters(
                 kind.model, request.GET.get("attributes"), request.GET.get("excludedAttributes")
             )

@@ -236,3 +236,24 @@ def test_a_burst_of_several_hundred_people_all_land_and_a_bad_one_changes_nothin
         scim("GET", 'Users?filter=userName sw "person02" and externalId eq "ext-250"').json()["totalResults"]
         == 1
     )
+
+
+def test_values_the_database_cannot_keep_are_refused_before_any_query(scim):
+    nul = {
+        "schemas": [USER],
+        "userName": "nul\u0000@acme-corp.com",
+        "emails": [{"value": "nul@acme-corp.com"}],
+    }
+    _error(scim("POST", "Users", nul), 400, "invalidValue")
+    _error(scim("GET", 'Users?filter=userName eq "a%00b"'), 400, "invalidValue")
+    long_email = f"{'a' * 250}@acme-corp.com"
+    _error(
+        scim("POST", "Users", {"schemas": [USER], "userName": "long", "emails": [{"value": long_email}]}),
+        400,
+        "invalidValue",
+    )
+    _error(scim("GET", 'Users?filter=meta.lastModified gt "2026-13-45T00:00:00Z"'), 400, "invalidFilter")
+    far = scim("GET", f"Users?startIndex={10**30}")
+    assert far.status_code == 200
+    assert far.json()["Resources"] == []
+    assert not User.objects.filter(email__startswith="nul").exists()
