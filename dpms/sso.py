@@ -289,7 +289,6 @@ def admit(request, sociallogin) -> None:
     id_token, person = _claims(sociallogin)
     email = str(person.get("email") or "").strip().lower()
     where = {"provider_id": account.provider, "subject": account.uid, "email": email}
-    request.session.pop(mfa.IDP_MFA_SESSION_KEY, None)
     connecting = sociallogin.state.get("process") == "connect"
 
     if sociallogin.is_existing:
@@ -317,16 +316,19 @@ def admit(request, sociallogin) -> None:
             refuse(request, "email_linked", user=user, **where)
         if not connecting:
             sociallogin.connect(request, user)  # allauth's social_account_added: audited below
+    if connecting:
+        return  # linking an identity to a signed-in person changes nothing about their session
+    # Set (or cleared) before allauth's login stages run: dpms.mfa's stage and gate read it.
+    request.session.pop(mfa.IDP_MFA_SESSION_KEY, None)
     if settings.SSO_MFA_TRUST and idp_says_mfa(id_token):
         request.session[mfa.IDP_MFA_SESSION_KEY] = True
-    if not connecting:
-        request.session[SSO_SESSION_KEY] = {
-            "provider_id": account.provider,
-            "subject": account.uid,
-            "id_token": getattr(sociallogin, "dpms_id_token", ""),
-            "end_session": getattr(sociallogin, "dpms_end_session", ""),
-            "idp_mfa": bool(request.session.get(mfa.IDP_MFA_SESSION_KEY)),
-        }
+    request.session[SSO_SESSION_KEY] = {
+        "provider_id": account.provider,
+        "subject": account.uid,
+        "id_token": getattr(sociallogin, "dpms_id_token", ""),
+        "end_session": getattr(sociallogin, "dpms_end_session", ""),
+        "idp_mfa": bool(request.session.get(mfa.IDP_MFA_SESSION_KEY)),
+    }
 
 
 def create_person(request, sociallogin, *, email: str, claims: dict):

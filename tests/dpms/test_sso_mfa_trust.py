@@ -70,3 +70,27 @@ def test_an_untrusted_sso_sign_in_of_a_security_officer_reaches_only_enrolment(
     response = client.get(reverse("dashboard"))
     assert response.status_code == 302
     assert "/2fa/" in response["Location"]
+
+
+def test_linking_another_identity_keeps_the_trusted_second_factor(
+    client, oidc_provider, sso_app, security_officer, settings
+):
+    from allauth.socialaccount.models import SocialApp
+
+    from tests.dpms.oidc import path_and_query
+
+    settings.SSO_MFA_TRUST = True
+    SocialApp.objects.create(
+        provider="openid_connect",
+        provider_id="acme2",
+        name="Acme 2",
+        client_id="c2",
+        secret="s2",
+        settings=dict(sso_app.settings),
+    )
+    sign_in(client, oidc_provider, security_officer, amr=["mfa"])
+    oidc_provider.set_user("olga-2", email=security_officer.email, email_verified=True)  # no amr this time
+    start = client.post(reverse("openid_connect_login", args=["acme2"]), {"process": "connect"})
+    client.get(path_and_query(oidc_provider.authorize(start["Location"], "olga-2")))
+    assert security_officer.socialaccount_set.count() == 2
+    assert client.get(reverse("dashboard")).status_code == 200
