@@ -37,6 +37,8 @@ from allauth.mfa.base.forms import AuthenticateForm as AllauthAuthenticateForm
 from allauth.mfa.base.forms import ReauthenticateForm as AllauthReauthenticateForm
 from allauth.mfa.models import Authenticator
 from allauth.mfa.stages import AuthenticateStage as AllauthAuthenticateStage
+from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -248,6 +250,17 @@ class AuthenticateForm(_SignInAllowance, AllauthAuthenticateForm):
 
 class ReauthenticateForm(_SignInAllowance, AllauthReauthenticateForm):
     """The code asked again before a sensitive change, or by the gate."""
+
+
+class ActivateTOTPForm(AllauthActivateTOTPForm):
+    """The code that turns an authenticator app on is used up like a sign-in code: within its window it cannot
+    then sign in (allauth checks it without marking it; the mark is allauth's own, in the shared cache)."""
+
+    def clean_code(self):
+        code = super().clean_code()
+        used = TOTP(Authenticator(user_id=self.user.pk, type=Authenticator.Type.TOTP))
+        used._mark_code_used(code)
+        return code
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -296,8 +296,13 @@ MFA_TOTP_ISSUER = "DPMS"
 # One step either side of now (phones drift); a used code is refused for the whole window (allauth keeps it
 # in the cache, shared by every web process).
 MFA_TOTP_TOLERANCE = 1
-# A wrong code uses up the sign-in allowance of the person from that address, as a wrong password does.
-MFA_FORMS = {"authenticate": "dpms.mfa.AuthenticateForm", "reauthenticate": "dpms.mfa.ReauthenticateForm"}
+# A wrong code uses up the sign-in allowance of the person from that address, as a wrong password does; the
+# code that turns an app on is used up too.
+MFA_FORMS = {
+    "authenticate": "dpms.mfa.AuthenticateForm",
+    "reauthenticate": "dpms.mfa.ReauthenticateForm",
+    "activate_totp": "dpms.mfa.ActivateTOTPForm",
+}
 # WebAuthn over plain http (runserver, the browser tests' live server on http://localhost): development only.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # --- Sessions -----------------------------------------------------------------------------------------

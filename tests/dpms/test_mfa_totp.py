@@ -52,7 +52,8 @@ def test_security_officer_enrols_an_app_and_then_signs_in_with_its_codes(securit
     secret = client.session[SECRET_SESSION_KEY]
     assert secret.encode() in page.content  # and the key, for typing in by hand
     app = pyotp.TOTP(secret)
-    response = client.post(reverse("mfa_activate_totp"), {"code": app.now()})
+    enrolment_code = app.now()
+    response = client.post(reverse("mfa_activate_totp"), {"code": enrolment_code})
     assert response.status_code == 302
     assert Authenticator.objects.filter(user=security_officer, type="totp").exists()
     assert Authenticator.objects.filter(user=security_officer, type="recovery_codes").exists()
@@ -73,6 +74,7 @@ def test_security_officer_enrols_an_app_and_then_signs_in_with_its_codes(securit
     client, response = password_step(security_officer)
     assert response["Location"] == reverse("mfa_authenticate")
     assert not signed_in(client)
+    assert b"Incorrect code" in second_step(client, enrolment_code).content  # used up at enrolment
     response = second_step(client, app.at(time.time() - 30))  # another code than enrolment's
     assert response["Location"] == reverse("dashboard")
     assert signed_in(client)
