@@ -87,9 +87,10 @@ def test_the_service_refuses_without_the_admins_own_factor_and_for_themselves(ad
     assert mfa_reset(actor=admin_user, user=locked_out) == 2
 
 
-def test_staff_cannot_open_the_reset(client_for, staff, locked_out):
-    response = client_for(staff).get(reset_url(locked_out))
-    assert response.status_code in (302, 403)
+def test_anonymous_and_staff_are_sent_to_the_admin_sign_in(client, client_for, staff, locked_out):
+    assert client.post(reset_url(locked_out))["Location"].startswith(reverse("admin:login"))
+    response = client_for(staff).post(reset_url(locked_out))
+    assert response["Location"].startswith(reverse("admin:login"))  # which refuses them (403)
     assert Authenticator.objects.filter(user=locked_out).count() == 2
 
 
