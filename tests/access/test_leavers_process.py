@@ -8,6 +8,7 @@ import zoneinfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from access.choices import Decision, FindingKind, TaskStatus
@@ -196,3 +197,17 @@ def test_a_leaver_with_hundreds_of_grants_costs_the_queries_of_one_with_ten(admi
     # The same queries for 300 grants as for 10, but for bulk inserts that SQLite splits by its limit of
     # variables per statement (PostgreSQL takes 1,000 rows a statement): never one query per grant.
     assert counts[1] - counts[0] <= (0 if connection.vendor == "postgresql" else 300 // 50)
+
+
+def test_the_system_page_says_what_happens_when_someone_leaves(client_for, security_officer):
+    manual, automatic = (
+        SystemFactory(name="Manual"),
+        SystemFactory(name="Automatic", auto_revoke_leavers=True),
+    )
+    client = client_for(security_officer)
+    assert (
+        "A revocation task for the owner"
+        in client.get(reverse("access:system", args=[manual.pk])).content.decode()
+    )
+    page = client.get(reverse("access:system", args=[automatic.pk])).content.decode()
+    assert "Their access here is revoked at once" in page
