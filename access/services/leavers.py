@@ -87,8 +87,11 @@ def leaver_process(*, user: User, actor, now: datetime.datetime | None = None) -
     decided, items_by_grant = _decide_open_items(
         user=user, actor=actor, now=now, left_on=left_on, events=events
     )
+    # Lock the grants: a revocation meanwhile (a review's close, an officer) waits, and then finds the grant
+    # revoked, instead of both revoking it and writing two events.
     grants = list(
         Grant.objects.active()
+        .select_for_update(of=("self",))
         .filter(user=user)
         .select_related("user", "role__system__owner")
         .order_by("role__system__name", "role__name", "pk")
