@@ -223,6 +223,7 @@ def _save_user_resource(person: DirectoryUser, resource) -> DirectoryUser:
         _update_person(person.user, fields)
     except ValidationError as error:
         raise _service_error(error) from None
+    before = {"userName": person.user_name, "externalId": person.external_id, **person.attributes}
     person.user_name, person.user_name_key = user_name, user_name.lower()
     person.external_id = (resource.external_id or "")[:300]
     person.display_name = (resource.display_name or "")[:300]
@@ -230,6 +231,11 @@ def _save_user_resource(person: DirectoryUser, resource) -> DirectoryUser:
     person.version += 1
     person.updated_at = timezone.now()
     person.save()
+    after = {"userName": person.user_name, "externalId": person.external_id, **person.attributes}
+    changed = audit.diff(before, after)
+    if changed:
+        # What the directory says of the person beyond the portal's fields (those the people services audit).
+        audit.record(action="directory.user.update", actor=None, obj=person.user, changes=changed)
     _set_active(person.user, resource.active)
     if department_removed:
         settle_team(person)
@@ -485,11 +491,17 @@ def _save_group(group: DirectoryGroup, resource, *, members: bool = True) -> Dir
         except ValidationError as error:
             raise _service_error(error) from None
     group.display_name, group.display_name_key = name, name.lower()
+    before_external = group.external_id
     group.external_id = (resource.external_id or "")[:300]
     group.version += 1
     group.updated_at = timezone.now()
     group.save()
     changes = _set_members(group, people_) if members else {}
+    if group.external_id != before_external:
+        changes["externalId"] = [before_external, group.external_id]
+    if name == before and not any(changes.values()):
+        _touch(connection)
+        return group  # nothing the trail needs: the same name and members
     audit.record(
         action="directory.group.update",
         actor=None,

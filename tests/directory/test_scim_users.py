@@ -4,7 +4,7 @@ every change is audited with the source scim and the connection's name, and resp
 import pytest
 
 from dpms.models import AuditEvent
-from tests.directory.conftest import ENTERPRISE, USER
+from tests.directory.conftest import ENTERPRISE, PATCH, USER
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +48,23 @@ def test_attributes_and_excluded_attributes_shape_the_answer(scim):
     assert without["Resources"][0][ENTERPRISE]["employeeNumber"] == "42"
     searched = scim("POST", "Users/.search", {"filter": 'displayName co "shape"', "attributes": ["userName"]})
     assert [resource["userName"] for resource in searched.json()["Resources"]] == ["shape@acme-corp.com"]
+
+
+def test_a_change_beyond_the_portal_fields_is_audited_too(scim):
+    user = scim.create_user("phone@acme-corp.com")
+    add = {
+        "schemas": [PATCH],
+        "Operations": [{"op": "add", "path": "phoneNumbers", "value": [{"value": "+49 30 1234"}]}],
+    }
+
+    assert scim("PATCH", f"Users/{user['id']}", add).status_code == 200
+
+    event = AuditEvent.objects.get(action="directory.user.update")
+    assert event.source == "scim"
+    assert event.changes["phoneNumbers"] == [None, [{"value": "+49 30 1234"}]]
+    same = {
+        "schemas": [PATCH],
+        "Operations": [{"op": "replace", "path": "userName", "value": "phone@acme-corp.com"}],
+    }
+    scim("PATCH", f"Users/{user['id']}", same)
+    assert AuditEvent.objects.filter(action="directory.user.update").count() == 1
