@@ -31,12 +31,23 @@ def superadmin(db):
 @pytest.fixture
 def rows(superadmin, staff, client_for):
     """At least one row of every model an admin may change, ahead of the admin's own (the persona, their
-    team, a system with a role, an email address, the persona's session: the first of each is changed, and
-    the admin's own session changes with every request)."""
+    team, a system with a role, an email address, a single sign-on provider with the persona's identity and
+    token, the persona's session: the first of each is changed, and the admin's own session changes with
+    every request)."""
     from allauth.account.models import EmailAddress
+    from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+
+    from dpms.sso_config import clean_settings
 
     RoleFactory()
     EmailAddress.objects.create(user=staff, email=staff.email, verified=True, primary=True)
+    # A single sign-on provider, the persona's identity there and a token of it (allauth's admins).
+    app = SocialApp.objects.create(
+        provider="openid_connect", provider_id="acme", name="Acme", client_id="c",
+        settings=clean_settings(preset="oidc", issuer="https://login.example.com"),
+    )  # fmt: skip
+    account = SocialAccount.objects.create(user=staff, provider="acme", uid="sam", extra_data={})
+    SocialToken.objects.create(app=app, account=account, token="t")  # noqa: S106 - a test row
     someone = Client()
     someone.force_login(staff)
     someone.get(reverse("dashboard"))
