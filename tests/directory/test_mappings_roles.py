@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from directory.choices import ApprovalState
-from directory.models import AdminApproval, DirectoryGroup
+from directory.models import AdminApproval, DirectoryGroup, DirectoryUser
 from dpms.models import AuditEvent, User
 from tests.directory.conftest import GROUP, PATCH
 from tests.factories import UserFactory
@@ -124,3 +124,38 @@ def test_nobody_approves_their_own_admin_role(scim, client_for, admin_user):
     assert response.status_code == 403
     approval.refresh_from_db()
     assert approval.state == ApprovalState.PENDING
+
+
+def _approvals(connection, admin_user, count):
+    group = DirectoryGroup.objects.create(
+        connection=connection,
+        display_name="Admins",
+        display_name_key="admins",
+        role="admin",
+        role_set_by=admin_user,
+    )
+    for number in range(count):
+        person = DirectoryUser.objects.create(
+            connection=connection,
+            user=UserFactory(email=f"a{number}@acme-corp.com"),
+            user_name=f"a{number}@acme-corp.com",
+            user_name_key=f"a{number}@acme-corp.com",
+        )
+        AdminApproval.objects.create(group=group, person=person)
+
+
+@pytest.mark.parametrize("count", [1, 40])
+def test_the_approvals_page_runs_the_same_queries_at_any_size(
+    client_for, admin_user, connection, count, django_assert_num_queries
+):
+    _approvals(connection, admin_user, count)
+    page = client_for(UserFactory(email="second.admin@example.com", roles=["admin"]))
+    url = reverse("directory:approvals")
+    page.get(url)
+
+    # The frame of every signed-in page (12) and the approvals with their groups, connections, mappers,
+    # people and deciders (1).
+    with django_assert_num_queries(13):
+        response = page.get(url)
+
+    assert response.content.decode().count('value="approve"') == count
