@@ -27,7 +27,8 @@ from access.choices import (
     GrantSource,
     ReviewerRule,
 )
-from access.models import Grant, ReviewCampaign, ReviewItem, ReviewPolicy, Role, System
+from access.models import BirthrightRule, Grant, ReviewCampaign, ReviewItem, ReviewPolicy, Role, System
+from access.services.birthright import birthright_rule_add
 from access.services.campaigns import campaign_population, population_sha256, review_item
 from access.services.policies import next_run_after_launch, period_key, policy_create, policy_enable
 from access.services.portal_roles import sync_portal_roles
@@ -36,7 +37,7 @@ from access.services.routing import route
 from access.services.tallies import tally_recount
 from dpms import audit
 from dpms.management.commands.seed_demo import people
-from dpms.models import User
+from dpms.models import Team, User
 
 SEED = 42
 DOMAIN = "northwind.example"
@@ -54,6 +55,12 @@ ENG, FIN, SALES, PEOPLE, OPS, SUPPORT = (
     "Customer Support",
 )
 ALL = {ENG: 1, FIN: 1, SALES: 1, PEOPLE: 1, OPS: 1, SUPPORT: 1}
+# Birthright (Access → Birthright): every joiner gets a mailbox, Slack and Confluence; engineers also get
+# GitHub and Jira.
+EVERYONE_BIRTHRIGHT = (("M365 Exchange", "Mailbox User"), ("Slack", "Member"), ("Confluence", "Viewer"))
+BIRTHRIGHT = dict.fromkeys(ALL, EVERYONE_BIRTHRIGHT) | {
+    ENG: (*EVERYONE_BIRTHRIGHT, ("GitHub Enterprise", "Member"), ("Jira", "User"))
+}
 # Privileged roles are marked with a leading "!".
 # (name, environment, classification, owner, max privileged, {team: share of its people with access}, roles)
 SYSTEMS = (
@@ -496,6 +503,7 @@ def seed_access_demo(*, stdout=None) -> dict:
     policies = _policies(users, now)
     campaign = _campaign(policies[QUARTERLY], users, now)
     findings = check_privileged_limits(now=now)
+    birthright = _birthright(roles, users[SECURITY_OFFICER])
     created = {
         "systems": new_systems,
         "roles": len(created_roles),
@@ -503,9 +511,10 @@ def seed_access_demo(*, stdout=None) -> dict:
         "portal grants": portal,
         "campaign": campaign.name if campaign else None,
         "findings": findings,
+        "birthright rules": birthright,
     }
     if stdout is not None:
-        if new_systems or created_roles or grants or portal or campaign:
+        if new_systems or created_roles or grants or portal or campaign or birthright:
             stdout.write(
                 f"Access register: {len(systems)} systems, {len(roles)} roles, {grants} new grants; "
                 f"campaign {campaign.name if campaign else 'exists already'}."
@@ -513,3 +522,17 @@ def seed_access_demo(*, stdout=None) -> dict:
         else:
             stdout.write("Access register: the demo data exists already; nothing changed.")
     return created
+
+
+def _birthright(roles, officer) -> int:
+    """The demo teams' birthright rules, set by the security officer (audited); those that exist stay."""
+    teams = {team.name: team for team in Team.objects.filter(name__in=BIRTHRIGHT)}
+    have = set(BirthrightRule.objects.values_list("team__name", "role_id"))
+    added = 0
+    for team_name, wanted in BIRTHRIGHT.items():
+        for key in wanted:
+            role = roles.get(key)
+            if team_name in teams and role is not None and (team_name, role.pk) not in have:
+                birthright_rule_add(actor=officer, team=teams[team_name], role=role)
+                added += 1
+    return added

@@ -5,7 +5,16 @@ import pytest
 from django.db.models import F
 
 from access.choices import CampaignStatus, Decision, FindingKind
-from access.models import Finding, Grant, ReviewCampaign, ReviewItem, ReviewPolicy, Role, System
+from access.models import (
+    BirthrightRule,
+    Finding,
+    Grant,
+    ReviewCampaign,
+    ReviewItem,
+    ReviewPolicy,
+    Role,
+    System,
+)
 from dpms.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +30,7 @@ def counts():
         ReviewItem.objects.count(),
         Finding.objects.count(),
         AuditEvent.objects.count(),
+        BirthrightRule.objects.count(),
     )
 
 
@@ -47,6 +57,14 @@ def test_a_few_systems_keep_more_administrators_than_allowed(demo):
     assert {"AWS Production", "M365 Exchange", "PostgreSQL prod cluster"} <= set(
         over.values_list("system__name", flat=True)
     )
+
+
+def test_every_team_has_birthright_and_engineers_more(demo):
+    rules = BirthrightRule.objects.values_list("team__name", "role__system__name")
+    by_team = {team: {system for name, system in rules if name == team} for team, _system in rules}
+    assert len(by_team) == 6
+    assert by_team["Finance"] == {"M365 Exchange", "Slack", "Confluence"}
+    assert by_team["Engineering"] == {"M365 Exchange", "Slack", "Confluence", "GitHub Enterprise", "Jira"}
 
 
 def test_two_enabled_review_policies(demo):
