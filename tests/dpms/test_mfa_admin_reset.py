@@ -38,9 +38,10 @@ def test_admin_with_a_second_factor_resets_a_person(client_for, admin_user, lock
     page = admin.get(reset_url(locked_out))
     assert page.status_code == 200
     assert "Authenticator App" in page.content.decode() or "TOTP" in page.content.decode()
-    assert b"Reset two-factor authentication" in admin.get(
-        reverse("admin:dpms_user_change", args=[locked_out.pk])
-    ).content
+    assert (
+        b"Reset two-factor authentication"
+        in admin.get(reverse("admin:dpms_user_change", args=[locked_out.pk])).content
+    )
 
     response = admin.post(reset_url(locked_out))
     assert response["Location"] == reverse("admin:dpms_user_change", args=[locked_out.pk])
