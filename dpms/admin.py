@@ -372,6 +372,6 @@ class OutboxEmailAdmin(ReadOnly, admin.ModelAdmin):
     ordering = ("-created_at",)
     exclude = ("body",)
 
+
 # Single sign-on providers (allauth's Social applications) with our settings as checked fields.
 from dpms import sso_admin  # noqa: E402, F401
-

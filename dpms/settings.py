@@ -86,9 +86,9 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "dpms.middleware.SessionLifetimeMiddleware",
-    "dpms.middleware.TimezoneMiddleware",
     # After the session lifetime: a person who must have a second factor reaches only enrolment until then.
     "dpms.mfa.MFAGateMiddleware",
+    "dpms.middleware.TimezoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -285,7 +285,6 @@ BREAK_GLASS_EMAILS = [email.strip().lower() for email in env.list("BREAK_GLASS_E
 SSO_MFA_TRUST = env.bool("SSO_MFA_TRUST", default=False)
 # Portal roles that cannot work without a second factor when they sign in with a password.
 MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=["security officer", "auditor", "admin"])
-
 # allauth.mfa (dpms/mfa.py): an authenticator app (TOTP, shown as a QR code), recovery codes, and WebAuthn
 # security keys and passkeys; a passkey alone signs in (it is two factors: the device and its PIN or face),
 # except in SSO-only mode, where the identity provider is the only way in.
@@ -305,6 +304,7 @@ MFA_FORMS = {
 }
 # WebAuthn over plain http (runserver, the browser tests' live server on http://localhost): development only.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+
 # --- Sessions -----------------------------------------------------------------------------------------
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=12)
