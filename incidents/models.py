@@ -274,6 +274,12 @@ def _attachment_storage():
 attachment_storage = SimpleLazyObject(_attachment_storage)
 
 
+def attachment_storage_for_field():
+    """The field's storage as a callable: migrations name this function instead of writing down the
+    directory the settings gave on the machine that made them (makemigrations saw a change elsewhere)."""
+    return attachment_storage
+
+
 def attachment_path(instance, filename):
     # The stored name is random: what the reporter called the file is kept in ``original_name`` only.
     return f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
@@ -288,7 +294,7 @@ class IncidentAttachment(models.Model):
     )
     # A lazy Storage, built from the settings when first used.
     file = models.FileField(
-        storage=attachment_storage,  # type: ignore[arg-type]
+        storage=attachment_storage_for_field,  # type: ignore[arg-type]
         upload_to=attachment_path,
         max_length=200,
     )
