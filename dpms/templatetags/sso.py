@@ -18,3 +18,12 @@ def linked_identities(user) -> list[dict]:
     from dpms.sso import linked_identities as identities
 
     return identities(user)
+
+
+@register.simple_tag
+def password_allowed(user) -> bool:
+    """Whether ``user`` may use a password here: always, except in SSO-only mode for all but break-glass
+    accounts (the account menu then offers no password change)."""
+    from dpms.sso import is_break_glass
+
+    return not settings.SSO_ONLY or is_break_glass(getattr(user, "email", ""))

@@ -148,3 +148,10 @@ def test_the_last_identity_cannot_be_unlinked(client, oidc_provider, sso_app, st
 def test_uidb64_of_nobody_is_refused_not_an_error(client):
     url = reverse("invitation_accept", args=[urlsafe_base64_encode(force_bytes("x")), "token"])
     assert client.post(url, {}).status_code == 403
+
+
+def test_the_account_menu_offers_no_password_change_except_to_break_glass(client, staff, bea):
+    client.force_login(staff)
+    assert reverse("account_change_password") not in client.get(reverse("dashboard")).content.decode()
+    client.force_login(bea)
+    assert reverse("account_change_password") in client.get(reverse("mfa_index")).content.decode()
