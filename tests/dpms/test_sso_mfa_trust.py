@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from dpms.models import AuditEvent
 from tests.dpms.oidc import sso_sign_in
-from tests.mfa_support import give_totp
+from tests.mfa_support import give_totp, unused_code
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +94,13 @@ def test_linking_another_identity_keeps_the_trusted_second_factor(
     client.get(path_and_query(oidc_provider.authorize(start["Location"], "olga-2")))
     assert security_officer.socialaccount_set.count() == 2
     assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_after_single_sign_on_the_local_code_completes_the_sign_in(client, oidc_provider, sam_with_app):
+    response = sign_in(client, oidc_provider, sam_with_app)
+    assert response["Location"] == reverse("mfa_authenticate")
+    done = client.post(reverse("mfa_authenticate"), {"code": unused_code(sam_with_app)})
+    assert done["Location"] == reverse("dashboard")
+    assert client.get(reverse("dashboard")).status_code == 200
+    event = AuditEvent.objects.get(action="auth.sso.sign_in")
+    assert (event.actor, event.changes["idp_mfa"]) == (sam_with_app, False)
