@@ -2,7 +2,7 @@
 latest requests. Each read runs a fixed number of queries whatever the data size."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 
 from directory.models import DirectoryGroup, DirectoryUser, ScimConnection, ScimRequest
@@ -38,7 +38,3 @@ def connection_for(user, pk) -> ScimConnection:
 def latest_requests(connection: ScimConnection):
     """The connection's latest requests, newest first."""
     return ScimRequest.objects.filter(connection=connection).order_by("-at", "-pk")[:LATEST_REQUESTS]
-
-
-def failed_request_count(connection: ScimConnection) -> int:
-    return ScimRequest.objects.filter(connection=connection).filter(Q(status__gte=400)).count()

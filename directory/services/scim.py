@@ -13,7 +13,7 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from scim2_models import (
     EnterpriseUser,
@@ -563,8 +563,3 @@ def group_delete(*, group: DirectoryGroup, if_match: str | None = None) -> None:
     )
     group.delete()
     _touch(connection)
-
-
-def integrity_error(error: IntegrityError) -> UniquenessException:
-    """Two requests creating the same person or group at once: the second loses at the unique index."""
-    return UniquenessException(detail="Another request created the same resource at the same time.")
