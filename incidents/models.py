@@ -294,7 +294,7 @@ class IncidentAttachment(models.Model):
     )
     # A lazy Storage, built from the settings when first used.
     file = models.FileField(
-        storage=attachment_storage_for_field,  # type: ignore[arg-type]
+        storage=attachment_storage_for_field,
         upload_to=attachment_path,
         max_length=200,
     )

@@ -40,13 +40,17 @@ def test_deactivated_person_gets_no_email(staff):
     assert not OutboxEmail.objects.exists()
 
 
-def test_unread_count_for_the_header_costs_one_query(staff, django_assert_num_queries):
+def test_the_header_costs_two_queries_the_unread_count_and_the_roles(staff, django_assert_num_queries):
     NotificationFactory.create_batch(3, recipient=staff)
     NotificationFactory(recipient=staff, read_at=timezone.now())
     request = RequestFactory().get("/")
     request.user = staff
-    with django_assert_num_queries(1):
+    # 1 the unread count, 2 the person's roles (for the menu's links only admins see, e.g. Directory)
+    with django_assert_num_queries(2):
         assert portal(request)["unread_count"] == 3
+    # The roles are kept on the person for the rest of the request: the page's permission checks are free.
+    with django_assert_num_queries(0):
+        assert not staff.is_admin and not staff.is_security_officer
 
 
 @pytest.mark.parametrize("url", ["notifications", "notifications_read_all"])
