@@ -166,7 +166,7 @@ def sign_in(page, user):
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     pass_second_factor(page, user)
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
 

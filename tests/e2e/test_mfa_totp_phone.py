@@ -31,7 +31,7 @@ def test_officer_sets_up_an_authenticator_app_on_a_phone(phone_page, officer, re
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(officer.email)
     page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(re.compile(r"/accounts/2fa/$"))
     expect(page.get_by_test_id("mfa-required")).to_be_visible()
     assert_fits_the_screen("two-factor page")

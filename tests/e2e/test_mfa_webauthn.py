@@ -53,7 +53,7 @@ def password_step(page, user):
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_officer_adds_a_passkey_and_signs_in_with_it(localhost_page, officer):
@@ -94,3 +94,23 @@ def test_officer_adds_a_passkey_and_signs_in_with_it(localhost_page, officer):
     page.goto("/accounts/2fa/")
     page.get_by_role("link", name="Manage keys").click()
     expect(page.get_by_role("cell", name=re.compile("Laptop passkey"))).to_be_visible()
+
+
+def test_a_passkey_signs_in_alone_without_the_password(localhost_page, officer):
+    page = localhost_page
+    add_virtual_authenticator(page)
+    password_step(page, officer)
+    page.goto("/accounts/2fa/")
+    page.get_by_role("link", name="Add a security key or passkey").click()
+    page.get_by_label("Name").fill("Laptop passkey")
+    page.get_by_label("Passwordless").check()
+    page.get_by_role("button", name="Add").click()
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/"))
+    page.goto("/dashboard/")
+    page.locator("summary", has_text=officer.get_short_name()).click()
+    page.get_by_role("button", name="Sign out").click()
+
+    page.goto("/accounts/login/")
+    page.get_by_role("button", name="Sign in with a passkey").click()  # no email, no password
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))  # and not held at the MFA gate: the key was both
+    expect(page.get_by_role("heading", level=1)).to_have_text("Good to see you, Olga")
