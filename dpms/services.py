@@ -118,16 +118,30 @@ def _welcome(user: User) -> None:
 
 @transaction.atomic
 def user_send_invitation(*, actor, user: User) -> None:
-    """(Re)send the invitation email; each sending has its own link and outbox row."""
-    link = invitation_link(user)
+    """(Re)send the invitation email; each sending has its own link and outbox row.
+
+    In SSO-only mode nobody but a break-glass account may set a password (the link would be refused): the
+    invitation then says to sign in with the company account, and carries no link to set a password.
+    """
+    from dpms.sso import is_break_glass
+
+    if settings.SSO_ONLY and not is_break_glass(user.email):
+        how = (
+            f"Sign in with your company account (single sign-on) here:\n\n"
+            f"{settings.SITE_URL}{reverse('account_login')}"
+        )
+    else:
+        how = (
+            f"Set your password here within {settings.INVITATION_VALID_DAYS} days:\n\n"
+            f"{settings.SITE_URL}{invitation_link(user)}"
+        )
     notify.email(
         to=user.email,
         recipient=user,
         subject="You are invited to DPMS",
         body=(
             f"Hello {user.get_short_name()},\n\nan account was created for you in DPMS, the data protection "
-            f"portal. Set your password here within {settings.INVITATION_VALID_DAYS} days:\n\n"
-            f"{settings.SITE_URL}{link}\n\nIf you did not expect this, ignore this message."
+            f"portal. {how}\n\nIf you did not expect this, ignore this message."
         ),
         dedup_key=f"invitation:{user.pk}:{timezone.now().timestamp()}",
     )

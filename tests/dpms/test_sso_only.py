@@ -9,7 +9,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import int_to_base36, urlsafe_base64_encode
 
 from dpms import services
-from dpms.models import AuditEvent, Notification
+from dpms.models import AuditEvent, Notification, OutboxEmail
 from tests.dpms.oidc import sso_sign_in
 from tests.factories import TEST_PASSWORD, UserFactory
 
@@ -155,3 +155,17 @@ def test_the_account_menu_offers_no_password_change_except_to_break_glass(client
     assert reverse("account_change_password") not in client.get(reverse("dashboard")).content.decode()
     client.force_login(bea)
     assert reverse("account_change_password") in client.get(reverse("mfa_index")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("email", "gets_a_password_link"), [("nina@example.com", False), (BREAK_GLASS, True)]
+)
+def test_an_invitation_says_to_sign_in_with_the_company_account_unless_break_glass(
+    admin_user, email, gets_a_password_link
+):
+    person = services.user_invite(actor=admin_user, email=email, full_name="Nina New")
+    body = OutboxEmail.objects.get(to=email, subject="You are invited to DPMS").body
+    assert (services.invitation_link(person).rsplit("/", 2)[0] in body) is gets_a_password_link
+    assert ("Set your password" in body) is gets_a_password_link
+    assert ("single sign-on" in body) is not gets_a_password_link
+    assert reverse("account_login") in body or gets_a_password_link
