@@ -15,10 +15,10 @@ from django.views.decorators.csrf import csrf_exempt
 from scim2_models import (
     Context,
     Error,
+    InvalidFilterException,
     InvalidSyntaxException,
     InvalidValueException,
     NotFoundException,
-    NotImplementedException,
     PatchOp,
     PayloadTooLargeException,
     SCIMException,
@@ -260,20 +260,37 @@ GROUPS = Kind(
 )
 
 
-def _query(request, kind: Kind, params_source: dict) -> HttpResponse:
+def _query(request, kinds: list[Kind], params_source: dict) -> HttpResponse:
+    """A list of one resource type, or of several (the root search): users first, then groups, paged as one
+    list. A filter naming an attribute only one type has selects nothing of the other (RFC 7644 §3.4.2.1)."""
     _refuse_nul(params_source)
-    params = q.response_parameters(
-        kind.model, params_source.get("attributes"), params_source.get("excludedAttributes")
-    )
     try:
         start, count = q.page_bounds(params_source.get("startIndex"), params_source.get("count"))
     except (TypeError, ValueError):
         raise InvalidValueException(detail="startIndex and count are whole numbers.") from None
-    condition = q.filter_q(params_source.get("filter"), kind.columns, kind.model)
-    rows = kind.rows(request.scim_connection, params).filter(condition)
-    total = rows.count()
-    page = list(rows[start - 1 : start - 1 + count]) if count else []
-    resources = [q.render(kind.model, kind.data(row, request.scim_base, params), params) for row in page]
+    lists, refusals = [], []
+    for kind in kinds:
+        params = q.response_parameters(
+            kind.model, params_source.get("attributes"), params_source.get("excludedAttributes")
+        )
+        try:
+            condition = q.filter_q(params_source.get("filter"), kind.columns, kind.model)
+        except InvalidFilterException as refusal:
+            refusals.append(refusal)
+            continue
+        lists.append((kind, params, kind.rows(request.scim_connection, params).filter(condition)))
+    if not lists:
+        raise refusals[0]
+    total, resources, skip = 0, [], start - 1
+    for kind, params, rows in lists:
+        size = rows.count()
+        total += size
+        wanted = count - len(resources)
+        if wanted > 0 and skip < size:
+            page = rows[skip : skip + wanted]
+            base = request.scim_base
+            resources += [q.render(kind.model, kind.data(row, base, params), params) for row in page]
+        skip = max(skip - size, 0)
     return _json(_list(resources, total, start))
 
 
@@ -287,7 +304,7 @@ def collection(kind: Kind):
     @scim_view
     def view(request):
         if request.method == "GET":
-            return _query(request, kind, request.GET.dict())
+            return _query(request, [kind], request.GET.dict())
         if request.method == "POST":
             resource = _validate(
                 kind.model, _body(request), Context.RESOURCE_CREATION_REQUEST, request.scim_base
@@ -299,18 +316,24 @@ def collection(kind: Kind):
     return view
 
 
+SEARCH_PARAMETERS = {"schemas", "attributes", "excludedAttributes", "filter", "startIndex", "count"}
+
+
+def _search(request, kinds: list[Kind]) -> HttpResponse:
+    if request.method != "POST":
+        raise MethodNotAllowed(detail="Searches are POSTed.")
+    body = _body(request)
+    unknown = set(body) - SEARCH_PARAMETERS
+    if unknown:
+        raise InvalidSyntaxException(detail=f"Unknown search parameters: {', '.join(sorted(unknown))}.")
+    source = {key: _joined(body.get(key)) for key in SEARCH_PARAMETERS - {"schemas"}}
+    return _query(request, kinds, source)
+
+
 def search(kind: Kind):
     @scim_view
     def view(request):
-        if request.method != "POST":
-            raise MethodNotAllowed(detail="Searches are POSTed.")
-        body = _body(request)
-        allowed = {"schemas", "attributes", "excludedAttributes", "filter", "startIndex", "count"}
-        unknown = set(body) - allowed
-        if unknown:
-            raise InvalidSyntaxException(detail=f"Unknown search parameters: {', '.join(sorted(unknown))}.")
-        source = {key: _joined(body.get(key)) for key in allowed - {"schemas"}}
-        return _query(request, kind, source)
+        return _search(request, [kind])
 
     return view
 
@@ -367,9 +390,8 @@ def resource(kind: Kind):
 
 @scim_view
 def search_everything(request):
-    raise NotImplementedException(
-        detail="Search /Users/.search or /Groups/.search; the root search is not offered."
-    )
+    """POST /.search: people and groups in one list (RFC 7644 §3.4.3)."""
+    return _search(request, [USERS, GROUPS])
 
 
 @scim_view

@@ -4,7 +4,7 @@ every change is audited with the source scim and the connection's name, and resp
 import pytest
 
 from dpms.models import AuditEvent
-from tests.directory.conftest import ENTERPRISE, PATCH, USER
+from tests.directory.conftest import ENTERPRISE, GROUP, PATCH, USER
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +68,20 @@ def test_a_change_beyond_the_portal_fields_is_audited_too(scim):
     }
     scim("PATCH", f"Users/{user['id']}", same)
     assert AuditEvent.objects.filter(action="directory.user.update").count() == 1
+
+
+def test_the_root_search_lists_people_and_groups_together(scim):
+    scim.create_user("ops.person@acme-corp.com", displayName="Ops Person")
+    scim("POST", "Groups", {"schemas": [GROUP], "displayName": "Ops"})
+    scim("POST", "Groups", {"schemas": [GROUP], "displayName": "Finance"})
+
+    both = scim("POST", ".search", {"filter": 'displayName sw "ops"', "attributes": ["displayName"]}).json()
+    people = scim("POST", ".search", {"filter": 'userName sw "ops"'}).json()
+    second_page = scim("POST", ".search", {"startIndex": 2, "count": 2}).json()
+
+    assert both["totalResults"] == 2
+    assert [resource["displayName"] for resource in both["Resources"]] == ["Ops Person", "Ops"]
+    assert [resource["userName"] for resource in people["Resources"]] == ["ops.person@acme-corp.com"]
+    assert second_page["totalResults"] == 3
+    assert [resource["displayName"] for resource in second_page["Resources"]] == ["Ops", "Finance"]
+    assert scim("POST", ".search", {"filter": 'nickName eq "x"'}).json()["scimType"] == "invalidFilter"
