@@ -8,6 +8,7 @@ from typing import Any, cast
 
 import allauth.mfa.admin  # noqa: F401 - registers Authenticator, unregistered below
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -375,3 +376,20 @@ class OutboxEmailAdmin(ReadOnly, admin.ModelAdmin):
 
 # Single sign-on providers (allauth's Social applications) with our settings as checked fields.
 from dpms import sso_admin  # noqa: E402, F401
+
+# Sign-in identities (allauth's Social accounts): to look at only. Changing a subject here would hand a
+# person's account to someone else at the provider without a trace; people unlink their own under their
+# account, and the link rules live in dpms/sso.py. Social tokens are not kept (SOCIALACCOUNT_STORE_TOKENS is
+# off) and would be secrets: no page for them.
+admin.site.unregister(SocialToken)
+admin.site.unregister(SocialAccount)
+
+
+@admin.register(SocialAccount)
+class SignInIdentityAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ("user", "provider", "uid", "date_joined", "last_login")
+    list_select_related = ("user",)
+    list_filter = ("provider",)
+    search_fields = ("user__email", "user__full_name", "uid")
+    ordering = ("-date_joined",)
+    exclude = ("extra_data",)  # the provider's claims about the person: shown to them, not browsed here

@@ -2,8 +2,8 @@
 offers it."""
 
 import pytest
-from allauth.socialaccount.models import SocialApp
-from django.urls import reverse
+from allauth.socialaccount.models import SocialAccount, SocialApp
+from django.urls import NoReverseMatch, reverse
 
 from dpms.models import AuditEvent
 
@@ -89,3 +89,23 @@ def test_an_id_taken_by_a_provider_from_the_environment_is_refused(client, admin
     response = client.post(ADD, form())
     assert "A provider from SSO_PROVIDERS has this id." in response.content.decode()
     assert not SocialApp.objects.exists()
+
+
+def test_an_admin_sees_sign_in_identities_but_cannot_change_or_delete_them(client, admin_user, staff):
+    identity = SocialAccount.objects.create(user=staff, provider="acme", uid="sam-at-acme", extra_data={})
+    client.force_login(admin_user)
+    listing = client.get(reverse("admin:socialaccount_socialaccount_changelist"))
+    assert listing.status_code == 200
+    assert "sam-at-acme" in listing.content.decode()
+    change_url = reverse("admin:socialaccount_socialaccount_change", args=[identity.pk])
+    response = client.post(change_url, {"user": admin_user.pk, "provider": "acme", "uid": "sam-at-acme"})
+    assert response.status_code == 403  # handing Sam's identity to the admin is refused
+    delete_url = reverse("admin:socialaccount_socialaccount_delete", args=[identity.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    identity.refresh_from_db()
+    assert identity.user == staff
+
+
+def test_no_admin_page_shows_provider_tokens(client, admin_user):
+    with pytest.raises(NoReverseMatch):
+        reverse("admin:socialaccount_socialtoken_changelist")
