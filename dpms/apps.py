@@ -10,10 +10,9 @@ class DpmsConfig(AppConfig):
         # Authentication events come from Django and allauth as signals; the receivers only record them.
         from django.db.models.signals import post_migrate
 
-        # health connects Celery's task_postrun: the worker records each run of a periodic task.
-        from dpms import health, signals  # noqa: F401
-        # Single sign-on's audit of sign-ins, links and unlinks, and the break-glass announcement.
-        from dpms import sso  # noqa: F401
+        # health connects Celery's task_postrun: the worker records each run of a periodic task; sso audits
+        # single sign-ons, links and unlinks, and announces break-glass sign-ins.
+        from dpms import health, signals, sso  # noqa: F401
 
         # Every periodic task is watched from the migrate that deployed it (a tick never run goes stale then).
         post_migrate.connect(health.watch_ticks, sender=self)

@@ -48,6 +48,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from dpms import audit, notify
+from dpms.passwords import is_break_glass
 
 # Set to True in the session by the single sign-on flow (dpms/sso.py) before allauth's login stages run, when
 # the identity provider's amr/acr claim says it asked a second factor and SSO_MFA_TRUST trusts it: such a
@@ -68,7 +69,7 @@ def mfa_required(user) -> bool:
     (``BREAK_GLASS_EMAILS``)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    if (user.email or "").lower() in settings.BREAK_GLASS_EMAILS:
+    if is_break_glass(user.email):
         return True
     required = {role.lower() for role in settings.MFA_REQUIRED_ROLES}
     if not required:

@@ -1,6 +1,14 @@
-"""Password policy pieces Django does not ship."""
+"""Password policy pieces Django does not ship, and who keeps a password in SSO-only mode."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+
+
+def is_break_glass(email: str) -> bool:
+    """Whether ``email`` is a break-glass account (``BREAK_GLASS_EMAILS``): it keeps its password in
+    SSO-only mode, must use a second factor (``dpms.mfa.mfa_required``), and its sign-ins are announced to
+    the security officers (dpms/sso.py). Here, below sso, mfa and services, so each of them can ask."""
+    return bool(email) and email.strip().lower() in settings.BREAK_GLASS_EMAILS
 
 
 class MaximumLengthValidator:

@@ -17,6 +17,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from dpms import audit, notify, portal
 from dpms.models import ApiRequest, ApiToken, Notification, Team, User, Webhook
+from dpms.passwords import is_break_glass
 
 TOKEN_TEXT_START = "dpms_"  # noqa: S105 - the public start of every token text, not a secret
 USER_FIELDS = ("email", "full_name", "manager_id", "team_id", "job_title", "time_zone", "is_active")
@@ -123,8 +124,6 @@ def user_send_invitation(*, actor, user: User) -> None:
     In SSO-only mode nobody but a break-glass account may set a password (the link would be refused): the
     invitation then says to sign in with the company account, and carries no link to set a password.
     """
-    from dpms.sso import is_break_glass
-
     if settings.SSO_ONLY and not is_break_glass(user.email):
         how = (
             f"Sign in with your company account (single sign-on) here:\n\n"

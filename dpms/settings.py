@@ -92,8 +92,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # SSO-only mode's refusal of password POSTs; the providers in the CSP's form-action (after csp's middleware,
-    # so it sees the response first). dpms/sso.py.
+    # SSO-only mode's refusal of password POSTs; the providers in the CSP's form-action (after csp's
+    # middleware, so it sees the response first). dpms/sso.py.
     "dpms.sso.SingleSignOnMiddleware",
 ]
 
@@ -272,7 +272,7 @@ SSO_PROVIDERS = env.str("SSO_PROVIDERS", default="")
 # of linking people (dpms/sso.py).
 SOCIALACCOUNT_PROVIDERS = sso_config.socialaccount_providers(SSO_PROVIDERS)
 SOCIALACCOUNT_ADAPTER = "dpms.sso.SocialAccountAdapter"
-SOCIALACCOUNT_AUTO_SIGNUP = False  # people are linked or created by dpms/sso.py's rules, never by a signup form
+SOCIALACCOUNT_AUTO_SIGNUP = False  # people are linked or created by dpms/sso.py's rules, never a signup form
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never linked by email alone (dpms/sso.py decides)
 SOCIALACCOUNT_LOGIN_ON_GET = False  # the sign-in buttons POST, so a link elsewhere cannot start a sign-in
 SOCIALACCOUNT_STORE_TOKENS = False

@@ -50,6 +50,7 @@ from django.utils.http import base36_to_int, urlsafe_base64_decode
 from dpms import audit, mfa
 from dpms.context import origin
 from dpms.middleware import client_ip
+from dpms.passwords import is_break_glass
 
 logger = logging.getLogger(__name__)
 
@@ -77,13 +78,6 @@ REFUSALS = {
     "cancelled": "The sign-in was cancelled at your identity provider.",
     "sso_only": "Passwords are turned off here: sign in with your company's identity provider.",
 }
-
-
-def is_break_glass(email: str) -> bool:
-    """Whether ``email`` is a break-glass account (``BREAK_GLASS_EMAILS``): it keeps its password in
-    SSO-only mode, must use a second factor (``dpms.mfa.mfa_required``), and its sign-ins are announced to
-    the security officers."""
-    return bool(email) and email.strip().lower() in settings.BREAK_GLASS_EMAILS
 
 
 def idp_says_mfa(claims: dict) -> bool:

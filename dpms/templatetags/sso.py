@@ -3,6 +3,8 @@
 from django import template
 from django.conf import settings
 
+from dpms.passwords import is_break_glass
+
 register = template.Library()
 
 
@@ -24,6 +26,4 @@ def linked_identities(user) -> list[dict]:
 def password_allowed(user) -> bool:
     """Whether ``user`` may use a password here: always, except in SSO-only mode for all but break-glass
     accounts (the account menu then offers no password change)."""
-    from dpms.sso import is_break_glass
-
     return not settings.SSO_ONLY or is_break_glass(getattr(user, "email", ""))

@@ -1,4 +1,4 @@
-"""An import burst on PostgreSQL: thousands of people (10,000 with DPMS_SCIM_BURST=10000) created one
+"""An import burst on PostgreSQL: hundreds of people (10,000 with DPMS_SCIM_BURST=10000) created one
 request after another, as an IdP's first sync sends them, with bad requests among them; every good one lands
 whole, every bad one is a SCIM error that leaves nothing behind, and the audit trail's chain holds."""
 
@@ -13,16 +13,17 @@ from tests.directory.conftest import USER
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
-# 10,000 take about 15 minutes on a loaded CI machine; the suite sends 2,000 unless DPMS_SCIM_BURST says more.
-BURST = int(os.environ.get("DPMS_SCIM_BURST", "2000"))
+# 10,000 took 25 minutes on a shared two-core machine (README); CI sends 500, enough for the refusals and the
+# chain among them, unless DPMS_SCIM_BURST says more.
+BURST = int(os.environ.get("DPMS_SCIM_BURST", "500"))
 
 
-def test_thousands_of_people_in_one_burst(requires_postgres, scim, connection):
+def test_a_burst_of_people_lands_whole_and_refusals_leave_nothing(requires_postgres, scim, connection):
     refused = 0
     for number in range(BURST):
         email = f"burst{number:05}@acme-corp.com"
         body = {"schemas": [USER], "userName": email, "emails": [{"value": email, "primary": True}]}
-        if number % 1000 == 999:  # now and then the IdP sends the same person twice, or garbage
+        if number % 100 == 99:  # now and then the IdP sends the same person twice, or garbage
             assert scim("POST", "Users", body).status_code == 201
             assert scim("POST", "Users", body).json()["scimType"] == "uniqueness"
             assert scim("POST", "Users", raw=b'{"userName": ').json()["scimType"] == "invalidSyntax"

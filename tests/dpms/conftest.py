@@ -57,5 +57,5 @@ def receiver(settings):
     server.server_close()
 
 
-# --- A real OpenID Connect provider for the single sign-on tests (tests/dpms/oidc.py) --------------------------
+# --- A real OpenID Connect provider for the single sign-on tests (tests/dpms/oidc.py) -----------------------
 from tests.dpms.oidc import oidc_provider, sso_app  # noqa: E402, F401

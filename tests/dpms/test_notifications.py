@@ -50,7 +50,8 @@ def test_the_header_costs_two_queries_the_unread_count_and_the_roles(staff, djan
         assert portal(request)["unread_count"] == 3
     # The roles are kept on the person for the rest of the request: the page's permission checks are free.
     with django_assert_num_queries(0):
-        assert not staff.is_admin and not staff.is_security_officer
+        assert not staff.is_admin
+        assert not staff.is_security_officer
 
 
 @pytest.mark.parametrize("url", ["notifications", "notifications_read_all"])
