@@ -11,11 +11,16 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import post_migrate
+from django.test.testcases import QuietWSGIRequestHandler
 
 from dpms.celery import app as celery_app
 from tests import audit_guard, broker, mfa_support
 from tests.caching import check_every_signed_in_response
 from tests.factories import TEST_PASSWORD, TeamFactory, UserFactory
+
+# The live test server (browser journeys, the SCIM checker) answers on kept-alive connections in small writes:
+# with Nagle's algorithm on, each answer waited for the client's delayed acknowledgement, 40 ms a request.
+QuietWSGIRequestHandler.disable_nagle_algorithm = True
 
 # A test client's force_login is a person fully signed in, their second factor included (the gate in
 # dpms/mfa.py holds privileged people whose session shows none); tests/mfa_support.py tests without it.
