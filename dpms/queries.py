@@ -199,20 +199,15 @@ def object_shares(obj: Model, codenames: list[str]) -> QuerySet:
 def api_token_for_text(text: str):
     """The token a ``dpms_<prefix>_<secret>`` text names, with its owner, or None: unknown prefix or wrong
     secret alike (compared in constant time). Whether it is still usable is the caller's question."""
-    import hashlib
-
-    from django.utils.crypto import constant_time_compare
-
+    from dpms import tokens
     from dpms.models import ApiToken
 
-    start, _, rest = text.partition("_")
-    prefix, _, secret = rest.partition("_")
-    if start != "dpms" or not prefix or not secret:
+    parts = tokens.split_token(text, tokens.API_TOKEN_START)
+    if parts is None:
         return None
+    prefix, secret = parts
     token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
-    if token is None:
-        return None
-    if not constant_time_compare(token.secret_hash, hashlib.sha256(secret.encode()).hexdigest()):
+    if token is None or not tokens.secret_matches(token.secret_hash, secret):
         return None
     return token
 

@@ -6,8 +6,6 @@ The protocol's models, messages, filter parser and PATCH semantics are scim2-mod
 onto the directory's tables.
 """
 
-import hashlib
-import hmac
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +36,7 @@ from scim2_models.path.expressions import (
 from scim2_models.path.visitor import FilterVisitor
 
 from directory.models import DirectoryGroup, DirectoryMembership, DirectoryUser, ScimConnection
+from dpms import tokens
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -61,20 +60,14 @@ POLICY = ScimPolicy(
 
 
 # --- Who calls ----------------------------------------------------------------------------------------------
-def token_hash(secret: str) -> str:
-    """SHA-256 of a token's secret part (256 random bits need no salt or slow hash; a lookup is one query)."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def connection_for_token(text: str) -> ScimConnection | None:
     """The active connection a bearer token text belongs to, or None (unknown, wrong or revoked alike)."""
-    if not text.startswith(TOKEN_TEXT_START):
+    parts = tokens.split_token(text, TOKEN_TEXT_START)
+    if parts is None or len(parts[0]) > 16:
         return None
-    prefix, _, secret = text[len(TOKEN_TEXT_START) :].partition("_")
-    if not prefix or not secret or len(prefix) > 16:
-        return None
+    prefix, secret = parts
     connection = ScimConnection.objects.filter(token_prefix=prefix, revoked_at__isnull=True).first()
-    if connection is None or not hmac.compare_digest(connection.token_hash, token_hash(secret)):
+    if connection is None or not tokens.secret_matches(connection.token_hash, secret):
         return None
     return connection
 

@@ -1,7 +1,6 @@
 """SCIM connections: admins make one per identity provider, with its bearer token (shown once), rotate the
 token, and revoke the connection; each request the provider makes is logged on the connection."""
 
-import secrets
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -9,18 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from directory.models import ScimConnection, ScimRequest
-from directory.queries.scim import TOKEN_TEXT_START, token_hash
-from dpms import audit
+from directory.queries.scim import TOKEN_TEXT_START
+from dpms import audit, tokens
 from dpms.models import User
 
 # Reads (GET) are kept this long in a connection's request log; writes stay (they are its count of changes).
 READ_LOG_KEPT = timedelta(days=30)
-
-
-def _new_token() -> tuple[str, str, str]:
-    prefix = secrets.token_hex(6)
-    secret = secrets.token_urlsafe(32)
-    return prefix, token_hash(secret), f"{TOKEN_TEXT_START}{prefix}_{secret}"
 
 
 @transaction.atomic
@@ -31,7 +24,7 @@ def connection_create(*, actor: User, name: str) -> tuple[ScimConnection, str]:
         raise ValidationError({"name": "Name the connection (e.g. Okta)."})
     if ScimConnection.objects.filter(name__iexact=name).exists():
         raise ValidationError({"name": f"There is a connection called {name} already."})
-    prefix, hashed, text = _new_token()
+    prefix, hashed, text = tokens.new_token(TOKEN_TEXT_START)
     connection = ScimConnection.objects.create(
         name=name, token_prefix=prefix, token_hash=hashed, created_by=actor
     )
@@ -45,7 +38,7 @@ def connection_rotate_token(*, actor: User, connection: ScimConnection) -> tuple
     connection = ScimConnection.objects.select_for_update().get(pk=connection.pk)
     if connection.revoked_at is not None:
         raise ValidationError("A revoked connection gets no new token.")
-    connection.token_prefix, connection.token_hash, text = _new_token()
+    connection.token_prefix, connection.token_hash, text = tokens.new_token(TOKEN_TEXT_START)
     connection.token_created_at = timezone.now()
     connection.save(update_fields=["token_prefix", "token_hash", "token_created_at"])
     audit.record(
