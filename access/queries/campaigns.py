@@ -58,13 +58,81 @@ def _tally_sum(tallies: QuerySet[ReviewTally]):
     return Coalesce(Subquery(summed, output_field=IntegerField()), Value(0))
 
 
+# Decided by a person: everything but pending and the "no response" the close applies by default.
+REVIEWED_DECISIONS = (Decision.KEEP, Decision.REVOKE, Decision.DOWNGRADE, Decision.EXCEPTION)
+
+
 def _with_progress(campaigns: QuerySet[ReviewCampaign]) -> QuerySet[ReviewCampaign]:
-    """Item and decided counts of each campaign, summed from its tallies (``ReviewTally``: a few rows per
-    reviewer, kept by the services), never by counting the items of a campaign of 100,000."""
+    """Item counts of each campaign, summed from its tallies (``ReviewTally``: a few rows per reviewer,
+    kept by the services), never by counting the items of a campaign of 100,000.
+
+    ``item_count`` all items; ``reviewed_count`` decided by a person; ``defaulted_count`` closed as "no
+    response"; ``pending_count`` not decided yet; ``decided_count`` (reviewed + defaulted) is kept for the
+    callers that only ask whether anything is left, never to be shown as progress."""
     tallies = ReviewTally.objects.filter(campaign=OuterRef("pk"))
     return campaigns.annotate(
-        item_count=_tally_sum(tallies), decided_count=_tally_sum(tallies.exclude(decision=Decision.PENDING))
+        item_count=_tally_sum(tallies),
+        decided_count=_tally_sum(tallies.exclude(decision=Decision.PENDING)),
+        reviewed_count=_tally_sum(tallies.filter(decision__in=REVIEWED_DECISIONS)),
+        defaulted_count=_tally_sum(tallies.filter(decision=Decision.NO_RESPONSE)),
+        pending_count=_tally_sum(tallies.filter(decision=Decision.PENDING)),
     )
+
+
+@dataclass(frozen=True)
+class CampaignNumbers:
+    """A campaign's items split three ways, with whole percentages that add up to 100 (or all 0)."""
+
+    total: int
+    reviewed: int
+    defaulted: int
+    pending: int
+
+    @property
+    def reviewed_percent(self) -> int:
+        return percent(self.reviewed, self.total)
+
+    @property
+    def pending_percent(self) -> int:
+        return percent(self.pending, self.total) if self.total else 0
+
+    @property
+    def defaulted_percent(self) -> int:
+        # The remainder, so the three parts of a bar add up to 100 (rounding alone could give 99 or 101);
+        # never more than the defaulted items justify, never below 0.
+        if not self.total or not self.defaulted:
+            return 0
+        return max(0, 100 - self.reviewed_percent - self.pending_percent)
+
+    @property
+    def all_reviewed(self) -> bool:
+        return self.reviewed == self.total
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "total": self.total,
+            "reviewed": self.reviewed,
+            "defaulted": self.defaulted,
+            "pending": self.pending,
+            "reviewed_percent": self.reviewed_percent,
+            "defaulted_percent": self.defaulted_percent,
+            "pending_percent": self.pending_percent,
+        }
+
+
+def numbers_of(campaign: ReviewCampaign) -> CampaignNumbers:
+    """The numbers of a campaign annotated by ``_with_progress`` (``campaigns_for``, ``get_campaign_for``)."""
+    return CampaignNumbers(
+        total=campaign.item_count,  # type: ignore[attr-defined]
+        reviewed=campaign.reviewed_count,  # type: ignore[attr-defined]
+        defaulted=campaign.defaulted_count,  # type: ignore[attr-defined]
+        pending=campaign.pending_count,  # type: ignore[attr-defined]
+    )
+
+
+def campaign_numbers(campaign: ReviewCampaign) -> dict[str, int]:
+    """``total, reviewed, defaulted, pending`` and their ``*_percent`` of an annotated campaign."""
+    return numbers_of(campaign).as_dict()
 
 
 def campaigns_for(
