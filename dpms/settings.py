@@ -429,6 +429,8 @@ LANGUAGE_CODE = "en"
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
+# One way to write dates per language ("2 Dec 2026"): dpms/formats/<language>/formats.py.
+FORMAT_MODULE_PATH = ["dpms.formats"]
 
 # --- Static files -------------------------------------------------------------------------------------
 STATIC_URL = "static/"
