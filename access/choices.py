@@ -116,6 +116,18 @@ class Recommendation(models.TextChoices):
     DEACTIVATED = "deactivated", "Holder deactivated"
     EXPIRED = "expired", "Grant expired"
     NEVER_REVIEWED = "never_reviewed", "Never reviewed"
+    IN_USE = "in_use", "In use"
+
+
+# What accepting a recommendation decides (the queue's "Accept recommendations"). "Never reviewed" asks the
+# reviewer to look closely, so it decides nothing: such items, like those without a recommendation, stay
+# for a person to decide one by one.
+RECOMMENDED_DECISION = {
+    Recommendation.DEACTIVATED: Decision.REVOKE,
+    Recommendation.EXPIRED: Decision.REVOKE,
+    Recommendation.INACTIVE: Decision.REVOKE,
+    Recommendation.IN_USE: Decision.KEEP,
+}
 
 
 class TaskStatus(models.TextChoices):

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from access.choices import (
+    RECOMMENDED_DECISION,
     Cadence,
     CampaignKind,
     CampaignStatus,
@@ -522,6 +523,11 @@ class ReviewItem(models.Model):
 
     def __str__(self):
         return f"{self.holder_label}: {self.system_name} · {self.role_name}"
+
+    @property
+    def recommended_decision(self) -> str:
+        """What "Accept recommendations" decides (keep or revoke); "" when it leaves the item alone."""
+        return RECOMMENDED_DECISION.get(self.recommendation, "")
 
 
 class ReviewTally(models.Model):

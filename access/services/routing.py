@@ -72,10 +72,11 @@ def route(
 
 
 def recommend(*, grant: Grant, holder, now: datetime) -> tuple[str, str]:
-    """The most important hint for the reviewer, with its reason; ``("", "")`` when nothing stands out.
+    """The most important hint for the reviewer, with its reason (``RECOMMENDED_DECISION`` says which ones
+    "Accept recommendations" acts on).
 
     In order: the holder has left, the grant has expired, the holder has not signed in for 30 days, the
-    grant was never reviewed.
+    grant was never reviewed; otherwise the grant is in use (keep).
     """
     if not holder.is_active:
         return Recommendation.DEACTIVATED, "The holder's account is deactivated: revoke."
