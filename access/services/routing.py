@@ -89,4 +89,8 @@ def recommend(*, grant: Grant, holder, now: datetime) -> tuple[str, str]:
         return Recommendation.INACTIVE, f"The holder has not signed in for {days} days: consider revoking."
     if grant.last_reviewed_at is None:
         return Recommendation.NEVER_REVIEWED, "This grant has never been reviewed: check it carefully."
-    return "", ""
+    return (
+        Recommendation.IN_USE,
+        f"The holder signed in within {INACTIVE_AFTER.days} days and the grant was reviewed on "
+        f"{grant.last_reviewed_at:%Y-%m-%d}: keep.",
+    )
