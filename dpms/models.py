@@ -361,7 +361,11 @@ class NotificationQuerySet(models.QuerySet):
 
 
 class Notification(models.Model):
-    """An in-app message for one person, shown in the header count and on the dashboard."""
+    """An in-app message for one person, shown in the header count and on the dashboard.
+
+    ``topic`` names what it asks of the person (``access.reviewcampaign:12``): when that is settled,
+    ``dpms.notify.withdraw`` marks it done (``done_at``), and read, so it no longer counts as owed.
+    """
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -372,12 +376,18 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     dedup_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    topic = models.CharField(max_length=100, blank=True, default="")
+    done_at = models.DateTimeField(null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            # withdraw(): the open notifications of one topic, found without reading the others.
+            models.Index(fields=["topic"], name="notification_open_topic", condition=models.Q(done_at=None)),
+        ]
 
     def __str__(self):
         return self.subject
@@ -385,6 +395,27 @@ class Notification(models.Model):
     @property
     def is_read(self):
         return self.read_at is not None
+
+    @property
+    def is_done(self):
+        return self.done_at is not None
+
+
+class NotificationPreference(models.Model):
+    """One person's choice for one kind of notification (``dpms.notify.KINDS``): by email and in the app,
+    or in the app only. No row: by email too. Security notices are always emailed, whatever is kept here."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=40)
+    email = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")]
+
+    def __str__(self):
+        return f"{self.user}: {self.kind} {'by email' if self.email else 'in the app only'}"
 
 
 class OutboxStatus(models.TextChoices):

@@ -3,6 +3,11 @@
 ``notify`` and ``email`` are called inside the business transaction: the rows commit with the change, and
 the send task is enqueued only after commit. A unique de-duplication key makes a repeated call a no-op, so
 a tick that runs twice never notifies twice. The outbox sweep re-enqueues rows whose enqueue was lost.
+
+Every notification is of a kind (``KINDS``, named by its key's prefix): a person may take a kind in the app
+only, and is then not emailed (``NotificationPreference``); security notices are emailed whatever they
+chose. A notification may name its ``topic`` (what it asks of the person); ``withdraw`` marks it done
+when that is settled.
 """
 
 import logging
@@ -12,14 +17,127 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from dpms.copying import copy_rows, copy_text
 from dpms.enqueue import enqueue
-from dpms.models import Notification, OutboxEmail, User
+from dpms.models import Notification, NotificationPreference, OutboxEmail, User
 from dpms.tasks import enqueue_batches, send_outbox_email
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of notification a person may take in the app only, unless it is ``security``: those are
+    always emailed too (someone may be signing in as them, or something waits on them alone)."""
+
+    key: str
+    label: str
+    about: str
+    prefixes: tuple[str, ...]  # the de-duplication keys' prefixes the services write for this kind
+    security: bool = False
+
+
+KINDS = (
+    Kind(
+        "security",
+        "Account security",
+        "Break-glass sign-ins, changes to your second factors, a broken audit trail.",
+        ("break-glass:", "audit-broken:"),
+        security=True,
+    ),
+    Kind(
+        "escalations",
+        "Escalations to you",
+        "Incidents, access reviews and revocations that are overdue and now wait on you.",
+        ("escalation:", "access-escalation:", "access-revocation-escalation:"),
+        security=True,
+    ),
+    Kind(
+        "access-reviews",
+        "Access reviews",
+        "Reminders of the reviews you owe (the review has started, is due, overdue), items moved to you.",
+        (
+            "access-reminder:",
+            "access-mover:",
+            "access-item-reassign:",
+            "access-override:",
+            "access-close-confirm:",
+        ),
+    ),
+    Kind(
+        "access-revocations",
+        "Access to revoke",
+        "Revocation tasks after a review or a leaver, and overdue ones.",
+        ("access-revocation-", "access-leaver:"),
+    ),
+    Kind(
+        "access-requests",
+        "Access requests and temporary access",
+        "Requests to approve and their answers; temporary access ending.",
+        ("access-request:", "access-expiry:", "access-expired:"),
+    ),
+    Kind(
+        "risks",
+        "Risks",
+        "Periodic reviews due, treatment actions, acceptances to approve and ending.",
+        ("risk-",),
+    ),
+    Kind(
+        "incidents",
+        "Incidents",
+        "Incidents reported, assigned or shared with you, news on those you reported, follow-up actions.",
+        ("incident-", "incident:"),
+    ),
+)
+KIND_BY_KEY = {kind.key: kind for kind in KINDS}
+# Keyless notices (a second factor added or reset) and any prefix not listed: always emailed.
+OTHER = Kind("other", "Other notices", "Your account and invitations.", (), security=True)
+
+
+def kind_of(dedup_key: str | None) -> Kind:
+    """The kind of the notification written under ``dedup_key`` (the longest matching prefix wins)."""
+    if not dedup_key:
+        return OTHER
+    best, length = OTHER, 0
+    for kind in KINDS:
+        for prefix in kind.prefixes:
+            if dedup_key.startswith(prefix) and len(prefix) > length:
+                best, length = kind, len(prefix)
+    return best
+
+
+def _emailed(pairs: Iterable[tuple[int, Kind]]) -> set[tuple[int, str]]:
+    """Of ``(person id, kind)`` pairs, those the person took in the app only (one query, none when every kind
+    is a security one). Security kinds are never in the answer, whatever a row says."""
+    wanted = {(person, kind.key) for person, kind in pairs if not kind.security}
+    if not wanted:
+        return set()
+    rows = NotificationPreference.objects.filter(
+        user_id__in={person for person, _ in wanted}, kind__in={kind for _, kind in wanted}, email=False
+    ).values_list("user_id", "kind")
+    return set(rows) & wanted
+
+
+def topic_key(about: models.Model | str) -> str:
+    """The topic naming ``about``: a row (``access.reviewcampaign:12``), or a key of the caller's as it is."""
+    if isinstance(about, str):
+        return about
+    return f"{about._meta.label_lower}:{about.pk}"
+
+
+def withdraw(about: models.Model | str, *, recipients: Iterable[User | int] | None = None) -> int:
+    """What the notifications about ``about`` asked is settled: mark the open ones done, and read (they no
+    longer count as unread), for everyone or only ``recipients``. One UPDATE, inside the caller's
+    transaction; a notification written later about the same topic is open again. Returns how many."""
+    now = timezone.now()
+    rows = Notification.objects.filter(topic=topic_key(about), done_at__isnull=True)
+    if recipients is not None:
+        rows = rows.filter(recipient__in=[getattr(person, "pk", person) for person in recipients])
+    return rows.update(done_at=now, read_at=Coalesce("read_at", models.Value(now)))
 
 
 def _email_subject(subject: str) -> str:
@@ -61,17 +179,29 @@ def notify(
     link: str = "",
     dedup_key: str | None = None,
     send_email: bool = True,
+    topic: models.Model | str = "",
 ) -> Notification | None:
-    """Tell one person in the app, and by email unless ``send_email`` is false. Idempotent per ``dedup_key``:
-    a repeated call returns None and creates neither a notification nor an email."""
+    """Tell one person in the app, and by email unless ``send_email`` is false or they take this kind of
+    notification in the app only. Idempotent per ``dedup_key``: a repeated call returns None and creates
+    neither a notification nor an email. ``topic``: what it asks of them (``withdraw`` settles it)."""
     try:
         with transaction.atomic():
             note = Notification.objects.create(
-                recipient=recipient, subject=subject[:200], body=body, link=link, dedup_key=dedup_key
+                recipient=recipient,
+                subject=subject[:200],
+                body=body,
+                link=link,
+                dedup_key=dedup_key,
+                topic=topic_key(topic),
             )
     except IntegrityError:
         return None
-    if send_email and recipient.is_active and recipient.email:
+    if (
+        send_email
+        and recipient.is_active
+        and recipient.email
+        and not _emailed([(recipient.pk, kind_of(dedup_key))])
+    ):
         email(
             to=recipient.email,
             recipient=recipient,
@@ -83,7 +213,13 @@ def notify(
 
 
 def notify_each_once(
-    people: Iterable[User | None], *, subject: str, body: str = "", link: str = "", dedup_key: str
+    people: Iterable[User | None],
+    *,
+    subject: str,
+    body: str = "",
+    link: str = "",
+    dedup_key: str,
+    topic: models.Model | str = "",
 ) -> list[User]:
     """``notify`` each active person in ``people`` once, under ``dedup_key`` plus their id; ``None`` and
     repeats in ``people`` are passed over. Returns the people newly told (not those told before under the
@@ -95,7 +231,7 @@ def notify_each_once(
             continue
         seen.add(person.pk)
         key = f"{dedup_key}:{person.pk}"
-        if notify(recipient=person, subject=subject, body=body, link=link, dedup_key=key):
+        if notify(recipient=person, subject=subject, body=body, link=link, dedup_key=key, topic=topic):
             told.append(person)
     return told
 
@@ -109,6 +245,7 @@ class Message:
     body: str
     link: str
     dedup_key: str
+    topic: str = ""
 
 
 BULK_BATCH = 1000
@@ -134,7 +271,12 @@ def notify_many(messages: list[Message]) -> int:
         except IntegrityError:
             sent += sum(
                 notify(
-                    recipient=m.recipient, subject=m.subject, body=m.body, link=m.link, dedup_key=m.dedup_key
+                    recipient=m.recipient,
+                    subject=m.subject,
+                    body=m.body,
+                    link=m.link,
+                    dedup_key=m.dedup_key,
+                    topic=m.topic,
                 )
                 is not None
                 for m in new
@@ -151,10 +293,12 @@ def _write_many(messages: list[Message]) -> int:
                 body=m.body,
                 link=m.link,
                 dedup_key=m.dedup_key,
+                topic=m.topic,
             )
             for m in messages
         ]
     )
+    in_app_only = _emailed((m.recipient.pk, kind_of(m.dedup_key)) for m in messages)
     emails = _insert(
         [
             OutboxEmail(
@@ -165,7 +309,9 @@ def _write_many(messages: list[Message]) -> int:
                 body=_email_body(m.body, m.link),
             )
             for note, m in zip(notes, messages, strict=True)
-            if m.recipient.is_active and m.recipient.email
+            if m.recipient.is_active
+            and m.recipient.email
+            and (m.recipient.pk, kind_of(m.dedup_key).key) not in in_app_only
         ]
     )
     ids = [message.pk for message in emails]
@@ -223,14 +369,20 @@ DIGEST_MAX_ITEMS = 50  # a digest lists this many items at most, and links to th
 
 
 def digest(
-    *, items: Iterable[DigestItem], subject: str, intro: str, dedup_prefix: str, more_link: str = ""
+    *,
+    items: Iterable[DigestItem],
+    subject: str,
+    intro: str,
+    dedup_prefix: str,
+    more_link: str = "",
+    topic: models.Model | str = "",
 ) -> int:
     """One notification and one email per recipient listing their items. Returns how many were new.
 
     ``dedup_prefix`` names the occasion (for example ``access-reminders:2026-11-28``): a recipient gets at
     most one digest per occasion, however often this runs. A digest lists at most ``DIGEST_MAX_ITEMS``
     items and then says how many more there are, with ``more_link`` (else the first item's link) where
-    they are all listed; the subject counts them all.
+    they are all listed; the subject counts them all. ``topic``: what the digests ask (``withdraw``).
     """
     grouped: dict[User, list[DigestItem]] = defaultdict(list)
     counts: dict[User, int] = defaultdict(int)
@@ -238,7 +390,9 @@ def digest(
         counts[item.recipient] += 1
         if counts[item.recipient] <= DIGEST_MAX_ITEMS:
             grouped[item.recipient].append(item)
-    occasion = _Occasion(subject=subject, intro=intro, dedup_prefix=dedup_prefix, more_link=more_link)
+    occasion = _Occasion(
+        subject=subject, intro=intro, dedup_prefix=dedup_prefix, more_link=more_link, topic=topic_key(topic)
+    )
     return notify_many(
         [
             occasion.message(
@@ -246,6 +400,7 @@ def digest(
                 [f"- {item.text}" + (f" ({_absolute(item.link)})" if item.link else "") for item in owed],
                 count=counts[recipient],
                 first_link=owed[0].link,
+                shared_link=owed[0].link if len({item.link for item in owed}) == 1 else "",
             )
             for recipient, owed in grouped.items()
         ]
@@ -264,16 +419,28 @@ class Digest:
 
 
 def digest_each(
-    digests: Iterable[Digest], *, subject: str, intro: str, dedup_prefix: str, more_link: str = ""
+    digests: Iterable[Digest],
+    *,
+    subject: str,
+    intro: str,
+    dedup_prefix: str,
+    more_link: str = "",
+    topic: models.Model | str = "",
 ) -> int:
     """``digest`` for digests read already grouped by person (a tick reminding thousands of people of tens of
     thousands of items: no object per item). The same messages, under the same rules and keys."""
-    occasion = _Occasion(subject=subject, intro=intro, dedup_prefix=dedup_prefix, more_link=more_link)
+    occasion = _Occasion(
+        subject=subject, intro=intro, dedup_prefix=dedup_prefix, more_link=more_link, topic=topic_key(topic)
+    )
     messages = []
     for each in digests:
         after = f" ({_absolute(each.link)})" if each.link else ""
         lines = [f"- {text}{after}" for text in each.texts[:DIGEST_MAX_ITEMS]]
-        messages.append(occasion.message(each.recipient, lines, count=each.total, first_link=each.link))
+        messages.append(
+            occasion.message(
+                each.recipient, lines, count=each.total, first_link=each.link, shared_link=each.link
+            )
+        )
     return notify_many(messages)
 
 
@@ -285,9 +452,14 @@ class _Occasion:
     intro: str
     dedup_prefix: str
     more_link: str
+    topic: str = ""
 
-    def message(self, recipient: User, lines: list[str], *, count: int, first_link: str) -> Message:
-        """The digest of ``count`` items, the first of them in ``lines`` (formatted, at most the maximum)."""
+    def message(
+        self, recipient: User, lines: list[str], *, count: int, first_link: str, shared_link: str = ""
+    ) -> Message:
+        """The digest of ``count`` items, the first of them in ``lines`` (formatted, at most the maximum).
+        Its link in the app: the one item, else where they are all listed (``more_link``, or the link the
+        items share)."""
         count = max(count, len(lines))
         if count > len(lines):
             where = self.more_link or first_link
@@ -297,8 +469,9 @@ class _Occasion:
             recipient=recipient,
             subject=f"{self.subject} ({count} item{'s' if count != 1 else ''})",
             body=f"{self.intro}\n\n" + "\n".join(lines),
-            link=first_link if count == 1 else "",
+            link=first_link if count == 1 else self.more_link or shared_link,
             dedup_key=f"{self.dedup_prefix}:{recipient.pk}",
+            topic=self.topic,
         )
 
 
