@@ -167,8 +167,10 @@ class ReviewerProgress:
     name: str
     email: str
     total: int
-    decided: int
+    decided: int  # reviewed + defaulted
     overdue: bool
+    reviewed: int = 0  # decided by a person
+    defaulted: int = 0  # "no response" at close
 
     @property
     def pending(self) -> int:
@@ -176,7 +178,14 @@ class ReviewerProgress:
 
     @property
     def percent(self) -> int:
-        return percent(self.decided, self.total)
+        """Reviewed by a person, in percent: defaulted items never count as progress."""
+        return percent(self.reviewed, self.total)
+
+    @property
+    def numbers(self) -> CampaignNumbers:
+        return CampaignNumbers(
+            total=self.total, reviewed=self.reviewed, defaulted=self.defaulted, pending=self.pending
+        )
 
 
 @dataclass
@@ -211,6 +220,8 @@ def _progress(rows, *, past_due: bool) -> list[ReviewerProgress]:
             email=row["reviewer__email"],
             total=row["total"],
             decided=row["decided"],
+            reviewed=row["reviewed"],
+            defaulted=row["defaulted"],
             overdue=past_due and row["decided"] < row["total"],
         )
         for row in rows
@@ -251,7 +262,12 @@ def campaign_dashboard(
     past_due = campaign.is_open and campaign.due_at < now
     rows = (
         campaign.tallies.values("reviewer_id", "reviewer__full_name", "reviewer__email")
-        .annotate(total=Sum("items"), decided=Sum("items", filter=~Q(decision=Decision.PENDING), default=0))
+        .annotate(
+            total=Sum("items"),
+            decided=Sum("items", filter=~Q(decision=Decision.PENDING), default=0),
+            reviewed=Sum("items", filter=Q(decision__in=REVIEWED_DECISIONS), default=0),
+            defaulted=Sum("items", filter=Q(decision=Decision.NO_RESPONSE), default=0),
+        )
         .filter(total__gt=0)
         .order_by()
     )

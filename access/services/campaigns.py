@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,12 +19,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timezone import get_default_timezone
 
 from access.choices import CampaignKind, CampaignStatus
 from access.models import Grant, ReviewCampaign, ReviewItem, ReviewPolicy
 from access.queries.campaigns import can_manage_campaigns
 from access.queries.policies import policy_scope
-from access.services.policies import next_run_after_launch, period_key
+from access.services.policies import MONTH_ABBREVIATIONS, next_run_after_launch, period_key, period_label
 from access.services.routing import recommend, route
 from access.services.tallies import tally_recount
 from dpms import audit, webhooks
@@ -47,6 +49,25 @@ def _enqueue_population(campaign_id: int) -> None:
     enqueue(POPULATE_TASK, [campaign_id])
 
 
+def _zone_of(person) -> ZoneInfo | tzinfo:
+    """The person's time zone (``User.time_zone``), else the installation's."""
+    name = getattr(person, "time_zone", "") or ""
+    try:
+        return ZoneInfo(name) if name else get_default_timezone()
+    except (ZoneInfoNotFoundError, ValueError):
+        return get_default_timezone()
+
+
+def campaign_title(*, policy: ReviewPolicy, key: str, kind: str, now: datetime, actor=None) -> str:
+    """A campaign's name as people read it: "Ad hoc review, 2 Dec 2026 · <policy>" (the day in the
+    launcher's time zone) or "<policy>, Q4 2026" for the calendar's campaigns."""
+    if kind == CampaignKind.AD_HOC:
+        day = now.astimezone(_zone_of(actor))
+        when = f"{day.day} {MONTH_ABBREVIATIONS[day.month - 1]} {day.year}"
+        return f"Ad hoc review, {when} · {policy.name}"[:200]
+    return f"{policy.name}, {period_label(key) or key}"[:200]
+
+
 def _create_campaign(
     *, policy: ReviewPolicy, key: str, kind: str, now: datetime, actor=None
 ) -> tuple[ReviewCampaign, bool]:
@@ -60,7 +81,7 @@ def _create_campaign(
                 period_key=key,
                 defaults={
                     "kind": kind,
-                    "name": f"{policy.name} · {key}",
+                    "name": campaign_title(policy=policy, key=key, kind=kind, now=now, actor=actor),
                     "status": CampaignStatus.LAUNCHING,
                     "launched_by": actor,
                     "launched_at": now,

@@ -56,6 +56,25 @@ def period_key(cadence: str, day: date) -> str:
     return f"{day.year}"
 
 
+MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def period_label(key: str) -> str:
+    """A calendar period key as people write it: "2026-11" → "Nov 2026", "2026-Q4" → "Q4 2026",
+    "2026-H2" → "H2 2026", "2026" → "2026"; "" for the keys of ad hoc and mover campaigns (a launch time,
+    shown as the launch date instead)."""
+    year, _, part = key.partition("-")
+    if not (len(year) == 4 and year.isdigit()):
+        return ""
+    if not part:
+        return year
+    if part.isdigit() and 1 <= int(part) <= 12:
+        return f"{MONTH_ABBREVIATIONS[int(part) - 1]} {year}"
+    if part in ("Q1", "Q2", "Q3", "Q4", "H1", "H2"):
+        return f"{part} {year}"
+    return ""
+
+
 def _add_months(start: date, months: int) -> date:
     """``start`` plus ``months``, keeping the day of month where it exists (31 Jan + 1 → 28/29 Feb)."""
     month_index = start.month - 1 + months

@@ -10,6 +10,7 @@ from access.choices import CampaignStatus
 from access.forms.campaigns import CampaignFilterForm
 from access.queries import campaigns as queries
 from access.queries import closing
+from access.services.policies import period_label
 from dpms.paging import paginate, query_without_page
 
 PAGE_SIZE = 25
@@ -47,7 +48,8 @@ def campaign_detail(request, pk):
             reviewer_sort=request.GET.get("reviewers", "pending"),
         ),
         "query": query_without_page(request),
-        "progress": queries.percent(campaign.decided_count, campaign.item_count),
+        "numbers": queries.numbers_of(campaign),
+        "period": period_label(campaign.period_key),
         "now": now,
         "may_close": closing.may_close(request.user),
         "may_read_evidence": closing.may_read_evidence(request.user),

@@ -85,7 +85,8 @@ def test_detail_shows_progress_counts_overdue_reviewers_and_flagged_items(client
     _bulk_items(overdue, 20, reviewers)
     response = client_for(security_officer).get(reverse("access:campaign_detail", args=[overdue.pk]))
     dashboard = response.context["dashboard"]
-    assert response.context["progress"] == 76  # 16 of 21 decided
+    numbers = response.context["numbers"]  # 11 of 21 kept or revoked by a person, 5 "no response", 5 pending
+    assert (numbers.reviewed, numbers.defaulted, numbers.pending, numbers.reviewed_percent) == (11, 5, 5, 52)
     assert {value: count for value, _label, count in dashboard.by_decision}[Decision.REVOKE] == 5
     rows = dashboard.reviewers.object_list
     assert [(row.name, row.pending) for row in rows][-1] == ("Done Dora", 0)  # the most pending first
@@ -99,7 +100,9 @@ def test_detail_shows_progress_counts_overdue_reviewers_and_flagged_items(client
     flagged = {group["key"]: group["count"] for group in dashboard.flagged}
     assert flagged == {"rerouted": 4, "no_response": 5, "bulk": 1, "override": 4}
     html = response.content.decode()
-    assert "<progress" in html
+    assert 'class="numbers-bar"' in html
+    assert "52% reviewed" in html
+    assert "5 defaulted (no response)" in html
     assert 'style="' not in html
     assert "hx-trigger" not in html  # open: nothing polls
 
