@@ -122,7 +122,7 @@ class Recommendation(models.TextChoices):
 # What accepting a recommendation decides (the queue's "Accept recommendations"). "Never reviewed" asks the
 # reviewer to look closely, so it decides nothing: such items, like those without a recommendation, stay
 # for a person to decide one by one.
-RECOMMENDED_DECISION = {
+RECOMMENDED_DECISION: dict[str, str] = {
     Recommendation.DEACTIVATED: Decision.REVOKE,
     Recommendation.EXPIRED: Decision.REVOKE,
     Recommendation.INACTIVE: Decision.REVOKE,

@@ -1,11 +1,13 @@
-"""Review decisions: a reviewer keeps, revokes, downgrades or time-boxes a grant under review; bulk keep; a
-security officer's override and reassignment. Decisions can change until the campaign closes, then freeze.
+"""Review decisions: a reviewer keeps, revokes, downgrades or time-boxes a grant under review; bulk keep and
+accepting the recommendations of many items at once; a security officer's override and reassignment.
+Decisions can change until the campaign closes, then freeze.
 
 Acting on the decision (revocation tasks, auto-apply) happens at close, not here.
 """
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -79,10 +81,34 @@ def _validate(
         raise ValidationError(errors)
 
 
-def _decide_locked(
-    *, item: ReviewItem, actor, decision, justification, downgrade_to, keep_until, bulk, now
-) -> ReviewItem:
-    """Decide one locked item: check authority, validate, no-op when nothing changes, audit the change."""
+# What a decision changes on an item (saved one by one, or in one UPDATE for a batch).
+DECISION_FIELDS = [
+    "decision",
+    "justification",
+    "downgrade_to",
+    "keep_until",
+    "decided_by",
+    "decided_at",
+    "override",
+    "bulk",
+    "default_applied",
+]
+
+
+@dataclass
+class _Change:
+    """A decision set on a locked item and not yet saved: the item, its tally move and its audit entry."""
+
+    item: ReviewItem
+    move: tuple
+    entry: dict
+
+
+def _apply(
+    *, item: ReviewItem, actor, decision, justification, downgrade_to, keep_until, bulk, now, note=None
+) -> _Change | None:
+    """Check authority and the rules, and set the decision on one locked item (not saved). None when nothing
+    changes (the same submission again: a double click, a retry)."""
     if item.holder_id == actor.pk:
         raise PermissionDenied("Nobody reviews their own access.")
     override = not is_assigned(actor, item)
@@ -104,37 +130,46 @@ def _decide_locked(
     item.keep_until = keep_until if decision == Decision.EXCEPTION else None
     after = _state(item)
     if after == before:
-        return item  # the same submission again (double click, retry): nothing new to record
+        return None
     item.decided_by = actor
     item.decided_at = now
     item.override = override
     item.bulk = bulk
     item.default_applied = False
-    item.save(
-        update_fields=[
-            "decision",
-            "justification",
-            "downgrade_to",
-            "keep_until",
-            "decided_by",
-            "decided_at",
-            "override",
-            "bulk",
-            "default_applied",
-        ]
-    )
-    tally_moves([(before_key, tally_key(item))])
     changes = audit.diff(before, after)
     changes.update(
         {"override": override, "bulk": bulk, "reviewer": item.reviewer_id, "privileged": item.privileged}
     )
-    event = audit.record(
-        action="access.item.override" if override else "access.item.decide",
+    changes.update(note or {})
+    entry = {
+        "action": "access.item.override" if override else "access.item.decide",
+        "actor": actor,
+        "obj": item,
+        "changes": changes,
+    }
+    return _Change(item=item, move=(before_key, tally_key(item)), entry=entry)
+
+
+def _decide_locked(
+    *, item: ReviewItem, actor, decision, justification, downgrade_to, keep_until, bulk, now
+) -> ReviewItem:
+    """Decide one locked item: check authority, validate, no-op when nothing changes, audit the change."""
+    change = _apply(
+        item=item,
         actor=actor,
-        obj=item,
-        changes=changes,
+        decision=decision,
+        justification=justification,
+        downgrade_to=downgrade_to,
+        keep_until=keep_until,
+        bulk=bulk,
+        now=now,
     )
-    if override:
+    if change is None:
+        return item
+    item.save(update_fields=DECISION_FIELDS)
+    tally_moves([change.move])
+    event = audit.record(**change.entry)
+    if item.override:
         # The assigned reviewer learns that a security officer decided in their place, and what.
         notify(
             recipient=item.reviewer,
@@ -145,6 +180,29 @@ def _decide_locked(
             dedup_key=f"access-override:{event.pk}",
         )
     return item
+
+
+def _save_batch(changes: list[_Change]) -> None:
+    """Write a batch of decisions: one UPDATE per thousand items, the tallies moved once, then one audit
+    event per item (``record_many``, the transaction's last write: it holds the chain's lock to the end)."""
+    ReviewItem.objects.bulk_update([c.item for c in changes], DECISION_FIELDS, batch_size=1000)
+    tally_moves(c.move for c in changes)
+    audit.record_many(c.entry for c in changes)
+
+
+def _lock_own_pending(ids: list[int], actor, *, what: str, only_pending: str) -> list[ReviewItem]:
+    """Lock the items of a bulk decision and refuse the whole batch unless every one is still there, pending,
+    and in the actor's own queue (a bulk decision is never an override)."""
+    locked = _lock_open(ReviewItem.objects.filter(pk__in=ids))
+    if len(locked) != len(ids):
+        raise ValidationError("Some selected items no longer exist.")
+    if any(not is_assigned(actor, item) for item in locked):
+        raise PermissionDenied(f"{what} is only for items in your own queue.")
+    decided = [str(item) for item in locked if item.decision != Decision.PENDING]
+    if decided:
+        # The quick path is for unreviewed items; a recorded decision is changed one by one.
+        raise ValidationError(f"{only_pending}; already decided: " + "; ".join(decided))
+    return locked
 
 
 @transaction.atomic
@@ -181,31 +239,21 @@ def item_decide(
 def items_bulk_keep(
     *, items: Iterable[ReviewItem], actor, justification: str, now: datetime.datetime | None = None
 ) -> list[ReviewItem]:
-    """Keep several non-privileged items of the actor's own queue with one justification (``bulk``).
+    """Keep several pending items of the actor's own queue with one justification, recorded on each item
+    (``bulk``); privileged ones too, since the justification the rule asks of them is always given.
 
-    All or nothing: a privileged item, or one that is not the actor's to review, refuses the whole batch."""
+    All or nothing: an item that is not the actor's to review, or no longer pending, refuses the batch."""
     ids = sorted({item.pk for item in items})
     if not ids:
         raise ValidationError("Select at least one item to keep.")
     if not (justification or "").strip():
         raise ValidationError({"justification": "One justification is required for a bulk keep."})
-    locked = _lock_open(ReviewItem.objects.filter(pk__in=ids))
-    if len(locked) != len(ids):
-        raise ValidationError("Some selected items no longer exist.")
-    decided = [str(item) for item in locked if item.decision != Decision.PENDING]
-    if decided:
-        # Bulk keep is the quick path for unreviewed items; a recorded decision is changed one by one.
-        raise ValidationError("Only pending items are kept in bulk; already decided: " + "; ".join(decided))
-    privileged = [str(item) for item in locked if item.privileged]
-    if privileged:
-        raise ValidationError(
-            "Privileged access is never kept in bulk; decide on it one by one: " + "; ".join(privileged)
-        )
-    if any(not is_assigned(actor, item) for item in locked):
-        raise PermissionDenied("Bulk keep is only for items in your own queue.")
+    locked = _lock_own_pending(
+        ids, actor, what="Bulk keep", only_pending="Only pending items are kept in bulk"
+    )
     now = now or timezone.now()
-    return [
-        _decide_locked(
+    changes = [
+        _apply(
             item=item,
             actor=actor,
             decision=Decision.KEEP,
@@ -217,6 +265,62 @@ def items_bulk_keep(
         )
         for item in locked
     ]
+    _save_batch([change for change in changes if change is not None])
+    return locked
+
+
+@dataclass
+class Accepted:
+    """What "Accept recommendations" did: the items decided, and those left alone (no recommendation that
+    decides, see ``RECOMMENDED_DECISION``)."""
+
+    decided: list[ReviewItem]
+    left: list[ReviewItem]
+
+
+@transaction.atomic
+def items_accept_recommendations(
+    *, items: Iterable[ReviewItem], actor, justification: str, now: datetime.datetime | None = None
+) -> Accepted:
+    """Decide what each selected item's recommendation says (revoke an inactive, deactivated or expired
+    holder's access, keep access in use), with one justification recorded on each item (``bulk``), privileged
+    items included. Items whose recommendation decides nothing, or that have none, are left untouched.
+
+    All or nothing, like bulk keep: an item of another reviewer's queue, a decided item or a closed campaign
+    refuses the whole batch. The items are locked as a single decision locks them (campaigns, then items)."""
+    ids = sorted({item.pk for item in items})
+    if not ids:
+        raise ValidationError("Select at least one item.")
+    if not (justification or "").strip():
+        raise ValidationError(
+            {"justification": "One justification is required for the batch; it is recorded on each item."}
+        )
+    locked = _lock_own_pending(
+        ids,
+        actor,
+        what="Accepting recommendations",
+        only_pending="Only pending items are decided by accepting their recommendation",
+    )
+    chosen = [item for item in locked if item.recommended_decision]
+    if not chosen:
+        raise ValidationError("None of the selected items has a recommendation to accept.")
+    now = now or timezone.now()
+    changes = [
+        _apply(
+            item=item,
+            actor=actor,
+            decision=item.recommended_decision,
+            justification=justification,
+            downgrade_to=None,
+            keep_until=None,
+            bulk=True,
+            now=now,
+            note={"recommendation": item.recommendation},
+        )
+        for item in chosen
+    ]
+    _save_batch([change for change in changes if change is not None])
+    return Accepted(decided=chosen, left=[item for item in locked if not item.recommended_decision])
 
 
 @transaction.atomic

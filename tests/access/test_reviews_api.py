@@ -145,17 +145,18 @@ def test_nobody_decides_on_their_own_access(security_officer, campaign, manager)
     assert response.status_code == 403
 
 
-def test_bulk_keep_keeps_pending_non_privileged_items_of_my_queue(manager, campaign, item, privileged_item):
+def test_bulk_keep_keeps_pending_items_of_my_queue(manager, campaign, item, privileged_item):
     other = ReviewItemFactory(campaign=campaign, reviewer=manager)
     client = as_(manager)
     response = client.post(
-        BULK_KEEP, {"items": [item.pk, other.pk], "justification": "Still needed."}, format="json"
+        BULK_KEEP, {"items": [item.pk, privileged_item.pk], "justification": "Still needed."}, format="json"
     )
     assert response.status_code == 200, response.content
-    assert sorted(response.json()["kept"]) == sorted([item.pk, other.pk])
-    refused = client.post(BULK_KEEP, {"items": [privileged_item.pk], "justification": "x"}, format="json")
+    assert sorted(response.json()["kept"]) == sorted([item.pk, privileged_item.pk])
+    refused = client.post(BULK_KEEP, {"items": [other.pk, item.pk], "justification": "x"}, format="json")
     assert refused.status_code == 400
-    assert "never kept in bulk" in refused.json()["errors"]["non_field_errors"][0]
+    assert "Only pending items" in refused.json()["errors"]["non_field_errors"][0]
+    assert ReviewItem.objects.get(pk=other.pk).decision == Decision.PENDING
     assert client.post(BULK_KEEP, {"items": [], "justification": ""}, format="json").status_code == 400
 
 

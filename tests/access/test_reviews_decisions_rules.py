@@ -178,10 +178,11 @@ def test_bulk_keep_records_bulk_with_one_justification(campaign, manager, staff,
     assert AuditEvent.objects.filter(action="access.item.decide", changes__bulk=True).count() == 2
 
 
-def test_bulk_keep_refuses_privileged_items_and_keeps_nothing(item, privileged_item, manager):
-    with pytest.raises(ValidationError, match="never kept in bulk"):
+def test_bulk_keep_refuses_a_decided_item_and_keeps_nothing(item, privileged_item, manager):
+    item_decide(item=privileged_item, actor=manager, decision=Decision.REVOKE, justification="Moved.")
+    with pytest.raises(ValidationError, match="Only pending items"):
         items_bulk_keep(items=[item, privileged_item], actor=manager, justification="All fine.")
-    assert set(ReviewItem.objects.values_list("decision", flat=True)) == {Decision.PENDING}
+    assert ReviewItem.objects.get(pk=item.pk).decision == Decision.PENDING
 
 
 def test_bulk_keep_is_only_for_ones_own_items(item, second_report, security_officer):
