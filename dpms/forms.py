@@ -325,3 +325,19 @@ class WebhookForm(forms.Form):
         except UnsafeAddress as exc:
             raise forms.ValidationError(str(exc)) from None
         return url
+
+
+class NotificationPreferencesForm(forms.Form):
+    """Per kind of notification one may choose (``dpms.notify.KINDS``): by email too, or in the app only."""
+
+    CHOICES = [("email", "Email and in the app"), ("app", "In the app only")]
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in kinds:
+            self.fields[kind.key] = forms.ChoiceField(
+                label=kind.label, help_text=kind.about, choices=self.CHOICES, widget=forms.RadioSelect
+            )
+
+    def emailed(self) -> dict[str, bool]:
+        return {key: value == "email" for key, value in self.cleaned_data.items()}

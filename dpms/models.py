@@ -1,5 +1,6 @@
 """Foundation models every app shares: people and teams, the audit trail, notifications and the outbox."""
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -355,6 +356,10 @@ class AuditVerification(models.Model):
 # --- Notifications and outbox -------------------------------------------------------------------------
 
 
+# A link an email spells out, "(https://…)" after an item or ": https://…" at the end of a line.
+_EMAIL_LINK = re.compile(r"\s*\(https?://[^\s)]+\)|:?\s*https?://\S+")
+
+
 class NotificationQuerySet(models.QuerySet):
     def unread(self):
         return self.filter(read_at__isnull=True)
@@ -399,6 +404,17 @@ class Notification(models.Model):
     @property
     def is_done(self):
         return self.done_at is not None
+
+    PREVIEW_CHARS = 160
+
+    @property
+    def preview(self) -> str:
+        """The body in a line or two for the list: without the absolute links the email carries (the
+        notification's own link is its title) and the list's dashes, cut at ``PREVIEW_CHARS``."""
+        text = _EMAIL_LINK.sub("", self.body)
+        lines = [line.strip().removeprefix("- ").strip() for line in text.splitlines()]
+        short = " · ".join(line for line in lines if line)
+        return short if len(short) <= self.PREVIEW_CHARS else short[: self.PREVIEW_CHARS - 1].rstrip() + "…"
 
 
 class NotificationPreference(models.Model):

@@ -19,6 +19,7 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/open", views.notification_open, name="notification_open"),
     path("notifications/read-all", views.notifications_read_all, name="notifications_read_all"),
+    path("notifications/settings", views.notification_preferences, name="notification_preferences"),
     path("invitation/<str:uidb64>/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("healthz", views.healthz, name="healthz"),
     path("healthz/web", views.healthz_web, name="healthz_web"),

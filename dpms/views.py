@@ -12,13 +12,19 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST, require_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from django.views.defaults import bad_request as django_bad_request
 
-from dpms import audit_csv, health, integrity, queries, services
+from dpms import audit_csv, health, integrity, notify, queries, services
 from dpms import portal as extensions
 from dpms.csvexport import bad_filter, streaming_csv
-from dpms.forms import ApiTokenForm, AuditFilterForm, SetPasswordForm, WebhookForm
+from dpms.forms import (
+    ApiTokenForm,
+    AuditFilterForm,
+    NotificationPreferencesForm,
+    SetPasswordForm,
+    WebhookForm,
+)
 from dpms.paging import query_without_page
 
 AUDIT_PAGE_SIZE = 50
@@ -110,17 +116,35 @@ def notifications(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def notification_open(request, pk):
-    """Mark one notification read and follow its link (only a link inside the portal)."""
+    """Mark one notification read and follow its link: a plain link in the list (GET, so it opens in a new
+    tab too). Only a path inside the portal is followed: a notification must never become an open redirect."""
     note = queries.get_notification_for_user(request.user, pk)
     services.notifications_mark_read(user=request.user, ids=[note.pk])
-    # Only a link inside the portal: a notification must never become an open redirect.
-    if url_has_allowed_host_and_scheme(
-        note.link, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(note.link)
+    link = (
+        note.link.removeprefix(settings.SITE_URL)
+        if note.link.startswith(f"{settings.SITE_URL}/")
+        else note.link
+    )
+    if link.startswith("/") and url_has_allowed_host_and_scheme(link, allowed_hosts=None):
+        return redirect(link)
     return redirect("notifications")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request):
+    """Which kinds of notification come by email too, which in the app only (security ones: always both)."""
+    kinds = [kind for kind in notify.KINDS if not kind.security]
+    initial = {key: "email" if email else "app" for key, email in notify.email_choices(request.user).items()}
+    form = NotificationPreferencesForm(request.POST or None, kinds=kinds, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        notify.preferences_set(user=request.user, emailed=form.emailed())
+        messages.success(request, "Your notification settings are saved.")
+        return redirect("notification_preferences")
+    always = [kind for kind in notify.KINDS if kind.security] + [notify.OTHER]
+    return render(request, "dpms/notification_preferences.html", {"form": form, "always": always})
 
 
 @login_required

@@ -114,9 +114,12 @@ def test_someone_elses_notification_is_not_found_and_stays_unread(client_for, st
     assert not note.is_read
 
 
-def test_opening_by_get_is_refused(client_for, staff):
-    note = NotificationFactory(recipient=staff)
-    assert client_for(staff).get(reverse("notification_open", args=[note.pk])).status_code == 405
+def test_opening_is_a_plain_link_so_a_new_tab_works_too(client_for, staff):
+    note = NotificationFactory(recipient=staff, link="/audit/")
+    response = client_for(staff).get(reverse("notification_open", args=[note.pk]))
+    assert (response.status_code, response.url) == (302, "/audit/")
+    note.refresh_from_db()
+    assert note.is_read
 
 
 def test_anonymous_open_is_sent_to_sign_in(client, staff):
