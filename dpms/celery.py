@@ -8,12 +8,15 @@ from celery.beat import PersistentScheduler
 from celery.signals import task_postrun, task_prerun
 from kombu.transport import TRANSPORT_ALIASES
 
-from dpms import filesystem_broker
+from dpms import filesystem_broker, redis_broker
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dpms.settings")
 
 # The embedded broker's scheme (``dpms-filesystem://``), known before the app connects (web, worker, beat).
 TRANSPORT_ALIASES.setdefault(filesystem_broker.SCHEME, filesystem_broker.TRANSPORT)
+# Redis, repaired so that a worker outlives a broker that vanishes mid-task (dpms/redis_broker.py).
+for _scheme in redis_broker.SCHEMES:
+    TRANSPORT_ALIASES[_scheme] = redis_broker.PATH
 
 app = Celery("dpms")
 app.config_from_object("django.conf:settings", namespace="CELERY")
