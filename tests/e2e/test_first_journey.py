@@ -95,6 +95,10 @@ def test_phone_sized_screen_reaches_navigation_and_audit_table_without_sideways_
     assert_fits_the_screen("dashboard")
     save_page(page, shots / "journey-phone-2-dashboard.png")
 
+    # On a phone the main navigation is behind the menu button in the header.
+    menu_button = page.get_by_test_id("menu-button")
+    expect(menu_button).to_be_in_viewport()
+    menu_button.tap()
     audit_link = page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit trail")
     expect(audit_link).to_be_in_viewport()
     audit_link.tap()
