@@ -42,10 +42,19 @@ periodic tick and its listeners to changes of people. The same call, in the same
   calls them inside the transaction of the change (``roles_changed``, ``person_changed``, ``person_joined``,
   ``person_left``): the app's work happens with the change, or neither does. ``actor`` is None for a change
   made by a system (SCIM, SSO); the audit trail's source says where it came from.
+- Event listeners let a higher app make a lower one act without importing its services: the higher app
+  calls ``announce(event, **payload)`` inside its own transaction, and every app that registered
+  ``event_listeners={event: [listener, ...]}`` has ``listener(**payload)`` called there and then (the
+  listening app's work commits with the announcing change, or neither does). ``announce`` returns what the
+  listeners returned, in registration order. Events are named ``<app>.<what happened>``, e.g.
+  ``vulnerability.deadline_breached(system, vulnerability)`` (access opens a finding on the system),
+  ``vulnerability.deadline_settled(system, vulnerability)`` (access resolves it when nothing overdue remains)
+  and ``vulnerability.disclosed(title, description, reporter_contact, ...)`` (incidents files an incident
+  for triage and returns it).
 """
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.urls import reverse
@@ -131,6 +140,7 @@ class App:
     joiner_listeners: Sequence[Callable] = ()
     leaver_listeners: Sequence[Callable] = ()
     api: Sequence[ApiRoute] = ()
+    event_listeners: Mapping[str, Sequence[Callable]] = field(default_factory=dict)
 
 
 _apps: dict[str, App] = {}
@@ -241,3 +251,14 @@ def person_left(*, user, actor) -> None:
     for app in _apps.values():
         for listener in app.leaver_listeners:
             listener(user=user, actor=actor)
+
+
+# --- Events: a higher app makes a lower one act, without importing its services. ---------------------------
+def announce(event: str, **payload) -> list:
+    """Call every app's listeners of ``event`` with ``payload``, inside the caller's transaction; returns
+    what they returned (by app registration order). An event nobody listens to does nothing."""
+    results = []
+    for app in _apps.values():
+        for listener in app.event_listeners.get(event, ()):
+            results.append(listener(**payload))
+    return results

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "risk",
     "incidents",
     "directory",
+    "vulnerabilities",
 ]
 
 MIDDLEWARE = [

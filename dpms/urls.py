@@ -28,6 +28,7 @@ urlpatterns = [
     path("risks/", include("risk.urls")),
     path("incidents/", include("incidents.urls")),
     path("directory/", include("directory.urls")),
+    path("vulnerabilities/", include("vulnerabilities.urls")),
     path("scim/v2/", include("directory.views.scim")),
     path("api-tokens/", views.api_tokens, name="api_tokens"),
     path("api-tokens/<int:pk>/revoke", views.api_token_revoke, name="api_token_revoke"),

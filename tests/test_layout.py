@@ -8,9 +8,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["access", "risk", "incidents", "directory"]
+APPS = ["access", "risk", "incidents", "directory", "vulnerabilities"]
 # Who a domain app may import from, and what: a lower app's models, choices and read queries only.
-LOWER = {"access": [], "risk": ["access"], "incidents": ["access", "risk"], "directory": []}
+LOWER = {
+    "access": [],
+    "risk": ["access"],
+    "incidents": ["access", "risk"],
+    "directory": [],
+    "vulnerabilities": ["access", "risk", "incidents"],
+}
 READABLE = {"models", "choices", "queries"}
 
 ROOT_MODULES = {"__init__", "models", "choices", "admin", "apps", "urls", "tasks", "demo"}

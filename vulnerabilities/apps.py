@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+
+
+class VulnerabilitiesConfig(AppConfig):
+    """Third-party components per system, vulnerabilities treated by criticality, scanner imports and the
+    public disclosure intake."""
+
+    name = "vulnerabilities"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from dpms import portal
+        from vulnerabilities.queries.register import may_open_register
+
+        portal.register_app(
+            portal.App(
+                name=self.name,
+                nav=portal.Link(
+                    "Vulnerabilities",
+                    "vulnerabilities:register",
+                    section="/vulnerabilities/",
+                    order=35,
+                    visible=may_open_register,
+                ),
+                subnav=[portal.Link("Register", "vulnerabilities:register", visible=may_open_register)],
+            )
+        )

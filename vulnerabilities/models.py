@@ -1,0 +1,212 @@
+"""Third-party components per system and the vulnerabilities found in them, with their remediation deadlines
+by criticality. Only the vulnerabilities app writes these tables, through ``vulnerabilities.services``."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.utils import timezone
+
+from vulnerabilities.choices import (
+    ComponentSource,
+    CvssVersion,
+    DeadlineClock,
+    Severity,
+    VulnerabilitySource,
+    VulnerabilityStatus,
+)
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Component(models.Model):
+    """A third-party component a system runs (from its CycloneDX SBOM, or typed in). A component that left
+    the inventory (a re-import without it) keeps its row, ``removed_at`` set, so the vulnerabilities found
+    in it still name it; it comes back when a later import lists it again."""
+
+    system = models.ForeignKey("access.System", on_delete=models.CASCADE, related_name="components")
+    name = models.CharField(max_length=300)
+    version = models.CharField(max_length=100, blank=True)
+    ecosystem = models.CharField(max_length=50, blank=True, help_text="e.g. pypi, npm, maven, deb.")
+    purl = models.CharField("package URL", max_length=1000, blank=True)
+    licence = models.CharField(max_length=300, blank=True)
+    source = models.CharField(max_length=8, choices=ComponentSource.choices, default=ComponentSource.MANUAL)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "version", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["system", "purl"], condition=~Q(purl=""), name="one_component_per_system_purl"
+            ),
+            models.UniqueConstraint(
+                fields=["system", "name", "version"],
+                condition=Q(purl=""),
+                name="one_component_per_system_name_version",
+            ),
+        ]
+        indexes = [models.Index(fields=["system", "removed_at"], name="component_inventory")]
+
+    def __str__(self):
+        return f"{self.name} {self.version}".strip()
+
+
+class VulnerabilityCounter(models.Model):
+    """The last vulnerability number of a year: locked while taking the next, so VULN-YYYY-NNNN is never
+    reused."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"VULN-{self.year}-{self.last:04d}"
+
+
+class Vulnerability(models.Model):
+    """A vulnerability of a system (in one of its components, or in the system itself).
+
+    ``severity`` is what the deadline follows: the override when there is one, else ``scored_severity``
+    (from the CVSS vector's score, or as the source stated it when there is no vector yet); empty until
+    known. The status moves only through ``vulnerabilities.services.register``."""
+
+    reference = models.CharField(max_length=20, unique=True)
+    identifier = models.CharField(
+        max_length=100, blank=True, help_text="CVE, GHSA or OSV id; empty for a disclosure until known."
+    )
+    aliases = models.JSONField(default=list, blank=True)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    system = models.ForeignKey("access.System", on_delete=models.PROTECT, related_name="vulnerabilities")
+    component = models.ForeignKey(
+        Component, null=True, blank=True, on_delete=models.PROTECT, related_name="vulnerabilities"
+    )
+    source = models.CharField(max_length=10, choices=VulnerabilitySource.choices)
+    cvss_vector = models.CharField(max_length=300, blank=True)
+    cvss_version = models.CharField(max_length=3, choices=CvssVersion.choices, blank=True)
+    cvss_score = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    scored_severity = models.CharField(max_length=8, choices=Severity.choices, blank=True)
+    severity_override = models.CharField(max_length=8, choices=Severity.choices, blank=True)
+    override_reason = models.TextField(blank=True)
+    severity = models.CharField(max_length=8, choices=Severity.choices, blank=True)
+    status = models.CharField(
+        max_length=16, choices=VulnerabilityStatus.choices, default=VulnerabilityStatus.NEW
+    )
+    false_positive_reason = models.TextField(blank=True)
+    risk = models.ForeignKey(
+        "risk.Risk", null=True, blank=True, on_delete=models.PROTECT, related_name="vulnerabilities"
+    )
+    accepted_until = models.DateField(
+        null=True, blank=True, help_text="Risk accepted: until the risk's acceptance expires."
+    )
+    owner = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_vulnerabilities"
+    )
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    fixed_at = models.DateTimeField(null=True, blank=True)
+    fixed_note = models.CharField(max_length=300, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it left the open statuses (fixed, accepted, false positive)."
+    )
+    # The tick's memory: each step happens once per vulnerability (and again only for a new due date).
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(
+        default=0, help_text="0: not overdue; 1: the owner was told it is overdue; 2: the officers too."
+    )
+    breached_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the deadline passed while still open (announced once)."
+    )
+    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-first_seen_at", "-pk"]
+        verbose_name_plural = "vulnerabilities"
+        constraints = [
+            # Two partial constraints: a vulnerability without a component is unique per system alone
+            # (NULLs are distinct in a plain unique constraint).
+            models.UniqueConstraint(
+                fields=["system", "component", "identifier"],
+                condition=~Q(identifier="") & Q(component__isnull=False),
+                name="one_vulnerability_per_component_identifier",
+            ),
+            models.UniqueConstraint(
+                fields=["system", "identifier"],
+                condition=~Q(identifier="") & Q(component__isnull=True),
+                name="one_vulnerability_per_system_identifier",
+            ),
+            models.CheckConstraint(
+                condition=Q(severity_override="") | ~Q(override_reason=""),
+                name="vulnerability_override_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="vulnerability_status_due"),
+            models.Index(fields=["system", "status"], name="vulnerability_system_status"),
+            models.Index(fields=["owner", "status"], name="vulnerability_owner_status"),
+            models.Index(Length("reference"), "reference", name="vulnerability_reference_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (
+            VulnerabilityStatus.NEW,
+            VulnerabilityStatus.TRIAGED,
+            VulnerabilityStatus.IN_REMEDIATION,
+        )
+
+    def is_overdue_at(self, now) -> bool:
+        return self.is_open and self.due_at is not None and self.due_at <= now
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_overdue_at(timezone.now())
+
+
+class RemediationPolicy(models.Model):
+    """How long each severity may stay open (one row, edited by security officers)."""
+
+    critical_days = models.PositiveSmallIntegerField(default=7)
+    high_days = models.PositiveSmallIntegerField(default=30)
+    medium_days = models.PositiveSmallIntegerField(default=90)
+    low_days = models.PositiveSmallIntegerField(default=180)
+    clock_from = models.CharField(max_length=10, choices=DeadlineClock.choices, default=DeadlineClock.TRIAGED)
+    halve_for_production_personal_data = models.BooleanField(
+        default=True,
+        help_text="Production systems holding personal data (classified confidential or strictly "
+        "confidential) get half the time (rounded up).",
+    )
+    reminder_days_before_due = models.PositiveSmallIntegerField(
+        default=3, help_text="The owner is reminded this many days before the deadline (0: no reminder)."
+    )
+    escalate_to_officers_after_days = models.PositiveSmallIntegerField(
+        default=3,
+        help_text="Past the deadline the owner is told at once; this many days later the security officers.",
+    )
+    updated_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "remediation policy"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="one_remediation_policy")]
+
+    def __str__(self):
+        return "Remediation policy"
+
+    def days_for(self, severity: str) -> int | None:
+        """The days a vulnerability of ``severity`` may stay open (None: no deadline)."""
+        return {
+            Severity.CRITICAL: self.critical_days,
+            Severity.HIGH: self.high_days,
+            Severity.MEDIUM: self.medium_days,
+            Severity.LOW: self.low_days,
+        }.get(severity)

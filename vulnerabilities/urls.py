@@ -1,0 +1,9 @@
+"""URLs of the vulnerabilities app's pages, gathered from its view modules (one per area)."""
+
+from vulnerabilities.views import register
+
+app_name = "vulnerabilities"
+
+urlpatterns = [
+    *register.urlpatterns,
+]
