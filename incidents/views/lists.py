@@ -67,8 +67,9 @@ def _sort_links(request, current: str) -> dict:
 
 class RowTimes:
     """Instants as queue rows show them in the viewer's time zone: ``iso`` (ISO 8601, the ``date:"c"``
-    filter), ``text`` (``date:"j M Y H:i"``) and ``title`` (``"j M Y H:i T"``), each from one conversion and
-    with the month names translated once a page. The filters convert the value and parse their format again
+    filter), ``text`` (the pages' ``DATETIME_FORMAT``, "2 Dec 2026, 14:05", written out: a test holds them
+    equal) and ``title`` (the same with the zone), each from one conversion and with the month
+    names translated once a page. The filters convert the value and parse their format again
     on every use, which on fifty rows was a good part of the page."""
 
     def __init__(self, zone):
@@ -76,7 +77,7 @@ class RowTimes:
         self.months = ["", *(MONTHS_3[month].title() for month in range(1, 13))]
 
     def text(self, local) -> str:
-        return f"{local.day} {self.months[local.month]} {local.year:04d} {local.hour:02d}:{local.minute:02d}"
+        return f"{local.day} {self.months[local.month]} {local.year:04d}, {local.hour:02d}:{local.minute:02d}"
 
     def moment(self, value) -> dict | None:
         if value is None:

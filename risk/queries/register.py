@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from access.models import System
+from dpms.formats import show_date
 from dpms.models import User
 from dpms.queries import object_shares, shared_object_ids
 from risk.choices import RiskStatus
@@ -404,5 +405,5 @@ def trend_chart(*, risk, assessments, today: datetime.date) -> dict | None:
         "inherent_name": inherent["name"] if inherent else "",
         "first_day": first,
         "last_day": last,
-        "summary": ", ".join(f"{point.day:%d %b %Y}: {point.level_name}" for point in points),
+        "summary": ", ".join(f"{show_date(point.day)}: {point.level_name}" for point in points),
     }

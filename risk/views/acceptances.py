@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
+from dpms.formats import show_date
 from dpms.forms import add_service_errors
 from dpms.paging import paginate
 from risk.forms.acceptances import AcceptanceFilterForm, AcceptanceRequestForm, ReasonForm
@@ -123,7 +124,7 @@ def acceptances_awaiting_panel(request):
         "count": None,
         "lines": [
             {
-                "text": f"{a.risk.reference}: until {a.expires_on:%Y-%m-%d}",
+                "text": f"{a.risk.reference}: until {show_date(a.expires_on)}",
                 "link": services.acceptance_link(a),
             }
             for a in waiting[:5]

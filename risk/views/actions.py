@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
+from dpms.formats import show_date
 from dpms.forms import add_service_errors
 from dpms.paging import paginate
 from risk.forms.actions import ActionFilterForm, ActionForm, ActionStatusForm
@@ -116,7 +117,7 @@ def my_overdue_actions_panel(request):
         "count": count,
         "lines": [
             {
-                "text": f"{a.risk.reference}: {a.title} (due {a.due_on:%Y-%m-%d})",
+                "text": f"{a.risk.reference}: {a.title} (due {show_date(a.due_on)})",
                 "link": services.action_link(a),
             }
             for a in overdue[:5]

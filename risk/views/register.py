@@ -59,7 +59,8 @@ STATUS_LABELS = dict(RiskStatus.choices)
 
 def _row(risk, today, months) -> None:
     """What a row shows beyond the model's fields, worked out once here rather than by tags and filters in
-    the template (from the loaded row: no query). ``months``: the month names (``date:"M"``), by number."""
+    the template (from the loaded row: no query). ``months``: the month names (``date:"M"``), by number;
+    ``review_text`` is the pages' ``DATE_FORMAT`` written out (a test holds them equal)."""
     risk.url = reverse("risk:risk", args=[risk.pk])
     risk.status_label = STATUS_LABELS.get(risk.status, risk.status)
     risk.level = risk.current_level

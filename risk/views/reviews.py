@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dpms.formats import show_date
 from dpms.forms import add_service_errors
 from dpms.paging import paginate
 from risk.forms.reviews import ReviewForm, RoundForm
@@ -39,7 +40,7 @@ def review_record(request, pk):
         else:
             messages.success(
                 request,
-                f"Review of {risk.reference} recorded; next review {assessment.next_review_on:%d %b %Y}.",
+                f"Review of {risk.reference} recorded; next review {show_date(assessment.next_review_on)}.",
             )
             return redirect(_next_url(request, reverse("risk:risk", args=[risk.pk])))
     context = {
@@ -92,7 +93,7 @@ def review_panel(request):
         link = ""
         lines = [
             {
-                "text": f"{risk.reference} {risk.title}: due {risk.next_review_on:%d %b %Y}",
+                "text": f"{risk.reference} {risk.title}: due {show_date(risk.next_review_on)}",
                 "link": reverse("risk:review_record", args=[risk.pk]),
             }
             for risk in queries.own_due_risks(user, today=today)

@@ -31,17 +31,19 @@ def test_row_times_read_as_the_date_filters_do(zone):
             local = timezone.localtime(instant)  # as a template does before its filters
             assert times.moment(instant) == {
                 "iso": date_filter(local, "c"),
-                "text": date_filter(local, "j M Y H:i"),
+                "text": date_filter(local, "DATETIME_FORMAT"),
             }
-            assert times.title(instant) == date_filter(local, "j M Y H:i T")
+            assert (
+                times.title(instant) == f"{date_filter(local, 'DATETIME_FORMAT')} {date_filter(local, 'T')}"
+            )
     assert times.moment(None) is None
 
 
 def test_the_zone_is_named_in_the_hour_a_clock_change_repeats():
     # 02:30 happens twice in Berlin on 25 October 2026: first in summer time, then in winter time.
     times = RowTimes(ZoneInfo("Europe/Berlin"))
-    assert times.title(datetime(2026, 10, 25, 0, 30, tzinfo=UTC)) == "25 Oct 2026 02:30 CEST"
-    assert times.title(datetime(2026, 10, 25, 1, 30, tzinfo=UTC)) == "25 Oct 2026 02:30 CET"
+    assert times.title(datetime(2026, 10, 25, 0, 30, tzinfo=UTC)) == "25 Oct 2026, 02:30 CEST"
+    assert times.title(datetime(2026, 10, 25, 1, 30, tzinfo=UTC)) == "25 Oct 2026, 02:30 CET"
 
 
 @pytest.mark.django_db

@@ -182,6 +182,7 @@ def test_the_dashboard_panel_lists_the_first_five_waiting_in_one_query(
     first = RiskAcceptance.objects.order_by("requested_at", "pk").first()
     assert len(panel["lines"]) == min(count, 5)
     assert panel["lines"][0] == {
-        "text": f"{first.risk.reference}: until {first.expires_on:%Y-%m-%d}",
+        # "2 Dec 2026", the pages' date format
+        "text": f"{first.risk.reference}: until {first.expires_on.day} {first.expires_on:%b %Y}",
         "link": url("acceptance_detail", first.risk_id, first.pk),
     }
