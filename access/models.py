@@ -420,6 +420,18 @@ class ReviewCampaign(models.Model):
     )
     evidence_sha256 = models.CharField(max_length=64, blank=True)
     evidence_generated_at = models.DateTimeField(null=True, blank=True)
+    defaulted_items = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Items that took the default at close (nobody decided them), whatever the default "
+        "decision; empty until closed.",
+    )
+    evidence_review = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The review's numbers frozen at close (total, reviewed by a person, defaulted, their "
+        "shares), stated in the evidence manifest; empty for campaigns closed before they were kept.",
+    )
 
     class Meta:
         ordering = ["-launched_at"]

@@ -27,9 +27,20 @@ class CampaignSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True, help_text=", ".join(CampaignStatus.values))
     kind = serializers.CharField(read_only=True, help_text="scheduled, ad_hoc or mover")
     item_count = serializers.IntegerField(read_only=True, help_text="Items under review.")
-    decided_count = serializers.IntegerField(read_only=True, help_text="Items with a decision.")
-    pending_count = serializers.SerializerMethodField()
-    percent = serializers.SerializerMethodField(help_text="Decided, in percent of the items.")
+    decided_count = serializers.IntegerField(
+        read_only=True,
+        help_text="Items with a decision, by a person or the default at close (reviewed + defaulted): "
+        "not the review's progress.",
+    )
+    reviewed_count = serializers.IntegerField(read_only=True, help_text="Items decided by a person.")
+    defaulted_count = serializers.IntegerField(
+        read_only=True, help_text="Items nobody decided that took the default at close."
+    )
+    pending_count = serializers.IntegerField(read_only=True, help_text="Items not decided yet.")
+    percent = serializers.SerializerMethodField(help_text="Reviewed by a person, in percent of the items.")
+    reviewed_percent = serializers.SerializerMethodField(help_text="The same as percent.")
+    defaulted_percent = serializers.SerializerMethodField(help_text="Defaulted, in percent of the items.")
+    pending_percent = serializers.SerializerMethodField(help_text="Pending, in percent of the items.")
 
     class Meta:
         model = ReviewCampaign
@@ -38,13 +49,20 @@ class CampaignSerializer(serializers.ModelSerializer):
             "launched_at", "due_at", "closes_at", "closed_at", "closed_by", "close_confirmed_by",
             "population_count", "population_sha256", "items_created", "evidence_sha256",
             "evidence_generated_at", "item_count", "decided_count", "pending_count", "percent",
+            "reviewed_count", "defaulted_count", "reviewed_percent", "defaulted_percent", "pending_percent",
         ]  # fmt: skip
 
-    def get_pending_count(self, campaign) -> int:
-        return campaign.item_count - campaign.decided_count
-
     def get_percent(self, campaign) -> int:
-        return queries.percent(campaign.decided_count, campaign.item_count)
+        return queries.numbers_of(campaign).reviewed_percent
+
+    def get_reviewed_percent(self, campaign) -> int:
+        return queries.numbers_of(campaign).reviewed_percent
+
+    def get_defaulted_percent(self, campaign) -> int:
+        return queries.numbers_of(campaign).defaulted_percent
+
+    def get_pending_percent(self, campaign) -> int:
+        return queries.numbers_of(campaign).pending_percent
 
 
 class ReviewerProgressSerializer(serializers.Serializer):
@@ -52,9 +70,11 @@ class ReviewerProgressSerializer(serializers.Serializer):
     name = serializers.CharField()
     email = serializers.EmailField()
     total = serializers.IntegerField()
-    decided = serializers.IntegerField()
+    decided = serializers.IntegerField(help_text="Reviewed + defaulted: not the reviewer's progress.")
+    reviewed = serializers.IntegerField(help_text="Decided by a person.")
+    defaulted = serializers.IntegerField(help_text="Took the default at close: nobody decided them.")
     pending = serializers.IntegerField()
-    percent = serializers.IntegerField()
+    percent = serializers.IntegerField(help_text="Reviewed by a person, in percent.")
     overdue = serializers.BooleanField(help_text="Items still pending after the due date.")
 
 
@@ -74,10 +94,24 @@ class ReviewerPageSerializer(serializers.Serializer):
     results = ReviewerProgressSerializer(source="object_list", many=True)
 
 
+class NumbersSerializer(serializers.Serializer):
+    """The campaign's items in three parts: reviewed by a person, defaulted (nobody decided them, the
+    default applied at close), pending; the percentages add up to 100 (all 0 without items)."""
+
+    total = serializers.IntegerField()
+    reviewed = serializers.IntegerField()
+    defaulted = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    reviewed_percent = serializers.IntegerField()
+    defaulted_percent = serializers.IntegerField()
+    pending_percent = serializers.IntegerField()
+
+
 class DashboardSerializer(serializers.Serializer):
     """The campaign page's progress: by decision, by reviewer (50 a page), overdue reviewers, flagged
     items, all from the tallies and partial indexes (the same few queries at any size)."""
 
+    numbers = NumbersSerializer()
     by_decision = serializers.SerializerMethodField()
     reviewers = ReviewerPageSerializer()
     reviewer_sort = serializers.CharField()

@@ -26,6 +26,11 @@ from dpms.api.conventions import ApiViewMixin, ConditionalMixin
 class CloseInput(FormInput):
     form_class = CampaignCloseForm
     sure = serializers.BooleanField(help_text="Closing is deliberate: undecided items take the default.")
+    accept_defaults = serializers.BooleanField(
+        required=False,
+        help_text="Required (true) while items are undecided: you accept that they take the default "
+        "and count as defaulted, not reviewed.",
+    )
 
 
 class ConfirmCloseInput(FormInput):
@@ -44,9 +49,9 @@ class CampaignClosingViewSet(ConditionalMixin, ApiViewMixin, HelperObject, views
         queries.get_campaign_to_close(self.request.user, pk)  # 404 when unknown, 403 unless an officer
         return campaign_queries.get_campaign_for(self.request.user, pk)  # with its progress
 
-    def _close(self, request, serializer_class, *, confirmed: bool):
+    def _close(self, request, serializer_class, *, confirmed: bool, **form_kwargs):
         campaign = self.get_object()
-        form_input(serializer_class, request)
+        form_input(serializer_class, request, **form_kwargs)
         with refusals(serializer_class._declared_fields):
             campaign_close(campaign=campaign, actor=request.user, now=timezone.now(), confirmed=confirmed)
         return Response(CampaignSerializer(campaign_queries.get_campaign_for(request.user, campaign.pk)).data)
@@ -56,8 +61,16 @@ class CampaignClosingViewSet(ConditionalMixin, ApiViewMixin, HelperObject, views
     def close(self, request, pk=None):
         """Close the campaign now: undecided items take the policy's default, revocations are applied or
         given to the owners as tasks, and the evidence is frozen. A close that would auto-revoke more than
-        the policy's share is held (status ``confirm``) until a security officer confirms it."""
-        return self._close(request, CloseInput, confirmed=False)
+        the policy's share is held (status ``confirm``) until a security officer confirms it. While
+        items are undecided, ``accept_defaults`` must be true (a 400 otherwise, nothing changed)."""
+        plan = queries.close_plan(self.get_object())
+        return self._close(
+            request,
+            CloseInput,
+            confirmed=False,
+            undecided=plan["pending"],
+            default_label=plan["default_decision_label"],
+        )
 
     @extend_schema(request=ConfirmCloseInput, responses=CampaignSerializer)
     @action(detail=True, methods=["post"], url_path="confirm-close")

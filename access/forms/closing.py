@@ -1,12 +1,31 @@
 """Forms of closing a campaign: the close and the confirmation of a held close."""
 
 from django import forms
+from django.template.defaultfilters import pluralize
 
 
 class CampaignCloseForm(forms.Form):
-    """Closing is a deliberate act: the officer ticks the box."""
+    """Closing is a deliberate act: the officer ticks the box. With items nobody decided, a second box
+    says how many will take the default (``undecided``, ``default_label``) and must be ticked too: a
+    campaign closed at 0 % reviewed is no review, and nobody should do it by accident."""
 
     sure = forms.BooleanField(label="I want to close this campaign now; undecided items take the default.")
+    accept_defaults = forms.BooleanField(required=False, label="The undecided items take the default.")
+
+    def __init__(self, *args, undecided: int = 0, default_label: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if undecided:
+            field = self.fields["accept_defaults"]
+            field.required = True
+            field.label = (
+                f"{undecided} item{pluralize(undecided)} nobody reviewed will take the default "
+                f"({default_label or 'the policy’s default'}). I accept that."
+            )
+            field.error_messages["required"] = (
+                f"Tick this box to close with {undecided} item{pluralize(undecided)} nobody reviewed."
+            )
+        else:
+            del self.fields["accept_defaults"]
 
 
 class CampaignConfirmCloseForm(forms.Form):

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
@@ -58,25 +58,25 @@ def _tally_sum(tallies: QuerySet[ReviewTally]):
     return Coalesce(Subquery(summed, output_field=IntegerField()), Value(0))
 
 
-# Decided by a person: everything but pending and the "no response" the close applies by default.
-REVIEWED_DECISIONS = (Decision.KEEP, Decision.REVOKE, Decision.DOWNGRADE, Decision.EXCEPTION)
-
-
 def _with_progress(campaigns: QuerySet[ReviewCampaign]) -> QuerySet[ReviewCampaign]:
     """Item counts of each campaign, summed from its tallies (``ReviewTally``: a few rows per reviewer,
     kept by the services), never by counting the items of a campaign of 100,000.
 
-    ``item_count`` all items; ``reviewed_count`` decided by a person; ``defaulted_count`` closed as "no
-    response"; ``pending_count`` not decided yet; ``decided_count`` (reviewed + defaulted) is kept for the
-    callers that only ask whether anything is left, never to be shown as progress."""
+    ``item_count`` all items; ``reviewed_count`` decided by a person; ``defaulted_count`` took the
+    default at close (nobody decided them); ``pending_count`` not decided yet; ``decided_count``
+    (reviewed + defaulted) is kept for callers that ask whether anything is left, never shown as progress."""
     tallies = ReviewTally.objects.filter(campaign=OuterRef("pk"))
+    # A closed campaign knows how many items took the default (``defaulted_items``), whatever the default
+    # decision was: a default of "keep" or "revoke" is no more a review than "no response". Before the
+    # close, the undecided items are pending and only a "no response" is a default.
     return campaigns.annotate(
         item_count=_tally_sum(tallies),
         decided_count=_tally_sum(tallies.exclude(decision=Decision.PENDING)),
-        reviewed_count=_tally_sum(tallies.filter(decision__in=REVIEWED_DECISIONS)),
-        defaulted_count=_tally_sum(tallies.filter(decision=Decision.NO_RESPONSE)),
+        defaulted_count=Coalesce(
+            F("defaulted_items"), _tally_sum(tallies.filter(decision=Decision.NO_RESPONSE))
+        ),
         pending_count=_tally_sum(tallies.filter(decision=Decision.PENDING)),
-    )
+    ).annotate(reviewed_count=F("decided_count") - F("defaulted_count"))
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ class ReviewerProgress:
     decided: int  # reviewed + defaulted
     overdue: bool
     reviewed: int = 0  # decided by a person
-    defaulted: int = 0  # "no response" at close
+    defaulted: int = 0  # took the default at close
 
     @property
     def pending(self) -> int:
@@ -198,6 +198,7 @@ class CampaignDashboard:
     overdue_count: int  # reviewers with pending items after the due date
     overdue_reviewers: list[ReviewerProgress]  # the OVERDUE_SHOWN with the most pending
     flagged: list[dict]
+    numbers: CampaignNumbers  # the whole campaign: reviewed, defaulted, pending
 
     @property
     def overdue_more(self) -> int:
@@ -212,20 +213,40 @@ REVIEWER_SORTS = {
 }
 
 
-def _progress(rows, *, past_due: bool) -> list[ReviewerProgress]:
-    return [
-        ReviewerProgress(
-            reviewer_id=row["reviewer_id"],
-            name=row["reviewer__full_name"],
-            email=row["reviewer__email"],
-            total=row["total"],
-            decided=row["decided"],
-            reviewed=row["reviewed"],
-            defaulted=row["defaulted"],
-            overdue=past_due and row["decided"] < row["total"],
+def _progress(rows, *, past_due: bool, defaults: dict[int, int] | None) -> list[ReviewerProgress]:
+    """Each reviewer's progress; ``defaults`` the items per reviewer that took the default at close when
+    that default was not (only) "no response", else None (a reviewer's "no response" items are theirs)."""
+    progress = []
+    for row in rows:
+        defaulted = row["no_response"] if defaults is None else defaults.get(row["reviewer_id"], 0)
+        progress.append(
+            ReviewerProgress(
+                reviewer_id=row["reviewer_id"],
+                name=row["reviewer__full_name"],
+                email=row["reviewer__email"],
+                total=row["total"],
+                decided=row["decided"],
+                reviewed=row["decided"] - defaulted,
+                defaulted=defaulted,
+                overdue=past_due and row["decided"] < row["total"],
+            )
         )
-        for row in rows
-    ]
+    return progress
+
+
+def _defaults_by_reviewer(campaign: ReviewCampaign, no_response: int) -> dict[int, int] | None:
+    """Items per reviewer that took the default at close, read from the items only when the close applied
+    a default other than "no response" (one grouped query); None when the tallies tell it already."""
+    if not campaign.defaulted_items or campaign.defaulted_items == no_response:
+        return None
+    rows = (
+        campaign.items.filter(default_applied=True)
+        .values("reviewer_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("reviewer_id", "n")
+    )
+    return dict(rows)
 
 
 FLAGGED = (
@@ -265,13 +286,13 @@ def campaign_dashboard(
         .annotate(
             total=Sum("items"),
             decided=Sum("items", filter=~Q(decision=Decision.PENDING), default=0),
-            reviewed=Sum("items", filter=Q(decision__in=REVIEWED_DECISIONS), default=0),
-            defaulted=Sum("items", filter=Q(decision=Decision.NO_RESPONSE), default=0),
+            no_response=Sum("items", filter=Q(decision=Decision.NO_RESPONSE), default=0),
         )
         .filter(total__gt=0)
         .order_by()
     )
-    everyone = _progress(rows, past_due=past_due)
+    defaults = _defaults_by_reviewer(campaign, by_count.get(Decision.NO_RESPONSE, 0))
+    everyone = _progress(rows, past_due=past_due, defaults=defaults)
     by_name = sorted(everyone, key=lambda row: (row.name, row.email, row.reviewer_id))
     if reviewer_sort == "pending":
         by_name.sort(key=lambda row: -row.pending)  # stable: ties stay by name
@@ -301,4 +322,16 @@ def campaign_dashboard(
         overdue_count=len(late),
         overdue_reviewers=late[:OVERDUE_SHOWN],
         flagged=flagged,
+        numbers=_numbers_from(campaign, by_count),
+    )
+
+
+def _numbers_from(campaign: ReviewCampaign, by_count: dict[str, int]) -> CampaignNumbers:
+    """A campaign's numbers from its counts by decision and the defaults its close applied."""
+    total, pending = sum(by_count.values()), by_count.get(Decision.PENDING, 0)
+    defaulted = campaign.defaulted_items
+    if defaulted is None:
+        defaulted = by_count.get(Decision.NO_RESPONSE, 0)
+    return CampaignNumbers(
+        total=total, reviewed=total - pending - defaulted, defaulted=defaulted, pending=pending
     )

@@ -3,10 +3,12 @@
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from access.choices import CampaignStatus, Decision, DefaultDecision
 from access.models import ReviewCampaign, ReviewItem
+from access.queries.campaigns import CampaignNumbers
 
 # Campaigns without a policy (ad hoc, mover): undecided items stay flagged, nothing is applied automatically.
 DEFAULT_DECISION_WITHOUT_POLICY = DefaultDecision.FLAG
@@ -45,10 +47,18 @@ def close_plan(campaign: ReviewCampaign) -> dict:
     default = policy.default_decision if policy else DEFAULT_DECISION_WITHOUT_POLICY
     auto_apply = bool(policy and policy.auto_apply)
     share = policy.auto_revoke_confirm_share if policy else Decimal("0.2")
-    items = ReviewItem.objects.filter(campaign=campaign)
-    total = items.count()
-    pending = items.filter(decision=Decision.PENDING).count()
-    revoking = items.filter(decision__in=REVOKING, applied_at__isnull=True).count()
+    counts = ReviewItem.objects.filter(campaign=campaign).aggregate(
+        total=Count("pk"),
+        pending=Count("pk", filter=Q(decision=Decision.PENDING)),
+        no_response=Count("pk", filter=Q(decision=Decision.NO_RESPONSE)),
+        revoking=Count("pk", filter=Q(decision__in=REVOKING, applied_at__isnull=True)),
+    )
+    total, pending, revoking = counts["total"], counts["pending"], counts["revoking"]
+    # Closed: the items that took the default then; before: only a "no response" is a default.
+    defaulted = campaign.defaulted_items if campaign.defaulted_items is not None else counts["no_response"]
+    numbers = CampaignNumbers(
+        total=total, reviewed=total - pending - defaulted, defaulted=defaulted, pending=pending
+    )
     if default == DefaultDecision.REVOKE:
         revoking += pending
     auto_revokes = revoking if auto_apply else 0
@@ -62,4 +72,8 @@ def close_plan(campaign: ReviewCampaign) -> dict:
         "auto_revokes": auto_revokes,
         "share": share,
         "needs_confirmation": total > 0 and Decimal(auto_revokes) > Decimal(share) * total,
+        # What the close page shows: reviewed by a person, defaulted, pending; the close form asks the
+        # closer to accept that the pending items take the default when there are any.
+        "numbers": numbers,
+        "reviewed_percent": numbers.reviewed_percent,
     }

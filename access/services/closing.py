@@ -20,7 +20,7 @@ from access.queries.closing import REVOKING, close_plan, may_close
 from access.services import evidence
 from access.services.grants import grant_create, grant_revoke
 from access.services.tallies import tally_recount
-from dpms import audit, webhooks
+from dpms import audit, notify, webhooks
 from dpms.models import User, WebhookEvent
 from dpms.notify import DigestItem, digest, notify_each_once
 
@@ -65,7 +65,7 @@ def campaign_close(
         return _hold_for_confirmation(campaign, actor, plan)
     if confirmed:
         campaign.close_confirmed_by = actor
-    _apply_defaults(campaign, plan["default_decision"], now)
+    campaign.defaulted_items = _apply_defaults(campaign, plan["default_decision"], now)
     applied, tasks = _revocations(campaign, actor, plan["auto_apply"], now)
     time_boxed = _time_box_exceptions(campaign, actor)
     Grant.objects.filter(
@@ -76,7 +76,7 @@ def campaign_close(
     campaign.status = CampaignStatus.CLOSED
     campaign.closed_at = now
     campaign.closed_by = actor
-    campaign.save(update_fields=["status", "closed_at", "closed_by", "close_confirmed_by"])
+    campaign.save(update_fields=["status", "closed_at", "closed_by", "close_confirmed_by", "defaulted_items"])
     audit.record(
         action="access.campaign.close",
         actor=actor,
@@ -104,6 +104,7 @@ def campaign_close(
         event_id=f"campaign-closed:{campaign.pk}",
     )
     evidence.produce_evidence(campaign=campaign, actor=actor, now=now)
+    notify.withdraw(campaign)  # its reminders, escalations and the request to confirm are owed no more
     return campaign
 
 
@@ -159,6 +160,7 @@ def _hold_for_confirmation(campaign: ReviewCampaign, actor, plan: dict) -> Revie
         ),
         link=f"/access/campaigns/{campaign.pk}/close",
         dedup_key=f"access-close-confirm:{campaign.pk}",
+        topic=campaign,
     )
     return campaign
 

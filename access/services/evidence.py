@@ -16,7 +16,11 @@ import io
 import json
 from datetime import datetime
 
+from django.db.models import Sum
+
+from access.choices import Decision
 from access.models import EvidenceChunk, ReviewCampaign, ReviewItem
+from access.queries.campaigns import CampaignNumbers
 from access.services.campaigns import person_label
 from dpms import audit
 from dpms.csvexport import safe_cell
@@ -161,6 +165,9 @@ def manifest(campaign: ReviewCampaign) -> dict:
         "item_count": campaign.items.count(),
         "columns": list(COLUMNS),
         "generated_at": _when(campaign.evidence_generated_at),
+        # Closed since the numbers are kept: how much of the review a person did (older manifests stay
+        # as they were, without it).
+        **({"review": campaign.evidence_review} if campaign.evidence_review is not None else {}),
     }
 
 
@@ -172,11 +179,28 @@ def evidence_filename(campaign: ReviewCampaign) -> str:
     return f"access-review-{campaign.pk}-evidence.csv"
 
 
+def review_numbers(campaign: ReviewCampaign) -> dict[str, int]:
+    """The closed campaign's numbers, from its tallies and the defaults the close applied: total,
+    reviewed by a person, defaulted (nobody decided them), pending, and their whole percentages."""
+    by_decision = dict(campaign.tallies.values_list("decision").annotate(n=Sum("items")).order_by())
+    total = sum(by_decision.values())
+    pending = by_decision.get(Decision.PENDING, 0)
+    defaulted = (
+        campaign.defaulted_items
+        if campaign.defaulted_items is not None
+        else by_decision.get(Decision.NO_RESPONSE, 0)
+    )
+    return CampaignNumbers(
+        total=total, reviewed=total - pending - defaulted, defaulted=defaulted, pending=pending
+    ).as_dict()
+
+
 def produce_evidence(*, campaign: ReviewCampaign, actor, now: datetime) -> str:
     """Freeze the campaign's evidence (call inside the close transaction); returns the file's SHA-256."""
     campaign.evidence_sha256 = _store_csv(campaign)
     campaign.evidence_generated_at = now
-    campaign.save(update_fields=["evidence_sha256", "evidence_generated_at"])
+    campaign.evidence_review = review_numbers(campaign)
+    campaign.save(update_fields=["evidence_sha256", "evidence_generated_at", "evidence_review"])
     audit.record(
         action="access.campaign.evidence",
         actor=actor,
@@ -186,6 +210,7 @@ def produce_evidence(*, campaign: ReviewCampaign, actor, now: datetime) -> str:
             "population_count": campaign.population_count,
             "population_sha256": campaign.population_sha256,
             "generated_at": now,
+            "review": campaign.evidence_review,
         },
     )
     return campaign.evidence_sha256

@@ -16,11 +16,17 @@ from access.services.closing import campaign_close
 from dpms.forms import add_service_errors
 
 
-def _close_page(request, campaign, form, confirm_form, status=200):
+def _close_form(campaign, plan, data=None) -> CampaignCloseForm:
+    """The close form asks to accept the defaults when items are undecided (how many: the plan's)."""
+    return CampaignCloseForm(data, undecided=plan["pending"], default_label=plan["default_decision_label"])
+
+
+def _close_page(request, campaign, form, confirm_form, status=200, plan=None):
+    plan = plan or queries.close_plan(campaign)
     context = {
         "campaign": campaign,
-        "plan": queries.close_plan(campaign),
-        "form": form,
+        "plan": plan,
+        "form": form or _close_form(campaign, plan),
         "confirm_form": confirm_form,
     }
     return render(request, "access/closing/close.html", context, status=status)
@@ -31,8 +37,9 @@ def _close_page(request, campaign, form, confirm_form, status=200):
 def campaign_close_page(request, pk):
     campaign = queries.get_campaign_to_close(request.user, pk)
     if request.method != "POST":
-        return _close_page(request, campaign, CampaignCloseForm(), CampaignConfirmCloseForm())
-    form = CampaignCloseForm(request.POST)
+        return _close_page(request, campaign, None, CampaignConfirmCloseForm())
+    plan = queries.close_plan(campaign)
+    form = _close_form(campaign, plan, request.POST)
     if form.is_valid():
         try:
             campaign = campaign_close(campaign=campaign, actor=request.user, now=timezone.now())
@@ -41,7 +48,7 @@ def campaign_close_page(request, pk):
         else:
             messages.success(request, f"Campaign status: {campaign.get_status_display()}.")
             return redirect("access:campaign_close", pk=campaign.pk)
-    return _close_page(request, campaign, form, CampaignConfirmCloseForm(), status=400)
+    return _close_page(request, campaign, form, CampaignConfirmCloseForm(), status=400, plan=plan)
 
 
 @login_required
@@ -57,7 +64,7 @@ def campaign_confirm_close(request, pk):
         else:
             messages.success(request, "Close confirmed: the campaign is closed and its evidence produced.")
             return redirect("access:campaign_close", pk=campaign.pk)
-    return _close_page(request, campaign, CampaignCloseForm(), form, status=400)
+    return _close_page(request, campaign, None, form, status=400)
 
 
 def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:

@@ -7,6 +7,7 @@ import pytest
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from access.choices import Decision, ReviewerRule
 from access.models import ReviewItem, ReviewTally
@@ -109,8 +110,9 @@ def test_the_campaign_page_shows_progress_from_the_tallies(client_for, campaign,
     item_decide(item=first, actor=manager, decision=Decision.KEEP)
     item_decide(item=second, actor=manager, decision=Decision.REVOKE, justification="moved teams")
     response = client_for(security_officer).get(reverse("access:campaign_detail", args=[campaign.pk]))
-    assert response.context["progress"] == 50
-    assert "2 of 4 decided" in " ".join(response.content.decode().split())
+    assert response.context["numbers"].reviewed_percent == 50
+    text = " ".join(strip_tags(response.content.decode()).split())
+    assert "50% reviewed · 2 of 4 by a person · 2 pending" in text
     by_decision = {value: count for value, _label, count in response.context["dashboard"].by_decision}
     assert by_decision[Decision.KEEP] == by_decision[Decision.REVOKE] == 1
     assert by_decision[Decision.PENDING] == 2

@@ -28,14 +28,15 @@ def url(name, campaign):
 def test_a_security_officer_closes_a_campaign_audited_as_api(security_officer):
     campaign = campaign_with_items(3, default_decision=DefaultDecision.FLAG)
     token, text = token_for(security_officer, read_only=False, name="closer")
-    response = api_client(text).post(url("closing-close", campaign), {"sure": True}, format="json")
+    close = {"sure": True, "accept_defaults": True}  # three items nobody decided: the defaults accepted
+    response = api_client(text).post(url("closing-close", campaign), close, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "closed"
     assert response.json()["evidence_sha256"]
     event = AuditEvent.objects.get(action="access.campaign.close")
     assert event.source == AuditSource.API
     assert event.actor_label.endswith(f"via API token #{token.pk} closer")
-    again = api_client(text).post(url("closing-close", campaign), {"sure": True}, format="json")
+    again = api_client(text).post(url("closing-close", campaign), close, format="json")
     assert again.status_code == 400
     assert again.json()["errors"]["non_field_errors"] == ["This campaign is closed already."]
 
@@ -51,7 +52,7 @@ def test_closing_is_deliberate(security_officer):
 def test_a_close_that_revokes_too_much_waits_for_confirmation(security_officer):
     campaign = campaign_with_items(3, default_decision=DefaultDecision.REVOKE, auto_apply=True)
     client = as_(security_officer)
-    held = client.post(url("closing-close", campaign), {"sure": True}, format="json")
+    held = client.post(url("closing-close", campaign), {"sure": True, "accept_defaults": True}, format="json")
     assert held.json()["status"] == "confirm"
     confirmed = client.post(url("closing-confirm-close", campaign), {"sure": True}, format="json")
     assert confirmed.status_code == 200, confirmed.content
@@ -71,7 +72,8 @@ def test_only_security_officers_close(personas, persona):
 @pytest.fixture
 def closed(security_officer):
     campaign = campaign_with_items(4, default_decision=DefaultDecision.FLAG)
-    as_(security_officer).post(url("closing-close", campaign), {"sure": True}, format="json")
+    close = {"sure": True, "accept_defaults": True}
+    as_(security_officer).post(url("closing-close", campaign), close, format="json")
     return campaign
 
 

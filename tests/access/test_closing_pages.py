@@ -25,7 +25,8 @@ def test_close_page_permission_ladder(client, client_for, personas):
 def test_security_officer_closes_early_and_sees_the_evidence_links(client_for, security_officer):
     campaign = campaign_with_items(2)
     client = client_for(security_officer)
-    response = client.post(f"/access/campaigns/{campaign.pk}/close", {"sure": "on"}, follow=True)
+    close = {"sure": "on", "accept_defaults": "on"}  # two items nobody decided: the defaults accepted
+    response = client.post(f"/access/campaigns/{campaign.pk}/close", close, follow=True)
     assert response.status_code == 200
     assert f"/access/campaigns/{campaign.pk}/evidence.csv" in response.content.decode()
     campaign.refresh_from_db()
@@ -43,7 +44,7 @@ def test_closing_without_ticking_the_box_is_a_form_error(client_for, security_of
 def test_held_close_is_confirmed_on_the_page(client_for, security_officer, auditor):
     campaign = campaign_with_items(3, default_decision=DefaultDecision.REVOKE, auto_apply=True)
     client = client_for(security_officer)
-    client.post(f"/access/campaigns/{campaign.pk}/close", {"sure": "on"})
+    client.post(f"/access/campaigns/{campaign.pk}/close", {"sure": "on", "accept_defaults": "on"})
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.CONFIRM
     assert Grant.objects.active().count() == 3
@@ -69,7 +70,7 @@ def test_campaign_detail_links_to_close_and_evidence(client_for, security_office
     close_link = f"/access/campaigns/{campaign.pk}/close"
     detail = client_for(security_officer).get(f"/access/campaigns/{campaign.pk}/")
     assert close_link in detail.content.decode()
-    client_for(security_officer).post(close_link, {"sure": "on"})
+    client_for(security_officer).post(close_link, {"sure": "on", "accept_defaults": "on"})
     page = client_for(auditor).get(f"/access/campaigns/{campaign.pk}/").content.decode()
     assert f"/access/campaigns/{campaign.pk}/evidence.csv" in page
     assert close_link not in page
