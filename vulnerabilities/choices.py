@@ -58,3 +58,13 @@ SETTLED_STATUSES = [
 class DeadlineClock(models.TextChoices):
     TRIAGED = "triaged", "From triage"
     FIRST_SEEN = "first_seen", "From first seen"
+
+
+class ScanFormat(models.TextChoices):
+    """The scanner reports an import reads (``vulnerabilities.services.scanners``)."""
+
+    PIP_AUDIT = "pip-audit", "pip-audit JSON"
+    OSV_SCANNER = "osv-scanner", "OSV-Scanner JSON"
+    TRIVY = "trivy", "Trivy JSON"
+    GRYPE = "grype", "Grype JSON"
+    CYCLONEDX = "cyclonedx", "CycloneDX with vulnerabilities (VEX)"
