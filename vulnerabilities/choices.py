@@ -30,6 +30,7 @@ SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LO
 
 
 class CvssVersion(models.TextChoices):
+    V3_0 = "3.0", "CVSS 3.0"
     V3_1 = "3.1", "CVSS 3.1"
     V4_0 = "4.0", "CVSS 4.0"
 

@@ -165,7 +165,9 @@ class Migration(migrations.Migration):
                 (
                     "cvss_version",
                     models.CharField(
-                        blank=True, choices=[("3.1", "CVSS 3.1"), ("4.0", "CVSS 4.0")], max_length=3
+                        blank=True,
+                        choices=[("3.0", "CVSS 3.0"), ("3.1", "CVSS 3.1"), ("4.0", "CVSS 4.0")],
+                        max_length=3,
                     ),
                 ),
                 ("cvss_score", models.DecimalField(blank=True, decimal_places=1, max_digits=3, null=True)),
