@@ -18,11 +18,20 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 # Patterns and markers, by series index: the second way (besides colour) of telling series apart.
 PATTERNS = ("solid", "hatch", "dots", "cross")
 MARKERS = ("circle", "square", "diamond", "triangle")
 LABEL_CHARS = 14  # a bar's label is cut to this many characters in the drawing
+
+
+def month_starts_back(count: int, today: date) -> list[date]:
+    """The first days of the ``count`` calendar months up to ``today``'s, oldest first."""
+    months = [today.replace(day=1)]
+    while len(months) < count:
+        months.insert(0, (months[0] - timedelta(days=1)).replace(day=1))
+    return months
 
 
 def nice_max(value: float) -> float:
@@ -94,6 +103,7 @@ class Column:
     label: str
     segments: list[Segment]
     link: str = ""
+    long_label: str = ""  # the label in the table and the description ("Jan 2026" for "Jan")
     x: float = 0
     width: float = 0
     label_x: float = 0
@@ -103,6 +113,12 @@ class Column:
     @property
     def total_text(self) -> str:
         return number_text(self.total)
+
+    @property
+    def summary(self) -> str:
+        """The column in words (a linked column's accessible name)."""
+        parts = ", ".join(f"{segment.series.label} {segment.text}" for segment in self.segments)
+        return f"{self.long_label or self.label}: {parts}"
 
 
 @dataclass
@@ -239,11 +255,11 @@ class Chart:
             return [{"label": bar.label, "cells": [bar.text]} for bar in self.bars]
         if self.kind == "stacked":
             return [
-                {"label": column.label, "cells": [segment.text for segment in column.segments]}
+                {"label": column.long_label or column.label, "cells": [s.text for s in column.segments]}
                 for column in self.columns
             ]
         return [
-            {"label": label["text"], "cells": [line.texts[index] for line in self.lines]}
+            {"label": label.get("long", label["text"]), "cells": [line.texts[index] for line in self.lines]}
             for index, label in enumerate(self.x_labels)
         ]
 
@@ -360,7 +376,8 @@ def stacked_bar_chart(
         column.total = sum(segment.value for segment in column.segments)
         column.total_y = round(y - 4, 1)
     summary = "; ".join(
-        f"{column.label}: " + ", ".join(f"{s.series.label} {s.text}" for s in column.segments)
+        f"{column.long_label or column.label}: "
+        + ", ".join(f"{s.series.label} {s.text}" for s in column.segments)
         for column in columns
     )
     return Chart(
@@ -400,10 +417,12 @@ def line_chart(
     unit: str = "",
     label_every: int = 1,
     x_title: str = "",
+    long_labels: Sequence[str] | None = None,
 ) -> Chart:
     """Lines over shared x labels (months); a None value is a gap. ``texts`` (per series, per value) says
     how each value reads in the table and the description (e.g. "3 h 10 min"); numbers otherwise."""
     x_labels = list(x_labels)
+    long_labels = list(long_labels or x_labels)
     legend = _legend([one for one, _values in series], width=LINE_WIDTH, lines=True)
     top_margin = LINE_TOP + (legend[-1].y if legend else 0)
     plot_height = LINE_HEIGHT - top_margin - LINE_BOTTOM
@@ -427,7 +446,7 @@ def line_chart(
                 y=round(bottom - plot_height * value / top, 1),
                 value=value,
                 text=row_texts[index],
-                label=x_labels[index],
+                label=long_labels[index],
             )
             if value is not None
             else None
@@ -437,12 +456,17 @@ def line_chart(
             Line(series=one, marker=entry.marker, dashed=entry.dashed, points=points, texts=row_texts)
         )
     labels = [
-        {"x": x_of(index), "text": label, "shown": index % label_every == 0 or index == len(x_labels) - 1}
+        {
+            "x": x_of(index),
+            "text": label,
+            "long": long_labels[index],
+            "shown": index % label_every == 0 or index == len(x_labels) - 1,
+        }
         for index, label in enumerate(x_labels)
     ]
     summary = "; ".join(
         f"{line.series.label}: "
-        + ", ".join(f"{label} {text}" for label, text in zip(x_labels, line.texts, strict=True))
+        + ", ".join(f"{label} {text}" for label, text in zip(long_labels, line.texts, strict=True))
         for line in lines
     )
     return Chart(

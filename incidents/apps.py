@@ -41,6 +41,7 @@ class IncidentsConfig(AppConfig):
                     portal.Panel("incidents/reporting/panel.html", reporting.my_incidents_panel, order=15),
                     portal.Panel("incidents/breach/panel.html", breach.clocks_panel, order=15),
                     portal.Panel("incidents/lists/open_panel.html", lists.open_incidents_panel, order=25),
+                    portal.Panel("incidents/lists/trend_panel.html", lists.trend_panel, order=26),
                 ],
                 sections=[
                     # On a risk's page: the incidents that name it.

@@ -2,8 +2,8 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import path
-from django.utils import timezone
+from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.views.decorators.http import require_GET
 
 from access.choices import CampaignStatus
@@ -11,6 +11,7 @@ from access.forms.campaigns import CampaignFilterForm
 from access.queries import campaigns as queries
 from access.queries import closing
 from access.services.policies import period_label
+from dpms import charts
 from dpms.paging import paginate, query_without_page
 
 PAGE_SIZE = 25
@@ -73,3 +74,57 @@ urlpatterns = [
     path("campaigns/<int:pk>/", campaign_detail, name="campaign_detail"),
     path("campaigns/<int:pk>/launch-progress/", campaign_launch_progress, name="campaign_launch_progress"),
 ]
+
+
+PANEL_CAMPAIGNS = 8
+
+
+def completion_panel(request):
+    """Dashboard panel for security officers and auditors: the latest campaigns' items reviewed by a person,
+    defaulted (no response) and pending, oldest first; each campaign links to its page. One query (the
+    tallies summed per campaign)."""
+    if not queries.can_read_campaigns(request.user):
+        return None
+    latest = list(queries.campaigns_for(request.user, sort="-launched")[:PANEL_CAMPAIGNS])[::-1]
+    if not latest:
+        return None
+    reviewed = charts.Series("reviewed", "Reviewed")
+    defaulted = charts.Series("defaulted", "No response")
+    pending = charts.Series("pending", "Pending")
+    rows = []
+    for campaign in latest:
+        numbers = queries.numbers_of(campaign)
+        rows.append(
+            {
+                "campaign": campaign,
+                "numbers": numbers,
+                "link": reverse("access:campaign_detail", args=[campaign.pk]),
+                "label": formats.date_format(timezone.localtime(campaign.launched_at), "j M"),
+            }
+        )
+    columns = [
+        charts.Column(
+            row["label"],
+            long_label=row["campaign"].name,
+            link=row["link"],
+            segments=[
+                charts.Segment(reviewed, row["numbers"].reviewed),
+                charts.Segment(defaulted, row["numbers"].defaulted),
+                charts.Segment(pending, row["numbers"].pending),
+            ],
+        )
+        for row in rows
+    ]
+    return {
+        "title": "Access review campaigns",
+        "chart": charts.stacked_bar_chart(
+            slug="campaign-completion",
+            title="Items reviewed, defaulted and pending, by campaign launched",
+            series=[reviewed, defaulted, pending],
+            columns=columns,
+            x_title="Campaign",
+        ),
+        "rows": rows[::-1],  # the newest first under the chart
+        "link": reverse("access:campaigns"),
+        "link_label": "All campaigns",
+    }

@@ -93,6 +93,13 @@ class QueueFilterForm(forms.Form):
         widget=HandlerInput(attrs={"placeholder": "me, none, email or name", "autocomplete": "off"}),
     )
     clock = forms.ChoiceField(required=False, choices=CLOCK_CHOICES, label="Clock state")
+    # Calendar days in the viewer's time zone, both included (the dashboard's months link here).
+    reported_from = forms.DateField(
+        required=False, label="Reported from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reported_to = forms.DateField(
+        required=False, label="Reported to", widget=forms.DateInput(attrs={"type": "date"})
+    )
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES, label="Sort by")
 
     def __init__(self, *args, viewer, **kwargs):

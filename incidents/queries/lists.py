@@ -11,7 +11,7 @@ Incidents without a deadline (the far-future sentinel ``NO_DEADLINE``) sort afte
 shown work out their nearest deadline again from their loaded fields (``nearest_deadline``).
 """
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from django.db.models import (
     BooleanField,
@@ -170,10 +170,31 @@ def clock_q(state: str, *, now) -> Q:
     raise ValueError(f"Unknown clock state {state!r}")
 
 
-def filter_queue(incidents, *, viewer, status="", severity="", handler="", clock="", q="", sort="", now=None):
+def filter_queue(
+    incidents,
+    *,
+    viewer,
+    status="",
+    severity="",
+    handler="",
+    clock="",
+    q="",
+    reported_from=None,
+    reported_to=None,
+    sort="",
+    now=None,
+):
     """Apply the queue's filters to a queryset from ``queue_for_user``. ``status`` "" means open;
-    ``severity`` is 1-4 or "untriaged"; ``handler`` a person (or their id), "me" or "none"."""
+    ``severity`` is 1-4 or "untriaged"; ``handler`` a person (or their id), "me" or "none";
+    ``reported_from`` and ``reported_to`` calendar days in the current time zone, both included."""
     now = now or timezone.now()
+    tz = timezone.get_current_timezone()
+    if reported_from:
+        since = datetime.combine(reported_from, time.min, tzinfo=tz)
+        incidents = incidents.filter(reported_at__gte=since)
+    if reported_to:
+        until = datetime.combine(reported_to + timedelta(days=1), time.min, tzinfo=tz)
+        incidents = incidents.filter(reported_at__lt=until)
     if status in ("", OPEN):
         incidents = incidents.filter(status__in=OPEN_STATUSES)
     elif status != ALL:

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from incidents.choices import Severity, Status
-from incidents.queries.lists import open_counts
+from incidents.queries.lists import CLOCK_MET, CLOCK_MISSED, clock_q, open_counts, with_aliases
 from incidents.queries.visibility import incidents_with_internal_for_user
 
 DEFAULT_DAYS = 90
@@ -197,3 +199,73 @@ def open_by_severity(user) -> dict:
         "unacknowledged": counts["unacknowledged"],
         "running": counts["running"],
     }
+
+
+# --- Month by month: the dashboard's and the metrics page's trend ------------------------------------------
+TREND_MONTHS = 12
+
+
+def month_starts(start: date, end: date) -> list[date]:
+    """The first day of every calendar month from ``start``'s to ``end``'s, both included."""
+    months, day = [], start.replace(day=1)
+    while day <= end:
+        months.append(day)
+        day = (day + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def last_months(count: int = TREND_MONTHS, today: date | None = None) -> tuple[date, date]:
+    """The ``count`` calendar months up to today's (today's included), in the viewer's time zone."""
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    for _ in range(count - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return first, today
+
+
+def month_end(first: date) -> date:
+    return (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def monthly_trend(user, *, start: date, end: date, now: datetime | None = None) -> list[dict]:
+    """Per calendar month (viewer's time zone) of the incidents ``user`` may see reported from ``start`` to
+    ``end``: how many, the mean time to acknowledge (MTTA) and to resolve (MTTR) of those acknowledged or
+    resolved, and the GDPR authority clocks met and missed (as the queue's clock filter counts them). One
+    grouped query; a month without incidents has zeros and no means."""
+    now = now or timezone.now()
+    since, until = period_bounds(start, end)
+    visible = with_aliases(
+        incidents_with_internal_for_user(user).filter(reported_at__gte=since, reported_at__lt=until),
+        ["authority_decided_on"],
+    )
+    rows = (
+        visible.annotate(month=TruncMonth("reported_at", tzinfo=timezone.get_current_timezone()))
+        .values("month")
+        .annotate(
+            reported=Count("pk"),
+            acknowledge=Avg(
+                ExpressionWrapper(F("acknowledged_at") - F("reported_at"), output_field=DurationField())
+            ),
+            resolve=Avg(ExpressionWrapper(F("resolved_at") - F("reported_at"), output_field=DurationField())),
+            met=Count("pk", filter=clock_q(CLOCK_MET, now=now)),
+            missed=Count("pk", filter=clock_q(CLOCK_MISSED, now=now)),
+        )
+        .order_by("month")
+    )
+    by_month = {
+        timezone.localtime(row["month"]).date() if isinstance(row["month"], datetime) else row["month"]: row
+        for row in rows
+    }
+    return [
+        {
+            "month": first,
+            "start": max(first, start),
+            "end": min(month_end(first), end),
+            "reported": by_month.get(first, {}).get("reported", 0),
+            "acknowledge": by_month.get(first, {}).get("acknowledge"),
+            "resolve": by_month.get(first, {}).get("resolve"),
+            "met": by_month.get(first, {}).get("met", 0),
+            "missed": by_month.get(first, {}).get("missed", 0),
+        }
+        for first in month_starts(start, end)
+    ]

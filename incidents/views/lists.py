@@ -12,11 +12,12 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.views.decorators.http import require_GET
 
+from dpms import charts
 from dpms.paging import deferred_page, query_without_page
 from incidents.choices import Severity, Status
 from incidents.forms.lists import MetricsPeriodForm, QueueFilterForm
 from incidents.queries import lists as queries
-from incidents.queries.metrics import can_see_metrics, incident_metrics
+from incidents.queries.metrics import can_see_metrics, incident_metrics, last_months, monthly_trend
 
 PAGE_SIZE = 50
 NO_DATA = "—"
@@ -200,10 +201,104 @@ def open_incidents_panel(request):
             "link": f"{queue_url}?{urlencode({'clock': queries.CLOCK_RUNNING, 'status': queries.ALL})}",
         }
     )
+    bars = [
+        charts.Bar(
+            label, count, link=line["link"], key="untriaged" if key == queries.UNTRIAGED else f"sev{key}"
+        )
+        for (key, label, count), line in zip(severities, lines, strict=False)
+    ]
     return {
         "title": "Open incidents",
         "count": sum(count for _key, _label, count in severities),
+        "chart": charts.bar_chart(
+            slug="open-incidents", title="Open incidents by severity", bars=bars, x_title="Severity"
+        ),
         "lines": lines,
         "link": queue_url,
         "link_label": "Open the queue",
+    }
+
+
+def trend_charts(trend: list[dict], *, slug: str) -> dict:
+    """The month-by-month pictures of ``incident_metrics.monthly_trend``: mean time to acknowledge and to
+    resolve (hours; a gap for a month with none), and the authority clocks met and missed."""
+    months = [f"{MONTHS_3[row['month'].month].title()} {row['month']:%y}" for row in trend]
+    short = [MONTHS_3[row["month"].month].title() for row in trend]
+
+    def hours(value):
+        return round(value.total_seconds() / 3600, 1) if value is not None else None
+
+    durations = charts.line_chart(
+        slug=f"{slug}-mttr",
+        title="Mean time to acknowledge and to resolve, hours, by month reported",
+        x_labels=short,
+        series=[
+            (charts.Series("acknowledge", "Acknowledge"), [hours(row["acknowledge"]) for row in trend]),
+            (charts.Series("resolve", "Resolve"), [hours(row["resolve"]) for row in trend]),
+        ],
+        texts=[
+            [human_duration(row["acknowledge"]) for row in trend],
+            [human_duration(row["resolve"]) for row in trend],
+        ],
+        long_labels=months,
+        label_every=2 if len(trend) > 8 else 1,
+        x_title="Month",
+    )
+    met, missed = charts.Series("met", "Met"), charts.Series("missed", "Missed")
+    queue_url = reverse("incidents:queue")
+
+    def clock_link(state, row):
+        query = {
+            "clock": state,
+            "status": queries.ALL,
+            "reported_from": row["start"],
+            "reported_to": row["end"],
+        }
+        return f"{queue_url}?{urlencode(query)}"
+
+    clocks = charts.stacked_bar_chart(
+        slug=f"{slug}-clocks",
+        title="GDPR authority deadlines met and missed, by month reported",
+        series=[met, missed],
+        columns=[
+            charts.Column(
+                label,
+                long_label=long,
+                segments=[
+                    charts.Segment(met, row["met"], link=clock_link(queries.CLOCK_MET, row)),
+                    charts.Segment(missed, row["missed"], link=clock_link(queries.CLOCK_MISSED, row)),
+                ],
+            )
+            for label, long, row in zip(short, months, trend, strict=True)
+        ],
+        x_title="Month",
+    )
+    clocks.empty_text = "No personal-data breach was reported in these months."
+    durations.empty_text = "No incident was acknowledged in these months."
+    return {"durations": durations, "clocks": clocks}
+
+
+def trend_panel(request):
+    """Dashboard panel for security officers and auditors: the last twelve months of MTTA and MTTR, and the
+    authority clocks met and missed; each number links to the queue or the metrics page behind it. One
+    grouped query."""
+    if not can_see_metrics(request.user):
+        return None
+    start, end = last_months()
+    trend = monthly_trend(request.user, start=start, end=end)
+    queue_url, metrics_url = reverse("incidents:queue"), reverse("incidents:metrics")
+    period = {"reported_from": start, "reported_to": end, "status": queries.ALL}
+    latest = trend[-1]
+    return {
+        "title": "Incident handling, last 12 months",
+        "charts": trend_charts(trend, slug="dashboard"),
+        "met": sum(row["met"] for row in trend),
+        "missed": sum(row["missed"] for row in trend),
+        "met_link": f"{queue_url}?{urlencode({'clock': queries.CLOCK_MET, **period})}",
+        "missed_link": f"{queue_url}?{urlencode({'clock': queries.CLOCK_MISSED, **period})}",
+        "latest": latest,
+        "latest_acknowledge": human_duration(latest["acknowledge"]),
+        "latest_resolve": human_duration(latest["resolve"]),
+        "latest_link": f"{metrics_url}?{urlencode({'from': latest['start'], 'to': latest['end']})}",
+        "metrics_link": f"{metrics_url}?{urlencode({'from': start, 'to': end})}",
     }

@@ -36,6 +36,7 @@ class RiskFilterForm(forms.Form):
         widget=forms.SearchInput(attrs={"placeholder": "name"}),
     )
     overdue = forms.BooleanField(required=False, label="Review overdue")
+    above_appetite = forms.BooleanField(required=False, label="Above appetite")
     likelihood = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput())
     impact = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput())
     kind = forms.ChoiceField(

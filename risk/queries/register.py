@@ -24,7 +24,7 @@ from dpms.formats import show_date
 from dpms.models import User
 from dpms.queries import object_shares, shared_object_ids
 from risk.choices import RiskStatus
-from risk.models import Risk, RiskMatrix
+from risk.models import Risk, RiskAssessment, RiskMatrix
 
 VIEW_PERMISSION = "view_risk"
 EDIT_PERMISSION = "edit_shared_risk"
@@ -281,6 +281,7 @@ def filter_risks(
     likelihood=None,
     impact=None,
     kind="",
+    above_appetite=False,
     sort="",
     today=None,
 ):
@@ -306,12 +307,88 @@ def filter_risks(
         )
     if likelihood is not None and impact is not None:
         risks = risks.filter(cells_q([(likelihood, impact)], kind or "current"))
+    if above_appetite:
+        high = range(matrix.appetite + 1, len(matrix.levels)) if matrix else range(0)
+        risks = risks.filter(cells_q(cells_of_level(matrix, high) if matrix else []))
     order = RISK_SORTS.get(sort, RISK_SORTS["reference"])
     by_level = isinstance(order[0], str) and order[0].lstrip("-") == "current_level_index"
     if by_level and "current_level_index" not in risks.query.annotations:
         # The level is computed from every cell of the matrix: built only for the order that needs it.
         risks = risks.alias(current_level_index=level_index_expression(matrix, "current"))
     return risks.order_by(*order)
+
+
+# --- The portfolio over the last months: the officers' dashboard ------------------------------------------
+@dataclass(frozen=True)
+class PortfolioMonth:
+    """The live risks at the end of a month (or now, for the current month) by current level index."""
+
+    month: datetime.date
+    by_level: list[int]
+    above_appetite: int
+    is_now: bool
+
+
+def portfolio_history(
+    risks, matrix: RiskMatrix, *, months: list[datetime.date], now: datetime.datetime | None = None
+) -> list[PortfolioMonth]:
+    """How many of ``risks`` were live at each level at the end of each of ``months`` (first days, oldest
+    first; the last one is the current month, counted as of now, as the register counts it).
+
+    Reconstructed from the history the register keeps, in two queries whatever the number of risks: the
+    risks (created, closed, status, current scores) and the periodic reviews (``RiskAssessment``) since the
+    first month. A risk counts in a month when it was created by the month's end and not closed by then (a
+    draft does not count); its level then is the current score before its first review after that date, or
+    its present score when it has not been reviewed since. A score changed by editing the risk, not by a
+    review, shows from the first month (the edit leaves no review behind)."""
+    now = now or timezone.now()
+    tz = timezone.get_current_timezone()
+    if not months:
+        return []
+    ends = [
+        datetime.datetime.combine(
+            (first + datetime.timedelta(days=32)).replace(day=1), datetime.time.min, tzinfo=tz
+        )
+        for first in months[:-1]
+    ] + [now]
+    since = datetime.datetime.combine(months[0], datetime.time.min, tzinfo=tz)
+    rows = list(
+        risks.exclude(status=RiskStatus.DRAFT)
+        .filter(created_at__lt=now)
+        .order_by()
+        .values_list("pk", "created_at", "closed_at", "status", "current_likelihood", "current_impact")
+    )
+    reviews: dict[int, list[tuple[datetime.datetime, list | None]]] = {}
+    for risk_id, reviewed_at, before in (
+        RiskAssessment.objects.filter(risk__in=risks, reviewed_at__gte=since)
+        .order_by("reviewed_at", "pk")
+        .values_list("risk_id", "reviewed_at", "before")
+    ):
+        reviews.setdefault(risk_id, []).append((reviewed_at, (before or {}).get("current")))
+    size = len(matrix.levels)
+    counts = [[0] * size for _ in ends]
+    for pk, created_at, closed_at, status, likelihood, impact in rows:
+        history = reviews.get(pk, [])
+        for column, end in enumerate(ends):
+            is_now = column == len(ends) - 1
+            if created_at >= end:
+                continue
+            if is_now and status not in LIVE_STATUSES:
+                continue
+            if not is_now and closed_at is not None and closed_at <= end:
+                continue
+            scores = next((score for when, score in history if when > end), None) if not is_now else None
+            level = matrix.level_index(*scores) if scores else matrix.level_index(likelihood, impact)
+            counts[column][min(level, size - 1)] += 1
+    return [
+        PortfolioMonth(
+            month=first,
+            by_level=by_level,
+            above_appetite=sum(by_level[matrix.appetite + 1 :]),
+            is_now=index == len(months) - 1,
+        )
+        for index, (first, by_level) in enumerate(zip(months, counts, strict=True))
+    ]
 
 
 def risk_detail_systems(risk: Risk):

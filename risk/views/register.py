@@ -1,6 +1,8 @@
 """Pages of the risk register: the list with filters, sorting and CSV export; a risk's detail page; creating,
 editing, opening/closing and sharing a risk; the dashboard panel of risks above appetite."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +13,7 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dpms import portal
+from dpms import charts, portal
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import add_service_errors
 from dpms.paging import deferred_page, query_without_page
@@ -278,6 +280,7 @@ urlpatterns = [
 
 
 PANEL_LINES = 5
+ABOVE_APPETITE_FILTER = {"above_appetite": "on", "status": "live", "sort": "-level"}
 
 
 def appetite_panel(request):
@@ -297,11 +300,62 @@ def appetite_panel(request):
         for risk in queries.appetite_lines(risks, matrix, PANEL_LINES)
     ]
     appetite = matrix.levels[matrix.appetite]["name"]
+    register_url = reverse("risk:register")
     return {
         "title": "Risks above appetite",
         "count": count,
+        "count_link": f"{register_url}?{urlencode(ABOVE_APPETITE_FILTER)}",
         "lines": lines,
         "empty": f"No open risk is above the appetite ({appetite}).",
-        "link": f"{reverse('risk:register')}?sort=-level&status=open",
+        "link": f"{register_url}?sort=-level&status=open",
         "link_label": "Open the register",
+        **_portfolio_charts(request.user, matrix, register_url),
+    }
+
+
+def _portfolio_charts(user, matrix, register_url) -> dict:
+    """The last twelve months of the portfolio: live risks by level (stacked, the matrix's colours and a
+    pattern per level) and those above appetite (a sparkline); this month's numbers link to the register
+    filtered. Two queries (``portfolio_history``)."""
+    months = charts.month_starts_back(12, timezone.localdate())
+    history = queries.portfolio_history(queries.risks_for_user(user), matrix, months=months)
+    names = [MONTHS_3[month.month].title() for month in months]
+    long_names = [f"{name} {month:%Y}" for name, month in zip(names, months, strict=True)]
+    series = [
+        charts.Series(f"level-{index}", level["name"], colour=level.get("colour", ""))
+        for index, level in enumerate(matrix.levels)
+    ]
+    columns = [
+        charts.Column(
+            name,
+            long_label=long_name,
+            segments=[charts.Segment(one, count) for one, count in zip(series, month.by_level, strict=True)],
+        )
+        for name, long_name, month in zip(names, long_names, history, strict=True)
+    ]
+    now = history[-1]
+    levels = [
+        {
+            "name": level["name"],
+            "count": now.by_level[index],
+            "above": index > matrix.appetite,
+            "link": f"{register_url}?{urlencode({'level': index, 'status': 'live'})}",
+        }
+        for index, level in enumerate(matrix.levels)
+    ]
+    return {
+        "portfolio": charts.stacked_bar_chart(
+            slug="risk-portfolio",
+            title="Open and accepted risks by current level, last 12 months",
+            series=series,
+            columns=columns,
+            x_title="Month",
+        ),
+        "above_trend": charts.sparkline(
+            slug="risk-above-appetite",
+            title="Risks above appetite, last 12 months",
+            x_labels=long_names,
+            values=[month.above_appetite for month in history],
+        ),
+        "levels": levels,
     }
