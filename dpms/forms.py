@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
+from dpms import audit_words
 from dpms.models import User, WebhookEvent
 
 
@@ -23,7 +24,7 @@ class AuditFilterForm(forms.Form):
         label="Action",
         widget=forms.TextInput(attrs={"placeholder": "e.g. auth.", "list": "audit-actions"}),
     )
-    object_type = forms.CharField(required=False, max_length=100, label="Object type")
+    object_type = forms.ChoiceField(required=False, label="Object type")
     object_id = forms.CharField(required=False, max_length=64, label="Object id")
     object_text = forms.CharField(
         required=False,
@@ -33,6 +34,22 @@ class AuditFilterForm(forms.Form):
     )
     date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, object_types=None, **kwargs):
+        """``object_types``: the types the trail holds (``queries.known_audit_names``), offered by readable
+        name; without them (the API) any type a model or the trail could name is accepted. Any other value
+        is a form error, never a failure."""
+        super().__init__(*args, **kwargs)
+        kinds = audit_words.every_object_type() if object_types is None else object_types
+        self._object_types = set(kinds)
+        if isinstance(self.fields["object_type"], forms.ChoiceField):  # the API's filter set has a text box
+            self.fields["object_type"].choices = [("", "Any type"), *audit_words.object_type_choices(kinds)]
+
+    def clean_object_type(self):
+        kind = self.cleaned_data.get("object_type") or ""
+        if kind and kind not in self._object_types:
+            raise forms.ValidationError("Select a valid choice: no object of this type is known.")
+        return kind
 
     def _plausible(self, name):
         day = self.cleaned_data.get(name)

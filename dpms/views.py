@@ -43,9 +43,9 @@ def dashboard(request):
     return render(request, "dpms/dashboard.html", context)
 
 
-def _filtered_audit_events(request):
+def _filtered_audit_events(request, names: queries.AuditNames | None = None):
     events = queries.audit_events_for_user(request.user)
-    form = AuditFilterForm(request.GET or None)
+    form = AuditFilterForm(request.GET or None, object_types=names.object_types if names else None)
     if form.is_bound and form.is_valid():
         events = queries.filter_audit_events(events, **form.cleaned_data)
     elif form.is_bound:
@@ -56,7 +56,9 @@ def _filtered_audit_events(request):
 @login_required
 @require_GET
 def audit_trail(request):
-    form, events = _filtered_audit_events(request)
+    queries.audit_events_for_user(request.user)  # refused before the trail's names are read
+    names = queries.known_audit_names()
+    form, events = _filtered_audit_events(request, names)
     page = queries.audit_page(
         events, before=request.GET.get("before"), after=request.GET.get("after"), size=AUDIT_PAGE_SIZE
     )
@@ -68,7 +70,7 @@ def audit_trail(request):
             "form": form,
             "page": page,
             "query": query,
-            "actions": queries.known_audit_actions(),
+            "actions": names.actions,
             "verification": queries.latest_audit_verification(),
             "may_verify": queries.may_verify_audit(request.user),
             "checkpoints_note": integrity.checkpoints_note(),

@@ -184,10 +184,10 @@ def test_query_count_does_not_grow_with_the_trail(client_for, auditor, size, dja
 
     # Per request, whatever the size: the session and the user (2); allauth's user-session tracking,
     # under a savepoint: look up the session row, its user, update last seen (5); the user's roles (1);
-    # the page of events (found by sequence: the trail is never counted), the distinct actions for the
-    # datalist (2); the latest verification of the trail with who asked for it (1); the unread
-    # notifications in the header (1); the session saved under a savepoint, as every request slides the
-    # idle window (3).
+    # the page of events (found by sequence: the trail is never counted), the distinct actions and object
+    # types for the filters, in one query (2); the latest verification of the trail with who asked for it
+    # (1); the unread notifications in the header (1); the session saved under a savepoint, as every
+    # request slides the idle window (3).
     with django_assert_num_queries(15):
         response = client.get(URL)
 
@@ -313,14 +313,15 @@ def test_dates_at_the_ends_of_the_calendar_are_a_form_error_not_a_server_error(c
 
 
 def test_long_changes_are_cut_short_on_the_page_and_whole_in_the_csv(client_for, auditor):
-    """An import's event names every grant it created: the page shows the first twenty, and how many more."""
+    """An import's event names every grant it created: the page shows the first twenty, and how many more;
+    a long text shows its start, up to 2,000 characters a click away, and says the CSV has the rest."""
     audit_event(
-        action="access.import.apply", changes={"created_grant_ids": list(range(5_000)), "note": "x" * 2_000}
+        action="access.import.apply", changes={"created_grant_ids": list(range(5_000)), "note": "x" * 3_000}
     )
     client = client_for(auditor)
     page = client.get(URL).content.decode()
-    assert "… and 4,980 more" in page
-    assert "(2,000 characters)" in page
+    assert "18, 19 and 4,980 more" in page
+    assert "(3,000 characters in all: the CSV export has the whole value)" in page
     assert "4999" not in page
     assert len(page) < 60_000
     exported = "".join(part.decode() for part in client.get(CSV_URL).streaming_content)

@@ -1,0 +1,256 @@
+"""The audit trail in words: an event's object type by its readable name ("Review item", not
+``access.reviewitem``) and its changes as a list of "field: before → after" lines.
+
+Events store what the services wrote (``dpms.audit``): an update's ``{"field": [before, after]}`` from
+``audit.diff``, a creation's ``{"created": {...}}``, a deletion's snapshot of what was there, and free-form
+facts (``{"via": "seed_demo"}``). This module only reads them for people; the CSV export keeps the stored
+JSON untouched (``dpms.audit_csv``). Nothing here queries the database: names come from the models.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import capfirst
+
+from dpms.formats import show_date, show_datetime
+
+# Object types that name no model: a refused page is recorded against its address.
+SPECIAL_TYPES = {"url": "Page address"}
+LIST_SHOWN = 20  # an import's event names every grant it created: 20,000 ids would make a row 150 KB
+SHORT_TEXT = 80  # longer values are shortened in the line, the whole value a click away
+FULL_TEXT = 2000  # and beyond this the CSV export has it
+LINES_SHOWN = 6  # more changed fields than this fold behind "n more"
+# Keys whose value is a list of things, never a [before, after] pair, even with two items in it.
+LIST_KEYS = {
+    "created",
+    "removed",
+    "added",
+    "deleted",
+    "references",
+    "items",
+    "recipients",
+    "systems",
+    "roles",
+}
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _model(object_type: str):
+    if "." not in object_type:
+        return None
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def object_type_name(object_type: str) -> str:
+    """``access.reviewitem`` → "Review item"; a type no model has is shown as stored."""
+    if object_type in SPECIAL_TYPES:
+        return SPECIAL_TYPES[object_type]
+    model = _model(object_type)
+    return capfirst(str(model._meta.verbose_name)) if model else object_type
+
+
+def object_type_choices(object_types) -> list[tuple[str, str]]:
+    """(type, readable name) for the types given, by name; a name two apps share says which app."""
+    named = [(kind, object_type_name(kind)) for kind in object_types if kind]
+    counts: dict[str, int] = {}
+    for _kind, name in named:
+        counts[name] = counts.get(name, 0) + 1
+    choices = []
+    for kind, name in named:
+        model = _model(kind)
+        if counts[name] > 1 and model is not None:
+            name = f"{name} ({model._meta.app_config.verbose_name})"
+        choices.append((kind, name))
+    return sorted(choices, key=lambda choice: choice[1].lower())
+
+
+def every_object_type() -> list[str]:
+    """Every type an event could name: the installed models and the special types (the API's filter)."""
+    return sorted({model._meta.label_lower for model in apps.get_models()} | set(SPECIAL_TYPES))
+
+
+# --- Changes ---------------------------------------------------------------------------------------------
+@dataclass
+class Value:
+    """A value as a line shows it: ``text`` (shortened when long) and, when shortened, ``full``."""
+
+    text: str
+    full: str = ""
+    empty: bool = False
+
+
+@dataclass
+class Line:
+    """One line of an event's changes: a field that went from ``before`` to ``after`` (``kind="change"``),
+    a fact (``"value"``), or a heading over lines of its own (``"group"``: "Created with", "Deleted")."""
+
+    label: str
+    kind: str
+    before: Value | None = None
+    after: Value | None = None
+    value: Value | None = None
+    lines: list["Line"] = field(default_factory=list)
+
+
+@dataclass
+class Changes:
+    """The lines shown at once and those folded behind "n more"."""
+
+    shown: list[Line]
+    folded: list[Line]
+
+
+class _Fields:
+    """Labels and choice names of the event's model, looked up by field name (none: the key itself)."""
+
+    def __init__(self, object_type: str):
+        self.model = _model(object_type)
+
+    def _field(self, key: str):
+        if self.model is None:
+            return None
+        try:
+            return self.model._meta.get_field(key)
+        except FieldDoesNotExist:
+            return None
+
+    def label(self, key: str) -> str:
+        found = self._field(key)
+        name = getattr(found, "verbose_name", None) if found is not None else None
+        if name:
+            return capfirst(str(name))
+        spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", key).replace("_", " ").strip()
+        return capfirst(spaced.lower()) if spaced else key
+
+    def choice(self, key: str, value) -> str | None:
+        found = self._field(key)
+        choices = getattr(found, "flatchoices", None) if found is not None else None
+        if not choices or isinstance(value, list | dict):
+            return None
+        for stored, name in choices:
+            if stored == value or str(stored) == str(value):
+                return str(name)
+        return None
+
+
+def _text(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        if _ISO_MOMENT.match(value):
+            moment = parse_datetime(value)
+            if moment is not None:
+                return show_datetime(moment) if moment.tzinfo else show_date(moment.date())
+        if _ISO_DAY.match(value):
+            try:
+                day = parse_date(value)
+            except ValueError:
+                day = None
+            if day is not None:
+                return show_date(day)
+        return value
+    if isinstance(value, int | float):
+        return f"{value:,}" if isinstance(value, int) and abs(value) >= 10000 else str(value)
+    if isinstance(value, list):
+        shown = ", ".join(_text(item) for item in value[:LIST_SHOWN])
+        more = len(value) - LIST_SHOWN
+        return f"{shown} and {more:,} more" if more > 0 else shown or "none"
+    if isinstance(value, dict):
+        return "; ".join(f"{_Fields('').label(str(key))}: {_text(item)}" for key, item in value.items())
+    if isinstance(value, datetime.datetime):
+        return show_datetime(value)
+    return str(value)
+
+
+def _value(fields: _Fields, key: str, value) -> Value:
+    named = fields.choice(key, value)
+    text = named if named is not None else _text(value)
+    if len(text) <= SHORT_TEXT:
+        return Value(text, empty=value is None or value == "")
+    full = (
+        text if len(text) <= FULL_TEXT else f"{text[:FULL_TEXT]}… ({len(text):,} characters in all: the CSV"
+    )
+    if len(text) > FULL_TEXT:
+        full += " export has the whole value)"
+    return Value(f"{text[:SHORT_TEXT].rstrip()}…", full=full)
+
+
+def _is_pair(key: str, value) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and key not in LIST_KEYS
+        and value[0] != value[1]
+        and not all(isinstance(item, dict) for item in value)
+    )
+
+
+def _values(fields: _Fields, data: dict) -> list[Line]:
+    return [
+        Line(fields.label(str(key)), "value", value=_value(fields, str(key), item))
+        for key, item in data.items()
+    ]
+
+
+def _lines(fields: _Fields, changes: dict) -> list[Line]:
+    lines: list[Line] = []
+    before, after = changes.get("before"), changes.get("after")
+    if isinstance(before, dict) and isinstance(
+        after, dict
+    ):  # a snapshot before and after (a review's scores)
+        keys = [*before, *(key for key in after if key not in before)]
+        changed = [key for key in keys if before.get(key) != after.get(key)] or keys
+        for key in changed:
+            lines.append(
+                Line(
+                    fields.label(key),
+                    "change",
+                    before=_value(fields, key, before.get(key)),
+                    after=_value(fields, key, after.get(key)),
+                )
+            )
+        changes = {key: item for key, item in changes.items() if key not in ("before", "after")}
+    for key, item in changes.items():
+        key = str(key)
+        if key == "created" and isinstance(item, dict):
+            lines.append(Line("Created with", "group", lines=_values(fields, item)))
+        elif _is_pair(key, item):
+            lines.append(
+                Line(
+                    fields.label(key),
+                    "change",
+                    before=_value(fields, key, item[0]),
+                    after=_value(fields, key, item[1]),
+                )
+            )
+        elif isinstance(item, dict) and item:
+            lines.append(Line(fields.label(key), "group", lines=_values(_Fields(""), item)))
+        else:
+            lines.append(Line(fields.label(key), "value", value=_value(fields, key, item)))
+    return lines
+
+
+def change_lines(*, action: str, object_type: str, changes: Any) -> Changes:
+    """An event's changes as lines: an update's fields as before → after, a creation's values under
+    "Created with", a deletion's last values under "Deleted", anything else as "field: value"."""
+    fields = _Fields(object_type)
+    if not changes:
+        lines: list[Line] = []
+    elif not isinstance(changes, dict):
+        lines = [Line("Details", "value", value=_value(fields, "", changes))]
+    elif action.endswith(".delete"):
+        lines = [Line("Deleted; it was", "group", lines=_values(fields, changes))]
+    else:
+        lines = _lines(fields, changes)
+    return Changes(shown=lines[:LINES_SHOWN], folded=lines[LINES_SHOWN:])
