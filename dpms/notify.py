@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from dpms import audit
 from dpms.copying import copy_rows, copy_text
 from dpms.enqueue import enqueue
 from dpms.models import Notification, NotificationPreference, OutboxEmail, User
@@ -122,6 +123,35 @@ def _emailed(pairs: Iterable[tuple[int, Kind]]) -> set[tuple[int, str]]:
     return set(rows) & wanted
 
 
+def email_choices(user: User) -> dict[str, bool]:
+    """Per kind a person may choose (not the security ones), whether they are emailed. One query."""
+    in_app_only = set(
+        NotificationPreference.objects.filter(user=user, email=False).values_list("kind", flat=True)
+    )
+    return {kind.key: kind.key not in in_app_only for kind in KINDS if not kind.security}
+
+
+@transaction.atomic
+def preferences_set(*, user: User, emailed: dict[str, bool]) -> None:
+    """Keep a person's choice per kind (``emailed``: kind key → email too, or in the app only). Security
+    kinds and unknown keys are refused: those are always emailed. Audited, as a person's settings are."""
+    choosable = {kind.key for kind in KINDS if not kind.security}
+    if not set(emailed) <= choosable:
+        raise ValueError(f"Not a kind of notification one may choose: {sorted(set(emailed) - choosable)}")
+    before = email_choices(user)
+    NotificationPreference.objects.filter(user=user, kind__in=list(emailed)).delete()
+    NotificationPreference.objects.bulk_create(
+        [
+            NotificationPreference(user=user, kind=kind, email=False)
+            for kind, email in emailed.items()
+            if not email
+        ]
+    )
+    changed = {kind: [before[kind], email] for kind, email in emailed.items() if before[kind] != email}
+    if changed:
+        audit.record(action="notifications.preferences_changed", actor=user, obj=user, changes=changed)
+
+
 def topic_key(about: models.Model | str) -> str:
     """The topic naming ``about``: a row (``access.reviewcampaign:12``), or a key of the caller's as it is."""
     if isinstance(about, str):
@@ -131,11 +161,17 @@ def topic_key(about: models.Model | str) -> str:
 
 def withdraw(about: models.Model | str, *, recipients: Iterable[User | int] | None = None) -> int:
     """What the notifications about ``about`` asked is settled: mark the open ones done, and read (they no
-    longer count as unread), for everyone or only ``recipients``. One UPDATE, inside the caller's
-    transaction; a notification written later about the same topic is open again. Returns how many."""
+    longer count as unread), for everyone or only ``recipients``: people, ids, or a queryset of people (a
+    subquery: "those with nothing left to do" costs no query of its own). One UPDATE, in the caller's
+    transaction; notifications written after it are left open. Returns how many were marked."""
+    topic = topic_key(about)
+    if not topic:
+        raise ValueError("withdraw() needs a topic: an empty one would name every notification without one.")
     now = timezone.now()
-    rows = Notification.objects.filter(topic=topic_key(about), done_at__isnull=True)
-    if recipients is not None:
+    rows = Notification.objects.filter(topic=topic, done_at__isnull=True)
+    if isinstance(recipients, models.QuerySet):
+        rows = rows.filter(recipient__in=recipients.values("pk"))  # a subquery of the same UPDATE
+    elif recipients is not None:
         rows = rows.filter(recipient__in=[getattr(person, "pk", person) for person in recipients])
     return rows.update(done_at=now, read_at=Coalesce("read_at", models.Value(now)))
 
@@ -180,10 +216,12 @@ def notify(
     dedup_key: str | None = None,
     send_email: bool = True,
     topic: models.Model | str = "",
+    email_link: str | None = None,
 ) -> Notification | None:
     """Tell one person in the app, and by email unless ``send_email`` is false or they take this kind of
     notification in the app only. Idempotent per ``dedup_key``: a repeated call returns None and creates
-    neither a notification nor an email. ``topic``: what it asks of them (``withdraw`` settles it)."""
+    neither a notification nor an email. ``topic``: what it asks of them (``withdraw`` settles it).
+    ``email_link``: the link below the email's text, when not ``link`` (a digest's lines carry theirs)."""
     try:
         with transaction.atomic():
             note = Notification.objects.create(
@@ -206,7 +244,7 @@ def notify(
             to=recipient.email,
             recipient=recipient,
             subject=subject,
-            body=_email_body(body, link),
+            body=_email_body(body, link if email_link is None else email_link),
             dedup_key=f"notification:{note.pk}",
         )
     return note
@@ -246,6 +284,7 @@ class Message:
     link: str
     dedup_key: str
     topic: str = ""
+    email_link: str | None = None  # below the email's text; None: ``link``
 
 
 BULK_BATCH = 1000
@@ -277,6 +316,7 @@ def notify_many(messages: list[Message]) -> int:
                     link=m.link,
                     dedup_key=m.dedup_key,
                     topic=m.topic,
+                    email_link=m.email_link,
                 )
                 is not None
                 for m in new
@@ -306,7 +346,7 @@ def _write_many(messages: list[Message]) -> int:
                 to=m.recipient.email,
                 recipient=m.recipient,
                 subject=_email_subject(m.subject),
-                body=_email_body(m.body, m.link),
+                body=_email_body(m.body, m.link if m.email_link is None else m.email_link),
             )
             for note, m in zip(notes, messages, strict=True)
             if m.recipient.is_active
@@ -470,6 +510,7 @@ class _Occasion:
             subject=f"{self.subject} ({count} item{'s' if count != 1 else ''})",
             body=f"{self.intro}\n\n" + "\n".join(lines),
             link=first_link if count == 1 else self.more_link or shared_link,
+            email_link=first_link if count == 1 else "",  # the lines link each item, and the rest
             dedup_key=f"{self.dedup_prefix}:{recipient.pk}",
             topic=self.topic,
         )

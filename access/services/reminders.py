@@ -157,6 +157,7 @@ def send_due_reminders(*, now: datetime) -> int:
                 ),
                 dedup_prefix=prefix,
                 more_link=QUEUE_LINK,
+                topic=campaign,  # closing it, or deciding all one's items, withdraws the reminders
             )
     return sent
 
@@ -258,6 +259,7 @@ def _tell(campaign: ReviewCampaign, moved: list[ReviewItem], level: int, manager
         subject=f"Overdue access review “{campaign.name}” escalated to {to_whom}",
         intro=f"These items are overdue and were escalated to {to_whom}. You can still decide them.",
         dedup_prefix=f"{prefix}:reviewer",
+        topic=campaign,
     )
     notify_each_once(
         [manager] if manager is not None else User.objects.security_officers(),
@@ -265,4 +267,5 @@ def _tell(campaign: ReviewCampaign, moved: list[ReviewItem], level: int, manager
         body="The reviewers did not decide these items in time; please review them in your queue.",
         link=QUEUE_LINK,
         dedup_key=f"{prefix}:escalated",
+        topic=campaign,
     )

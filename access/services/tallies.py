@@ -11,9 +11,12 @@ Two ways to keep them true, both inside the caller's transaction:
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db.models import Count, F
+from django.db.models import Count, Exists, F, OuterRef
 
-from access.models import ReviewItem, ReviewTally
+from access.choices import Decision
+from access.models import ReviewCampaign, ReviewItem, ReviewTally
+from dpms import notify
+from dpms.models import User
 
 # (campaign id, reviewer id, decision)
 TallyKey = tuple[int, int, str]
@@ -48,6 +51,20 @@ def tally_moves(moves: Iterable[tuple[TallyKey, TallyKey]]) -> None:
         ReviewTally.objects.filter(
             campaign_id=campaign_id, reviewer_id=reviewer_id, decision=decision
         ).update(items=F("items") + deltas[(campaign_id, reviewer_id, decision)])
+    _withdraw_settled_reminders(
+        {(c, r) for (c, r, d) in changed if d == Decision.PENDING and deltas[(c, r, d)] < 0}
+    )
+
+
+def _withdraw_settled_reminders(pairs: set[tuple[int, int]]) -> None:
+    """A reviewer whose pending tally just fell to nothing owes the campaign's reminders no more: one UPDATE
+    each, checking the tally inside it (usually one reviewer: the one deciding)."""
+    for campaign_id, reviewer_id in sorted(pairs):
+        still_pending = ReviewTally.objects.filter(
+            campaign_id=campaign_id, reviewer_id=OuterRef("pk"), decision=Decision.PENDING, items__gt=0
+        )
+        done = User.objects.filter(pk=reviewer_id).exclude(Exists(still_pending))
+        notify.withdraw(ReviewCampaign(pk=campaign_id), recipients=done)
 
 
 def tally_recount(*, campaign_id: int) -> None:

@@ -85,6 +85,7 @@ def _tell_handler(incident: Incident, actor, key: str) -> None:
         body=f"{_name(actor)} made you the handler of {incident.reference} {incident.title}.",
         dedup_key=f"incident-handler:{incident.pk}:{key}",
         actor=actor,
+        owed=True,
     )
 
 

@@ -503,6 +503,7 @@ def _fire(incident: Incident, fire: Fire, *, now: datetime, skipped=()) -> bool:
             ),
             dedup_key=key,
             reason=label,
+            owed=True,
         )
     return True
 

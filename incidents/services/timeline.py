@@ -62,13 +62,20 @@ def tell(
     actor=None,
     internal: bool = True,
     reason: str = "",
+    owed: bool = False,
 ) -> list[User]:
     """Notify each active recipient once per ``dedup_key`` and record who was told on the timeline.
 
     Returns the people newly told (an empty list when all had been told before: nothing is logged then).
+    ``owed``: it asks them to act on the incident, so closing or dismissing it withdraws the notification.
     """
     told = notify_each_once(
-        recipients, subject=subject, body=body, link=incident_url(incident), dedup_key=dedup_key
+        recipients,
+        subject=subject,
+        body=body,
+        link=incident_url(incident),
+        dedup_key=dedup_key,
+        topic=incident if owed else "",
     )
     if told:
         names = ", ".join(str(p) for p in told)

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from dpms import webhooks
+from dpms import notify, webhooks
 from dpms.models import WebhookEvent
 from incidents.choices import STATUS_ORDER, Category, EventKind, Severity, Status
 from incidents.models import Incident, PostIncidentReview
@@ -172,6 +172,7 @@ def incident_dismiss(*, actor, incident: Incident, reason: str) -> Incident:
     incident.dismissed_at = now
     incident.dismissal_reason = reason
     _touch(incident, now, "status", "dismissed_at", "dismissal_reason")
+    notify.withdraw(incident)  # handling it and its escalations are owed no more
     event = timeline.log(
         incident=incident,
         kind=EventKind.STATUS,
@@ -387,6 +388,7 @@ def incident_close(*, actor, incident: Incident, root_cause: str, lessons_learne
     incident.closed_at = now
     incident.root_cause, incident.lessons_learned = root_cause, lessons_learned
     _touch(incident, now, "status", "closed_at", "root_cause", "lessons_learned")
+    notify.withdraw(incident)  # handling it and its escalations are owed no more
     event = timeline.log(
         incident=incident,
         kind=EventKind.STATUS,

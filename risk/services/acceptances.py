@@ -29,7 +29,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from dpms import audit
+from dpms import audit, notify
 from dpms.context import current_origin, origin
 from dpms.models import PortalRole, User
 from dpms.notify import DigestItem, digest, notify_each_once
@@ -135,6 +135,7 @@ def acceptance_request(*, risk: Risk, actor, rationale: str, expires_on: datetim
         + f".\nRationale: {rationale}",
         link=acceptance_link(acceptance),
         dedup_key=_key(acceptance, "requested"),
+        topic=acceptance,  # an approval or a rejection withdraws the request
     )
     return acceptance
 
@@ -177,6 +178,7 @@ def acceptance_approve(*, acceptance: RiskAcceptance, actor, now=None) -> RiskAc
         risk.save(update_fields=["status", "treatment", "updated_at"])
     acceptance.save()
     audit.record(action="risk.acceptance.approve", actor=actor, obj=acceptance, changes=changes)
+    notify.withdraw(acceptance)  # this approval is given: the requests for it are owed no more
     if complete:
         notify_each_once(
             _owner_and_officers(acceptance),
@@ -192,6 +194,7 @@ def acceptance_approve(*, acceptance: RiskAcceptance, actor, now=None) -> RiskAc
             body=f"{actor} approved as security officer; {risk} is above appetite, so an admin approves too.",
             link=acceptance_link(acceptance),
             dedup_key=_key(acceptance, f"after-{step}"),
+            topic=acceptance,
         )
     return acceptance
 
@@ -220,6 +223,7 @@ def acceptance_reject(*, acceptance: RiskAcceptance, actor, reason: str, now=Non
         obj=acceptance,
         changes={"status": [AcceptanceStatus.REQUESTED, AcceptanceStatus.REJECTED], "reason": reason},
     )
+    notify.withdraw(acceptance)
     notify_each_once(
         [acceptance.risk.owner, acceptance.requested_by],
         subject=f"Risk acceptance rejected: {acceptance.risk.reference}",

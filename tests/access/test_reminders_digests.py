@@ -42,7 +42,7 @@ def test_a_reminder_digest_reads_word_for_word(manager):
             *lines(c.items.all()),
         ]
     )
-    assert note.link == ""
+    assert note.link == "/access/reviews/"  # in the app the title opens the queue; the email's lines link it
     email = OutboxEmail.objects.get(recipient=manager)
     assert (email.to, email.subject, email.body) == (manager.email, note.subject, note.body)
 
@@ -92,8 +92,8 @@ def test_the_first_tick_costs_the_same_queries_whatever_the_number_of_reviewers(
         campaign_with_items(3, reviewer=UserFactory(), campaign=c)
     # The open campaigns (1); per campaign: its savepoint (2), locking it (1), claiming the reviewers (1),
     # their first items with their counts as reviewer (1) and as the person items were escalated to (1),
-    # the reviewers (1); the digests: the keys used before (1), in a savepoint (2), the notifications (1)
-    # and their emails (1).
-    with django_assert_num_queries(13):
+    # the reviewers (1); the digests: the keys used before (1), in a savepoint (2), the notifications (1),
+    # who takes review reminders in the app only (1) and the emails (1).
+    with django_assert_num_queries(14):
         assert send_due_reminders(now=LAUNCH) == reviewers
     assert OutboxEmail.objects.count() == reviewers

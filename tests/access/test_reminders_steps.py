@@ -34,7 +34,7 @@ def test_reminder_at_launch_is_one_digest_listing_all_pending_items(manager):
     assert send_due_reminders(now=LAUNCH + datetime.timedelta(minutes=5)) == 1
     note = reminders_for(manager).get()
     assert note.subject.endswith("(3 items)")
-    assert note.link == ""
+    assert note.link == "/access/reviews/"  # the title opens the queue
     assert "/access/reviews/" in note.body
     assert all(item.holder_label in note.body for item in c.items.all())
     assert OutboxEmail.objects.filter(recipient=manager).count() == 1
