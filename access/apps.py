@@ -21,6 +21,7 @@ class AccessConfig(AppConfig):
         from access.queries.campaigns import can_read_campaigns
         from access.queries.imports import sees_imports_link
         from access.services import birthright, leavers, movers, portal_roles
+        from access.services import register as register_services
         from access.views import leavers as leavers_views
         from access.views import register, requests, reviews
         from dpms import portal
@@ -56,6 +57,11 @@ class AccessConfig(AppConfig):
                 person_listeners=[movers.on_person_changed, birthright.on_person_changed],
                 joiner_listeners=[birthright.on_person_joined],
                 leaver_listeners=[leavers.on_person_left],
+                # A vulnerability past its remediation deadline is a finding on its system.
+                event_listeners={
+                    "vulnerability.deadline_breached": [register_services.on_vulnerability_deadline_breached],
+                    "vulnerability.deadline_settled": [register_services.on_vulnerability_deadline_settled],
+                },
                 api=[
                     portal.ApiRoute("access/systems", register_api.SystemViewSet, "access-system"),
                     portal.ApiRoute("access/roles", register_api.RoleViewSet, "access-role"),

@@ -68,6 +68,7 @@ class FindingKind(models.TextChoices):
     REVOKED_STILL_PRESENT = "revoked_still_present", "Revoked but still present"
     ABSENT_FROM_IMPORT = "absent_from_import", "Absent from the latest full import"
     LEAVER_ACCESS_OPEN = "leaver_access_open", "Leaver access still open"
+    VULNERABILITY_OVERDUE = "vulnerability_overdue", "Vulnerability past its remediation deadline"
 
 
 class Cadence(models.TextChoices):

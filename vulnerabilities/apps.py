@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -10,6 +12,7 @@ class VulnerabilitiesConfig(AppConfig):
 
     def ready(self):
         from dpms import portal
+        from vulnerabilities import tasks
         from vulnerabilities.queries.register import may_open_register
 
         portal.register_app(
@@ -23,5 +26,6 @@ class VulnerabilitiesConfig(AppConfig):
                     visible=may_open_register,
                 ),
                 subnav=[portal.Link("Register", "vulnerabilities:register", visible=may_open_register)],
+                tick=portal.Tick(tasks.tick, every=timedelta(minutes=15)),
             )
         )

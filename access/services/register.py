@@ -1,7 +1,12 @@
-"""The register's own checks: administrators kept to the bare minimum.
+"""The register's own checks: administrators kept to the bare minimum, and vulnerabilities past their
+remediation deadline.
 
 A system with more active privileged grants than its ``max_privileged`` gets an open finding
 (``too_many_privileged``); the finding is resolved when the system is back within its limit.
+
+A system with a vulnerability past its remediation deadline gets an open finding
+(``vulnerability_overdue``) when the vulnerabilities app announces the breach, resolved when it announces
+that none remains (``dpms.portal`` events; access knows nothing of vulnerabilities beyond the payload).
 """
 
 from django.db import transaction
@@ -86,3 +91,46 @@ def check_privileged_limits(*, now=None) -> int:
     """
     now = now or timezone.now()
     return sum(_reconcile_system(system_id=pk, now=now) for pk in list(_systems_to_change()))
+
+
+def on_vulnerability_deadline_breached(*, system, vulnerability) -> None:
+    """Listener of ``vulnerability.deadline_breached``: open the system's finding, once (a second breach on
+    the same system while it is open adds nothing). Runs in the announcing transaction."""
+    # Lock the system row: two breaches announced at once must not both open a finding.
+    System.objects.select_for_update().filter(pk=system.pk).first()
+    kind = FindingKind.VULNERABILITY_OVERDUE
+    if Finding.objects.filter(system=system, kind=kind, resolved_at__isnull=True).exists():
+        return
+    finding = Finding.objects.create(
+        kind=kind,
+        system=system,
+        opened_at=timezone.now(),
+        details=f"{vulnerability.reference} {vulnerability.title} is past its remediation deadline.",
+    )
+    audit.record(
+        action="access.finding.open",
+        obj=finding,
+        changes={"kind": kind, "vulnerability": vulnerability.reference},
+    )
+
+
+def on_vulnerability_deadline_settled(*, system, vulnerability) -> None:
+    """Listener of ``vulnerability.deadline_settled``: no vulnerability of the system is past its deadline
+    any more, so its finding is resolved."""
+    kind = FindingKind.VULNERABILITY_OVERDUE
+    finding = (
+        Finding.objects.select_for_update()
+        .filter(system=system, kind=kind, resolved_at__isnull=True)
+        .first()
+    )
+    if finding is None:
+        return
+    now = timezone.now()
+    finding.resolved_at = now
+    finding.resolution = f"No vulnerability past its deadline any more (last: {vulnerability.reference})."
+    finding.save(update_fields=["resolved_at", "resolution"])
+    audit.record(
+        action="access.finding.resolve",
+        obj=finding,
+        changes={"resolved_at": [None, now], "vulnerability": vulnerability.reference},
+    )
