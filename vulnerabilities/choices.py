@@ -6,6 +6,7 @@ from django.db import models
 class ComponentSource(models.TextChoices):
     SBOM = "sbom", "SBOM import"
     MANUAL = "manual", "Typed in"
+    SCAN = "scan", "Scanner import"  # a component a scanner report named that the inventory lacked
 
 
 class VulnerabilitySource(models.TextChoices):
@@ -69,3 +70,13 @@ class ScanFormat(models.TextChoices):
     TRIVY = "trivy", "Trivy JSON"
     GRYPE = "grype", "Grype JSON"
     CYCLONEDX = "cyclonedx", "CycloneDX with vulnerabilities (VEX)"
+
+
+class ScanImportState(models.TextChoices):
+    """An uploaded scanner report: checked, then applied all or nothing, in one background task."""
+
+    QUEUED = "queued", "Waiting for a worker"
+    CHECKING = "checking", "Checking"
+    APPLYING = "applying", "Importing"
+    APPLIED = "applied", "Imported"
+    FAILED = "failed", "Not imported"

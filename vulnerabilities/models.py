@@ -11,6 +11,8 @@ from vulnerabilities.choices import (
     ComponentSource,
     CvssVersion,
     DeadlineClock,
+    ScanFormat,
+    ScanImportState,
     Severity,
     VulnerabilitySource,
     VulnerabilityStatus,
@@ -210,3 +212,120 @@ class RemediationPolicy(models.Model):
             Severity.MEDIUM: self.medium_days,
             Severity.LOW: self.low_days,
         }.get(severity)
+
+
+class ScanImport(models.Model):
+    """An uploaded scanner report (pip-audit, OSV-Scanner, Trivy, Grype, CycloneDX VEX) on its way, then the
+    record of what it did: stored, checked and applied all or nothing by one Celery task
+    (``vulnerabilities.services.imports``), or checked and applied at once by ``manage.py import_scan``.
+
+    ``content`` is the file (at most 50 MB), never read by a list or a progress poll, emptied once the import
+    has ended. ``system`` is the one chosen at upload, or the one the file names (its scanned artifact) once
+    checked. ``result``: the counts and the first problems and warnings, each with its place in the file.
+    ``done``/``total``/``progress_at``: the running work's progress and heartbeat."""
+
+    uploaded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    system = models.ForeignKey(
+        "access.System", null=True, blank=True, on_delete=models.CASCADE, related_name="scan_imports"
+    )
+    format = models.CharField(max_length=12, choices=ScanFormat.choices, blank=True)
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField(default=0)
+    content = models.BinaryField(editable=False)
+    full = models.BooleanField(
+        default=False,
+        help_text="A full scan of the system: its scanner vulnerabilities absent from it are marked fixed.",
+    )
+    state = models.CharField(max_length=10, choices=ScanImportState.choices, default=ScanImportState.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    progress_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    scanned_at = models.DateTimeField(null=True, blank=True, help_text="When the file says it was scanned.")
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    fixed_count = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        indexes = [
+            models.Index(fields=["state", "progress_at"], name="scan_import_by_state"),
+            models.Index(fields=["system", "-uploaded_at"], name="scan_import_by_system"),
+        ]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_state_display()})"
+
+    @property
+    def running(self) -> bool:
+        return self.state in (ScanImportState.QUEUED, ScanImportState.CHECKING, ScanImportState.APPLYING)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
+
+
+class DisclosurePolicy(models.Model):
+    """The disclosure policy shown on the public report page (one row, edited by security officers)."""
+
+    text = models.TextField()
+    updated_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "disclosure policy"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="one_disclosure_policy")]
+
+    def __str__(self):
+        return "Disclosure policy"
+
+
+class Disclosure(models.Model):
+    """A report from outside through the public form: what the reporter told, the vulnerability it is
+    recorded as (source "disclosure") and the incident filed for triage. The reporter follows it through a
+    private link: ``token_prefix`` finds the row, only the SHA-256 of the secret is kept (``dpms.tokens``),
+    and a revoked link (``link_revoked_at``) shows nothing."""
+
+    vulnerability = models.OneToOneField(Vulnerability, on_delete=models.PROTECT, related_name="disclosure")
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    location = models.TextField(
+        help_text="Where: the address, product or page affected, as the reporter said."
+    )
+    steps = models.TextField(help_text="How to reproduce it, as the reporter said.")
+    reporter_contact = models.CharField(max_length=300)
+    pgp_key = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    token_prefix = models.CharField(max_length=16, unique=True)
+    token_hash = models.CharField(max_length=64)
+    link_revoked_at = models.DateTimeField(null=True, blank=True)
+    link_revoked_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+
+    def __str__(self):
+        return f"Disclosure of {self.vulnerability.reference}"
+
+
+class DisclosureMessage(models.Model):
+    """What the reporter added later through their link (the files went to the incident)."""
+
+    disclosure = models.ForeignKey(Disclosure, on_delete=models.CASCADE, related_name="messages")
+    text = models.TextField()
+    file_names = models.JSONField(default=list, blank=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+
+    def __str__(self):
+        return f"Message on {self.disclosure_id} at {self.sent_at:%Y-%m-%d %H:%M}"
