@@ -1,5 +1,5 @@
-"""Forms of the reviewer's queue: filters, one item's decision, bulk keep, a security officer's
-reassignment."""
+"""Forms of the reviewer's queue: filters, one item's decision, bulk keep, accepting recommendations, a
+security officer's reassignment."""
 
 from django import forms
 
@@ -17,16 +17,30 @@ DECISION_CHOICES = [
 
 
 class QueueFilterForm(forms.Form):
-    campaign = forms.ModelChoiceField(queryset=None, required=False, empty_label="All open campaigns")
-    system = forms.CharField(required=False, max_length=150)
+    """The queue's filters. The page shows pending items unless "Decided" or "All" is chosen (``state``
+    empty means pending on the page; the API reads it as both)."""
+
+    system = forms.CharField(
+        required=False, max_length=150, widget=forms.TextInput(attrs={"list": "queue-systems"})
+    )
     privileged = forms.ChoiceField(
         required=False, choices=[("", "Any"), ("yes", "Privileged"), ("no", "Not privileged")]
+    )
+    recommendation = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any"),
+            ("revoke", "Recommends revoke"),
+            ("keep", "Recommends keep"),
+            ("none", "No recommendation to accept"),
+        ],
     )
     state = forms.ChoiceField(
         required=False,
         label="Decision",
-        choices=[("", "All"), ("pending", "Pending"), ("decided", "Decided")],
+        choices=[("pending", "Pending"), ("decided", "Decided"), ("all", "All")],
     )
+    campaign = forms.ModelChoiceField(queryset=None, required=False, empty_label="All open campaigns")
     sort = forms.ChoiceField(
         required=False,
         choices=[
@@ -93,6 +107,18 @@ class ItemDecisionForm(forms.Form):
 class BulkKeepForm(forms.Form):
     items = ModelMultipleChoiceField(queryset=ReviewItem.objects.all(), label="Items")
     justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def __init__(self, *args, visible_items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].queryset = visible_items
+
+
+class AcceptRecommendationsForm(forms.Form):
+    """The queue's "Accept recommendations": the selected items, or none for every pending item in view
+    with a recommendation to accept; one justification for the batch."""
+
+    items = ModelMultipleChoiceField(queryset=ReviewItem.objects.all(), required=False, label="Items")
+    justification = forms.CharField(max_length=2000)
 
     def __init__(self, *args, visible_items, **kwargs):
         super().__init__(*args, **kwargs)

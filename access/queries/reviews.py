@@ -6,6 +6,7 @@ any size costs the same handful of queries.
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
+    Case,
     Count,
     DateTimeField,
     IntegerField,
@@ -16,11 +17,12 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from access.choices import CampaignStatus, Decision
+from access.choices import RECOMMENDED_DECISION, CampaignStatus, Decision
 from access.models import Grant, ReviewCampaign, ReviewItem, ReviewTally, Role
 from dpms.models import AuditEvent, User
 
@@ -95,18 +97,61 @@ def same_team_holders_subquery():
     return Coalesce(Subquery(holders, output_field=IntegerField()), Value(0))
 
 
+# Grouped by person (the label, then the id: two people may share a name), a person's pending items first.
 QUEUE_SORTS = {
-    "holder": ("holder_label", "system_name", "role_name", "pk"),
+    "holder": ("holder_label", "holder_id", "decided_last", "system_name", "role_name", "pk"),
     "system": ("system_name", "role_name", "holder_label", "pk"),
     "oldest": ("granted_at", "pk"),
     "due": ("campaign__due_at", "holder_label", "pk"),
 }
 
 
-def queue_for_user(user, *, campaign=None, system="", privileged="", state="", sort="holder"):
-    """The reviewer's queue: their items in open campaigns, with the context a decision needs.
+def _recommends(decision: str) -> list[str]:
+    return [rec for rec, decides in RECOMMENDED_DECISION.items() if decides == decision]
+
+
+# The queue's recommendation filter: what accepting the recommendation would decide.
+RECOMMENDATION_FILTERS = {
+    "revoke": Q(recommendation__in=_recommends(Decision.REVOKE)),
+    "keep": Q(recommendation__in=_recommends(Decision.KEEP)),
+    "none": ~Q(recommendation__in=list(RECOMMENDED_DECISION)),
+}
+
+
+def queue_for_user(
+    user, *, campaign=None, system="", privileged="", state="", recommendation="", sort="holder"
+):
+    """The reviewer's queue: their items in open campaigns, with the context a decision needs. ``state`` is
+    "pending", "decided" or anything else for both; ``recommendation`` one of ``RECOMMENDATION_FILTERS``.
 
     Queries: the items (1) and the roles of their systems for the downgrade choice (1)."""
+    items = _queue_items(
+        user,
+        campaign=campaign,
+        system=system,
+        privileged=privileged,
+        state=state,
+        recommendation=recommendation,
+    )
+    return (
+        items.select_related("campaign", "holder", "decided_by", "downgrade_to", "system")
+        .prefetch_related(Prefetch("system__roles", queryset=Role.objects.order_by("name")))
+        .annotate(
+            same_team_holders=same_team_holders_subquery(),
+            decided_last=Case(When(decision=Decision.PENDING, then=Value(0)), default=Value(1)),
+        )
+        .order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["holder"]))
+    )
+
+
+def queue_table(user, **filters):
+    """The queue page's rows: the queue without the roles for a downgrade choice (the rows offer keep and
+    revoke; the other decisions are on the item's page)."""
+    return queue_for_user(user, **filters).prefetch_related(None)
+
+
+def _queue_items(user, *, campaign, system, privileged, state, recommendation):
+    """The queue's items with its filters, and nothing else (no context, no order)."""
     items = ReviewItem.objects.filter(assigned_q(user), campaign__status=CampaignStatus.OPEN)
     if campaign is not None:
         items = items.filter(campaign=campaign)
@@ -120,11 +165,33 @@ def queue_for_user(user, *, campaign=None, system="", privileged="", state="", s
         items = items.filter(decision=Decision.PENDING)
     elif state == "decided":
         items = items.exclude(decision=Decision.PENDING)
-    return (
-        items.select_related("campaign", "holder", "decided_by", "downgrade_to", "system")
-        .prefetch_related(Prefetch("system__roles", queryset=Role.objects.order_by("name")))
-        .annotate(same_team_holders=same_team_holders_subquery())
-        .order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["holder"]))
+    if recommendation in RECOMMENDATION_FILTERS:
+        items = items.filter(RECOMMENDATION_FILTERS[recommendation])
+    return items
+
+
+def acceptable_in_queue(user, *, campaign=None, system="", privileged="", recommendation="", **_ignored):
+    """The pending items of the queue (with these filters) whose recommendation "Accept recommendations"
+    acts on: what the button decides when no row is selected. (The page's other filters, state and sort,
+    do not matter here.)"""
+    items = _queue_items(
+        user,
+        campaign=campaign,
+        system=system,
+        privileged=privileged,
+        state="pending",
+        recommendation=recommendation,
+    )
+    return items.filter(recommendation__in=list(RECOMMENDED_DECISION))
+
+
+def queue_systems(user) -> list[str]:
+    """The names of the systems in this person's queue (open campaigns): the system filter's suggestions."""
+    return list(
+        ReviewItem.objects.filter(assigned_q(user), campaign__status=CampaignStatus.OPEN)
+        .order_by("system_name")
+        .values_list("system_name", flat=True)
+        .distinct()
     )
 
 

@@ -1,4 +1,5 @@
-"""Pages of the access review: the reviewer's queue, one review item, decisions, bulk keep, reassignment."""
+"""Pages of the access review: the reviewer's queue (a compact table decided row by row in place, by keyboard
+too), one review item, decisions, bulk keep, accepting recommendations, reassignment."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,14 +10,22 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from access.forms.reviews import BulkKeepForm, ItemDecisionForm, QueueFilterForm, ReassignForm
+from access.choices import Decision
+from access.forms.reviews import (
+    AcceptRecommendationsForm,
+    BulkKeepForm,
+    ItemDecisionForm,
+    QueueFilterForm,
+    ReassignForm,
+)
 from access.queries import reviews as queries
 from access.services import reviews as services
+from dpms import charts
 from dpms.forms import add_service_errors
 from dpms.paging import deferred_page, query_without_page
 
-# Each item is a card with its decision form: 25 a page keeps a page quick to draw and to scroll.
-PAGE_SIZE = 25
+# One compact row per item: 100 a page holds a manager's whole queue (45 items fit in two laptop screens).
+PAGE_SIZE = 100
 HISTORY_LIMIT = 100
 
 
@@ -27,19 +36,35 @@ def _next_url(request, fallback: str) -> str:
     return fallback
 
 
+def _queue_filters(request):
+    """The filter form and the filters it asks for (None when refused). The page shows pending items unless
+    the person asks for decided ones or all, grouped by person."""
+    form = QueueFilterForm(request.GET or None, user=request.user)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    filters = dict(form.cleaned_data) if form.is_bound else {}
+    filters["state"] = filters.get("state") or "pending"
+    filters["sort"] = filters.get("sort") or "holder"
+    return form, filters
+
+
 def _render_queue(request, *, bulk_form=None, status=200):
     user = request.user
-    form = QueueFilterForm(request.GET or None, user=user)
-    if form.is_bound and not form.is_valid():
-        items = queries.queue_for_user(user).none()
+    form, filters = _queue_filters(request)
+    if filters is None:
+        items, acceptable = queries.queue_for_user(user).none(), 0
     else:
-        items = queries.queue_for_user(user, **(form.cleaned_data if form.is_bound else {}))
+        items = queries.queue_table(user, **filters)
+        acceptable = queries.acceptable_in_queue(user, **filters).count()
     page, query = deferred_page(items, PAGE_SIZE, request.GET.get("page")), query_without_page(request)
     context = {
         "form": form,
         "page": page,
-        "rows": [{"item": item, "form": ItemDecisionForm(item=item)} for item in page],
+        "rows": page.object_list,
+        "grouped": filters is not None and filters["sort"] == "holder",
         "progress": queries.queue_progress(user),
+        "systems": queries.queue_systems(user),
+        "acceptable": acceptable,
         "bulk_form": bulk_form,
         "query": query,
     }
@@ -49,7 +74,7 @@ def _render_queue(request, *, bulk_form=None, status=200):
 @login_required
 @require_GET
 def queue(request):
-    """The reviewer's items in open campaigns, grouped by person, with everything a decision needs."""
+    """The reviewer's items in open campaigns as a compact table, grouped by person, pending first."""
     return _render_queue(request)
 
 
@@ -74,15 +99,28 @@ def item_detail(request, pk):
     return _render_item(request, queries.get_item_for_user(request.user, pk, for_change=False))
 
 
-def _decided_row(request, item):
-    """htmx: the decided item's row in place, and the progress counter out of band."""
+def _row(request, item, *, form=None, asking="", saved=False, status=200):
+    """htmx: one row of the queue in place (decided, or asking the justification the rule wants), and the
+    progress counter out of band."""
     row = queries.queue_row(request.user, item)
     if row is None:  # decided from outside the queue (a security officer's override): show the item
         return HttpResponseClientRedirect(reverse("access:review_item", args=[item.pk]))
-    context = {"row": {"item": row, "form": ItemDecisionForm(item=row)}, "saved": True}
-    context["next"] = _next_url(request, reverse("access:review_queue"))
-    context["progress"] = queries.queue_progress(request.user)
-    return render(request, "access/reviews/_item_response.html", context)
+    context = {
+        "item": row,
+        "form": form,
+        "asking": asking,
+        "saved": saved,
+        "progress": queries.queue_progress(request.user),
+    }
+    return render(request, "access/reviews/_row_response.html", context, status=status)
+
+
+@login_required
+@require_GET
+def queue_row(request, pk):
+    """htmx: one row of the queue as it stands (cancelling a justification asked for)."""
+    item = queries.get_item_for_user(request.user, pk, for_change=False)
+    return _row(request, item)
 
 
 @login_required
@@ -98,23 +136,23 @@ def item_decide(request, pk):
             add_service_errors(form, error)
         else:
             if request.htmx:
-                return _decided_row(request, item)
+                return _row(request, item, saved=True)
             messages.success(request, f"Decision recorded: {item.get_decision_display()} — {item}.")
             return redirect(_next_url(request, reverse("access:review_queue")))
     if request.htmx:
-        row = queries.queue_row(request.user, item) or item
-        context = {
-            "row": {"item": row, "form": form},
-            "next": _next_url(request, reverse("access:review_queue")),
-        }
-        return render(request, "access/reviews/_item.html", context)
+        # The rule wanted a justification (or refused the decision): the row asks for it, in place.
+        return _row(request, item, form=form, asking=form.data.get(form.add_prefix("decision"), ""))
     return _render_item(request, item, decision_form=form, status=400)
+
+
+def _decided_message(count: int, verb: str) -> str:
+    return f"{count} item{'s' if count != 1 else ''} {verb}"
 
 
 @login_required
 @require_POST
 def bulk_keep(request):
-    """Keep the selected non-privileged items of one's own queue with one justification."""
+    """Keep the selected items of one's own queue with one justification (recorded on each)."""
     form = BulkKeepForm(request.POST, visible_items=queries.items_visible_to(request.user))
     if form.is_valid():
         try:
@@ -126,7 +164,37 @@ def bulk_keep(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{len(kept)} item{'s' if len(kept) != 1 else ''} kept.")
+            messages.success(request, _decided_message(len(kept), "kept") + ".")
+            return redirect(_next_url(request, reverse("access:review_queue")))
+    return _render_queue(request, bulk_form=form, status=400)
+
+
+@login_required
+@require_POST
+def accept_recommendations(request):
+    """Decide what the recommendations say on the selected items, or, with none selected, on every pending
+    item of the queue as filtered (the page's query string) that has a recommendation to accept."""
+    form = AcceptRecommendationsForm(request.POST, visible_items=queries.items_visible_to(request.user))
+    _filter_form, filters = _queue_filters(request)
+    if form.is_valid():
+        items = form.cleaned_data["items"]
+        if not items and filters is not None:
+            items = queries.acceptable_in_queue(request.user, **filters).only("pk")  # the service locks them
+        try:
+            result = services.items_accept_recommendations(
+                items=items, actor=request.user, justification=form.cleaned_data["justification"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            revoked = sum(1 for item in result.decided if item.decision == Decision.REVOKE)
+            text = (
+                f"Recommendations accepted: {_decided_message(revoked, 'revoked')}, "
+                f"{_decided_message(len(result.decided) - revoked, 'kept')}."
+            )
+            if result.left:
+                text += f" {_decided_message(len(result.left), 'without a recommendation')} left for you."
+            messages.success(request, text)
             return redirect(_next_url(request, reverse("access:review_queue")))
     return _render_queue(request, bulk_form=form, status=400)
 
@@ -156,12 +224,19 @@ def queue_panel(request):
     if not progress["total"]:
         return None
     due = progress["due_at"]
+    queue_url = reverse("access:review_queue")
+    bars = [
+        charts.Bar("Decided", progress["decided"], link=f"{queue_url}?state=decided", key="decided"),
+        charts.Bar("Pending", progress["pending"], link=f"{queue_url}?state=pending", key="pending"),
+    ]
     return {
         "title": "Your access review queue",
         "count": progress["pending"],
         "progress": progress,
         "due_at": due,
-        "link": reverse("access:review_queue") + "?state=pending",
+        "chart": charts.bar_chart(slug="review-queue", title="Your review items", bars=bars, x_title="Items"),
+        "bars": bars,
+        "link": f"{queue_url}?state=pending",
         "link_label": "Open your queue",
     }
 
@@ -169,6 +244,8 @@ def queue_panel(request):
 urlpatterns = [
     path("reviews/", queue, name="review_queue"),
     path("reviews/bulk-keep/", bulk_keep, name="review_bulk_keep"),
+    path("reviews/accept/", accept_recommendations, name="review_accept"),
+    path("reviews/items/<int:pk>/row/", queue_row, name="review_item_row"),
     path("reviews/items/<int:pk>/", item_detail, name="review_item"),
     path("reviews/items/<int:pk>/decide/", item_decide, name="review_item_decide"),
     path("reviews/items/<int:pk>/reassign/", item_reassign, name="review_item_reassign"),

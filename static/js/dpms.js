@@ -41,3 +41,128 @@ document.addEventListener("DOMContentLoaded", function () {
     window.setInterval(update, 30000);
   });
 })();
+
+// The review queue (templates/access/reviews/queue.html), usable without a mouse: j/k move between rows,
+// y keeps and n revokes the row's access (the buttons marked data-key, sent by htmx; the row comes back in
+// place, asking a justification when the rule wants one), x selects the row for the batch, a goes to the
+// batch's justification, o opens the row's details, / the system filter, ? shows the shortcuts, Escape
+// leaves a field for the rows. After a decision the next row has the focus.
+(function () {
+  var KEYS = { j: 1, k: 1, y: 1, n: 1, x: 1, a: 1, o: 1, "/": 1, "?": 1 };
+
+  function rows() {
+    return Array.prototype.slice.call(document.querySelectorAll("[data-row]"));
+  }
+  function rowOf(element) {
+    return element && element.closest ? element.closest("[data-row]") : null;
+  }
+  function typing(element) {
+    if (!element) return false;
+    if (element.isContentEditable || element.tagName === "TEXTAREA" || element.tagName === "SELECT") return true;
+    return element.tagName === "INPUT" && !/^(checkbox|radio|button|submit|reset)$/.test(element.type);
+  }
+  function focusRow(row) {
+    if (!row) return;
+    var field = row.querySelector("[data-justification]");
+    (field || row).focus();
+    row.scrollIntoView({ block: "nearest" });
+  }
+  function move(step) {
+    var all = rows();
+    if (!all.length) return;
+    var at = all.indexOf(rowOf(document.activeElement));
+    var next = at < 0 ? (step > 0 ? 0 : all.length - 1) : Math.min(Math.max(at + step, 0), all.length - 1);
+    focusRow(all[next]);
+  }
+  function press(key) {
+    var row = rowOf(document.activeElement);
+    var target = row && row.querySelector('[data-key="' + key + '"]');
+    if (target) target.click();
+  }
+  function countSelected() {
+    var note = document.querySelector("[data-selection]");
+    if (!note) return;
+    if (!note.hasAttribute("data-default")) note.setAttribute("data-default", note.textContent);
+    var chosen = document.querySelectorAll("[data-select]:checked").length;
+    note.textContent = chosen
+      ? chosen + " row" + (chosen === 1 ? "" : "s") + " selected: the buttons act on " + (chosen === 1 ? "it" : "them") + " only."
+      : note.getAttribute("data-default");
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (!document.querySelector("[data-testid='queue-table'], [data-selection]")) return;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    var active = document.activeElement;
+    if (event.key === "Escape") {
+      var row = rowOf(active);
+      var cancel = row && row.querySelector("[data-cancel]");
+      if (cancel) {
+        cancel.click();
+      } else if (typing(active)) {
+        active.blur();
+        focusRow(row || rows()[0]);
+      }
+      var help = document.querySelector("[data-shortcuts]");
+      if (help) help.open = false;
+      return;
+    }
+    if (typing(active) || !KEYS[event.key]) return;
+    event.preventDefault();
+    switch (event.key) {
+      case "j": move(1); break;
+      case "k": move(-1); break;
+      case "y": case "n": case "o": press(event.key); break;
+      case "x": {
+        var box = rowOf(active) && rowOf(active).querySelector("[data-select]");
+        if (box) { box.checked = !box.checked; countSelected(); }
+        break;
+      }
+      case "a": {
+        var reason = document.getElementById("batch-justification");
+        if (reason) reason.focus();
+        break;
+      }
+      case "/": {
+        var filter = document.getElementById("id_system");
+        if (filter) {
+          var folded = filter.closest("details");
+          if (folded) folded.open = true;
+          filter.focus();
+        }
+        break;
+      }
+      case "?": {
+        var list = document.querySelector("[data-shortcuts]");
+        if (list) list.open = !list.open;
+        break;
+      }
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("[data-select]")) countSelected();
+  });
+
+  // htmx swaps a decided row in place: the focus goes on from it, to its justification when the rule asks
+  // for one, or else to the next row.
+  var swapping = null;
+  var staying = false;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var row = rowOf(event.detail.elt);
+    swapping = row ? row.id : null;
+    staying = event.detail.elt.hasAttribute("data-cancel");  // a cancelled justification: back to its row
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!swapping) return;
+    var row = document.getElementById(swapping);
+    swapping = null;
+    countSelected();
+    if (!row) return;
+    if (staying || row.querySelector("[data-justification]")) {
+      focusRow(row);
+      return;
+    }
+    var all = rows();
+    focusRow(all[all.indexOf(row) + 1] || row);
+  });
+})();
