@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
-PORT   ?= 8000
+# PORT=8001 make run listens there (refused when taken); unset, the first free port from 8000. SITE_URL follows
+# the port unless it is set (environment or .env).
+PORT   ?=
 # The suite runs in parallel, one process per core (at most 4), each with its own database and broker folder,
 # a test file per process at a time. PYTEST_XDIST= (empty) runs it in one process.
 PYTEST_XDIST ?= -n auto --maxprocesses=4 --dist loadfile
@@ -11,7 +13,7 @@ PYTEST_XDIST ?= -n auto --maxprocesses=4 --dist loadfile
 .PHONY: run test test-fast lint format hooks bench bench-scale check-deploy migrate seed clean help
 
 help:
-	@echo "make run     start web, Celery worker and beat on SQLite with demo data (Ctrl-C stops all)"
+	@echo "make run     start web, Celery worker and beat on SQLite with demo data, port 8000 or the next free (PORT=…)"
 	@echo "make test    run the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)"
 	@echo "make lint    ruff and mypy";  echo "make bench   benchmarks"
 
@@ -32,9 +34,9 @@ migrate: $(STAMP) .env
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-run: seed
-	@echo; echo "  DPMS is starting on http://127.0.0.1:$(PORT)/  (web, Celery worker and beat; Ctrl-C stops all)"; echo
-	$(BIN)/honcho start -f Procfile.dev -p $(PORT)
+# dpms/management/commands/run_portal.py: the demo data, then web, worker and beat (honcho) on the port it prints.
+run: migrate
+	$(BIN)/python manage.py run_portal $(if $(PORT),--port $(PORT))
 
 test: $(STAMP) .env
 	$(BIN)/python -m pytest $(PYTEST_XDIST) --durations=15 $(PYTEST_ARGS)
