@@ -2,7 +2,8 @@
 officers' "Running clocks" dashboard panel, and the breach register (page and CSV, GDPR Art. 33(5)).
 
 Times are stored in UTC and shown in the viewer's time zone (the middleware activates it); every countdown
-is rendered by the server and kept current by static/js/dpms.js (``<time data-countdown>``).
+is rendered by the server (``clock`` in incidents.views.detail, shared with the incident page's header band)
+and kept current by static/js/dpms.js (``<time data-countdown>``).
 """
 
 import datetime
@@ -35,34 +36,10 @@ from incidents.models import Incident
 from incidents.queries import breach as queries
 from incidents.queries.visibility import is_only_reporter, is_responder
 from incidents.services import breach as services
-from incidents.views.detail import act
+from incidents.views.detail import AUTHORITY_LABEL, act, clock
 
 PANEL_SIZE = 10
 PAGE_SIZE = 50
-AUTHORITY_LABEL = "Notify the supervisory authority (GDPR Art. 33)"
-
-
-# --- Countdowns -------------------------------------------------------------------------------------------
-
-
-def countdown_text(left: datetime.timedelta) -> str:
-    """ "61 h 12 min left" or "Overdue by 3 h 5 min" (whole minutes, rounded down); days past 96 hours.
-    static/js/dpms.js writes the same text."""
-    minutes = int(abs(left.total_seconds()) // 60)
-    hours = minutes // 60
-    span = f"{hours // 24} d {hours % 24} h" if hours >= 96 else f"{hours} h {minutes % 60} min"
-    return f"{span} left" if left.total_seconds() >= 0 else f"Overdue by {span}"
-
-
-def clock(deadline: datetime.datetime, now: datetime.datetime, label: str = "") -> dict:
-    left = deadline - now
-    return {
-        "label": label,
-        "deadline": deadline,
-        "iso": deadline.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "text": countdown_text(left),
-        "overdue": left.total_seconds() < 0,
-    }
 
 
 # --- The section on the incident page ---------------------------------------------------------------------
@@ -116,9 +93,6 @@ def detail_section(request, incident: Incident, bound=None) -> dict:
     if incident.is_breach:
         people = queries.deciders(incident)
         context |= {
-            "clock": clock(incident.authority_deadline, now, AUTHORITY_LABEL)
-            if incident.authority_clock_running
-            else None,
             "marked_by": people.get(incident.breach_marked_by_id),
             "authority_decided_by": people.get(incident.authority_decided_by_id),
             "subjects_decided_by": people.get(incident.subjects_decided_by_id),

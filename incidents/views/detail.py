@@ -9,13 +9,16 @@ with the form's errors (status 400).
 The page runs a fixed number of queries whatever the size of the timeline.
 """
 
+import datetime
 from collections import defaultdict
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from dpms import portal
@@ -33,10 +36,119 @@ from incidents.queries.visibility import (
     shared_with,
 )
 from incidents.services import comments, followups, sharing, workflow
+from incidents.services.breach import NIS2_REPORTS, nis2_pending
 from risk.queries.register import risks_for_user
 
 SLOT = "incident-detail"  # where other areas add their sections (dpms.portal.sections_for)
 TEMPLATE = "incidents/detail/detail.html"
+
+
+# --- Countdowns and the header band -----------------------------------------------------------------------
+AUTHORITY_LABEL = "Notify the supervisory authority (GDPR Art. 33)"
+OFFICERS = "the security officers"
+# What the handler does next at each step of the way (the band's last resort when nothing else is owed).
+NEXT_STEP = {
+    Status.TRIAGED: "Investigate it",
+    Status.INVESTIGATING: "Contain it",
+    Status.CONTAINED: "Resolve it: remove the cause",
+}
+# What a reporter is told happens next (no clocks, no escalation: those are internal).
+REPORTER_NEXT = {
+    Status.REPORTED: "The security officers look at your report and triage it.",
+    Status.RESOLVED: "Resolved; it is closed once its root cause is recorded.",
+    Status.CLOSED: "Closed: nothing more is owed.",
+    Status.DISMISSED: "Dismissed: it was not treated as an incident.",
+}
+
+
+def countdown_text(left: datetime.timedelta) -> str:
+    """ "61 h 12 min left" or "Overdue by 3 h 5 min" (whole minutes, rounded down); days past 96 hours.
+    static/js/dpms.js writes the same text."""
+    minutes = int(abs(left.total_seconds()) // 60)
+    hours = minutes // 60
+    span = f"{hours // 24} d {hours % 24} h" if hours >= 96 else f"{hours} h {minutes % 60} min"
+    return f"{span} left" if left.total_seconds() >= 0 else f"Overdue by {span}"
+
+
+def clock(deadline: datetime.datetime, now: datetime.datetime, label: str = "") -> dict:
+    """A countdown to ``deadline`` for templates/incidents/breach/_countdown.html."""
+    left = deadline - now
+    return {
+        "label": label,
+        "deadline": deadline,
+        "iso": deadline.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "text": countdown_text(left),
+        "overdue": left.total_seconds() < 0,
+    }
+
+
+def _owed(incident, viewer, *, review_required: bool, review, now) -> list[dict]:
+    """What handling ``incident`` owes now, most urgent first: what, by whom, and by when (a regulatory
+    deadline, or the next escalation when the step is what stops it; none for "without undue delay")."""
+    if not incident.is_open:
+        return []
+    handler = incident.handler
+    who = "you" if handler and handler.pk == viewer.pk else str(handler) if handler else OFFICERS
+    escalates = incident.next_escalation_at
+    owed = []
+
+    def add(what, by, due=None, *, escalation=False):
+        owed.append(
+            {"what": what, "who": by, "clock": clock(due, now) if due else None, "escalation": escalation}
+        )
+
+    if incident.status == Status.REPORTED:
+        add("Triage it: severity, handler, personal data", OFFICERS, escalates, escalation=True)
+    elif incident.acknowledged_at is None:
+        add("Acknowledge it", who, escalates, escalation=True)
+    if incident.authority_clock_running:
+        add(f"{AUTHORITY_LABEL}, or record why not", who, incident.authority_deadline)
+    if settings.NIS2_ENABLED:
+        for report, deadline in nis2_pending(incident):
+            add(f"Submit the {NIS2_REPORTS[report]}", who, deadline)
+    if incident.is_breach and not incident.subjects_decision:
+        add("Decide whether to tell the data subjects (GDPR Art. 34)", who)
+    if incident.status in NEXT_STEP:
+        # Once acknowledged, what can still escalate is an incident not contained in time.
+        due = escalates if incident.acknowledged_at and incident.status != Status.CONTAINED else None
+        add(NEXT_STEP[incident.status], who, due, escalation=True)
+    if incident.status == Status.RESOLVED:
+        if review_required and review is None:
+            add("Record the post-incident review", who)
+        else:
+            add("Close it with the root cause and lessons learned", who)
+    timed = sorted((item for item in owed if item["clock"]), key=lambda item: item["clock"]["deadline"])
+    return timed + [item for item in owed if not item["clock"]]
+
+
+def header_band(request, incident, *, internal: bool, review_required: bool, review) -> dict:
+    """The band at the top of the incident page: the running clocks (GDPR 72 hours, NIS2), the escalation
+    state and what is owed next, by whom and by when, all read from the incident row (no query). A viewer
+    who does not see the internal side (the reporter) is told in plain words what happens next."""
+    now = timezone.now()
+    if not internal:
+        default = f"{incident.handler or 'The security officers'} handles it."
+        return {"internal": False, "reporter_next": REPORTER_NEXT.get(incident.status, default)}
+    clocks = []
+    if incident.authority_clock_running:
+        clocks.append(clock(incident.authority_deadline, now, AUTHORITY_LABEL) | {"testid": "breach-clock"})
+    if settings.NIS2_ENABLED:
+        for report, deadline in nis2_pending(incident):
+            clocks.append(clock(deadline, now, NIS2_REPORTS[report]) | {"testid": f"nis2-clock-{report}"})
+    owed = _owed(incident, request.user, review_required=review_required, review=review, now=now)
+    escalation = None
+    if incident.is_open:
+        escalation = {
+            "level": incident.escalation_level,
+            "next": clock(incident.next_escalation_at, now) if incident.next_escalation_at else None,
+        }
+    return {
+        "internal": True,
+        "clocks": clocks,
+        "escalation": escalation,
+        "next": owed[0] if owed else None,
+        "later": owed[1:],
+    }
 
 
 # --- The page -----------------------------------------------------------------------------------------------
@@ -164,6 +276,9 @@ def _context(request, incident, bound) -> dict:
                 visible_risks=visible_risks, linked_risks=context["risks"], linked_systems=context["systems"]
             ),
         )
+    context["band"] = header_band(
+        request, incident, internal=internal, review_required=context["review_required"], review=review
+    )
     _say_unshown_errors(request, context, bound)
     return context
 
