@@ -22,20 +22,22 @@ from access.services import evidence
 from access.services.closing import campaign_close
 from dpms.api.conventions import ApiViewMixin, ConditionalMixin
 
+ACCEPT_DEFAULTS = (
+    "Required (true) while items are undecided: you accept that they take the default and count as "
+    "defaulted, not reviewed."
+)
+
 
 class CloseInput(FormInput):
     form_class = CampaignCloseForm
     sure = serializers.BooleanField(help_text="Closing is deliberate: undecided items take the default.")
-    accept_defaults = serializers.BooleanField(
-        required=False,
-        help_text="Required (true) while items are undecided: you accept that they take the default "
-        "and count as defaulted, not reviewed.",
-    )
+    accept_defaults = serializers.BooleanField(required=False, help_text=ACCEPT_DEFAULTS)
 
 
 class ConfirmCloseInput(FormInput):
     form_class = CampaignConfirmCloseForm
     sure = serializers.BooleanField(help_text="You checked the revocations and confirm the close.")
+    accept_defaults = serializers.BooleanField(required=False, help_text=ACCEPT_DEFAULTS)
 
 
 class CampaignClosingViewSet(ConditionalMixin, ApiViewMixin, HelperObject, viewsets.GenericViewSet):
@@ -49,9 +51,12 @@ class CampaignClosingViewSet(ConditionalMixin, ApiViewMixin, HelperObject, views
         queries.get_campaign_to_close(self.request.user, pk)  # 404 when unknown, 403 unless an officer
         return campaign_queries.get_campaign_for(self.request.user, pk)  # with its progress
 
-    def _close(self, request, serializer_class, *, confirmed: bool, **form_kwargs):
+    def _close(self, request, serializer_class, *, confirmed: bool):
         campaign = self.get_object()
-        form_input(serializer_class, request, **form_kwargs)
+        plan = queries.close_plan(campaign)
+        form_input(
+            serializer_class, request, undecided=plan["pending"], default_label=plan["default_decision_label"]
+        )
         with refusals(serializer_class._declared_fields):
             campaign_close(campaign=campaign, actor=request.user, now=timezone.now(), confirmed=confirmed)
         return Response(CampaignSerializer(campaign_queries.get_campaign_for(request.user, campaign.pk)).data)
@@ -63,19 +68,12 @@ class CampaignClosingViewSet(ConditionalMixin, ApiViewMixin, HelperObject, views
         given to the owners as tasks, and the evidence is frozen. A close that would auto-revoke more than
         the policy's share is held (status ``confirm``) until a security officer confirms it. While
         items are undecided, ``accept_defaults`` must be true (a 400 otherwise, nothing changed)."""
-        plan = queries.close_plan(self.get_object())
-        return self._close(
-            request,
-            CloseInput,
-            confirmed=False,
-            undecided=plan["pending"],
-            default_label=plan["default_decision_label"],
-        )
+        return self._close(request, CloseInput, confirmed=False)
 
     @extend_schema(request=ConfirmCloseInput, responses=CampaignSerializer)
     @action(detail=True, methods=["post"], url_path="confirm-close")
     def confirm_close(self, request, pk=None):
-        """Confirm a held close (security officers)."""
+        """Confirm a held close (security officers); ``accept_defaults`` as for the close."""
         return self._close(request, ConfirmCloseInput, confirmed=True)
 
 

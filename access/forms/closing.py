@@ -4,12 +4,11 @@ from django import forms
 from django.template.defaultfilters import pluralize
 
 
-class CampaignCloseForm(forms.Form):
-    """Closing is a deliberate act: the officer ticks the box. With items nobody decided, a second box
-    says how many will take the default (``undecided``, ``default_label``) and must be ticked too: a
-    campaign closed at 0 % reviewed is no review, and nobody should do it by accident."""
+class _AcceptDefaults(forms.Form):
+    """With items nobody decided, a box says how many will take the default (``undecided``,
+    ``default_label``) and must be ticked: a campaign closed at 0 % reviewed is no review, and nobody
+    should close one by accident. Without undecided items the box is not there."""
 
-    sure = forms.BooleanField(label="I want to close this campaign now; undecided items take the default.")
     accept_defaults = forms.BooleanField(required=False, label="The undecided items take the default.")
 
     def __init__(self, *args, undecided: int = 0, default_label: str = "", **kwargs):
@@ -28,5 +27,15 @@ class CampaignCloseForm(forms.Form):
             del self.fields["accept_defaults"]
 
 
-class CampaignConfirmCloseForm(forms.Form):
+class CampaignCloseForm(_AcceptDefaults):
+    """Closing is a deliberate act: the officer ticks the box (and accepts the defaults, if any)."""
+
+    sure = forms.BooleanField(label="I want to close this campaign now; undecided items take the default.")
+    field_order = ["sure", "accept_defaults"]
+
+
+class CampaignConfirmCloseForm(_AcceptDefaults):
+    """Confirming a held close (held by the tick, too): the revocations checked, the defaults accepted."""
+
     sure = forms.BooleanField(label="I have checked the revocations and confirm the close.")
+    field_order = ["sure", "accept_defaults"]

@@ -16,18 +16,18 @@ from access.services.closing import campaign_close
 from dpms.forms import add_service_errors
 
 
-def _close_form(campaign, plan, data=None) -> CampaignCloseForm:
-    """The close form asks to accept the defaults when items are undecided (how many: the plan's)."""
-    return CampaignCloseForm(data, undecided=plan["pending"], default_label=plan["default_decision_label"])
+def _form(form_class, plan, data=None):
+    """The close (or confirm) form; it asks to accept the defaults when items are undecided (how many:
+    the plan's)."""
+    return form_class(data, undecided=plan["pending"], default_label=plan["default_decision_label"])
 
 
-def _close_page(request, campaign, form, confirm_form, status=200, plan=None):
-    plan = plan or queries.close_plan(campaign)
+def _close_page(request, campaign, plan, *, form=None, confirm_form=None, status=200):
     context = {
         "campaign": campaign,
         "plan": plan,
-        "form": form or _close_form(campaign, plan),
-        "confirm_form": confirm_form,
+        "form": form or _form(CampaignCloseForm, plan),
+        "confirm_form": confirm_form or _form(CampaignConfirmCloseForm, plan),
     }
     return render(request, "access/closing/close.html", context, status=status)
 
@@ -36,10 +36,10 @@ def _close_page(request, campaign, form, confirm_form, status=200, plan=None):
 @require_http_methods(["GET", "HEAD", "POST"])
 def campaign_close_page(request, pk):
     campaign = queries.get_campaign_to_close(request.user, pk)
-    if request.method != "POST":
-        return _close_page(request, campaign, None, CampaignConfirmCloseForm())
     plan = queries.close_plan(campaign)
-    form = _close_form(campaign, plan, request.POST)
+    if request.method != "POST":
+        return _close_page(request, campaign, plan)
+    form = _form(CampaignCloseForm, plan, request.POST)
     if form.is_valid():
         try:
             campaign = campaign_close(campaign=campaign, actor=request.user, now=timezone.now())
@@ -48,14 +48,15 @@ def campaign_close_page(request, pk):
         else:
             messages.success(request, f"Campaign status: {campaign.get_status_display()}.")
             return redirect("access:campaign_close", pk=campaign.pk)
-    return _close_page(request, campaign, form, CampaignConfirmCloseForm(), status=400, plan=plan)
+    return _close_page(request, campaign, plan, form=form, status=400)
 
 
 @login_required
 @require_POST
 def campaign_confirm_close(request, pk):
     campaign = queries.get_campaign_to_close(request.user, pk)
-    form = CampaignConfirmCloseForm(request.POST)
+    plan = queries.close_plan(campaign)
+    form = _form(CampaignConfirmCloseForm, plan, request.POST)
     if form.is_valid():
         try:
             campaign_close(campaign=campaign, actor=request.user, now=timezone.now(), confirmed=True)
@@ -64,7 +65,7 @@ def campaign_confirm_close(request, pk):
         else:
             messages.success(request, "Close confirmed: the campaign is closed and its evidence produced.")
             return redirect("access:campaign_close", pk=campaign.pk)
-    return _close_page(request, campaign, None, form, status=400)
+    return _close_page(request, campaign, plan, confirm_form=form, status=400)
 
 
 def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:

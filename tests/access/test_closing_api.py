@@ -54,7 +54,10 @@ def test_a_close_that_revokes_too_much_waits_for_confirmation(security_officer):
     client = as_(security_officer)
     held = client.post(url("closing-close", campaign), {"sure": True, "accept_defaults": True}, format="json")
     assert held.json()["status"] == "confirm"
-    confirmed = client.post(url("closing-confirm-close", campaign), {"sure": True}, format="json")
+    refused = client.post(url("closing-confirm-close", campaign), {"sure": True}, format="json")
+    assert "accept_defaults" in refused.json()["errors"]  # three items nobody decided
+    confirm = {"sure": True, "accept_defaults": True}
+    confirmed = client.post(url("closing-confirm-close", campaign), confirm, format="json")
     assert confirmed.status_code == 200, confirmed.content
     assert confirmed.json()["status"] == "closed"
 

@@ -4,10 +4,12 @@ the warning says no review took place at all."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import strip_tags
 
 from access.choices import CampaignStatus, Decision, DefaultDecision
 from access.models import ReviewCampaign
+from access.services.closing import campaign_close
 from access.services.reviews import item_decide
 from dpms.models import AuditEvent
 from tests.access.closing_support import campaign_with_items
@@ -89,4 +91,18 @@ def test_a_fully_reviewed_campaign_closes_with_the_one_box(client_for, security_
     assert 'name="accept_defaults"' not in page
     assert 'data-testid="close-warning"' not in page
     assert client_for(security_officer).post(url, {"sure": "on"}).status_code == 302
+    assert ReviewCampaign.objects.get(pk=campaign.pk).status == CampaignStatus.CLOSED
+
+
+def test_confirming_a_close_the_tick_held_needs_the_defaults_accepted_too(client_for, security_officer):
+    campaign = campaign_with_items(3, default_decision=DefaultDecision.REVOKE, auto_apply=True)
+    held = campaign_close(campaign=campaign, actor=None, now=timezone.now())
+    assert held.status == CampaignStatus.CONFIRM
+    client = client_for(security_officer)
+    page = text_of(client.get(reverse("access:campaign_close", args=[campaign.pk])))
+    assert "Nobody has reviewed any item of this campaign." in page
+    url = reverse("access:campaign_confirm_close", args=[campaign.pk])
+    assert client.post(url, {"sure": "on"}).status_code == 400
+    assert ReviewCampaign.objects.get(pk=campaign.pk).status == CampaignStatus.CONFIRM
+    assert client.post(url, {"sure": "on", "accept_defaults": "on"}).status_code == 302
     assert ReviewCampaign.objects.get(pk=campaign.pk).status == CampaignStatus.CLOSED

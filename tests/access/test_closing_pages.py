@@ -52,7 +52,8 @@ def test_held_close_is_confirmed_on_the_page(client_for, security_officer, audit
     assert client_for(auditor).post(path, {"sure": "on"}).status_code == 403
     client = client_for(security_officer)
     assert client.get(f"/access/campaigns/{campaign.pk}/close").status_code == 200
-    assert client.post(path, {"sure": "on"}).status_code == 302
+    assert client.post(path, {"sure": "on"}).status_code == 400  # three items nobody decided: accept them
+    assert client.post(path, {"sure": "on", "accept_defaults": "on"}).status_code == 302
     campaign.refresh_from_db()
     assert (campaign.status, campaign.close_confirmed_by) == (CampaignStatus.CLOSED, security_officer)
     assert Grant.objects.active().count() == 0
