@@ -13,6 +13,7 @@ class VulnerabilitiesConfig(AppConfig):
     def ready(self):
         from dpms import portal
         from vulnerabilities import tasks
+        from vulnerabilities.queries.imports import may_read_imports
         from vulnerabilities.queries.register import may_open_register
 
         portal.register_app(
@@ -25,7 +26,10 @@ class VulnerabilitiesConfig(AppConfig):
                     order=35,
                     visible=may_open_register,
                 ),
-                subnav=[portal.Link("Register", "vulnerabilities:register", visible=may_open_register)],
+                subnav=[
+                    portal.Link("Register", "vulnerabilities:register", visible=may_open_register),
+                    portal.Link("Scan imports", "vulnerabilities:scan_imports", visible=may_read_imports),
+                ],
                 tick=portal.Tick(tasks.tick, every=timedelta(minutes=15)),
             )
         )

@@ -7,15 +7,18 @@ everything due, not only on what fell due since the last tick.
 """
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import OperationalError
 
 from dpms.ticks import run_steps
-from vulnerabilities.services import deadlines, register
+from vulnerabilities.services import deadlines, imports, register
 
 # Each step: ``step(*, now) -> int`` (how much it did), in order: remind, escalate, reopen.
 TICK_STEPS = (
     deadlines.remind_before_due,
     deadlines.escalate_overdue,
     register.reopen_expired_acceptances,
+    imports.scan_imports_sweep,  # scanner imports whose task was lost
 )
 
 
@@ -23,3 +26,31 @@ TICK_STEPS = (
 def tick() -> dict:
     """Run every step; one failing step is logged and does not hold up the others, then the tick fails."""
     return run_steps("vulnerabilities", TICK_STEPS)
+
+
+@shared_task(
+    name=imports.PROCESS_TASK,
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def process_scan_import(import_id: int) -> str:
+    """Check and apply an uploaded scan, all or nothing (``imports.scan_import_process``). Safe to run twice.
+    A database briefly away is retried (then the sweep sends it again); anything else ends it failed at once,
+    with a message its uploader can act on."""
+    try:
+        return imports.scan_import_process(import_id=import_id)
+    except OperationalError:
+        raise
+    except SoftTimeLimitExceeded:
+        imports.scan_import_fail(
+            import_id=import_id, error="The file took longer than the time limit: nothing was imported."
+        )
+        raise
+    except Exception:
+        imports.scan_import_fail(
+            import_id=import_id,
+            error="An unexpected error stopped the work on this file: nothing was imported.",
+        )
+        raise

@@ -1,9 +1,10 @@
 """URLs of the vulnerabilities app's pages, gathered from its view modules (one per area)."""
 
-from vulnerabilities.views import register
+from vulnerabilities.views import imports, register
 
 app_name = "vulnerabilities"
 
 urlpatterns = [
     *register.urlpatterns,
+    *imports.urlpatterns,
 ]
