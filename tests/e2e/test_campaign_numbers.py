@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from access.choices import CampaignKind, CampaignStatus, Decision
 from access.models import ReviewCampaign
+from access.services.closing import campaign_close
 from access.services.reviews import item_decide
 from tests.access.closing_support import campaign_with_items
 from tests.access.factories import ReviewCampaignFactory, ReviewPolicyFactory
@@ -70,6 +71,16 @@ def test_the_campaign_page_fits_a_phone_and_says_what_was_reviewed(request, phon
     page.goto("/access/campaigns/")
     expect(page.get_by_test_id("campaign-numbers")).to_contain_text("40% reviewed")
     save_page(page, results_dir(request.config) / "campaign-list-phone.png")
+    assert page_width(page) <= 390
+    # Closed: the evidence card with its file hash fits too, and the page says what was reviewed.
+    campaign_close(campaign=campaign.campaign, actor=campaign.officer, now=timezone.now(), confirmed=True)
+    page.goto(f"/access/campaigns/{campaign.campaign.pk}/close")
+    expect(page.get_by_test_id("evidence-reviewed-share")).to_contain_text("40% reviewed by a person")
+    assert page_width(page) <= 390
+    save_page(page, results_dir(request.config) / "campaign-evidence-phone.png")
+    page.goto(f"/access/campaigns/{campaign.campaign.pk}/")
+    expect(page.get_by_test_id("overall-progress")).to_contain_text("6 defaulted (no response)")
+    assert page_width(page) <= 390
 
 
 def test_closing_under_100_percent_needs_the_defaults_accepted(request, browser_page, campaign):
