@@ -22,8 +22,8 @@ class AccessConfig(AppConfig):
         from access.queries.imports import sees_imports_link
         from access.services import birthright, leavers, movers, portal_roles
         from access.services import register as register_services
+        from access.views import campaigns, register, requests, reviews
         from access.views import leavers as leavers_views
-        from access.views import register, requests, reviews
         from dpms import portal
 
         portal.register_app(
@@ -48,6 +48,12 @@ class AccessConfig(AppConfig):
                     portal.Panel("access/reviews/panel.html", reviews.queue_panel, order=10),
                     portal.Panel("access/requests/panel.html", requests.approval_panel, order=20),
                     portal.Panel("access/leavers/panel.html", leavers_views.movements_panel, order=25),
+                    portal.Panel(
+                        "access/campaigns/completion_panel.html", campaigns.completion_panel, order=12
+                    ),
+                    portal.Panel(
+                        "access/register/reports_panel.html", register.reports_access_panel, order=11
+                    ),
                 ],
                 seeder=portal.Seeder(demo.seed_access_demo, order=10),
                 tick=portal.Tick(tasks.tick, every=timedelta(minutes=5)),

@@ -267,3 +267,20 @@ def roles_catalogue():
     return Role.objects.select_related("system").annotate(
         holder_count=count_subquery(Grant.objects.active().filter(role=OuterRef("pk")), "role")
     )
+
+
+# --- A manager's reports and their access (the dashboard) ---------------------------------------------------
+def reports_access(manager, *, limit: int) -> list[User]:
+    """Up to ``limit`` of the manager's active direct reports, most access first, each with their active
+    grants counted (``grant_count``) and the privileged ones apart (``privileged_count``): one query. A
+    manager sees their reports' grants (``visible_grants``), so these are numbers they may open."""
+    active = Grant.objects.active().filter(user=OuterRef("pk"))
+    return list(
+        User.objects.people()
+        .filter(manager=manager, is_active=True)
+        .annotate(
+            grant_count=count_subquery(active, "user"),
+            privileged_count=count_subquery(active.filter(role__privileged=True), "user"),
+        )
+        .order_by("-grant_count", "full_name", "email")[:limit]
+    )

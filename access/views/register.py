@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from access.forms.register import GrantCreateForm, GrantFilterForm, GrantRevokeForm, SystemFilterForm
 from access.queries import register as queries
 from access.services.grants import grant_create, grant_revoke
+from dpms import charts
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import add_service_errors
 from dpms.paging import deferred_page, query_without_page
@@ -235,4 +236,52 @@ def findings_panel(request):
         "empty": "No open findings: every system is within its limits.",
         "link": f"{reverse('access:systems')}?findings=on",
         "link_label": "Systems with findings",
+    }
+
+
+REPORTS_ON_PANEL = 8
+
+
+def reports_access_panel(request):
+    """Dashboard panel for managers: each direct report's active access, privileged apart, each number a
+    link to the grants list filtered to that person (one query; nothing for someone without reports)."""
+    reports = queries.reports_access(request.user, limit=REPORTS_ON_PANEL + 1)
+    if not reports:
+        return None
+    shown = reports[:REPORTS_ON_PANEL]
+    privileged = charts.Series("privileged", "Privileged")
+    standard = charts.Series("standard", "Not privileged")
+    grants_url = reverse("access:grants")
+    rows = [
+        {
+            "person": person,
+            "all_link": f"{grants_url}?{urlencode({'person': person.email})}",
+            "privileged_link": f"{grants_url}?{urlencode({'person': person.email, 'privileged': 'yes'})}",
+        }
+        for person in shown
+    ]
+    columns = [
+        charts.Column(
+            person.get_short_name()[:10],
+            long_label=str(person.full_name or person.email),
+            segments=[
+                charts.Segment(privileged, person.privileged_count),
+                charts.Segment(standard, person.grant_count - person.privileged_count),
+            ],
+        )
+        for person in shown
+    ]
+    return {
+        "title": "Your reports' access",
+        "chart": charts.stacked_bar_chart(
+            slug="reports-access",
+            title="Active grants of your direct reports, privileged apart",
+            series=[privileged, standard],
+            columns=columns,
+            x_title="Person",
+        ),
+        "rows": rows,
+        "more": len(reports) > REPORTS_ON_PANEL,
+        "link": grants_url,
+        "link_label": "All grants you can see",
     }

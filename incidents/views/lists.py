@@ -165,6 +165,8 @@ def metrics(request):
     queue_url = reverse("incidents:queue")
     for line in data["open"]["by_severity"]:
         line["link"] = f"{queue_url}?{urlencode({'severity': line['severity']})}"
+    # The period month by month (one more query): the MTTA/MTTR trend and the clocks, as on the dashboard.
+    data["trend"] = trend_charts(monthly_trend(request.user, start=start, end=end), slug="metrics")
     return render(request, "incidents/lists/metrics.html", {"form": form, "metrics": data})
 
 

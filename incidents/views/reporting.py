@@ -1,6 +1,8 @@
 """Pages of the reporter: report an incident (linked from every page's header), my incidents, the download of
 an attachment, and the dashboard panel of my open incidents."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,8 +12,10 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dpms import charts
 from dpms.downloads import sandboxed_download
 from dpms.forms import add_service_errors
+from incidents.choices import OPEN_STATUSES, Status
 from incidents.forms.reporting import IncidentReportForm
 from incidents.queries import reporting as queries
 from incidents.queries.attachments import get_attachment_for_download
@@ -47,8 +51,15 @@ def report(request):
 @require_GET
 def mine(request):
     """The incidents I reported, newest first. Queries: the count and one page."""
-    page = Paginator(queries.reported_by(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "incidents/reporting/mine.html", {"page": page, "query": ""})
+    status = request.GET.get("status", "")
+    if status not in (queries.OPEN, *Status.values):
+        status = ""  # an unknown status: every incident, as without the filter
+    incidents = queries.reported_by(request.user, status=status)
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    status_label = "open" if status == queries.OPEN else Status(status).label.lower() if status else ""
+    query = urlencode({"status": status}) if status else ""
+    context = {"page": page, "query": query, "status": status, "status_label": status_label}
+    return render(request, "incidents/reporting/mine.html", context)
 
 
 @login_required
@@ -75,8 +86,22 @@ def my_incidents_panel(request):
     if not latest:
         return None
     open_ones = [incident for incident in latest if incident.open]
+    counts = queries.open_counts_by_status(user) if open_ones else {}
+    mine_url = reverse("incidents:mine")
+    bars = [
+        charts.Bar(status.label, counts.get(status, 0), link=f"{mine_url}?{urlencode({'status': status})}")
+        for status in OPEN_STATUSES
+    ]
     return {
         "title": "My incidents",
+        "chart": charts.bar_chart(
+            slug="my-incidents", title="Incidents you reported that are open, by status", bars=bars
+        )
+        if open_ones
+        else None,
+        "bars": bars if open_ones else [],
+        "open_count": sum(counts.values()),
+        "open_link": f"{mine_url}?status={queries.OPEN}",
         "incidents": open_ones[:PANEL_SIZE],
         "more": len(open_ones) > PANEL_SIZE,
         "empty": "None of your incidents is open.",

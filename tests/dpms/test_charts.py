@@ -76,7 +76,7 @@ def test_empty_data_draws_no_svg_but_says_so_and_keeps_the_table():
     assert chart.empty
     assert "<svg" not in html
     assert "Nothing to show yet." in html
-    assert '<table class="visually-hidden"' in html
+    assert '<div class="visually-hidden"><table data-testid="chart-table">' in html
     assert draw(charts.stacked_bar_chart(slug="e", title="E", series=[], columns=[])).count("<svg") == 0
     assert draw(None) == ""
 

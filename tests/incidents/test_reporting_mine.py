@@ -92,12 +92,13 @@ def panel_for(user):
 def test_the_panel_shows_my_latest_open_incidents(staff, django_assert_num_queries):
     reported(staff, 7)
     closed = IncidentFactory(reported_by=staff, status=Status.CLOSED)
-    with django_assert_num_queries(1):  # the latest open ones
+    with django_assert_num_queries(2):  # the latest open ones; the open ones counted by status (the chart)
         panel = panel_for(staff)
     assert len(panel["incidents"]) == 5
     assert panel["more"] is True
     assert closed not in panel["incidents"]
     assert panel["report_link"] == reverse("incidents:report")
+    assert panel["open_count"] == 7
 
 
 def test_the_panel_says_so_when_nothing_is_open_and_hides_for_non_reporters(

@@ -1,0 +1,75 @@
+"""Every persona's dashboard through a real browser, on a laptop (1280x800) and a phone (390x844): the
+charts draw, the page is no wider than the screen, the browser reports no error; screenshots are kept in
+test-results/. The incident metrics page fits a laptop's width too."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.access.factories import GrantFactory, RoleFactory
+from tests.dpms.dashboard_support import campaign_with, officer_world
+from tests.e2e.conftest import results_dir, save_page, sign_in
+from tests.factories import UserFactory
+from tests.incidents.factories import IncidentFactory
+
+pytestmark = pytest.mark.e2e
+
+# What each persona's dashboard draws (data-chart of each chart).
+CHARTS = {
+    "officer": [
+        "campaign-completion",
+        "risk-portfolio",
+        "open-incidents",
+        "dashboard-mttr",
+        "dashboard-clocks",
+    ],
+    "manager": ["review-queue", "reports-access"],
+    "staff": ["review-queue", "my-incidents"],
+}
+
+
+@pytest.fixture
+def cast(transactional_db):
+    officer = UserFactory(
+        email="olga.officer@example.com", full_name="Olga Officer", roles=["security officer"]
+    )
+    manager = UserFactory(email="mona.manager@example.com", full_name="Mona Manager")
+    staff = UserFactory(email="sam.staff@example.com", full_name="Sam Staff", manager=manager)
+    report = UserFactory(email="rita.report@example.com", full_name="Rita Report", manager=manager)
+    officer_world(24, reporters=[staff, report])
+    for holder, count in ((staff, 3), (report, 5)):
+        for n in range(count):
+            GrantFactory(user=holder, role=RoleFactory(privileged=n == 0))
+    campaign_with(["keep", "pending", "pending"], reviewer=manager, name="Quarterly review")
+    campaign_with(["pending", "revoke"], reviewer=staff, name="Team review")
+    IncidentFactory(reported_by=staff, title="Lost badge")
+    return {"officer": officer, "manager": manager, "staff": staff}
+
+
+def assert_fits(page, width: int) -> None:
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"the page is {scroll} px wide on a {width} px screen"
+
+
+@pytest.mark.parametrize("persona", ["officer", "manager", "staff"])
+def test_the_dashboard_draws_its_charts_and_fits_a_laptop(browser_page, cast, persona, request):
+    sign_in(browser_page, cast[persona])
+    for slug in CHARTS[persona]:
+        expect(browser_page.locator(f'[data-chart="{slug}"] svg[role="img"]')).to_be_visible()
+    assert_fits(browser_page, 1280)
+    save_page(browser_page, results_dir(request.config) / f"dashboard-{persona}-laptop.png")
+
+
+@pytest.mark.parametrize("persona", ["officer", "manager", "staff"])
+def test_the_dashboard_fits_a_phone(phone_page, cast, persona, request):
+    sign_in(phone_page, cast[persona])
+    expect(phone_page.locator(f'[data-chart="{CHARTS[persona][0]}"] svg')).to_be_visible()
+    assert_fits(phone_page, 390)
+    save_page(phone_page, results_dir(request.config) / f"dashboard-{persona}-phone.png")
+
+
+def test_the_metrics_page_fits_a_laptop(browser_page, cast, request):
+    sign_in(browser_page, cast["officer"])
+    browser_page.goto("/incidents/metrics/")
+    expect(browser_page.locator('[data-chart="metrics-mttr"] svg')).to_be_visible()
+    assert_fits(browser_page, 1280)
+    save_page(browser_page, results_dir(request.config) / "incident-metrics-laptop.png")
