@@ -13,8 +13,9 @@ class VulnerabilitiesConfig(AppConfig):
     def ready(self):
         from dpms import portal
         from vulnerabilities import tasks
+        from vulnerabilities.queries.deadlines import may_read_policy
         from vulnerabilities.queries.imports import may_read_imports
-        from vulnerabilities.queries.register import may_open_register
+        from vulnerabilities.queries.register import may_open_register, sees_register_link
 
         portal.register_app(
             portal.App(
@@ -24,11 +25,13 @@ class VulnerabilitiesConfig(AppConfig):
                     "vulnerabilities:register",
                     section="/vulnerabilities/",
                     order=35,
-                    visible=may_open_register,
+                    visible=sees_register_link,
                 ),
                 subnav=[
+                    # Only on the app's own pages: the ownership query is paid there, not on every page.
                     portal.Link("Register", "vulnerabilities:register", visible=may_open_register),
                     portal.Link("Scan imports", "vulnerabilities:scan_imports", visible=may_read_imports),
+                    portal.Link("Remediation policy", "vulnerabilities:policy", visible=may_read_policy),
                 ],
                 tick=portal.Tick(tasks.tick, every=timedelta(minutes=15)),
             )

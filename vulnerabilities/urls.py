@@ -1,10 +1,11 @@
 """URLs of the vulnerabilities app's pages, gathered from its view modules (one per area)."""
 
-from vulnerabilities.views import imports, register
+from vulnerabilities.views import deadlines, imports, register
 
 app_name = "vulnerabilities"
 
 urlpatterns = [
     *register.urlpatterns,
+    *deadlines.urlpatterns,
     *imports.urlpatterns,
 ]

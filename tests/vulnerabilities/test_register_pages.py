@@ -1,0 +1,188 @@
+"""The register's pages: who sees the list and a vulnerability's page, who changes it, the filters, the
+CSV export, the workflow's form errors, and the query count at two data sizes."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from dpms.models import AuditEvent
+from tests.access.factories import SystemFactory
+from tests.vulnerabilities.factories import VulnerabilityFactory
+from vulnerabilities.models import Vulnerability
+
+pytestmark = pytest.mark.django_db
+REGISTER = reverse("vulnerabilities:register")
+
+
+@pytest.fixture
+def vulnerability(owned_system):
+    return VulnerabilityFactory(system=owned_system, title="Heartbleed")
+
+
+def _detail(vulnerability):
+    return reverse("vulnerabilities:vulnerability", args=[vulnerability.pk])
+
+
+# --- The permission ladder ---------------------------------------------------------------------------------
+def test_anonymous_is_sent_to_sign_in(client, vulnerability):
+    for url in (REGISTER, _detail(vulnerability), reverse("vulnerabilities:register_csv")):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(("persona", "status"), [("staff", 403), ("admin", 403), ("auditor", 200),
+                                                 ("security_officer", 200)])  # fmt: skip
+def test_the_register_by_role(client_for, personas, vulnerability, persona, status):
+    response = client_for(personas[persona]).get(REGISTER)
+    assert response.status_code == status
+    if status == 200:
+        assert vulnerability.reference in response.content.decode()
+
+
+def test_a_system_owner_sees_only_their_systems_vulnerabilities(client_for, system_owner, vulnerability):
+    other = VulnerabilityFactory(system=SystemFactory())
+    page = client_for(system_owner).get(REGISTER).content.decode()
+    assert vulnerability.reference in page
+    assert other.reference not in page
+    assert client_for(system_owner).get(_detail(other)).status_code == 404
+
+
+@pytest.mark.parametrize(("persona", "status"), [("staff", 404), ("admin", 404), ("auditor", 200),
+                                                 ("security_officer", 200)])  # fmt: skip
+def test_a_vulnerabilitys_page_by_role(client_for, personas, vulnerability, persona, status):
+    assert client_for(personas[persona]).get(_detail(vulnerability)).status_code == status
+
+
+def test_the_auditor_reads_without_forms_and_cannot_post(client_for, auditor, vulnerability):
+    client = client_for(auditor)
+    page = client.get(_detail(vulnerability)).content.decode()
+    assert 'data-testid="workflow"' not in page
+    url = reverse("vulnerabilities:vulnerability_transition", args=[vulnerability.pk])
+    assert client.post(url, {"step": "triage"}).status_code == 403
+    vulnerability.refresh_from_db()
+    assert vulnerability.status == "new"
+
+
+def test_the_owner_triages_from_the_page_and_the_timeline_shows_it(client_for, system_owner, vulnerability):
+    client = client_for(system_owner)
+    url = reverse("vulnerabilities:vulnerability_transition", args=[vulnerability.pk])
+    response = client.post(url, {"step": "triage"})
+    assert response.status_code == 302
+    vulnerability.refresh_from_db()
+    assert vulnerability.status == "triaged"
+    page = client.get(_detail(vulnerability)).content.decode()
+    assert "triage" in page
+    assert "(Europe/Berlin, the owner&#x27;s time)" in page or "(Europe/Berlin, the owner's time)" in page
+
+
+def test_a_false_positive_without_a_reason_is_a_form_error(client_for, system_owner, vulnerability):
+    url = reverse("vulnerabilities:vulnerability_transition", args=[vulnerability.pk])
+    response = client_for(system_owner).post(url, {"step": "mark_false_positive", "reason": ""})
+    assert response.status_code == 400
+    assert "Say why this is a false positive." in response.content.decode()
+    vulnerability.refresh_from_db()
+    assert vulnerability.status == "new"
+
+
+def test_a_step_not_allowed_from_here_is_a_form_error(client_for, system_owner, vulnerability):
+    url = reverse("vulnerabilities:vulnerability_transition", args=[vulnerability.pk])
+    response = client_for(system_owner).post(url, {"step": "verify"})
+    assert response.status_code == 400
+    assert not AuditEvent.objects.filter(action="vulnerabilities.vulnerability.verify").exists()
+
+
+def test_only_officers_override_the_severity(client_for, system_owner, security_officer, vulnerability):
+    url = reverse("vulnerabilities:vulnerability_override", args=[vulnerability.pk])
+    assert client_for(system_owner).post(url, {"severity": "low", "reason": "x"}).status_code == 403
+    response = client_for(security_officer).post(url, {"severity": "low", "reason": ""})
+    assert response.status_code == 400
+    assert "Say why the scored severity does not apply." in response.content.decode()
+    assert (
+        client_for(security_officer).post(url, {"severity": "low", "reason": "Internal only"}).status_code
+        == 302
+    )
+    vulnerability.refresh_from_db()
+    assert vulnerability.severity == "low"
+
+
+# --- Recording by hand: a malformed vector is a form error ---------------------------------------------
+def test_a_malformed_vector_is_a_form_error_and_records_nothing(client_for, security_officer, owned_system):
+    response = client_for(security_officer).post(
+        reverse("vulnerabilities:vulnerability_create"),
+        {"system": owned_system.pk, "title": "Found it", "source": "manual", "cvss_vector": "CVSS:3.1/AV:Z"},
+    )
+    assert response.status_code == 400
+    assert "Not a valid CVSS 3.1 vector" in response.content.decode()
+    assert not Vulnerability.objects.exists()
+
+
+def test_recording_by_hand_scores_the_vector(client_for, system_owner, owned_system):
+    response = client_for(system_owner).post(
+        reverse("vulnerabilities:vulnerability_create"),
+        {
+            "system": owned_system.pk,
+            "title": "SQL injection in search",
+            "source": "pentest",
+            "cvss_vector": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+        },
+    )
+    assert response.status_code == 302
+    recorded = Vulnerability.objects.get()
+    assert (recorded.severity, str(recorded.cvss_score), recorded.owner) == ("critical", "9.3", system_owner)
+
+
+def test_staff_cannot_open_the_record_page(client_for, staff):
+    assert client_for(staff).get(reverse("vulnerabilities:vulnerability_create")).status_code == 403
+
+
+# --- Filters and export -------------------------------------------------------------------------------
+def test_filters_by_severity_status_source_and_overdue(client_for, security_officer, owned_system):
+    now = timezone.now()
+    late = VulnerabilityFactory(
+        system=owned_system, status="triaged", due_at=now - timezone.timedelta(days=1)
+    )
+    low = VulnerabilityFactory(system=owned_system, severity="low", source="pentest")
+    client = client_for(security_officer)
+
+    def shown(**filters):
+        return {v.pk for v in client.get(REGISTER, filters).context["page"].object_list}
+
+    assert shown(overdue="on") == {late.pk}
+    assert shown(severity="low") == {low.pk}
+    assert shown(source="pentest") == {low.pk}
+    assert shown(status="triaged") == {late.pk}
+    assert shown(status="open") == {late.pk, low.pk}
+    assert client.get(REGISTER, {"severity": "bogus"}).status_code == 200  # a form error, no 500
+
+
+def test_the_csv_export_follows_the_filters(client_for, security_officer, owned_system):
+    high = VulnerabilityFactory(system=owned_system)
+    VulnerabilityFactory(system=owned_system, severity="low")
+    response = client_for(security_officer).get(reverse("vulnerabilities:register_csv"), {"severity": "high"})
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [row["reference"] for row in rows] == [high.reference]
+    assert rows[0]["severity"] == "high"
+    bad = client_for(security_officer).get(reverse("vulnerabilities:register_csv"), {"severity": "bogus"})
+    assert bad.status_code == 400
+
+
+# --- Query counts ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("count", [3, 30])
+def test_register_query_count_does_not_grow(client_for, security_officer, owned_system, count,
+                                            django_assert_num_queries):  # fmt: skip
+    VulnerabilityFactory.create_batch(count, system=owned_system)
+    client = client_for(security_officer)
+    client.get(REGISTER)  # a session's first request also records it
+    # Session and user (2); allauth's user-session tracking; the viewer's groups; the page's count, its ids,
+    # those rows with system, component and owner; the header's unread count; saving the sliding session.
+    with django_assert_num_queries(EXPECTED_REGISTER_QUERIES):
+        response = client.get(REGISTER)
+    assert response.context["page"].paginator.count == count
+
+
+EXPECTED_REGISTER_QUERIES = 15

@@ -1,0 +1,173 @@
+"""Forms of the vulnerability register: its filters, recording and editing a vulnerability, the workflow's
+steps, the severity override and the owner."""
+
+from django import forms
+
+from access.models import System
+from dpms.forms import LookupField, PersonField
+from risk.models import Risk
+from vulnerabilities.choices import Severity, VulnerabilitySource, VulnerabilityStatus
+from vulnerabilities.models import Component
+from vulnerabilities.services.scoring import score
+
+ANY = [("", "Any")]
+OPEN = "open"
+SORTS = [
+    ("-first_seen", "Newest first"),
+    ("first_seen", "Oldest first"),
+    ("severity", "Most severe first"),
+    ("due", "Deadline soonest"),
+    ("reference", "Reference"),
+]
+
+
+class VulnerabilityFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=150, label="Search", widget=forms.SearchInput())
+    severity = forms.ChoiceField(required=False, choices=[*ANY, *Severity.choices])
+    status = forms.ChoiceField(
+        required=False,
+        choices=[*ANY, (OPEN, "Open (new, triaged, in remediation)"), *VulnerabilityStatus.choices],
+    )
+    system = LookupField(
+        System.objects.order_by("name"),
+        required=False,
+        widget=forms.SearchInput(attrs={"placeholder": "name"}),
+    )
+    source = forms.ChoiceField(required=False, choices=[*ANY, *VulnerabilitySource.choices])
+    overdue = forms.BooleanField(required=False, label="Past the deadline")
+    mine = forms.BooleanField(required=False, label="Mine")
+    sort = forms.ChoiceField(required=False, choices=SORTS)
+
+    def __init__(self, *args, systems=None, **kwargs):
+        """``systems``: the systems offered (those whose vulnerabilities the person may see)."""
+        super().__init__(*args, **kwargs)
+        if systems is not None:
+            self.fields["system"].queryset = systems
+
+
+def clean_vector(value: str) -> str:
+    """The vector as typed, when the library scores it; the library's message as the field's error."""
+    value = (value or "").strip()
+    if value:
+        score(value)  # raises ValidationError with what is wrong
+    return value
+
+
+class VulnerabilityForm(forms.Form):
+    """Recording (with a system) or editing a vulnerability by hand."""
+
+    system = LookupField(
+        System.objects.order_by("name"), widget=forms.TextInput(attrs={"placeholder": "name"})
+    )
+    title = forms.CharField(max_length=300)
+    identifier = forms.CharField(
+        max_length=100, required=False, help_text="CVE, GHSA or OSV id, if it has one.", label="Identifier"
+    )
+    component = forms.ModelChoiceField(
+        Component.objects.none(), required=False, empty_label="The system itself"
+    )
+    source = forms.ChoiceField(
+        choices=[
+            (VulnerabilitySource.MANUAL, "Found by us"),
+            (VulnerabilitySource.PENTEST, "Penetration test"),
+        ]
+    )
+    cvss_vector = forms.CharField(
+        max_length=300,
+        required=False,
+        label="CVSS vector",
+        help_text="CVSS 3.1 or 4.0, e.g. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H. "
+        "The score and severity are computed from it.",
+    )
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
+
+    def __init__(self, *args, systems=None, components=None, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if systems is not None:
+            self.fields["system"].queryset = systems
+        if components is not None:
+            self.fields["component"].queryset = components
+        if editing:
+            del self.fields["system"]
+            del self.fields["source"]
+
+    def clean_cvss_vector(self):
+        return clean_vector(self.cleaned_data.get("cvss_vector", ""))
+
+    def clean(self):
+        data = super().clean()
+        component, system = data.get("component"), data.get("system")
+        if component is not None and system is not None and component.system_id != system.pk:
+            self.add_error("component", "This component belongs to another system.")
+        return data
+
+
+STEPS = [
+    ("triage", "Triage"),
+    ("start_remediation", "Start remediation"),
+    ("mark_fixed", "Mark fixed"),
+    ("verify", "Verify the fix"),
+    ("accept_risk", "Accept the risk"),
+    ("mark_false_positive", "Mark as false positive"),
+    ("reopen", "Reopen"),
+]
+# Which status each step leads to (the services check the step is allowed from where it is).
+STEP_TARGET = {
+    "triage": VulnerabilityStatus.TRIAGED,
+    "start_remediation": VulnerabilityStatus.IN_REMEDIATION,
+    "mark_fixed": VulnerabilityStatus.FIXED,
+    "verify": VulnerabilityStatus.VERIFIED,
+    "accept_risk": VulnerabilityStatus.RISK_ACCEPTED,
+    "mark_false_positive": VulnerabilityStatus.FALSE_POSITIVE,
+    "reopen": VulnerabilityStatus.TRIAGED,
+}
+
+
+class TransitionForm(forms.Form):
+    """One step of the workflow, with what that step needs: a note (fixed), a reason (false positive,
+    reopen), a risk of the register (risk accepted)."""
+
+    step = forms.ChoiceField(choices=STEPS)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    note = forms.CharField(required=False, max_length=300, help_text="How you know it is fixed.")
+    risk = LookupField(
+        Risk.objects.none(), fields=("reference", "title"), required=False,
+        widget=forms.TextInput(attrs={"placeholder": "R-042"}),
+        help_text="The risk of the register whose approved acceptance covers this.",
+    )  # fmt: skip
+
+    def __init__(self, *args, risks=None, steps=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if risks is not None:
+            self.fields["risk"].queryset = risks
+        if steps is not None:
+            self.fields["step"].choices = [(key, label) for key, label in STEPS if key in steps]
+
+    def clean(self):
+        data = super().clean()
+        step = data.get("step")
+        if step == "mark_false_positive" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why this is a false positive.")
+        if step == "accept_risk" and not data.get("risk") and "risk" not in self.errors:
+            self.add_error("risk", "Name the risk of the register that accepts this.")
+        return data
+
+
+class OverrideForm(forms.Form):
+    severity = forms.ChoiceField(
+        choices=[("", "No override: the scored severity"), *Severity.choices], required=False
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000,
+        help_text='For example "not reachable: internal only".',
+    )  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        if data.get("severity") and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why the scored severity does not apply.")
+        return data
+
+
+class AssignForm(forms.Form):
+    owner = PersonField(required=False, help_text="Empty: the system's owner.")
