@@ -75,7 +75,7 @@ RUNNING_BREACH = "Customer export emailed to the wrong recipient"
 INCIDENTS = [
     (MID_ESCALATION, C.MALWARE, 1, TRI, 0.34, UNK, ("SAP S/4HANA Finance",), ("Ransomware encrypts",),
      ARJUN, "escalating"),
-    (RUNNING_BREACH, C.DATA_EXPOSURE, 2, INV, 30, YES, ("Salesforce",), ("Insider exfiltrates",),
+    (RUNNING_BREACH, C.DATA_EXPOSURE, 1, INV, 30, YES, ("Salesforce",), ("Insider exfiltrates",),
      LENA, "breach_running"),
     ("Email asking me to confirm my Okta password", C.PHISHING, None, REP, 0.2, NO, ("Okta",), (), None, ""),
     ("Laptop left on the train to Hamburg", C.LOST_DEVICE, None, REP, 2, UNK, ("Microsoft Intune",),
@@ -124,7 +124,7 @@ INCIDENTS = [
      ("PostgreSQL staging cluster",), ("Production data copied",), LENA, "breach_on_time"),
     ("Stolen bag with an encrypted laptop", C.LOST_DEVICE, 3, CLO, 900, YES, ("Microsoft Intune",),
      ("Lost or stolen laptop",), ERIK, "breach_not_required"),
-    ("Newsletter sent with all addresses in CC", C.DATA_EXPOSURE, 2, CLO, 1400, YES, ("HubSpot Marketing",),
+    ("Newsletter sent with all addresses in CC", C.DATA_EXPOSURE, 1, CLO, 1400, YES, ("HubSpot Marketing",),
      ("Marketing emails sent without valid consent",), LENA, "breach_late"),
     ("Outage of the production database", C.AVAILABILITY, 1, CLO, 2000, NO, ("PostgreSQL prod cluster",),
      ("Production database outage",), OSKAR, "closed_review"),
@@ -132,7 +132,7 @@ INCIDENTS = [
      ("Phishing leads to credential theft",), ARJUN, "closed_review"),
     ("Old Jenkins server reachable from the internet", C.VULNERABILITY, 3, CLO, 3000, NO, ("Jenkins",),
      (), TOBIAS, "closed"),
-    ("Misdirected parcel with printed contracts", C.DATA_EXPOSURE, 3, CLO, 3500, YES, ("DocuSign",), (),
+    ("Misdirected parcel with printed contracts", C.DATA_EXPOSURE, 1, CLO, 3500, YES, ("DocuSign",), (),
      LENA, "breach_not_required"),
     ("Shadow SaaS tool found holding customer lists", C.OTHER, 3, CLO, 4000, YES, ("Google Workspace",),
      ("Shadow IT",), LENA, "closed"),
@@ -166,6 +166,12 @@ DESCRIPTIONS = {
     C.VULNERABILITY: "A weakness was reported that could be exploited.",
     C.OTHER: "Something that does not look right and may be a security problem.",
 }
+
+
+AWARE_LATER = (
+    "Noticed as an unusually large export; known to be personal data leaving the company only when the "
+    "export log was read."
+)
 
 
 def _reference(at: datetime.datetime) -> str:
@@ -275,7 +281,10 @@ def _breach(incident, line, special, users, now):
     """The breach clock of the special cases, consistent with what the breach services record."""
     officer = users[LENA]
     # The running clock: 30 hours elapsed, so the 24-hour reminder went out and the 48-hour one is ahead.
+    # Its awareness came a little after it was noticed, and says why, as the breach services require.
     aware = now - timedelta(hours=30) if special == "breach_running" else incident.noticed_at
+    reason = AWARE_LATER if aware != incident.noticed_at else ""
+    incident.aware_at_reason = reason
     incident.is_breach, incident.breach_marked_at, incident.breach_marked_by = (
         True,
         incident.triaged_at,
@@ -291,7 +300,7 @@ def _breach(incident, line, special, users, now):
         incident.triaged_at,
         officer,
         "Personal-data breach: the 72-hour clock to notify the supervisory authority runs until the "
-        "deadline below",
+        "deadline below" + (f" (awareness differs from the noticed time: {reason})" if reason else ""),
         data={
             "aware_at": utc_iso(aware),
             "deadline": utc_iso(incident.authority_deadline),
@@ -313,13 +322,22 @@ def _breach(incident, line, special, users, now):
     decided = aware + timedelta(hours={"breach_on_time": 50, "breach_late": 90}.get(special, 20))
     incident.authority_decided_at, incident.authority_decided_by = decided, officer
     incident.breach_reminder_hours = 72 if special == "breach_late" else 48
-    if special == "breach_not_required":
+    if special == "breach_not_required" and incident.category == C.LOST_DEVICE:
         incident.authority_decision = AuthorityDecision.NOT_REQUIRED
         incident.authority_not_required_reason = (
             "The device was encrypted and wiped remotely: unlikely to result in a risk to the data subjects."
         )
         incident.subjects_decision = SubjectsDecision.EXEMPT_PROTECTED
         incident.subjects_decision_reason = "Full-disk encryption with a strong key."
+        text = "Authority notification not required."
+    elif special == "breach_not_required":
+        incident.authority_decision = AuthorityDecision.NOT_REQUIRED
+        incident.authority_not_required_reason = (
+            "The parcel reached a partner bound by confidentiality, who returned it unopened the next day: "
+            "unlikely to result in a risk to the data subjects."
+        )
+        incident.subjects_decision = SubjectsDecision.NOT_HIGH_RISK
+        incident.subjects_decision_reason = "Returned unopened; no one outside the partner saw the contracts."
         text = "Authority notification not required."
     else:
         incident.authority_decision = AuthorityDecision.NOTIFIED
@@ -332,7 +350,9 @@ def _breach(incident, line, special, users, now):
         incident.subjects_decision = SubjectsDecision.REQUIRED
         incident.subjects_notified_at = decided + timedelta(hours=20)
         text = f"Supervisory authority notified (reference {incident.authority_reference})."
-    incident.subjects_decided_at, incident.subjects_decided_by = decided, officer
+    # Telling the data subjects is recorded once they are told (a time cannot be recorded ahead).
+    incident.subjects_decided_at = incident.subjects_notified_at or decided
+    incident.subjects_decided_by = officer
     line.add(EventKind.CLOCK, decided, officer, text)
 
 
@@ -440,9 +460,12 @@ def seed_incident_demo(*, stdout=None) -> dict:
                     )
                 )
             if saved.status in (CLO, RES) and saved.severity in (1, 2, 3):
+                # Due some days after it was added (so overdue by now, or not), or in the weeks ahead: never
+                # before the day it was added, which the follow-up service refuses.
                 today = timezone.localdate()
+                added = timezone.localdate(saved.resolved_at or now)
                 due = (
-                    today - timedelta(days=rng.randint(3, 20))
+                    added + timedelta(days=rng.randint(3, 20))
                     if rng.random() < 0.4
                     else today + timedelta(days=rng.randint(5, 40))
                 )

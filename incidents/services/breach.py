@@ -31,7 +31,15 @@ from django.utils import timezone
 
 from dpms import webhooks
 from dpms.models import WebhookEvent
-from incidents.choices import AuthorityDecision, EventKind, PersonalData, Status, SubjectsDecision
+from incidents.choices import (
+    AuthorityDecision,
+    Category,
+    EventKind,
+    PersonalData,
+    Severity,
+    Status,
+    SubjectsDecision,
+)
 from incidents.models import (
     AUTHORITY_HOURS,
     NIS2_EARLY_WARNING_HOURS,
@@ -133,6 +141,72 @@ def _check_instant(field: str, when, *, now, not_before=None, before_label: str 
         raise ValidationError({field: f"This time is before {before_label} ({local_text(not_before)})."})
 
 
+# --- The rules a breach's record keeps: the services below check them as people act, and
+# tests/incidents/test_demo_rules.py holds the demo's incidents to the same functions. -----------------------
+SEV1_MESSAGE = (
+    "A personal-data breach is SEV1: the SEV1 definition covers any exposure of personal data (only a lost "
+    "device whose data stayed protected, encrypted and wiped, may be lower)."
+)
+
+
+def validate_breach_severity(*, severity, category: str, is_breach: bool) -> None:
+    """A personal-data breach is SEV1 (``SEVERITY_DEFINITIONS``: "any exposure of personal or customer
+    data"); a lost or stolen device is the exception the SEV3 definition names (encrypted and wiped)."""
+    if (
+        is_breach
+        and severity is not None
+        and int(severity) != Severity.SEV1
+        and category != Category.LOST_DEVICE
+    ):
+        raise ValidationError({"severity": SEV1_MESSAGE})
+
+
+def validate_awareness(*, noticed_at, aware_at, reason: str, now) -> None:
+    """Awareness is the time the incident was noticed, or another time with a reason; never in the future."""
+    if aware_at != noticed_at and not (reason or "").strip():
+        raise ValidationError(
+            {"aware_at_reason": "Say why awareness differs from the time the incident was noticed."}
+        )
+    _check_instant("aware_at", aware_at, now=now)
+
+
+def validate_authority_notified(*, aware_at, deadline, notified_at, reference: str, delay_reason: str, now):
+    """A notification of the authority has a time (after awareness, not in the future) and the authority's
+    reference; after the 72-hour deadline, the reasons for the delay (Art. 33(1))."""
+    _check_instant("notified_at", notified_at, now=now, not_before=aware_at, before_label="awareness")
+    if not (reference or "").strip():
+        raise ValidationError(
+            {"reference": "Give the authority's reference, or how the notification was made."}
+        )
+    if notified_at > deadline and not (delay_reason or "").strip():
+        raise ValidationError({"delay_reason": LATE_MESSAGE})
+
+
+def validate_authority_not_required(*, reason: str) -> None:
+    """Not notifying the authority needs the reason (Art. 33(1))."""
+    if not (reason or "").strip():
+        raise ValidationError(
+            {
+                "reason": "Say why the breach is unlikely to result in a risk to the rights and freedoms of "
+                "natural persons."
+            }
+        )
+
+
+def validate_subjects_decision(*, decision: str, reason: str, notified_at, aware_at, now) -> None:
+    """The data subjects' decision (Art. 34): one of the decisions; not telling them needs a reason and has
+    no time they were told; a time they were told is after awareness and not in the future."""
+    if decision not in SubjectsDecision.values:
+        raise ValidationError({"decision": "Choose one of the decisions."})
+    if decision in EXEMPTIONS:
+        if not (reason or "").strip():
+            raise ValidationError({"reason": "Say why the data subjects are not told."})
+        if notified_at is not None:
+            raise ValidationError({"notified_at": "Only a decision to tell the data subjects has this time."})
+    if notified_at is not None:
+        _check_instant("notified_at", notified_at, now=now, not_before=aware_at, before_label="awareness")
+
+
 def _officers_and_handler(incident: Incident) -> list:
     people = list(security_officers_for(incident))
     if incident.handler_id and all(person.pk != incident.handler_id for person in people):
@@ -171,14 +245,11 @@ def breach_mark(*, actor, incident, aware_at=None, aware_at_reason="", now=None)
         raise ValidationError("This incident is already marked as a personal-data breach.")
     if incident.status == Status.DISMISSED:
         raise ValidationError("A dismissed incident cannot be marked as a personal-data breach.")
+    validate_breach_severity(severity=incident.severity, category=incident.category, is_breach=True)
     reason = (aware_at_reason or "").strip()
-    if aware_at is None or aware_at == incident.noticed_at:
+    if aware_at is None:
         aware_at = incident.noticed_at
-    elif not reason:
-        raise ValidationError(
-            {"aware_at_reason": "Say why awareness differs from the time the incident was noticed."}
-        )
-    _check_instant("aware_at", aware_at, now=now)
+    validate_awareness(noticed_at=incident.noticed_at, aware_at=aware_at, reason=reason, now=now)
     incident.is_breach = True
     incident.breach_marked_at = now
     incident.breach_marked_by = actor
@@ -309,18 +380,17 @@ def authority_record_notified(
     _require_breach(incident)
     if incident.authority_decision == AuthorityDecision.NOTIFIED:
         raise ValidationError("The notification to the supervisory authority is recorded already.")
-    _check_instant(
-        "notified_at", notified_at, now=now, not_before=incident.aware_at, before_label="awareness"
+    validate_authority_notified(
+        aware_at=incident.aware_at,
+        deadline=incident.authority_deadline,
+        notified_at=notified_at,
+        reference=reference,
+        delay_reason=delay_reason,
+        now=now,
     )
     reference = (reference or "").strip()
-    if not reference:
-        raise ValidationError(
-            {"reference": "Give the authority's reference, or how the notification was made."}
-        )
     late = notified_at > incident.authority_deadline
     delay_reason = (delay_reason or "").strip()
-    if late and not delay_reason:
-        raise ValidationError({"delay_reason": LATE_MESSAGE})
     fields = (
         "authority_decision",
         "authority_notified_at",
@@ -379,14 +449,8 @@ def authority_record_not_required(*, actor, incident, reason, now=None) -> Incid
     now = now or timezone.now()
     incident = _lock(incident, actor)
     _require_running(incident)
+    validate_authority_not_required(reason=reason)
     reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(
-            {
-                "reason": "Say why the breach is unlikely to result in a risk to the rights and freedoms of "
-                "natural persons."
-            }
-        )
     incident.authority_decision = AuthorityDecision.NOT_REQUIRED
     incident.authority_not_required_reason = reason
     incident.authority_decided_at = now
@@ -423,23 +487,17 @@ def subjects_record_decision(*, actor, incident, decision, reason="", notified_a
     now, notified_at = now or timezone.now(), as_utc(notified_at)
     incident = _lock(incident, actor)
     _require_breach(incident)
-    if decision not in SubjectsDecision.values:
-        raise ValidationError({"decision": "Choose one of the decisions."})
+    validate_subjects_decision(
+        decision=decision, reason=reason, notified_at=notified_at, aware_at=incident.aware_at, now=now
+    )
     reason = (reason or "").strip()
-    if decision in EXEMPTIONS:
-        if not reason:
-            raise ValidationError({"reason": "Say why the data subjects are not told."})
-        if notified_at is not None:
-            raise ValidationError({"notified_at": "Only a decision to tell the data subjects has this time."})
-        if incident.subjects_notified_at is not None:
-            raise ValidationError(
-                {"decision": "The data subjects were told already; that is recorded and stays."}
-            )
-    if notified_at is not None:
-        _check_instant(
-            "notified_at", notified_at, now=now, not_before=incident.aware_at, before_label="awareness"
+    if decision in EXEMPTIONS and incident.subjects_notified_at is not None:
+        raise ValidationError(
+            {"decision": "The data subjects were told already; that is recorded and stays."}
         )
-    elif decision == SubjectsDecision.REQUIRED and incident.subjects_decision == SubjectsDecision.REQUIRED:
+    if notified_at is None and (
+        decision == SubjectsDecision.REQUIRED and incident.subjects_decision == SubjectsDecision.REQUIRED
+    ):
         notified_at = incident.subjects_notified_at  # a later call without a time keeps the one recorded
     fields = ("subjects_decision", "subjects_decision_reason", "subjects_notified_at")
     before = _snapshot(incident, fields)

@@ -49,7 +49,7 @@ def _require_open(incident: Incident, doing: str) -> None:
         )
 
 
-def _require_authority_decision(incident: Incident) -> None:
+def require_authority_decision(incident: Incident) -> None:
     """A breach's 72-hour clock runs until the authority decision is recorded: closing or dismissing the
     incident then would leave it running unseen (the reminders and the dashboard skip dismissed ones)."""
     if incident.is_breach and not incident.authority_decision:

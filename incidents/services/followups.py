@@ -42,23 +42,28 @@ def site_today(now: datetime.datetime | None = None) -> datetime.date:
     return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
 
 
+def validate_followup(*, title: str, owner, due_on: datetime.date | None, today: datetime.date) -> None:
+    """A follow-up action has a title, an active owner and a due date not before the day it is added."""
+    errors = {}
+    if not (title or "").strip():
+        errors["title"] = "Give the action a title."
+    if owner is None or not owner.is_active:
+        errors["owner"] = "Choose an active person as the owner."
+    if due_on is None:
+        errors["due_on"] = "Give a due date."
+    elif due_on < today:
+        errors["due_on"] = "The due date cannot be in the past."
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def followup_create(
     *, actor, incident: Incident, title: str, owner, due_on: datetime.date, description: str = ""
 ) -> FollowUpAction:
     """Add a follow-up action with an owner and a due date; the owner is told when it is someone else."""
     title = (title or "").strip()
-    errors = {}
-    if not title:
-        errors["title"] = "Give the action a title."
-    if owner is None or not owner.is_active:
-        errors["owner"] = "Choose an active person as the owner."
-    if due_on is None:
-        errors["due_on"] = "Give a due date."
-    elif due_on < site_today():
-        errors["due_on"] = "The due date cannot be in the past."
-    if errors:
-        raise ValidationError(errors)
+    validate_followup(title=title, owner=owner, due_on=due_on, today=site_today())
     # Lock the incident: an unshare or a status change meanwhile must not leave an owner who cannot see it.
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if not is_responder(actor, incident):

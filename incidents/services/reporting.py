@@ -34,7 +34,7 @@ def active_systems():
     return System.objects.order_by("name")
 
 
-def _validate(values: dict, *, now: datetime.datetime) -> list:
+def validate_report(values: dict, *, now: datetime.datetime) -> list:
     """Refuse what a report cannot be saved with; returns the systems named. Nothing is written here."""
     errors: dict[str, str | list[str]] = {}
     if not values["title"]:
@@ -133,7 +133,7 @@ def incident_report(
         "systems": systems,
         "uploads": uploads,
     }
-    found_systems = _validate(values, now=now)
+    found_systems = validate_report(values, now=now)
     year = timezone.localtime(now, zoneinfo.ZoneInfo(settings.TIME_ZONE)).year
     incident = Incident.objects.create(
         reference=_next_reference(year),

@@ -29,7 +29,6 @@ from incidents.services.common import (
     _local,
     _lock,
     _name,
-    _require_authority_decision,
     _require_open,
     _require_responder,
     _require_triage,
@@ -38,6 +37,7 @@ from incidents.services.common import (
     _tell_handler,
     _tell_reporter,
     _touch,
+    require_authority_decision,
     webhook_data,
 )
 from incidents.services.sharing import _make_confidential
@@ -79,6 +79,9 @@ def incident_triage(
             f"Only a reported or triaged incident is triaged; {incident.reference} is "
             f"{incident.get_status_display().lower()}. Change its severity or handler instead."
         )
+    breach.validate_breach_severity(
+        severity=severity, category=category or incident.category, is_breach=is_breach or incident.is_breach
+    )
     now = timezone.now()
     retriage = incident.status == Status.TRIAGED
     before = {
@@ -152,12 +155,17 @@ def incident_triage(
     return incident
 
 
+def validate_dismissal(*, reason: str) -> None:
+    """A dismissal says why this is not an incident (the reporter reads it)."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why this is not an incident."})
+
+
 @transaction.atomic
 def incident_dismiss(*, actor, incident: Incident, reason: str) -> Incident:
     """Dismiss a reported or triaged incident as not an incident, with a reason the reporter reads."""
     reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why this is not an incident."})
+    validate_dismissal(reason=reason)
     incident = _lock(incident)
     _require_triage(actor, incident)
     if incident.status not in (Status.REPORTED, Status.TRIAGED):
@@ -165,7 +173,7 @@ def incident_dismiss(*, actor, incident: Incident, reason: str) -> Incident:
             f"Only a reported or triaged incident is dismissed; {incident.reference} is "
             f"{incident.get_status_display().lower()}."
         )
-    _require_authority_decision(incident)
+    require_authority_decision(incident)
     now = timezone.now()
     before = incident.status
     incident.status = Status.DISMISSED
@@ -349,27 +357,19 @@ def incident_transition(*, actor, incident: Incident, to: str, reason: str = "")
     return incident
 
 
-@transaction.atomic
-def incident_close(*, actor, incident: Incident, root_cause: str, lessons_learned: str) -> Incident:
-    """Close a resolved incident with its root cause and lessons learned; SEV1 and SEV2 need their
-    post-incident review recorded first."""
-    root_cause = (root_cause or "").strip()
-    lessons_learned = (lessons_learned or "").strip()
+def validate_closing_texts(*, root_cause: str, lessons_learned: str) -> None:
+    """Closing needs the root cause and the lessons learned."""
     errors = {}
-    if not root_cause:
+    if not (root_cause or "").strip():
         errors["root_cause"] = "Closing needs the root cause."
-    if not lessons_learned:
+    if not (lessons_learned or "").strip():
         errors["lessons_learned"] = "Closing needs the lessons learned."
     if errors:
         raise ValidationError(errors)
-    incident = _lock(incident)
-    _require_responder(actor, incident)
-    if incident.status != Status.RESOLVED:
-        raise ValidationError(
-            f"Only a resolved incident is closed; {incident.reference} is "
-            f"{incident.get_status_display().lower()}."
-        )
-    _require_authority_decision(incident)
+
+
+def validate_review_held(incident: Incident) -> None:
+    """A SEV1 or SEV2 incident is closed only after its post-incident review is recorded."""
     if (
         incident.severity in REVIEW_REQUIRED
         and not PostIncidentReview.objects.filter(incident=incident).exists()
@@ -378,6 +378,24 @@ def incident_close(*, actor, incident: Incident, root_cause: str, lessons_learne
             f"A {Severity(incident.severity).label} incident needs a post-incident review (date, "
             "participants, actions) recorded before it is closed."
         )
+
+
+@transaction.atomic
+def incident_close(*, actor, incident: Incident, root_cause: str, lessons_learned: str) -> Incident:
+    """Close a resolved incident with its root cause and lessons learned; SEV1 and SEV2 need their
+    post-incident review recorded first."""
+    root_cause = (root_cause or "").strip()
+    lessons_learned = (lessons_learned or "").strip()
+    validate_closing_texts(root_cause=root_cause, lessons_learned=lessons_learned)
+    incident = _lock(incident)
+    _require_responder(actor, incident)
+    if incident.status != Status.RESOLVED:
+        raise ValidationError(
+            f"Only a resolved incident is closed; {incident.reference} is "
+            f"{incident.get_status_display().lower()}."
+        )
+    require_authority_decision(incident)
+    validate_review_held(incident)
     now = timezone.now()
     before = {
         "status": incident.status,
@@ -442,6 +460,9 @@ def incident_set_severity(*, actor, incident: Incident, severity, reason: str = 
         )
     if incident.severity == severity:
         raise ValidationError({"severity": f"{incident.reference} is {severity.label} already."})
+    breach.validate_breach_severity(
+        severity=severity, category=incident.category, is_breach=incident.is_breach
+    )
     now = timezone.now()
     before = incident.severity
     incident.severity = severity
@@ -495,6 +516,12 @@ def incident_set_category(*, actor, incident: Incident, category: str) -> Incide
     incident = _lock_triaged(actor, incident, "changing its category")
     if incident.category == category:
         raise ValidationError({"category": "That is its category already."})
+    try:  # a lost device's breach may be below SEV1; as another category it may not
+        breach.validate_breach_severity(
+            severity=incident.severity, category=category, is_breach=incident.is_breach
+        )
+    except ValidationError as error:
+        raise ValidationError({"category": breach.SEV1_MESSAGE}) from error
     now = timezone.now()
     before = incident.category
     incident.category = category
@@ -515,6 +542,22 @@ def incident_set_category(*, actor, incident: Incident, category: str) -> Incide
 # --- Post-incident review --------------------------------------------------------------------------------
 
 
+def validate_review(*, held_on: datetime.date | None, participants: str, actions: str, today) -> None:
+    """A post-incident review was held (a date, not after ``today``), names who took part and what was
+    agreed."""
+    errors = {}
+    if held_on is None:
+        errors["held_on"] = "Give the date the review was held."
+    elif held_on > today:
+        errors["held_on"] = "Record a review once it has been held: the date cannot be in the future."
+    if not (participants or "").strip():
+        errors["participants"] = "Name who took part."
+    if not (actions or "").strip():
+        errors["actions"] = "Write down what was agreed."
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def post_incident_review_record(
     *, actor, incident: Incident, held_on: datetime.date, participants: str, summary: str = "", actions: str
@@ -522,17 +565,7 @@ def post_incident_review_record(
     """Record (or correct) the post-incident review: when it was held, who took part, what was agreed."""
     participants = (participants or "").strip()
     actions = (actions or "").strip()
-    errors = {}
-    if held_on is None:
-        errors["held_on"] = "Give the date the review was held."
-    elif held_on > timezone.localdate():
-        errors["held_on"] = "Record a review once it has been held: the date cannot be in the future."
-    if not participants:
-        errors["participants"] = "Name who took part."
-    if not actions:
-        errors["actions"] = "Write down what was agreed."
-    if errors:
-        raise ValidationError(errors)
+    validate_review(held_on=held_on, participants=participants, actions=actions, today=timezone.localdate())
     incident = _lock(incident)
     _require_responder(actor, incident)
     now = timezone.now()

@@ -2,9 +2,9 @@
 
 A member of staff reports a phishing email from the dashboard: one click on "Report an incident" in the
 header, four fields (the noticed time is filled in already), one button, and they hold a reference. The
-security officer finds it at the top of the queue, triages it as a SEV2 personal-data breach, sees the
+security officer finds it at the top of the queue, triages it as a SEV1 personal-data breach, sees the
 72-hour countdown, acknowledges it, records the notification of the supervisory authority, moves it through
-investigating, contained and resolved, records the post-incident review a SEV2 needs, and closes it with a
+investigating, contained and resolved, records the post-incident review a SEV1 needs, and closes it with a
 root cause. The reporter then sees it closed, without the internal lines.
 """
 
@@ -73,19 +73,19 @@ def test_staff_reports_phishing_and_the_officer_handles_it_as_a_breach_to_closur
     assert incident.status == Status.REPORTED
     sign_out(page)
 
-    # --- the security officer: the queue, triage as a SEV2 personal-data breach ------------------------
+    # --- the security officer: the queue, triage as a SEV1 personal-data breach ------------------------
     sign_in(page, people.officer)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Incidents").click()
     page.get_by_role("link", name=TITLE).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(incident.reference)
     triage = page.get_by_test_id("triage-form")
-    triage.get_by_label(re.compile(r"\bSEV2: ")).check()
+    triage.get_by_label(re.compile(r"\bSEV1: ")).check()
     expect(triage.get_by_label("Handler", exact=True)).to_have_value(people.officer.email)
     triage.get_by_label(re.compile(r"Personal-data breach")).check()
     save_page(page, shots / "incident-journey-2-triage.png")
     triage.get_by_role("button", name="Triage").click()
     expect(page.get_by_test_id("incident-status")).to_have_text("Triaged")
-    expect(page.get_by_test_id("incident-severity")).to_have_text("SEV2")
+    expect(page.get_by_test_id("incident-severity")).to_have_text("SEV1")
 
     # The 72-hour countdown is on the incident and on the dashboard.
     clock = page.get_by_test_id("breach-clock")
@@ -102,7 +102,7 @@ def test_staff_reports_phishing_and_the_officer_handles_it_as_a_breach_to_closur
     expect(page.get_by_test_id("authority-decision")).to_contain_text("LfDI-2026-4711")
     expect(page.get_by_test_id("breach-clock")).to_have_count(0)
 
-    # --- investigate, contain, resolve; the review a SEV2 needs; close with the root cause ------------
+    # --- investigate, contain, resolve; the review a SEV1 needs; close with the root cause ------------
     move_to(page, "Investigating")
     move_to(page, "Contained")
     move_to(page, "Resolved")
@@ -123,7 +123,7 @@ def test_staff_reports_phishing_and_the_officer_handles_it_as_a_breach_to_closur
 
     incident.refresh_from_db()
     assert incident.status == Status.CLOSED
-    assert incident.severity == 2
+    assert incident.severity == 1  # a personal-data breach is SEV1
     assert incident.is_breach
     assert incident.authority_decision == AuthorityDecision.NOTIFIED
     assert incident.authority_reference == "LfDI-2026-4711"

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dpms.models import AuditEvent
-from incidents.choices import Status
+from incidents.choices import Severity, Status
 from incidents.models import Incident
 from tests.dpms.api_support import api_client, token_for
 from tests.incidents.detail_support import incident_at
@@ -27,7 +27,8 @@ def url(name, incident):
 
 @pytest.fixture
 def incident(staff, manager):
-    return incident_at(Status.INVESTIGATING, reporter=staff, handler=manager)
+    # A personal-data breach is SEV1 (the SEV1 definition covers any exposure of personal data).
+    return incident_at(Status.INVESTIGATING, reporter=staff, handler=manager, severity=Severity.SEV1)
 
 
 def test_marking_a_breach_starts_the_clock_and_is_audited_as_api(incident, manager):

@@ -32,13 +32,13 @@ def test_triage_through_the_form(officer, staff, security_officer):
         officer,
         incident,
         "triage",
-        {"severity": "2", "handler": security_officer.pk, "category": "phishing", "is_breach": "on"},
+        {"severity": "1", "handler": security_officer.pk, "category": "phishing", "is_breach": "on"},
         follow=True,
     )
     assert response.redirect_chain[-1][0] == reverse("incidents:detail", args=[incident.pk])
-    assert "triaged as SEV2" in response.content.decode()
+    assert "triaged as SEV1" in response.content.decode()
     incident.refresh_from_db()
-    assert (incident.status, incident.severity, incident.is_breach) == (Status.TRIAGED, 2, True)
+    assert (incident.status, incident.severity, incident.is_breach) == (Status.TRIAGED, 1, True)
 
 
 def test_triage_without_a_severity_shows_the_error(officer, staff, security_officer):

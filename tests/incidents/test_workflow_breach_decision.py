@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from incidents.choices import Status
+from incidents.choices import Category, Status
 from incidents.models import Incident
 from incidents.services.breach import authority_record_not_required, breach_mark
 from incidents.services.workflow import incident_close, incident_dismiss
@@ -19,7 +19,9 @@ MESSAGE = (
 
 
 def breach_at(status, staff, officer) -> Incident:
-    return breach_mark(actor=officer, incident=incident_at(status, reporter=staff, handler=officer))
+    # A lost encrypted laptop: a breach that may stay SEV3 (SEV1 would need a post-incident review to close).
+    incident = incident_at(status, reporter=staff, handler=officer, category=Category.LOST_DEVICE)
+    return breach_mark(actor=officer, incident=incident)
 
 
 def close(officer, incident):

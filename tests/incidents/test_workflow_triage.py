@@ -5,10 +5,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from dpms.models import AuditEvent, Notification
 from incidents.choices import Category, EventKind, Severity, Status
+from incidents.models import Incident
 from incidents.services import escalation
 from incidents.services.workflow import (
     incident_acknowledge,
     incident_dismiss,
+    incident_set_category,
     incident_set_handler,
     incident_set_severity,
     incident_triage,
@@ -51,9 +53,30 @@ def test_triage_sets_severity_handler_and_tells_the_handler_and_reporter(
 
 def test_triage_as_a_personal_data_breach_starts_the_clock(staff, security_officer):
     incident = incident_at(Status.REPORTED, reporter=staff, handler=None)
-    triaged = triage(security_officer, incident, is_breach=True)
+    triaged = triage(security_officer, incident, is_breach=True, severity=Severity.SEV1)
     assert triaged.is_breach
     assert triaged.authority_deadline is not None
+
+
+def test_a_personal_data_breach_is_sev1_unless_a_protected_lost_device(staff, security_officer):
+    """The SEV1 definition covers any exposure of personal data; the SEV3 one a lost device encrypted and
+    wiped. Triage, a later severity change and a category correction all keep to it."""
+    incident = incident_at(Status.REPORTED, reporter=staff, handler=None, category=Category.DATA_EXPOSURE)
+    with pytest.raises(ValidationError, match="A personal-data breach is SEV1") as refused:
+        triage(security_officer, incident, is_breach=True, severity=Severity.SEV2)
+    assert "severity" in refused.value.message_dict
+    assert not Incident.objects.get(pk=incident.pk).is_breach
+
+    lost = incident_at(Status.REPORTED, reporter=staff, handler=None, category=Category.LOST_DEVICE)
+    lost = triage(security_officer, lost, is_breach=True, severity=Severity.SEV3)
+    assert (lost.is_breach, lost.severity) == (True, Severity.SEV3)
+    with pytest.raises(ValidationError, match="A personal-data breach is SEV1"):
+        incident_set_category(actor=security_officer, incident=lost, category=Category.DATA_EXPOSURE)
+
+    breach = triage(security_officer, incident, is_breach=True, severity=Severity.SEV1)
+    with pytest.raises(ValidationError, match="A personal-data breach is SEV1"):
+        incident_set_severity(actor=security_officer, incident=breach, severity=Severity.SEV2)
+    assert Incident.objects.get(pk=incident.pk).severity == Severity.SEV1
 
 
 def test_triage_refuses_a_non_officer_and_an_incident_past_triage(staff, manager, security_officer):
