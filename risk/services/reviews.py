@@ -12,13 +12,16 @@ import hashlib
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
-from dpms import audit
+from dpms import audit, notify
+from dpms.models import User
 from dpms.notify import DigestItem, digest
 from risk.models import Risk, RiskAssessment
 from risk.queries.reviews import (
+    DUE_SOON_DAYS,
     REVIEWED_STATUSES,
     latest_reminder_step,
     may_record_review,
@@ -124,10 +127,24 @@ def assessment_record(
             "notes": assessment.notes,
         },
     )
+    _settle_reminders(risk.owner_id, now)
     from risk.services.acceptances import acceptance_recheck_appetite
 
     acceptance_recheck_appetite(risk=risk, actor=actor, now=now)
     return assessment
+
+
+def _settle_reminders(owner_id: int, now: datetime.datetime) -> None:
+    """The owner's "Risk reviews due" is done once none of their risks is due, or due soon, any more: one
+    UPDATE, the check a subquery of it."""
+    soon = timezone.localdate(now) + datetime.timedelta(days=DUE_SOON_DAYS)
+    owed = Risk.objects.filter(owner=OuterRef("pk"), status__in=REVIEWED_STATUSES, next_review_on__lte=soon)
+    settled = User.objects.filter(pk=owner_id).exclude(Exists(owed))
+    notify.withdraw(_reminders_topic(owner_id), recipients=settled)
+
+
+def _reminders_topic(owner_id: int) -> str:
+    return f"risk-reviews:{owner_id}"
 
 
 # --- Reminders (tick step) -----------------------------------------------------------------------------
@@ -199,4 +216,5 @@ def _remind_owner(owner_id: int, risk_ids: list[int], now: datetime.datetime) ->
         subject="Risk reviews due",
         intro="These risks you own are due for their periodic review. Please review them and record it.",
         dedup_prefix=f"risk-review:{today:%Y-%m-%d}:{occasion}",
+        topic=_reminders_topic(owner_id),  # recording the last due review withdraws it
     )

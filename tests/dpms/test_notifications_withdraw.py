@@ -20,6 +20,7 @@ from incidents.choices import Status
 from incidents.services.workflow import incident_close, incident_set_handler
 from risk.choices import RiskStatus
 from risk.services.acceptances import acceptance_approve, acceptance_reject, acceptance_request
+from risk.services.reviews import assessment_record, remind_due_reviews
 from tests.access.closing_support import campaign_with_items
 from tests.factories import NotificationFactory, UserFactory
 from tests.incidents.detail_support import incident_at
@@ -134,6 +135,24 @@ def test_a_risk_acceptance_request_is_done_once_rejected(staff, security_officer
     acceptance = requested(staff, security_officer)
     acceptance_reject(acceptance=acceptance, actor=security_officer, reason="Fix it instead")
     assert not open_notes(security_officer).filter(subject__startswith="Risk acceptance waiting").exists()
+
+
+def test_risk_reviews_due_is_done_once_the_owner_reviewed_every_due_risk(staff):
+    today = timezone.localdate()
+    first = RiskFactory(
+        owner=staff, status=RiskStatus.OPEN, next_review_on=today - datetime.timedelta(days=2)
+    )
+    second = RiskFactory(
+        owner=staff, status=RiskStatus.OPEN, next_review_on=today + datetime.timedelta(days=3)
+    )
+    assert remind_due_reviews(now=timezone.now()) == 1
+    [due] = open_notes(staff)
+    assert due.subject == "Risk reviews due (2 items)"
+
+    for risk, done in ((first, False), (second, True)):
+        assessment_record(risk=risk, actor=staff, current_likelihood=0, current_impact=0)
+        due.refresh_from_db()
+        assert due.is_done is done  # one review still due: the reminder stays
 
 
 def test_an_incident_assignment_is_done_once_the_incident_is_closed(staff, security_officer):
