@@ -459,6 +459,25 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 10
 # NIS2 Art. 23: adds the 24-hour early warning and one-month final report clocks to significant incidents.
 NIS2_ENABLED = env.bool("NIS2_ENABLED", default=False)
 
+# --- Vulnerability disclosure (/security/report and /.well-known/security.txt, RFC 9116) -----------------
+# Where researchers write: a mailto:, https: or tel: URI; empty: the public report form on SITE_URL.
+SECURITY_CONTACT = env.str("SECURITY_CONTACT", default="")
+if SECURITY_CONTACT and not SECURITY_CONTACT.startswith(("mailto:", "https://", "tel:")):
+    raise ImproperlyConfigured("SECURITY_CONTACT must be a mailto:, https:// or tel: URI (RFC 9116 §2.5.3).")
+SECURITY_POLICY_URL = env.str("SECURITY_POLICY_URL", default="")  # empty: the report page (it shows the policy)
+SECURITY_ENCRYPTION_URL = env.str("SECURITY_ENCRYPTION_URL", default="")  # an OpenPGP key to write to
+SECURITY_PREFERRED_LANGUAGES = env.str("SECURITY_PREFERRED_LANGUAGES", default="en")
+# security.txt's Expires is this many days ahead of each request; RFC 9116 asks for less than a year.
+SECURITY_TXT_EXPIRES_DAYS = env.int("SECURITY_TXT_EXPIRES_DAYS", default=180)
+if not 1 <= SECURITY_TXT_EXPIRES_DAYS <= 365:
+    raise ImproperlyConfigured("SECURITY_TXT_EXPIRES_DAYS must be between 1 and 365 (RFC 9116 §2.5.5).")
+# The system a report from outside is filed on until triage names the right one; empty: the portal's own.
+DISCLOSURE_SYSTEM = env.str("DISCLOSURE_SYSTEM", default="")
+# Reports accepted from one address per window (allauth's rate syntax: amount/duration), in the cache.
+DISCLOSURE_RATE_LIMIT = env.str("DISCLOSURE_RATE_LIMIT", default="5/1h")
+# A report sent sooner than this after the form was shown is taken for a bot's.
+DISCLOSURE_MIN_FILL_SECONDS = env.int("DISCLOSURE_MIN_FILL_SECONDS", default=4)
+
 # --- Guardian -----------------------------------------------------------------------------------------
 # guardian's anonymous user exists (inactive, unusable password) so object permissions can be asked of
 # anyone; nothing is ever granted to it.

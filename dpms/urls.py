@@ -29,6 +29,8 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("directory/", include("directory.urls")),
     path("vulnerabilities/", include("vulnerabilities.urls")),
+    # The public disclosure form, the reporter's private page and /.well-known/security.txt (no sign-in).
+    path("", include("vulnerabilities.views.security")),
     path("scim/v2/", include("directory.views.scim")),
     path("api-tokens/", views.api_tokens, name="api_tokens"),
     path("api-tokens/<int:pk>/revoke", views.api_token_revoke, name="api_token_revoke"),

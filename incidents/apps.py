@@ -15,6 +15,7 @@ class IncidentsConfig(AppConfig):
         from incidents.queries import breach as breach_queries
         from incidents.queries import escalation_policies
         from incidents.queries.metrics import can_see_metrics
+        from incidents.services import disclosures
         from incidents.views import breach, escalation, lists, reporting
 
         portal.register_app(
@@ -66,5 +67,10 @@ class IncidentsConfig(AppConfig):
                         "incidents/escalation-policies", EscalationPolicyViewSet, "escalation-policy"
                     ),
                 ],
+                # Vulnerability reports from the public disclosure form (the vulnerabilities app).
+                event_listeners={
+                    "vulnerability.disclosed": [disclosures.on_vulnerability_disclosed],
+                    "vulnerability.disclosure_updated": [disclosures.on_disclosure_updated],
+                },
             )
         )

@@ -11,6 +11,7 @@ Sets are filtered in one queryset (a subquery on guardian's table), never by a p
 An incident the user may not see is a 404; one they see but may not change is a 403.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -122,6 +123,12 @@ def shared_with(incident: Incident) -> list[User]:
 
 def can_report(user) -> bool:
     return user.is_authenticated and user.is_active
+
+
+def is_outside_reporter(user) -> bool:
+    """The stand-in for a reporter without an account (guardian's anonymous user: inactive, no password), who
+    files reports from the public disclosure form and adds to them through their private link."""
+    return bool(user is not None and not user.is_active and user.email == settings.ANONYMOUS_USER_NAME)
 
 
 def get_incident_for_user(user, pk, *, for_change: bool = False, for_triage: bool = False) -> Incident:

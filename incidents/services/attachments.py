@@ -22,7 +22,7 @@ from django.utils import timezone
 from dpms import audit
 from incidents.choices import EventKind
 from incidents.models import Incident, IncidentAttachment, IncidentEvent
-from incidents.queries.visibility import is_responder
+from incidents.queries.visibility import is_outside_reporter, is_responder
 from incidents.services import timeline
 
 ALLOWED_TYPES_TEXT = (
@@ -202,7 +202,8 @@ def attachment_add(
             raise ValidationError("That timeline line belongs to another incident.")
         internal = internal or event.internal
     responder = is_responder(actor, incident)
-    if not (responder or (actor.is_active and incident.reported_by_id == actor.pk)):
+    reporter = actor.is_active or is_outside_reporter(actor)  # an outsider adds to their report by its link
+    if not (responder or (reporter and incident.reported_by_id == actor.pk)):
         raise PermissionDenied("Only the reporter, the handler and the security officers add files.")
     if internal and not responder:
         raise PermissionDenied("Only the handler and the security officers add internal files.")

@@ -18,7 +18,7 @@ from dpms import webhooks
 from dpms.models import WebhookEvent
 from incidents.choices import Category, EventKind, PersonalData
 from incidents.models import Incident, IncidentCounter
-from incidents.queries.visibility import can_report, security_officers_for
+from incidents.queries.visibility import can_report, is_outside_reporter, security_officers_for
 from incidents.services import escalation, timeline
 from incidents.services.attachments import attachment_add, inspect_upload
 from incidents.services.common import webhook_data
@@ -116,11 +116,16 @@ def incident_report(
     systems=(),
     uploads=(),
     now: datetime.datetime | None = None,
+    outside_reporter: str = "",
 ) -> Incident:
     """Record a report with the next reference of the year, put it on the timeline (visible to the
     reporter), attach the files and tell the security officers. Everything is checked before anything is
-    written, files included: a refused report leaves nothing behind. ``now``: the report time (tests)."""
-    if not can_report(actor):
+    written, files included: a refused report leaves nothing behind. ``now``: the report time (tests).
+
+    ``outside_reporter``: who reported it from outside, without an account (the public vulnerability
+    disclosure form, through ``incidents.services.disclosures``); ``actor`` is then the stand-in for
+    outsiders (``is_outside_reporter``), which nobody signs in as."""
+    if not (is_outside_reporter(actor) if outside_reporter else can_report(actor)):
         raise PermissionDenied("Sign in to report an incident.")
     now = now or timezone.now()
     values = {
@@ -149,7 +154,7 @@ def incident_report(
     )
     if found_systems:
         incident.systems.set(found_systems)
-    text = f"Reported by {actor} as {Category(category).label.lower()}."
+    text = f"Reported by {outside_reporter or actor} as {Category(category).label.lower()}."
     if incident.personal_data == PersonalData.YES:
         text += " The reporter says personal data may be involved."
     reported = timeline.log(

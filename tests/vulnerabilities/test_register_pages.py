@@ -178,8 +178,9 @@ def test_register_query_count_does_not_grow(client_for, security_officer, owned_
     VulnerabilityFactory.create_batch(count, system=owned_system)
     client = client_for(security_officer)
     client.get(REGISTER)  # a session's first request also records it
-    # Session and user (2); allauth's user-session tracking; the viewer's groups; the page's count, its ids,
-    # those rows with system, component and owner; the header's unread count; saving the sliding session.
+    # 15: session and user (2); allauth's user-session tracking (5); the viewer's groups (1); the page's count
+    # (1), its ids (1), those rows with system, component, owner and risk (1); the header's unread count (1);
+    # saving the sliding session: savepoint, update, release (3). Nothing per row.
     with django_assert_num_queries(EXPECTED_REGISTER_QUERIES):
         response = client.get(REGISTER)
     assert response.context["page"].paginator.count == count

@@ -23,9 +23,9 @@ The formats, each as the tool writes it:
 The identifier is the CVE id when the tool names one (as id or alias), else the GHSA id, else the tool's own
 id, so the same flaw reported by two tools is one vulnerability; the other ids are its aliases. A CVSS vector
 is kept only in the versions the register scores (3.0, 3.1 and 4.0); a tool's severity label counts only
-when there is no such vector. A label nobody knows ("severe") is a problem, as are a file of another format, JSON
-that stops early, and a file larger than ``MAX_SCAN_BYTES`` (refused before it is read). Problems name where
-in the file they are (``Results[0].Vulnerabilities[3]``), like a CSV import names its row.
+when there is no such vector. A label nobody knows ("severe") is a problem, as are a file of another format,
+JSON that stops early, and a file larger than ``MAX_SCAN_BYTES`` (refused before it is read). Problems name
+where in the file they are (``Results[0].Vulnerabilities[3]``), like a CSV import names its row.
 """
 
 import datetime

@@ -1,0 +1,59 @@
+"""Reads of the component inventories: who sees and changes a system's components, the inventory, and the
+latest SBOM import's difference (from the audit trail). Each read runs a fixed number of queries."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from access.models import System
+from dpms.models import AuditEvent
+from vulnerabilities.models import Component
+
+SBOM_ACTION = "vulnerabilities.sbom.import"
+
+
+def may_read_components(user, system: System) -> bool:
+    """Officers, auditors and the system's owner (no query: the owner is a column of the row)."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_security_officer or user.is_auditor or system.owner_id == user.pk)
+    )
+
+
+def may_change_components(user, system: System) -> bool:
+    """Officers and the system's owner; auditors change nothing."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_security_officer or (system.owner_id == user.pk and not user.is_auditor))
+    )
+
+
+def get_system_for_components(user, pk, *, for_change: bool = False) -> System:
+    """The system whose inventory ``user`` may read (404 otherwise: staff learn nothing of other systems);
+    with ``for_change``, one they may change (403)."""
+    system = get_object_or_404(System.objects.select_related("owner"), pk=pk)
+    if not may_read_components(user, system):
+        raise Http404("No such system.")
+    if for_change and not may_change_components(user, system):
+        raise PermissionDenied("Only security officers and the system's owner change its components.")
+    return system
+
+
+def inventory(system: System):
+    """The system's current components (one query)."""
+    return Component.objects.filter(system=system, removed_at__isnull=True).order_by("name", "version", "pk")
+
+
+def get_component(system: System, pk) -> Component:
+    return get_object_or_404(Component.objects.select_related("system"), system=system, pk=pk)
+
+
+def latest_sbom_import(system: System) -> AuditEvent | None:
+    """The latest SBOM import of the system, with its difference (one query)."""
+    return (
+        AuditEvent.objects.filter(action=SBOM_ACTION, object_type="access.system", object_id=str(system.pk))
+        .order_by("-sequence")
+        .first()
+    )
