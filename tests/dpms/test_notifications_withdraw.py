@@ -3,6 +3,7 @@ when the campaign closes or the reviewer's items are all decided, a risk accepta
 decided, an incident's handling and escalations when it is closed."""
 
 import datetime
+import importlib
 
 import pytest
 from django.test import RequestFactory
@@ -76,6 +77,28 @@ def test_notifications_without_a_topic_are_never_withdrawn(client_for, staff):
     assert not old.is_done
     response = client_for(staff).get(reverse("notifications"))
     assert "An old notice" in response.content.decode()
+
+
+def test_notifications_written_before_are_given_their_topic_by_the_migration(staff):
+    from django.apps import apps
+
+    migration = importlib.import_module("dpms.migrations.0013_notification_topics_and_preferences")
+    keys = [
+        "access-reminder:12:launch:5",
+        "incident-handler:3:triage-9:5",
+        "escalation:3:1:ack:0:0:5",
+        "welcome:5",
+    ]
+    for key in keys:
+        NotificationFactory(recipient=staff, dedup_key=key)
+    migration.name_topics(apps, None)
+    topics = dict(Notification.objects.values_list("dedup_key", "topic"))
+    assert topics == {
+        "access-reminder:12:launch:5": "access.reviewcampaign:12",
+        "incident-handler:3:triage-9:5": "incidents.incident:3",
+        "escalation:3:1:ack:0:0:5": "incidents.incident:3",
+        "welcome:5": "",
+    }
 
 
 def launched(reviewer, n):
