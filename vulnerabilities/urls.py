@@ -1,6 +1,6 @@
 """URLs of the vulnerabilities app's pages, gathered from its view modules (one per area)."""
 
-from vulnerabilities.views import components, deadlines, imports, register
+from vulnerabilities.views import components, deadlines, disclosures, imports, register
 
 app_name = "vulnerabilities"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *deadlines.urlpatterns,
     *components.urlpatterns,
     *imports.urlpatterns,
+    *disclosures.urlpatterns,
 ]
