@@ -55,6 +55,24 @@ class AccessConfig(AppConfig):
                         "access/register/reports_panel.html", register.reports_access_panel, order=11
                     ),
                 ],
+                # The header's search: people (whose access page one may open), systems and roles.
+                searches=[
+                    portal.Search(
+                        "People",
+                        register.search_people,
+                        register.people_list_url,
+                        "the grants list (their grants)",
+                        order=10,
+                    ),
+                    portal.Search(
+                        "Systems",
+                        register.search_systems,
+                        register.systems_list_url,
+                        "the systems list",
+                        order=20,
+                    ),
+                    portal.Search("Roles", register.search_roles, order=30),
+                ],
                 seeder=portal.Seeder(demo.seed_access_demo, order=10),
                 tick=portal.Tick(tasks.tick, every=timedelta(minutes=5)),
                 # The portal's own grants follow its roles; a new manager or team opens a mover review; a

@@ -34,6 +34,8 @@ periodic tick and its listeners to changes of people. The same call, in the same
   twice. Seeders run in their ``order`` (an app whose demo needs another's data comes after it).
 - A tick is a Celery task that Celery beat sends every ``every`` (``dpms.celery.beat_schedule``); it reads
   its calendar from the database (``dpms.ticks``).
+- A search is a kind of thing the header's search box finds (people, systems, risks ...): its ``find``
+  runs one query through the app's own read rules, so nobody finds what they could not open.
 - An API route is a DRF viewset the app's ``api/<area>.py`` defines, registered under /api/v1/<prefix>/
   (``dpms.api.urls``), with the foundation's conventions (``dpms.api.conventions.ApiViewMixin``).
 - Role listeners are ``listener(*, user, actor)`` and person listeners ``listener(*, user, before, actor)``;
@@ -125,6 +127,19 @@ class ApiRoute:
 
 
 @dataclass(frozen=True)
+class Search:
+    """A kind of thing the header's search box finds (``dpms.search``). ``find(user, term, limit)`` returns
+    up to ``limit`` hits ``user`` may open, each ``{"title", "detail", "url"}``, in one query, through the
+    app's own read rules; ``list_url(term)`` is the app's list filtered by the term (None: no such list)."""
+
+    label: str
+    find: Callable
+    list_url: Callable | None = None
+    list_label: str = ""
+    order: int = 50
+
+
+@dataclass(frozen=True)
 class App:
     """Everything one domain app adds to the portal."""
 
@@ -141,6 +156,7 @@ class App:
     leaver_listeners: Sequence[Callable] = ()
     api: Sequence[ApiRoute] = ()
     event_listeners: Mapping[str, Sequence[Callable]] = field(default_factory=dict)
+    searches: Sequence[Search] = ()
 
 
 _apps: dict[str, App] = {}
@@ -203,6 +219,11 @@ def sections_for(slot: str) -> list[Section]:
         (section for app in _apps.values() for section in app.sections if section.slot == slot),
         key=lambda section: section.order,
     )
+
+
+def searches() -> list[Search]:
+    """Every app's kinds of search hits, by order."""
+    return sorted((search for app in _apps.values() for search in app.searches), key=lambda one: one.order)
 
 
 def seeders() -> list[Callable]:

@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from dpms import views
+from dpms import search, views
 
 # The admin signs in through allauth, so it has the same rate limits, lockout and audit as the portal.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # allauth's recipe
@@ -12,6 +12,7 @@ admin.site.site_title = "DPMS admin"
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("search/", search.search, name="search"),
     path("audit/", views.audit_trail, name="audit_trail"),
     path("audit/export.csv", views.audit_trail_csv, name="audit_trail_csv"),
     path("audit/verify", views.audit_verify, name="audit_verify"),

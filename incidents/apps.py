@@ -58,6 +58,11 @@ class IncidentsConfig(AppConfig):
                         order=20,
                     ),
                 ],
+                searches=[
+                    portal.Search(
+                        "Incidents", lists.search_incidents, lists.incidents_list_url, "the queue", order=50
+                    )
+                ],
                 # After the risk register: incidents link risks.
                 seeder=portal.Seeder(demo.seed_incident_demo, order=30),
                 tick=portal.Tick(tasks.tick, every=timedelta(minutes=1)),

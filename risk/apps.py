@@ -45,6 +45,11 @@ class RiskConfig(AppConfig):
                     ),
                     portal.Panel("risk/reviews/panel.html", reviews.review_panel, order=35),
                 ],
+                searches=[
+                    portal.Search(
+                        "Risks", register.search_risks, register.risks_list_url, "the register", order=40
+                    )
+                ],
                 # After the access register: risks need its systems.
                 seeder=portal.Seeder(demo.seed_risk_demo, order=20),
                 tick=portal.Tick(tasks.tick, every=timedelta(minutes=5)),

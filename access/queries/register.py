@@ -9,7 +9,7 @@ counts) is open to every signed-in person, so anyone can find the role to ask fo
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -284,3 +284,28 @@ def reports_access(manager, *, limit: int) -> list[User]:
         )
         .order_by("-grant_count", "full_name", "email")[:limit]
     )
+
+
+# --- The header's search (dpms.search) ----------------------------------------------------------------------
+def people_matching(user, term: str, *, limit: int) -> list[User]:
+    """People whose name or email holds ``term`` and whose access page ``user`` may open (the rule of
+    ``get_person_for_user``: themselves, their reports, everyone for officers and auditors, and holders of a
+    grant on a system they own), by name; one query."""
+    people = User.objects.people().filter(Q(full_name__icontains=term) | Q(email__icontains=term))
+    if not sees_everything(user):
+        owned = Grant.objects.filter(user=OuterRef("pk"), role__system__owner=user)
+        people = people.filter(Q(pk=user.pk) | Q(manager=user) | Exists(owned))
+    return list(people.order_by("full_name", "email")[:limit])
+
+
+def systems_matching(term: str, *, limit: int) -> list[System]:
+    """Systems whose name or description holds ``term`` (the catalogue is open to everyone signed in, as
+    the systems list's search), by name; one query."""
+    systems = System.objects.filter(Q(name__icontains=term) | Q(description__icontains=term))
+    return list(systems.order_by("name")[:limit])
+
+
+def roles_matching(term: str, *, limit: int) -> list[Role]:
+    """Roles whose name holds ``term``, with their systems (the roles catalogue is everyone's); one query."""
+    roles = Role.objects.select_related("system").filter(name__icontains=term)
+    return list(roles.order_by("name", "system__name")[:limit])

@@ -285,3 +285,45 @@ def reports_access_panel(request):
         "link": grants_url,
         "link_label": "All grants you can see",
     }
+
+
+# --- The header's search: people, systems and roles (dpms.search, registered in access.apps) ---------------
+def search_people(user, term: str, *, limit: int) -> list[dict]:
+    return [
+        {
+            "title": person.full_name or person.email,
+            "detail": person.email if person.is_active else f"{person.email} (left)",
+            "url": reverse("access:person", args=[person.pk]),
+        }
+        for person in queries.people_matching(user, term, limit=limit)
+    ]
+
+
+def search_systems(user, term: str, *, limit: int) -> list[dict]:
+    return [
+        {
+            "title": system.name,
+            "detail": system.get_environment_display(),
+            "url": reverse("access:system", args=[system.pk]),
+        }
+        for system in queries.systems_matching(term, limit=limit)
+    ]
+
+
+def search_roles(user, term: str, *, limit: int) -> list[dict]:
+    return [
+        {
+            "title": f"{role.name} on {role.system.name}",
+            "detail": "privileged" if role.privileged else "",
+            "url": reverse("access:system", args=[role.system_id]),
+        }
+        for role in queries.roles_matching(term, limit=limit)
+    ]
+
+
+def people_list_url(term: str) -> str:
+    return f"{reverse('access:grants')}?{urlencode({'person': term})}"
+
+
+def systems_list_url(term: str) -> str:
+    return f"{reverse('access:systems')}?{urlencode({'q': term})}"

@@ -286,3 +286,10 @@ def open_counts(user) -> dict:
         if severity is not None and group["unacknowledged"]:
             counts["unacknowledged"] += number
     return counts
+
+
+def incidents_matching(user, term: str, *, limit: int):
+    """Incidents ``user`` may see (``incidents_for_user``, as the queue) whose reference or title holds
+    ``term``, newest first; one query (the header's search)."""
+    incidents = incidents_for_user(user).filter(Q(reference__icontains=term) | Q(title__icontains=term))
+    return list(incidents.only("pk", "reference", "title", "status").order_by("-reported_at", "-pk")[:limit])

@@ -304,3 +304,19 @@ def trend_panel(request):
         "latest_link": f"{metrics_url}?{urlencode({'from': latest['start'], 'to': latest['end']})}",
         "metrics_link": f"{metrics_url}?{urlencode({'from': start, 'to': end})}",
     }
+
+
+# --- The header's search: incidents by reference or title (dpms.search, registered in incidents.apps) -----
+def search_incidents(user, term: str, *, limit: int) -> list[dict]:
+    return [
+        {
+            "title": f"{incident.reference} {incident.title}",
+            "detail": STATUS_LABELS.get(incident.status, incident.status),
+            "url": reverse("incidents:detail", args=[incident.pk]),
+        }
+        for incident in queries.incidents_matching(user, term, limit=limit)
+    ]
+
+
+def incidents_list_url(term: str) -> str:
+    return f"{reverse('incidents:queue')}?{urlencode({'q': term, 'status': queries.ALL})}"

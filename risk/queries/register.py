@@ -484,3 +484,10 @@ def trend_chart(*, risk, assessments, today: datetime.date) -> dict | None:
         "last_day": last,
         "summary": ", ".join(f"{show_date(point.day)}: {point.level_name}" for point in points),
     }
+
+
+def risks_matching(user, term: str, *, limit: int) -> list[Risk]:
+    """Risks ``user`` may see (``risks_for_user``) whose reference or title holds ``term``, by reference;
+    one query (the header's search)."""
+    risks = risks_for_user(user).filter(Q(reference__icontains=term) | Q(title__icontains=term))
+    return list(risks.only("pk", "reference", "title", "status").order_by(*RISK_SORTS["reference"])[:limit])

@@ -359,3 +359,19 @@ def _portfolio_charts(user, matrix, register_url) -> dict:
         ),
         "levels": levels,
     }
+
+
+# --- The header's search: risks by reference or title (dpms.search, registered in risk.apps) ---------------
+def search_risks(user, term: str, *, limit: int) -> list[dict]:
+    return [
+        {
+            "title": f"{risk.reference} {risk.title}",
+            "detail": STATUS_LABELS.get(risk.status, risk.status),
+            "url": reverse("risk:risk", args=[risk.pk]),
+        }
+        for risk in queries.risks_matching(user, term, limit=limit)
+    ]
+
+
+def risks_list_url(term: str) -> str:
+    return f"{reverse('risk:register')}?{urlencode({'q': term})}"
