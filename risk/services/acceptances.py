@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from dpms import audit, notify
 from dpms.context import current_origin, origin
+from dpms.formats import show_date
 from dpms.models import PortalRole, User
 from dpms.notify import DigestItem, digest, notify_each_once
 from risk.choices import AcceptanceStatus, RiskStatus, Treatment
@@ -83,20 +84,24 @@ def _locked(acceptance: RiskAcceptance) -> RiskAcceptance:
 
 
 # --- Business actions ---------------------------------------------------------------------------------------
-@transaction.atomic
-def acceptance_request(*, risk: Risk, actor, rationale: str, expires_on: datetime.date) -> RiskAcceptance:
-    """The risk's owner asks to accept ``risk`` until ``expires_on``; the approvers are told."""
-    rationale = (rationale or "").strip()
-    today = site_today()
+def validate_acceptance_request(*, rationale: str, expires_on: datetime.date | None, today: datetime.date):
+    """An acceptance is asked for with a rationale, until a day after ``today`` and at most a year ahead."""
     errors = {}
-    if not rationale:
+    if not (rationale or "").strip():
         errors["rationale"] = "Say why the risk should be accepted."
     if expires_on is None or expires_on <= today:
         errors["expires_on"] = "The expiry must be in the future."
     elif expires_on > latest_expiry(today):
-        errors["expires_on"] = f"An acceptance lasts at most a year: until {latest_expiry(today):%Y-%m-%d}."
+        errors["expires_on"] = f"An acceptance lasts at most a year: until {show_date(latest_expiry(today))}."
     if errors:
         raise ValidationError(errors)
+
+
+@transaction.atomic
+def acceptance_request(*, risk: Risk, actor, rationale: str, expires_on: datetime.date) -> RiskAcceptance:
+    """The risk's owner asks to accept ``risk`` until ``expires_on``; the approvers are told."""
+    rationale = (rationale or "").strip()
+    validate_acceptance_request(rationale=rationale, expires_on=expires_on, today=site_today())
     # Lock the risk: two requests at once must not both pass the "no live acceptance" check below.
     risk = Risk.objects.select_for_update().select_related("matrix", "owner").get(pk=risk.pk)
     if not may_request_acceptance(actor, risk):

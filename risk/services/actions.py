@@ -42,7 +42,8 @@ def _snapshot(action: TreatmentAction) -> dict:
     }
 
 
-def _validate(*, title: str, owner, due_on) -> str:
+def validate_action(*, title: str, owner, due_on) -> str:
+    """A treatment action has a title, an active owner and a due date; returns the title, trimmed."""
     title = (title or "").strip()
     errors = {}
     if not title:
@@ -73,7 +74,7 @@ def action_create(
     *, risk: Risk, actor, title: str, owner, due_on: datetime.date, description: str = ""
 ) -> TreatmentAction:
     """Add a treatment action to ``risk``; the owner is told when it is someone else."""
-    title = _validate(title=title, owner=owner, due_on=due_on)
+    title = validate_action(title=title, owner=owner, due_on=due_on)
     if due_on < site_today():
         raise ValidationError({"due_on": "The due date cannot be in the past."})
     action = TreatmentAction.objects.create(
@@ -89,7 +90,7 @@ def action_update(
     *, action: TreatmentAction, actor, title: str, owner, due_on: datetime.date, description: str = ""
 ) -> TreatmentAction:
     """Change an action's title, description, owner or due date; a new owner is told."""
-    title = _validate(title=title, owner=owner, due_on=due_on)
+    title = validate_action(title=title, owner=owner, due_on=due_on)
     # Lock the row: an edit and a status update at once must not overwrite each other's fields.
     action = TreatmentAction.objects.select_for_update().select_related("owner", "risk").get(pk=action.pk)
     before = _snapshot(action)

@@ -63,7 +63,7 @@ def _active_matrix() -> RiskMatrix:
     return matrix
 
 
-def _validate(matrix: RiskMatrix, values: dict) -> None:
+def validate_risk(matrix: RiskMatrix, values: dict) -> None:
     """Refuse blank titles, scores outside the matrix's scales, half a target, bad choices and intervals."""
     errors: dict[str, str] = {}
     if not (values.get("title") or "").strip():
@@ -154,7 +154,7 @@ def risk_create(
         "treatment": treatment,
         "review_interval_days": review_interval_days,
     }
-    _validate(matrix, values)
+    validate_risk(matrix, values)
     if status not in (RiskStatus.DRAFT, RiskStatus.OPEN):
         raise ValidationError({"status": "A new risk starts as a draft or open."})
     now = timezone.now()
@@ -198,7 +198,7 @@ def risk_update(*, actor, risk: Risk, systems=None, **fields) -> Risk:
         fields["title"] = fields["title"].strip()
     for name, value in fields.items():
         setattr(risk, name, value)
-    _validate(risk.matrix, {name: getattr(risk, name) for name in EDITABLE_FIELDS})
+    validate_risk(risk.matrix, {name: getattr(risk, name) for name in EDITABLE_FIELDS})
     if risk.status == RiskStatus.OPEN and risk.next_review_on is None:
         risk.next_review_on = risk.next_review_from(timezone.localdate())
     risk.updated_at = timezone.now()

@@ -41,7 +41,7 @@ def scores(risk: Risk) -> dict:
     return result
 
 
-def _validate_scores(risk: Risk, wanted: dict) -> None:
+def validate_scores(risk: Risk, wanted: dict) -> None:
     """Both halves of a pair or neither (current: both), each within the matrix's scales."""
     sizes = {"likelihood": len(risk.matrix.likelihood_scale), "impact": len(risk.matrix.impact_scale)}
     errors = {}
@@ -87,7 +87,7 @@ def assessment_record(
         "inherent": (inherent_likelihood, inherent_impact),
         "target": (target_likelihood, target_impact),
     }
-    _validate_scores(risk, wanted)
+    validate_scores(risk, wanted)
     before, level_before, next_before = scores(risk), risk.current_level, risk.next_review_on
     for kind, (likelihood, impact) in wanted.items():
         if likelihood is not None:
