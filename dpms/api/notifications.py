@@ -11,9 +11,13 @@ from dpms.models import Notification
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    done_at = serializers.DateTimeField(
+        read_only=True, help_text="When what it asked was settled (it was withdrawn, and marked read then)."
+    )
+
     class Meta:
         model = Notification
-        fields = ["id", "subject", "body", "link", "created_at", "read_at"]
+        fields = ["id", "subject", "body", "link", "created_at", "read_at", "done_at"]
 
 
 class MarkReadSerializer(serializers.Serializer):

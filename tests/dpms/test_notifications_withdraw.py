@@ -23,6 +23,7 @@ from risk.choices import RiskStatus
 from risk.services.acceptances import acceptance_approve, acceptance_reject, acceptance_request
 from risk.services.reviews import assessment_record, remind_due_reviews
 from tests.access.closing_support import campaign_with_items
+from tests.dpms.api_support import api_client, token_for
 from tests.factories import NotificationFactory, UserFactory
 from tests.incidents.detail_support import incident_at
 from tests.risk.factories import RiskFactory
@@ -99,6 +100,16 @@ def test_notifications_written_before_are_given_their_topic_by_the_migration(sta
         "escalation:3:1:ack:0:0:5": "incidents.incident:3",
         "welcome:5": "",
     }
+
+
+def test_the_api_says_when_a_notification_was_withdrawn(staff):
+    notify.notify(recipient=staff, subject="Review", topic="campaign:1", dedup_key="w:api")
+    notify.withdraw("campaign:1")
+    client = api_client(token_for(staff, read_only=True)[1])
+    [listed] = client.get(reverse("api:notification-list")).json()["results"]
+    assert listed["done_at"] is not None
+    assert listed["read_at"] is not None
+    assert client.get(reverse("api:notification-list"), {"read_at__isnull": "true"}).json()["results"] == []
 
 
 def launched(reviewer, n):
