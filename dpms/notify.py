@@ -11,15 +11,16 @@ when that is settled.
 """
 
 import logging
+import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from dpms import audit
 from dpms.copying import copy_rows, copy_text
@@ -150,6 +151,16 @@ def preferences_set(*, user: User, emailed: dict[str, bool]) -> None:
     changed = {kind: [before[kind], email] for kind, email in emailed.items() if before[kind] != email}
     if changed:
         audit.record(action="notifications.preferences_changed", actor=user, obj=user, changes=changed)
+
+
+def local_time(moment, person: User) -> str:
+    """``moment`` as ``person`` reads it: in their time zone (else the installation's), named ("21 Dec 2026,
+    17:00 CET"). A notification's text is written once: this is how it says a time in its reader's zone."""
+    try:
+        zone = zoneinfo.ZoneInfo(person.time_zone or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    return dateformat.format(moment.astimezone(zone), "j M Y, H:i T")
 
 
 def topic_key(about: models.Model | str) -> str:
@@ -462,13 +473,14 @@ def digest_each(
     digests: Iterable[Digest],
     *,
     subject: str,
-    intro: str,
+    intro: str | Callable[[User], str],
     dedup_prefix: str,
     more_link: str = "",
     topic: models.Model | str = "",
 ) -> int:
     """``digest`` for digests read already grouped by person (a tick reminding thousands of people of tens of
-    thousands of items: no object per item). The same messages, under the same rules and keys."""
+    thousands of items: no object per item). The same messages, under the same rules and keys. ``intro`` may
+    be worded for each person (a deadline in their time zone: ``local_time``)."""
     occasion = _Occasion(
         subject=subject, intro=intro, dedup_prefix=dedup_prefix, more_link=more_link, topic=topic_key(topic)
     )
@@ -489,7 +501,7 @@ class _Occasion:
     """What the digests of one occasion share: how each is worded, and its key."""
 
     subject: str
-    intro: str
+    intro: str | Callable[[User], str]
     dedup_prefix: str
     more_link: str
     topic: str = ""
@@ -508,7 +520,7 @@ class _Occasion:
         return Message(
             recipient=recipient,
             subject=f"{self.subject} ({count} item{'s' if count != 1 else ''})",
-            body=f"{self.intro}\n\n" + "\n".join(lines),
+            body=f"{self.intro(recipient) if callable(self.intro) else self.intro}\n\n" + "\n".join(lines),
             link=first_link if count == 1 else self.more_link or shared_link,
             email_link=first_link if count == 1 else "",  # the lines link each item, and the rest
             dedup_key=f"{self.dedup_prefix}:{recipient.pk}",

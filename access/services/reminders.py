@@ -30,6 +30,7 @@ from dpms.notify import (
     claim_digest_recipients,
     digest,
     digest_each,
+    local_time,
     notify_each_once,
 )
 
@@ -114,7 +115,7 @@ def _pending_digests(campaign: ReviewCampaign, recipients: list[int]) -> list[Di
                 person, mine = person_id, texts.setdefault(person_id, [])
                 totals[person_id] = totals.get(person_id, 0) + total
             mine.append(f"{holder}: {system} · {role}")
-    people = User.objects.filter(pk__in=texts).only("email", "is_active").in_bulk()
+    people = User.objects.filter(pk__in=texts).only("email", "is_active", "time_zone").in_bulk()
     return [
         Digest(recipient=people[person_id], texts=lines, total=totals[person_id], link=QUEUE_LINK)
         for person_id, lines in texts.items()
@@ -151,10 +152,9 @@ def send_due_reminders(*, now: datetime) -> int:
             sent += digest_each(
                 _pending_digests(campaign, recipients),
                 subject=f"Access review “{campaign.name}”: {step.label}",
-                intro=(
-                    f"Please review these access rights by {campaign.due_at:%Y-%m-%d %H:%M} UTC "
-                    f"in your review queue."
-                ),
+                intro=lambda person, due=campaign.due_at: (
+                    f"Please review these access rights by {local_time(due, person)} in your review queue."
+                ),  # the deadline in each reviewer's time zone
                 dedup_prefix=prefix,
                 more_link=QUEUE_LINK,
                 topic=campaign,  # closing it, or deciding all one's items, withdraws the reminders

@@ -1,6 +1,7 @@
 """What a reminder digest says, word for word, whose items it lists, and what the first tick costs."""
 
 import datetime
+import zoneinfo
 
 import pytest
 from django.conf import settings
@@ -15,6 +16,12 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 LAUNCH = timezone.now().replace(microsecond=0) - datetime.timedelta(days=30)
 QUEUE = f"{settings.SITE_URL}/access/reviews/"
+
+
+def berlin(moment):
+    """A deadline as a reviewer without a time zone of their own reads it: the installation's (Berlin)."""
+    local = moment.astimezone(zoneinfo.ZoneInfo("Europe/Berlin"))
+    return f"{local.day} {local:%b %Y, %H:%M %Z}"
 
 
 def campaign(reviewer, n, **kwargs):
@@ -37,7 +44,7 @@ def test_a_reminder_digest_reads_word_for_word(manager):
     assert note.subject == f"Access review “{c.name}”: The review has started (3 items)"
     assert note.body == "\n".join(
         [
-            f"Please review these access rights by {c.due_at:%Y-%m-%d %H:%M} UTC in your review queue.",
+            f"Please review these access rights by {berlin(c.due_at)} in your review queue.",
             "",
             *lines(c.items.all()),
         ]

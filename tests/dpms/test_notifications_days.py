@@ -9,7 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from access.services.reminders import send_due_reminders
 from dpms.models import Notification
+from tests.access.closing_support import campaign_with_items
 from tests.factories import NotificationFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +112,16 @@ def test_the_grouped_page_costs_the_same_queries_at_any_size(client_for, staff):
     # (The rest, the session, the person and the navigation, is pinned in test_notifications.py.)
     about_notifications = [sql for sql in many if '"dpms_notification"' in sql.split(" WHERE ")[0]]
     assert len(about_notifications) == 3
+
+
+def test_a_review_reminder_gives_the_deadline_in_the_reviewers_zone(staff):
+    staff.time_zone = "America/Los_Angeles"
+    staff.save(update_fields=["time_zone"])
+    campaign = campaign_with_items(1, reviewer=staff)
+    campaign.launched_at = timezone.now() - datetime.timedelta(hours=1)
+    campaign.due_at = datetime.datetime(2026, 12, 22, 6, 30, tzinfo=UTC)  # 21 Dec, 22:30 in Los Angeles
+    campaign.save()
+    send_due_reminders(now=timezone.now())
+    note = Notification.objects.get(recipient=staff)
+    assert "by 21 Dec 2026, 22:30 PST in your review queue" in note.body
+    assert "UTC" not in note.body
