@@ -13,9 +13,13 @@ class VulnerabilitiesConfig(AppConfig):
     def ready(self):
         from dpms import portal
         from vulnerabilities import tasks
+        from vulnerabilities.api.imports import ScanImportViewSet
         from vulnerabilities.queries.deadlines import may_read_policy
+        from vulnerabilities.queries.disclosures import may_read_disclosures
         from vulnerabilities.queries.imports import may_read_imports
         from vulnerabilities.queries.register import may_open_register, sees_register_link
+        from vulnerabilities.views import components as components_views
+        from vulnerabilities.views import metrics as metrics_views
 
         portal.register_app(
             portal.App(
@@ -31,8 +35,29 @@ class VulnerabilitiesConfig(AppConfig):
                     # Only on the app's own pages: the ownership query is paid there, not on every page.
                     portal.Link("Register", "vulnerabilities:register", visible=may_open_register),
                     portal.Link("Scan imports", "vulnerabilities:scan_imports", visible=may_read_imports),
+                    portal.Link(
+                        "Reports from outside", "vulnerabilities:disclosures", visible=may_read_disclosures
+                    ),
                     portal.Link("Remediation policy", "vulnerabilities:policy", visible=may_read_policy),
                 ],
+                panels=[
+                    portal.Panel(
+                        "vulnerabilities/metrics/panel.html", metrics_views.remediation_panel, order=35
+                    )
+                ],
+                # The system's page (access) shows its components and open vulnerabilities.
+                sections=[
+                    portal.Section(
+                        "system-detail",
+                        "vulnerabilities/components/_system_section.html",
+                        context=components_views.system_section,
+                    )
+                ],
                 tick=portal.Tick(tasks.tick, every=timedelta(minutes=15)),
+                api=[
+                    portal.ApiRoute(
+                        "vulnerabilities/scan-imports", ScanImportViewSet, "vulnerability-scan-import"
+                    ),
+                ],
             )
         )

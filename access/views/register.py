@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from access.forms.register import GrantCreateForm, GrantFilterForm, GrantRevokeForm, SystemFilterForm
 from access.queries import register as queries
 from access.services.grants import grant_create, grant_revoke
-from dpms import charts
+from dpms import charts, portal
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import add_service_errors
 from dpms.paging import deferred_page, query_without_page
@@ -75,8 +75,20 @@ def _system_page(request, system, *, grant_form=None, status=200):
         "may_manage": may_manage,
         "findings": queries.open_findings(system) if queries.can_see_findings(request.user, system) else None,
         "grant_form": grant_form or (GrantCreateForm(system=system) if may_manage else None),
+        "sections": _system_sections(request, system),
     }
     return render(request, "access/register/system_detail.html", context, status=status)
+
+
+def _system_sections(request, system) -> list[dict]:
+    """What apps above access add to a system's page (the "system-detail" slot, ``dpms.portal``), each with
+    the context its ``context(request, system)`` gives; None: not shown."""
+    shown = []
+    for section in portal.sections_for("system-detail"):
+        context = section.context(request, system) if section.context else {}
+        if context is not None:
+            shown.append({"template": section.template, "context": context})
+    return shown
 
 
 @login_required

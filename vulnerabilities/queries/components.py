@@ -2,12 +2,16 @@
 latest SBOM import's difference (from the audit trail). Each read runs a fixed number of queries."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from access.models import System
 from dpms.models import AuditEvent
-from vulnerabilities.models import Component
+from vulnerabilities.choices import OPEN_STATUSES, SEVERITY_ORDER
+from vulnerabilities.models import Component, Vulnerability
+from vulnerabilities.queries.register import SEVERITY_RANK
 
 SBOM_ACTION = "vulnerabilities.sbom.import"
 
@@ -57,3 +61,29 @@ def latest_sbom_import(system: System) -> AuditEvent | None:
         .order_by("-sequence")
         .first()
     )
+
+
+SECTION_ROWS = 20
+
+
+def system_section(system: System) -> dict:
+    """What a system's page shows of its components and open vulnerabilities: the first of each and their
+    counts (three queries, whatever the numbers)."""
+    open_rows = Vulnerability.objects.filter(system=system, status__in=OPEN_STATUSES)
+    counts = open_rows.aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=Q(due_at__lte=timezone.now())),
+        **{severity: Count("pk", filter=Q(severity=severity)) for severity in SEVERITY_ORDER},
+    )
+    # The first rows and the count of all in one query (a window over the whole inventory).
+    components = list(inventory(system).annotate(total=Window(Count("pk")))[:SECTION_ROWS])
+    return {
+        "system": system,
+        "components": components,
+        "component_count": components[0].total if components else 0,
+        "vulnerabilities": list(
+            open_rows.select_related("component").order_by(SEVERITY_RANK, "due_at", "pk")[:SECTION_ROWS]
+        ),
+        "counts": counts,
+        "by_severity": [(severity.label, severity.value, counts[severity]) for severity in SEVERITY_ORDER],
+    }

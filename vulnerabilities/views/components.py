@@ -91,3 +91,14 @@ urlpatterns = [
     path("systems/<int:system_pk>/components/<int:pk>/remove", component_remove, name="component_remove"),
     path("systems/<int:system_pk>/sbom", sbom_upload, name="sbom_upload"),
 ]
+
+
+def system_section(request, system):
+    """The "system-detail" section of the access system page: its components and open vulnerabilities, for
+    those who may read them (None: not shown)."""
+    if not queries.may_read_components(request.user, system):
+        return None
+    return {
+        **queries.system_section(system),
+        "may_change": queries.may_change_components(request.user, system),
+    }
