@@ -115,7 +115,7 @@ def next_run_after_launch(policy: ReviewPolicy, *, now: datetime) -> datetime:
 
 
 # --- Writes -------------------------------------------------------------------------------------------------
-def _validate(values: dict) -> None:
+def validate_policy(values: dict) -> None:
     """Every rule a policy must satisfy, reported field by field."""
     errors: dict[str, str] = {}
     if not (values.get("name") or "").strip():
@@ -172,7 +172,7 @@ def policy_create(*, actor, values: dict, systems=(), now: datetime) -> ReviewPo
     values.setdefault("reminder_days_before_due", [])
     values.setdefault("auto_revoke_confirm_share", Decimal("0.2"))
     values.setdefault("default_decision", DefaultDecision.FLAG)
-    _validate(values)
+    validate_policy(values)
     if ReviewPolicy.objects.filter(name__iexact=values["name"].strip()).exists():
         raise ValidationError({"name": "A policy with this name exists."})
     values["name"] = values["name"].strip()
@@ -193,7 +193,7 @@ def policy_update(*, actor, policy: ReviewPolicy, values: dict, systems=(), now:
     before = _snapshot(policy)
     merged = {name: getattr(policy, name) for name in EDITABLE_FIELDS}
     merged.update({name: value for name, value in values.items() if name in EDITABLE_FIELDS})
-    _validate(merged)
+    validate_policy(merged)
     if ReviewPolicy.objects.filter(name__iexact=merged["name"].strip()).exclude(pk=policy.pk).exists():
         raise ValidationError({"name": "A policy with this name exists."})
     new_system_ids = sorted(system.pk for system in systems)

@@ -49,9 +49,11 @@ def _lock_open(items_qs) -> list[ReviewItem]:
     return list(items_qs.select_for_update().select_related("holder").order_by("pk"))
 
 
-def _validate(
+def validate_decision(
     *, item: ReviewItem, decision: str, justification: str, downgrade_to: Role | None, keep_until, today
 ):
+    """A decision a reviewer may record on ``item`` on ``today``: justified where the rule asks, a downgrade
+    to a lesser role of the same system, an exception until a date within a year."""
     errors = {}
     if decision not in DECISIONS:
         raise ValidationError({"decision": "Choose keep, revoke, downgrade or keep until a date."})
@@ -115,7 +117,7 @@ def _apply(
     if not may_change_item(actor, item):
         raise PermissionDenied("Only the item's reviewer, or a security officer, decides on it.")
     justification = (justification or "").strip()
-    _validate(
+    validate_decision(
         item=item,
         decision=decision,
         justification=justification,
