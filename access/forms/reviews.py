@@ -28,6 +28,7 @@ class QueueFilterForm(forms.Form):
     )
     recommendation = forms.ChoiceField(
         required=False,
+        label="Recommends",
         choices=[
             ("", "Any"),
             ("revoke", "Recommends revoke"),

@@ -170,11 +170,11 @@ def _queue_items(user, *, campaign, system, privileged, state, recommendation):
     return items
 
 
-def acceptable_in_queue(user, *, campaign=None, system="", privileged="", recommendation="", **_ignored):
-    """The pending items of the queue (with these filters) whose recommendation "Accept recommendations"
-    acts on: what the button decides when no row is selected. (The page's other filters, state and sort,
-    do not matter here.)"""
-    items = _queue_items(
+def pending_in_queue(user, *, campaign=None, system="", privileged="", recommendation="", **_ignored):
+    """The pending items of the queue with these filters: what "Accept recommendations" is given when no row
+    is selected (it decides those whose recommendation decides, and leaves the others). The page's other
+    filters, state and sort, do not matter here."""
+    return _queue_items(
         user,
         campaign=campaign,
         system=system,
@@ -182,7 +182,11 @@ def acceptable_in_queue(user, *, campaign=None, system="", privileged="", recomm
         state="pending",
         recommendation=recommendation,
     )
-    return items.filter(recommendation__in=list(RECOMMENDED_DECISION))
+
+
+def acceptable_in_queue(user, **filters):
+    """Of ``pending_in_queue``, the items "Accept recommendations" decides."""
+    return pending_in_queue(user, **filters).filter(recommendation__in=list(RECOMMENDED_DECISION))
 
 
 def queue_systems(user) -> list[str]:

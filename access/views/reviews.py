@@ -179,7 +179,7 @@ def accept_recommendations(request):
     if form.is_valid():
         items = form.cleaned_data["items"]
         if not items and filters is not None:
-            items = queries.acceptable_in_queue(request.user, **filters).only("pk")  # the service locks them
+            items = queries.pending_in_queue(request.user, **filters).only("pk")  # the service locks them
         try:
             result = services.items_accept_recommendations(
                 items=items, actor=request.user, justification=form.cleaned_data["justification"]
