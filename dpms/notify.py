@@ -53,9 +53,10 @@ KINDS = (
     ),
     Kind(
         "escalations",
-        "Escalations to you",
-        "Incidents, access reviews and revocations that are overdue and now wait on you.",
-        ("escalation:", "access-escalation:", "access-revocation-escalation:"),
+        "Escalations and breach deadlines",
+        "Incidents, access reviews and revocations overdue and now waiting on you; a personal-data breach's "
+        "72-hour clock and the NIS2 deadlines.",
+        ("escalation:", "access-escalation:", "access-revocation-escalation:", "incident:"),
         security=True,
     ),
     Kind(
@@ -92,7 +93,7 @@ KINDS = (
         "incidents",
         "Incidents",
         "Incidents reported, assigned or shared with you, news on those you reported, follow-up actions.",
-        ("incident-", "incident:"),
+        ("incident-",),
     ),
 )
 KIND_BY_KEY = {kind.key: kind for kind in KINDS}

@@ -110,5 +110,6 @@ def test_a_kind_is_named_by_its_key(staff):
     assert notify.kind_of("access-revocation-escalation:4:L1:9").key == "escalations"  # the longest prefix
     assert notify.kind_of("access-revocation-overdue:2026-12-01:9").key == "access-revocations"
     assert notify.kind_of("incident-handler:5:x:9").key == "incidents"
+    assert notify.kind_of("incident:5:breach-clock:24h:aware-x:9").key == "escalations"  # a breach clock
     assert notify.kind_of(None).security
     assert notify.kind_of("something-new:1").security  # unknown: emailed, never silently dropped
