@@ -13,6 +13,8 @@ class VulnerabilitiesConfig(AppConfig):
     def ready(self):
         from dpms import portal
         from vulnerabilities import tasks
+        from vulnerabilities.api import components as components_api
+        from vulnerabilities.api import register as register_api
         from vulnerabilities.api.imports import ScanImportViewSet
         from vulnerabilities.queries.deadlines import may_read_policy
         from vulnerabilities.queries.disclosures import may_read_disclosures
@@ -58,6 +60,9 @@ class VulnerabilitiesConfig(AppConfig):
                     portal.ApiRoute(
                         "vulnerabilities/scan-imports", ScanImportViewSet, "vulnerability-scan-import"
                     ),
+                    # After the scan imports: "scan-imports" is not a vulnerability's id.
+                    portal.ApiRoute("vulnerabilities", register_api.VulnerabilityViewSet, "vulnerability"),
+                    portal.ApiRoute("components", components_api.ComponentViewSet, "component"),
                 ],
             )
         )

@@ -87,3 +87,17 @@ def system_section(system: System) -> dict:
         "counts": counts,
         "by_severity": [(severity.label, severity.value, counts[severity]) for severity in SEVERITY_ORDER],
     }
+
+
+def components_for_user(user):
+    """Every component of the systems whose inventory ``user`` may read (one queryset)."""
+    rows = Component.objects.select_related("system")
+    if not (user.is_authenticated and user.is_active):
+        return rows.none()
+    if user.is_security_officer or user.is_auditor:
+        return rows
+    return rows.filter(system__owner=user)
+
+
+def get_component_for_user(user, pk) -> Component:
+    return get_object_or_404(components_for_user(user), pk=pk)
