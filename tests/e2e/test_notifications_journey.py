@@ -67,6 +67,7 @@ def test_a_manager_opens_a_notification_and_sees_it_done_once_the_review_is_fini
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Your notification settings are saved.")).to_be_visible()
     expect(page.get_by_text("cannot be turned off email")).to_be_visible()
+    save_page(page, results_dir(request.config) / "notification-settings-desktop.png")
 
 
 def test_on_a_phone_the_list_fits_and_a_new_tab_marks_read(request, phone_page, manager):
