@@ -12,7 +12,7 @@ class VulnerabilitiesConfig(AppConfig):
 
     def ready(self):
         from dpms import portal
-        from vulnerabilities import tasks
+        from vulnerabilities import demo, tasks
         from vulnerabilities.api import components as components_api
         from vulnerabilities.api import register as register_api
         from vulnerabilities.api.imports import ScanImportViewSet
@@ -55,6 +55,7 @@ class VulnerabilitiesConfig(AppConfig):
                         context=components_views.system_section,
                     )
                 ],
+                seeder=portal.Seeder(demo.seed_vulnerabilities_demo, order=40),
                 tick=portal.Tick(tasks.tick, every=timedelta(minutes=15)),
                 api=[
                     portal.ApiRoute(
