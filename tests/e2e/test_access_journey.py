@@ -98,25 +98,26 @@ def test_manager_recertifies_in_the_queue_and_the_officer_closes_with_checkable_
     expect(privileged.get_by_test_id("privileged")).to_be_visible()
     save_page(page, shots / "access-journey-2-queue.png")
 
-    review_item(page, "Ledger · Ledger clerk").get_by_label("Select for bulk keep").check()
-    review_item(page, "CRM · CRM reader").get_by_label("Select for bulk keep").check()
-    bulk = page.get_by_role("form", name="Keep the selected items")
-    bulk.get_by_label("Justification").fill(BULK_JUSTIFICATION)
+    review_item(page, "Ledger · Ledger clerk").get_by_role("checkbox").check()
+    review_item(page, "CRM · CRM reader").get_by_role("checkbox").check()
+    bulk = page.get_by_role("form", name="Decide the selected items")
+    bulk.get_by_label("Justification for the batch").fill(BULK_JUSTIFICATION)
     bulk.get_by_role("button", name="Keep selected").click()
     expect(page.get_by_role("status").filter(has_text="2 items kept.")).to_be_visible()
-    expect(progress).to_contain_text("2 of 3 decided · 1 pending")
+    expect(progress).to_contain_text("1 left · 2 of 3 decided")
     # the queue opened on pending items: the two kept ones have left it
     expect(page.get_by_test_id("review-item")).to_have_count(1)
     save_page(page, shots / "access-journey-3-queue-after-bulk-keep.png")
 
     privileged = review_item(page, "CRM · CRM administrator")
-    privileged.get_by_label("Revoke", exact=True).check()
-    privileged.get_by_label("Justification").fill(REVOKE_JUSTIFICATION)
-    privileged.get_by_role("button", name="Record decision").click()
+    privileged.get_by_role("button", name="Revoke").click()
+    # the rule wants a justification for a revoke: the row asks for it in place
+    privileged.get_by_label("Justification (revoke)").fill(REVOKE_JUSTIFICATION)
+    privileged.get_by_role("button", name="Revoke").click()
     expect(privileged.get_by_test_id("decision")).to_have_text("Revoke")  # the row, swapped in place
     expect(privileged).to_contain_text(REVOKE_JUSTIFICATION)
-    expect(privileged.get_by_role("button", name="Change decision")).to_be_visible()
-    expect(progress).to_contain_text("3 of 3 decided · 0 pending")
+    expect(privileged.get_by_role("button", name="Revoke")).to_have_attribute("aria-pressed", "true")
+    expect(progress).to_contain_text("0 left · 3 of 3 decided")
     assert progress.inner_text() != before
     save_page(page, shots / "access-journey-4-queue-after-revoke.png")
 
