@@ -85,6 +85,8 @@ def campaign_close(
             "status": [status_before, CampaignStatus.CLOSED],
             "defaults_applied": plan["pending"],
             "default_decision": plan["default_decision"],
+            "reviewed": plan["numbers"].reviewed,
+            "total": plan["total"],
             "revocations_applied": applied,
             "revocation_tasks_opened": tasks,
             "exceptions_time_boxed": time_boxed,
@@ -97,6 +99,10 @@ def campaign_close(
             "campaign": campaign.pk,
             "name": str(campaign),
             "defaults_applied": plan["pending"],
+            # Reviewed by a person (the defaults are not), so a receiver never reads 100 % for a
+            # campaign nobody reviewed.
+            "reviewed": plan["numbers"].reviewed,
+            "reviewed_percent": plan["numbers"].reviewed_percent,
             "revocations_applied": applied,
             "revocation_tasks_opened": tasks,
             "url": webhooks.absolute_url(reverse("access:campaign_detail", args=[campaign.pk])),

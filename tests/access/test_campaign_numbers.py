@@ -10,7 +10,7 @@ from django.utils.html import strip_tags
 from access.choices import Decision, DefaultDecision
 from access.models import ReviewCampaign, ReviewItem
 from access.queries.campaigns import campaign_numbers, campaigns_for, get_campaign_for
-from access.services import evidence
+from access.services import closing, evidence
 from access.services.closing import campaign_close
 from access.services.reviews import item_decide
 from access.services.tallies import tally_recount
@@ -185,3 +185,13 @@ def test_a_closed_campaign_with_a_keep_default_costs_the_same_queries_at_any_siz
     with django_assert_num_queries(EXPECTED_DETAIL_QUERIES - 4 + 1):
         response = client.get(url)
     assert response.context["numbers"].defaulted == size
+
+
+def test_the_close_audit_event_and_webhook_say_how_many_a_person_reviewed(security_officer, monkeypatch):
+    sent = []
+    monkeypatch.setattr(closing.webhooks, "emit", lambda event, data, **kwargs: sent.append(data))
+    campaign = closed_mixed(security_officer, DefaultDecision.KEEP)
+    event = AuditEvent.objects.get(action="access.campaign.close", object_id=str(campaign.pk))
+    assert (event.changes["reviewed"], event.changes["total"], event.changes["defaults_applied"]) == (6, 8, 2)
+    (data,) = sent
+    assert (data["reviewed"], data["reviewed_percent"], data["defaults_applied"]) == (6, 75, 2)
