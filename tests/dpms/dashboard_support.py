@@ -64,7 +64,7 @@ def officer_world(size: int, *, reporters) -> dict:
                 current_impact=4,
                 status=RiskStatus.OPEN if n % 7 else RiskStatus.CLOSED,
                 created_at=now - timedelta(days=400),
-                closed_at=None if n % 7 else now - timedelta(days=40),
+                closed_at=None if n % 7 else now - timedelta(days=100),
             )
             for n in range(size)
         ]
@@ -72,7 +72,7 @@ def officer_world(size: int, *, reporters) -> dict:
     for risk in risks[: max(size // 3, 1)]:
         RiskAssessmentFactory(
             risk=risk,
-            reviewed_at=now - timedelta(days=100),
+            reviewed_at=now - timedelta(days=90),
             before={"inherent": [3, 3], "current": [0, 0], "target": None},
             after={"inherent": [3, 3], "current": [risk.current_likelihood, 4], "target": None},
             current_level_index=matrix.level_index(risk.current_likelihood, 4),
