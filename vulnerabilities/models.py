@@ -206,12 +206,13 @@ class RemediationPolicy(models.Model):
 
     def days_for(self, severity: str) -> int | None:
         """The days a vulnerability of ``severity`` may stay open (None: no deadline)."""
-        return {
+        days: dict[str, int] = {
             Severity.CRITICAL: self.critical_days,
             Severity.HIGH: self.high_days,
             Severity.MEDIUM: self.medium_days,
             Severity.LOW: self.low_days,
-        }.get(severity)
+        }
+        return days.get(severity)
 
 
 class ScanImport(models.Model):

@@ -31,6 +31,7 @@ def remediation_metrics(now: datetime.datetime) -> dict:
     days: dict[str, list[float]] = {severity: [] for severity in SEVERITY_ORDER}
     with_deadline = within = 0
     for severity, first_seen, fixed_at, due in fixed:
+        assert fixed_at is not None  # the filter reads only fixed ones
         if severity in days:
             days[severity].append((fixed_at - first_seen) / datetime.timedelta(days=1))
         if due is not None:

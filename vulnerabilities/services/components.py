@@ -167,7 +167,9 @@ def _match(incoming: list[ParsedComponent], current: list[Component]):
         by_identity_in[parsed.identity].append(parsed)
     for row in current:
         by_identity_now[identity_of(row.purl, row.name, row.ecosystem)].append(row)
-    pairs, added, removed = [], [], []
+    pairs: list[tuple[ParsedComponent, Component]] = []
+    added: list[ParsedComponent] = []
+    removed: list[Component] = []
     for identity in by_identity_in.keys() | by_identity_now.keys():
         new, old = by_identity_in.get(identity, []), by_identity_now.get(identity, [])
         if len(new) == 1 and len(old) == 1:
@@ -175,11 +177,11 @@ def _match(incoming: list[ParsedComponent], current: list[Component]):
             continue
         old_by_version = {row.version: row for row in old}
         for parsed in new:
-            row = old_by_version.pop(parsed.version, None)
-            if row is None:
+            found = old_by_version.pop(parsed.version, None)
+            if found is None:
                 added.append(parsed)
             else:
-                pairs.append((parsed, row))
+                pairs.append((parsed, found))
         removed.extend(old_by_version.values())
     return pairs, added, removed
 

@@ -75,7 +75,7 @@ def due_at_for(
     it has none."""
     policy = policy or current_policy()
     days = days_allowed(vulnerability, policy)
-    start = vulnerability.first_seen_at
+    start: datetime.datetime | None = vulnerability.first_seen_at
     if policy.clock_from == DeadlineClock.TRIAGED:
         start = vulnerability.triaged_at
     if days is None or start is None:
@@ -293,7 +293,7 @@ def _breach(vulnerabilities: list[Vulnerability], now: datetime.datetime) -> Non
             {
                 "action": "vulnerabilities.vulnerability.deadline_breached",
                 "obj": vulnerability,
-                "changes": {"due_at": vulnerability.due_at.isoformat()},
+                "changes": {"due_at": vulnerability.due_at},
             }
             for vulnerability in vulnerabilities
         ]

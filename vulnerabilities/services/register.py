@@ -102,7 +102,7 @@ def _check_unique(vulnerability: Vulnerability) -> None:
         return
     same = Vulnerability.objects.filter(
         system_id=vulnerability.system_id,
-        component_id=vulnerability.component_id,
+        component=vulnerability.component,
         identifier=vulnerability.identifier,
     ).exclude(pk=vulnerability.pk)
     taken = same.values_list("reference", flat=True).first()

@@ -9,8 +9,8 @@ severity follows FIRST's qualitative rating scale, the same for both versions: 0
 from dataclasses import dataclass
 from decimal import Decimal
 
-from cvss import CVSS3, CVSS4
-from cvss.exceptions import CVSSError
+from cvss import CVSS3, CVSS4  # type: ignore[import-untyped]
+from cvss.exceptions import CVSSError  # type: ignore[import-untyped]
 from django.core.exceptions import ValidationError
 
 from vulnerabilities.choices import CvssVersion, Severity
