@@ -66,14 +66,16 @@ def _broker_not_paused(monkeypatch):
 def _put_back_migration_rows(sender, **kwargs):
     """A transactional test ends by emptying every table, and Django then sends only ``post_migrate``
     (content types, permissions), not the data migrations. Put back the rows those migrations made (the
-    portal-role groups, the audit chain head, the default risk categories), so every test finds the database
-    as migrated, in whatever order pytest-xdist runs the tests of a worker."""
+    portal-role groups, the audit chain head, the default risk categories, the remediation policy), so every
+    test finds the database as migrated, in whatever order pytest-xdist runs the tests of a worker."""
     from django.apps import apps
 
     if sender.label == "dpms":
         import_module("dpms.migrations.0002_roles_and_audit_guard").create_roles(apps, None)
     elif sender.label == "risk":
         import_module("risk.migrations.0005_default_categories").add_defaults(apps, None)
+    elif sender.label == "vulnerabilities":
+        import_module("vulnerabilities.migrations.0001_vulnerabilities").create_policy(apps, None)
 
 
 post_migrate.connect(_put_back_migration_rows, dispatch_uid="tests-put-back-migration-rows")
