@@ -60,7 +60,7 @@ from vulnerabilities.services.scanners import (
     parse_scan,
     size_problem,
 )
-from vulnerabilities.services.scoring import score
+from vulnerabilities.services.scoring import Score, score
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class ScanPlan:
     unchanged: list[Vulnerability] = field(default_factory=list)
     to_reopen: list[Vulnerability] = field(default_factory=list)
     to_fix: list[Vulnerability] = field(default_factory=list)
-    scores: dict[str, object] = field(default_factory=dict)
+    scores: dict[str, Score] = field(default_factory=dict)
 
 
 def file_sha256(content: bytes) -> str:
@@ -336,9 +336,7 @@ def _apply(scan: ScanImport, report: ScanReport, plan: ScanPlan) -> None:
         vulnerability = _new_vulnerability(finding, components[key], plan, actor, now)
         set_due(vulnerability, now=now, policy=policy)
         created.append(vulnerability)
-    for vulnerability, reference in zip(
-        created, _take_references(timezone.localtime(now).year, len(created)), strict=True
-    ):
+    for vulnerability, reference in zip(created, _take_references(now.year, len(created)), strict=True):
         vulnerability.reference = reference
     Vulnerability.objects.bulk_create(created, batch_size=CHUNK)
     unchanged_ids = [vulnerability.pk for vulnerability in plan.unchanged]
@@ -415,8 +413,8 @@ def _new_vulnerability(
     )
     scored = plan.scores.get(finding.cvss_vector) if finding.cvss_vector else None
     if scored is not None:
-        vulnerability.cvss_vector, vulnerability.cvss_version = scored.vector, str(scored.version)  # type: ignore[attr-defined]
-        vulnerability.cvss_score, vulnerability.scored_severity = scored.score, str(scored.severity)  # type: ignore[attr-defined]
+        vulnerability.cvss_vector, vulnerability.cvss_version = scored.vector, str(scored.version)
+        vulnerability.cvss_score, vulnerability.scored_severity = scored.score, str(scored.severity)
     else:
         vulnerability.scored_severity = finding.severity
     vulnerability.severity = vulnerability.scored_severity

@@ -278,7 +278,7 @@ def _unique(values) -> list[str]:
     return list(dict.fromkeys(value for value in values if value))
 
 
-def _identify(ids: list[str]) -> tuple[str, list[str]]:
+def _identify(ids: list) -> tuple[str, list[str]]:
     """The identifier (a CVE id, else a GHSA id, else the first) and the other ids as aliases."""
     ids = _unique(_text(value) for value in ids)
     chosen = next(
@@ -335,7 +335,7 @@ def _component(name, version, *, ecosystem="", purl="") -> ScanComponent:
     )
 
 
-def _add(report: ScanReport, where: str, component: ScanComponent, ids: list[str], **values) -> None:
+def _add(report: ScanReport, where: str, component: ScanComponent, ids: list, **values) -> None:
     """Check one finding's component and identifier and keep it (or the problem)."""
     identifier, aliases = _identify(ids)
     if not component.name:
@@ -576,7 +576,7 @@ def _parse_grype(data, report: ScanReport) -> None:
             report,
             where,
             component,
-            [vulnerability.get("id"), *(item.get("id") for item in related)],
+            [vulnerability.get("id"), *[item.get("id") for item in related]],
             title=description.split("\n", 1)[0] if description else "",
             description=description,
             cvss_vector=vector,
