@@ -74,8 +74,10 @@ def test_site_url_follows_the_port_unless_it_was_set():
 
 
 @pytest.fixture
-def run_env(monkeypatch):
-    """run_portal sets SITE_URL and PORT in the environment for honcho's processes: put them back after."""
+def run_env(monkeypatch, settings):
+    """run_portal sets SITE_URL (the setting, and in the environment for honcho's processes) and PORT: put
+    them back after, so no later test reads this test's address."""
+    settings.SITE_URL = settings.SITE_URL  # overridden for this test only: what run_portal sets is dropped
     for name in ("SITE_URL", "PORT"):
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)
