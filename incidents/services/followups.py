@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from dpms.formats import show_date
 from dpms.notify import DigestItem, claim_digest_recipients, digest
 from incidents.choices import ActionStatus, EventKind
 from incidents.models import FollowUpAction, Incident
@@ -95,7 +96,7 @@ def followup_create(
         incident=incident,
         kind=EventKind.ACTION,
         actor=actor,
-        text=f"Follow-up action added: {title} (owner {owner}, due {due_on:%Y-%m-%d}).",
+        text=f"Follow-up action added: {title} (owner {owner}, due {show_date(due_on)}).",
         data={"action": action.pk, "owner": timeline.person(owner), "due_on": due_on.isoformat()},
         audit_action="incident.followup.create",
         changes={"action": action.pk, "title": title, "owner": owner.email, "due_on": due_on.isoformat()},
@@ -107,7 +108,7 @@ def followup_create(
             subject=f"Follow-up action for you: {title}",
             body=(
                 f"{actor} made you the owner of a follow-up action on {incident.reference}: {title}, "
-                f"due {due_on:%Y-%m-%d}."
+                f"due {show_date(due_on)}."
             ),
             dedup_key=f"incident-action:{action.pk}:owner",
             actor=actor,
@@ -210,7 +211,7 @@ def _send_digest(owner, owed: list, *, prefix: str, now) -> int:
     items = [
         DigestItem(
             owner,
-            f"{action.incident.reference}: {action.title} (due {action.due_on:%Y-%m-%d})",
+            f"{action.incident.reference}: {action.title} (due {show_date(action.due_on)})",
             timeline.incident_url(action.incident),
         )
         for action in owed

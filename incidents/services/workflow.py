@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dpms import notify, webhooks
+from dpms.formats import show_date
 from dpms.models import WebhookEvent
 from incidents.choices import STATUS_ORDER, Category, EventKind, Severity, Status
 from incidents.models import Incident, PostIncidentReview
@@ -593,7 +594,7 @@ def post_incident_review_record(
         incident=incident,
         kind=EventKind.REVIEW,
         actor=actor,
-        text=f"Post-incident review {'corrected' if before else 'recorded'}: held on {held_on:%Y-%m-%d}.",
+        text=f"Post-incident review {'corrected' if before else 'recorded'}: held on {show_date(held_on)}.",
         data={"held_on": held_on.isoformat()},
         audit_action="incident.review",
         changes={key: [before.get(key), value] for key, value in fields.items() if before.get(key) != value},

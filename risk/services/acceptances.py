@@ -135,7 +135,7 @@ def acceptance_request(*, risk: Risk, actor, rationale: str, expires_on: datetim
     notify_each_once(
         [person for person in approvers if person.pk != actor.pk],
         subject=f"Risk acceptance waiting for approval: {risk.reference}",
-        body=f"{actor} asks to accept {risk} until {expires_on:%Y-%m-%d}"
+        body=f"{actor} asks to accept {risk} until {show_date(expires_on)}"
         + (" (above appetite: an admin approves too)" if acceptance.above_appetite else "")
         + f".\nRationale: {rationale}",
         link=acceptance_link(acceptance),
@@ -188,7 +188,7 @@ def acceptance_approve(*, acceptance: RiskAcceptance, actor, now=None) -> RiskAc
         notify_each_once(
             _owner_and_officers(acceptance),
             subject=f"Risk accepted: {risk.reference}",
-            body=f"The acceptance of {risk} is approved until {acceptance.expires_on:%Y-%m-%d}.",
+            body=f"The acceptance of {risk} is approved until {show_date(acceptance.expires_on)}.",
             link=acceptance_link(acceptance),
             dedup_key=_key(acceptance, "approved"),
         )
@@ -369,7 +369,7 @@ def notify_expiring_acceptances(*, now) -> int:
             continue
         told.setdefault(days, []).append(acceptance.pk)
         text = (
-            f"{acceptance.risk}: accepted until {acceptance.expires_on:%Y-%m-%d} ({days}-day notice); "
+            f"{acceptance.risk}: accepted until {show_date(acceptance.expires_on)} ({days}-day notice); "
             "then the risk reopens"
         )
         for person in {acceptance.risk.owner, *officers}:
@@ -424,7 +424,7 @@ def expire_acceptances(*, now) -> int:
                 notify_each_once(
                     [acceptance.risk.owner, *officers],
                     subject=f"Risk acceptance ended: {acceptance.risk.reference}",
-                    body=f"The acceptance of {acceptance.risk} ended on {acceptance.expires_on:%Y-%m-%d}; "
+                    body=f"The acceptance of {acceptance.risk} ended on {show_date(acceptance.expires_on)}; "
                     "the risk is open again.",
                     link=acceptance_link(acceptance),
                     dedup_key=_key(acceptance, "expired"),

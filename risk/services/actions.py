@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dpms import audit
+from dpms.formats import show_date
 from dpms.notify import DigestItem, claim_digest_recipients, digest, notify_each_once
 from risk.choices import ActionStatus
 from risk.models import Risk, TreatmentAction
@@ -63,7 +64,7 @@ def _tell_owner(action: TreatmentAction, actor, occasion: str) -> None:
         notify_each_once(
             [action.owner],
             subject=f"Risk action for you: {action.title}",
-            body=f"{actor} made you the owner of an action on {action.risk}: due {action.due_on:%Y-%m-%d}.",
+            body=f"{actor} made you the owner of an action on {action.risk}: due {show_date(action.due_on)}.",
             link=action_link(action),
             dedup_key=f"risk-action:{action.pk}:{occasion}",
         )
@@ -157,7 +158,7 @@ def remind_overdue_actions(*, now) -> int:
     items = [
         DigestItem(
             action.owner,
-            f"{action.risk.reference}: {action.title} (due {action.due_on:%Y-%m-%d})",
+            f"{action.risk.reference}: {action.title} (due {show_date(action.due_on)})",
             action_link(action),
         )
         for action in actions

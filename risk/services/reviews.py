@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dpms import audit, notify
+from dpms.formats import show_date
 from dpms.models import User
 from dpms.notify import DigestItem, digest
 from risk.models import Risk, RiskAssessment
@@ -170,7 +171,7 @@ def _line(risk: Risk, review_on: datetime.date, today: datetime.date) -> str:
         when = "due today"
     else:
         when = f"overdue by {-days} day{'s' if days != -1 else ''}"
-    return f"{risk.reference} {risk.title}: review {when} ({review_on:%Y-%m-%d})"
+    return f"{risk.reference} {risk.title}: review {when} ({show_date(review_on)})"
 
 
 def remind_due_reviews(*, now: datetime.datetime) -> int:
