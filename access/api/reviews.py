@@ -1,6 +1,7 @@
 """Access reviews: my queue (the items I review in open campaigns, filtered like "My reviews"), one item,
-deciding on it (``access.services.reviews.item_decide``: its reviewer, or a security officer as an override)
-and keeping several in bulk (``items_bulk_keep``), with the page's forms and access helper."""
+deciding on it (``access.services.reviews.item_decide``: its reviewer, or a security officer as an override),
+keeping several in bulk (``items_bulk_keep``) and accepting their recommendations
+(``items_accept_recommendations``), with the page's forms and access helper."""
 
 import django_filters
 from django.core.exceptions import PermissionDenied
@@ -11,7 +12,13 @@ from rest_framework.response import Response
 
 from access.api import FormInput, HelperObject, PageFormFilter, described, form_input, one_of, refusals
 from access.choices import Decision
-from access.forms.reviews import BulkKeepForm, ItemDecisionForm, QueueFilterForm, ReassignForm
+from access.forms.reviews import (
+    AcceptRecommendationsForm,
+    BulkKeepForm,
+    ItemDecisionForm,
+    QueueFilterForm,
+    ReassignForm,
+)
 from access.models import ReviewItem
 from access.queries import reviews as queries
 from access.services import reviews as services
@@ -95,6 +102,18 @@ class BulkKeepInput(FormInput):
     justification = serializers.CharField(help_text="One justification for all of them.")
 
 
+class AcceptRecommendationsInput(FormInput):
+    """Accepting the recommendations of several items (``AcceptRecommendationsForm``; the rules are
+    ``items_accept_recommendations``')."""
+
+    form_class = AcceptRecommendationsForm
+    items = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Pending items of your queue; those without a recommendation that decides are left alone.",
+    )
+    justification = serializers.CharField(help_text="One justification, recorded on each item decided.")
+
+
 class ReassignInput(FormInput):
     """A security officer's reassignment (``ReassignForm``)."""
 
@@ -107,6 +126,14 @@ class BulkKeepResultSerializer(serializers.Serializer):
     kept = serializers.ListField(child=serializers.IntegerField(), help_text="The items kept.")
 
 
+class AcceptedSerializer(serializers.Serializer):
+    revoked = serializers.ListField(child=serializers.IntegerField(), help_text="The items revoked.")
+    kept = serializers.ListField(child=serializers.IntegerField(), help_text="The items kept.")
+    left = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The items left pending (no recommendation that decides)."
+    )
+
+
 class QueueFilter(PageFormFilter):
     """The queue's filters ("My reviews", ``QueueFilterForm``)."""
 
@@ -114,6 +141,7 @@ class QueueFilter(PageFormFilter):
     system = django_filters.CharFilter(method=described, help_text="Part of the system's name.")
     privileged = one_of(["yes", "no"])
     state = one_of(["pending", "decided"])
+    recommendation = one_of(["revoke", "keep", "none"])
 
     class Meta:
         model = ReviewItem
@@ -199,3 +227,25 @@ class ReviewItemViewSet(
                 items=data["items"], actor=request.user, justification=data["justification"]
             )
         return Response({"kept": [item.pk for item in kept]})
+
+    @extend_schema(request=AcceptRecommendationsInput, responses=AcceptedSerializer)
+    @action(detail=False, methods=["post"], url_path="accept-recommendations")
+    def accept_recommendations(self, request):
+        """Decide what each item's recommendation says (revoke or keep) on pending items of your own queue,
+        privileged ones included, with one justification recorded on each; items without a recommendation
+        that decides are left pending. All or nothing: another reviewer's item, a decided item or a closed
+        campaign refuses the batch."""
+        data = form_input(
+            AcceptRecommendationsInput, request, visible_items=queries.items_visible_to(request.user)
+        )
+        with refusals(AcceptRecommendationsInput._declared_fields):
+            result = services.items_accept_recommendations(
+                items=data["items"], actor=request.user, justification=data["justification"]
+            )
+        return Response(
+            {
+                "revoked": [item.pk for item in result.decided if item.decision == Decision.REVOKE],
+                "kept": [item.pk for item in result.decided if item.decision == Decision.KEEP],
+                "left": [item.pk for item in result.left],
+            }
+        )
