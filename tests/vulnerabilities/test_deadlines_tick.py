@@ -121,3 +121,15 @@ def test_an_ownerless_vulnerability_is_breached_and_goes_to_the_officers(securit
     assert Finding.objects.filter(system=system).count() == 1
     (escalation,) = _notes("vulnerability-escalation:")
     assert vulnerability.reference in escalation.body
+
+
+def test_a_reopened_vulnerability_past_its_deadline_is_breached_again(system):
+    now = timezone.now()
+    vulnerability = _open(system, now - 2 * DAY, triaged_at=now - 32 * DAY)  # a high: 30 days
+    deadlines.escalate_overdue(now=now)
+    register.vulnerability_mark_fixed(actor=None, vulnerability=vulnerability, note="Patched", now=now)
+    assert Finding.objects.filter(system=system, resolved_at__isnull=True).count() == 0
+    register.vulnerability_reopen(actor=None, vulnerability=vulnerability, reason="Seen again", now=now)
+    deadlines.escalate_overdue(now=now + DAY)
+    assert Finding.objects.filter(system=system, resolved_at__isnull=True).count() == 1
+    assert len(_notes("vulnerability-overdue:")) == 2  # today's and the next day's digest

@@ -464,8 +464,11 @@ def vulnerability_reopen(*, actor, vulnerability, reason: str = "", now=None) ->
         row.settled_at = row.fixed_at = row.verified_at = None
         row.accepted_until = None
         row.fixed_note = ""
+        # Open again: the tick reminds, escalates and announces a breach afresh (the old finding was
+        # resolved when it settled).
+        row.reminded_at, row.escalation_level, row.breached_at = None, 0, None
         return ["triaged_at", "settled_at", "fixed_at", "verified_at", "accepted_until", "fixed_note",
-                *set_due(row, now=now)]  # fmt: skip
+                "reminded_at", "escalation_level", "breached_at", *set_due(row, now=now)]  # fmt: skip
 
     with transaction.atomic():
         return _transition(
