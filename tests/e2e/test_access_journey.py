@@ -130,7 +130,7 @@ def test_manager_recertifies_in_the_queue_and_the_officer_closes_with_checkable_
     page.get_by_test_id("campaign-table").get_by_role("link", name="Q2 access review").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Q2 access review")
     expect(page.get_by_test_id("campaign-status")).to_have_text("Open")
-    expect(page.get_by_test_id("overall-progress")).to_contain_text("100% · 3 of 3 decided")
+    expect(page.get_by_test_id("overall-progress")).to_contain_text("100% reviewed · 3 of 3 by a person")
     save_page(page, shots / "access-journey-5-campaign.png")
 
     page.get_by_role("link", name="Close campaign").click()
