@@ -26,6 +26,7 @@ from access.queries.requests import (
 )
 from access.services.grants import grant_create
 from dpms import audit
+from dpms.formats import show_date
 from dpms.models import User
 from dpms.notify import notify_each_once
 
@@ -196,7 +197,7 @@ def request_approve(
             [request.requested_by, request.requested_for],
             f"Access request approved: {request.role}",
             f"{request.requested_for} now holds {request.role}"
-            + (f" until {request.end_date:%Y-%m-%d}." if request.end_date else "."),
+            + (f" until {show_date(request.end_date)}." if request.end_date else "."),
             "approved",
         )
     else:

@@ -16,6 +16,7 @@ from access.queries.revocations import may_complete
 from access.services.grants import grant_create, grant_revoke
 from access.services.leavers import leaver_finding_check
 from dpms import audit
+from dpms.formats import show_date
 from dpms.models import User
 from dpms.notify import DigestItem, digest, notify, notify_each_once
 
@@ -75,7 +76,7 @@ def _remind_owners(now: datetime) -> int:
         owner = task.assignee or task.system.owner
         if owner is not None and owner.is_active:
             items.append(
-                DigestItem(recipient=owner, text=f"{task} (due {task.due_at:%Y-%m-%d})", link=LIST_LINK)
+                DigestItem(recipient=owner, text=f"{task} (due {show_date(task.due_at)})", link=LIST_LINK)
             )
     return digest(
         items=items,
@@ -123,7 +124,7 @@ def _escalate_task(task: RevocationTask, target: int) -> int:
     notify_each_once(
         [person] if person else User.objects.security_officers(),
         subject=f"Escalated to you: overdue revocation {task}",
-        body=f"{task.reason}\nDue {task.due_at:%Y-%m-%d}; the system owner has not done it yet.",
+        body=f"{task.reason}\nDue {show_date(task.due_at)}; the system owner has not done it yet.",
         link=link,
         dedup_key=f"access-revocation-escalation:{task.pk}:L{level}",
     )

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from access.choices import Recommendation, ReviewerRule
 from access.models import Grant, ReviewPolicy
+from dpms.formats import show_date
 from dpms.models import User
 
 INACTIVE_AFTER = timedelta(days=30)
@@ -81,7 +82,7 @@ def recommend(*, grant: Grant, holder, now: datetime) -> tuple[str, str]:
     if not holder.is_active:
         return Recommendation.DEACTIVATED, "The holder's account is deactivated: revoke."
     if grant.expires_at is not None and grant.expires_at <= now:
-        return Recommendation.EXPIRED, f"The grant expired on {grant.expires_at:%Y-%m-%d}: revoke."
+        return Recommendation.EXPIRED, f"The grant expired on {show_date(grant.expires_at)}: revoke."
     if holder.last_login is None:
         return Recommendation.INACTIVE, "The holder has never signed in: consider revoking."
     if now - holder.last_login >= INACTIVE_AFTER:
@@ -92,5 +93,5 @@ def recommend(*, grant: Grant, holder, now: datetime) -> tuple[str, str]:
     return (
         Recommendation.IN_USE,
         f"The holder signed in within {INACTIVE_AFTER.days} days and the grant was reviewed on "
-        f"{grant.last_reviewed_at:%Y-%m-%d}: keep.",
+        f"{show_date(grant.last_reviewed_at)}: keep.",
     )
