@@ -187,3 +187,31 @@ def test_register_query_count_does_not_grow(client_for, security_officer, owned_
 
 
 EXPECTED_REGISTER_QUERIES = 15
+
+
+# --- Editing and handing over ---------------------------------------------------------------------------
+@pytest.mark.parametrize(("persona", "status"), [("staff", 404), ("admin", 404), ("auditor", 403),
+                                                 ("security_officer", 200)])  # fmt: skip
+def test_the_edit_page_by_role(client_for, personas, vulnerability, persona, status):
+    url = reverse("vulnerabilities:vulnerability_edit", args=[vulnerability.pk])
+    assert client_for(personas[persona]).get(url).status_code == status
+
+
+def test_editing_the_vector_scores_it_again(client_for, system_owner, vulnerability):
+    url = reverse("vulnerabilities:vulnerability_edit", args=[vulnerability.pk])
+    values = {"title": "Heartbleed", "cvss_vector": "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:L/I:N/A:N"}
+    assert client_for(system_owner).post(url, values).status_code == 302
+    vulnerability.refresh_from_db()
+    assert (str(vulnerability.cvss_score), vulnerability.severity) == ("3.1", "low")
+    bad = client_for(system_owner).post(url, {**values, "cvss_vector": "CVSS:4.0/AV:N"})
+    assert bad.status_code == 400
+    assert "Not a valid CVSS 4.0 vector" in bad.content.decode()
+
+
+def test_handing_over_to_another_owner(client_for, system_owner, staff, vulnerability):
+    url = reverse("vulnerabilities:vulnerability_assign", args=[vulnerability.pk])
+    assert client_for(staff).post(url, {"owner": staff.email}).status_code == 404
+    assert client_for(system_owner).post(url, {"owner": staff.email}).status_code == 302
+    vulnerability.refresh_from_db()
+    assert vulnerability.owner == staff
+    assert client_for(system_owner).post(url, {"owner": "nobody@example.com"}).status_code == 400
