@@ -145,3 +145,16 @@ def test_the_tracking_page_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(3):
         response = client.get(reported)
     assert response.content.count(b'data-testid="disclosure-message"') == messages
+
+
+def test_the_officer_pages_ask_anonymous_to_sign_in(client, intake, reported):
+    disclosure = Disclosure.objects.get()
+    for url in (reverse("vulnerabilities:disclosures"), reverse("vulnerabilities:disclosure_policy")):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
+    for name in ("vulnerabilities:disclosure_revoke", "vulnerabilities:disclosure_move"):
+        response = client.post(reverse(name, args=[disclosure.pk]))
+        assert response.status_code == 302
+    disclosure.refresh_from_db()
+    assert disclosure.link_revoked_at is None

@@ -115,3 +115,16 @@ def test_the_list_runs_a_fixed_number_of_queries(
 # roles, the count, the unread-notifications badge, the filter's systems, the page of imports with their
 # system and uploader (one join), and the session saved again (3, with its savepoint).
 QUERIES = 15
+
+
+def test_the_import_pages_ask_anonymous_to_sign_in(client, payroll):
+    scan = make_imports(payroll, 1)[0]
+    for name in ("vulnerabilities:scan_import", "vulnerabilities:scan_import_progress"):
+        response = client.get(reverse(name, args=[scan.pk]))
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
+
+
+def test_an_outsider_with_no_part_in_imports_gets_403(client_for, outsider, payroll):
+    scan = make_imports(payroll, 1)[0]
+    assert client_for(outsider).get(reverse("vulnerabilities:scan_import", args=[scan.pk])).status_code == 403

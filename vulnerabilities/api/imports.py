@@ -63,7 +63,11 @@ class ScanUploadInput(serializers.Serializer):
     content = serializers.CharField(help_text="The scanner's JSON report, as text.")
     filename = serializers.CharField(required=False, max_length=255, help_text="Kept with the import.")
     system = serializers.IntegerField(
-        required=False, allow_null=True, help_text="The system's id; none: the one the file names (officers)."
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="The system's id; none: the one the file names (officers).",
     )
     format = serializers.ChoiceField(
         choices=["", *ScanFormat.values], required=False, help_text=f"{FORMATS}; empty: recognise it."
@@ -79,7 +83,9 @@ class ScanUploadFileInput(serializers.Serializer):
     """The upload as multipart/form-data, as the page posts it."""
 
     file = serializers.FileField(help_text="The scanner's JSON report, at most 50 MB.")
-    system = serializers.IntegerField(required=False, allow_null=True, help_text="The system's id.")
+    system = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**63 - 1, help_text="The system's id."
+    )
     format = serializers.ChoiceField(choices=["", *ScanFormat.values], required=False)
     full = serializers.BooleanField(required=False)
 
