@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dpms import webhooks
+from dpms.formats import show_datetime
 from dpms.models import WebhookEvent
 from incidents.choices import (
     AuthorityDecision,
@@ -75,8 +76,9 @@ def utc_text(when: datetime.datetime) -> str:
 
 
 def local_text(when: datetime.datetime) -> str:
-    """An instant in the zone of the person reading it now (a form error): the request's active zone."""
-    return timezone.localtime(when).strftime("%d %b %Y, %H:%M %Z")
+    """An instant in the zone of the person reading it now (a form error): the request's active zone, in the
+    pages' format with the zone ("2 Dec 2026, 14:05 CET")."""
+    return f"{show_datetime(when)} {timezone.localtime(when):%Z}"
 
 
 def utc_iso(when: datetime.datetime) -> str:

@@ -7,6 +7,7 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from dpms.formats import show_datetime
 from incidents.choices import Category, Severity
 from incidents.models import Incident
 from incidents.queries.visibility import (
@@ -17,7 +18,6 @@ from incidents.queries.visibility import (
 from incidents.services import timeline
 
 PERMISSION = f"incidents.{SHARE_PERMISSION}"
-DISPLAY_TIME = "%Y-%m-%d %H:%M %Z"
 CLOCK_RUNNING = (
     "Record the supervisory authority decision first: notified, or not required and why (GDPR Art. 33(5))."
 )
@@ -61,7 +61,8 @@ def _name(user) -> str:
 
 
 def _local(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment).strftime(DISPLAY_TIME)
+    """An instant in the reader's zone, in the pages' format with the zone ("2 Dec 2026, 14:05 CET")."""
+    return f"{show_datetime(moment)} {timezone.localtime(moment):%Z}"
 
 
 def _touch(incident: Incident, now, *fields: str) -> None:
