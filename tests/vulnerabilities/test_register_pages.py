@@ -75,7 +75,7 @@ def test_the_owner_triages_from_the_page_and_the_timeline_shows_it(client_for, s
     vulnerability.refresh_from_db()
     assert vulnerability.status == "triaged"
     page = client.get(_detail(vulnerability)).content.decode()
-    assert "triage" in page
+    assert "<strong>Triaged</strong> · Olivia Owner" in page  # the timeline, from the audit trail
     assert "(Europe/Berlin, the owner&#x27;s time)" in page or "(Europe/Berlin, the owner's time)" in page
 
 

@@ -133,6 +133,32 @@ def vulnerability_create(request):
     )
 
 
+# The timeline's words for the actions the services record (others show as recorded).
+ACTION_WORDS = {
+    "create": "Recorded",
+    "update": "Details changed",
+    "override_severity": "Severity overridden",
+    "assign": "Handed over",
+    "triage": "Triaged",
+    "start_remediation": "Remediation started",
+    "mark_fixed": "Marked fixed",
+    "verify": "Fix verified",
+    "accept_risk": "Risk accepted",
+    "mark_false_positive": "Marked false positive",
+    "reopen": "Reopened",
+    "deadline_breached": "Deadline passed",
+    "escalated": "Escalated to the security officers",
+}
+
+
+def _timeline(vulnerability) -> list:
+    events = list(queries.vulnerability_timeline(vulnerability))
+    for event in events:
+        short = event.action.rsplit(".", 1)[-1]
+        event.words = ACTION_WORDS.get(short, short.replace("_", " ").capitalize())
+    return events
+
+
 def _detail_context(request, vulnerability, **forms) -> dict:
     user = request.user
     may_change = queries.may_change(user, vulnerability)
@@ -144,7 +170,7 @@ def _detail_context(request, vulnerability, **forms) -> dict:
         "overdue": vulnerability.is_overdue,
         "due_local": vulnerability.due_at.astimezone(zone) if vulnerability.due_at else None,
         "due_zone": str(zone),
-        "timeline": list(queries.vulnerability_timeline(vulnerability)),
+        "timeline": _timeline(vulnerability),
         "may_change": may_change,
         "may_override": queries.may_manage_vulnerabilities(user),
         "steps": steps,
