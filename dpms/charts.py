@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 # Patterns and markers, by series index: the second way (besides colour) of telling series apart.
-PATTERNS = ("solid", "hatch", "dots", "cross")
+PATTERNS = ("solid", "hatch", "dots", "cross", "vlines", "hlines")
 MARKERS = ("circle", "square", "diamond", "triangle")
 LABEL_CHARS = 14  # a bar's label is cut to this many characters in the drawing
 

@@ -128,3 +128,17 @@ def test_labels_too_long_for_the_drawing_are_cut_there_and_whole_in_the_table():
 
 def test_axis_tops_are_round_numbers():
     assert [charts.nice_max(v) for v in (0, 1, 3, 7, 11, 240, 0.4)] == [1, 1, 5, 10, 20, 250, 0.5]
+
+
+def test_up_to_six_stacked_series_each_have_a_pattern_of_their_own():
+    series = [charts.Series(f"level-{n}", f"Level {n}", colour="#123456") for n in range(6)]
+    chart = charts.stacked_bar_chart(
+        slug="levels",
+        title="Levels",
+        series=series,
+        columns=[charts.Column("Jan", [charts.Segment(one, 1) for one in series])],
+    )
+    assert len({entry.pattern for entry in chart.legend}) == 6
+    svg = draw(chart)
+    assert svg.count("<pattern ") == 5  # solid needs none
+    assert 'fill="#123456"' in svg  # a series' own colour (a matrix level's) is an SVG attribute
