@@ -56,7 +56,13 @@ KINDS = (
         "Escalations and breach deadlines",
         "Incidents, access reviews and revocations overdue and now waiting on you; a personal-data breach's "
         "72-hour clock and the NIS2 deadlines.",
-        ("escalation:", "access-escalation:", "access-revocation-escalation:", "incident:"),
+        (
+            "escalation:",
+            "access-escalation:",
+            "access-revocation-escalation:",
+            "incident:",
+            "vulnerability-escalation:",
+        ),
         security=True,
     ),
     Kind(
@@ -88,6 +94,12 @@ KINDS = (
         "Risks",
         "Periodic reviews due, treatment actions, acceptances to approve and ending.",
         ("risk-",),
+    ),
+    Kind(
+        "vulnerabilities",
+        "Vulnerabilities",
+        "Vulnerabilities you own that reach their remediation deadline soon, or are past it.",
+        ("vulnerability-reminder:", "vulnerability-overdue:"),
     ),
     Kind(
         "incidents",

@@ -133,3 +133,11 @@ def test_a_reopened_vulnerability_past_its_deadline_is_breached_again(system):
     deadlines.escalate_overdue(now=now + DAY)
     assert Finding.objects.filter(system=system, resolved_at__isnull=True).count() == 1
     assert len(_notes("vulnerability-overdue:")) == 2  # today's and the next day's digest
+
+
+def test_the_digests_are_of_kinds_a_person_chooses_or_always_emailed():
+    from dpms import notify
+
+    assert notify.kind_of("vulnerability-reminder:2026-12-07:5").key == "vulnerabilities"
+    assert notify.kind_of("vulnerability-overdue:2026-12-07:5").key == "vulnerabilities"
+    assert notify.kind_of("vulnerability-escalation:2026-12-07:5").security  # escalations: always emailed
