@@ -86,7 +86,7 @@ def on_disclosure_updated(
         raise ValidationError({"attachments": problems})
     now = now or timezone.now()
     outsider = _outsider()
-    incident = Incident.objects.select_for_update().select_related("handler").get(pk=incident.pk)
+    incident = Incident.objects.select_for_update(of=("self",)).select_related("handler").get(pk=incident.pk)
     event = timeline.log(
         incident=incident,
         kind=EventKind.INFO,
