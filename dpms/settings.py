@@ -6,6 +6,7 @@ Production sets ``DEBUG=false``, ``SECRET_KEY``, ``ALLOWED_HOSTS``, ``DATABASE_U
 ``EMAIL_URL``; see the README for the full list.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -464,7 +465,7 @@ NIS2_ENABLED = env.bool("NIS2_ENABLED", default=False)
 SECURITY_CONTACT = env.str("SECURITY_CONTACT", default="")
 if SECURITY_CONTACT and not SECURITY_CONTACT.startswith(("mailto:", "https://", "tel:")):
     raise ImproperlyConfigured("SECURITY_CONTACT must be a mailto:, https:// or tel: URI (RFC 9116 §2.5.3).")
-SECURITY_POLICY_URL = env.str("SECURITY_POLICY_URL", default="")  # empty: the report page (it shows the policy)
+SECURITY_POLICY_URL = env.str("SECURITY_POLICY_URL", default="")  # empty: the report page (it shows it)
 SECURITY_ENCRYPTION_URL = env.str("SECURITY_ENCRYPTION_URL", default="")  # an OpenPGP key to write to
 SECURITY_PREFERRED_LANGUAGES = env.str("SECURITY_PREFERRED_LANGUAGES", default="en")
 # security.txt's Expires is this many days ahead of each request; RFC 9116 asks for less than a year.
@@ -475,6 +476,8 @@ if not 1 <= SECURITY_TXT_EXPIRES_DAYS <= 365:
 DISCLOSURE_SYSTEM = env.str("DISCLOSURE_SYSTEM", default="")
 # Reports accepted from one address per window (allauth's rate syntax: amount/duration), in the cache.
 DISCLOSURE_RATE_LIMIT = env.str("DISCLOSURE_RATE_LIMIT", default="5/1h")
+if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", DISCLOSURE_RATE_LIMIT):
+    raise ImproperlyConfigured("DISCLOSURE_RATE_LIMIT reads like 5/1h: reports per window (s, m, h or d).")
 # A report sent sooner than this after the form was shown is taken for a bot's.
 DISCLOSURE_MIN_FILL_SECONDS = env.int("DISCLOSURE_MIN_FILL_SECONDS", default=4)
 
