@@ -154,3 +154,32 @@ def test_a_day_is_one_format_in_the_changes(client_for, auditor):
 
     assert '<del class="audit-old">1 Jan 2026</del>' in cell
     assert '<ins class="audit-new">2 Dec 2026</ins>' in cell
+
+
+@pytest.mark.parametrize("size", [4, 60])
+def test_reading_the_changes_costs_no_query(client_for, auditor, staff, size, django_assert_num_queries):
+    """Labels, choice names and type names come from the models: 15 queries whatever the events say (the
+    same as test_audit_trail_page's count), with creations naming related rows and updates of choices."""
+    for n in range(size // 4):
+        audit_event(
+            action="people.user.create",
+            obj=staff,
+            changes={"created": {"team": "Finance", "manager": "boss@example.com", "email": f"p{n}@e.com"}},
+        )
+        audit_event(
+            action="access.item.decide",
+            object_type="access.reviewitem",
+            object_id=str(n),
+            changes={"decision": ["pending", "revoke"], "reviewer": n, "privileged": True},
+        )
+        audit_event(action="people.team.delete", object_type="dpms.team", changes={"name": f"T{n}"})
+        audit_event(
+            action="risk.risk.update", object_type="risk.risk", changes={"status": ["open", "closed"]}
+        )
+    client = client_for(auditor)
+    client.get(URL)
+
+    with django_assert_num_queries(15):
+        response = client.get(URL)
+
+    assert response.content.count(b'<ul class="audit-changes">') >= size
