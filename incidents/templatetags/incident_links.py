@@ -6,7 +6,7 @@ import datetime
 
 from django import template
 from django.template.loader import get_template
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.dateformat import format as date_format
 
 from incidents.queries.visibility import incidents_for_user
@@ -55,7 +55,10 @@ def iso_local(value) -> str:
     """An ISO instant ("2026-10-26T10:00:00+00:00") in the viewer's time zone: "26 Oct 2026, 11:00 CET".
     Text that is not an aware instant is shown as it is."""
     moment = _instant(value)
-    return date_format(timezone.localtime(moment), "j M Y, H:i T") if moment else str(value or "")
+    if not moment:
+        return str(value or "")
+    local = timezone.localtime(moment)
+    return f"{formats.date_format(local, 'DATETIME_FORMAT')} {date_format(local, 'T')}"  # the pages' format
 
 
 @register.filter
