@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from dpms.models import AuditEvent
 from tests.access.factories import SystemFactory
-from tests.vulnerabilities.factories import VulnerabilityFactory
+from tests.vulnerabilities.factories import ComponentFactory, VulnerabilityFactory
 from vulnerabilities.models import Vulnerability
 
 pytestmark = pytest.mark.django_db
@@ -215,3 +215,14 @@ def test_handing_over_to_another_owner(client_for, system_owner, staff, vulnerab
     vulnerability.refresh_from_db()
     assert vulnerability.owner == staff
     assert client_for(system_owner).post(url, {"owner": "nobody@example.com"}).status_code == 400
+
+
+def test_search_finds_by_reference_identifier_alias_and_component(client_for, security_officer, owned_system):
+    flaw = VulnerabilityFactory(
+        system=owned_system, identifier="CVE-2024-3094", aliases=["GHSA-rxwq-x6h5-x525"],
+        component=ComponentFactory(system=owned_system, name="xz-utils"),
+    )  # fmt: skip
+    VulnerabilityFactory(system=owned_system)
+    client = client_for(security_officer)
+    for text in ("cve-2024-3094", "GHSA-rxwq", "xz-utils", flaw.reference):
+        assert [v.pk for v in client.get(REGISTER, {"q": text}).context["page"].object_list] == [flaw.pk]
