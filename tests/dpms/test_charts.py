@@ -142,3 +142,21 @@ def test_up_to_six_stacked_series_each_have_a_pattern_of_their_own():
     svg = draw(chart)
     assert svg.count("<pattern ") == 5  # solid needs none
     assert 'fill="#123456"' in svg  # a series' own colour (a matrix level's) is an SVG attribute
+
+
+def test_a_part_or_a_column_with_a_list_behind_it_is_a_link_named_by_its_number():
+    met = charts.Series("met", "Met")
+    chart = charts.stacked_bar_chart(
+        slug="clocks",
+        title="Clocks",
+        series=[met],
+        columns=[
+            charts.Column(
+                "Jan", [charts.Segment(met, 2, link="/incidents/?clock=met")], long_label="Jan 2026"
+            ),
+            charts.Column("Feb", [charts.Segment(met, 0, link="/incidents/?clock=met&m=2")]),
+        ],
+    )
+    svg = draw(chart)
+    assert '<a href="/incidents/?clock=met" class="chart-link" aria-label="Jan 2026: Met 2">' in svg
+    assert "m=2" not in svg  # nothing drawn for zero: no link to an empty list
