@@ -6,14 +6,6 @@ document.addEventListener("click", function (event) {
   });
 });
 
-// On a phone, fold an unused filter box away so the list comes first.
-document.addEventListener("DOMContentLoaded", function () {
-  if (!window.matchMedia("(max-width: 640px)").matches) return;
-  document.querySelectorAll('details[data-collapse-on-phone="yes"]').forEach(function (box) {
-    box.removeAttribute("open");
-  });
-});
-
 // Breach and NIS2 clocks: every <time data-countdown datetime="..."> shows the time left until its
 // deadline ("61 h 12 min left", "Overdue by 3 h 5 min"; days past 96 hours), like the server renders it,
 // updated every 30 seconds; class "overdue" once the deadline has passed.
