@@ -12,8 +12,10 @@ Overdue: an item is overdue once its campaign's due date passed while the campai
 while its close waits for a security officer's confirmation, or before the close step reached it).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, F, Window
@@ -152,14 +154,19 @@ def send_due_reminders(*, now: datetime) -> int:
             sent += digest_each(
                 _pending_digests(campaign, recipients),
                 subject=f"Access review “{campaign.name}”: {step.label}",
-                intro=lambda person, due=campaign.due_at: (
-                    f"Please review these access rights by {local_time(due, person)} in your review queue."
-                ),  # the deadline in each reviewer's time zone
+                intro=_review_by(campaign.due_at),  # the deadline in each reviewer's time zone
                 dedup_prefix=prefix,
                 more_link=QUEUE_LINK,
                 topic=campaign,  # closing it, or deciding all one's items, withdraws the reminders
             )
     return sent
+
+
+def _review_by(due: datetime) -> Callable[[Any], str]:
+    def intro(person) -> str:
+        return f"Please review these access rights by {local_time(due, person)} in your review queue."
+
+    return intro
 
 
 def escalation_days(campaign: ReviewCampaign) -> int:
