@@ -57,6 +57,9 @@ def _render_queue(request, *, bulk_form=None, status=200):
         items = queries.queue_table(user, **filters)
         acceptable = queries.acceptable_in_queue(user, **filters).count()
     page, query = deferred_page(items, PAGE_SIZE, request.GET.get("page")), query_without_page(request)
+    # A refused batch keeps its rows ticked, so the person corrects the justification and sends it again.
+    ticked = bulk_form.data.getlist("items") if bulk_form is not None else []
+    selected = {int(pk) for pk in ticked if pk.isdigit()}
     context = {
         "form": form,
         "page": page,
@@ -66,6 +69,7 @@ def _render_queue(request, *, bulk_form=None, status=200):
         "systems": queries.queue_systems(user),
         "acceptable": acceptable,
         "bulk_form": bulk_form,
+        "selected": selected,
         "query": query,
     }
     return render(request, "access/reviews/queue.html", context, status=status)

@@ -134,6 +134,9 @@ document.addEventListener("click", function (event) {
   document.addEventListener("change", function (event) {
     if (event.target.matches && event.target.matches("[data-select]")) countSelected();
   });
+  // Rows ticked already: a refused batch shown again, or the browser's back button restoring the form.
+  document.addEventListener("DOMContentLoaded", countSelected);
+  window.addEventListener("pageshow", countSelected);
 
   // htmx swaps a decided row in place: the focus goes on from it, to its justification when the rule asks
   // for one, or else to the next row.

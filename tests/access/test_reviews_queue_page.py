@@ -163,7 +163,9 @@ def test_accept_without_a_justification_shows_the_error_and_decides_nothing(clie
     item = make(campaign, manager, recommendation=Recommendation.EXPIRED)
     response = client_for(manager).post(ACCEPT, {"items": [item.pk], "justification": ""})
     assert response.status_code == 400
-    assert "Justification: This field is required." in response.content.decode()
+    page = response.content.decode()
+    assert "Justification: This field is required." in page
+    assert f'id="select-{item.pk}" data-select checked' in page  # the selection is kept for the retry
     assert ReviewItem.objects.get(pk=item.pk).decision == Decision.PENDING
 
 
