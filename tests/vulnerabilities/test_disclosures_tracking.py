@@ -81,8 +81,9 @@ def test_the_reporter_adds_information_and_files_which_reach_the_incident(client
     response = client.post(
         reported, {"text": "It also works on /feedback.", "attachments": [upload("more.png", PNG)]}
     )
-    assert response.status_code == 201
-    assert b'data-testid="disclosure-added"' in response.content
+    assert response.status_code == 302  # back to the page by GET: a reload sends nothing twice
+    assert response["Location"] == f"{reported}?added=1"
+    assert b'data-testid="disclosure-added"' in client.get(response["Location"]).content
     message = DisclosureMessage.objects.get()
     assert (message.text, message.file_names) == ("It also works on /feedback.", ["more.png"])
     disclosure = Disclosure.objects.get()
@@ -158,3 +159,15 @@ def test_the_officer_pages_ask_anonymous_to_sign_in(client, intake, reported):
         assert response.status_code == 302
     disclosure.refresh_from_db()
     assert disclosure.link_revoked_at is None
+
+
+def test_files_alone_may_be_added(client, intake, reported):
+    response = client.post(reported, {"attachments": [upload("only.png", PNG)]})
+    assert response.status_code == 302
+    assert DisclosureMessage.objects.get().file_names == ["only.png"]
+
+
+def test_nothing_to_add_is_a_form_error(client, intake, reported):
+    response = client.post(reported, {"text": "  "})
+    assert response.status_code == 400
+    assert not DisclosureMessage.objects.exists()

@@ -128,3 +128,8 @@ def test_the_import_pages_ask_anonymous_to_sign_in(client, payroll):
 def test_an_outsider_with_no_part_in_imports_gets_403(client_for, outsider, payroll):
     scan = make_imports(payroll, 1)[0]
     assert client_for(outsider).get(reverse("vulnerabilities:scan_import", args=[scan.pk])).status_code == 403
+
+
+def test_a_systems_page_may_link_to_the_upload_with_the_system_chosen(client_for, staff, payroll):
+    response = client_for(staff).get(f"{UPLOAD}?system={payroll.pk}")
+    assert f'<option value="{payroll.pk}" selected>'.encode() in response.content

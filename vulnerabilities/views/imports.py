@@ -26,6 +26,7 @@ def scan_import_upload(request):
         request.FILES or None,
         systems=queries.importable_systems(request.user),
         system_required=not may_manage_vulnerabilities(request.user),
+        initial={"system": request.GET.get("system")},  # a system's page links here with its id
     )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

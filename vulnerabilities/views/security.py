@@ -15,7 +15,7 @@ from allauth.core.internal import ratelimit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -105,7 +105,8 @@ def track(request, token):
     disclosure = queries.disclosure_for_link(token)
     if disclosure is None:
         raise Http404("No such report.")
-    form = AddInformationForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"  # bound even when only files came (their text is then empty)
+    form = AddInformationForm(request.POST if posted else None, request.FILES if posted else None)
     status = 200
     if request.method == "POST":
         usage = _consume(request, "add")
@@ -121,8 +122,8 @@ def track(request, token):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                form = AddInformationForm()
-                status = 201
+                # Back to the page by GET, so reloading it does not send the same information again.
+                return _private(redirect(f"{request.path}?added=1"))
         if form.errors:
             usage.rollback()
             status = 400
@@ -132,7 +133,7 @@ def track(request, token):
         "changes": queries.status_changes(disclosure),
         "messages_sent": list(disclosure.messages.all()),
         "form": form,
-        "added": status == 201,
+        "added": request.method == "GET" and request.GET.get("added") == "1",
     }
     return _private(render(request, "vulnerabilities/security/track.html", context, status=status))
 
