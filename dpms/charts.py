@@ -223,6 +223,17 @@ class Chart:
     label_y: float = 0
 
     @property
+    def has_links(self) -> bool:
+        """Whether the drawing holds links (linked columns or parts): then it is a group, not an image (an
+        image's content is hidden from assistive technology, links included)."""
+        linked = (column.link or any(s.link and s.height for s in column.segments) for column in self.columns)
+        return any(linked)
+
+    @property
+    def role(self) -> str:
+        return "group" if self.has_links else "img"
+
+    @property
     def template(self) -> str:
         return f"partials/charts/{self.kind}.html"
 

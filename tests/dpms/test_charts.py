@@ -159,4 +159,6 @@ def test_a_part_or_a_column_with_a_list_behind_it_is_a_link_named_by_its_number(
     )
     svg = draw(chart)
     assert '<a href="/incidents/?clock=met" class="chart-link" aria-label="Jan 2026: Met 2">' in svg
+    # An image hides its content from screen readers: a drawing with links is a group, named the same way.
+    assert 'role="group" aria-label="Clocks"' in svg
     assert "m=2" not in svg  # nothing drawn for zero: no link to an empty list
