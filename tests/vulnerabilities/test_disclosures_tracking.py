@@ -171,3 +171,29 @@ def test_nothing_to_add_is_a_form_error(client, intake, reported):
     response = client.post(reported, {"text": "  "})
     assert response.status_code == 400
     assert not DisclosureMessage.objects.exists()
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_the_officers_list_runs_a_fixed_number_of_queries(
+    client_for, security_officer, intake, count, django_assert_num_queries
+):
+    from tests.vulnerabilities.factories import VulnerabilityFactory
+
+    for n in range(count):
+        Disclosure.objects.create(
+            vulnerability=VulnerabilityFactory(system=intake),
+            location="https://www.example.com",
+            steps="Steps.",
+            reporter_contact=f"r{n}@example.net",
+            token_prefix=f"p{n:011d}",
+            token_hash="0" * 64,
+        )
+    client = client_for(security_officer)
+    listing = reverse("vulnerabilities:disclosures")
+    client.get(listing)
+    # The session and its person (2), allauth's user session (5), the person's roles, the count, the page of
+    # reports with vulnerability, system and incident, the systems of the move menus (once), the unread
+    # badge, and the session saved (3).
+    with django_assert_num_queries(15):
+        response = client.get(listing)
+    assert response.content.count(b'data-testid="revoke-link"') == count
