@@ -72,4 +72,7 @@ def test_the_metrics_page_fits_a_laptop(browser_page, cast, request):
     browser_page.goto("/incidents/metrics/")
     expect(browser_page.locator('[data-chart="metrics-mttr"] svg')).to_be_visible()
     assert_fits(browser_page, 1280)
+    # The severity table is whole in its box: nothing cut off behind a scroll bar.
+    table_box = browser_page.get_by_test_id("metrics-severity").locator("xpath=..")
+    assert table_box.evaluate("box => box.scrollWidth <= box.clientWidth")
     save_page(browser_page, results_dir(request.config) / "incident-metrics-laptop.png")
