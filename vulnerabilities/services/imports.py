@@ -175,6 +175,10 @@ def scan_import_process(*, import_id: int) -> str:
             import_id, "The scan does not fit the register: nothing was imported.", report, refused.problems
         )
         return ScanImportState.FAILED
+    except ValidationError as refused:  # a vulnerability changed meanwhile (its step no longer allowed)
+        problems = [ScanProblem("file", message) for message in refused.messages]
+        _fail(import_id, "The register changed while importing: nothing was imported.", report, problems)
+        return ScanImportState.FAILED
     except _ClaimLost:
         return ScanImport.objects.filter(pk=import_id).values_list("state", flat=True).first() or ""
     return ScanImportState.APPLIED
