@@ -76,3 +76,11 @@ def test_the_metrics_page_fits_a_laptop(browser_page, cast, request):
     table_box = browser_page.get_by_test_id("metrics-severity").locator("xpath=..")
     assert table_box.evaluate("box => box.scrollWidth <= box.clientWidth")
     save_page(browser_page, results_dir(request.config) / "incident-metrics-laptop.png")
+
+
+def test_the_metrics_page_fits_a_phone(phone_page, cast, request):
+    sign_in(phone_page, cast["officer"])
+    phone_page.goto("/incidents/metrics/")
+    expect(phone_page.locator('[data-chart="metrics-clocks"] svg')).to_be_visible()
+    assert_fits(phone_page, 390)
+    save_page(phone_page, results_dir(request.config) / "incident-metrics-phone.png")
