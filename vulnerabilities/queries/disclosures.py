@@ -16,22 +16,22 @@ from dpms.tokens import secret_matches, split_token
 from vulnerabilities.choices import VulnerabilityStatus
 from vulnerabilities.models import Disclosure, DisclosurePolicy
 
-DEFAULT_POLICY = """We welcome reports of security vulnerabilities in our services and treat them first.
-
-Please
-- describe what you found, where, and how to reproduce it, so we can confirm it quickly;
-- give us a reasonable time to fix it before you tell anyone else (we aim for 90 days, sooner for what is
-  easy to exploit);
-- test only with accounts and data of your own, and stop as soon as you see other people's data: do not
-  keep, change or share it;
-- do not run tests that degrade our services (denial of service, spam, social engineering, physical access).
-
-We will
-- confirm that we received your report within three working days and keep you informed through the private
-  link you receive;
-- not take legal action against research done in good faith within this policy;
-- credit you when the fix is published, if you wish.
-"""
+DEFAULT_POLICY = (
+    "We welcome reports of security vulnerabilities in our services and treat them first.\n\n"
+    "Please:\n"
+    "- describe what you found, where, and how to reproduce it, so we can confirm it quickly;\n"
+    "- give us a reasonable time to fix it before you tell anyone else (we aim for 90 days, sooner for what "
+    "is easy to exploit);\n"
+    "- test only with accounts and data of your own, and stop as soon as you see other people's data: do not "
+    "keep, change or share it;\n"
+    "- do not run tests that degrade our services (denial of service, spam, social engineering, physical "
+    "access).\n\n"
+    "We will:\n"
+    "- confirm that we received your report within three working days and keep you informed through the "
+    "private link you receive;\n"
+    "- not take legal action against research done in good faith within this policy;\n"
+    "- credit you when the fix is published, if you wish.\n"
+)
 
 # The object type of a vulnerability in the audit trail (its status changes are the reporter's timeline).
 VULNERABILITY_TYPE = "vulnerabilities.vulnerability"
