@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
@@ -358,6 +359,8 @@ class AuditVerification(models.Model):
 
 # A link an email spells out, "(https://…)" after an item or ": https://…" at the end of a line.
 _EMAIL_LINK = re.compile(r"\s*\(https?://[^\s)]+\)|:?\s*https?://\S+")
+# The same link at the end of a line, read back for the notification's page.
+_LINE_LINK = re.compile(r"(?:\s*\((?P<url>https?://[^\s)]+)\)|:?\s*(?P<bare>https?://\S+))$")
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -404,6 +407,24 @@ class Notification(models.Model):
     @property
     def is_done(self):
         return self.done_at is not None
+
+    def lines(self) -> list[tuple[str, str, bool]]:
+        """The body as (text, path, is_item) lines for the notification's own page: a digest's items ("- …")
+        each with the link the email spells out, as a path into the portal wherever it runs now (SITE_URL may
+        have moved since); a line without a link has an empty path."""
+        found = []
+        for line in self.body.splitlines():
+            line = line.strip()
+            match = _LINE_LINK.search(line)
+            path = ""
+            if match:
+                parts = urlsplit(match.group("url") or match.group("bare"))
+                path = parts.path + (f"?{parts.query}" if parts.query else "")
+                line = line[: match.start()].rstrip()
+            if line:
+                text = line.removeprefix("- ").strip()
+                found.append((text, path if path.startswith("/") else "", line.startswith("- ")))
+        return found
 
     PREVIEW_CHARS = 160
 

@@ -121,7 +121,8 @@ def notifications(request):
 @require_http_methods(["GET", "POST"])
 def notification_open(request, pk):
     """Mark one notification read and follow its link: a plain link in the list (GET, so it opens in a new
-    tab too). Only a path inside the portal is followed: a notification must never become an open redirect."""
+    tab too). Only a path inside the portal is followed: a notification must never become an open redirect.
+    Without a link to follow, the notification's own page."""
     note = queries.get_notification_for_user(request.user, pk)
     services.notifications_mark_read(user=request.user, ids=[note.pk])
     link = (
@@ -131,7 +132,9 @@ def notification_open(request, pk):
     )
     if link.startswith("/") and url_has_allowed_host_and_scheme(link, allowed_hosts=None):
         return redirect(link)
-    return redirect("notifications")
+    # No link of its own (a digest of items on different pages, or a plain notice): its own page, each item
+    # linked, rather than the list it was opened from.
+    return render(request, "dpms/notification_detail.html", {"note": note})
 
 
 @login_required

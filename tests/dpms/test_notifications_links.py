@@ -8,6 +8,7 @@ import socket
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from dpms import notify
 from dpms.management.commands import run_portal
@@ -104,3 +105,37 @@ def test_make_run_keeps_a_site_url_that_was_set(run_env, monkeypatch, settings):
     call_command("run_portal", "--no-start", stdout=out)
     assert settings.SITE_URL == "https://dpms.example.com"
     assert "SITE_URL is set to https://dpms.example.com" in out.getvalue()
+
+
+def test_a_digest_of_items_with_no_list_opens_a_page_linking_each_item(client, staff, settings):
+    """A digest whose items link to different pages, with no page listing them all, has no link of its own:
+    opening it shows each item as a link into the portal (wherever it runs now), not the list again."""
+    settings.SITE_URL = OTHER_PORT
+    items = [
+        notify.DigestItem(staff, "R-0001: encrypt backups (due 2 Dec 2026)", "/risks/1/"),
+        notify.DigestItem(staff, "R-0002: rotate keys (due 3 Dec 2026)", "/risks/2/"),
+    ]
+    notify.digest(items=items, subject="Overdue risk actions", intro="These are due:", dedup_prefix="several")
+    note = Notification.objects.get()
+    settings.SITE_URL = "http://127.0.0.1:8002"  # the portal moved since: the links still lead into it
+    client.force_login(staff)
+
+    response = client.get(reverse("notification_open", args=[note.pk]))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<a href="/risks/1/">R-0001: encrypt backups (due 2 Dec 2026)</a>' in page
+    assert '<a href="/risks/2/">R-0002: rotate keys (due 3 Dec 2026)</a>' in page
+    assert "These are due:" in page
+    assert ":8001" not in page
+    note.refresh_from_db()
+    assert note.is_read
+
+
+def test_a_notification_with_no_link_and_no_items_still_opens_the_list(client, staff):
+    notify.notify(recipient=staff, subject="Welcome", body="Hello.", dedup_key="plain")
+    note = Notification.objects.get()
+    client.force_login(staff)
+    response = client.get(reverse("notification_open", args=[note.pk]))
+    assert response.status_code == 200
+    assert "Hello." in response.content.decode()
