@@ -39,7 +39,7 @@ def test_the_page_offers_each_kind_and_says_which_are_always_emailed(client_for,
     assert 'name="access-reviews"' in page
     assert 'name="security"' not in page  # no choice offered
     assert 'name="escalations"' not in page
-    assert "cannot be turned off email" in page
+    assert "These always come by email as well" in page
 
 
 def test_choosing_in_the_app_only_is_kept_and_audited(client_for, staff):

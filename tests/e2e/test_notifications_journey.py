@@ -66,7 +66,7 @@ def test_a_manager_opens_a_notification_and_sees_it_done_once_the_review_is_fini
     page.get_by_role("radio", name="In the app only").first.check()
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Your notification settings are saved.")).to_be_visible()
-    expect(page.get_by_text("cannot be turned off email")).to_be_visible()
+    expect(page.get_by_text("These always come by email as well")).to_be_visible()
     save_page(page, results_dir(request.config) / "notification-settings-desktop.png")
 
 
