@@ -197,3 +197,83 @@ def test_an_owner_may_not_import_another_systems_scan(staff, outsider, payroll):
     scan = run(outsider, None, "grype.json")
     assert scan.state == ScanImportState.FAILED
     assert not Vulnerability.objects.exists()
+
+
+MULTI = {
+    "bomFormat": "CycloneDX",
+    "specVersion": "1.5",
+    "version": 1,
+    "components": [
+        {
+            "type": "application",
+            "bom-ref": "payroll",
+            "name": "Payroll",
+            "components": [
+                {
+                    "type": "library",
+                    "bom-ref": "pkg:pypi/django@4.2.1",
+                    "name": "django",
+                    "version": "4.2.1",
+                    "purl": "pkg:pypi/django@4.2.1",
+                },
+            ],
+        },
+        {
+            "type": "application",
+            "bom-ref": "website",
+            "name": "Website",
+            "components": [
+                {
+                    "type": "library",
+                    "bom-ref": "pkg:npm/lodash@4.17.20",
+                    "name": "lodash",
+                    "version": "4.17.20",
+                    "purl": "pkg:npm/lodash@4.17.20",
+                },
+            ],
+        },
+    ],
+    "vulnerabilities": [
+        {
+            "id": "CVE-2023-36053",
+            "ratings": [{"severity": "high"}],
+            "affects": [{"ref": "pkg:pypi/django@4.2.1"}],
+        },
+        {
+            "id": "CVE-2021-23337",
+            "ratings": [{"severity": "high"}],
+            "affects": [{"ref": "pkg:npm/lodash@4.17.20"}],
+        },
+    ],
+}
+
+
+def test_a_file_covering_several_systems_imports_each_into_its_own(security_officer, staff):
+    payroll, website = SystemFactory(name="Payroll", owner=staff), SystemFactory(name="Website")
+    scan = run(security_officer, None, "multi.json", content=json.dumps(MULTI).encode())
+    assert scan.state == ScanImportState.APPLIED, scan.result
+    assert scan.system is None
+    assert scan.result["systems"] == ["Payroll", "Website"]
+    assert list(Vulnerability.objects.filter(system=payroll).values_list("identifier", flat=True)) == [
+        "CVE-2023-36053"
+    ]
+    assert list(Vulnerability.objects.filter(system=website).values_list("identifier", flat=True)) == [
+        "CVE-2021-23337"
+    ]
+    again = run(security_officer, None, "multi.json", content=json.dumps(MULTI).encode())
+    assert (again.created_count, again.unchanged_count) == (0, 2)
+
+
+def test_a_chosen_system_takes_the_whole_file(security_officer, staff):
+    payroll = SystemFactory(name="Payroll", owner=staff)
+    scan = run(security_officer, payroll, "multi.json", content=json.dumps(MULTI).encode())
+    assert scan.state == ScanImportState.APPLIED
+    assert Vulnerability.objects.filter(system=payroll).count() == 2
+
+
+def test_one_unknown_system_in_the_file_imports_nothing(security_officer, staff):
+    SystemFactory(name="Payroll", owner=staff)
+    scan = run(security_officer, None, "multi.json", content=json.dumps(MULTI).encode())
+    assert scan.state == ScanImportState.FAILED
+    assert "“Website”, and no system has that name" in scan.result["problems"][0]["message"]
+    assert not Vulnerability.objects.exists()

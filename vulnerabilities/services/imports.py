@@ -1,5 +1,7 @@
 """Scanner imports: a report of pip-audit, OSV-Scanner, Trivy, Grype or a CycloneDX VEX brought into the
-register of one system, all or nothing, in the background.
+register of one system, all or nothing, in the background. Without a system chosen, the file names it (the
+scanned artifact), or, for a CycloneDX file listing several products, each finding's product names its
+system (``ScanFinding.system``).
 
 ``scan_import_create`` stores the upload as a ``ScanImport`` and sends it to a Celery task after commit;
 ``scan_import_process`` (the task's work, and ``manage.py import_scan``'s, which runs it at once) reads the
@@ -168,8 +170,7 @@ def scan_import_process(*, import_id: int) -> str:
         return ScanImportState.FAILED
     try:
         with transaction.atomic():
-            plan = _plan(scan, report)
-            _apply(scan, report, plan)
+            _apply(scan, report, _plans(scan, report))
     except ScanRefused as refused:
         _fail(
             import_id, "The scan does not fit the register: nothing was imported.", report, refused.problems
@@ -206,26 +207,31 @@ def _fail(import_id: int, error: str, report: ScanReport, problems: list[ScanPro
     )
 
 
-def _system_for(scan: ScanImport, report: ScanReport) -> System:
-    """The system the scan is of, locked until commit: the one chosen, else the one the file names."""
+def _systems_for(scan: ScanImport, report: ScanReport) -> dict[str, System]:
+    """The systems the scan is of, by the name the findings give (``""``: all of them, or the file's own
+    target), locked until commit: the one chosen at upload takes everything; else the ones the file names."""
+    systems = System.objects.select_for_update(of=("self",)).select_related("owner")
     if scan.system_id is not None:
-        return System.objects.select_for_update(of=("self",)).select_related("owner").get(pk=scan.system_id)
-    if not report.target:
+        return {"": systems.get(pk=scan.system_id)}
+    names = {finding.system or report.target for finding in report.findings} or {report.target}
+    if "" in names:
         raise ScanRefused([ScanProblem("file", "The file does not say what was scanned: choose the system.")])
-    system = System.objects.select_for_update(of=("self",)).select_related("owner").filter(name=report.target)
-    found = system.first()
-    if found is None:
-        raise ScanRefused(
-            [
-                ScanProblem(
-                    "file",
-                    f"The file says it scanned “{report.target}”, and no system has that name: choose the "
-                    "system when uploading.",
-                )
-            ]
+    found = {system.name: system for system in systems.filter(name__in=names)}
+    problems = [
+        ScanProblem(
+            "file",
+            f"The file says it scanned “{name}”, and no system has that name: choose the system when "
+            "uploading.",
         )
-    if scan.uploaded_by is not None and not may_import_scan(scan.uploaded_by, found):
-        raise ScanRefused([ScanProblem("file", f"You may not import scans of the system “{found.name}”.")])
+        for name in sorted(names - set(found))
+    ]
+    problems += [
+        ScanProblem("file", f"You may not import scans of the system “{name}”.")
+        for name, system in sorted(found.items())
+        if scan.uploaded_by is not None and not may_import_scan(scan.uploaded_by, system)
+    ]
+    if problems:
+        raise ScanRefused(problems)
     return found
 
 
@@ -239,13 +245,28 @@ def _seen_at(scan: ScanImport, report: ScanReport) -> datetime.datetime:
     return min(report.scanned_at, now) if report.scanned_at else scan.uploaded_at
 
 
-def _plan(scan: ScanImport, report: ScanReport) -> ScanPlan:
-    """What the report means for its system's register (reads only, a fixed number of queries: the system,
-    its inventory, its vulnerabilities). Raises ``ScanRefused`` with every problem."""
-    system = _system_for(scan, report)
-    if scan.uploaded_by is not None and not may_import_scan(scan.uploaded_by, system):
-        raise ScanRefused([ScanProblem("file", f"You may not import scans of the system “{system.name}”.")])
-    plan = ScanPlan(system=system, seen_at=_seen_at(scan, report))
+def _plans(scan: ScanImport, report: ScanReport) -> list[ScanPlan]:
+    """What the report means for the register of each system it covers (reads only, a fixed number of
+    queries per system: its inventory, its vulnerabilities). Raises ``ScanRefused`` with every problem."""
+    systems = _systems_for(scan, report)
+    seen_at = _seen_at(scan, report)
+    if "" in systems:
+        return [_plan(scan, systems[""], report.findings, seen_at)]
+    plans, problems = [], []
+    for name, system in sorted(systems.items()):
+        findings = [finding for finding in report.findings if (finding.system or report.target) == name]
+        try:
+            plans.append(_plan(scan, system, findings, seen_at))
+        except ScanRefused as refused:
+            problems += refused.problems
+    if problems:
+        raise ScanRefused(problems)
+    return plans
+
+
+def _plan(scan: ScanImport, system: System, findings: list[ScanFinding], seen_at) -> ScanPlan:
+    """What ``findings`` mean for ``system``'s register."""
+    plan = ScanPlan(system=system, seen_at=seen_at)
     inventory = {_component_key(c): c for c in Component.objects.filter(system=system)}
     recorded: dict[tuple[int, str], Vulnerability] = {}
     everything = list(Vulnerability.objects.filter(system=system).exclude(identifier=""))
@@ -254,7 +275,7 @@ def _plan(scan: ScanImport, report: ScanReport) -> ScanPlan:
             recorded.setdefault((vulnerability.component_id or 0, name.upper()), vulnerability)
     problems: list[ScanProblem] = []
     found_ids: set[int] = set()
-    for finding in report.findings:
+    for finding in findings:
         if finding.cvss_vector and finding.cvss_vector not in plan.scores:
             try:
                 plan.scores[finding.cvss_vector] = score(finding.cvss_vector)
@@ -327,72 +348,85 @@ def _take_references(year: int, count: int) -> list[str]:
     return [f"VULN-{year}-{number:04d}" for number in range(first, first + count)]
 
 
-def _apply(scan: ScanImport, report: ScanReport, plan: ScanPlan) -> None:
+def _apply(scan: ScanImport, report: ScanReport, plans: list[ScanPlan]) -> None:
     now = timezone.now()
     actor = scan.uploaded_by
-    system = plan.system
-    Component.objects.bulk_create(list(plan.new_components.values()), batch_size=CHUNK)
-    components = dict(plan.new_components)
-    components.update({_component_key(c): c for c in Component.objects.filter(system=system)})
     policy = current_policy()
-    created = []
-    for finding, key in plan.to_create:
-        vulnerability = _new_vulnerability(finding, components[key], plan, actor, now)
-        set_due(vulnerability, now=now, policy=policy)
-        created.append(vulnerability)
+    created: list[Vulnerability] = []
+    for plan in plans:
+        created += _apply_plan(plan, actor=actor, now=now, policy=policy)
     for vulnerability, reference in zip(created, _take_references(now.year, len(created)), strict=True):
         vulnerability.reference = reference
     Vulnerability.objects.bulk_create(created, batch_size=CHUNK)
-    unchanged_ids = [vulnerability.pk for vulnerability in plan.unchanged]
-    for start in range(0, len(unchanged_ids), CHUNK):
-        Vulnerability.objects.filter(
-            pk__in=unchanged_ids[start : start + CHUNK], last_seen_at__lt=plan.seen_at
-        ).update(last_seen_at=plan.seen_at)
     # The day in the installation's zone, whoever's request or worker this runs in.
-    scan_day = show_date(plan.seen_at.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date())
-    for vulnerability in plan.to_reopen:
-        register.vulnerability_reopen(
-            actor=actor,
-            vulnerability=vulnerability,
-            reason=f"Found again in the scan of {scan_day}.",
-            now=now,
-        )
-    for vulnerability in plan.to_fix:
-        register.vulnerability_mark_fixed(
-            actor=actor, vulnerability=vulnerability, note=f"not found in scan of {scan_day}", now=now
-        )
+    seen_at = plans[0].seen_at
+    scan_day = show_date(seen_at.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date())
+    for plan in plans:
+        for vulnerability in plan.to_reopen:
+            register.vulnerability_reopen(
+                actor=actor,
+                vulnerability=vulnerability,
+                reason=f"Found again in the scan of {scan_day}.",
+                now=now,
+            )
+        for vulnerability in plan.to_fix:
+            register.vulnerability_mark_fixed(
+                actor=actor, vulnerability=vulnerability, note=f"not found in scan of {scan_day}", now=now
+            )
     counts = {
         "created": len(created),
-        "unchanged": len(plan.unchanged),
-        "reopened": len(plan.to_reopen),
-        "fixed": len(plan.to_fix),
-        "components_created": len(plan.new_components),
+        "unchanged": sum(len(plan.unchanged) for plan in plans),
+        "reopened": sum(len(plan.to_reopen) for plan in plans),
+        "fixed": sum(len(plan.to_fix) for plan in plans),
+        "components_created": sum(len(plan.new_components) for plan in plans),
         "duplicates": report.duplicates,
     }
+    names = [plan.system.name for plan in plans]
     result = {
         "format": report.format,
         "target": report.target,
-        "system": system.name,
+        "system": ", ".join(names),
+        "systems": names,
         "findings": len(report.findings),
     }
     result |= counts | _listed("problems", []) | _listed("warnings", report.warnings)
     claimed = ScanImport.objects.filter(pk=scan.pk, state=ScanImportState.CHECKING).update(
         state=ScanImportState.APPLIED,
-        system=system,
+        system=plans[0].system if len(plans) == 1 else None,
         format=report.format,
         scanned_at=report.scanned_at,
         result=result,
         content=b"",
-        created_count=len(created),
-        unchanged_count=len(plan.unchanged),
-        fixed_count=len(plan.to_fix),
+        created_count=counts["created"],
+        unchanged_count=counts["unchanged"],
+        fixed_count=counts["fixed"],
         done=len(report.findings),
         finished_at=now,
         progress_at=now,
     )
     if not claimed:
         raise _ClaimLost(scan.pk)
-    audit.record_many(_audit_entries(scan, system, report, created, counts, actor))
+    audit.record_many(_audit_entries(scan, ", ".join(names), report, created, counts, actor))
+
+
+def _apply_plan(plan: ScanPlan, *, actor, now, policy) -> list[Vulnerability]:
+    """One system's part: its new components written, its known vulnerabilities seen again; returns its new
+    vulnerabilities, scored and with their deadline, for the caller to number and insert."""
+    system = plan.system
+    Component.objects.bulk_create(list(plan.new_components.values()), batch_size=CHUNK)
+    components = dict(plan.new_components)
+    components.update({_component_key(c): c for c in Component.objects.filter(system=system)})
+    created = []
+    for finding, key in plan.to_create:
+        vulnerability = _new_vulnerability(finding, components[key], plan, actor, now)
+        set_due(vulnerability, now=now, policy=policy)
+        created.append(vulnerability)
+    unchanged_ids = [vulnerability.pk for vulnerability in plan.unchanged]
+    for start in range(0, len(unchanged_ids), CHUNK):
+        Vulnerability.objects.filter(
+            pk__in=unchanged_ids[start : start + CHUNK], last_seen_at__lt=plan.seen_at
+        ).update(last_seen_at=plan.seen_at)
+    return created
 
 
 def _new_vulnerability(
@@ -425,14 +459,16 @@ def _new_vulnerability(
     return vulnerability
 
 
-def _audit_entries(scan, system, report, created: Iterable[Vulnerability], counts: dict, actor) -> list[dict]:
+def _audit_entries(
+    scan, systems: str, report, created: Iterable[Vulnerability], counts: dict, actor
+) -> list[dict]:
     entries = [
         {
             "action": "vulnerabilities.vulnerability.create",
             "actor": actor,
             "obj": vulnerability,
             "changes": {
-                "system": system.name,
+                "system": vulnerability.system.name,
                 "component": str(vulnerability.component),
                 "identifier": vulnerability.identifier,
                 "source": vulnerability.source,
@@ -451,7 +487,7 @@ def _audit_entries(scan, system, report, created: Iterable[Vulnerability], count
             "actor": actor,
             "obj": scan,
             "changes": {
-                "system": system.name,
+                "system": systems,
                 "file": scan.filename,
                 "sha256": scan.sha256,
                 "format": report.format,

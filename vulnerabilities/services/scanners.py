@@ -71,6 +71,8 @@ IDENTIFIER = re.compile(r"^\S+$")
 VECTOR_PREFIXES = ("CVSS:4.0/", "CVSS:3.1/", "CVSS:3.0/")  # the order of preference
 CYCLONEDX_METHODS = {"CVSSv3": "CVSS:3.0/", "CVSSv31": "CVSS:3.1/", "CVSSv4": "CVSS:4.0/"}
 CYCLONEDX_SEVERITIES = ("critical", "high", "medium", "low", "info", "none", "unknown")
+# CycloneDX component types that are a product (a system of the register) rather than a part of one.
+PRODUCT_TYPES = {"application", "container", "device", "firmware", "platform"}
 # CycloneDX analysis states that say the component is not affected.
 NOT_AFFECTED = {"not_affected", "false_positive", "resolved", "resolved_with_pedigree"}
 # OSV ecosystems to package URL types, so a finding names the component its SBOM names.
@@ -118,10 +120,13 @@ class ScanFinding:
     description: str = ""
     cvss_vector: str = ""
     severity: str = ""
+    # The system the file says this finding is of, when it covers several (a CycloneDX file listing several
+    # products); "" means the file's ``target``.
+    system: str = ""
 
     @property
     def key(self) -> tuple:
-        return (*self.component.key, self.identifier)
+        return (self.system, *self.component.key, self.identifier)
 
 
 @dataclass(frozen=True)
@@ -608,17 +613,28 @@ def _rating_vector(rating) -> str:
     return vector if vector.startswith(VECTOR_PREFIXES) else ""
 
 
-def _all_components(bom: Bom) -> dict[str, Any]:
+def _all_components(bom: Bom) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every component by its bom-ref, and the product (system) each belongs to when the file lists several
+    products at its top (applications, containers, devices, firmware, and no ``metadata.component``): a
+    component nested in one of them is of that system."""
     found: dict[str, Any] = {}
-    stack = list(bom.components)
+    product_of: dict[str, str] = {}
+    several = bom.metadata.component is None and any(
+        component.type.value in PRODUCT_TYPES for component in bom.components
+    )
+    stack = [(component, "") for component in bom.components]
     if bom.metadata.component is not None:
-        stack.append(bom.metadata.component)
+        stack.append((bom.metadata.component, ""))
     while stack:
-        component = stack.pop()
+        component, product = stack.pop()
+        if several and not product and component.type.value in PRODUCT_TYPES:
+            product = _text(component.name)
         if component.bom_ref.value:
             found[component.bom_ref.value] = component
-        stack.extend(component.components)
-    return found
+            if product:
+                product_of[component.bom_ref.value] = product
+        stack.extend((child, product) for child in component.components)
+    return found, product_of
 
 
 def _parse_cyclonedx(data, report: ScanReport) -> None:
@@ -637,7 +653,7 @@ def _parse_cyclonedx(data, report: ScanReport) -> None:
     metadata_component = bom.metadata.component
     report.target = _text(metadata_component.name) if metadata_component is not None else ""
     report.scanned_at = bom.metadata.timestamp
-    components = _all_components(bom)
+    components, product_of = _all_components(bom)
     raw = (
         [item for item in data["vulnerabilities"] if isinstance(item, dict)]
         if isinstance(data["vulnerabilities"], list)
@@ -695,6 +711,7 @@ def _parse_cyclonedx(data, report: ScanReport) -> None:
                 description="\n\n".join(filter(None, [description, detail])),
                 cvss_vector=vector,
                 severity="" if vector else severity,
+                system=product_of.get(ref, ""),
             )
 
 
