@@ -9,7 +9,9 @@ from access.models import ReviewPolicy
 class CampaignFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Name")
     status = forms.ChoiceField(required=False, choices=[("", "Any"), *CampaignStatus.choices])
-    policy = forms.ModelChoiceField(required=False, queryset=ReviewPolicy.objects.order_by("name"))
+    policy = forms.ModelChoiceField(
+        required=False, queryset=ReviewPolicy.objects.order_by("name"), empty_label="Any"
+    )
     sort = forms.ChoiceField(
         required=False,
         choices=[

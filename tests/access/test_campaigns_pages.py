@@ -224,3 +224,9 @@ def test_the_list_counts_an_open_campaigns_items_and_shows_a_closed_ones_frozen_
         4,
         4,
     )  # every item decided at close
+
+
+def test_the_lists_policy_filter_offers_any_policy_in_words(client_for, auditor, campaign):
+    page = client_for(auditor).get(reverse("access:campaigns")).content.decode()
+    assert '<option value="" selected>Any</option>' in page.split('name="policy"')[1].split("</select>")[0]
+    assert "---------" not in page
