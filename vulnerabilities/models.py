@@ -85,9 +85,9 @@ class Vulnerability(models.Model):
         Component, null=True, blank=True, on_delete=models.PROTECT, related_name="vulnerabilities"
     )
     source = models.CharField(max_length=10, choices=VulnerabilitySource.choices)
-    cvss_vector = models.CharField(max_length=300, blank=True)
-    cvss_version = models.CharField(max_length=3, choices=CvssVersion.choices, blank=True)
-    cvss_score = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    cvss_vector = models.CharField("CVSS vector", max_length=300, blank=True)
+    cvss_version = models.CharField("CVSS version", max_length=3, choices=CvssVersion.choices, blank=True)
+    cvss_score = models.DecimalField("CVSS score", max_digits=3, decimal_places=1, null=True, blank=True)
     scored_severity = models.CharField(max_length=8, choices=Severity.choices, blank=True)
     severity_override = models.CharField(max_length=8, choices=Severity.choices, blank=True)
     override_reason = models.TextField(blank=True)
@@ -105,13 +105,13 @@ class Vulnerability(models.Model):
     owner = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_vulnerabilities"
     )
-    first_seen_at = models.DateTimeField(default=timezone.now)
-    last_seen_at = models.DateTimeField(default=timezone.now)
-    triaged_at = models.DateTimeField(null=True, blank=True)
-    due_at = models.DateTimeField(null=True, blank=True)
-    fixed_at = models.DateTimeField(null=True, blank=True)
+    first_seen_at = models.DateTimeField("first seen", default=timezone.now)
+    last_seen_at = models.DateTimeField("last seen", default=timezone.now)
+    triaged_at = models.DateTimeField("triaged", null=True, blank=True)
+    due_at = models.DateTimeField("deadline", null=True, blank=True)
+    fixed_at = models.DateTimeField("fixed", null=True, blank=True)
     fixed_note = models.CharField(max_length=300, blank=True)
-    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField("verified", null=True, blank=True)
     settled_at = models.DateTimeField(
         null=True, blank=True, help_text="When it left the open statuses (fixed, accepted, false positive)."
     )

@@ -226,3 +226,17 @@ def test_search_finds_by_reference_identifier_alias_and_component(client_for, se
     client = client_for(security_officer)
     for text in ("cve-2024-3094", "GHSA-rxwq", "xz-utils", flaw.reference):
         assert [v.pk for v in client.get(REGISTER, {"q": text}).context["page"].object_list] == [flaw.pk]
+
+
+def test_the_timeline_names_the_changed_fields_in_words(client_for, system_owner, vulnerability):
+    client = client_for(system_owner)
+    edit = reverse("vulnerabilities:vulnerability_edit", args=[vulnerability.pk])
+    vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+    response = client.post(edit, {"title": "Heartbleed", "cvss_vector": vector, "description": ""})
+    assert response.status_code == 302
+    triage = reverse("vulnerabilities:vulnerability_transition", args=[vulnerability.pk])
+    client.post(triage, {"step": "triage"})
+    page = client.get(_detail(vulnerability)).content.decode()
+    assert "CVSS vector" in page  # the timeline's change lines, named as a person would
+    for raw in ("Cvss vector", "Cvss score", "Due at", "Triaged at"):
+        assert raw not in page
