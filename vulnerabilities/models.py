@@ -296,6 +296,9 @@ class Disclosure(models.Model):
     incident = models.ForeignKey(
         "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    title = models.CharField(
+        max_length=300, blank=True, help_text="What the reporter called it (the register's title may change)."
+    )
     location = models.TextField(
         help_text="Where: the address, product or page affected, as the reporter said."
     )

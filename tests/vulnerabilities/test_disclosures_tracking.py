@@ -197,3 +197,17 @@ def test_the_officers_list_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(15):
         response = client.get(listing)
     assert response.content.count(b'data-testid="revoke-link"') == count
+
+
+def test_the_reporter_sees_their_own_title_after_the_register_renames_it(
+    client, intake, reported, security_officer
+):
+    disclosure = Disclosure.objects.get()
+    register.vulnerability_update(
+        actor=security_officer,
+        vulnerability=disclosure.vulnerability,
+        title="XSS in legacy CRM inbox (internal)",
+    )
+    page = client.get(reported)
+    assert b"Stored XSS in the contact form" in page.content
+    assert b"legacy CRM" not in page.content

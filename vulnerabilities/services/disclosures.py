@@ -114,6 +114,7 @@ def disclosure_submit(
     disclosure = Disclosure.objects.create(
         vulnerability=vulnerability,
         incident=incident,
+        title=title,
         location=location,
         steps=steps,
         reporter_contact=contact,
