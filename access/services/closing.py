@@ -19,6 +19,7 @@ from access.models import Grant, ReviewCampaign, ReviewItem, RevocationTask
 from access.queries.closing import REVOKING, close_plan, may_close
 from access.services import evidence
 from access.services.grants import grant_create, grant_revoke
+from access.services.revocations import closing_tasks_topic
 from access.services.tallies import tally_recount
 from dpms import audit, notify, webhooks
 from dpms.models import User, WebhookEvent
@@ -224,6 +225,7 @@ def _revocations(campaign: ReviewCampaign, actor, auto_apply: bool, now: datetim
         subject=f"Access to revoke after review “{campaign.name}”",
         intro="The review decided to remove this access. Remove it in the system, then mark the task done.",
         dedup_prefix=f"access-revocation-tasks:{campaign.pk}",
+        topic=closing_tasks_topic(campaign.pk),  # done once the owner has done them all
     )
     return 0, len(tasks)
 

@@ -18,10 +18,16 @@ from access.services.leavers import leaver_finding_check
 from dpms import audit
 from dpms.formats import show_date
 from dpms.models import User
-from dpms.notify import DigestItem, digest, notify, notify_each_once
+from dpms.notify import DigestItem, digest, notify, notify_each_once, withdraw
 
 ESCALATE_AFTER_OVERDUE_DAYS = 3
 LIST_LINK = "/access/revocations/"
+
+
+def closing_tasks_topic(campaign_id: int) -> str:
+    """The topic of the notice listing a campaign's revocation tasks to an owner after its close: done once
+    that owner has done them all (``notify.withdraw``)."""
+    return f"access-revocation-tasks:{campaign_id}"
 
 
 @transaction.atomic
@@ -56,6 +62,12 @@ def revocation_task_done(*, task: RevocationTask, actor, note: str, now: datetim
         obj=task,
         changes={"status": [TaskStatus.OPEN, TaskStatus.DONE], "note": note, "grant": task.grant_id},
     )
+    if item is not None and task.assignee_id is not None:
+        owed = RevocationTask.objects.filter(
+            review_item__campaign_id=item.campaign_id, assignee_id=task.assignee_id, status=TaskStatus.OPEN
+        )
+        if not owed.exists():  # the owner's last task of that review: its notice is owed no more
+            withdraw(closing_tasks_topic(item.campaign_id), recipients=[task.assignee_id])
     if task.leaver:  # the leaver's last task done: their finding resolves itself
         leaver_finding_check(person_id=task.grant.user_id, actor=actor, now=now)
     return task

@@ -155,3 +155,25 @@ def test_tick_closes_due_campaigns_once():
     later.refresh_from_db()
     assert (due.status, due.closed_by, later.status) == (CampaignStatus.CLOSED, None, CampaignStatus.OPEN)
     assert AuditEvent.objects.filter(action="access.campaign.close").count() == 1
+
+
+def test_the_notice_of_tasks_after_a_close_shows_done_once_the_owner_has_done_them_all(security_officer):
+    from access.services.revocations import revocation_task_done
+
+    campaign = campaign_with_items(2, default_decision=DefaultDecision.KEEP, auto_apply=False)
+    first, second = campaign.items.order_by("pk")
+    decide(first, Decision.REVOKE)
+    decide(second, Decision.REVOKE)
+    campaign_close(campaign=campaign, actor=security_officer, now=NOW)
+    owner = first.system.owner
+    notice = Notification.objects.get(recipient=owner, subject__contains="revoke")
+    one, two = RevocationTask.objects.order_by("pk")
+
+    revocation_task_done(task=one, actor=owner, note="Removed in the console.", now=NOW)
+    notice.refresh_from_db()
+    assert not notice.is_done  # one task is still owed
+
+    revocation_task_done(task=two, actor=owner, note="Removed in the console.", now=NOW)
+    notice.refresh_from_db()
+    assert notice.is_done
+    assert notice.is_read
