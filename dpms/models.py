@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group,
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 class PortalRole(models.TextChoices):
@@ -423,7 +424,8 @@ class Notification(models.Model):
                 line = line[: match.start()].rstrip()
             if line:
                 text = line.removeprefix("- ").strip()
-                found.append((text, path if path.startswith("/") else "", line.startswith("- ")))
+                inside = path.startswith("/") and url_has_allowed_host_and_scheme(path, allowed_hosts=None)
+                found.append((text, path if inside else "", line.startswith("- ")))  # never "//elsewhere"
         return found
 
     PREVIEW_CHARS = 160

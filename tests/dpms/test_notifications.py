@@ -102,9 +102,22 @@ def test_opening_marks_read_and_follows_the_portal_link(client_for, staff):
 def test_opening_never_follows_a_link_out_of_the_portal(client_for, staff, link):
     note = NotificationFactory(recipient=staff, link=link)
     response = open_note(client_for(staff), note)
-    assert response.url == reverse("notifications")
+    assert response.status_code == 200  # the notification's own page, in the portal
+    assert "evil.example" not in response.content.decode()
     note.refresh_from_db()
     assert note.is_read
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["- Look here (https://evil.example//evil.example/x)", "Look: https://evil.example/\\evil.example/"],
+)
+def test_a_notifications_own_page_links_no_address_out_of_the_portal(client_for, staff, body):
+    note = NotificationFactory(recipient=staff, link="", body=body)
+    page = open_note(client_for(staff), note).content.decode()
+    assert "Look" in page
+    assert 'href="//' not in page
+    assert 'href="/\\' not in page
 
 
 def test_someone_elses_notification_is_not_found_and_stays_unread(client_for, staff, outsider):
