@@ -240,3 +240,24 @@ def test_the_timeline_names_the_changed_fields_in_words(client_for, system_owner
     assert "CVSS vector" in page  # the timeline's change lines, named as a person would
     for raw in ("Cvss vector", "Cvss score", "Due at", "Triaged at"):
         assert raw not in page
+
+
+def test_the_next_step_form_asks_only_what_the_steps_from_here_need(client_for, system_owner, vulnerability):
+    client = client_for(system_owner)
+    page = client.get(_detail(vulnerability)).content.decode()  # new: triage, fixed, false positive
+    assert 'name="risk"' not in page  # a risk is accepted only after triage
+    assert 'name="note"' in page
+    assert "Marking it fixed: how you know it is fixed." in page
+    assert "Marking it a false positive: why." in page
+    Vulnerability.objects.filter(pk=vulnerability.pk).update(status="fixed")
+    page = client.get(_detail(vulnerability)).content.decode()  # fixed: reopen (and verify, for officers)
+    assert 'name="note"' not in page
+    assert 'name="risk"' not in page
+    assert 'name="reason"' in page
+    response = client.post(
+        reverse("vulnerabilities:vulnerability_transition", args=[vulnerability.pk]),
+        {"step": "reopen", "reason": "Still found by the scanner."},
+    )
+    assert response.status_code == 302
+    vulnerability.refresh_from_db()
+    assert vulnerability.status == "triaged"

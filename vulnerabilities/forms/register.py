@@ -128,13 +128,25 @@ class TransitionForm(forms.Form):
     reopen), a risk of the register (risk accepted)."""
 
     step = forms.ChoiceField(choices=STEPS)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
-    note = forms.CharField(required=False, max_length=300, help_text="How you know it is fixed.")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000,
+        help_text="Marking it a false positive: why. Reopening: why, if you like.",
+    )  # fmt: skip
+    note = forms.CharField(
+        required=False, max_length=300, help_text="Marking it fixed: how you know it is fixed."
+    )
     risk = LookupField(
         Risk.objects.none(), fields=("reference", "title"), required=False,
         widget=forms.TextInput(attrs={"placeholder": "R-042"}),
-        help_text="The risk of the register whose approved acceptance covers this.",
+        help_text="Accepting the risk: the risk of the register whose approved acceptance covers this.",
     )  # fmt: skip
+    # The steps each field is for: a field none of the steps from here needs is not shown.
+    FIELD_STEPS = {
+        "reason": {"mark_false_positive", "reopen"},
+        "note": {"mark_fixed"},
+        "risk": {"accept_risk"},
+    }
+    EMPTY = {"reason": "", "note": "", "risk": None}
 
     def __init__(self, *args, risks=None, steps=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,9 +154,14 @@ class TransitionForm(forms.Form):
             self.fields["risk"].queryset = risks
         if steps is not None:
             self.fields["step"].choices = [(key, label) for key, label in STEPS if key in steps]
+            for name, needed_by in self.FIELD_STEPS.items():
+                if not needed_by & set(steps):
+                    del self.fields[name]
 
     def clean(self):
         data = super().clean()
+        for name, empty in self.EMPTY.items():
+            data.setdefault(name, empty)  # a field not shown: the steps that read it are not offered
         step = data.get("step")
         if step == "mark_false_positive" and not (data.get("reason") or "").strip():
             self.add_error("reason", "Say why this is a false positive.")
