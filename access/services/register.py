@@ -119,9 +119,7 @@ def on_vulnerability_deadline_settled(*, system, vulnerability) -> None:
     any more, so its finding is resolved."""
     kind = FindingKind.VULNERABILITY_OVERDUE
     finding = (
-        Finding.objects.select_for_update()
-        .filter(system=system, kind=kind, resolved_at__isnull=True)
-        .first()
+        Finding.objects.select_for_update().filter(system=system, kind=kind, resolved_at__isnull=True).first()
     )
     if finding is None:
         return

@@ -65,9 +65,7 @@ def test_clocks_met_and_missed_link_to_the_queue_of_those_incidents(client_for, 
     assert rows_behind(client, month.segments[1].link) == month.segments[1].value
 
 
-def test_risks_above_appetite_and_by_level_link_to_the_register_filtered(
-    client_for, security_officer, staff
-):
+def test_risks_above_appetite_and_by_level_link_to_the_register_filtered(client_for, security_officer, staff):
     world = officer_world(21, reporters=[staff])
     client = client_for(security_officer)
     panel = panel_of(client.get(DASHBOARD), "risk/register/appetite_panel.html")

@@ -182,7 +182,7 @@ def test_components_page_query_count_does_not_grow(client_for, security_officer,
     client = client_for(security_officer)
     client.get(_page(owned_system))
     # 15: session and user (2); allauth's user-session tracking (5); the system with its owner (1); the
-    # viewer's groups (1); the inventory (1); the latest SBOM import (1); the header's unread count (1); saving
-    # the sliding session: savepoint, update, release (3). Nothing per component.
+    # viewer's groups (1); the inventory (1); the latest SBOM import (1); the header's unread count (1);
+    # saving the sliding session: savepoint, update, release (3). Nothing per component.
     with django_assert_num_queries(15):
         client.get(_page(owned_system))
