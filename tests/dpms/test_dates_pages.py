@@ -34,9 +34,16 @@ def officer(demo, client_for):
 
 
 def main_pages():
+    from access.models import ReviewItem
+    from incidents.models import Incident
+
     risk = Risk.objects.filter(next_review_on__isnull=False, acceptances__isnull=False).first()
     person = User.objects.get(email="priya.raman@northwind.example")
+    breach = Incident.objects.filter(is_breach=True).exclude(authority_decision="").first()
+    item = ReviewItem.objects.exclude(decided_at=None).first()
     return [
+        reverse("incidents:detail", args=[breach.pk]),
+        reverse("access:review_item", args=[item.pk]),
         reverse("risk:register"),
         reverse("risk:risk", args=[risk.pk]),
         reverse("risk:acceptances"),

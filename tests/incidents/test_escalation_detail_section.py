@@ -45,7 +45,7 @@ def test_a_security_officer_sees_policy_level_next_time_and_fires(rf, security_o
         html = render(context)
     assert "After 15 minutes not acknowledged: the admins; then every 15 minutes, 3 more times" in html
     assert '<dd data-testid="escalation-level">Level 2</dd>' in html
-    assert '<time datetime="2026-03-02T10:30:00+01:00">2 Mar 2026 10:30 CET</time>' in html  # 09:30 UTC
+    assert '<time datetime="2026-03-02T10:30:00+01:00">2 Mar 2026, 10:30 CET</time>' in html  # 09:30 UTC
     assert html.count("<tr>") == 3  # the header and two fires
     assert "Adam Admin" in html
     assert "Olga Officer" in html
