@@ -12,7 +12,7 @@ import datetime
 from django.db import transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from access.choices import CampaignKind, CampaignStatus, GrantSource, ReviewerRule
 from access.models import Grant, ReviewCampaign, ReviewItem, ReviewPolicy
@@ -79,7 +79,7 @@ def mover_review_open(*, user, before: dict, actor, now=None) -> ReviewCampaign 
     campaign = ReviewCampaign.objects.create(
         kind=CampaignKind.MOVER,
         policy=None,
-        name=f"Mover review: {user} ({now:%Y-%m-%d})",
+        name=f"Mover review: {user}, {formats.date_format(timezone.localtime(now), 'DATE_FORMAT')}",
         period_key=f"mover-{user.pk}-{now:%Y%m%dT%H%M%S%f}"[:40],
         status=CampaignStatus.OPEN,
         launched_by=actor if getattr(actor, "is_authenticated", False) else None,

@@ -3,6 +3,7 @@ for the new manager (or a security officer when the new manager cannot review)."
 
 import pytest
 from django.urls import reverse
+from django.utils import formats, timezone
 
 from access.choices import CampaignKind, CampaignStatus, Decision
 from access.models import ReviewCampaign, ReviewItem
@@ -43,6 +44,8 @@ def test_a_new_manager_gets_a_one_item_review_per_privileged_grant(
     assert campaign.policy is None
     assert campaign.status == CampaignStatus.OPEN
     assert campaign.period_key.startswith(f"mover-{staff.pk}-")
+    today = formats.date_format(timezone.localtime(), "DATE_FORMAT")
+    assert campaign.name == f"Mover review: {staff}, {today}"  # as pages write dates, not ISO
     assert campaign.population_count == 2
     items = ReviewItem.objects.filter(campaign=campaign)
     assert set(items.values_list("role_name", flat=True)) == {"DBA", "Root"}
