@@ -254,6 +254,8 @@ def test_the_next_step_form_asks_only_what_the_steps_from_here_need(client_for, 
     assert 'name="note"' not in page
     assert 'name="risk"' not in page
     assert 'name="reason"' in page
+    assert "Reopening: why" in page
+    assert "false positive: why" not in page  # not a step from here
     response = client.post(
         reverse("vulnerabilities:vulnerability_transition", args=[vulnerability.pk]),
         {"step": "reopen", "reason": "Still found by the scanner."},

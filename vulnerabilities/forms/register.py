@@ -157,6 +157,8 @@ class TransitionForm(forms.Form):
             for name, needed_by in self.FIELD_STEPS.items():
                 if not needed_by & set(steps):
                     del self.fields[name]
+            if "reason" in self.fields and "mark_false_positive" not in steps:
+                self.fields["reason"].help_text = "Reopening: why, if you like."
 
     def clean(self):
         data = super().clean()
