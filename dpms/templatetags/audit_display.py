@@ -3,11 +3,7 @@ and its object type by name (``object_type_name``), both from ``dpms.audit_words
 short with the whole value a click away; the whole event is in the CSV export.
 
 The lines are written here rather than by included templates: fifty events of a dozen lines each would be
-hundreds of template includes on every page of the trail.
-
-``brief_changes`` (the changes pretty-printed as stored) stays for pages that have not moved to the lines."""
-
-from pprint import pformat
+hundreds of template includes on every page of the trail."""
 
 from django import template
 from django.utils.html import format_html, format_html_join
@@ -17,29 +13,7 @@ from dpms import audit_words
 
 register = template.Library()
 
-LIST_SHOWN = 20
-TEXT_SHOWN = 500
 NOTHING = mark_safe('<span class="muted">—</span>')  # noqa: S308 - a constant
-
-
-def _brief(value):
-    if isinstance(value, dict):
-        return {key: _brief(item) for key, item in value.items()}
-    if isinstance(value, list):
-        shown = [_brief(item) for item in value[:LIST_SHOWN]]
-        if len(value) > LIST_SHOWN:
-            shown.append(f"… and {len(value) - LIST_SHOWN:,} more")
-        return shown
-    if isinstance(value, str) and len(value) > TEXT_SHOWN:
-        return f"{value[:TEXT_SHOWN]}… ({len(value):,} characters)"
-    return value
-
-
-@register.filter
-def brief_changes(changes) -> str:
-    """The changes pretty-printed as ``pprint`` does, lists past 20 items and texts past 500 characters cut
-    short with how much more there is."""
-    return pformat(_brief(changes))
 
 
 def _value(value: audit_words.Value | None) -> SafeString:
