@@ -46,3 +46,13 @@ def test_more_time_for_critical_than_for_high_is_refused(client_for, security_of
     assert response.status_code == 400
     assert "cannot get more time" in response.content.decode()
     assert current_policy().critical_days == 7
+
+
+@pytest.mark.parametrize("days", [0, -3])
+def test_zero_or_negative_days_say_at_least_one_day(client_for, security_officer, days):
+    response = client_for(security_officer).post(POLICY, {**VALUES, "high_days": days})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "At least one day." in page
+    assert "greater than or equal" not in page
+    assert current_policy().high_days == 30

@@ -1,8 +1,11 @@
 """The remediation policy's form (security officers)."""
 
 from django import forms
+from django.core.validators import MinValueValidator
 
 from vulnerabilities.models import RemediationPolicy
+
+DAY_FIELDS = ("critical_days", "high_days", "medium_days", "low_days")
 
 
 class PolicyForm(forms.ModelForm):
@@ -27,12 +30,19 @@ class PolicyForm(forms.ModelForm):
             "halve_for_production_personal_data": "Halve the days for production systems with personal data",
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in DAY_FIELDS:
+            # Zero or a negative count says so in words, not Django's "greater than or equal to 0".
+            field = self.fields[name]
+            field.min_value = 1
+            field.widget.attrs["min"] = 1
+            field.validators = [v for v in field.validators if not isinstance(v, MinValueValidator)]
+            field.validators.append(MinValueValidator(1, message="At least one day."))
+
     def clean(self):
         data = super().clean()
-        for name in ("critical_days", "high_days", "medium_days", "low_days"):
-            if data.get(name) == 0:
-                self.add_error(name, "At least one day.")
-        days = [data.get(name) for name in ("critical_days", "high_days", "medium_days", "low_days")]
+        days = [data.get(name) for name in DAY_FIELDS]
         if all(day for day in days) and days != sorted(days):
             raise forms.ValidationError(
                 "A more severe vulnerability cannot get more time than a less severe one."
