@@ -220,7 +220,16 @@ def home(request):
 
 
 def forbidden(request, exception=None):
-    return render(request, "403.html", {"reason": str(exception or "")}, status=403)
+    """The refusal page. A refused change (a POST, say by an auditor who may read the page) is not a page
+    one may not see: it says so, and offers the way back to the page the form was on."""
+    refused_change = request.method not in ("GET", "HEAD", "OPTIONS")
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = ""
+    context = {"reason": str(exception or ""), "refused_change": refused_change, "back": back}
+    return render(request, "403.html", context, status=403)
 
 
 def csrf_failure(request, reason=""):
