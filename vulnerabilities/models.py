@@ -173,6 +173,23 @@ class Vulnerability(models.Model):
     def is_overdue(self) -> bool:
         return self.is_overdue_at(timezone.now())
 
+    @property
+    def deadline_running(self) -> bool:
+        """False once fixed, verified or a false positive: the deadline is history then, never shown as if
+        it still ran."""
+        return self.status not in (
+            VulnerabilityStatus.FIXED,
+            VulnerabilityStatus.VERIFIED,
+            VulnerabilityStatus.FALSE_POSITIVE,
+        )
+
+    @property
+    def deadline_met(self) -> bool | None:
+        """Fixed or verified with a deadline: whether it was fixed by then; otherwise None."""
+        if self.status in (VulnerabilityStatus.FIXED, VulnerabilityStatus.VERIFIED) and self.due_at:
+            return self.fixed_at is not None and self.fixed_at <= self.due_at
+        return None
+
 
 class RemediationPolicy(models.Model):
     """How long each severity may stay open (one row, edited by security officers)."""

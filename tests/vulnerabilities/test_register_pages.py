@@ -263,3 +263,40 @@ def test_the_next_step_form_asks_only_what_the_steps_from_here_need(client_for, 
     assert response.status_code == 302
     vulnerability.refresh_from_db()
     assert vulnerability.status == "triaged"
+
+
+# --- A settled vulnerability's deadline is history ----------------------------------------------------------
+@pytest.mark.parametrize(("days_after_deadline", "words"), [(-2, "Met"), (3, "Missed")])
+def test_a_fixed_vulnerability_shows_its_deadline_as_met_or_missed(
+    client_for, security_officer, owned_system, days_after_deadline, words
+):
+    due = timezone.now() - timezone.timedelta(days=10)
+    fixed = VulnerabilityFactory(
+        system=owned_system, status="verified", due_at=due,
+        fixed_at=due + timezone.timedelta(days=days_after_deadline), verified_at=timezone.now(),
+    )  # fmt: skip
+    row = _register_row(client_for(security_officer), fixed)
+    assert f'data-label="Deadline">{words} <span' in row
+    assert "Overdue" not in row
+    detail = client_for(security_officer).get(_detail(fixed)).content.decode()
+    deadline = detail.split('data-testid="deadline">', 1)[1].split("</dd>", 1)[0]
+    assert deadline.startswith(f"{words}: fixed")
+    assert "Overdue" not in deadline
+
+
+def test_a_false_positive_shows_no_deadline(client_for, security_officer, owned_system):
+    due = timezone.now() - timezone.timedelta(days=10)
+    wrong = VulnerabilityFactory(
+        system=owned_system, status="false_positive", due_at=due, false_positive_reason="Not used."
+    )
+    row = _register_row(client_for(security_officer), wrong)
+    assert row.rstrip().endswith('<td data-label="Deadline">—</td>')
+    detail = client_for(security_officer).get(_detail(wrong)).content.decode()
+    deadline = detail.split('data-testid="deadline">', 1)[1].split("</dd>", 1)[0]
+    assert deadline.startswith("None")
+    assert due.strftime("%Y") not in deadline
+
+
+def _register_row(client, vulnerability) -> str:
+    page = client.get(REGISTER).content.decode()
+    return page.split(vulnerability.reference, 1)[1].split("</tr>", 1)[0]
