@@ -254,3 +254,142 @@ def change_lines(*, action: str, object_type: str, changes: Any) -> Changes:
     else:
         lines = _lines(fields, changes)
     return Changes(shown=lines[:LINES_SHOWN], folded=lines[LINES_SHOWN:])
+
+
+# --- Actions in words -------------------------------------------------------------------------------
+# An action is stored as dotted parts, "<app>.<object>.<verb>" or "<object>.<verb>"
+# (``access.item.decide``): read as the object's words and the verb in the past ("Review item decided").
+# Auditors filter by the stored name, so pages show it too; this only reads it for people.
+
+# Whole names the rule reads badly.
+ACTION_PHRASES = {
+    "auth.sign_in": "Signed in",
+    "auth.sign_out": "Signed out",
+    "auth.sign_in_failed": "Sign-in failed",
+    "auth.break_glass.sign_in": "Signed in with a break-glass account",
+    "auth.invitation_accept": "Invitation accepted",
+    "auth.password_change": "Password changed",
+    "auth.password_reset": "Password reset",
+    "auth.password_set": "Password set",
+    "auth.mfa.recovery_code_used": "MFA recovery code used",
+    "auth.mfa.recovery_codes_generated": "MFA recovery codes generated",
+    "login_failed": "Sign-in failed",
+    "login_failed_wide": "Sign-ins failed across many accounts",
+    "security.access_denied": "Access refused",
+    "incident.comment": "Incident comment added",
+    "incident.reported": "Incident reported",
+    "incident.severity": "Incident severity changed",
+    "incident.category": "Incident category changed",
+    "incident.handler": "Incident handler changed",
+    "incident.confidential": "Incident confidentiality changed",
+    "incident.breach_facts": "Incident breach facts recorded",
+    "incident.subjects_decision": "Incident data subjects decision recorded",
+    "people.user.roles": "User roles changed",
+    "people.user.create_superuser": "Superuser created",
+    "access.campaign.close_held": "Campaign close held for confirmation",
+    "access.campaign.evidence": "Campaign evidence produced",
+    "access.mover.review_open": "Mover review opened",
+    "incident.breach_marked": "Incident marked as a breach",
+    "notifications.preferences_changed": "Notification preferences changed",
+}
+# "<app>.<object>" (or a lone object) by the name people know it by; the app is otherwise left out.
+ACTION_OBJECTS = {
+    "access.item": "review item",
+    "access.request": "access request",
+    "access.policy": "review policy",
+    "access.finding": "review finding",
+    "incident.followup": "incident follow-up",
+    "risk.assessment": "risk assessment",
+    "sso.provider": "SSO provider",
+    "audit.verification": "audit verification",
+    "directory.user": "directory user",
+    "directory.group": "directory group",
+    "directory.connection": "directory connection",
+    "risk.action": "risk action",
+    "risk.review": "risk review",
+    "risk.category": "risk category",
+    "risk.matrix": "risk matrix",
+    "risk.acceptance": "risk acceptance",
+    "vulnerabilities.policy": "vulnerability policy",
+}
+# Words written differently in a sentence.
+ACTION_WORDS = {
+    "mfa": "MFA",
+    "sso": "SSO",
+    "api": "API",
+    "nis2": "NIS2",
+    "sbom": "SBOM",
+    "csv": "CSV",
+    "followup": "follow-up",
+}
+# A last part that names what changed, not how ("risk.risk.status"): "Risk status changed".
+_CHANGED_NOUNS = {"status", "roles", "severity", "category", "handler", "owner"}
+_PAST = {
+    "add": "added",
+    "begin": "begun",
+    "end": "ended",
+    "enrol": "enrolled",
+    "hold": "held",
+    "map": "mapped",
+    "open": "opened",
+    "reopen": "reopened",
+    "reset": "reset",
+    "run": "run",
+    "seed": "seeded",
+    "send": "sent",
+    "set": "set",
+    "submit": "submitted",
+    "time_box": "time-boxed",
+    "withdraw": "withdrawn",
+}
+_VERBS = set(_PAST) | {
+    "accept", "acknowledge", "activate", "approve", "assign", "change", "close", "confirm", "create",
+    "deactivate", "decide", "delete", "disable", "dismiss", "enable", "escalate", "expire", "finish",
+    "generate", "import", "invite", "launch", "link", "mark", "move", "notify", "reactivate", "reassign",
+    "record", "reject", "remove", "request", "resolve", "revoke", "rotate", "share", "triage", "unlink",
+    "unshare", "update", "verify", "review",
+}  # fmt: skip
+
+
+def _past(verb: str) -> str:
+    if verb in _PAST:
+        return _PAST[verb]
+    if verb.endswith("e"):
+        return verb + "d"
+    if verb.endswith("y") and verb[-2:-1] not in "aeiou":
+        return verb[:-1] + "ied"
+    return verb + "ed"
+
+
+def _words(text: str) -> list[str]:
+    return [ACTION_WORDS.get(word, word) for word in text.split("_") if word]
+
+
+def action_phrase(action: str) -> str:
+    """``access.item.decide`` → "Review item decided"; ``auth.mfa.enrol`` → "MFA enrolled". A name that
+    does not split into object and verb is shown as stored."""
+    if action in ACTION_PHRASES:
+        return ACTION_PHRASES[action]
+    parts = [part for part in action.split(".") if part]
+    if len(parts) < 2:
+        return action
+    *objects, last = parts
+    key = ".".join(objects)
+    if key in ACTION_OBJECTS:
+        subject = ACTION_OBJECTS[key].split(" ")
+    else:
+        if len(objects) > 1:
+            objects = objects[1:]  # "risk.risk", "people.user": the app says nothing the object does not
+        subject = [word for part in objects for word in _words(part)]
+    words = _words(last)
+    if last in _VERBS:  # a verb of its own ("time_box")
+        done = [_past(last)]
+    elif words and words[0] in _VERBS:  # "rotate_token": token rotated
+        done = [*words[1:], _past(words[0])]
+    elif words and words[-1] in _VERBS:  # "breach_mark": breach marked
+        done = [*words[:-1], _past(words[-1])]
+    elif words and words[-1] in _CHANGED_NOUNS:
+        done = [*words, "changed"]
+    else:  # already a state ("disabled", "attachment_added") or a noun
+        done = words
+    return capfirst(" ".join([*subject, *done]))

@@ -69,3 +69,9 @@ def audit_changes(event) -> SafeString:
 def object_type_name(object_type: str) -> str:
     """``access.reviewitem`` → "Review item"."""
     return audit_words.object_type_name(object_type or "")
+
+
+@register.filter
+def action_phrase(action: str) -> str:
+    """``access.item.decide`` → "Review item decided"."""
+    return audit_words.action_phrase(action or "")

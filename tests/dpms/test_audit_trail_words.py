@@ -183,3 +183,62 @@ def test_reading_the_changes_costs_no_query(client_for, auditor, staff, size, dj
         response = client.get(URL)
 
     assert response.content.count(b'<ul class="audit-changes">') >= size
+
+
+# --- Actions in words ----------------------------------------------------------------------------------
+
+
+def action_cell(response, event) -> str:
+    """The Action cell of the event's row, as HTML."""
+    html = response.content.decode()
+    row = html[html.index(f'<td data-label="#">{event.sequence}</td>') :]
+    cell = row[row.index('<td data-label="Action"') :]
+    return cell[: cell.index("</td>")]
+
+
+@pytest.mark.parametrize(
+    ("action", "phrase"),
+    [
+        ("access.item.decide", "Review item decided"),
+        ("access.campaign.launch", "Campaign launched"),
+        ("access.request.withdraw", "Access request withdrawn"),
+        ("access.grant.time_box", "Grant time-boxed"),
+        ("auth.sign_in", "Signed in"),
+        ("auth.mfa.enrol", "MFA enrolled"),
+        ("incident.acknowledge", "Incident acknowledged"),
+        ("incident.attachment_added", "Incident attachment added"),
+        ("risk.risk.status", "Risk status changed"),
+        ("risk.acceptance.approve", "Risk acceptance approved"),
+        ("people.user.send_invitation", "User invitation sent"),
+        ("directory.connection.rotate_token", "Directory connection token rotated"),
+        ("webhooks.webhook.disabled", "Webhook disabled"),
+    ],
+)
+def test_the_action_reads_as_a_phrase_with_the_stored_name_kept(client_for, auditor, action, phrase):
+    event = audit_event(action=action)
+
+    cell = action_cell(client_for(auditor).get(URL), event)
+
+    assert f'<span class="audit-action" title="{action}">{phrase}</span>' in cell
+    assert f'<code class="muted small">{action}</code>' in cell  # auditors filter by it
+
+
+def test_a_name_that_is_not_object_and_verb_is_shown_as_stored(client_for, auditor):
+    event = audit_event(action="reindex")
+
+    cell = action_cell(client_for(auditor).get(URL), event)
+
+    assert '<span class="audit-action" title="reindex">reindex</span>' in cell
+
+
+def test_the_action_filter_still_takes_the_stored_name(client_for, auditor):
+    decided = audit_event(action="access.item.decide")
+    launched = audit_event(action="access.campaign.launch")
+    client = client_for(auditor)
+
+    response = client.get(URL, {"action": "access.item.decide"})
+
+    shown = {event.pk for event in response.context["page"].object_list}
+    assert decided.pk in shown
+    assert launched.pk not in shown
+    assert b'label="access.item.decide: Review item decided"' in client.get(URL).content
