@@ -118,6 +118,7 @@ def officer_pages(officer) -> dict[str, str]:
         "incidents-metrics": reverse("incidents:metrics"),
         "incidents-breaches": reverse("incidents:breach_register_page"),
         "incidents-escalation": reverse("incidents:escalation_policies"),
+        "vulnerabilities-register": reverse("vulnerabilities:register"),
         "audit-trail": reverse("audit_trail"),
         "notifications": reverse("notifications"),
         "account-password": reverse("account_change_password"),
