@@ -45,7 +45,11 @@ class VulnerabilitiesConfig(AppConfig):
                 panels=[
                     portal.Panel(
                         "vulnerabilities/metrics/panel.html", metrics_views.remediation_panel, order=35
-                    )
+                    ),
+                    # Owners' way in: the menu link stays the officers' (see sees_register_link).
+                    portal.Panel(
+                        "vulnerabilities/metrics/owner_panel.html", metrics_views.owner_panel, order=36
+                    ),
                 ],
                 # The system's page (access) shows its components and open vulnerabilities.
                 sections=[

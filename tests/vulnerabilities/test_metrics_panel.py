@@ -73,5 +73,23 @@ def test_the_panel_costs_two_queries_at_any_size(client_for, security_officer, o
             page = client.get(DASHBOARD).content.decode()
         counts.append(len([q for q in captured if "vulnerabilities_vulnerability" in q["sql"]]))
         assert 'data-testid="vulnerability-panel"' in page
-    # The open vulnerabilities' aggregate and the fixed ones' timestamps: two, at both sizes.
-    assert counts == [2, 2]
+    # The open vulnerabilities' aggregate and the fixed ones' timestamps: two, at both sizes; plus the owners'
+    # panel asking whether the officer owns any open one (1: none, so it shows nothing).
+    assert counts == [3, 3]
+
+
+def test_the_none_severity_row_shows_only_when_there_is_one(client_for, security_officer, owned_system):
+    VulnerabilityFactory(system=owned_system, severity="high")
+    client = client_for(security_officer)
+    rows = client.get(DASHBOARD).context["panels"]
+    panel = next(p["context"] for p in rows if p["template"] == "vulnerabilities/metrics/panel.html")
+    assert [row["severity"] for row in panel["metrics"]["by_severity"]] == [
+        "critical",
+        "high",
+        "medium",
+        "low",
+    ]
+    assert "severity-none" not in client.get(DASHBOARD).content.decode()
+    VulnerabilityFactory(system=owned_system, severity="none", cvss_score=0.0)
+    page = client.get(DASHBOARD).content.decode()
+    assert 'class="tag severity-none"' in page
