@@ -84,6 +84,12 @@ class Vulnerability(models.Model):
     component = models.ForeignKey(
         Component, null=True, blank=True, on_delete=models.PROTECT, related_name="vulnerabilities"
     )
+    component_version = models.CharField(
+        "affected version",
+        max_length=100,
+        blank=True,
+        help_text="The component's version it was found in (kept when an import moves the component on).",
+    )
     source = models.CharField(max_length=10, choices=VulnerabilitySource.choices)
     cvss_vector = models.CharField("CVSS vector", max_length=300, blank=True)
     cvss_version = models.CharField("CVSS version", max_length=3, choices=CvssVersion.choices, blank=True)
@@ -157,6 +163,13 @@ class Vulnerability(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.title}"
+
+    @property
+    def component_label(self) -> str:
+        """The component as it was when found: "django 4.2.7", whatever version the inventory lists now."""
+        if self.component_id is None:
+            return ""
+        return f"{self.component.name} {self.component_version}".strip()
 
     @property
     def is_open(self) -> bool:

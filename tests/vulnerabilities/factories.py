@@ -34,6 +34,7 @@ class VulnerabilityFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Flaw {n}")
     system = factory.SubFactory(SystemFactory)
     component = None
+    component_version = factory.LazyAttribute(lambda o: o.component.version if o.component else "")
     source = VulnerabilitySource.MANUAL
     cvss_vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"
     cvss_version = "3.1"

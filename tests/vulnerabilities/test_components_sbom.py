@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from dpms.models import AuditEvent
-from tests.vulnerabilities.factories import VulnerabilityFactory
+from tests.vulnerabilities.factories import ComponentFactory, VulnerabilityFactory
 from vulnerabilities.models import Component
 from vulnerabilities.services import components
 
@@ -186,3 +186,77 @@ def test_components_page_query_count_does_not_grow(client_for, security_officer,
     # saving the sliding session: savepoint, update, release (3). Nothing per component.
     with django_assert_num_queries(15):
         client.get(_page(owned_system))
+
+
+# --- A vulnerability keeps the version it was found in ---------------------------------------------------
+def test_a_vulnerability_keeps_its_version_when_an_sbom_moves_the_component_on(
+    client_for, security_officer, system_owner, owned_system
+):
+    import csv
+    import io
+
+    from tests.dpms.api_support import api_client, token_for
+    from vulnerabilities.services import register
+
+    components.sbom_import(
+        actor=system_owner, system=owned_system, data=sbom(("django", "4.2.7", "pypi", "BSD-3-Clause"))
+    )
+    django = Component.objects.get(system=owned_system, name="django")
+    found = register.vulnerability_create(
+        actor=security_officer, system=owned_system, component=django, identifier="CVE-2023-46695",
+        title="Potential denial of service in UsernameField", source="scanner",
+    )  # fmt: skip
+    difference = components.sbom_import(
+        actor=system_owner, system=owned_system, data=sbom(("django", "4.2.16", "pypi", "BSD-3-Clause"))
+    )
+    assert difference.changed == ["django 4.2.7 → django 4.2.16"]
+    client = client_for(security_officer)
+    system_page = client.get(reverse("access:system", args=[owned_system.pk])).content.decode()
+    assert "in django 4.2.7" in system_page  # its open vulnerabilities (the inventory lists 4.2.16)
+    assert "in django 4.2.16" not in system_page
+    for url in (
+        reverse("vulnerabilities:register"),
+        reverse("vulnerabilities:vulnerability", args=[found.pk]),
+    ):
+        page = client.get(url).content.decode()
+        assert "django 4.2.7" in page, url
+        assert "django 4.2.16" not in page, url
+    exported = client.get(reverse("vulnerabilities:register_csv"))
+    rows = list(csv.DictReader(io.StringIO(b"".join(exported.streaming_content).decode("utf-8-sig"))))
+    assert (rows[0]["component"], rows[0]["component_version"]) == ("django", "4.2.7")
+    api = api_client(token_for(security_officer)[1])
+    data = api.get(reverse("api:vulnerability-detail", args=[found.pk])).json()
+    assert (data["component_name"], data["component_version"]) == ("django 4.2.7", "4.2.7")
+    # The component itself now reads as the import's, not "Typed in".
+    components_page = client.get(_page(owned_system)).content.decode()
+    assert "django" in components_page
+    assert "Typed in" not in components_page
+
+
+def test_a_component_typed_in_then_changed_by_an_sbom_shows_the_import_as_its_source(
+    owned_system, system_owner
+):
+    typed = components.component_add(
+        actor=system_owner, system=owned_system, name="django", version="4.2.7", purl="pkg:pypi/django@4.2.7"
+    )
+    assert typed.get_source_display() == "Typed in"
+    components.sbom_import(
+        actor=system_owner, system=owned_system, data=sbom(("django", "4.2.16", "pypi", "BSD-3-Clause"))
+    )
+    typed.refresh_from_db()
+    assert (typed.version, typed.get_source_display()) == ("4.2.16", "SBOM import")
+
+
+def test_the_migration_gives_recorded_vulnerabilities_their_components_current_version(owned_system):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("vulnerabilities.migrations.0005_affected_version")
+    component = ComponentFactory(system=owned_system, name="django", version="4.2.7")
+    before = VulnerabilityFactory(system=owned_system, component=component, component_version="")
+    alone = VulnerabilityFactory(system=owned_system)
+    migration.backfill(apps, None)
+    before.refresh_from_db()
+    alone.refresh_from_db()
+    assert (before.component_label, alone.component_version) == ("django 4.2.7", "")

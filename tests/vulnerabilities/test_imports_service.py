@@ -277,3 +277,17 @@ def test_one_unknown_system_in_the_file_imports_nothing(security_officer, staff)
     assert scan.state == ScanImportState.FAILED
     assert "“Website”, and no system has that name" in scan.result["problems"][0]["message"]
     assert not Vulnerability.objects.exists()
+
+
+def test_a_vulnerability_keeps_the_version_the_scan_found_it_in(security_officer, payroll):
+    run(security_officer, payroll, "pip-audit.json", full=True)
+    found = Vulnerability.objects.get(system=payroll, identifier="CVE-2023-36053")
+    assert (found.component_label, found.component_version) == ("django 4.2.1", "4.2.1")
+    # django moves on to 4.2.3, where the flaw is fixed: a full re-scan no longer finds it.
+    data = json.loads(sample("pip-audit.json"))
+    data["dependencies"][0].update(version="4.2.3", vulns=[])
+    scan = run(security_officer, payroll, "pip-audit.json", full=True, content=json.dumps(data).encode())
+    assert scan.state == ScanImportState.APPLIED, scan.result
+    found.refresh_from_db()
+    assert found.status == VulnerabilityStatus.FIXED
+    assert found.component_label == "django 4.2.1"

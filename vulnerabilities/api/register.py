@@ -54,14 +54,14 @@ class VulnerabilitySerializer(serializers.ModelSerializer):
         model = Vulnerability
         fields = [
             "id", "reference", "identifier", "aliases", "title", "system", "system_name", "component",
-            "component_name", "source", "cvss_vector", "cvss_version", "cvss_score", "severity", "status",
-            "owner", "owner_email", "first_seen_at", "last_seen_at", "triaged_at", "due_at", "overdue",
-            "fixed_at", "fixed_note", "verified_at",
+            "component_name", "component_version", "source", "cvss_vector", "cvss_version", "cvss_score",
+            "severity", "status", "owner", "owner_email", "first_seen_at", "last_seen_at", "triaged_at",
+            "due_at", "overdue", "fixed_at", "fixed_note", "verified_at",
         ]  # fmt: skip
         read_only_fields = fields
 
     def get_component_name(self, obj) -> str:
-        return str(obj.component) if obj.component_id else ""
+        return obj.component_label
 
     def get_owner_email(self, obj) -> str:
         return obj.owner.email if obj.owner_id else ""

@@ -7,10 +7,11 @@ library. Any problem is a ``ValidationError`` naming it, and nothing changes.
 
 The difference: components are matched by identity (the package URL without version and qualifiers, else
 the name and ecosystem). A package that appears once in the SBOM and once in the inventory with another
-version or licence is *changed* (the row is updated: its vulnerabilities stay linked); otherwise components
-are matched by identity and version, and what is left is *added* or *removed*. A removed component keeps its
-row (``removed_at``), so the vulnerabilities found in it still name it. One audit event on the system lists
-the difference (the page shows the latest).
+version or licence is *changed* (the row is updated and shows the SBOM as its source; its vulnerabilities
+stay linked and keep the version they were found in); otherwise components are matched by identity and
+version, and what is left is *added* or *removed*. A removed component keeps its row (``removed_at``), so
+the vulnerabilities found in it still name it. One audit event on the system lists the difference (the page
+shows the latest).
 """
 
 import datetime
@@ -212,6 +213,7 @@ def sbom_import(
             difference.changed.append(f"{before} → {new.label}")
             row.version, row.licence, row.purl, row.name = new.version, new.licence, new.purl, new.name
             row.ecosystem, row.updated_at = new.ecosystem or row.ecosystem, now
+            row.source = ComponentSource.SBOM  # what it is now came from this import
             updates.append(row)
         else:
             difference.unchanged += 1
@@ -221,14 +223,15 @@ def sbom_import(
         difference.removed.append(str(row))
     Component.objects.bulk_update(removed, ["removed_at", "updated_at"], batch_size=1000)
     Component.objects.bulk_update(
-        updates, ["version", "licence", "purl", "name", "ecosystem", "updated_at"], batch_size=1000
+        updates, ["version", "licence", "purl", "name", "ecosystem", "source", "updated_at"], batch_size=1000
     )
     creates = []
     for new in added:
         back = gone.get((new.identity, new.version))
         if back is not None:  # listed again: the old row (and its vulnerabilities) comes back
             back.removed_at, back.updated_at, back.licence, back.purl = None, now, new.licence, new.purl
-            back.save(update_fields=["removed_at", "updated_at", "licence", "purl"])
+            back.source = ComponentSource.SBOM
+            back.save(update_fields=["removed_at", "updated_at", "licence", "purl", "source"])
         else:
             creates.append(
                 Component(

@@ -441,6 +441,7 @@ def _new_vulnerability(
         description=finding.description,
         system=system,
         component=component,
+        component_version=finding.component.version or component.version,
         source=VulnerabilitySource.SCANNER,
         owner=system.owner,
         first_seen_at=plan.seen_at,
@@ -469,7 +470,7 @@ def _audit_entries(
             "obj": vulnerability,
             "changes": {
                 "system": vulnerability.system.name,
-                "component": str(vulnerability.component),
+                "component": vulnerability.component_label,
                 "identifier": vulnerability.identifier,
                 "source": vulnerability.source,
                 "cvss_vector": vulnerability.cvss_vector,

@@ -160,6 +160,7 @@ def vulnerability_create(
         description=(description or "").strip(),
         system=system,
         component=component,
+        component_version=component.version if component else "",
         source=source,
         owner=owner or system.owner,
         first_seen_at=seen,
@@ -179,7 +180,7 @@ def vulnerability_create(
         vulnerability,
         {
             "system": system.name,
-            "component": str(component) if component else "",
+            "component": vulnerability.component_label,
             "identifier": vulnerability.identifier,
             "source": source,
             "cvss_vector": vulnerability.cvss_vector,
@@ -230,10 +231,12 @@ def vulnerability_update(
     _require_change(actor, row)
     _check_component(row.system, component)
     before = {name: getattr(row, name) for name in ("title", "description", "identifier", "cvss_vector")}
-    before.update(component=str(row.component or ""), severity=row.severity, due_at=row.due_at)
+    before.update(component=row.component_label, severity=row.severity, due_at=row.due_at)
     row.title = _clean_text(title, field="title", limit=MAX_TITLE, required=True)
     row.description = (description or "").strip()
     row.identifier = _clean_text(identifier, field="identifier", limit=MAX_IDENTIFIER)
+    if component != row.component:  # another component: the version it is in now
+        row.component_version = component.version if component else ""
     row.component = component
     if (cvss_vector or "").strip() != row.cvss_vector:
         _apply_vector(row, cvss_vector, "" if cvss_vector else row.scored_severity)
@@ -241,13 +244,13 @@ def vulnerability_update(
     due_changed = set_due(row, now=now) if row.is_open else []
     _save(
         row,
-        ["title", "description", "identifier", "component", "cvss_vector", "cvss_version", "cvss_score",
-         "scored_severity", "severity", *due_changed],
+        ["title", "description", "identifier", "component", "component_version", "cvss_vector",
+         "cvss_version", "cvss_score", "scored_severity", "severity", *due_changed],
         now,
     )  # fmt: skip
     _after_save(row, due_changed)
     after = {name: getattr(row, name) for name in ("title", "description", "identifier", "cvss_vector")}
-    after.update(component=str(row.component or ""), severity=row.severity, due_at=row.due_at)
+    after.update(component=row.component_label, severity=row.severity, due_at=row.due_at)
     changes = {name: [before[name], after[name]] for name in before if before[name] != after[name]}
     if changes:
         _audit("update", actor, row, changes)

@@ -83,7 +83,7 @@ def register(request):
 def _csv_row(v, now) -> list:
     return [
         v.reference, v.identifier, "; ".join(v.aliases), v.title, v.system.name,
-        v.component.name if v.component else "", v.component.version if v.component else "", v.source,
+        v.component.name if v.component else "", v.component_version, v.source,
         v.cvss_version, v.cvss_vector, v.cvss_score, v.scored_severity, v.severity_override,
         v.override_reason, v.severity, v.status, v.owner.email if v.owner else "", v.first_seen_at,
         v.last_seen_at, v.triaged_at,
