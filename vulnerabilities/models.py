@@ -167,9 +167,10 @@ class Vulnerability(models.Model):
     @property
     def component_label(self) -> str:
         """The component as it was when found: "django 4.2.7", whatever version the inventory lists now."""
-        if self.component_id is None:
+        component = self.component
+        if component is None:
             return ""
-        return f"{self.component.name} {self.component_version}".strip()
+        return f"{component.name} {self.component_version}".strip()
 
     @property
     def is_open(self) -> bool:
