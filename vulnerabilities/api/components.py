@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from dpms.api.conventions import ApiViewMixin, CursorPage, idempotent, service_errors
 from dpms.api.fields import StrictCharField, StrictIntegerField
-from vulnerabilities.api import FetchedViewSet, choice
+from dpms.api.pages import FetchedViewSet, choice
 from vulnerabilities.choices import ComponentSource
 from vulnerabilities.models import Component
 from vulnerabilities.queries import components as queries

@@ -19,7 +19,7 @@ from dpms.api.conventions import (
     service_errors,
 )
 from dpms.api.fields import StrictCharField, StrictIntegerField
-from vulnerabilities.api import ANY, YES_NO, FetchedViewSet, PageFilterSet, choice
+from dpms.api.pages import ANY, YES_NO, FetchedViewSet, PageFilterSet, choice
 from vulnerabilities.choices import Severity, VulnerabilitySource, VulnerabilityStatus
 from vulnerabilities.forms.register import STEPS, TransitionForm, VulnerabilityFilterForm, VulnerabilityForm
 from vulnerabilities.models import Vulnerability
