@@ -110,6 +110,23 @@ def file_sha256(content: bytes) -> str:
 # --- The upload --------------------------------------------------------------------------------------
 
 
+def _stored(
+    *, actor, filename: str, content: bytes, system: System | None, format: str, full: bool
+) -> ScanImport:
+    """The scan's file kept on its import row, ready for its first check."""
+    return ScanImport.objects.create(
+        uploaded_by=actor,
+        system=system,
+        format=format,
+        filename=(filename or "scan.json")[:255],
+        sha256=file_sha256(content),
+        size=len(content),
+        content=content,
+        full=full,
+        attempts=1,
+    )
+
+
 @transaction.atomic
 def scan_import_create(
     *,
@@ -133,17 +150,7 @@ def scan_import_create(
         raise ValidationError({"file": too_large})
     if not content.strip():
         raise ValidationError({"file": "The file is empty."})
-    scan = ScanImport.objects.create(
-        uploaded_by=actor,
-        system=system,
-        format=format,
-        filename=(filename or "scan.json")[:255],
-        sha256=file_sha256(content),
-        size=len(content),
-        content=content,
-        full=full,
-        attempts=1,
-    )
+    scan = _stored(actor=actor, filename=filename, content=content, system=system, format=format, full=full)
     transaction.on_commit(partial(enqueue, PROCESS_TASK, [scan.pk]))
     return scan
 
@@ -506,17 +513,7 @@ def scan_import_run(
 ) -> ScanImport:
     """Import a scan at once, in this process (``manage.py import_scan``): stored, then checked and applied
     as the task would. Returns the import, applied or failed."""
-    scan = ScanImport.objects.create(
-        uploaded_by=actor,
-        system=system,
-        format=format,
-        filename=(filename or "scan.json")[:255],
-        sha256=file_sha256(content),
-        size=len(content),
-        content=content,
-        full=full,
-        attempts=1,
-    )
+    scan = _stored(actor=actor, filename=filename, content=content, system=system, format=format, full=full)
     scan_import_process(import_id=scan.pk)
     scan.refresh_from_db()
     return scan
