@@ -9,19 +9,9 @@ from access.models import Grant, ReviewItem, ReviewPolicy
 from access.services.grants import new_grant_refusals
 from access.services.policies import EDITABLE_FIELDS, validate_policy
 from access.services.reviews import DECISIONS, validate_decision
+from tests.demo_rules import refusals
 
 pytestmark = pytest.mark.django_db
-
-
-def refusals(objects, check) -> list[str]:
-    """What the services would refuse, object by object (empty: all pass)."""
-    found = []
-    for obj in objects:
-        try:
-            check(obj)
-        except ValidationError as error:
-            found.append(f"{obj}: {' '.join(error.messages)}")
-    return found
 
 
 def granted(grant):

@@ -11,19 +11,9 @@ from incidents.choices import AuthorityDecision, Category, Severity, Status
 from incidents.models import FollowUpAction, Incident, PostIncidentReview
 from incidents.services import breach, followups, reporting, workflow
 from incidents.services.common import require_authority_decision
+from tests.demo_rules import refusals
 
 pytestmark = pytest.mark.django_db
-
-
-def refusals(objects, check) -> list[str]:
-    """What the services would refuse, object by object (empty: all pass)."""
-    found = []
-    for obj in objects:
-        try:
-            check(obj)
-        except ValidationError as error:
-            found.append(f"{obj}: {' '.join(error.messages)}")
-    return found
 
 
 def reported(incident):

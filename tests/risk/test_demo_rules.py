@@ -11,19 +11,9 @@ from risk.services.acceptances import validate_acceptance_request
 from risk.services.actions import site_today, validate_action
 from risk.services.register import EDITABLE_FIELDS, validate_risk
 from risk.services.reviews import KINDS, validate_scores
+from tests.demo_rules import refusals
 
 pytestmark = pytest.mark.django_db
-
-
-def refusals(objects, check) -> list[str]:
-    """What the services would refuse, object by object (empty: all pass)."""
-    found = []
-    for obj in objects:
-        try:
-            check(obj)
-        except ValidationError as error:
-            found.append(f"{obj}: {' '.join(error.messages)}")
-    return found
 
 
 def registered(risk):
