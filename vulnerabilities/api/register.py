@@ -27,15 +27,6 @@ from vulnerabilities.queries import register as queries
 from vulnerabilities.services import register as services
 
 ROW_ID_MAX = 2**63 - 1
-STEP_SERVICES = {
-    "triage": services.vulnerability_triage,
-    "start_remediation": services.vulnerability_start_remediation,
-    "mark_fixed": services.vulnerability_mark_fixed,
-    "verify": services.vulnerability_verify,
-    "accept_risk": services.vulnerability_accept_risk,
-    "mark_false_positive": services.vulnerability_mark_false_positive,
-    "reopen": services.vulnerability_reopen,
-}
 
 
 class VulnerabilitySerializer(serializers.ModelSerializer):
@@ -214,5 +205,5 @@ class VulnerabilityViewSet(
             "reopen": {"reason": data["reason"]},
         }.get(data["step"], {})
         with service_errors(fields=set(TransitionSerializer().fields)):
-            STEP_SERVICES[data["step"]](actor=request.user, vulnerability=current, **extra)
+            services.STEP_SERVICES[data["step"]](actor=request.user, vulnerability=current, **extra)
         return self._answer(current.pk)

@@ -4,6 +4,7 @@ from django import forms
 from django.core.validators import MinValueValidator
 
 from vulnerabilities.models import RemediationPolicy
+from vulnerabilities.services.deadlines import POLICY_FIELDS
 
 DAY_FIELDS = ("critical_days", "high_days", "medium_days", "low_days")
 
@@ -11,16 +12,7 @@ DAY_FIELDS = ("critical_days", "high_days", "medium_days", "low_days")
 class PolicyForm(forms.ModelForm):
     class Meta:
         model = RemediationPolicy
-        fields = [
-            "critical_days",
-            "high_days",
-            "medium_days",
-            "low_days",
-            "clock_from",
-            "halve_for_production_personal_data",
-            "reminder_days_before_due",
-            "escalate_to_officers_after_days",
-        ]
+        fields = list(POLICY_FIELDS)  # what the service changes and audits
         labels = {
             "critical_days": "Critical: days to remediate",
             "high_days": "High: days to remediate",

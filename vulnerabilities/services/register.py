@@ -480,6 +480,18 @@ def vulnerability_reopen(*, actor, vulnerability, reason: str = "", now=None) ->
         )  # fmt: skip
 
 
+# The workflow's steps by the name the page's and the API's step forms send.
+STEP_SERVICES = {
+    "triage": vulnerability_triage,
+    "start_remediation": vulnerability_start_remediation,
+    "mark_fixed": vulnerability_mark_fixed,
+    "verify": vulnerability_verify,
+    "accept_risk": vulnerability_accept_risk,
+    "mark_false_positive": vulnerability_mark_false_positive,
+    "reopen": vulnerability_reopen,
+}
+
+
 def vulnerability_seen(*, vulnerability, seen_at: datetime.datetime) -> None:
     """A scan saw it again: move its last-seen time (no audit event: a sighting changes no decision)."""
     Vulnerability.objects.filter(pk=vulnerability.pk, last_seen_at__lt=seen_at).update(last_seen_at=seen_at)

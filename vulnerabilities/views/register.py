@@ -26,15 +26,6 @@ from vulnerabilities.queries.deadlines import deadline_holder, zone_of
 from vulnerabilities.services import register as services
 
 PAGE_SIZE = 50
-STEP_SERVICES = {
-    "triage": services.vulnerability_triage,
-    "start_remediation": services.vulnerability_start_remediation,
-    "mark_fixed": services.vulnerability_mark_fixed,
-    "verify": services.vulnerability_verify,
-    "accept_risk": services.vulnerability_accept_risk,
-    "mark_false_positive": services.vulnerability_mark_false_positive,
-    "reopen": services.vulnerability_reopen,
-}
 CSV_COLUMNS = (
     "reference", "identifier", "aliases", "title", "system", "component", "component_version", "source",
     "cvss_version", "cvss_vector", "cvss_score", "scored_severity", "severity_override", "override_reason",
@@ -214,7 +205,7 @@ def vulnerability_transition(request, pk):
             "reopen": {"reason": data["reason"]},
         }.get(step, {})
         try:
-            changed = STEP_SERVICES[step](**arguments, **extra)
+            changed = services.STEP_SERVICES[step](**arguments, **extra)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
