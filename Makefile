@@ -10,12 +10,12 @@ PORT   ?=
 # a test file per process at a time. PYTEST_XDIST= (empty) runs it in one process.
 PYTEST_XDIST ?= -n auto --maxprocesses=4 --dist loadfile
 
-.PHONY: run test test-fast lint format hooks bench bench-scale check-deploy migrate seed clean help
+.PHONY: messages run test test-fast lint format hooks bench bench-scale check-deploy migrate seed clean help
 
 help:
 	@echo "make run     start web, Celery worker and beat on SQLite with demo data, port 8000 or the next free (PORT=…)"
 	@echo "make test    run the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)"
-	@echo "make lint    ruff and mypy";  echo "make bench   benchmarks"
+	@echo "make lint    ruff and mypy"; echo "make messages  update and compile the translation catalogues (German)";  echo "make bench   benchmarks"
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "DPMS needs Python 3.11 or newer")'
@@ -42,6 +42,11 @@ test: $(STAMP) .env
 	$(BIN)/python -m pytest $(PYTEST_XDIST) --durations=15 $(PYTEST_ARGS)
 
 # mypy's Django plugin loads the settings, which need the development .env on a fresh machine.
+# The translation catalogues (<app>/locale/de/): new marked strings added, compiled to .mo. Needs GNU
+# gettext (Debian: gettext). CI checks they are complete: manage.py messages --check.
+messages: $(STAMP) .env
+	$(BIN)/python manage.py messages
+
 lint: $(STAMP) .env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "dpms.middleware.NoStoreMiddleware",
     "dpms.middleware.UploadSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language) until a signed-in person's own choice replaces it.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -428,6 +430,10 @@ CELERY_IMPORTS = ["dpms.integrity_tasks"]
 
 # --- Internationalisation, time -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# English and German (issue 18). Each app's catalogue: <app>/locale/de/LC_MESSAGES/django.po, kept by
+# `make messages` (dpms/management/commands/messages.py). A person's own choice (their account) wins over
+# the browser's Accept-Language, which wins over LANGUAGE_CODE.
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
