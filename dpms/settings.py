@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "incidents",
     "directory",
     "vulnerabilities",
+    "policies",
 ]
 
 MIDDLEWARE = [
@@ -430,7 +431,7 @@ CELERY_IMPORTS = ["dpms.integrity_tasks"]
 
 # --- Internationalisation, time -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-# English and German (issue 18). Each app's catalogue: <app>/locale/de/LC_MESSAGES/django.po, kept by
+# English and German. Each app's catalogue: <app>/locale/de/LC_MESSAGES/django.po, kept by
 # `make messages` (dpms/management/commands/messages.py). A person's own choice (their account) wins over
 # the browser's Accept-Language, which wins over LANGUAGE_CODE.
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
@@ -457,6 +458,8 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 # --- Incidents ----------------------------------------------------------------------------------------
 # Attachments live outside the web root (nothing serves this folder): a view checks who may see the incident.
 INCIDENT_ATTACHMENTS_DIR = Path(env.str("INCIDENT_ATTACHMENTS_DIR", default=str(DATA_DIR / "attachments")))
+# Policies: a joiner is asked to acknowledge the policies that apply to them within this many days.
+POLICY_JOINER_DAYS = env.int("POLICY_JOINER_DAYS", default=14)
 INCIDENT_ATTACHMENT_MAX_BYTES = env.int("INCIDENT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # A request body above this is refused (413) before it is read: five files at the limit and the form itself.
 DATA_UPLOAD_MAX_BYTES = env.int(

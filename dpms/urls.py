@@ -30,6 +30,7 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("directory/", include("directory.urls")),
     path("vulnerabilities/", include("vulnerabilities.urls")),
+    path("policies/", include("policies.urls")),
     # The public disclosure form, the reporter's private page and /.well-known/security.txt (no sign-in).
     path("", include("vulnerabilities.views.security")),
     path("scim/v2/", include("directory.views.scim")),

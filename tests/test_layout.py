@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["access", "risk", "incidents", "directory", "vulnerabilities"]
+APPS = ["access", "risk", "incidents", "directory", "vulnerabilities", "policies"]
 # Who a domain app may import from, and what: a lower app's models, choices and read queries only.
 LOWER = {
     "access": [],
@@ -16,11 +16,12 @@ LOWER = {
     "incidents": ["access", "risk"],
     "directory": [],
     "vulnerabilities": ["access", "risk", "incidents"],
+    "policies": [],
 }
 READABLE = {"models", "choices", "queries"}
 
 ROOT_MODULES = {"__init__", "models", "choices", "admin", "apps", "urls", "tasks", "demo"}
-PACKAGES = {"services", "queries", "forms", "views", "api", "migrations", "templatetags", "management"}
+PACKAGES = {"services", "queries", "forms", "views", "api", "migrations", "templatetags", "management", "locale"}
 AREA_ROOMS = ["services", "queries", "forms", "views", "api"]
 # Test files may also be named after a room at the app's root.
 TEST_ROOMS = {"models", "tasks", "demo", "admin", "choices", "urls"}

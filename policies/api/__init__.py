@@ -1,0 +1,1 @@
+"""The policies app's api, one module per area."""

@@ -1,0 +1,1 @@
+"""The policies app's forms, one module per area."""

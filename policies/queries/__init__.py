@@ -1,0 +1,1 @@
+"""The policies app's queries, one module per area."""

@@ -1,0 +1,1 @@
+"""The policies app's services, one module per area."""

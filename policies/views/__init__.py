@@ -1,0 +1,1 @@
+"""The policies app's views, one module per area."""
