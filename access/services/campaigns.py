@@ -8,7 +8,6 @@ carries on where the items end.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +28,7 @@ from access.services.policies import MONTH_ABBREVIATIONS, next_run_after_launch,
 from access.services.routing import recommend, route
 from access.services.tallies import tally_recount
 from dpms import audit, webhooks
+from dpms import campaigns as shared
 from dpms.enqueue import enqueue
 from dpms.models import User, WebhookEvent
 
@@ -164,12 +164,12 @@ def campaign_population(campaign: ReviewCampaign) -> QuerySet[Grant]:
 def population_lines(rows) -> list[str]:
     """Canonical population lines ``grant_id,user_email,system,role`` from ``(grant_id, email, system, role)``
     rows, sorted as text (what ``LC_ALL=C sort`` gives), the same canonical form mover reviews use."""
-    return sorted(f"{grant_id},{email},{system},{role}" for grant_id, email, system, role in rows)
+    return shared.population_lines(rows)
 
 
 def population_sha256(rows) -> str:
     """SHA-256 of the canonical population: the sorted lines joined by newlines."""
-    return hashlib.sha256("\n".join(population_lines(rows)).encode()).hexdigest()
+    return shared.population_sha256(rows)
 
 
 def person_label(user) -> str:
@@ -259,8 +259,9 @@ def campaign_populate_batch(
 def _finish(campaign: ReviewCampaign) -> None:
     """Close the launch: count, hash, open the campaign, and record it in the audit trail."""
     rows = list(campaign.items.values_list("grant_id", "holder__email", "system_name", "role_name"))
-    digest = population_sha256(rows)
-    campaign.population_count = len(rows)
+    snapshot = shared.population_snapshot(rows)
+    digest = snapshot.sha256
+    campaign.population_count = snapshot.count
     campaign.population_sha256 = digest
     campaign.items_created = len(rows)
     campaign.status = CampaignStatus.OPEN

@@ -13,8 +13,7 @@ while its close waits for a security officer's confirmation, or before the close
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -24,6 +23,8 @@ from django.db.models.functions import RowNumber
 from access.choices import CampaignStatus, Decision
 from access.models import ReviewCampaign, ReviewItem
 from dpms import audit
+from dpms import campaigns as campaign_steps
+from dpms.campaigns import ReminderStep, Schedule
 from dpms.models import User
 from dpms.notify import (
     DIGEST_MAX_ITEMS,
@@ -42,43 +43,41 @@ DEFAULT_DAYS_BEFORE_DUE = (1,)
 DEFAULT_ESCALATE_AFTER_DAYS = 3
 
 
-@dataclass(frozen=True)
-class ReminderStep:
-    """One reminder occasion of a campaign: ``key`` names it in the de-duplication key."""
-
-    key: str
-    at: datetime
-    label: str
-
-
-def reminder_steps(campaign: ReviewCampaign, now: datetime) -> list[ReminderStep]:
-    """The campaign's reminder steps up to ``now`` (daily overdue steps only as far as today), by time."""
+def schedule(campaign: ReviewCampaign) -> Schedule:
+    """The campaign's reminder and escalation schedule: its policy's, or the defaults for campaigns without
+    one (ad hoc, mover)."""
     policy = campaign.policy
-    at_launch = policy.remind_at_launch if policy else True
-    at_half = policy.remind_at_half_time if policy else False
-    days_before = policy.reminder_days_before_due if policy else DEFAULT_DAYS_BEFORE_DUE
-    daily_overdue = policy.remind_daily_when_overdue if policy else True
-    launched, due = campaign.launched_at, campaign.due_at
-    steps = []
-    if at_launch:
-        steps.append(ReminderStep("launch", launched, "The review has started"))
-    if at_half:
-        steps.append(
-            ReminderStep("half", launched + (due - launched) / 2, "Half of the review time has passed")
+    if policy is None:
+        return Schedule(
+            remind_at_launch=True,
+            remind_at_half_time=False,
+            days_before_due=DEFAULT_DAYS_BEFORE_DUE,
+            daily_when_overdue=True,
+            escalate_after_days=DEFAULT_ESCALATE_AFTER_DAYS,
         )
-    for days in sorted({int(d) for d in days_before or () if int(d) > 0}, reverse=True):
-        label = f"{days} day{'s' if days != 1 else ''} left"
-        steps.append(ReminderStep(f"before-{days}", due - timedelta(days=days), label))
-    if daily_overdue and now >= due:
-        day = int((now - due) / timedelta(days=1))
-        steps.append(ReminderStep(f"overdue-{day}", due + timedelta(days=day), "The review is overdue"))
-    return sorted((s for s in steps if s.at >= launched), key=lambda s: s.at)
+    return Schedule(
+        remind_at_launch=policy.remind_at_launch,
+        remind_at_half_time=policy.remind_at_half_time,
+        days_before_due=tuple(policy.reminder_days_before_due or ()),
+        daily_when_overdue=policy.remind_daily_when_overdue,
+        escalate_after_days=policy.escalate_after_overdue_days,
+    )
+
+
+def step_label(step: ReminderStep) -> str:
+    """How a reminder's subject names its step."""
+    if step.kind == campaign_steps.LAUNCH:
+        return "The review has started"
+    if step.kind == campaign_steps.HALF_TIME:
+        return "Half of the review time has passed"
+    if step.kind == campaign_steps.BEFORE_DUE:
+        return f"{step.days} day{'s' if step.days != 1 else ''} left"
+    return "The review is overdue"
 
 
 def latest_due_step(campaign: ReviewCampaign, now: datetime) -> ReminderStep | None:
     """The step to send now: the latest whose time has passed (earlier missed steps are not sent)."""
-    due = [step for step in reminder_steps(campaign, now) if step.at <= now]
-    return due[-1] if due else None
+    return campaign_steps.latest_due_step(campaign.launched_at, campaign.due_at, schedule(campaign), now)
 
 
 def _pending(campaign: ReviewCampaign):
@@ -153,7 +152,7 @@ def send_due_reminders(*, now: datetime) -> int:
                 continue
             sent += digest_each(
                 _pending_digests(campaign, recipients),
-                subject=f"Access review “{campaign.name}”: {step.label}",
+                subject=f"Access review “{campaign.name}”: {step_label(step)}",
                 intro=_review_by(campaign.due_at),  # the deadline in each reviewer's time zone
                 dedup_prefix=prefix,
                 more_link=QUEUE_LINK,
@@ -171,14 +170,11 @@ def _review_by(due: datetime) -> Callable[[Any], str]:
 
 def escalation_days(campaign: ReviewCampaign) -> int:
     """Days overdue per escalation level; 0 turns escalation off."""
-    return campaign.policy.escalate_after_overdue_days if campaign.policy else DEFAULT_ESCALATE_AFTER_DAYS
+    return schedule(campaign).escalate_after_days
 
 
 def _target_level(campaign: ReviewCampaign, now: datetime) -> int:
-    days = escalation_days(campaign)
-    if not days or now < campaign.due_at:
-        return 0
-    return min(2, int((now - campaign.due_at) / timedelta(days=days)))
+    return campaign_steps.escalation_level_due(campaign.due_at, escalation_days(campaign), now)
 
 
 def _manager_for(item: ReviewItem):
