@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccessConfig(AppConfig):
@@ -30,18 +31,18 @@ class AccessConfig(AppConfig):
             portal.App(
                 name=self.name,
                 # Everyone has access of their own to look at: the register is in everyone's menu.
-                nav=portal.Link("Access", "access:grants", section="/access/", order=10),
+                nav=portal.Link(_("Access"), "access:grants", section="/access/", order=10),
                 subnav=[
-                    portal.Link("Grants", "access:grants"),
-                    portal.Link("Systems", "access:systems"),
-                    portal.Link("My reviews", "access:review_queue"),
-                    portal.Link("Requests", "access:my_requests"),
-                    portal.Link("Approvals", "access:requests_awaiting"),
-                    portal.Link("Revocation tasks", "access:revocation_list"),
-                    portal.Link("Campaigns", "access:campaigns", visible=can_read_campaigns),
-                    portal.Link("Review policies", "access:policies", visible=can_read_campaigns),
-                    portal.Link("Imports", "access:import_list", visible=sees_imports_link),
-                    portal.Link("Birthright", "access:birthright", visible=may_read_birthright),
+                    portal.Link(_("Grants"), "access:grants"),
+                    portal.Link(_("Systems"), "access:systems"),
+                    portal.Link(_("My reviews"), "access:review_queue"),
+                    portal.Link(_("Requests"), "access:my_requests"),
+                    portal.Link(_("Approvals"), "access:requests_awaiting"),
+                    portal.Link(_("Revocation tasks"), "access:revocation_list"),
+                    portal.Link(_("Campaigns"), "access:campaigns", visible=can_read_campaigns),
+                    portal.Link(_("Review policies"), "access:policies", visible=can_read_campaigns),
+                    portal.Link(_("Imports"), "access:import_list", visible=sees_imports_link),
+                    portal.Link(_("Birthright"), "access:birthright", visible=may_read_birthright),
                 ],
                 panels=[
                     portal.Panel("access/register/findings_panel.html", register.findings_panel, order=20),
@@ -58,20 +59,20 @@ class AccessConfig(AppConfig):
                 # The header's search: people (whose access page one may open), systems and roles.
                 searches=[
                     portal.Search(
-                        "People",
+                        _("People"),
                         register.search_people,
                         register.people_list_url,
-                        "the grants list (their grants)",
+                        _("the grants list (their grants)"),
                         order=10,
                     ),
                     portal.Search(
-                        "Systems",
+                        _("Systems"),
                         register.search_systems,
                         register.systems_list_url,
-                        "the systems list",
+                        _("the systems list"),
                         order=20,
                     ),
-                    portal.Search("Roles", register.search_roles, order=30),
+                    portal.Search(_("Roles"), register.search_roles, order=30),
                 ],
                 seeder=portal.Seeder(demo.seed_access_demo, order=10),
                 tick=portal.Tick(tasks.tick, every=timedelta(minutes=5)),

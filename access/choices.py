@@ -1,123 +1,124 @@
 """Choices of the access app."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Environment(models.TextChoices):
-    PRODUCTION = "production", "Production"
-    STAGING = "staging", "Staging"
-    DEVELOPMENT = "development", "Development"
+    PRODUCTION = "production", _("Production")
+    STAGING = "staging", _("Staging")
+    DEVELOPMENT = "development", _("Development")
 
 
 class DataClassification(models.TextChoices):
-    PUBLIC = "public", "Public"
-    INTERNAL = "internal", "Internal"
-    CONFIDENTIAL = "confidential", "Confidential"
-    STRICTLY_CONFIDENTIAL = "strictly_confidential", "Strictly confidential"
+    PUBLIC = "public", _("Public")
+    INTERNAL = "internal", _("Internal")
+    CONFIDENTIAL = "confidential", _("Confidential")
+    STRICTLY_CONFIDENTIAL = "strictly_confidential", _("Strictly confidential")
 
 
 class ExpiryAction(models.TextChoices):
-    REVOKE = "revoke", "Revoke at once"
-    TASK = "task", "Open a revocation task for the owner"
+    REVOKE = "revoke", _("Revoke at once")
+    TASK = "task", _("Open a revocation task for the owner")
 
 
 class GrantSource(models.TextChoices):
-    MANUAL = "manual", "Manual"
-    REQUEST = "request", "Access request"
-    IMPORT = "import", "Import"
-    PORTAL = "portal", "Portal role"
-    BIRTHRIGHT = "birthright", "Birthright of the team"
+    MANUAL = "manual", _("Manual")
+    REQUEST = "request", _("Access request")
+    IMPORT = "import", _("Import")
+    PORTAL = "portal", _("Portal role")
+    BIRTHRIGHT = "birthright", _("Birthright of the team")
 
 
 class RequestStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class ImportStatus(models.TextChoices):
-    APPLIED = "applied", "Applied"
+    APPLIED = "applied", _("Applied")
 
 
 class ImportJobState(models.TextChoices):
     """An uploaded file's way: checked in the background, then (confirmed by its uploader) applied."""
 
-    CHECKING = "checking", "Being checked"
-    CHECKED = "checked", "Checked: waiting for confirmation"
-    CHECK_FAILED = "check_failed", "Problems found: nothing can be imported"
-    APPLYING = "applying", "Being imported"
-    APPLIED = "applied", "Imported"
-    FAILED = "failed", "Not imported"
+    CHECKING = "checking", _("Being checked")
+    CHECKED = "checked", _("Checked: waiting for confirmation")
+    CHECK_FAILED = "check_failed", _("Problems found: nothing can be imported")
+    APPLYING = "applying", _("Being imported")
+    APPLIED = "applied", _("Imported")
+    FAILED = "failed", _("Not imported")
 
 
 class ImportJobPhase(models.TextChoices):
     """What the background work on an uploaded file is doing right now (the check, and the apply's re-check
     and writes)."""
 
-    READING = "reading", "Reading the file"
-    LOOKING_UP = "looking_up", "Looking up people, systems and grants"
-    COMPARING = "comparing", "Comparing with the register"
-    WRITING = "writing", "Writing the new grants"
-    UPDATING = "updating", "Updating last-seen dates, flags and findings"
-    AUDITING = "auditing", "Writing the audit trail"
+    READING = "reading", _("Reading the file")
+    LOOKING_UP = "looking_up", _("Looking up people, systems and grants")
+    COMPARING = "comparing", _("Comparing with the register")
+    WRITING = "writing", _("Writing the new grants")
+    UPDATING = "updating", _("Updating last-seen dates, flags and findings")
+    AUDITING = "auditing", _("Writing the audit trail")
 
 
 class FindingKind(models.TextChoices):
-    TOO_MANY_PRIVILEGED = "too_many_privileged", "More privileged holders than allowed"
-    REVOKED_STILL_PRESENT = "revoked_still_present", "Revoked but still present"
-    ABSENT_FROM_IMPORT = "absent_from_import", "Absent from the latest full import"
-    LEAVER_ACCESS_OPEN = "leaver_access_open", "Leaver access still open"
-    VULNERABILITY_OVERDUE = "vulnerability_overdue", "Vulnerability past its remediation deadline"
+    TOO_MANY_PRIVILEGED = "too_many_privileged", _("More privileged holders than allowed")
+    REVOKED_STILL_PRESENT = "revoked_still_present", _("Revoked but still present")
+    ABSENT_FROM_IMPORT = "absent_from_import", _("Absent from the latest full import")
+    LEAVER_ACCESS_OPEN = "leaver_access_open", _("Leaver access still open")
+    VULNERABILITY_OVERDUE = "vulnerability_overdue", _("Vulnerability past its remediation deadline")
 
 
 class Cadence(models.TextChoices):
-    MONTHLY = "monthly", "Monthly"
-    QUARTERLY = "quarterly", "Quarterly"
-    HALF_YEARLY = "half_yearly", "Half-yearly"
-    YEARLY = "yearly", "Yearly"
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+    HALF_YEARLY = "half_yearly", _("Half-yearly")
+    YEARLY = "yearly", _("Yearly")
 
 
 class ReviewerRule(models.TextChoices):
-    MANAGER = "manager", "The holder's manager"
-    SYSTEM_OWNER = "owner", "The system owner"
-    NAMED = "named", "A named person"
+    MANAGER = "manager", _("The holder's manager")
+    SYSTEM_OWNER = "owner", _("The system owner")
+    NAMED = "named", _("A named person")
 
 
 class DefaultDecision(models.TextChoices):
-    KEEP = "keep", "Keep"
-    REVOKE = "revoke", "Revoke"
-    FLAG = "flag", "Leave flagged as no response"
+    KEEP = "keep", _("Keep")
+    REVOKE = "revoke", _("Revoke")
+    FLAG = "flag", _("Leave flagged as no response")
 
 
 class CampaignKind(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    AD_HOC = "ad_hoc", "Ad hoc"
-    MOVER = "mover", "Mover review"
+    SCHEDULED = "scheduled", _("Scheduled")
+    AD_HOC = "ad_hoc", _("Ad hoc")
+    MOVER = "mover", _("Mover review")
 
 
 class CampaignStatus(models.TextChoices):
-    LAUNCHING = "launching", "Launching"
-    OPEN = "open", "Open"
-    CONFIRM = "confirm", "Awaiting confirmation to close"
-    CLOSED = "closed", "Closed"
+    LAUNCHING = "launching", _("Launching")
+    OPEN = "open", _("Open")
+    CONFIRM = "confirm", _("Awaiting confirmation to close")
+    CLOSED = "closed", _("Closed")
 
 
 class Decision(models.TextChoices):
-    PENDING = "pending", "Pending"
-    KEEP = "keep", "Keep"
-    REVOKE = "revoke", "Revoke"
-    DOWNGRADE = "downgrade", "Downgrade"
-    EXCEPTION = "exception", "Keep until a date"
-    NO_RESPONSE = "no_response", "No response"
+    PENDING = "pending", _("Pending")
+    KEEP = "keep", _("Keep")
+    REVOKE = "revoke", _("Revoke")
+    DOWNGRADE = "downgrade", _("Downgrade")
+    EXCEPTION = "exception", _("Keep until a date")
+    NO_RESPONSE = "no_response", _("No response")
 
 
 class Recommendation(models.TextChoices):
-    INACTIVE = "inactive", "Holder inactive"
-    DEACTIVATED = "deactivated", "Holder deactivated"
-    EXPIRED = "expired", "Grant expired"
-    NEVER_REVIEWED = "never_reviewed", "Never reviewed"
-    IN_USE = "in_use", "In use"
+    INACTIVE = "inactive", _("Holder inactive")
+    DEACTIVATED = "deactivated", _("Holder deactivated")
+    EXPIRED = "expired", _("Grant expired")
+    NEVER_REVIEWED = "never_reviewed", _("Never reviewed")
+    IN_USE = "in_use", _("In use")
 
 
 # What accepting a recommendation decides (the queue's "Accept recommendations"). "Never reviewed" asks the
@@ -132,5 +133,5 @@ RECOMMENDED_DECISION: dict[str, str] = {
 
 
 class TaskStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    DONE = "done", "Done"
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")

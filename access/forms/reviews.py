@@ -2,6 +2,8 @@
 security officer's reassignment."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from access.choices import Decision
 from access.models import ReviewItem
@@ -9,10 +11,10 @@ from access.queries.reviews import QUEUE_SORTS, queue_campaigns
 from dpms.forms import ModelMultipleChoiceField, PersonField
 
 DECISION_CHOICES = [
-    (Decision.KEEP, "Keep"),
-    (Decision.REVOKE, "Revoke"),
-    (Decision.DOWNGRADE, "Downgrade to another role"),
-    (Decision.EXCEPTION, "Keep until a date"),
+    (Decision.KEEP, gettext_lazy("Keep")),
+    (Decision.REVOKE, gettext_lazy("Revoke")),
+    (Decision.DOWNGRADE, gettext_lazy("Downgrade to another role")),
+    (Decision.EXCEPTION, gettext_lazy("Keep until a date")),
 ]
 
 
@@ -21,34 +23,53 @@ class QueueFilterForm(forms.Form):
     empty means pending on the page; the API reads it as both)."""
 
     system = forms.CharField(
-        required=False, max_length=150, widget=forms.TextInput(attrs={"list": "queue-systems"})
+        required=False,
+        max_length=150,
+        label=gettext_lazy("System"),
+        widget=forms.TextInput(attrs={"list": "queue-systems"}),
     )
     privileged = forms.ChoiceField(
-        required=False, choices=[("", "Any"), ("yes", "Privileged"), ("no", "Not privileged")]
+        required=False,
+        label=gettext_lazy("Privileged"),
+        choices=[
+            ("", gettext_lazy("Any")),
+            ("yes", gettext_lazy("Privileged")),
+            ("no", gettext_lazy("Not privileged")),
+        ],
     )
     recommendation = forms.ChoiceField(
         required=False,
-        label="Recommends",
+        label=gettext_lazy("Recommends"),
         choices=[
-            ("", "Any"),
-            ("revoke", "Recommends revoke"),
-            ("keep", "Recommends keep"),
-            ("none", "No recommendation to accept"),
+            ("", gettext_lazy("Any")),
+            ("revoke", gettext_lazy("Recommends revoke")),
+            ("keep", gettext_lazy("Recommends keep")),
+            ("none", gettext_lazy("No recommendation to accept")),
         ],
     )
     state = forms.ChoiceField(
         required=False,
-        label="Decision",
-        choices=[("pending", "Pending"), ("decided", "Decided"), ("all", "All")],
+        label=gettext_lazy("Decision"),
+        choices=[
+            ("pending", gettext_lazy("Pending")),
+            ("decided", gettext_lazy("Decided")),
+            ("all", gettext_lazy("All")),
+        ],
     )
-    campaign = forms.ModelChoiceField(queryset=None, required=False, empty_label="All open campaigns")
+    campaign = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label=gettext_lazy("Campaign"),
+        empty_label=gettext_lazy("All open campaigns"),
+    )
     sort = forms.ChoiceField(
         required=False,
+        label=gettext_lazy("Sort"),
         choices=[
-            ("holder", "Person"),
-            ("system", "System"),
-            ("oldest", "Oldest grant first"),
-            ("due", "Due date"),
+            ("holder", gettext_lazy("Person")),
+            ("system", gettext_lazy("System")),
+            ("oldest", gettext_lazy("Oldest grant first")),
+            ("due", gettext_lazy("Due date")),
         ],
     )
 
@@ -70,15 +91,22 @@ class ItemDecisionForm(forms.Form):
     """One item's decision. The downgrade choices are the item's system's other roles, read from the
     prefetched ``item.system.roles`` so a queue of many items needs no query per row."""
 
-    decision = forms.ChoiceField(choices=DECISION_CHOICES, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(
+        choices=DECISION_CHOICES, widget=forms.RadioSelect, label=gettext_lazy("Decision")
+    )
     justification = forms.CharField(
         required=False,
+        label=gettext_lazy("Justification"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required for revoke, downgrade, keep until a date, and for keeping privileged access.",
+        help_text=gettext_lazy(
+            "Required for revoke, downgrade, keep until a date, and for keeping privileged access."
+        ),
     )
-    downgrade_to = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Downgrade to")
+    downgrade_to = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label=gettext_lazy("Downgrade to")
+    )
     keep_until = forms.DateField(
-        required=False, label="Keep until", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=gettext_lazy("Keep until"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args, item: ReviewItem, **kwargs):
@@ -96,7 +124,8 @@ class ItemDecisionForm(forms.Form):
         roles = [] if item.system.is_portal else [r for r in item.system.roles.all() if r.pk != item.role_id]
         self.downgrade_roles = {role.pk: role for role in roles}
         self.fields["downgrade_to"].choices = [("", "—")] + [
-            (role.pk, f"{role.name}{' (privileged)' if role.privileged else ''}") for role in roles
+            (role.pk, _("%(role)s (privileged)") % {"role": role.name} if role.privileged else role.name)
+            for role in roles
         ]
 
     def clean_downgrade_to(self):
@@ -106,8 +135,10 @@ class ItemDecisionForm(forms.Form):
 
 
 class BulkKeepForm(forms.Form):
-    items = ModelMultipleChoiceField(queryset=ReviewItem.objects.all(), label="Items")
-    justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    items = ModelMultipleChoiceField(queryset=ReviewItem.objects.all(), label=gettext_lazy("Items"))
+    justification = forms.CharField(
+        label=gettext_lazy("Justification"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
 
     def __init__(self, *args, visible_items, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,8 +149,10 @@ class AcceptRecommendationsForm(forms.Form):
     """The queue's "Accept recommendations": the selected items, or none for every pending item in view
     with a recommendation to accept; one justification for the batch."""
 
-    items = ModelMultipleChoiceField(queryset=ReviewItem.objects.all(), required=False, label="Items")
-    justification = forms.CharField(max_length=2000)
+    items = ModelMultipleChoiceField(
+        queryset=ReviewItem.objects.all(), required=False, label=gettext_lazy("Items")
+    )
+    justification = forms.CharField(label=gettext_lazy("Justification"), max_length=2000)
 
     def __init__(self, *args, visible_items, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,5 +160,7 @@ class AcceptRecommendationsForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    new_reviewer = PersonField(label="New reviewer's email")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+    new_reviewer = PersonField(label=gettext_lazy("New reviewer's email"))
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
+    )

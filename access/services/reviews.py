@@ -13,6 +13,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from access.choices import CampaignStatus, Decision
 from access.models import ReviewCampaign, ReviewItem, Role
@@ -45,7 +48,9 @@ def _lock_open(items_qs) -> list[ReviewItem]:
     campaigns = list(ReviewCampaign.objects.select_for_update().filter(pk__in=campaign_ids).order_by("pk"))
     closed = [c.name for c in campaigns if c.status != CampaignStatus.OPEN]
     if closed:
-        raise ValidationError(f"The campaign {', '.join(closed)} is closed: its decisions are frozen.")
+        raise ValidationError(
+            _("The campaign %(names)s is closed: its decisions are frozen.") % {"names": ", ".join(closed)}
+        )
     return list(items_qs.select_for_update().select_related("holder").order_by("pk"))
 
 
@@ -56,29 +61,35 @@ def validate_decision(
     to a lesser role of the same system, an exception until a date within a year."""
     errors = {}
     if decision not in DECISIONS:
-        raise ValidationError({"decision": "Choose keep, revoke, downgrade or keep until a date."})
+        raise ValidationError({"decision": _("Choose keep, revoke, downgrade or keep until a date.")})
     if not justification and (
         decision in NEEDS_JUSTIFICATION or (decision == Decision.KEEP and item.privileged)
     ):
-        reason = "keeping a privileged grant" if decision == Decision.KEEP else f"a {decision} decision"
-        errors["justification"] = f"A justification is required for {reason}."
+        errors["justification"] = {
+            Decision.KEEP: _("A justification is required for keeping a privileged grant."),
+            Decision.REVOKE: _("A justification is required for a revoke decision."),
+            Decision.DOWNGRADE: _("A justification is required for a downgrade decision."),
+            Decision.EXCEPTION: _("A justification is required for an exception decision."),
+        }[decision]
     if decision == Decision.DOWNGRADE:
         if item.system.is_portal:
             # Portal roles follow group memberships; a downgrade would need a grant the register refuses.
-            errors["downgrade_to"] = "Portal roles are not downgraded: revoke, and give the role in People."
+            errors["downgrade_to"] = _(
+                "Portal roles are not downgraded: revoke, and give the role in People."
+            )
         elif downgrade_to is None:
-            errors["downgrade_to"] = "Choose the role to downgrade to."
+            errors["downgrade_to"] = _("Choose the role to downgrade to.")
         elif downgrade_to.system_id != item.system_id or downgrade_to.pk == item.role_id:
-            errors["downgrade_to"] = "Downgrade to another role of the same system."
+            errors["downgrade_to"] = _("Downgrade to another role of the same system.")
         elif downgrade_to.privileged and not item.privileged:
-            errors["downgrade_to"] = "A privileged role is not a downgrade of a non-privileged one."
+            errors["downgrade_to"] = _("A privileged role is not a downgrade of a non-privileged one.")
     if decision == Decision.EXCEPTION:
         if keep_until is None:
-            errors["keep_until"] = "Give the date until which the access is kept."
+            errors["keep_until"] = _("Give the date until which the access is kept.")
         elif keep_until <= today:
-            errors["keep_until"] = "The date must be in the future."
+            errors["keep_until"] = _("The date must be in the future.")
         elif keep_until > today + LONGEST_EXCEPTION:
-            errors["keep_until"] = "An exception lasts at most one year."
+            errors["keep_until"] = _("An exception lasts at most one year.")
     if errors:
         raise ValidationError(errors)
 
@@ -112,10 +123,10 @@ def _apply(
     """Check authority and the rules, and set the decision on one locked item (not saved). None when nothing
     changes (the same submission again: a double click, a retry)."""
     if item.holder_id == actor.pk:
-        raise PermissionDenied("Nobody reviews their own access.")
+        raise PermissionDenied(_("Nobody reviews their own access."))
     override = not is_assigned(actor, item)
     if not may_change_item(actor, item):
-        raise PermissionDenied("Only the item's reviewer, or a security officer, decides on it.")
+        raise PermissionDenied(_("Only the item's reviewer, or a security officer, decides on it."))
     justification = (justification or "").strip()
     validate_decision(
         item=item,
@@ -175,9 +186,26 @@ def _decide_locked(
         # The assigned reviewer learns that a security officer decided in their place, and what.
         notify(
             recipient=item.reviewer,
-            subject=f"A security officer decided an item of your access review: {item}",
-            body=f"{actor} recorded “{item.get_decision_display()}” on {item}"
-            + (f": {item.justification}" if item.justification else "."),
+            subject=format_lazy(
+                gettext_lazy("A security officer decided an item of your access review: {item}"),
+                item=str(item),
+            ),
+            body=(
+                format_lazy(
+                    gettext_lazy("{actor} recorded “{decision}” on {item}: {justification}"),
+                    actor=str(actor),
+                    decision=Decision(item.decision).label,
+                    item=str(item),
+                    justification=item.justification,
+                )
+                if item.justification
+                else format_lazy(
+                    gettext_lazy("{actor} recorded “{decision}” on {item}."),
+                    actor=str(actor),
+                    decision=Decision(item.decision).label,
+                    item=str(item),
+                )
+            ),
             link=reverse("access:review_item", args=[item.pk]),
             dedup_key=f"access-override:{event.pk}",
         )
@@ -192,18 +220,18 @@ def _save_batch(changes: list[_Change]) -> None:
     audit.record_many(c.entry for c in changes)
 
 
-def _lock_own_pending(ids: list[int], actor, *, what: str, only_pending: str) -> list[ReviewItem]:
+def _lock_own_pending(ids: list[int], actor, *, not_yours: str, only_pending: str) -> list[ReviewItem]:
     """Lock the items of a bulk decision and refuse the whole batch unless every one is still there, pending,
     and in the actor's own queue (a bulk decision is never an override)."""
     locked = _lock_open(ReviewItem.objects.filter(pk__in=ids))
     if len(locked) != len(ids):
-        raise ValidationError("Some selected items no longer exist.")
+        raise ValidationError(_("Some selected items no longer exist."))
     if any(not is_assigned(actor, item) for item in locked):
-        raise PermissionDenied(f"{what} is only for items in your own queue.")
+        raise PermissionDenied(not_yours)
     decided = [str(item) for item in locked if item.decision != Decision.PENDING]
     if decided:
         # The quick path is for unreviewed items; a recorded decision is changed one by one.
-        raise ValidationError(f"{only_pending}; already decided: " + "; ".join(decided))
+        raise ValidationError(only_pending % {"decided": "; ".join(decided)})
     return locked
 
 
@@ -247,11 +275,14 @@ def items_bulk_keep(
     All or nothing: an item that is not the actor's to review, or no longer pending, refuses the batch."""
     ids = sorted({item.pk for item in items})
     if not ids:
-        raise ValidationError("Select at least one item to keep.")
+        raise ValidationError(_("Select at least one item to keep."))
     if not (justification or "").strip():
-        raise ValidationError({"justification": "One justification is required for a bulk keep."})
+        raise ValidationError({"justification": _("One justification is required for a bulk keep.")})
     locked = _lock_own_pending(
-        ids, actor, what="Bulk keep", only_pending="Only pending items are kept in bulk"
+        ids,
+        actor,
+        not_yours=_("Bulk keep is only for items in your own queue."),
+        only_pending=_("Only pending items are kept in bulk; already decided: %(decided)s"),
     )
     now = now or timezone.now()
     changes = [
@@ -292,20 +323,22 @@ def items_accept_recommendations(
     refuses the whole batch. The items are locked as a single decision locks them (campaigns, then items)."""
     ids = sorted({item.pk for item in items})
     if not ids:
-        raise ValidationError("Select at least one item.")
+        raise ValidationError(_("Select at least one item."))
     if not (justification or "").strip():
         raise ValidationError(
-            {"justification": "One justification is required for the batch; it is recorded on each item."}
+            {"justification": _("One justification is required for the batch; it is recorded on each item.")}
         )
     locked = _lock_own_pending(
         ids,
         actor,
-        what="Accepting recommendations",
-        only_pending="Only pending items are decided by accepting their recommendation",
+        not_yours=_("Accepting recommendations is only for items in your own queue."),
+        only_pending=_(
+            "Only pending items are decided by accepting their recommendation; already decided: %(decided)s"
+        ),
     )
     chosen = [item for item in locked if item.recommended_decision]
     if not chosen:
-        raise ValidationError("None of the selected items has a recommendation to accept.")
+        raise ValidationError(_("None of the selected items has a recommendation to accept."))
     now = now or timezone.now()
     changes = [
         _apply(
@@ -329,18 +362,18 @@ def items_accept_recommendations(
 def item_reassign(*, item: ReviewItem, actor, new_reviewer, reason: str) -> ReviewItem:
     """A security officer gives an item to another reviewer (an override); both reviewers are told."""
     if not may_reassign(actor, item):
-        raise PermissionDenied("Only a security officer reassigns review items.")
+        raise PermissionDenied(_("Only a security officer reassigns review items."))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the item is reassigned."})
+        raise ValidationError({"reason": _("Say why the item is reassigned.")})
     (locked,) = _lock_open(ReviewItem.objects.filter(pk=item.pk))
     old_reviewer = locked.reviewer
     if not new_reviewer.is_active:
-        raise ValidationError({"new_reviewer": "A deactivated person cannot review."})
+        raise ValidationError({"new_reviewer": _("A deactivated person cannot review.")})
     if new_reviewer.pk == locked.holder_id:
-        raise ValidationError({"new_reviewer": "Nobody reviews their own access."})
+        raise ValidationError({"new_reviewer": _("Nobody reviews their own access.")})
     if new_reviewer.pk == old_reviewer.pk:
-        raise ValidationError({"new_reviewer": "This person already reviews the item."})
+        raise ValidationError({"new_reviewer": _("This person already reviews the item.")})
     before_key = tally_key(locked)
     locked.reviewer = new_reviewer
     locked.override = True
@@ -355,13 +388,25 @@ def item_reassign(*, item: ReviewItem, actor, new_reviewer, reason: str) -> Revi
     )
     link = reverse("access:review_item", args=[locked.pk])
     for person, subject in (
-        (new_reviewer, f"A review item was assigned to you: {locked}"),
-        (old_reviewer, f"A review item was reassigned to {new_reviewer}: {locked}"),
+        (
+            new_reviewer,
+            format_lazy(gettext_lazy("A review item was assigned to you: {item}"), item=str(locked)),
+        ),
+        (
+            old_reviewer,
+            format_lazy(
+                gettext_lazy("A review item was reassigned to {person}: {item}"),
+                person=str(new_reviewer),
+                item=str(locked),
+            ),
+        ),
     ):
         notify(
             recipient=person,
             subject=subject,
-            body=f"{actor} reassigned it. Reason: {reason}",
+            body=format_lazy(
+                gettext_lazy("{actor} reassigned it. Reason: {reason}"), actor=str(actor), reason=reason
+            ),
             link=link,
             dedup_key=f"access-item-reassign:{event.sequence}:{person.pk}",
         )

@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -113,6 +115,7 @@ def _row(request, item, *, form=None, asking="", saved=False, status=200):
         "item": row,
         "form": form,
         "asking": asking,
+        "asking_label": Decision(asking).label if asking in Decision.values else asking,
         "saved": saved,
         "progress": queries.queue_progress(request.user),
     }
@@ -141,7 +144,11 @@ def item_decide(request, pk):
         else:
             if request.htmx:
                 return _row(request, item, saved=True)
-            messages.success(request, f"Decision recorded: {item.get_decision_display()} — {item}.")
+            messages.success(
+                request,
+                _("Decision recorded: %(decision)s — %(item)s.")
+                % {"decision": item.get_decision_display(), "item": item},
+            )
             return redirect(_next_url(request, reverse("access:review_queue")))
     if request.htmx:
         # The rule wanted a justification (or refused the decision): the row asks for it, in place.
@@ -149,8 +156,12 @@ def item_decide(request, pk):
     return _render_item(request, item, decision_form=form, status=400)
 
 
-def _decided_message(count: int, verb: str) -> str:
-    return f"{count} item{'s' if count != 1 else ''} {verb}"
+def _kept_message(count: int) -> str:
+    return ngettext("%(count)d item kept", "%(count)d items kept", count) % {"count": count}
+
+
+def _revoked_message(count: int) -> str:
+    return ngettext("%(count)d item revoked", "%(count)d items revoked", count) % {"count": count}
 
 
 @login_required
@@ -168,7 +179,10 @@ def bulk_keep(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _decided_message(len(kept), "kept") + ".")
+            count = len(kept)
+            messages.success(
+                request, ngettext("%(count)d item kept.", "%(count)d items kept.", count) % {"count": count}
+            )
             return redirect(_next_url(request, reverse("access:review_queue")))
     return _render_queue(request, bulk_form=form, status=400)
 
@@ -192,12 +206,17 @@ def accept_recommendations(request):
             add_service_errors(form, error)
         else:
             revoked = sum(1 for item in result.decided if item.decision == Decision.REVOKE)
-            text = (
-                f"Recommendations accepted: {_decided_message(revoked, 'revoked')}, "
-                f"{_decided_message(len(result.decided) - revoked, 'kept')}."
-            )
+            text = _("Recommendations accepted: %(revoked)s, %(kept)s.") % {
+                "revoked": _revoked_message(revoked),
+                "kept": _kept_message(len(result.decided) - revoked),
+            }
             if result.left:
-                text += f" {_decided_message(len(result.left), 'without a recommendation')} left for you."
+                left = len(result.left)
+                text += " " + ngettext(
+                    "%(count)d item without a recommendation left for you.",
+                    "%(count)d items without a recommendation left for you.",
+                    left,
+                ) % {"count": left}
             messages.success(request, text)
             return redirect(_next_url(request, reverse("access:review_queue")))
     return _render_queue(request, bulk_form=form, status=400)
@@ -209,7 +228,7 @@ def item_reassign(request, pk):
     """A security officer gives the item to another reviewer (recorded as an override)."""
     item = queries.get_item_for_user(request.user, pk, for_change=True)
     if not queries.may_reassign(request.user, item):
-        raise PermissionDenied("Only a security officer reassigns review items.")
+        raise PermissionDenied(_("Only a security officer reassigns review items."))
     form = ReassignForm(request.POST)
     if form.is_valid():
         try:
@@ -217,7 +236,9 @@ def item_reassign(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Reassigned to {form.cleaned_data['new_reviewer']}.")
+            messages.success(
+                request, _("Reassigned to %(person)s.") % {"person": form.cleaned_data["new_reviewer"]}
+            )
             return redirect("access:review_item", pk=item.pk)
     return _render_item(request, item, reassign_form=form, status=400)
 
@@ -230,18 +251,20 @@ def queue_panel(request):
     due = progress["due_at"]
     queue_url = reverse("access:review_queue")
     bars = [
-        charts.Bar("Decided", progress["decided"], link=f"{queue_url}?state=decided", key="decided"),
-        charts.Bar("Pending", progress["pending"], link=f"{queue_url}?state=pending", key="pending"),
+        charts.Bar(_("Decided"), progress["decided"], link=f"{queue_url}?state=decided", key="decided"),
+        charts.Bar(_("Pending"), progress["pending"], link=f"{queue_url}?state=pending", key="pending"),
     ]
     return {
-        "title": "Your access review queue",
+        "title": _("Your access review queue"),
         "count": progress["pending"],
         "progress": progress,
         "due_at": due,
-        "chart": charts.bar_chart(slug="review-queue", title="Your review items", bars=bars, x_title="Items"),
+        "chart": charts.bar_chart(
+            slug="review-queue", title=_("Your review items"), bars=bars, x_title=_("Items")
+        ),
         "bars": bars,
         "link": f"{queue_url}?state=pending",
-        "link_label": "Open your queue",
+        "link_label": _("Open your queue"),
     }
 
 
