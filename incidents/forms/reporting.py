@@ -4,6 +4,8 @@ the service ``incidents.services.reporting.incident_report`` checks everything a
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from dpms.forms import (
     ModelMultipleChoiceField,
@@ -34,65 +36,70 @@ def _now_local():
 
 class IncidentReportForm(forms.Form):
     title = forms.CharField(
-        label="What happened, in a line",
+        label=_("What happened, in a line"),
         max_length=200,
-        error_messages={"required": "Say in a line what happened."},
-        widget=forms.TextInput(attrs={"autofocus": True, "placeholder": "e.g. Email asking for my password"}),
+        error_messages={"required": _("Say in a line what happened.")},
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "placeholder": _("e.g. Email asking for my password")}
+        ),
     )
     description = forms.CharField(
-        label="What happened",
-        error_messages={"required": "Describe what happened."},
+        label=_("What happened"),
+        error_messages={"required": _("Describe what happened.")},
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="What you saw, what you did about it, and who else knows. Do not forward the suspicious "
-        "message itself: save it and attach it below.",
+        help_text=_(
+            "What you saw, what you did about it, and who else knows. Do not forward the suspicious "
+            "message itself: save it and attach it below."
+        ),
     )
     category = forms.ChoiceField(
-        label="What kind of incident",
+        label=_("What kind of incident"),
         choices=Category.choices,
         widget=forms.RadioSelect(attrs={"class": "choice-list"}),
         error_messages={
-            "required": "Choose one of the categories.",
-            "invalid_choice": "Choose one of the categories.",
+            "required": _("Choose one of the categories."),
+            "invalid_choice": _("Choose one of the categories."),
         },
     )
     noticed_at = forms.DateTimeField(
-        label="When did you notice it?",
+        label=_("When did you notice it?"),
         widget=DateTimeLocalInput(),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
-        error_messages={"required": "Say when it was noticed.", "invalid": "Give a date and time."},
+        error_messages={"required": _("Say when it was noticed."), "invalid": _("Give a date and time.")},
         validators=[validate_plausible_moment],
     )
     personal_data = forms.ChoiceField(
-        label="Could personal data be involved?",
+        label=_("Could personal data be involved?"),
         required=False,
         choices=PersonalData.choices,
         initial=PersonalData.UNKNOWN,
         widget=forms.RadioSelect(attrs={"class": "choice-list inline"}),
-        help_text="Names, emails, customer or staff records, health or payment data. "
-        "If unsure, say don't know.",
-        error_messages={"invalid_choice": "Answer yes, no or don't know."},
+        help_text=_(
+            "Names, emails, customer or staff records, health or payment data. If unsure, say don't know."
+        ),
+        error_messages={"invalid_choice": _("Answer yes, no or don't know.")},
     )
     attachments = MultipleFileField(
-        label="Files (optional)",
+        label=_("Files (optional)"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": ACCEPT}),
     )
     occurred_at = forms.DateTimeField(
-        label="When did it happen? (optional)",
+        label=_("When did it happen? (optional)"),
         required=False,
         widget=DateTimeLocalInput(),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
-        help_text="If you know it, and it was before you noticed.",
-        error_messages={"invalid": "Give a date and time."},
+        help_text=_("If you know it, and it was before you noticed."),
+        error_messages={"invalid": _("Give a date and time.")},
         validators=[validate_plausible_moment],
     )
     systems = ModelMultipleChoiceField(
-        label="Systems affected (optional)",
+        label=_("Systems affected (optional)"),
         queryset=active_systems(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text="Hold Ctrl (⌘ on a Mac) to choose several.",
-        error_messages={"invalid_choice": "Choose systems from the access register."},
+        help_text=_("Hold Ctrl (⌘ on a Mac) to choose several."),
+        error_messages={"invalid_choice": _("Choose systems from the access register.")},
     )
 
     def __init__(self, *args, **kwargs):
@@ -101,10 +108,10 @@ class IncidentReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["systems"].queryset = active_systems()
         limit = settings.INCIDENT_ATTACHMENT_MAX_BYTES // (1024 * 1024)
-        self.fields["attachments"].help_text = (
-            f"Up to {MAX_UPLOADS} files of at most {limit} MB each: {ALLOWED_TYPES_TEXT}. "
+        self.fields["attachments"].help_text = _(
+            "Up to %(count)s files of at most %(limit)s MB each: %(types)s. "
             "A screenshot or the saved email helps."
-        )
+        ) % {"count": MAX_UPLOADS, "limit": limit, "types": ALLOWED_TYPES_TEXT}
 
     def main_fields(self):
         return [self[name] for name in self.fields if name not in MORE_FIELDS]
@@ -122,5 +129,8 @@ class IncidentReportForm(forms.Form):
     def clean_attachments(self):
         files = self.cleaned_data.get("attachments") or []
         if len(files) > MAX_UPLOADS:
-            raise forms.ValidationError(f"Attach at most {MAX_UPLOADS} files.")
+            raise forms.ValidationError(
+                ngettext("Attach at most %(count)s file.", "Attach at most %(count)s files.", MAX_UPLOADS)
+                % {"count": MAX_UPLOADS}
+            )
         return files

@@ -11,7 +11,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from access.models import System
 from dpms import webhooks
@@ -38,41 +42,47 @@ def validate_report(values: dict, *, now: datetime.datetime) -> list:
     """Refuse what a report cannot be saved with; returns the systems named. Nothing is written here."""
     errors: dict[str, str | list[str]] = {}
     if not values["title"]:
-        errors["title"] = "Say in a line what happened."
+        errors["title"] = _("Say in a line what happened.")
     elif len(values["title"]) > TITLE_MAX:
-        errors["title"] = f"Keep the title to {TITLE_MAX} characters; put the rest in the description."
+        errors["title"] = _("Keep the title to %(count)s characters; put the rest in the description.") % {
+            "count": TITLE_MAX
+        }
     if not values["description"]:
-        errors["description"] = "Describe what happened."
+        errors["description"] = _("Describe what happened.")
     if values["category"] not in Category.values:
-        errors["category"] = "Choose one of the categories."
+        errors["category"] = _("Choose one of the categories.")
     if values["personal_data"] not in PersonalData.values:
-        errors["personal_data"] = "Answer yes, no or don't know."
+        errors["personal_data"] = _("Answer yes, no or don't know.")
     noticed_at, occurred_at = values["noticed_at"], values["occurred_at"]
     for name, value in (("noticed_at", noticed_at), ("occurred_at", occurred_at)):
         if value is not None and (not isinstance(value, datetime.datetime) or timezone.is_naive(value)):
-            errors[name] = "Give a date and time."
+            errors[name] = _("Give a date and time.")
     if noticed_at is None:
-        errors["noticed_at"] = "Say when it was noticed."
+        errors["noticed_at"] = _("Say when it was noticed.")
     elif "noticed_at" not in errors and noticed_at > now + CLOCK_SKEW:
-        errors["noticed_at"] = "The time it was noticed cannot be in the future."
+        errors["noticed_at"] = _("The time it was noticed cannot be in the future.")
     elif "noticed_at" not in errors and noticed_at < now - OLDEST_NOTICED:
         # A typo (1926 for 2026) would otherwise start a breach clock that ran out decades ago.
-        errors["noticed_at"] = "Check the year: an incident is reported within five years of being noticed."
+        errors["noticed_at"] = _(
+            "Check the year: an incident is reported within five years of being noticed."
+        )
     if (
         occurred_at is not None
         and noticed_at is not None
         and not errors.keys() & {"noticed_at", "occurred_at"}
         and occurred_at > noticed_at
     ):
-        errors["occurred_at"] = "It cannot have happened after it was noticed."
+        errors["occurred_at"] = _("It cannot have happened after it was noticed.")
     systems = list(values["systems"] or ())
     ids = {getattr(system, "pk", system) for system in systems}
     found = list(active_systems().filter(pk__in=[pk for pk in ids if isinstance(pk, int)]))
     if len(found) != len(ids):
-        errors["systems"] = "Choose systems from the access register."
+        errors["systems"] = _("Choose systems from the access register.")
     uploads = list(values["uploads"] or ())
     if len(uploads) > MAX_UPLOADS:
-        errors["attachments"] = f"Attach at most {MAX_UPLOADS} files."
+        errors["attachments"] = ngettext(
+            "Attach at most %(count)s file.", "Attach at most %(count)s files.", MAX_UPLOADS
+        ) % {"count": MAX_UPLOADS}
     else:
         problems = []
         for upload in uploads:
@@ -99,8 +109,9 @@ def _next_reference(year: int) -> str:
 
 
 def _local(value: datetime.datetime) -> str:
+    """The moment in the portal's time zone, written the way the language being rendered writes it."""
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    return timezone.localtime(value, zone).strftime(f"%d %b %Y %H:%M ({settings.TIME_ZONE})")
+    return f"{formats.date_format(timezone.localtime(value, zone), 'DATETIME_FORMAT')} ({settings.TIME_ZONE})"
 
 
 @transaction.atomic
@@ -126,7 +137,7 @@ def incident_report(
     disclosure form, through ``incidents.services.disclosures``); ``actor`` is then the stand-in for
     outsiders (``is_outside_reporter``), which nobody signs in as."""
     if not (is_outside_reporter(actor) if outside_reporter else can_report(actor)):
-        raise PermissionDenied("Sign in to report an incident.")
+        raise PermissionDenied(_("Sign in to report an incident."))
     now = now or timezone.now()
     values = {
         "title": " ".join((title or "").split()),
@@ -180,8 +191,12 @@ def incident_report(
     timeline.tell(
         incident=incident,
         recipients=officers,
-        subject=f"New incident {incident.reference}: {incident.title}",
-        body=_officer_body(incident, found_systems),
+        subject=format_lazy(
+            gettext_lazy("New incident {reference}: {title}"),
+            reference=incident.reference,
+            title=incident.title,
+        ),
+        body=lazy(_officer_body, str)(incident, found_systems),
         dedup_key=f"incident-reported:{incident.pk}",
         actor=None,  # DPMS tells the officers; the reporter's own line is the report above it
     )
@@ -205,18 +220,20 @@ def incident_report(
 
 
 def _officer_body(incident: Incident, systems) -> str:
+    """The officers' notice, rendered lazily: each recipient reads it in their own language."""
     lines = [
-        f"{incident.reported_by} reported {incident.reference}: {incident.title}",
-        f"Category: {incident.get_category_display()}",
-        f"Noticed: {_local(incident.noticed_at)}",
+        _("%(reporter)s reported %(reference)s: %(title)s")
+        % {"reporter": incident.reported_by, "reference": incident.reference, "title": incident.title},
+        _("Category: %(category)s") % {"category": incident.get_category_display()},
+        _("Noticed: %(moment)s") % {"moment": _local(incident.noticed_at)},
     ]
     if incident.occurred_at:
-        lines.append(f"Happened: {_local(incident.occurred_at)}")
-    lines.append(f"Personal data involved: {incident.get_personal_data_display()}")
+        lines.append(_("Happened: %(moment)s") % {"moment": _local(incident.occurred_at)})
+    lines.append(_("Personal data involved: %(answer)s") % {"answer": incident.get_personal_data_display()})
     if systems:
-        lines.append("Systems: " + ", ".join(system.name for system in systems))
+        lines.append(_("Systems: %(systems)s") % {"systems": ", ".join(system.name for system in systems)})
     description = incident.description
     if len(description) > 1000:
         description = description[:1000] + " …"
-    lines += ["", description, "", "Please triage it."]
+    lines += ["", description, "", _("Please triage it.")]
     return "\n".join(lines)

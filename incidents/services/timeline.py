@@ -5,8 +5,12 @@ notifies people (in the app and by email, de-duplicated) and puts "notification 
 timeline, so every notification about an incident can be read on the incident.
 """
 
+from typing import cast
+
+from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from dpms import audit
 from dpms.models import User
@@ -56,12 +60,12 @@ def tell(
     *,
     incident: Incident,
     recipients,
-    subject: str,
-    body: str = "",
+    subject: str | Promise,
+    body: str | Promise = "",
     dedup_key: str,
     actor=None,
     internal: bool = True,
-    reason: str = "",
+    reason: str | Promise = "",
     owed: bool = False,
 ) -> list[User]:
     """Notify each active recipient once per ``dedup_key`` and record who was told on the timeline.
@@ -71,14 +75,20 @@ def tell(
     """
     told = notify_each_once(
         recipients,
-        subject=subject,
-        body=body,
+        # A lazy text is a str to notify, which renders it for each recipient.
+        subject=cast(str, subject),
+        body=cast(str, body),
         link=incident_url(incident),
         dedup_key=dedup_key,
         topic=incident if owed else "",
     )
     if told:
         names = ", ".join(str(p) for p in told)
+        # The subject may be lazy (each recipient reads it in their language); the timeline keeps it as a
+        # record, in the portal's language like every other line.
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = str(subject)
+            reason = str(reason)
         log(
             incident=incident,
             kind=EventKind.NOTIFICATION,

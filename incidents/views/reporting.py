@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dpms import charts
@@ -31,7 +32,7 @@ PANEL_SIZE = 5
 def report(request):
     """Anyone signed in reports what happened; the reference is shown on the incident's page."""
     if not can_report(request.user):
-        raise PermissionDenied("Sign in to report an incident.")
+        raise PermissionDenied(_("Sign in to report an incident."))
     if request.method != "POST":
         return render(request, "incidents/reporting/form.html", {"form": IncidentReportForm()})
     form = IncidentReportForm(request.POST, request.FILES)
@@ -42,7 +43,10 @@ def report(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Reported as {incident.reference}. You can follow it here.")
+            messages.success(
+                request,
+                _("Reported as %(reference)s. You can follow it here.") % {"reference": incident.reference},
+            )
             return redirect("incidents:detail", pk=incident.pk)
     return render(request, "incidents/reporting/form.html", {"form": form}, status=400)
 
@@ -56,7 +60,7 @@ def mine(request):
         status = ""  # an unknown status: every incident, as without the filter
     incidents = queries.reported_by(request.user, status=status)
     page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
-    status_label = "open" if status == queries.OPEN else Status(status).label.lower() if status else ""
+    status_label = Status(status).label if status and status != queries.OPEN else ""
     query = urlencode({"status": status}) if status else ""
     context = {"page": page, "query": query, "status": status, "status_label": status_label}
     return render(request, "incidents/reporting/mine.html", context)
@@ -72,7 +76,7 @@ def attachment_download(request, pk):
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
-        raise Http404("The file is missing from the store.") from None
+        raise Http404(_("The file is missing from the store.")) from None
     return sandboxed_download(handle, filename=attachment.original_name, content_type=attachment.content_type)
 
 
@@ -93,9 +97,9 @@ def my_incidents_panel(request):
         for status in OPEN_STATUSES
     ]
     return {
-        "title": "My incidents",
+        "title": _("My incidents"),
         "chart": charts.bar_chart(
-            slug="my-incidents", title="Incidents you reported that are open, by status", bars=bars
+            slug="my-incidents", title=_("Incidents you reported that are open, by status"), bars=bars
         )
         if open_ones
         else None,
@@ -104,7 +108,7 @@ def my_incidents_panel(request):
         "open_link": f"{mine_url}?status={queries.OPEN}",
         "incidents": open_ones[:PANEL_SIZE],
         "more": len(open_ones) > PANEL_SIZE,
-        "empty": "None of your incidents is open.",
+        "empty": _("None of your incidents is open."),
         "link": reverse("incidents:mine"),
         "report_link": reverse("incidents:report"),
     }
