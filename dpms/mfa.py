@@ -39,8 +39,10 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.stages import AuthenticateStage as AllauthAuthenticateStage
 from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
 from allauth.mfa.totp.internal.auth import TOTP
+from allauth.mfa.webauthn.forms import AuthenticateWebAuthnForm as AllauthAuthenticateWebAuthnForm
+from allauth.mfa.webauthn.forms import ReauthenticateWebAuthnForm as AllauthReauthenticateWebAuthnForm
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
@@ -213,36 +215,71 @@ class AuthenticateStage(AllauthAuthenticateStage):
         return super()._should_handle(request)
 
 
+def _spend_allowance(user):
+    """Use up one try of the sign-in allowance of ``user``'s email from this address, as a wrong password
+    does (``login_failed`` and ``login_failed_wide`` in dpms/adapters.py). Returns the two claims, to give
+    back when the factor turns out right; raises the locked-out error when none is left."""
+    request = allauth_context.request
+    adapter = get_account_adapter(request)
+    email = (user.email or "").lower()
+    pair = ratelimit.consume(
+        request,
+        app="allauth.account",
+        action="login_failed",
+        key=adapter._get_login_attempts_cache_key(request, email=email),
+    )
+    wide = pair and ratelimit.consume(request, app="allauth.account", action="login_failed_wide", key=email)
+    if not pair or not wide:
+        if pair:
+            pair.rollback()
+        from dpms.signals import record_sign_in_failed
+
+        record_sign_in_failed({"email": email}, reason="too many failed attempts")
+        raise adapter.validation_error("too_many_login_attempts")
+    return pair, wide
+
+
 class _SignInAllowance:
     """A wrong code uses up the sign-in allowance of the person's email from this address, as a wrong password
-    does (``login_failed`` and ``login_failed_wide`` in dpms/adapters.py); a right one gives it back."""
+    does; a right one gives it back."""
 
     user: object
 
     def clean_code(self):
-        request = allauth_context.request
-        adapter = get_account_adapter(request)
-        email = (self.user.email or "").lower()  # type: ignore[attr-defined]
-        pair = ratelimit.consume(
-            request,
-            app="allauth.account",
-            action="login_failed",
-            key=adapter._get_login_attempts_cache_key(request, email=email),
-        )
-        wide = pair and ratelimit.consume(
-            request, app="allauth.account", action="login_failed_wide", key=email
-        )
-        if not pair or not wide:
-            if pair:
-                pair.rollback()
-            from dpms.signals import record_sign_in_failed
-
-            record_sign_in_failed({"email": email}, reason="too many failed attempts")
-            raise adapter.validation_error("too_many_login_attempts")
+        pair, wide = _spend_allowance(self.user)
         code = super().clean_code()  # type: ignore[misc]  # raises on a wrong code: the allowance stays used
         pair.rollback()
         wide.rollback()
         return code
+
+
+class _SecurityKeyAllowance:
+    """The same for a security key or passkey answering the second-factor step: a refused answer uses up a
+    try (and is audited as a failed sign-in), a good one gives it back."""
+
+    user: object
+
+    def clean_credential(self):
+        pair, wide = _spend_allowance(self.user)
+        try:
+            authenticator = super().clean_credential()  # type: ignore[misc]
+        except ValidationError:
+            from dpms.signals import record_sign_in_failed
+
+            email = self.user.email  # type: ignore[attr-defined]
+            record_sign_in_failed({"email": email}, reason="security key refused")
+            raise
+        pair.rollback()
+        wide.rollback()
+        return authenticator
+
+
+class AuthenticateWebAuthnForm(_SecurityKeyAllowance, AllauthAuthenticateWebAuthnForm):
+    """A security key or passkey as the second factor at sign-in."""
+
+
+class ReauthenticateWebAuthnForm(_SecurityKeyAllowance, AllauthReauthenticateWebAuthnForm):
+    """A security key or passkey asked again before a sensitive change."""
 
 
 class AuthenticateForm(_SignInAllowance, AllauthAuthenticateForm):

@@ -306,6 +306,9 @@ MFA_FORMS = {
     "authenticate": "dpms.mfa.AuthenticateForm",
     "reauthenticate": "dpms.mfa.ReauthenticateForm",
     "activate_totp": "dpms.mfa.ActivateTOTPForm",
+    # A refused security key or passkey uses up the same allowance.
+    "authenticate_webauthn": "dpms.mfa.AuthenticateWebAuthnForm",
+    "reauthenticate_webauthn": "dpms.mfa.ReauthenticateWebAuthnForm",
 }
 # WebAuthn over plain http (runserver, the browser tests' live server on http://localhost): development only.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG

@@ -179,3 +179,22 @@ def test_turning_the_app_off_is_audited_told_and_sends_back_to_enrolment(securit
     ]
     # Their role needs a second factor and they have none now: back to enrolment at once.
     assert client.get(reverse("dashboard"))["Location"] == reverse("mfa_index")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refused_security_key_answers_use_up_the_same_allowance(security_officer):
+    """The second-factor step also takes a security key's answer: a refused one counts like a wrong code,
+    so a wrong key cannot be tried without limit beside the codes."""
+    app = give_totp(security_officer)
+    client, _ = password_step(security_officer)
+    bogus = '{"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {}}'
+    for _ in range(5):
+        response = client.post(reverse("mfa_authenticate"), {"credential": bogus})
+        assert response.status_code == 200
+        assert not signed_in(client)
+    response = second_step(client, app.now())  # the sixth try, the right code: refused
+    assert LOCKED_OUT_MESSAGE.encode() in response.content
+    assert not signed_in(client)
+    failed = AuditEvent.objects.filter(action="auth.sign_in_failed", object_label=security_officer.email)
+    reasons = [event.changes["reason"] for event in failed.order_by("sequence")]
+    assert reasons[:5] == ["security key refused"] * 5
