@@ -160,4 +160,28 @@ document.addEventListener("click", function (event) {
     var all = rows();
     focusRow(all[all.indexOf(row) + 1] || row);
   });
+
+  // After an htmx action, a confirmation or error message it brought (a ".message", or an element marked
+  // data-announce) takes the focus, so a keyboard or screen reader user meets it. A message that was already
+  // there before the swap (a panel polling with the same warning) does not take the focus again; neither do
+  // the review queue's rows, whose focus goes on to the next row (above) while their status is announced.
+  var MESSAGE = ".message, [data-announce]";
+  var before = [];
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    before = target ? Array.prototype.map.call(target.querySelectorAll(MESSAGE), function (el) {
+      return el.textContent.trim();
+    }) : [];
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (swapping || rowOf(event.detail.elt)) return;
+    var target = event.detail.elt;
+    if (!target || !target.isConnected) target = document.getElementById(event.detail.target && event.detail.target.id);
+    if (!target) return;
+    var found = target.matches && target.matches(MESSAGE) ? [target] : Array.prototype.slice.call(target.querySelectorAll(MESSAGE));
+    var fresh = found.filter(function (el) { return before.indexOf(el.textContent.trim()) === -1; });
+    if (!fresh.length) return;
+    if (!fresh[0].hasAttribute("tabindex")) fresh[0].setAttribute("tabindex", "-1");
+    fresh[0].focus();
+  });
 })();
