@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PoliciesConfig(AppConfig):
@@ -8,5 +9,14 @@ class PoliciesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # The portal registration (menu, panels, tick, listeners, API) is added by the areas as they land.
-        pass
+        from dpms import portal
+
+        portal.register_app(
+            portal.App(
+                name=self.name,
+                nav=portal.Link(_("Policies"), "policies:follow_ups", section="/policies/", order=40),
+                subnav=[
+                    portal.Link(_("Follow-ups"), "policies:follow_ups"),
+                ],
+            )
+        )

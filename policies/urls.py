@@ -1,5 +1,9 @@
 """URLs of the policies app's pages, gathered from its view modules (one per area)."""
 
+from policies.views import followups
+
 app_name = "policies"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    *followups.urlpatterns,
+]

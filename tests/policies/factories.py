@@ -9,8 +9,10 @@ from django.utils import timezone
 from policies.choices import AssignmentStatus, CampaignStatus, QuestionKind
 from policies.models import (
     Acknowledgement,
+    Answer,
     Assignment,
     AttestationQuestion,
+    FollowUp,
     Policy,
     PolicyCampaign,
     PolicyVersion,
@@ -91,3 +93,29 @@ class AcknowledgementFactory(factory.django.DjangoModelFactory):
 
     person = factory.SubFactory(UserFactory)
     version = factory.SubFactory(PolicyVersionFactory)
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    """A "no" to a campaign's question, with its reason (give ``yes=True`` and no explanation for a yes)."""
+
+    class Meta:
+        model = Answer
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    question = factory.LazyAttribute(
+        lambda o: QuestionFactory(policy=None, campaign=o.assignment.campaign, text="Disk encryption is on.")
+    )
+    yes = False
+    explanation = "My laptop is waiting for IT to turn it on."
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    """The open follow-up of a "no" answer, for the person and their manager, due in 30 days."""
+
+    class Meta:
+        model = FollowUp
+
+    answer = factory.SubFactory(AnswerFactory)
+    person = factory.LazyAttribute(lambda o: o.answer.assignment.person)
+    manager = factory.LazyAttribute(lambda o: o.answer.assignment.manager)
+    due_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
