@@ -4,6 +4,8 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from access.choices import DataClassification, Environment
 from access.models import Role, System
@@ -11,27 +13,37 @@ from access.queries.register import system_owners
 from dpms.forms import LookupField, row_id
 from dpms.models import Team, User
 
-BLANK = [("", "Any")]
+BLANK = [("", gettext_lazy("Any"))]
 
 
 class SystemFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=150, label="Search", widget=forms.SearchInput())
-    environment = forms.ChoiceField(required=False, choices=BLANK + Environment.choices)
-    classification = forms.ChoiceField(
-        required=False, choices=BLANK + DataClassification.choices, label="Data classification"
+    q = forms.CharField(
+        required=False, max_length=150, label=gettext_lazy("Search"), widget=forms.SearchInput()
     )
-    owner = forms.ModelChoiceField(required=False, queryset=User.objects.none(), empty_label="Any")
-    findings = forms.BooleanField(required=False, label="With open findings only")
+    environment = forms.ChoiceField(
+        required=False, choices=BLANK + Environment.choices, label=gettext_lazy("Environment")
+    )
+    classification = forms.ChoiceField(
+        required=False, choices=BLANK + DataClassification.choices, label=gettext_lazy("Data classification")
+    )
+    owner = forms.ModelChoiceField(
+        required=False,
+        queryset=User.objects.none(),
+        empty_label=gettext_lazy("Any"),
+        label=gettext_lazy("Owner"),
+    )
+    findings = forms.BooleanField(required=False, label=gettext_lazy("With open findings only"))
     sort = forms.ChoiceField(
         required=False,
         choices=[
-            ("name", "Name"),
-            ("-name", "Name, Z to A"),
-            ("environment", "Environment"),
-            ("classification", "Classification"),
-            ("-holders", "Most holders"),
-            ("-privileged", "Most privileged holders"),
+            ("name", gettext_lazy("Name")),
+            ("-name", gettext_lazy("Name, Z to A")),
+            ("environment", gettext_lazy("Environment")),
+            ("classification", gettext_lazy("Classification")),
+            ("-holders", gettext_lazy("Most holders")),
+            ("-privileged", gettext_lazy("Most privileged holders")),
         ],
+        label=gettext_lazy("Sort"),
     )
 
     def __init__(self, *args, **kwargs):
@@ -41,40 +53,60 @@ class SystemFilterForm(forms.Form):
 
 class GrantFilterForm(forms.Form):
     person = forms.CharField(
-        required=False, max_length=200, widget=forms.SearchInput(attrs={"placeholder": "name or email"})
+        required=False,
+        max_length=200,
+        widget=forms.SearchInput(attrs={"placeholder": gettext_lazy("name or email")}),
+        label=gettext_lazy("Person"),
     )
     system = LookupField(
         System.objects.order_by("name"),
         required=False,
-        widget=forms.SearchInput(attrs={"placeholder": "name"}),
+        widget=forms.SearchInput(attrs={"placeholder": gettext_lazy("name")}),
+        label=gettext_lazy("System"),
     )
     role = forms.ModelChoiceField(
         required=False,
         queryset=Role.objects.select_related("system").order_by("system__name", "name"),
-        empty_label="Any",
-        help_text="Choose a system first: its roles are offered then.",
+        empty_label=gettext_lazy("Any"),
+        help_text=gettext_lazy("Choose a system first: its roles are offered then."),
+        label=gettext_lazy("Role"),
     )
     privileged = forms.ChoiceField(
-        required=False, choices=BLANK + [("yes", "Privileged"), ("no", "Not privileged")]
+        required=False,
+        choices=BLANK + [("yes", gettext_lazy("Privileged")), ("no", gettext_lazy("Not privileged"))],
+        label=gettext_lazy("Privileged"),
     )
-    environment = forms.ChoiceField(required=False, choices=BLANK + Environment.choices)
-    team = forms.ModelChoiceField(required=False, queryset=Team.objects.order_by("name"), empty_label="Any")
-    expiring = forms.BooleanField(required=False, label="Expiring within 30 days")
+    environment = forms.ChoiceField(
+        required=False, choices=BLANK + Environment.choices, label=gettext_lazy("Environment")
+    )
+    team = forms.ModelChoiceField(
+        required=False,
+        queryset=Team.objects.order_by("name"),
+        empty_label=gettext_lazy("Any"),
+        label=gettext_lazy("Team"),
+    )
+    expiring = forms.BooleanField(required=False, label=gettext_lazy("Expiring within 30 days"))
     status = forms.ChoiceField(
         required=False,
-        choices=[("active", "Active"), ("revoked", "Revoked"), ("all", "All")],
+        choices=[
+            ("active", gettext_lazy("Active")),
+            ("revoked", gettext_lazy("Revoked")),
+            ("all", gettext_lazy("All")),
+        ],
         initial="active",
+        label=gettext_lazy("Status"),
     )
     sort = forms.ChoiceField(
         required=False,
         choices=[
-            ("person", "Person"),
-            ("system", "System"),
-            ("role", "Role"),
-            ("-granted", "Newest first"),
-            ("granted", "Oldest first"),
-            ("expires", "Expires soonest"),
+            ("person", gettext_lazy("Person")),
+            ("system", gettext_lazy("System")),
+            ("role", gettext_lazy("Role")),
+            ("-granted", gettext_lazy("Newest first")),
+            ("granted", gettext_lazy("Oldest first")),
+            ("expires", gettext_lazy("Expires soonest")),
         ],
+        label=gettext_lazy("Sort"),
     )
 
     def __init__(self, *args, **kwargs):
@@ -97,15 +129,19 @@ class GrantCreateForm(forms.Form):
     """Give a person a role on one system; the justification is kept with the grant and reviewed later."""
 
     person = forms.EmailField(
-        label="Person's email", widget=forms.EmailInput(attrs={"autocomplete": "off"}), max_length=254
+        label=gettext_lazy("Person's email"),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        max_length=254,
     )
-    role = forms.ModelChoiceField(queryset=Role.objects.none())
-    justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    role = forms.ModelChoiceField(queryset=Role.objects.none(), label=gettext_lazy("Role"))
+    justification = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, label=gettext_lazy("Justification")
+    )
     expires_at = forms.DateField(
         required=False,
-        label="Access ends on (optional)",
+        label=gettext_lazy("Access ends on (optional)"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Temporary access: the grant ends at the end of this day.",
+        help_text=gettext_lazy("Temporary access: the grant ends at the end of this day."),
     )
 
     def __init__(self, *args, system: System, **kwargs):
@@ -113,22 +149,22 @@ class GrantCreateForm(forms.Form):
         self.system = system
         self.fields["role"].queryset = Role.objects.filter(system=system).order_by("-privileged", "name")
         self.fields["role"].label_from_instance = lambda role: (
-            f"{role.name}{' (privileged)' if role.privileged else ''}"
+            _("%(role)s (privileged)") % {"role": role.name} if role.privileged else role.name
         )
 
     def clean_person(self):
         email = self.cleaned_data["person"].strip().lower()
         person = User.objects.people().filter(email__iexact=email).first()
         if person is None:
-            raise forms.ValidationError("No one in the portal has this email.")
+            raise forms.ValidationError(_("No one in the portal has this email."))
         if not person.is_active:
-            raise forms.ValidationError("This person is deactivated.")
+            raise forms.ValidationError(_("This person is deactivated."))
         return person
 
     def clean_justification(self):
         text = self.cleaned_data["justification"].strip()
         if not text:
-            raise forms.ValidationError("Say why this person needs the role.")
+            raise forms.ValidationError(_("Say why this person needs the role."))
         return text
 
     def clean_expires_at(self):
@@ -136,7 +172,7 @@ class GrantCreateForm(forms.Form):
         if day is None:
             return None
         if day < timezone.localdate():
-            raise forms.ValidationError("The end of temporary access must not be in the past.")
+            raise forms.ValidationError(_("The end of temporary access must not be in the past."))
         # The end of that day in the viewer's timezone, stored in UTC.
         return datetime.datetime.combine(
             day + datetime.timedelta(days=1), datetime.time.min, tzinfo=timezone.get_current_timezone()
@@ -145,14 +181,14 @@ class GrantCreateForm(forms.Form):
 
 class GrantRevokeForm(forms.Form):
     reason = forms.CharField(
-        label="Reason",
+        label=gettext_lazy("Reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
-        error_messages={"required": "Say why the access is revoked."},
+        error_messages={"required": gettext_lazy("Say why the access is revoked.")},
     )
 
     def clean_reason(self):
         text = self.cleaned_data["reason"].strip()
         if not text:
-            raise forms.ValidationError("Say why the access is revoked.")
+            raise forms.ValidationError(_("Say why the access is revoked."))
         return text

@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from access.models import Finding, Grant, Role, System
 from dpms.models import User
@@ -88,7 +89,7 @@ def get_system_for_manager(user, pk) -> System:
     """A system whose grants ``user`` may change: 404 when unknown, 403 when they may only look."""
     system = get_system_for_user(user, pk)
     if not can_manage_system(user, system):
-        raise PermissionDenied("Only security officers and the system's owner manage its grants.")
+        raise PermissionDenied(_("Only security officers and the system's owner manage its grants."))
     return system
 
 
@@ -98,7 +99,7 @@ def get_grant_for_manager(user, pk) -> Grant:
         visible_grants(user).select_related("user", "role__system__owner", "granted_by"), pk=pk
     )
     if not can_manage_system(user, grant.role.system):
-        raise PermissionDenied("Only security officers and the system's owner revoke its grants.")
+        raise PermissionDenied(_("Only security officers and the system's owner revoke its grants."))
     return grant
 
 
@@ -113,7 +114,7 @@ def get_person_for_user(user, pk) -> tuple[User, bool]:
         return person, True
     if Grant.objects.filter(user=person, role__system__owner=user).exists():
         return person, False
-    raise Http404("No such person.")
+    raise Http404(_("No such person."))
 
 
 def active_and_revoked(grants):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from access.choices import GrantSource
 from access.models import Grant, Role
@@ -42,14 +43,14 @@ def new_grant_refusals(*, user, role: Role, expires_at, source: str, now) -> lis
     query (``role.system`` is expected loaded)."""
     refusals = []
     if not user.is_active:
-        refusals.append(GrantRefusal("user", "Access cannot be granted to a deactivated person."))
+        refusals.append(GrantRefusal("user", _("Access cannot be granted to a deactivated person.")))
     if role.system.is_portal and source != GrantSource.PORTAL:
         # The portal's grants mirror its role groups; one made here would be revoked by the next sync.
         refusals.append(
-            GrantRefusal("role", "Portal roles are given in the administration (People → portal roles).")
+            GrantRefusal("role", _("Portal roles are given in the administration (People → portal roles)."))
         )
     if expires_at is not None and expires_at <= now:
-        refusals.append(GrantRefusal("expires_at", "The end of temporary access must be in the future."))
+        refusals.append(GrantRefusal("expires_at", _("The end of temporary access must be in the future.")))
     return refusals
 
 
@@ -178,8 +179,12 @@ def _held_meanwhile(rows: list[Grant], start: int) -> GrantsRefused:
     )
     for index, row in enumerate(batch, start):
         if (row.user_id, row.role_id) in held:
-            return GrantsRefused(f"{row.user} already holds {row.role}.", index=index, about="role")
-    return GrantsRefused("Someone already holds one of these roles; check the file again.", index=None)
+            return GrantsRefused(
+                _("%(person)s already holds %(role)s.") % {"person": row.user, "role": row.role},
+                index=index,
+                about="role",
+            )
+    return GrantsRefused(_("Someone already holds one of these roles; check the file again."), index=None)
 
 
 def revoked_event(actor, grant: Grant) -> dict:
@@ -201,7 +206,7 @@ def revoked_event(actor, grant: Grant) -> dict:
 def grant_revoke(*, actor, grant: Grant, reason: str, now=None) -> Grant:
     """Revoke an active grant, keeping when, by whom and why. Revoking a revoked grant changes nothing."""
     if not reason or not reason.strip():
-        raise ValidationError({"reason": "Say why the access is revoked."})
+        raise ValidationError({"reason": _("Say why the access is revoked.")})
     # Lock the row: a review close and an expiry tick must not both revoke it.
     grant = Grant.objects.select_for_update().select_related("user", "role__system").get(pk=grant.pk)
     if grant.revoked_at is not None:

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from access.forms.register import GrantCreateForm, GrantFilterForm, GrantRevokeForm, SystemFilterForm
@@ -116,7 +117,9 @@ def system_grant(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{grant.user} now holds {grant.role.name}.")
+            messages.success(
+                request, _("%(person)s now holds %(role)s.") % {"person": grant.user, "role": grant.role.name}
+            )
             return redirect("access:system", pk=system.pk)
     return render(request, "access/register/grant_form.html", {"system": system, "form": form})
 
@@ -128,7 +131,7 @@ def grant_revoke_view(request, pk):
     grant = queries.get_grant_for_manager(request.user, pk)
     form = GrantRevokeForm(request.POST or None)
     if grant.revoked_at is not None:
-        messages.info(request, "This grant is revoked already.")
+        messages.info(request, _("This grant is revoked already."))
         return redirect("access:system", pk=grant.role.system_id)
     if request.method == "POST" and form.is_valid():
         try:
@@ -136,7 +139,10 @@ def grant_revoke_view(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Revoked {grant.role.name} from {grant.user}.")
+            messages.success(
+                request,
+                _("Revoked %(role)s from %(person)s.") % {"role": grant.role.name, "person": grant.user},
+            )
             return redirect("access:system", pk=grant.role.system_id)
     return render(request, "access/register/grant_revoke.html", {"grant": grant, "form": form})
 
@@ -242,12 +248,12 @@ def findings_panel(request):
     count = findings.count()
     lines = [_finding_line(finding) for finding in findings[:FINDINGS_ON_PANEL]]
     return {
-        "title": "Open access findings",
+        "title": _("Open access findings"),
         "count": count,
         "lines": lines,
-        "empty": "No open findings: every system is within its limits.",
+        "empty": _("No open findings: every system is within its limits."),
         "link": f"{reverse('access:systems')}?findings=on",
-        "link_label": "Systems with findings",
+        "link_label": _("Systems with findings"),
     }
 
 
@@ -261,8 +267,8 @@ def reports_access_panel(request):
     if not reports:
         return None
     shown = reports[:REPORTS_ON_PANEL]
-    privileged = charts.Series("privileged", "Privileged")
-    standard = charts.Series("standard", "Not privileged")
+    privileged = charts.Series("privileged", _("Privileged"))
+    standard = charts.Series("standard", _("Not privileged"))
     grants_url = reverse("access:grants")
     rows = [
         {
@@ -284,18 +290,18 @@ def reports_access_panel(request):
         for person in shown
     ]
     return {
-        "title": "Your reports' access",
+        "title": _("Your reports' access"),
         "chart": charts.stacked_bar_chart(
             slug="reports-access",
-            title="Active grants of your direct reports, privileged apart",
+            title=_("Active grants of your direct reports, privileged apart"),
             series=[privileged, standard],
             columns=columns,
-            x_title="Person",
+            x_title=_("Person"),
         ),
         "rows": rows,
         "more": len(reports) > REPORTS_ON_PANEL,
         "link": grants_url,
-        "link_label": "All grants you can see",
+        "link_label": _("All grants you can see"),
     }
 
 
@@ -304,7 +310,7 @@ def search_people(user, term: str, *, limit: int) -> list[dict]:
     return [
         {
             "title": person.full_name or person.email,
-            "detail": person.email if person.is_active else f"{person.email} (left)",
+            "detail": person.email if person.is_active else _("%(email)s (left)") % {"email": person.email},
             "url": reverse("access:person", args=[person.pk]),
         }
         for person in queries.people_matching(user, term, limit=limit)
@@ -325,8 +331,8 @@ def search_systems(user, term: str, *, limit: int) -> list[dict]:
 def search_roles(user, term: str, *, limit: int) -> list[dict]:
     return [
         {
-            "title": f"{role.name} on {role.system.name}",
-            "detail": "privileged" if role.privileged else "",
+            "title": _("%(role)s on %(system)s") % {"role": role.name, "system": role.system.name},
+            "detail": _("privileged") if role.privileged else "",
             "url": reverse("access:system", args=[role.system_id]),
         }
         for role in queries.roles_matching(term, limit=limit)
