@@ -115,16 +115,19 @@ class SubjectsDecision(models.TextChoices):
     """GDPR Art. 34: tell the data subjects when the risk to them is high, unless an exemption of 34(3)."""
 
     REQUIRED = "required", _("Required: data subjects are to be told")
-    NOT_HIGH_RISK = "not_high_risk", _("Not required: no high risk to the data subjects (Art. 34(1))")
+    NOT_HIGH_RISK = "not_high_risk", _("Not required: no high risk to the data subjects (Art. 34(1) GDPR)")
     EXEMPT_PROTECTED = (
         "exempt_protected",
-        _("Not required: data unintelligible, e.g. encrypted (Art. 34(3)(a))"),
+        _("Not required: data unintelligible, e.g. encrypted (Art. 34(3)(a) GDPR)"),
     )
     EXEMPT_MEASURES = (
         "exempt_measures",
-        _("Not required: later measures remove the high risk (Art. 34(3)(b))"),
+        _("Not required: later measures remove the high risk (Art. 34(3)(b) GDPR)"),
     )
-    EXEMPT_EFFORT = "exempt_effort", _("Not required: disproportionate effort, public notice (Art. 34(3)(c))")
+    EXEMPT_EFFORT = (
+        "exempt_effort",
+        _("Not required: disproportionate effort, public notice (Art. 34(3)(c) GDPR)"),
+    )
 
 
 class ActionStatus(models.TextChoices):

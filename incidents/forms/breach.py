@@ -79,7 +79,7 @@ class AuthorityNotifiedForm(forms.Form):
     delay_reason = text_field(
         "Reasons for the delay",
         required=False,
-        help_text="Required when the notification was made after the 72-hour deadline (GDPR Art. 33(1)).",
+        help_text="Required when the notification was made after the 72-hour deadline (Art. 33(1) GDPR).",
     )
 
 
@@ -95,7 +95,7 @@ class AuthorityNotRequiredForm(forms.Form):
 class SubjectsDecisionForm(forms.Form):
     prefix = "breach-subjects"
     decision = forms.ChoiceField(
-        label="Telling the data subjects (GDPR Art. 34)",
+        label="Telling the data subjects (Art. 34 GDPR)",
         choices=SubjectsDecision.choices,
         widget=forms.RadioSelect,
     )

@@ -9,6 +9,8 @@ import re
 from django import forms
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from access.models import System
 from dpms.forms import MultipleFileField, PersonField, validate_plausible_moment
@@ -37,23 +39,24 @@ class TriageForm(forms.Form):
     severity = forms.TypedChoiceField(
         coerce=int,
         choices=(),
+        label=_("Severity"),
         widget=forms.RadioSelect,
-        help_text="SEV1 includes any exposure of personal or customer data.",
+        help_text=_("SEV1 includes any exposure of personal or customer data."),
     )
     handler = PersonField(
-        label="Handler",
+        label=_("Handler"),
         suggestions=_officers,
-        help_text="Email address; the security officers are suggested.",
+        help_text=_("Email address; the security officers are suggested."),
     )
     category = forms.ChoiceField(
-        choices=Category.choices, help_text="Correct the reporter's choice if needed."
+        choices=Category.choices, label=_("Category"), help_text=_("Correct the reporter's choice if needed.")
     )
     is_breach = forms.BooleanField(
         required=False,
-        label="Personal-data breach (starts the 72-hour clock to notify the supervisory authority)",
+        label=_("Personal-data breach (starts the 72-hour clock to notify the supervisory authority)"),
     )
     confidential = forms.BooleanField(
-        required=False, label="Confidential (only the handler and the people added to it see it)"
+        required=False, label=_("Confidential (only the handler and the people added to it see it)")
     )
 
     def __init__(self, *args, **kwargs):
@@ -62,55 +65,61 @@ class TriageForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = _text(2, label="Reason")
+    reason = _text(2, label=_("Reason"))
 
 
 class TransitionForm(forms.Form):
-    to = forms.ChoiceField(choices=Status.choices, label="Status")
-    reason = _text(2, required=False, label="Reason", help_text="Needed when going back.")
+    to = forms.ChoiceField(choices=Status.choices, label=_("Status"))
+    reason = _text(2, required=False, label=_("Reason"), help_text=_("Needed when going back."))
 
 
 class CloseForm(forms.Form):
     # Optional here: the service names what is missing, next to the field.
-    root_cause = _text(3, required=False, label="Root cause")
-    lessons_learned = _text(3, required=False, label="Lessons learned")
+    root_cause = _text(3, required=False, label=_("Root cause"))
+    lessons_learned = _text(3, required=False, label=_("Lessons learned"))
 
 
 class ReviewForm(forms.Form):
-    held_on = forms.DateField(label="Held on", widget=_date_input(), validators=[validate_plausible_moment])
-    participants = _text(2, required=False, label="Participants")
-    summary = _text(3, required=False, label="Summary", help_text="What was found.")
-    actions = _text(3, required=False, label="Actions agreed")
+    held_on = forms.DateField(
+        label=_("Held on"), widget=_date_input(), validators=[validate_plausible_moment]
+    )
+    participants = _text(2, required=False, label=_("Participants"))
+    summary = _text(3, required=False, label=_("Summary"), help_text=_("What was found."))
+    actions = _text(3, required=False, label=_("Actions agreed"))
 
 
 class FollowUpForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    owner = PersonField(label="Owner", suggestions=_officers, help_text="Email address.")
-    due_on = forms.DateField(label="Due date", widget=_date_input(), validators=[validate_plausible_moment])
-    description = _text(2, required=False, label="Description")
+    title = forms.CharField(max_length=200, label=_("Title"))
+    owner = PersonField(label=_("Owner"), suggestions=_officers, help_text=_("Email address."))
+    due_on = forms.DateField(
+        label=_("Due date"), widget=_date_input(), validators=[validate_plausible_moment]
+    )
+    description = _text(2, required=False, label=_("Description"))
 
 
 class FollowUpStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=ActionStatus.choices)
+    status = forms.ChoiceField(choices=ActionStatus.choices, label=_("Status"))
 
 
 VISIBILITY_CHOICES = [
-    ("internal", "Internal (handlers and security officers)"),
-    ("visible", "Visible to the reporter"),
+    ("internal", _("Internal (handlers and security officers)")),
+    ("visible", _("Visible to the reporter")),
 ]
 
 
 class CommentForm(forms.Form):
-    text = _text(3, required=False, label="Comment")
-    visibility = forms.ChoiceField(choices=VISIBILITY_CHOICES, widget=forms.RadioSelect, initial="internal")
-    files = MultipleFileField(required=False, label="Attach files")
+    text = _text(3, required=False, label=_("Comment"))
+    visibility = forms.ChoiceField(
+        choices=VISIBILITY_CHOICES, label=_("Visibility"), widget=forms.RadioSelect, initial="internal"
+    )
+    files = MultipleFileField(required=False, label=_("Attach files"))
 
     def __init__(self, *args, responder: bool = True, is_reporter: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if not responder:
             # The reporter (and anyone else who may see but not respond) adds information.
             del self.fields["visibility"]
-            self.fields["text"].label = "Add information"
+            self.fields["text"].label = gettext("Add information")
             if not is_reporter:
                 # Only the reporter and the responders attach files (``incident_comment`` refuses others).
                 del self.fields["files"]
@@ -120,7 +129,14 @@ class CommentForm(forms.Form):
 
         files = self.cleaned_data.get("files") or []
         if len(files) > MAX_UPLOADS:
-            raise forms.ValidationError(f"Attach at most {MAX_UPLOADS} files at a time.")
+            raise forms.ValidationError(
+                ngettext(
+                    "Attach at most %(count)s file at a time.",
+                    "Attach at most %(count)s files at a time.",
+                    MAX_UPLOADS,
+                )
+                % {"count": MAX_UPLOADS}
+            )
         return files
 
     @property
@@ -167,7 +183,7 @@ def _unique(texts) -> list[str]:
     return result
 
 
-STALE_LINKS = "The links changed while you were editing them: check them again."
+STALE_LINKS = _("The links changed while you were editing them: check them again.")
 
 
 class LinksForm(forms.Form):
@@ -176,30 +192,30 @@ class LinksForm(forms.Form):
 
     keep_risks = forms.MultipleChoiceField(
         required=False,
-        label="Risks it materialised",
+        label=_("Risks it materialised"),
         widget=forms.CheckboxSelectMultiple,
-        help_text="Untick a risk to remove the link.",
+        help_text=_("Untick a risk to remove the link."),
         error_messages={"invalid_choice": STALE_LINKS},
     )
     add_risks = forms.CharField(
         required=False,
         max_length=4000,
-        label="Add risks",
-        help_text="Risk references, separated by commas: R-012, R-040.",
+        label=_("Add risks"),
+        help_text=_("Risk references, separated by commas: R-012, R-040."),
     )
     keep_systems = forms.MultipleChoiceField(
         required=False,
-        label="Systems it touched",
+        label=_("Systems it touched"),
         widget=forms.CheckboxSelectMultiple,
-        help_text="Untick a system to remove the link.",
+        help_text=_("Untick a system to remove the link."),
         error_messages={"invalid_choice": STALE_LINKS},
     )
     add_systems = forms.CharField(
         required=False,
         max_length=8000,
-        label="Add systems",
+        label=_("Add systems"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="System names as in the access register, one per line or separated by commas.",
+        help_text=_("System names as in the access register, one per line or separated by commas."),
     )
 
     def __init__(self, *args, visible_risks, linked_risks, linked_systems, **kwargs):
@@ -225,16 +241,24 @@ class LinksForm(forms.Form):
     def clean_add_risks(self):
         wanted = _unique(re.split(r"[,;\s]+", self.cleaned_data.get("add_risks") or ""))
         if len(wanted) > MAX_LINKS_ADDED:
-            raise forms.ValidationError(f"Add at most {MAX_LINKS_ADDED} risks at a time.")
+            raise forms.ValidationError(
+                gettext("Add at most %(count)s risks at a time.") % {"count": MAX_LINKS_ADDED}
+            )
         if not wanted:
             return []
         rows = self.visible_risks.annotate(folded=Upper("reference")).filter(_matching("reference", wanted))
         found, unknown, ambiguous = _pick(rows, wanted, lambda risk: risk.reference)
         errors = []
         if unknown:
-            errors.append(f"No risk you may see has the reference {', '.join(unknown)}.")
+            errors.append(
+                gettext("No risk you may see has the reference %(references)s.")
+                % {"references": ", ".join(unknown)}
+            )
         if ambiguous:
-            errors.append(f"Write the reference exactly as in the register: {', '.join(ambiguous)}.")
+            errors.append(
+                gettext("Write the reference exactly as in the register: %(references)s.")
+                % {"references": ", ".join(ambiguous)}
+            )
         if errors:
             raise forms.ValidationError(errors)
         return list(found.values())
@@ -243,7 +267,9 @@ class LinksForm(forms.Form):
         lines = _unique((self.cleaned_data.get("add_systems") or "").splitlines())
         parts = _unique(part for line in lines for part in line.split(","))
         if len(lines) > MAX_LINKS_ADDED or len(parts) > MAX_LINKS_ADDED:
-            raise forms.ValidationError(f"Add at most {MAX_LINKS_ADDED} systems at a time.")
+            raise forms.ValidationError(
+                gettext("Add at most %(count)s systems at a time.") % {"count": MAX_LINKS_ADDED}
+            )
         if not lines:
             return []
         candidates = _unique([*lines, *parts])
@@ -254,9 +280,15 @@ class LinksForm(forms.Form):
         found, unknown, ambiguous = _pick(rows, wanted, lambda system: system.name)
         errors = []
         if unknown:
-            errors.append(f"No system in the access register is named {', '.join(unknown)}.")
+            errors.append(
+                gettext("No system in the access register is named %(names)s.")
+                % {"names": ", ".join(unknown)}
+            )
         if ambiguous:
-            errors.append(f"Write the name exactly as in the access register: {', '.join(ambiguous)}.")
+            errors.append(
+                gettext("Write the name exactly as in the access register: %(names)s.")
+                % {"names": ", ".join(ambiguous)}
+            )
         if errors:
             raise forms.ValidationError(errors)
         return list({system.pk: system for system in [*whole.values(), *found.values()]}.values())
@@ -276,8 +308,8 @@ class LinksForm(forms.Form):
 
 
 class SeverityForm(forms.Form):
-    severity = forms.TypedChoiceField(coerce=int, choices=(), label="Severity")
-    reason = forms.CharField(max_length=2000, required=False, label="Why")
+    severity = forms.TypedChoiceField(coerce=int, choices=(), label=_("Severity"))
+    reason = forms.CharField(max_length=2000, required=False, label=_("Why"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -285,22 +317,24 @@ class SeverityForm(forms.Form):
 
 
 class HandlerForm(forms.Form):
-    handler = PersonField(label="Handler", suggestions=_officers, help_text="Email address.")
+    handler = PersonField(label=_("Handler"), suggestions=_officers, help_text=_("Email address."))
 
 
 class CategoryForm(forms.Form):
-    category = forms.ChoiceField(choices=Category.choices)
+    category = forms.ChoiceField(choices=Category.choices, label=_("Category"))
 
 
 class ConfidentialForm(forms.Form):
     confidential = forms.TypedChoiceField(
-        coerce=lambda value: value == "yes", choices=[("yes", "Confidential"), ("no", "Not confidential")]
+        coerce=lambda value: value == "yes",
+        choices=[("yes", _("Confidential")), ("no", _("Not confidential"))],
+        label=_("Confidential"),
     )
-    reason = _text(2, label="Reason")
+    reason = _text(2, label=_("Reason"))
 
 
 class ShareForm(forms.Form):
-    user = PersonField(label="Person", suggestions=_officers, help_text="Email address.")
+    user = PersonField(label=_("Person"), suggestions=_officers, help_text=_("Email address."))
 
 
 class UnshareForm(forms.Form):

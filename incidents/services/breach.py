@@ -63,7 +63,7 @@ NIS2_REPORTS = {
 # The NIS2 reminder steps in the order they fall due (early warning < notification < final report).
 NIS2_STEPS = tuple(f"{report}:{when}" for report in NIS2_REPORTS for when in ("soon", "passed"))
 LATE_MESSAGE = (
-    "The notification was made after the 72-hour deadline: give the reasons for the delay (GDPR Art. 33(1))."
+    "The notification was made after the 72-hour deadline: give the reasons for the delay (Art. 33(1) GDPR)."
 )
 EXEMPTIONS = tuple(choice for choice in SubjectsDecision.values if choice != SubjectsDecision.REQUIRED)
 

@@ -19,7 +19,7 @@ from incidents.services import timeline
 
 PERMISSION = f"incidents.{SHARE_PERMISSION}"
 CLOCK_RUNNING = (
-    "Record the supervisory authority decision first: notified, or not required and why (GDPR Art. 33(5))."
+    "Record the supervisory authority decision first: notified, or not required and why (Art. 33(5) GDPR)."
 )
 
 

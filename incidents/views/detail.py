@@ -19,6 +19,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from dpms import portal
@@ -44,20 +46,20 @@ TEMPLATE = "incidents/detail/detail.html"
 
 
 # --- Countdowns and the header band -----------------------------------------------------------------------
-AUTHORITY_LABEL = "Notify the supervisory authority (GDPR Art. 33)"
-OFFICERS = "the security officers"
+AUTHORITY_LABEL = gettext_lazy("Notify the supervisory authority (Art. 33 GDPR)")
+OFFICERS = gettext_lazy("the security officers")
 # What the handler does next at each step of the way (the band's last resort when nothing else is owed).
 NEXT_STEP = {
-    Status.TRIAGED: "Investigate it",
-    Status.INVESTIGATING: "Contain it",
-    Status.CONTAINED: "Resolve it: remove the cause",
+    Status.TRIAGED: gettext_lazy("Investigate it"),
+    Status.INVESTIGATING: gettext_lazy("Contain it"),
+    Status.CONTAINED: gettext_lazy("Resolve it: remove the cause"),
 }
 # What a reporter is told happens next (no clocks, no escalation: those are internal).
 REPORTER_NEXT = {
-    Status.REPORTED: "The security officers look at your report and triage it.",
-    Status.RESOLVED: "Resolved; it is closed once its root cause is recorded.",
-    Status.CLOSED: "Closed: nothing more is owed.",
-    Status.DISMISSED: "Dismissed: it was not treated as an incident.",
+    Status.REPORTED: gettext_lazy("The security officers look at your report and triage it."),
+    Status.RESOLVED: gettext_lazy("Resolved; it is closed once its root cause is recorded."),
+    Status.CLOSED: gettext_lazy("Closed: nothing more is owed."),
+    Status.DISMISSED: gettext_lazy("Dismissed: it was not treated as an incident."),
 }
 
 
@@ -66,8 +68,15 @@ def countdown_text(left: datetime.timedelta) -> str:
     static/js/dpms.js writes the same text."""
     minutes = int(abs(left.total_seconds()) // 60)
     hours = minutes // 60
-    span = f"{hours // 24} d {hours % 24} h" if hours >= 96 else f"{hours} h {minutes % 60} min"
-    return f"{span} left" if left.total_seconds() >= 0 else f"Overdue by {span}"
+    if hours >= 96:
+        span = _("%(days)s d %(hours)s h") % {"days": hours // 24, "hours": hours % 24}
+    else:
+        span = _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes % 60}
+    return (
+        _("%(span)s left") % {"span": span}
+        if left.total_seconds() >= 0
+        else _("Overdue by %(span)s") % {"span": span}
+    )
 
 
 def clock(deadline: datetime.datetime, now: datetime.datetime, label: str = "") -> dict:
@@ -98,25 +107,25 @@ def _owed(incident, viewer, *, review_required: bool, review, now) -> list[dict]
         )
 
     if incident.status == Status.REPORTED:
-        add("Triage it: severity, handler, personal data", OFFICERS, escalates, escalation=True)
+        add(_("Triage it: severity, handler, personal data"), OFFICERS, escalates, escalation=True)
     elif incident.acknowledged_at is None:
-        add("Acknowledge it", who, escalates, escalation=True)
+        add(_("Acknowledge it"), who, escalates, escalation=True)
     if incident.authority_clock_running:
-        add(f"{AUTHORITY_LABEL}, or record why not", who, incident.authority_deadline)
+        add(_("%(step)s, or record why not") % {"step": AUTHORITY_LABEL}, who, incident.authority_deadline)
     if settings.NIS2_ENABLED:
         for report, deadline in nis2_pending(incident):
-            add(f"Submit the {NIS2_REPORTS[report]}", who, deadline)
+            add(_("Submit the %(report)s") % {"report": NIS2_REPORTS[report]}, who, deadline)
     if incident.is_breach and not incident.subjects_decision:
-        add("Decide whether to tell the data subjects (GDPR Art. 34)", who)
+        add(_("Decide whether to tell the data subjects (Art. 34 GDPR)"), who)
     if incident.status in NEXT_STEP:
         # Once acknowledged, what can still escalate is an incident not contained in time.
         due = escalates if incident.acknowledged_at and incident.status != Status.CONTAINED else None
         add(NEXT_STEP[incident.status], who, due, escalation=True)
     if incident.status == Status.RESOLVED:
         if review_required and review is None:
-            add("Record the post-incident review", who)
+            add(_("Record the post-incident review"), who)
         else:
-            add("Close it with the root cause and lessons learned", who)
+            add(_("Close it with the root cause and lessons learned"), who)
     timed = sorted((item for item in owed if item["clock"]), key=lambda item: item["clock"]["deadline"])
     return timed + [item for item in owed if not item["clock"]]
 
@@ -127,7 +136,11 @@ def header_band(request, incident, *, internal: bool, review_required: bool, rev
     who does not see the internal side (the reporter) is told in plain words what happens next."""
     now = timezone.now()
     if not internal:
-        default = f"{incident.handler or 'The security officers'} handles it."
+        default = (
+            _("%(handler)s handles it.") % {"handler": incident.handler}
+            if incident.handler
+            else _("The security officers handle it.")
+        )
         return {"internal": False, "reporter_next": REPORTER_NEXT.get(incident.status, default)}
     clocks = []
     if incident.authority_clock_running:
@@ -327,7 +340,7 @@ def _incident_for(request, pk, access: str):
     user = request.user
     incident = get_incident_for_user(user, pk, for_triage=access == "triage", for_change=access == "respond")
     if access == "take_part" and not can_take_part(user, incident):
-        raise PermissionDenied("Auditors read incidents; they change nothing.")
+        raise PermissionDenied(_("Auditors read incidents; they change nothing."))
     return incident
 
 
@@ -363,7 +376,11 @@ def _plain(form_class, **kwargs):
 def triage_view(request, pk):
     def run(incident, form):
         incident = workflow.incident_triage(actor=request.user, incident=incident, **form.cleaned_data)
-        return f"{incident.reference} triaged as {incident.severity_label}; {incident.handler} handles it."
+        return _("%(reference)s triaged as %(severity)s; %(handler)s handles it.") % {
+            "reference": incident.reference,
+            "severity": incident.severity_label,
+            "handler": incident.handler,
+        }
 
     return act(request, pk, key="triage", access="triage", form_factory=_plain(forms.TriageForm), run=run)
 
@@ -373,7 +390,7 @@ def triage_view(request, pk):
 def dismiss_view(request, pk):
     def run(incident, form):
         workflow.incident_dismiss(actor=request.user, incident=incident, reason=form.cleaned_data["reason"])
-        return f"{incident.reference} dismissed as not an incident."
+        return _("%(reference)s dismissed as not an incident.") % {"reference": incident.reference}
 
     return act(request, pk, key="dismiss", access="triage", form_factory=_plain(forms.ReasonForm), run=run)
 
@@ -387,7 +404,7 @@ def acknowledge_view(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return render_detail(request, incident, status=400)
-    messages.success(request, f"You acknowledged {incident.reference}.")
+    messages.success(request, _("You acknowledged %(reference)s.") % {"reference": incident.reference})
     return redirect("incidents:detail", pk=incident.pk)
 
 
@@ -396,7 +413,10 @@ def acknowledge_view(request, pk):
 def transition_view(request, pk):
     def run(incident, form):
         incident = workflow.incident_transition(actor=request.user, incident=incident, **form.cleaned_data)
-        return f"{incident.reference} is {incident.get_status_display().lower()}."
+        return _("%(reference)s is now “%(status)s”.") % {
+            "reference": incident.reference,
+            "status": incident.get_status_display(),
+        }
 
     return act(request, pk, key="move", access="respond", form_factory=_plain(forms.TransitionForm), run=run)
 
@@ -406,7 +426,7 @@ def transition_view(request, pk):
 def close_view(request, pk):
     def run(incident, form):
         workflow.incident_close(actor=request.user, incident=incident, **form.cleaned_data)
-        return f"{incident.reference} is closed."
+        return _("%(reference)s is closed.") % {"reference": incident.reference}
 
     return act(request, pk, key="close", access="respond", form_factory=_plain(forms.CloseForm), run=run)
 
@@ -416,7 +436,7 @@ def close_view(request, pk):
 def review_view(request, pk):
     def run(incident, form):
         workflow.post_incident_review_record(actor=request.user, incident=incident, **form.cleaned_data)
-        return "Post-incident review recorded."
+        return _("Post-incident review recorded.")
 
     return act(request, pk, key="review", access="respond", form_factory=_plain(forms.ReviewForm), run=run)
 
@@ -426,7 +446,10 @@ def review_view(request, pk):
 def severity_view(request, pk):
     def run(incident, form):
         incident = workflow.incident_set_severity(actor=request.user, incident=incident, **form.cleaned_data)
-        return f"{incident.reference} is {incident.severity_label} now."
+        return _("%(reference)s is %(severity)s now.") % {
+            "reference": incident.reference,
+            "severity": incident.severity_label,
+        }
 
     return act(request, pk, key="severity", access="triage", form_factory=_plain(forms.SeverityForm), run=run)
 
@@ -436,7 +459,10 @@ def severity_view(request, pk):
 def handler_view(request, pk):
     def run(incident, form):
         incident = workflow.incident_set_handler(actor=request.user, incident=incident, **form.cleaned_data)
-        return f"{incident.handler} handles {incident.reference} now."
+        return _("%(handler)s handles %(reference)s now.") % {
+            "handler": incident.handler,
+            "reference": incident.reference,
+        }
 
     return act(request, pk, key="handler", access="triage", form_factory=_plain(forms.HandlerForm), run=run)
 
@@ -446,7 +472,7 @@ def handler_view(request, pk):
 def category_view(request, pk):
     def run(incident, form):
         workflow.incident_set_category(actor=request.user, incident=incident, **form.cleaned_data)
-        return "Category corrected."
+        return _("Category corrected.")
 
     return act(request, pk, key="category", access="triage", form_factory=_plain(forms.CategoryForm), run=run)
 
@@ -467,7 +493,7 @@ def comment_view(request, pk):
             internal=form.internal,
             uploads=form.cleaned_data.get("files", []),
         )
-        return "Comment added." if "visibility" in form.fields else "Information added."
+        return _("Comment added.") if "visibility" in form.fields else _("Information added.")
 
     return act(request, pk, key="comment", access="take_part", form_factory=make, run=run)
 
@@ -491,7 +517,7 @@ def links_view(request, pk):
             risks=form.cleaned_data["risks"],
             systems=form.cleaned_data["systems"],
         )
-        return "Links saved."
+        return _("Links saved.")
 
     return act(request, pk, key="links", access="respond", form_factory=make, run=run)
 
@@ -504,8 +530,10 @@ def confidential_view(request, pk):
             actor=request.user, incident=incident, **form.cleaned_data
         )
         return (
-            f"{incident.reference} is {'confidential' if incident.confidential else 'not confidential'} now."
-        )
+            _("%(reference)s is confidential now.")
+            if incident.confidential
+            else _("%(reference)s is not confidential now.")
+        ) % {"reference": incident.reference}
 
     return act(
         request, pk, key="confidential", access="triage", form_factory=_plain(forms.ConfidentialForm), run=run
@@ -517,7 +545,10 @@ def confidential_view(request, pk):
 def share_view(request, pk):
     def run(incident, form):
         sharing.incident_share(actor=request.user, incident=incident, user=form.cleaned_data["user"])
-        return f"{incident.reference} is shared with {form.cleaned_data['user']}."
+        return _("%(reference)s is shared with %(person)s.") % {
+            "reference": incident.reference,
+            "person": form.cleaned_data["user"],
+        }
 
     return act(request, pk, key="share", access="triage", form_factory=_plain(forms.ShareForm), run=run)
 
@@ -527,7 +558,10 @@ def share_view(request, pk):
 def unshare_view(request, pk):
     def run(incident, form):
         sharing.incident_unshare(actor=request.user, incident=incident, user=form.cleaned_data["user"])
-        return f"{incident.reference} is no longer shared with {form.cleaned_data['user']}."
+        return _("%(reference)s is no longer shared with %(person)s.") % {
+            "reference": incident.reference,
+            "person": form.cleaned_data["user"],
+        }
 
     return act(request, pk, key="share", access="triage", form_factory=_plain(forms.UnshareForm), run=run)
 
@@ -537,7 +571,7 @@ def unshare_view(request, pk):
 def followup_add_view(request, pk):
     def run(incident, form):
         action = followups.followup_create(actor=request.user, incident=incident, **form.cleaned_data)
-        return f"Follow-up action “{action.title}” added."
+        return _("Follow-up action “%(title)s” added.") % {"title": action.title}
 
     return act(
         request, pk, key="followup", access="respond", form_factory=_plain(forms.FollowUpForm), run=run
@@ -550,13 +584,13 @@ def followup_status_view(request, pk, action_id):
     incident = _incident_for(request, pk, "take_part")
     action = queries.get_followup(incident, action_id)
     if action.owner_id != request.user.pk and not is_responder(request.user, incident):
-        raise PermissionDenied("Only the action's owner and the incident's responders set its status.")
+        raise PermissionDenied(_("Only the action's owner and the incident's responders set its status."))
     form = forms.FollowUpStatusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a status from the list.")
+        messages.error(request, _("Choose a status from the list."))
         return render_detail(request, incident, status=400)
     followups.followup_set_status(actor=request.user, action=action, status=form.cleaned_data["status"])
-    messages.success(request, f"“{action.title}” saved.")
+    messages.success(request, _("“%(title)s” saved.") % {"title": action.title})
     return redirect("incidents:detail", pk=incident.pk)
 
 

@@ -1,4 +1,4 @@
-"""The supervisory authority's decision stops the clock; a late notice needs the reasons (GDPR Art. 33(1));
+"""The supervisory authority's decision stops the clock; a late notice needs the reasons (Art. 33(1) GDPR);
 the data subjects' decision (Art. 34) and the facts of the breach are recorded."""
 
 import pytest
@@ -28,7 +28,7 @@ def test_a_late_notification_without_reasons_is_refused(security_officer):
     assert refused.value.message_dict == {"delay_reason": [LATE_MESSAGE]}
     assert LATE_MESSAGE == (
         "The notification was made after the 72-hour deadline: give the reasons for the delay "
-        "(GDPR Art. 33(1))."
+        "(Art. 33(1) GDPR)."
     )
     incident.refresh_from_db()
     assert incident.authority_clock_running

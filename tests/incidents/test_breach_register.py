@@ -1,4 +1,4 @@
-"""The breach register (GDPR Art. 33(5)): every personal-data breach, notified or not, as CSV and as a page;
+"""The breach register (Art. 33(5) GDPR): every personal-data breach, notified or not, as CSV and as a page;
 for security officers and auditors only; confidential breaches only for those who may see them."""
 
 import csv

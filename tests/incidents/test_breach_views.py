@@ -69,7 +69,7 @@ def test_late_notification_without_reasons_is_a_400_with_the_message(client_for,
         {"breach-notified-notified_at": "2026-10-27T09:00", "breach-notified-reference": "LDA-1"},
     )
     assert response.status_code == 400
-    assert "give the reasons for the delay (GDPR Art. 33(1))" in response.content.decode()
+    assert "give the reasons for the delay (Art. 33(1) GDPR)" in response.content.decode()
     assert Incident.objects.get(pk=breach.pk).authority_clock_running
 
 

@@ -55,10 +55,10 @@ def test_a_breach_in_its_72_hours_shows_the_clock_and_the_notification_as_the_ne
     # Aware Friday 23 Oct 12:00 CEST; 72 elapsed hours end Monday 11:00 CET (the clocks went back).
     clock = part(band, "breach-clock")
     assert (
-        clock == "Notify the supervisory authority (GDPR Art. 33) 62 h 0 min left by 26 Oct 2026, 11:00 CET"
+        clock == "Notify the supervisory authority (Art. 33 GDPR) 62 h 0 min left by 26 Oct 2026, 11:00 CET"
     )
     next_action = part(band, "next-action")
-    assert next_action.startswith("Next Notify the supervisory authority (GDPR Art. 33), or record why not")
+    assert next_action.startswith("Next Notify the supervisory authority (Art. 33 GDPR), or record why not")
     assert "by you" in next_action
     assert "due 26 Oct 2026, 11:00 CET (62 h 0 min left)" in next_action
     assert "Acknowledged by Olga Officer" in part(band, "band-escalation")

@@ -1,5 +1,5 @@
 """A personal-data breach is neither closed nor dismissed while its 72-hour clock runs: the supervisory
-authority decision (notified, or not required and why) is recorded first (GDPR Art. 33(5))."""
+authority decision (notified, or not required and why) is recorded first (Art. 33(5) GDPR)."""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,7 +14,7 @@ from tests.incidents.detail_support import incident_at
 pytestmark = pytest.mark.django_db
 
 MESSAGE = (
-    "Record the supervisory authority decision first: notified, or not required and why (GDPR Art. 33(5))."
+    "Record the supervisory authority decision first: notified, or not required and why (Art. 33(5) GDPR)."
 )
 
 
