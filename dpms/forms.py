@@ -1,11 +1,16 @@
 """Forms of the foundation: the audit trail filter, the invitation's first password, and the fields every
 app's forms share (a person by email, a choice among thousands typed by name, files, service errors)."""
 
+import zoneinfo
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from dpms import audit_words
 from dpms.models import User, WebhookEvent
@@ -358,3 +363,24 @@ class NotificationPreferencesForm(forms.Form):
 
     def emailed(self) -> dict[str, bool]:
         return {key: value == "email" for key, value in self.cleaned_data.items()}
+
+
+class AccountPreferencesForm(forms.Form):
+    """A person's language and time zone, under their account. Each language is named in itself
+    ("Deutsch"), so a person who cannot read the page they are on still finds their own."""
+
+    language = forms.ChoiceField(
+        required=False,
+        label=gettext_lazy("Language"),
+        help_text=gettext_lazy("Pages, e-mails and notifications come in this language."),
+        choices=[("", gettext_lazy("Your browser's language")), *settings.LANGUAGES],
+    )
+    time_zone = forms.ChoiceField(
+        required=False,
+        label=gettext_lazy("Time zone"),
+        help_text=gettext_lazy("Dates and times on pages and in e-mails are shown in this time zone."),
+        choices=[
+            ("", format_lazy(gettext_lazy("The installation's time zone ({zone})"), zone=settings.TIME_ZONE)),
+            *((name, name) for name in sorted(zoneinfo.available_timezones())),
+        ],
+    )

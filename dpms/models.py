@@ -94,6 +94,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
     job_title = models.CharField(max_length=120, blank=True)
     time_zone = models.CharField(max_length=64, blank=True, help_text="Empty: the installation's TIME_ZONE.")
+    # The person's own language for pages, e-mails and notifications (dpms.middleware.LanguageMiddleware,
+    # dpms.notify). Empty: their browser's Accept-Language on pages, LANGUAGE_CODE in e-mails.
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="Empty: the browser's language, else the installation's.",
+    )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
     deactivated_at = models.DateTimeField(null=True, blank=True)

@@ -8,19 +8,27 @@ Every notification is of a kind (``KINDS``, named by its key's prefix): a person
 only, and is then not emailed (``NotificationPreference``); security notices are emailed whatever they
 chose. A notification may name its ``topic`` (what it asks of the person); ``withdraw`` marks it done
 when that is settled.
+
+Every text handed in (subject, body, a digest's intro and items) may be a plain string, a lazy translation
+(``gettext_lazy``, ``format_lazy``) or a function of the recipient: each is written down in the
+**recipient's** language (``language_of``), so one digest reaches a German and an English reader each in
+their own words. ``local_time`` writes a moment as the recipient reads it, in their language and zone.
 """
 
 import logging
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models.functions import Coalesce
-from django.utils import dateformat, timezone
+from django.utils import dateformat, formats, timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from dpms import audit
 from dpms.copying import copy_rows, copy_text
@@ -30,6 +38,31 @@ from dpms.tasks import enqueue_batches, send_outbox_email
 
 log = logging.getLogger(__name__)
 
+# A text of a notification or an e-mail: written out in the recipient's language when it is stored.
+Text = str | Promise | Callable[[User], str]
+
+
+def language_of(person: User | None) -> str:
+    """The language ``person`` reads their notifications and e-mails in: their own choice, else the
+    installation's (``LANGUAGE_CODE``). No person (an address only): the language active now."""
+    if person is None:
+        return translation.get_language() or settings.LANGUAGE_CODE
+    chosen = getattr(person, "language", "") or ""
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def _text(text: Text, person: User | None) -> str:
+    """``text`` written out in the active language: a function is asked with the person."""
+    if callable(text) and not isinstance(text, (str, Promise)):
+        return str(text(person))  # type: ignore[arg-type]  # only ever called with a person
+    return str(text)
+
+
+def render(text: Text, person: User | None) -> str:
+    """``text`` as ``person`` reads it (their language, ``language_of``)."""
+    with translation.override(language_of(person)):
+        return _text(text, person)
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -37,8 +70,8 @@ class Kind:
     always emailed too (someone may be signing in as them, or something waits on them alone)."""
 
     key: str
-    label: str
-    about: str
+    label: str | Promise
+    about: str | Promise
     prefixes: tuple[str, ...]  # the de-duplication keys' prefixes the services write for this kind
     security: bool = False
 
@@ -46,16 +79,18 @@ class Kind:
 KINDS = (
     Kind(
         "security",
-        "Account security",
-        "Break-glass sign-ins, changes to your second factors, a broken audit trail.",
+        gettext_lazy("Account security"),
+        gettext_lazy("Break-glass sign-ins, changes to your second factors, a broken audit trail."),
         ("break-glass:", "audit-broken:"),
         security=True,
     ),
     Kind(
         "escalations",
-        "Escalations and breach deadlines",
-        "Incidents, access reviews and revocations overdue and now waiting on you; a personal-data breach's "
-        "72-hour clock and the NIS2 deadlines.",
+        gettext_lazy("Escalations and breach deadlines"),
+        gettext_lazy(
+            "Incidents, access reviews and revocations overdue and now waiting on you; a personal-data "
+            "breach's 72-hour clock and the NIS2 deadlines."
+        ),
         (
             "escalation:",
             "access-escalation:",
@@ -67,8 +102,10 @@ KINDS = (
     ),
     Kind(
         "access-reviews",
-        "Access reviews",
-        "Reminders of the reviews you owe (the review has started, is due, overdue), items moved to you.",
+        gettext_lazy("Access reviews"),
+        gettext_lazy(
+            "Reminders of the reviews you owe (the review has started, is due, overdue), items moved to you."
+        ),
         (
             "access-reminder:",
             "access-mover:",
@@ -79,38 +116,42 @@ KINDS = (
     ),
     Kind(
         "access-revocations",
-        "Access to revoke",
-        "Revocation tasks after a review or a leaver, and overdue ones.",
+        gettext_lazy("Access to revoke"),
+        gettext_lazy("Revocation tasks after a review or a leaver, and overdue ones."),
         ("access-revocation-", "access-leaver:"),
     ),
     Kind(
         "access-requests",
-        "Access requests and temporary access",
-        "Requests to approve and their answers; temporary access ending.",
+        gettext_lazy("Access requests and temporary access"),
+        gettext_lazy("Requests to approve and their answers; temporary access ending."),
         ("access-request:", "access-expiry:", "access-expired:"),
     ),
     Kind(
         "risks",
-        "Risks",
-        "Periodic reviews due, treatment actions, acceptances to approve and ending.",
+        gettext_lazy("Risks"),
+        gettext_lazy("Periodic reviews due, treatment actions, acceptances to approve and ending."),
         ("risk-",),
     ),
     Kind(
         "vulnerabilities",
-        "Vulnerabilities",
-        "Vulnerabilities you own that reach their remediation deadline soon, or are past it.",
+        gettext_lazy("Vulnerabilities"),
+        gettext_lazy("Vulnerabilities you own that reach their remediation deadline soon, or are past it."),
         ("vulnerability-reminder:", "vulnerability-overdue:"),
     ),
     Kind(
         "incidents",
-        "Incidents",
-        "Incidents reported, assigned or shared with you, news on those you reported, follow-up actions.",
+        gettext_lazy("Incidents"),
+        gettext_lazy(
+            "Incidents reported, assigned or shared with you, news on those you reported, follow-up actions."
+        ),
         ("incident-",),
     ),
 )
 KIND_BY_KEY = {kind.key: kind for kind in KINDS}
 # Keyless notices (a second factor added or reset) and any prefix not listed: always emailed.
-OTHER = Kind("other", "Other notices", "Your account and invitations.", (), security=True)
+OTHER = Kind(
+    "other", gettext_lazy("Other notices"), gettext_lazy("Your account and invitations."), (), security=True
+)
 
 
 def kind_of(dedup_key: str | None) -> Kind:
@@ -167,13 +208,15 @@ def preferences_set(*, user: User, emailed: dict[str, bool]) -> None:
 
 
 def local_time(moment, person: User) -> str:
-    """``moment`` as ``person`` reads it: in their time zone (else the installation's), named ("21 Dec 2026,
-    17:00 CET"). A notification's text is written once: this is how it says a time in its reader's zone."""
+    """``moment`` as ``person`` reads it: in their time zone (else the installation's) and their language's
+    format, the zone named ("21 Dec 2026, 17:00 CET", "21.12.2026 17:00 CET"). A notification's text is
+    written once: this is how it says a time in its reader's zone and words."""
     try:
         zone = zoneinfo.ZoneInfo(person.time_zone or settings.TIME_ZONE)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    return dateformat.format(moment.astimezone(zone), "j M Y, H:i T")
+    with translation.override(language_of(person)):
+        return dateformat.format(moment.astimezone(zone), f"{formats.get_format('DATETIME_FORMAT')} T")
 
 
 def topic_key(about: models.Model | str) -> str:
@@ -210,9 +253,11 @@ def _email_body(body: str, link: str) -> str:
     return f"{body}\n\n{url}".strip() if url else body
 
 
-def email(*, to: str, subject: str, body: str, dedup_key: str, recipient=None) -> OutboxEmail | None:
-    """Write one outbox row; returns None when a row with this key exists already (nothing is sent twice)."""
-    subject = _email_subject(subject)
+def email(*, to: str, subject: Text, body: Text, dedup_key: str, recipient=None) -> OutboxEmail | None:
+    """Write one outbox row; returns None when a row with this key exists already (nothing is sent twice).
+    Subject and body are written in ``recipient``'s language (no recipient: the language active now)."""
+    with translation.override(language_of(recipient)):
+        subject, body = _email_subject(_text(subject, recipient)), _text(body, recipient)
     try:
         with transaction.atomic():
             message = OutboxEmail.objects.create(
@@ -234,8 +279,8 @@ def _enqueue(message_id: int) -> None:
 def notify(
     *,
     recipient,
-    subject: str,
-    body: str = "",
+    subject: Text,
+    body: Text = "",
     link: str = "",
     dedup_key: str | None = None,
     send_email: bool = True,
@@ -245,7 +290,10 @@ def notify(
     """Tell one person in the app, and by email unless ``send_email`` is false or they take this kind of
     notification in the app only. Idempotent per ``dedup_key``: a repeated call returns None and creates
     neither a notification nor an email. ``topic``: what it asks of them (``withdraw`` settles it).
-    ``email_link``: the link below the email's text, when not ``link`` (a digest's lines carry theirs)."""
+    ``email_link``: the link below the email's text, when not ``link`` (a digest's lines carry theirs).
+    Subject and body are written in the recipient's language."""
+    with translation.override(language_of(recipient)):
+        subject, body = _text(subject, recipient), _text(body, recipient)
     try:
         with transaction.atomic():
             note = Notification.objects.create(
@@ -277,8 +325,8 @@ def notify(
 def notify_each_once(
     people: Iterable[User | None],
     *,
-    subject: str,
-    body: str = "",
+    subject: Text,
+    body: Text = "",
     link: str = "",
     dedup_key: str,
     topic: models.Model | str = "",
@@ -300,11 +348,11 @@ def notify_each_once(
 
 @dataclass(frozen=True)
 class Message:
-    """One notification ``notify_many`` writes: the arguments of ``notify``."""
+    """One notification ``notify_many`` writes: the arguments of ``notify`` (texts in any ``Text`` form)."""
 
     recipient: User
-    subject: str
-    body: str
+    subject: Text
+    body: Text
     link: str
     dedup_key: str
     topic: str = ""
@@ -318,7 +366,9 @@ def notify_many(messages: list[Message]) -> int:
     """``notify`` for many people at once (a tick's digests): the notifications and their emails are
     written in batches, and sent in batches (``dpms.tasks.enqueue_batches``, after commit); a key used
     before is passed over, as by ``notify``. Returns how many were new. Should another transaction write
-    one of the keys meanwhile, the batch falls back to ``notify`` one by one, which passes over that one."""
+    one of the keys meanwhile, the batch falls back to ``notify`` one by one, which passes over that one.
+    Each message is written in its recipient's language."""
+    messages = [_written(m) for m in messages]
     sent = 0
     for start in range(0, len(messages), BULK_BATCH):
         batch = messages[start : start + BULK_BATCH]
@@ -348,13 +398,22 @@ def notify_many(messages: list[Message]) -> int:
     return sent
 
 
+def _written(message: Message) -> Message:
+    """``message`` with its texts written out in its recipient's language (as they are stored)."""
+    if isinstance(message.subject, str) and isinstance(message.body, str):
+        return message
+    with translation.override(language_of(message.recipient)):
+        subject, body = _text(message.subject, message.recipient), _text(message.body, message.recipient)
+    return replace(message, subject=subject, body=body)
+
+
 def _write_many(messages: list[Message]) -> int:
     notes = _insert(
         [
             Notification(
                 recipient=m.recipient,
-                subject=m.subject[:200],
-                body=m.body,
+                subject=str(m.subject)[:200],
+                body=str(m.body),
                 link=m.link,
                 dedup_key=m.dedup_key,
                 topic=m.topic,
@@ -369,8 +428,8 @@ def _write_many(messages: list[Message]) -> int:
                 dedup_key=f"notification:{note.pk}",
                 to=m.recipient.email,
                 recipient=m.recipient,
-                subject=_email_subject(m.subject),
-                body=_email_body(m.body, m.link if m.email_link is None else m.email_link),
+                subject=_email_subject(str(m.subject)),
+                body=_email_body(str(m.body), m.link if m.email_link is None else m.email_link),
             )
             for note, m in zip(notes, messages, strict=True)
             if m.recipient.is_active
@@ -425,7 +484,7 @@ class DigestItem:
     """One line of a digest: what the person owes, and where to do it."""
 
     recipient: User
-    text: str
+    text: Text
     link: str = ""
 
 
@@ -435,8 +494,8 @@ DIGEST_MAX_ITEMS = 50  # a digest lists this many items at most, and links to th
 def digest(
     *,
     items: Iterable[DigestItem],
-    subject: str,
-    intro: str,
+    subject: Text,
+    intro: Text,
     dedup_prefix: str,
     more_link: str = "",
     topic: models.Model | str = "",
@@ -447,6 +506,7 @@ def digest(
     most one digest per occasion, however often this runs. A digest lists at most ``DIGEST_MAX_ITEMS``
     items and then says how many more there are, with ``more_link`` (else the first item's link) where
     they are all listed; the subject counts them all. ``topic``: what the digests ask (``withdraw``).
+    Each digest is written in its recipient's language, its items' texts too.
     """
     grouped: dict[User, list[DigestItem]] = defaultdict(list)
     counts: dict[User, int] = defaultdict(int)
@@ -457,18 +517,23 @@ def digest(
     occasion = _Occasion(
         subject=subject, intro=intro, dedup_prefix=dedup_prefix, more_link=more_link, topic=topic_key(topic)
     )
-    return notify_many(
-        [
-            occasion.message(
-                recipient,
-                [f"- {item.text}" + (f" ({_absolute(item.link)})" if item.link else "") for item in owed],
-                count=counts[recipient],
-                first_link=owed[0].link,
-                shared_link=owed[0].link if len({item.link for item in owed}) == 1 else "",
+    messages = []
+    for recipient, owed in grouped.items():
+        with translation.override(language_of(recipient)):
+            lines = [
+                f"- {_text(item.text, recipient)}" + (f" ({_absolute(item.link)})" if item.link else "")
+                for item in owed
+            ]
+            messages.append(
+                occasion.message(
+                    recipient,
+                    lines,
+                    count=counts[recipient],
+                    first_link=owed[0].link,
+                    shared_link=owed[0].link if len({item.link for item in owed}) == 1 else "",
+                )
             )
-            for recipient, owed in grouped.items()
-        ]
-    )
+    return notify_many(messages)
 
 
 @dataclass(frozen=True)
@@ -477,7 +542,7 @@ class Digest:
     first items (at most ``DIGEST_MAX_ITEMS`` are listed), all with one ``link``, and how many they owe."""
 
     recipient: User
-    texts: list[str]
+    texts: Sequence[Text]
     total: int
     link: str = ""
 
@@ -485,8 +550,8 @@ class Digest:
 def digest_each(
     digests: Iterable[Digest],
     *,
-    subject: str,
-    intro: str | Callable[[User], str],
+    subject: Text,
+    intro: Text,
     dedup_prefix: str,
     more_link: str = "",
     topic: models.Model | str = "",
@@ -500,12 +565,13 @@ def digest_each(
     messages = []
     for each in digests:
         after = f" ({_absolute(each.link)})" if each.link else ""
-        lines = [f"- {text}{after}" for text in each.texts[:DIGEST_MAX_ITEMS]]
-        messages.append(
-            occasion.message(
-                each.recipient, lines, count=each.total, first_link=each.link, shared_link=each.link
+        with translation.override(language_of(each.recipient)):
+            lines = [f"- {_text(text, each.recipient)}{after}" for text in each.texts[:DIGEST_MAX_ITEMS]]
+            messages.append(
+                occasion.message(
+                    each.recipient, lines, count=each.total, first_link=each.link, shared_link=each.link
+                )
             )
-        )
     return notify_many(messages)
 
 
@@ -513,8 +579,8 @@ def digest_each(
 class _Occasion:
     """What the digests of one occasion share: how each is worded, and its key."""
 
-    subject: str
-    intro: str | Callable[[User], str]
+    subject: Text
+    intro: Text
     dedup_prefix: str
     more_link: str
     topic: str = ""
@@ -524,16 +590,20 @@ class _Occasion:
     ) -> Message:
         """The digest of ``count`` items, the first of them in ``lines`` (formatted, at most the maximum).
         Its link in the app: the one item, else where they are all listed (``more_link``, or the link the
-        items share)."""
+        items share). Written in the language active now (the caller's ``override`` for the recipient)."""
         count = max(count, len(lines))
         if count > len(lines):
             where = self.more_link or first_link
-            more = f"- … and {count - len(lines)} more" + (f": {_absolute(where)}" if where else ".")
-            lines = [*lines, more]
+            more = _("… and %(count)s more") % {"count": count - len(lines)}
+            lines = [*lines, f"- {more}" + (f": {_absolute(where)}" if where else ".")]
+        subject = ngettext("%(subject)s (%(count)s item)", "%(subject)s (%(count)s items)", count) % {
+            "subject": _text(self.subject, recipient),
+            "count": count,
+        }
         return Message(
             recipient=recipient,
-            subject=f"{self.subject} ({count} item{'s' if count != 1 else ''})",
-            body=f"{self.intro(recipient) if callable(self.intro) else self.intro}\n\n" + "\n".join(lines),
+            subject=subject,
+            body=f"{_text(self.intro, recipient)}\n\n" + "\n".join(lines),
             link=first_link if count == 1 else self.more_link or shared_link,
             email_link=first_link if count == 1 else "",  # the lines link each item, and the rest
             dedup_key=f"{self.dedup_prefix}:{recipient.pk}",

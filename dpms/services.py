@@ -18,7 +18,16 @@ from dpms import audit, notify, portal, tokens
 from dpms.models import ApiRequest, ApiToken, Notification, Team, User, Webhook
 from dpms.passwords import is_break_glass
 
-USER_FIELDS = ("email", "full_name", "manager_id", "team_id", "job_title", "time_zone", "is_active")
+USER_FIELDS = (
+    "email",
+    "full_name",
+    "manager_id",
+    "team_id",
+    "job_title",
+    "time_zone",
+    "language",
+    "is_active",
+)
 
 
 class InvitationTokenGenerator(PasswordResetTokenGenerator):
@@ -170,6 +179,15 @@ def user_update(*, actor, user: User, **fields) -> User:
     if active is not None and bool(active) != user.is_active:
         user = user_reactivate(actor=actor, user=user) if active else user_deactivate(actor=actor, user=user)
     return user
+
+
+@transaction.atomic
+def user_set_preferences(*, user: User, language: str, time_zone: str) -> User:
+    """A person's own choice of language and time zone (empty: the browser's language, the installation's
+    zone), audited as a change of their details made by themselves. Nothing changed, nothing recorded."""
+    if (user.language, user.time_zone) == (language, time_zone):
+        return user
+    return _update_details(actor=user, user=user, fields={"language": language, "time_zone": time_zone})
 
 
 def _update_details(*, actor, user: User, fields: dict) -> User:

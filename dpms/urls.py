@@ -21,6 +21,7 @@ urlpatterns = [
     path("notifications/<int:pk>/open", views.notification_open, name="notification_open"),
     path("notifications/read-all", views.notifications_read_all, name="notifications_read_all"),
     path("notifications/settings", views.notification_preferences, name="notification_preferences"),
+    path("account/preferences", views.account_preferences, name="account_preferences"),
     path("invitation/<str:uidb64>/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("healthz", views.healthz, name="healthz"),
     path("healthz/web", views.healthz_web, name="healthz_web"),

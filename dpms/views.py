@@ -8,9 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from django.views.defaults import bad_request as django_bad_request
@@ -19,6 +20,7 @@ from dpms import audit_csv, health, integrity, notify, queries, services
 from dpms import portal as extensions
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import (
+    AccountPreferencesForm,
     ApiTokenForm,
     AuditFilterForm,
     NotificationPreferencesForm,
@@ -150,6 +152,24 @@ def notification_preferences(request):
         return redirect("notification_preferences")
     always = [kind for kind in notify.KINDS if kind.security] + [notify.OTHER]
     return render(request, "dpms/notification_preferences.html", {"form": form, "always": always})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_preferences(request):
+    """The person's language and time zone; the page after saving is already in the new language."""
+    user = request.user
+    initial = {"language": user.language, "time_zone": user.time_zone}
+    form = AccountPreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.user_set_preferences(
+            user=user, language=form.cleaned_data["language"], time_zone=form.cleaned_data["time_zone"]
+        )
+        if user.language:
+            translation.activate(user.language)  # the message below, in the language just chosen
+        messages.success(request, _("Your language and time zone are saved."))
+        return redirect("account_preferences")
+    return render(request, "dpms/account_preferences.html", {"form": form})
 
 
 @login_required

@@ -35,7 +35,7 @@ def test_anonymous_is_sent_to_sign_in(client):
 def test_the_page_offers_each_kind_and_says_which_are_always_emailed(client_for, staff):
     page = client_for(staff).get(reverse(URL)).content.decode()
     for kind in notify.KINDS:
-        assert kind.label in page
+        assert str(kind.label) in page
     assert 'name="access-reviews"' in page
     assert 'name="security"' not in page  # no choice offered
     assert 'name="escalations"' not in page
