@@ -28,6 +28,7 @@ from access.choices import (
     ReviewerRule,
     TaskStatus,
 )
+from dpms.pdf import PdfExportBase
 
 USER = settings.AUTH_USER_MODEL
 
@@ -621,3 +622,13 @@ class BirthrightRule(models.Model):
 
     def __str__(self):
         return f"{self.team}: {self.role}"
+
+
+class PdfExport(PdfExportBase):
+    """A closed campaign's evidence as a PDF (``dpms.pdf``): its numbers, per-reviewer completion, every
+    revoke with its state, and the evidence file's SHA-256, written in the background for one person."""
+
+    campaign = models.ForeignKey(ReviewCampaign, on_delete=models.CASCADE, related_name="pdf_exports")
+
+    class Meta(PdfExportBase.Meta):
+        indexes = [models.Index(fields=["campaign", "-created_at"], name="access_pdf_by_campaign")]

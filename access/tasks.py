@@ -13,6 +13,7 @@ from django.db import OperationalError
 from access.services import (
     campaigns,
     closing,
+    evidence,
     expiry,
     imports,
     portal_roles,
@@ -100,3 +101,15 @@ def apply_import(job_id: int) -> dict:
     """Apply a confirmed file, all or nothing (``imports.import_job_apply``); the report it returns has the
     time the audit chain's lock was held (``audit_lock_seconds``). Safe to run twice: one run commits."""
     return _run_import_step(imports.import_job_apply, job_id)
+
+
+@shared_task(
+    name=evidence.PDF_TASK,
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def render_evidence_pdf(export_id: int) -> str:
+    """Write a closed campaign's evidence PDF (``evidence.campaign_pdf_run``). Safe to run twice."""
+    return evidence.campaign_pdf_run(export_id=export_id)

@@ -4,6 +4,7 @@ from access.views import (
     birthright,
     campaigns,
     closing,
+    evidence,
     imports,
     policies,
     register,
@@ -23,5 +24,6 @@ urlpatterns = [
     *reviews.urlpatterns,
     *revocations.urlpatterns,
     *closing.urlpatterns,
+    *evidence.urlpatterns,
     *birthright.urlpatterns,
 ]
