@@ -655,7 +655,8 @@ def _escalate(campaign: PolicyCampaign, level: int) -> int:
             )
             _tell_managers(campaign, to_manager)
     if to_officers:
-        before = sorted({was for pk, was, _m, _a in locked if pk in set(to_officers)})
+        levels = sorted({was for pk, was, _m, _a in locked if pk in set(to_officers)})
+        before: int | list[int] = levels[0] if len(levels) == 1 else levels
         done = Assignment.objects.filter(
             pk__in=to_officers, status=AssignmentStatus.PENDING, escalation_level__lt=shared.TO_OFFICERS
         ).update(escalation_level=shared.TO_OFFICERS, escalated_to=None)

@@ -12,9 +12,10 @@ LONG_AGO = timezone.now() - datetime.timedelta(days=400)
 
 
 def policy_in_force(*, questions: int = 1, **kwargs):
-    """A policy for everyone with version 1 in force since yesterday and ``questions`` template questions."""
+    """A policy for everyone with version 1 in force for a year and ``questions`` template questions."""
+    kwargs.setdefault("owner", UserFactory(date_joined=LONG_AGO))  # not a joiner
     policy = PolicyFactory(**kwargs)
-    PolicyVersionFactory(policy=policy, number=1)
+    PolicyVersionFactory(policy=policy, number=1, effective_date=LONG_AGO.date())
     for n in range(questions):
         QuestionFactory(policy=policy, campaign=None, text=f"I follow rule {n + 1}.")
     return policy
