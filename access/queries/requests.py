@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 
 from access.choices import RequestStatus
 from access.models import AccessRequest
@@ -90,7 +91,7 @@ def approval_steps(request: AccessRequest, officer_ids: frozenset[int]) -> list[
     steps = [
         _step(
             MANAGER_STEP,
-            "Manager",
+            gettext_lazy("Manager"),
             _designated_manager(request),
             manager_excluded,
             officer_ids,
@@ -102,7 +103,7 @@ def approval_steps(request: AccessRequest, officer_ids: frozenset[int]) -> list[
         steps.append(
             _step(
                 OWNER_STEP,
-                "System owner",
+                gettext_lazy("System owner"),
                 request.role.system.owner,
                 owner_excluded,
                 officer_ids,
@@ -157,7 +158,7 @@ def get_request_for_user(user, pk) -> tuple[AccessRequest, frozenset[int]]:
     request = requests_with_people().filter(pk=pk).first()
     officer_ids = frozenset(User.objects.security_officers().values_list("pk", flat=True))
     if request is None or not can_see(user, request, officer_ids):
-        raise Http404("No such access request.")
+        raise Http404(gettext_lazy("No such access request."))
     return request, officer_ids
 
 

@@ -13,6 +13,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from access.choices import GrantSource, RequestStatus
 from access.models import AccessRequest, Grant, Role, System
@@ -46,6 +49,14 @@ def end_of_day(day: datetime.date, user) -> datetime.datetime:
     return local.astimezone(datetime.UTC)
 
 
+def _already(request: AccessRequest) -> str:
+    return {
+        RequestStatus.APPROVED: _("This request is already approved."),
+        RequestStatus.REJECTED: _("This request is already rejected."),
+        RequestStatus.WITHDRAWN: _("This request is already withdrawn."),
+    }.get(request.status, _("This request is no longer pending."))
+
+
 def _link(request: AccessRequest) -> str:
     return reverse("access:request_detail", args=[request.pk])
 
@@ -69,9 +80,14 @@ def _tell_next_approvers(request: AccessRequest, officer_ids: frozenset[int], oc
     _tell(
         request,
         User.objects.filter(pk__in=ids, is_active=True).order_by("pk"),
-        f"Access request waiting for your approval: {request.role}",
-        f"{request.requested_by} asks for {request.role} for {request.requested_for}.\n"
-        f"Justification: {request.justification}",
+        format_lazy(gettext_lazy("Access request waiting for your approval: {role}"), role=str(request.role)),
+        format_lazy(
+            gettext_lazy("{requester} asks for {role} for {person}.\nJustification: {justification}"),
+            requester=str(request.requested_by),
+            role=str(request.role),
+            person=str(request.requested_for),
+            justification=request.justification,
+        ),
         f"await-{occasion}",
     )
 
@@ -83,27 +99,34 @@ def request_create(
     """Ask for ``role`` for oneself, or (a manager) for a direct report."""
     justification = (justification or "").strip()
     if not justification:
-        raise ValidationError({"justification": "Say why the access is needed."})
+        raise ValidationError({"justification": _("Say why the access is needed.")})
     if requested_for.pk != actor.pk and requested_for.manager_id != actor.pk:
         raise ValidationError(
-            {"requested_for": "You can ask for yourself or for one of your direct reports."}
+            {"requested_for": _("You can ask for yourself or for one of your direct reports.")}
         )
     if not requested_for.is_active:
-        raise ValidationError({"requested_for": "This person is deactivated."})
+        raise ValidationError({"requested_for": _("This person is deactivated.")})
     if end_date is not None:
         today = timezone.now().astimezone(person_timezone(requested_for)).date()
         if end_date <= today:
-            raise ValidationError({"end_date": "The end date must be in the future."})
+            raise ValidationError({"end_date": _("The end date must be in the future.")})
         if end_date > today + datetime.timedelta(days=MAX_REQUEST_DAYS):
-            raise ValidationError({"end_date": f"Temporary access lasts at most {MAX_REQUEST_DAYS} days."})
+            raise ValidationError(
+                {"end_date": _("Temporary access lasts at most %(days)d days.") % {"days": MAX_REQUEST_DAYS}}
+            )
     if Grant.objects.active().filter(user=requested_for, role=role).exists():
-        raise ValidationError(f"{requested_for} already holds {role}.")
+        raise ValidationError(
+            _("%(person)s already holds %(role)s.") % {"person": requested_for, "role": role}
+        )
     # Lock the person's row: two submits at once must not both pass the duplicate check below.
     User.objects.select_for_update().filter(pk=requested_for.pk).first()
     if AccessRequest.objects.filter(
         requested_for=requested_for, role=role, status=RequestStatus.PENDING
     ).exists():
-        raise ValidationError(f"A request for {role} for {requested_for} is already waiting for approval.")
+        raise ValidationError(
+            _("A request for %(role)s for %(person)s is already waiting for approval.")
+            % {"role": role, "person": requested_for}
+        )
     request = AccessRequest.objects.create(
         requested_by=actor,
         requested_for=requested_for,
@@ -131,8 +154,8 @@ def request_create(
         _tell(
             request,
             [requested_for],
-            f"{actor} asked for {role} for you",
-            f"Justification: {justification}",
+            format_lazy(gettext_lazy("{actor} asked for {role} for you"), actor=str(actor), role=str(role)),
+            format_lazy(gettext_lazy("Justification: {justification}"), justification=justification),
             "created",
         )
     return request
@@ -154,21 +177,24 @@ def request_approve(
     now = now or timezone.now()
     request = _locked(request)
     if request.status != RequestStatus.PENDING:
-        raise ValidationError(f"This request is already {request.get_status_display().lower()}.")
+        raise ValidationError(_already(request))
     if actor.pk in (request.requested_by_id, request.requested_for_id):
-        raise PermissionDenied("Nobody approves their own request or a request for themselves.")
+        raise PermissionDenied(_("Nobody approves their own request or a request for themselves."))
     officer_ids = frozenset(User.objects.security_officers().values_list("pk", flat=True))
     step = step_for_approver(request, actor, officer_ids)
     if step is None:
-        raise PermissionDenied("You are not an approver of this request.")
+        raise PermissionDenied(_("You are not an approver of this request."))
     if request.role.privileged:
         # Lock the system: two privileged requests approved at once must not both see the last free seat.
         System.objects.select_for_update().filter(pk=request.role.system_id).first()
     if over_privileged_limit(request) and not confirm_over_limit:
         raise ValidationError(
             {
-                "confirm_over_limit": f"{request.role.system} already has its maximum of "
-                f"{request.role.system.max_privileged} privileged holders; confirm to approve anyway."
+                "confirm_over_limit": _(
+                    "%(system)s already has its maximum of %(max)s privileged holders; "
+                    "confirm to approve anyway."
+                )
+                % {"system": request.role.system, "max": request.role.system.max_privileged}
             }
         )
     if step.name == MANAGER_STEP:
@@ -195,9 +221,19 @@ def request_approve(
         _tell(
             request,
             [request.requested_by, request.requested_for],
-            f"Access request approved: {request.role}",
-            f"{request.requested_for} now holds {request.role}"
-            + (f" until {show_date(request.end_date)}." if request.end_date else "."),
+            format_lazy(gettext_lazy("Access request approved: {role}"), role=str(request.role)),
+            format_lazy(
+                gettext_lazy("{person} now holds {role} until {date}."),
+                person=str(request.requested_for),
+                role=str(request.role),
+                date=show_date(request.end_date),
+            )
+            if request.end_date
+            else format_lazy(
+                gettext_lazy("{person} now holds {role}."),
+                person=str(request.requested_for),
+                role=str(request.role),
+            ),
             "approved",
         )
     else:
@@ -210,13 +246,13 @@ def request_reject(*, actor, request: AccessRequest, reason: str, now=None) -> A
     """Refuse a request; a reason is required, and both sides are told."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the request is rejected."})
+        raise ValidationError({"reason": _("Say why the request is rejected.")})
     request = _locked(request)
     if request.status != RequestStatus.PENDING:
-        raise ValidationError(f"This request is already {request.get_status_display().lower()}.")
+        raise ValidationError(_already(request))
     officer_ids = frozenset(User.objects.security_officers().values_list("pk", flat=True))
     if step_for_approver(request, actor, officer_ids) is None:
-        raise PermissionDenied("You are not an approver of this request.")
+        raise PermissionDenied(_("You are not an approver of this request."))
     request.status = RequestStatus.REJECTED
     request.rejected_by, request.rejected_at, request.rejection_reason = actor, now or timezone.now(), reason
     request.save(update_fields=["status", "rejected_by", "rejected_at", "rejection_reason"])
@@ -229,8 +265,8 @@ def request_reject(*, actor, request: AccessRequest, reason: str, now=None) -> A
     _tell(
         request,
         [request.requested_by, request.requested_for],
-        f"Access request rejected: {request.role}",
-        f"{actor} rejected the request: {reason}",
+        format_lazy(gettext_lazy("Access request rejected: {role}"), role=str(request.role)),
+        format_lazy(gettext_lazy("{actor} rejected the request: {reason}"), actor=str(actor), reason=reason),
         "rejected",
     )
     return request
@@ -241,9 +277,9 @@ def request_withdraw(*, actor, request: AccessRequest) -> AccessRequest:
     """The requester takes back a pending request."""
     request = _locked(request)
     if not may_withdraw(actor, request):
-        raise PermissionDenied("Only the requester can withdraw a request.")
+        raise PermissionDenied(_("Only the requester can withdraw a request."))
     if request.status != RequestStatus.PENDING:
-        raise ValidationError(f"This request is already {request.get_status_display().lower()}.")
+        raise ValidationError(_already(request))
     request.status = RequestStatus.WITHDRAWN
     request.save(update_fields=["status"])
     audit.record(
@@ -253,5 +289,11 @@ def request_withdraw(*, actor, request: AccessRequest) -> AccessRequest:
         changes={"status": [RequestStatus.PENDING, RequestStatus.WITHDRAWN]},
     )
     if request.requested_for_id != actor.pk:
-        _tell(request, [request.requested_for], f"Access request withdrawn: {request.role}", "", "withdrawn")
+        _tell(
+            request,
+            [request.requested_for],
+            format_lazy(gettext_lazy("Access request withdrawn: {role}"), role=str(request.role)),
+            "",
+            "withdrawn",
+        )
     return request

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from access.choices import RequestStatus
@@ -26,7 +27,7 @@ def request_new(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Your request is on its way to the approvers.")
+            messages.success(request, _("Your request is on its way to the approvers."))
             return redirect("access:request_detail", pk=created.pk)
     return render(request, "access/requests/new.html", {"form": form})
 
@@ -84,7 +85,7 @@ def request_approve(request, pk):
     except ValidationError as error:
         add_service_errors(form, error)
         return _detail(request, access_request, officer_ids, approve_form=form, status=400)
-    messages.success(request, "Approved.")
+    messages.success(request, _("Approved."))
     return redirect("access:request_detail", pk=pk)
 
 
@@ -102,7 +103,7 @@ def request_reject(request, pk):
             add_service_errors(form, error)
     if not form.is_valid():
         return _detail(request, access_request, officer_ids, reject_form=form, status=400)
-    messages.success(request, "Rejected; the requester has been told why.")
+    messages.success(request, _("Rejected; the requester has been told why."))
     return redirect("access:request_detail", pk=pk)
 
 
@@ -115,7 +116,7 @@ def request_withdraw(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _detail(request, access_request, officer_ids, status=400)
-    messages.success(request, "Request withdrawn.")
+    messages.success(request, _("Request withdrawn."))
     return redirect("access:my_requests")
 
 
@@ -125,14 +126,14 @@ def approval_panel(request):
     if not waiting:
         return None
     return {
-        "title": "Access requests waiting for your approval",
+        "title": _("Access requests waiting for your approval"),
         "count": len(waiting),
         "lines": [
             {"text": f"{r.requested_for}: {r.role}", "link": reverse("access:request_detail", args=[r.pk])}
             for r in waiting[:5]
         ],
         "link": reverse("access:requests_awaiting"),
-        "link_label": "Open the list",
+        "link_label": _("Open the list"),
     }
 
 
