@@ -1,9 +1,11 @@
 """URLs of the policies app's pages, gathered from its view modules (one per area)."""
 
-from policies.views import followups
+from policies.views import attestations, documents, followups
 
 app_name = "policies"
 
 urlpatterns: list = [
+    *documents.urlpatterns,
+    *attestations.urlpatterns,
     *followups.urlpatterns,
 ]
