@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils import timezone
 
+from dpms.pdf import PdfExportBase
 from risk.choices import AcceptanceStatus, ActionStatus, RiskStatus, Treatment
 
 USER = settings.AUTH_USER_MODEL
@@ -280,3 +281,10 @@ class RiskAssessment(models.Model):
 
     def __str__(self):
         return f"Review of {self.risk.reference} on {self.reviewed_at:%Y-%m-%d}"
+
+
+class PdfExport(PdfExportBase):
+    """The risk register at a date as a PDF (``dpms.pdf``): heat maps, every risk above appetite with its
+    owner, treatment and acceptance, and the SHA-256 of the register CSV written beside it."""
+
+    as_of = models.DateField(help_text="The day the register is printed for.")

@@ -5,9 +5,10 @@ downtime: it acts on everything due, not only what fell due since the last tick.
 """
 
 from celery import shared_task
+from django.db import OperationalError
 
 from dpms.ticks import run_steps
-from risk.services import acceptances, actions, reviews
+from risk.services import acceptances, actions, register, reviews
 
 # Each step: ``step(*, now) -> int`` (how much it did).
 TICK_STEPS = (
@@ -22,3 +23,15 @@ TICK_STEPS = (
 def tick() -> dict:
     """Run every step; one failing step is logged and does not hold up the others, then the tick fails."""
     return run_steps("risk", TICK_STEPS)
+
+
+@shared_task(
+    name=register.PDF_TASK,
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def render_register_pdf(export_id: int) -> str:
+    """Write a requested register PDF (``register.register_pdf_run``). Safe to run twice."""
+    return register.register_pdf_run(export_id=export_id)

@@ -1,6 +1,8 @@
 """Forms of the risk register: the register's filters, creating and editing a risk, status and shares."""
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from access.models import System
 from dpms.forms import LookupField, ModelMultipleChoiceField, PersonField
@@ -187,3 +189,15 @@ class RiskShareForm(forms.Form):
 
 class RiskUnshareForm(forms.Form):
     user = forms.ModelChoiceField(queryset=User.objects.people())
+
+
+class RegisterPdfForm(forms.Form):
+    """The day the register is printed for (default today)."""
+
+    as_of = forms.DateField(
+        label=_("Register on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "The day acceptances in force and overdue actions are judged on; scores are as recorded now."
+        ),
+    )

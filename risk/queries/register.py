@@ -24,7 +24,7 @@ from dpms.formats import show_date
 from dpms.models import User
 from dpms.queries import object_shares, shared_object_ids
 from risk.choices import RiskStatus
-from risk.models import Risk, RiskAssessment, RiskMatrix
+from risk.models import PdfExport, Risk, RiskAssessment, RiskMatrix
 
 VIEW_PERMISSION = "view_risk"
 EDIT_PERMISSION = "edit_shared_risk"
@@ -491,3 +491,49 @@ def risks_matching(user, term: str, *, limit: int) -> list[Risk]:
     one query (the header's search)."""
     risks = risks_for_user(user).filter(Q(reference__icontains=term) | Q(title__icontains=term))
     return list(risks.only("pk", "reference", "title", "status").order_by(*RISK_SORTS["reference"])[:limit])
+
+
+# --- The register as CSV (the download, and the PDF that embeds its SHA-256) --------------------------------
+CSV_COLUMNS = (
+    "reference", "title", "category", "owner_email", "owner_name", "status", "treatment",
+    "inherent_likelihood", "inherent_impact", "inherent_level",
+    "current_likelihood", "current_impact", "current_level",
+    "target_likelihood", "target_impact", "target_level",
+    "review_interval_days", "next_review_on", "systems", "threat", "vulnerability", "existing_controls",
+)  # fmt: skip
+
+
+def _scale_label(scale, index) -> str:
+    return scale[index]["label"] if index is not None and index < len(scale) else ""
+
+
+def csv_row(risk) -> list:
+    """One risk of ``risks_for_list`` as a CSV row (its matrix and systems loaded with it)."""
+    m = risk.matrix
+    levels = [risk.inherent_level, risk.current_level, risk.target_level]
+    return [
+        risk.reference, risk.title, risk.category.name if risk.category else "", risk.owner.email,
+        risk.owner.full_name, risk.status, risk.treatment,
+        _scale_label(m.likelihood_scale, risk.inherent_likelihood),
+        _scale_label(m.impact_scale, risk.inherent_impact), levels[0]["name"],
+        _scale_label(m.likelihood_scale, risk.current_likelihood),
+        _scale_label(m.impact_scale, risk.current_impact), levels[1]["name"],
+        _scale_label(m.likelihood_scale, risk.target_likelihood),
+        _scale_label(m.impact_scale, risk.target_impact), levels[2]["name"] if levels[2] else "",
+        risk.effective_review_days, risk.next_review_on,
+        "; ".join(sorted(system.name for system in risk.systems.all())),
+        risk.threat, risk.vulnerability, risk.existing_controls,
+    ]  # fmt: skip
+
+
+# --- The register as a PDF (dpms.pdf) ----------------------------------------------------------------------
+def may_print_register(user) -> bool:
+    """The register's PDF is for security officers and auditors (they see every risk)."""
+    return bool(user.is_security_officer or user.is_auditor)
+
+
+def get_register_pdf_for(user, pk):
+    """A register PDF, for whoever may print the register (others 403); one query."""
+    if not may_print_register(user):
+        raise PermissionDenied("The risk register's PDF is for security officers and auditors.")
+    return get_object_or_404(PdfExport.objects.select_related("requested_by"), pk=pk)

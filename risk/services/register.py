@@ -7,18 +7,37 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from guardian.shortcuts import assign_perm, remove_perm
 
-from dpms import audit
-from risk.choices import RiskStatus, Treatment
-from risk.models import Risk, RiskCategory, RiskCounter, RiskMatrix
+from dpms import audit, pdf
+from dpms.formats import show_date
+from risk.choices import AcceptanceStatus, ActionStatus, RiskStatus, Treatment
+from risk.models import (
+    PdfExport,
+    Risk,
+    RiskAcceptance,
+    RiskCategory,
+    RiskCounter,
+    RiskMatrix,
+    TreatmentAction,
+)
+from risk.queries.heatmap import heat_map
 from risk.queries.register import (
+    CSV_COLUMNS,
     EDIT_PERMISSION,
     VIEW_PERMISSION,
+    above_appetite,
     active_matrix,
     can_share_risk,
+    csv_row,
+    filter_risks,
     may_change_owner,
+    risks_for_list,
+    risks_for_user,
 )
 
 SCORE_PAIRS = (
@@ -275,3 +294,96 @@ def risk_unshare(*, actor, risk: Risk, user) -> None:
     remove_perm(f"risk.{VIEW_PERMISSION}", user, risk)
     remove_perm(f"risk.{EDIT_PERMISSION}", user, risk)
     audit.record(action="risk.risk.unshare", actor=actor, obj=risk, changes={"user": user.email})
+
+
+# --- The register at a date as a PDF (dpms.pdf): asked for on the register, written by a task ------------
+PDF_TASK = "risk.tasks.render_register_pdf"
+OPEN_ACTIONS = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+
+
+@transaction.atomic
+def register_pdf_request(*, actor, as_of: datetime.date) -> PdfExport:
+    """Ask for the register at ``as_of`` as a PDF, written in the background in ``actor``'s language. The
+    caller has checked that ``actor`` may print it (``queries.register.may_print_register``)."""
+    if as_of > timezone.localdate():
+        message = gettext("The register can be printed up to today, not for a later day.")
+        raise ValidationError({"as_of": message})
+    subject = gettext("Risk register on %(day)s") % {"day": show_date(as_of)}
+    return pdf.export_request(PdfExport, task=PDF_TASK, requested_by=actor, subject=subject, as_of=as_of)
+
+
+def _above_appetite_rows(user, matrix: RiskMatrix, as_of: datetime.date) -> list[dict]:
+    """Every live risk above appetite, highest level first, with its owner, its treatment actions and its
+    acceptances (three queries)."""
+    risks = list(
+        above_appetite(risks_for_user(user), matrix)
+        .select_related("owner")
+        .prefetch_related(
+            Prefetch(
+                "actions",
+                queryset=TreatmentAction.objects.select_related("owner").order_by("due_on", "pk"),
+            ),
+            Prefetch(
+                "acceptances",
+                queryset=RiskAcceptance.objects.exclude(status=AcceptanceStatus.REJECTED).order_by("-requested_at"),
+            ),
+        )
+        .order_by("reference")
+    )
+    rows = []
+    for risk in risks:
+        level = matrix.level(risk.current_likelihood, risk.current_impact)
+        in_force = [
+            acceptance
+            for acceptance in risk.acceptances.all()
+            if acceptance.status == AcceptanceStatus.APPROVED and acceptance.expires_on >= as_of
+        ]
+        rows.append(
+            {
+                "risk": risk,
+                "level": level,
+                "actions": list(risk.actions.all()),
+                "acceptances": list(risk.acceptances.all()),
+                "accepted": bool(in_force),
+                "overdue": [
+                    action
+                    for action in risk.actions.all()
+                    if action.status in OPEN_ACTIONS and action.due_on < as_of
+                ],
+            }
+        )
+    rows.sort(key=lambda row: (-(row["level"] or {}).get("index", 0), row["risk"].reference))
+    return rows
+
+
+def register_pdf_build(export: PdfExport) -> pdf.Built:
+    """What the register's PDF shows (run by the task in the requester's language): the CSV first, so its
+    hash and the pages describe the same moment."""
+    user = export.requested_by
+    matrix = active_matrix()
+    risks = risks_for_list(user, matrix)
+    csv_rows = [csv_row(risk) for risk in filter_risks(risks, matrix=matrix).iterator(chunk_size=1000)]
+    csv = pdf.csv_bytes(CSV_COLUMNS, csv_rows)
+    context = {
+        "as_of": export.as_of,
+        "matrix": matrix,
+        "heatmap": heat_map(user) if matrix else None,
+        "rows": _above_appetite_rows(user, matrix, export.as_of) if matrix else [],
+        "risk_count": len(csv_rows),
+        "pdf_requested_by": user,
+    }
+    return pdf.Built(
+        template="risk/register/register_pdf.html",
+        context=context,
+        csv=csv,
+        csv_sha256=pdf.sha256(csv),
+        link=reverse("risk:register_pdf", args=[export.pk]),
+        object_type="risk.register",
+        object_id=export.as_of.isoformat(),
+        object_label=export.subject,
+    )
+
+
+def register_pdf_run(*, export_id: int) -> str:
+    """Write one requested register PDF (the task's work); safe to run twice."""
+    return pdf.export_run(PdfExport, export_id, register_pdf_build, action="risk.pdf.generated")

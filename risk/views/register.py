@@ -11,16 +11,32 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
+from django.utils.formats import get_format
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dpms import charts, portal
+from dpms import charts, pdf, portal
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import add_service_errors
 from dpms.paging import deferred_page, query_without_page
 from risk.choices import RiskStatus
-from risk.forms.register import RiskFilterForm, RiskForm, RiskShareForm, RiskStatusForm, RiskUnshareForm
+from risk.forms.register import (
+    RegisterPdfForm,
+    RiskFilterForm,
+    RiskForm,
+    RiskShareForm,
+    RiskStatusForm,
+    RiskUnshareForm,
+)
 from risk.queries import register as queries
-from risk.services.register import risk_create, risk_set_status, risk_share, risk_unshare, risk_update
+from risk.services.register import (
+    register_pdf_request,
+    risk_create,
+    risk_set_status,
+    risk_share,
+    risk_unshare,
+    risk_update,
+)
 
 PAGE_SIZE = 50
 # The sections of a risk's page from risk's other areas; apps above risk add theirs to the "risk-detail" slot
@@ -30,13 +46,7 @@ RISK_SECTIONS = (
     "risk/acceptances/_risk_section.html",
     "risk/reviews/_risk_section.html",
 )
-CSV_COLUMNS = (
-    "reference", "title", "category", "owner_email", "owner_name", "status", "treatment",
-    "inherent_likelihood", "inherent_impact", "inherent_level",
-    "current_likelihood", "current_impact", "current_level",
-    "target_likelihood", "target_impact", "target_level",
-    "review_interval_days", "next_review_on", "systems", "threat", "vulnerability", "existing_controls",
-)  # fmt: skip
+CSV_COLUMNS = queries.CSV_COLUMNS  # the register CSV (and the PDF that embeds its hash) writes these
 
 
 def _filtered_risks(request, *, for_page: bool = False):
@@ -91,6 +101,7 @@ def risk_list(request):
         "matrix": matrix,
         "may_create": queries.can_manage_risks(request.user) and matrix is not None,
         "today": today,
+        "may_print": queries.may_print_register(request.user),
     }
     return render(request, "risk/register/risk_list.html", context)
 
@@ -99,22 +110,7 @@ def _label(scale, index) -> str:
     return scale[index]["label"] if index is not None and index < len(scale) else ""
 
 
-def _risk_row(risk) -> list:
-    m = risk.matrix
-    levels = [risk.inherent_level, risk.current_level, risk.target_level]
-    return [
-        risk.reference, risk.title, risk.category.name if risk.category else "", risk.owner.email,
-        risk.owner.full_name, risk.status, risk.treatment,
-        _label(m.likelihood_scale, risk.inherent_likelihood), _label(m.impact_scale, risk.inherent_impact),
-        levels[0]["name"],
-        _label(m.likelihood_scale, risk.current_likelihood), _label(m.impact_scale, risk.current_impact),
-        levels[1]["name"],
-        _label(m.likelihood_scale, risk.target_likelihood), _label(m.impact_scale, risk.target_impact),
-        levels[2]["name"] if levels[2] else "",
-        risk.effective_review_days, risk.next_review_on,
-        "; ".join(sorted(system.name for system in risk.systems.all())),
-        risk.threat, risk.vulnerability, risk.existing_controls,
-    ]  # fmt: skip
+_risk_row = queries.csv_row
 
 
 @login_required
@@ -267,9 +263,70 @@ def risk_unshare_view(request, pk):
     return redirect("risk:risk", pk=risk.pk)
 
 
+def _pdf_urls(export) -> dict:
+    return {
+        "progress": reverse("risk:register_pdf_progress", args=[export.pk]),
+        "pdf": reverse("risk:register_pdf_download", args=[export.pk]),
+        "csv": reverse("risk:register_pdf_csv", args=[export.pk]),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def register_pdf_ask(request):
+    """Ask for the register at a date as a PDF (the form asks the day, today by default)."""
+    if not queries.may_print_register(request.user):
+        raise PermissionDenied("The risk register's PDF is for security officers and auditors.")
+    form = RegisterPdfForm(request.POST or None, initial={"as_of": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            export = register_pdf_request(actor=request.user, as_of=form.cleaned_data["as_of"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect("risk:register_pdf", pk=export.pk)
+    status = 400 if form.errors else 200
+    return render(request, "risk/register/register_pdf_request.html", {"form": form}, status=status)
+
+
+@login_required
+@require_GET
+def register_pdf(request, pk):
+    export = queries.get_register_pdf_for(request.user, pk)
+    back = reverse("risk:register")
+    label = gettext("Register")
+    return pdf.export_page(request, export, urls=_pdf_urls(export), back_url=back, back_label=label)
+
+
+@login_required
+@require_GET
+def register_pdf_progress(request, pk):
+    export = queries.get_register_pdf_for(request.user, pk)
+    return pdf.progress_response(request, export, urls=_pdf_urls(export))
+
+
+@login_required
+@require_GET
+def register_pdf_download(request, pk):
+    export = queries.get_register_pdf_for(request.user, pk)
+    return pdf.file_response(export, "pdf", f"risk-register-{export.as_of.isoformat()}-{export.pk}.pdf")
+
+
+@login_required
+@require_GET
+def register_pdf_csv(request, pk):
+    export = queries.get_register_pdf_for(request.user, pk)
+    return pdf.file_response(export, "csv", f"risk-register-{export.as_of.isoformat()}-{export.pk}.csv")
+
+
 urlpatterns = [
     path("", risk_list, name="register"),
     path("export.csv", risk_list_csv, name="register_csv"),
+    path("register.pdf", register_pdf_ask, name="register_pdf_request"),
+    path("register-pdf/<int:pk>/", register_pdf, name="register_pdf"),
+    path("register-pdf/<int:pk>/progress/", register_pdf_progress, name="register_pdf_progress"),
+    path("register-pdf/<int:pk>/download", register_pdf_download, name="register_pdf_download"),
+    path("register-pdf/<int:pk>/register.csv", register_pdf_csv, name="register_pdf_csv"),
     path("new/", risk_create_view, name="risk_create"),
     path("<int:pk>/", risk_detail, name="risk"),
     path("<int:pk>/edit/", risk_edit, name="risk_edit"),
