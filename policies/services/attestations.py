@@ -61,7 +61,7 @@ def validate_replies(questions, replies: dict[int, Reply]) -> dict[int, uploads.
                     errors[field_name(question)] = [_("Answer yes or no.")]
             elif reply.yes is False and not reply.explanation.strip():
                 errors[field_name(question, "explanation")] = [
-                    _('Explain your "no": what is missing, and why.')
+                    _("Explain your “no”: what is missing, and why.")
                 ]
             if len(reply.explanation) > EXPLANATION_MAX:
                 errors[field_name(question, "explanation")] = [
