@@ -2,11 +2,11 @@
 
 A German test renders a page as a German-speaking person (``sign_in_german``) and asserts
 ``untranslated(response.content.decode()) == []``. The helper reads the page's visible text (plus the
-texts a browser shows or reads out from attributes: ``title``, ``aria-label``, ``placeholder``, ``alt``
-and the ``value`` of buttons), then looks in it for the English msgid of every entry of every app's
-catalogue (``<app>/locale/<language>/LC_MESSAGES/django.po``) whose translation differs from it: an entry
-with no translation, a fuzzy one (gettext does not use it) or one translated into other words. A msgid is
-found only as a whole phrase (word boundaries on both sides, its placeholders standing for any words).
+texts a browser shows or reads out from attributes: ``title``, ``aria-label``, ``placeholder``, ``alt``,
+``data-label`` (a column's name on a phone) and the ``value`` of buttons), then looks in it for the
+English msgid of every entry of every app's catalogue (``<app>/locale/<language>/LC_MESSAGES/django.po``)
+whose translation differs from it: an entry with no translation, a fuzzy one (gettext does not use it) or
+one translated into other words. A msgid is found only as a whole phrase (word boundaries on both sides, its placeholders standing for any words).
 
 Left out, because they would cry wolf: msgids with fewer than four letters outside their placeholders;
 msgids whose German is the same ("Status", "Team"); English words that are also part of some German
@@ -33,7 +33,8 @@ PLACEHOLDER = re.compile(r"%\([^)]+\)[a-z]|%[sd]|\{[A-Za-z_][A-Za-z0-9_]*\}")
 TAG = re.compile(r"<[^>]+>")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 URL = re.compile(r"\bhttps?://\S+")
-ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
+# data-label: a table cell's column name, shown before it on a phone (dpms.css, "stack-on-phone").
+ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "data-label")
 SILENT = {"script", "style", "template"}  # <head> is not: its <title> names the tab
 MIN_LETTERS = 4
 GAP = r"\s*.{0,200}?\s*"
