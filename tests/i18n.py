@@ -6,7 +6,8 @@ texts a browser shows or reads out from attributes: ``title``, ``aria-label``, `
 ``data-label`` (a column's name on a phone) and the ``value`` of buttons), then looks in it for the
 English msgid of every entry of every app's catalogue (``<app>/locale/<language>/LC_MESSAGES/django.po``)
 whose translation differs from it: an entry with no translation, a fuzzy one (gettext does not use it) or
-one translated into other words. A msgid is found only as a whole phrase (word boundaries on both sides, its placeholders standing for any words).
+one translated into other words. A msgid is found only as a whole phrase (word boundaries on both sides,
+its placeholders standing for any words).
 
 Left out, because they would cry wolf: msgids with fewer than four letters outside their placeholders;
 msgids whose German is the same ("Status", "Team"); English words that are also part of some German
