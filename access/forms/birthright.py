@@ -1,6 +1,7 @@
 """Forms of birthright access: a new rule (team → role)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from access.queries.birthright import birthright_role_choices
 from dpms.models import Team
@@ -12,9 +13,16 @@ class RoleChoiceField(forms.ModelChoiceField):
 
 
 class BirthrightRuleForm(forms.Form):
-    team = forms.ModelChoiceField(queryset=Team.objects.order_by("name"), empty_label="Choose a team")
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.order_by("name"),
+        empty_label=gettext_lazy("Choose a team"),
+        label=gettext_lazy("Team"),
+    )
     role = RoleChoiceField(
         queryset=birthright_role_choices(),
-        empty_label="Choose a role",
-        help_text="Baseline roles only: privileged roles are requested, portal roles are given in People.",
+        empty_label=gettext_lazy("Choose a role"),
+        help_text=gettext_lazy(
+            "Baseline roles only: privileged roles are requested, portal roles are given in People."
+        ),
+        label=gettext_lazy("Role"),
     )

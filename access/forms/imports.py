@@ -2,6 +2,8 @@
 are buttons: the file is named by its page's address)."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from access.queries.imports import SORTS
 from access.services.imports import MAX_FILE_BYTES
@@ -9,39 +11,50 @@ from access.services.imports import MAX_FILE_BYTES
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
+        label=gettext_lazy("CSV file"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-        help_text="UTF-8, header row required, at most 5 MB.",
+        help_text=gettext_lazy("UTF-8, header row required, at most 5 MB."),
     )
     full = forms.BooleanField(
         required=False,
-        label="Full export of these systems",
-        help_text="Active grants of the systems in the file that the file does not list are flagged for "
-        "reconciliation (never revoked).",
+        label=gettext_lazy("Full export of these systems"),
+        help_text=gettext_lazy(
+            "Active grants of the systems in the file that the file does not list are flagged for "
+            "reconciliation (never revoked)."
+        ),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_FILE_BYTES:
-            raise forms.ValidationError("The file is larger than 5 MB; split it by system.")
+            raise forms.ValidationError(_("The file is larger than 5 MB; split it by system."))
         return upload
 
 
 class ImportFilterForm(forms.Form):
-    system = forms.ModelChoiceField(queryset=None, required=False, empty_label="All systems")
+    system = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label=gettext_lazy("All systems"), label=gettext_lazy("System")
+    )
     uploaded_by = forms.CharField(
         required=False,
         max_length=200,
-        label="Uploaded by",
-        widget=forms.TextInput(attrs={"placeholder": "name or email"}),
+        label=gettext_lazy("Uploaded by"),
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("name or email")}),
     )
     full = forms.ChoiceField(
-        required=False, choices=[("", "Full or partial"), ("yes", "Full exports"), ("no", "Partial files")]
+        required=False,
+        choices=[
+            ("", gettext_lazy("Full or partial")),
+            ("yes", gettext_lazy("Full exports")),
+            ("no", gettext_lazy("Partial files")),
+        ],
+        label=gettext_lazy("Full"),
     )
     sort = forms.ChoiceField(
         required=False,
         choices=[(key, key.replace("_", " ").capitalize()) for key in SORTS],
         initial="newest",
+        label=gettext_lazy("Sort"),
     )
 
     def __init__(self, *args, systems, **kwargs):

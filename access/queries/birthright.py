@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from access.models import BirthrightRule, Role
 
@@ -17,14 +18,14 @@ def may_manage_birthright(user) -> bool:
 
 def check_may_read(user) -> None:
     if not may_read_birthright(user):
-        raise PermissionDenied("Birthright access is set by the security officers.")
+        raise PermissionDenied(_("Birthright access is set by the security officers."))
 
 
 def get_rule_for_change(user, pk) -> BirthrightRule:
     """A rule a security officer removes: 403 for anyone else (auditors read the page), 404 when gone."""
     check_may_read(user)
     if not may_manage_birthright(user):
-        raise PermissionDenied("Only security officers change birthright access.")
+        raise PermissionDenied(_("Only security officers change birthright access."))
     rule = BirthrightRule.objects.select_related("team", "role__system").filter(pk=pk).first()
     if rule is None:
         raise Http404("No such birthright rule.")

@@ -10,6 +10,7 @@ officers and auditors, who read every import anyway.
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from access.choices import ImportJobState
 from access.models import ImportBatch, ImportJob, System
@@ -44,7 +45,7 @@ def can_upload_imports(user) -> bool:
 def require_upload(user) -> None:
     """The upload pages: security officers and system owners; anyone else gets a 403."""
     if not can_upload_imports(user):
-        raise PermissionDenied("Only security officers and system owners import grants.")
+        raise PermissionDenied(_("Only security officers and system owners import grants."))
 
 
 def may_import_every_system(user) -> bool:
@@ -71,7 +72,7 @@ def import_batches_for_user(user):
     if user.is_active and _owns_a_system(user):
         owned = ImportBatch.systems.through.objects.filter(importbatch=OuterRef("pk"), system__owner=user)
         return batches.filter(Exists(owned))
-    raise PermissionDenied("Only security officers, auditors and system owners read the import history.")
+    raise PermissionDenied(_("Only security officers, auditors and system owners read the import history."))
 
 
 def filter_import_batches(batches, *, system=None, uploaded_by="", full="", sort="newest"):
@@ -113,7 +114,7 @@ def may_act_on_import_job(user, job: ImportJob) -> bool:
 def require_act_on_import_job(user, job: ImportJob) -> None:
     """A person who may see the job but did not upload it gets a 403."""
     if not may_act_on_import_job(user, job):
-        raise PermissionDenied("Only the person who uploaded the file confirms or discards it.")
+        raise PermissionDenied(_("Only the person who uploaded the file confirms or discards it."))
 
 
 def open_import_jobs(user):

@@ -3,6 +3,7 @@
 import datetime
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy
 
 from access.choices import TaskStatus
 from access.models import RevocationTask
@@ -15,6 +16,12 @@ MOVEMENTS = {
     "people.user.invite": "joined",
     "people.user.move": "moved",
     "people.user.deactivate": "left",
+}
+# How a movement reads on the panel after the person's name ("Sam Staff joined").
+MOVEMENT_WORDS = {
+    "joined": gettext_lazy("joined"),
+    "moved": gettext_lazy("moved"),
+    "left": gettext_lazy("left"),
 }
 
 
@@ -41,7 +48,10 @@ def latest_movements(*, since: datetime.datetime, limit: int) -> list[dict]:
     sources = dict(AuditSource.choices)
     return [
         row
-        | {"movement": MOVEMENTS[row["action"]], "source_label": sources.get(row["source"], row["source"])}
+        | {
+            "movement": MOVEMENT_WORDS[MOVEMENTS[row["action"]]],
+            "source_label": sources.get(row["source"], row["source"]),
+        }
         for row in rows
     ]
 

@@ -7,6 +7,7 @@ costs the same queries.
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from access.choices import TaskStatus
 from access.models import RevocationTask
@@ -64,5 +65,5 @@ def get_task_for_user(user, pk, *, for_change: bool) -> RevocationTask:
     if task is None:
         raise Http404("No such revocation task.")
     if for_change and not may_complete(user, task):
-        raise PermissionDenied("You may read this task but not complete it.")
+        raise PermissionDenied(_("You may read this task but not complete it."))
     return task

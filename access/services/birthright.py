@@ -11,6 +11,7 @@ review (``access.services.movers``).
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from access.choices import GrantSource
 from access.models import BirthrightRule, Grant, Role
@@ -29,16 +30,20 @@ def birthright_rule_add(*, actor, team: Team, role: Role) -> BirthrightRule:
     approved, and the portal's roles are given in People, never by birthright. People already in the team
     are not given it (a rule is about joiners; existing access is requested)."""
     if role.privileged:
-        raise ValidationError({"role": "Privileged roles are not given by birthright: they are requested."})
+        raise ValidationError(
+            {"role": _("Privileged roles are not given by birthright: they are requested.")}
+        )
     if role.system.is_portal:
-        raise ValidationError({"role": "Portal roles are given in People, not by birthright."})
+        raise ValidationError({"role": _("Portal roles are given in People, not by birthright.")})
     try:
         with transaction.atomic():
             rule = BirthrightRule.objects.create(
                 team=team, role=role, created_by=actor if getattr(actor, "is_authenticated", False) else None
             )
     except IntegrityError:
-        raise ValidationError({"role": f"Joiners of {team} get {role} already."}) from None
+        raise ValidationError(
+            {"role": _("Joiners of %(team)s get %(role)s already.") % {"team": team, "role": role}}
+        ) from None
     audit.record(action="access.birthright.add", actor=actor, obj=rule, changes=_rule_changes(rule))
     return rule
 

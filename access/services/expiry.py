@@ -16,6 +16,9 @@ from contextlib import nullcontext
 from django.db import transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from access.choices import ExpiryAction, TaskStatus
 from access.models import Grant, RevocationTask
@@ -45,15 +48,30 @@ def _link(name: str) -> str:
         return ""
 
 
+NOTICES = {WEEK: gettext_lazy("7-day notice"), DAY: gettext_lazy("1-day notice")}
+
+
 def _items(grant: Grant, step: str) -> list[DigestItem]:
     when = f"{grant.expires_at:%Y-%m-%d %H:%M} UTC"
     owner = grant.role.system.owner
     items = []
     if grant.user.is_active:
-        text = f"{grant.role} ends {when} ({step} notice); ask again if you still need it"
+        text = format_lazy(
+            gettext_lazy("{role} ends {when} ({notice}); ask again if you still need it"),
+            role=str(grant.role),
+            when=when,
+            notice=NOTICES[step],
+        )
         items.append(DigestItem(grant.user, text, _link("access:request_new")))
     if owner is not None and owner.is_active and owner.pk != grant.user_id:
-        items.append(DigestItem(owner, f"{grant.user}: {grant.role} ends {when} ({step} notice)"))
+        text = format_lazy(
+            gettext_lazy("{person}: {role} ends {when} ({notice})"),
+            person=str(grant.user),
+            role=str(grant.role),
+            when=when,
+            notice=NOTICES[step],
+        )
+        items.append(DigestItem(owner, text))
     return items
 
 
@@ -88,18 +106,18 @@ def notify_expiring_grants(*, now) -> int:
     batch = hashlib.sha256(",".join(f"{pk}" for pk in sorted(day_ids + week_ids)).encode()).hexdigest()[:16]
     digest(
         items=items,
-        subject="Temporary access ending soon",
-        intro="These grants of temporary access end soon:",
+        subject=gettext_lazy("Temporary access ending soon"),
+        intro=gettext_lazy("These grants of temporary access end soon:"),
         dedup_prefix=f"access-expiry:{today:%Y-%m-%d}:{batch}",
     )
     return len(grants)
 
 
-def _tell_expired(grant: Grant, text: str) -> None:
+def _tell_expired(grant: Grant, text: Promise) -> None:
     """The holder and the system's owner, each once (the key ends in their id)."""
     notify_each_once(
         [grant.user, grant.role.system.owner],
-        subject=f"Temporary access ended: {grant.role}",
+        subject=format_lazy(gettext_lazy("Temporary access ended: {role}"), role=str(grant.role)),
         body=text,
         dedup_key=f"access-expired:{grant.pk}",
     )
@@ -141,8 +159,22 @@ def expire_grants(*, now) -> int:
         for grant in grants:
             if grant.role.system.expiry_action == ExpiryAction.TASK:
                 _open_task(grant, now)
-                _tell_expired(grant, f"{grant.user}'s {grant.role} has ended; the system owner removes it.")
+                _tell_expired(
+                    grant,
+                    format_lazy(
+                        gettext_lazy("{person}'s {role} has ended; the system owner removes it."),
+                        person=str(grant.user),
+                        role=str(grant.role),
+                    ),
+                )
             else:
                 grant_revoke(actor=None, grant=grant, reason=EXPIRY_REASON, now=now)
-                _tell_expired(grant, f"{grant.user}'s {grant.role} has ended and was revoked.")
+                _tell_expired(
+                    grant,
+                    format_lazy(
+                        gettext_lazy("{person}'s {role} has ended and was revoked."),
+                        person=str(grant.user),
+                        role=str(grant.role),
+                    ),
+                )
         return len(grants)

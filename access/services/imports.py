@@ -36,6 +36,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from access.choices import FindingKind, GrantSource, ImportJobPhase, ImportJobState
 from access.models import Finding, Grant, ImportBatch, ImportJob, Role, System
@@ -691,7 +692,7 @@ def import_job_create(*, actor, filename: str, content: bytes, full: bool) -> Im
     """Store an uploaded file as a job and send it to be checked (after commit). Nothing is imported until
     its uploader confirms the check's result."""
     if actor is None or not can_upload_imports(actor):
-        raise ValidationError("Only security officers and system owners import grants.")
+        raise ValidationError(_("Only security officers and system owners import grants."))
     if len(content) > MAX_FILE_BYTES:
         raise ValidationError({"file": f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB."})
     job = ImportJob.objects.create(
@@ -738,7 +739,7 @@ def import_job_check(*, job_id: int) -> str:
 def import_job_confirm(*, job: ImportJob, actor) -> None:
     """The uploader confirms a checked job (one without problems): it is sent to be applied (after commit)."""
     if not may_act_on_import_job(actor, job):
-        raise ValidationError("Only the person who uploaded the file confirms its import.")
+        raise ValidationError(_("Only the person who uploaded the file confirms its import."))
     now = timezone.now()
     # The claim: of two confirms at once (a double click, two tabs) only one still finds the job checked,
     # so the apply is sent once.
@@ -753,7 +754,7 @@ def import_job_confirm(*, job: ImportJob, actor) -> None:
         total=0,
     )
     if not claimed:
-        raise ValidationError("This import is not waiting for confirmation: it was confirmed already.")
+        raise ValidationError(_("This import is not waiting for confirmation: it was confirmed already."))
     transaction.on_commit(partial(_enqueue, APPLY_TASK, job.pk))
 
 
@@ -761,11 +762,11 @@ def import_job_confirm(*, job: ImportJob, actor) -> None:
 def import_job_discard(*, job: ImportJob, actor) -> None:
     """The uploader discards a job that is not running and imported nothing: the file is deleted."""
     if not may_act_on_import_job(actor, job):
-        raise ValidationError("Only the person who uploaded the file discards it.")
+        raise ValidationError(_("Only the person who uploaded the file discards it."))
     waiting = (ImportJobState.CHECKED, ImportJobState.CHECK_FAILED, ImportJobState.FAILED)
     deleted, _by_model = ImportJob.objects.filter(pk=job.pk, uploaded_by=actor, state__in=waiting).delete()
     if not deleted:
-        raise ValidationError("This import is under way or done: it cannot be discarded.")
+        raise ValidationError(_("This import is under way or done: it cannot be discarded."))
 
 
 class _ClaimLost(Exception):

@@ -29,14 +29,22 @@ from django.db.models import F
 from django.db.models.functions import Least
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from access.choices import CampaignStatus, Decision, FindingKind, Recommendation, TaskStatus
 from access.models import Finding, Grant, ReviewCampaign, ReviewItem, RevocationTask
 from access.services.grants import grant_revoke, revoked_event
 from access.services.tallies import tally_key, tally_moves
 from dpms import audit
+from dpms.formats import show_date
 from dpms.models import User
 from dpms.notify import DigestItem, digest, notify_each_once
+
+# A day written out when the text is, in its reader's language (notifications render per recipient).
+lazy_date = lazy(show_date, str)
 
 PRIVILEGED_DUE_WORKING_DAYS = 1
 OTHER_DUE_WORKING_DAYS = 5
@@ -323,11 +331,19 @@ def _tell(*, user: User, at_once: list[Grant], to_do: list[Grant], left_at, left
     lines = [
         DigestItem(
             recipient=grant.role.system.owner,
-            text=f"{grant.role.system.name} · {grant.role.name}: "
-            + (
-                "revoked at once"
+            text=(
+                format_lazy(
+                    gettext_lazy("{system} · {role}: revoked at once"),
+                    system=grant.role.system.name,
+                    role=grant.role.name,
+                )
                 if revokes_at_once(grant)
-                else f"remove by {due_for(grant, left_at):%a %Y-%m-%d}"
+                else format_lazy(
+                    gettext_lazy("{system} · {role}: remove by {date}"),
+                    system=grant.role.system.name,
+                    role=grant.role.name,
+                    date=lazy_date(due_for(grant, left_at)),
+                )
             ),
             link=tasks_link,
         )
@@ -336,10 +352,14 @@ def _tell(*, user: User, at_once: list[Grant], to_do: list[Grant], left_at, left
     ]
     digest(
         items=lines,
-        subject=f"{user} left: access on your systems",
-        intro=(
-            f"{user} was deactivated on {left_on}. Remove their access below in each system, then mark each "
-            "revocation task done (privileged roles within 1 working day, others within 5)."
+        subject=format_lazy(gettext_lazy("{person} left: access on your systems"), person=str(user)),
+        intro=format_lazy(
+            gettext_lazy(
+                "{person} was deactivated on {date}. Remove their access below in each system, then mark "
+                "each revocation task done (privileged roles within 1 working day, others within 5)."
+            ),
+            person=str(user),
+            date=lazy_date(left_at),
         ),
         dedup_prefix=occasion,
         more_link=tasks_link,
@@ -351,16 +371,39 @@ def _tell(*, user: User, at_once: list[Grant], to_do: list[Grant], left_at, left
         per_system[grant.role.system.name] += 1
     soon = add_working_days(left_at, PRIVILEGED_DUE_WORKING_DAYS)
     later = add_working_days(left_at, OTHER_DUE_WORKING_DAYS)
-    body = (
-        f"{user} was deactivated on {left_on} holding {len(at_once) + len(to_do)} grants on {len(systems)} "
-        f"systems. {len(at_once)} were revoked at once; {len(to_do)} revocation tasks are open "
-        f"({privileged} privileged, due {soon:%a %Y-%m-%d}; the others due {later:%a %Y-%m-%d})."
-    )
-    if per_system:
-        body += "\n\n" + "\n".join(f"- {name}: {count}" for name, count in sorted(per_system.items()))
+    held, revoked, opened = len(at_once) + len(to_do), len(at_once), len(to_do)
+
+    def body(person) -> str:
+        """The officers' summary, written in the reader's language (notify calls it with each of them)."""
+        systems_text = ngettext("%(count)d system", "%(count)d systems", len(systems)) % {
+            "count": len(systems)
+        }
+        text = _("%(person)s was deactivated on %(date)s holding %(grants)s on %(systems)s.") % {
+            "person": user,
+            "date": show_date(left_at),
+            "grants": ngettext("%(count)d grant", "%(count)d grants", held) % {"count": held},
+            "systems": systems_text,
+        }
+        text += " " + _(
+            "%(revoked)s; %(open)s (%(privileged)d privileged, due %(soon)s; the others due %(later)s)."
+        ) % {
+            "revoked": ngettext("%(count)d was revoked at once", "%(count)d were revoked at once", revoked)
+            % {"count": revoked},
+            "open": ngettext(
+                "%(count)d revocation task is open", "%(count)d revocation tasks are open", opened
+            )
+            % {"count": opened},
+            "privileged": privileged,
+            "soon": show_date(soon),
+            "later": show_date(later),
+        }
+        if per_system:
+            text += "\n\n" + "\n".join(f"- {name}: {count}" for name, count in sorted(per_system.items()))
+        return text
+
     notify_each_once(
         User.objects.security_officers(),
-        subject=f"Leaver: {user}'s access to remove",
+        subject=format_lazy(gettext_lazy("Leaver: {person}'s access to remove"), person=str(user)),
         body=body,
         link=tasks_link,
         dedup_key=occasion,

@@ -13,6 +13,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from access.choices import CampaignKind, CampaignStatus, GrantSource, ReviewerRule
 from access.models import Grant, ReviewCampaign, ReviewItem, ReviewPolicy
@@ -21,6 +24,7 @@ from access.services.campaigns import population_sha256, review_item
 from access.services.routing import route
 from access.services.tallies import tally_recount
 from dpms import audit, notify
+from dpms.formats import show_date
 from dpms.models import PortalRole, User
 
 MOVER_REVIEW_DAYS = 14
@@ -116,16 +120,26 @@ def mover_review_open(*, user, before: dict, actor, now=None) -> ReviewCampaign 
     count = len(grants)
     notify.notify(
         recipient=reviewer,
-        subject=f"Review {user}'s access after their move",
-        body=(
-            f"{user} has a new manager or team. Please confirm they still need these "
-            f"{count} grant{'s' if count != 1 else ''} (privileged, or given by their old team's birthright) "
-            f"by {campaign.due_at:%Y-%m-%d}." + (f"\n\nYou have this review because {note}." if note else "")
-        ),
+        subject=format_lazy(gettext_lazy("Review {person}'s access after their move"), person=str(user)),
+        body=lambda person: _mover_body(user=user, count=count, due_at=campaign.due_at, note=note),
         link=_queue_link(),
         dedup_key=f"access-mover:{campaign.pk}:{reviewer.pk}",
     )
     return campaign
+
+
+def _mover_body(*, user, count: int, due_at, note: str) -> str:
+    """The reviewer's notice of a mover review, in the language active when notify writes it (theirs)."""
+    text = ngettext(
+        "%(person)s has a new manager or team. Please confirm they still need this grant (privileged, or "
+        "given by their old team's birthright) by %(date)s.",
+        "%(person)s has a new manager or team. Please confirm they still need these %(count)d grants "
+        "(privileged, or given by their old team's birthright) by %(date)s.",
+        count,
+    ) % {"person": user, "count": count, "date": show_date(due_at)}
+    if note:
+        text += "\n\n" + _("You have this review because %(note)s.") % {"note": note}
+    return text
 
 
 def _email(user_id) -> str | None:

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from access.choices import Cadence, DefaultDecision, Environment, ReviewerRule
 from access.models import ReviewPolicy
@@ -119,37 +120,37 @@ def validate_policy(values: dict) -> None:
     """Every rule a policy must satisfy, reported field by field."""
     errors: dict[str, str] = {}
     if not (values.get("name") or "").strip():
-        errors["name"] = "Give the policy a name."
+        errors["name"] = _("Give the policy a name.")
     if values.get("reviewer_rule") == ReviewerRule.NAMED:
         named = values.get("named_reviewer")
         if named is None:
-            errors["named_reviewer"] = "Name the reviewer: the rule says a named person reviews."
+            errors["named_reviewer"] = _("Name the reviewer: the rule says a named person reviews.")
         elif not named.is_active:
-            errors["named_reviewer"] = "The named reviewer is deactivated."
+            errors["named_reviewer"] = _("The named reviewer is deactivated.")
     fallback = values.get("fallback_reviewer")
     if fallback is None:
-        errors["fallback_reviewer"] = "A fallback reviewer is required."
+        errors["fallback_reviewer"] = _("A fallback reviewer is required.")
     elif not fallback.is_active:
-        errors["fallback_reviewer"] = "The fallback reviewer is deactivated."
+        errors["fallback_reviewer"] = _("The fallback reviewer is deactivated.")
     if values.get("cadence") not in Cadence.values:
-        errors["cadence"] = "Choose a cadence."
+        errors["cadence"] = _("Choose a cadence.")
     if values.get("start_date") is None:
-        errors["start_date"] = "Give the date of the first campaign."
+        errors["start_date"] = _("Give the date of the first campaign.")
     duration = values.get("duration_days")
     if duration is None or duration < 1:
-        errors["duration_days"] = "A campaign lasts at least one day."
+        errors["duration_days"] = _("A campaign lasts at least one day.")
     reminders = values.get("reminder_days_before_due")
     if not isinstance(reminders, list) or any(
         not isinstance(days, int) or isinstance(days, bool) or days < 1 for days in reminders
     ):
-        errors["reminder_days_before_due"] = "Reminder days must be whole numbers of days, 1 or more."
+        errors["reminder_days_before_due"] = _("Reminder days must be whole numbers of days, 1 or more.")
     share = values.get("auto_revoke_confirm_share")
     if share is None or not Decimal(0) <= Decimal(str(share)) <= Decimal(1):
-        errors["auto_revoke_confirm_share"] = "The share is between 0 and 1 (0.2 is 20%)."
+        errors["auto_revoke_confirm_share"] = _("The share is between 0 and 1 (0.2 is 20%).")
     if any(env not in Environment.values for env in values.get("environments") or []):
-        errors["environments"] = "Unknown environment."
+        errors["environments"] = _("Unknown environment.")
     if values.get("default_decision") not in DefaultDecision.values:
-        errors["default_decision"] = "Choose a default decision."
+        errors["default_decision"] = _("Choose a default decision.")
     if errors:
         raise ValidationError(errors)
 
@@ -174,7 +175,7 @@ def policy_create(*, actor, values: dict, systems=(), now: datetime) -> ReviewPo
     values.setdefault("default_decision", DefaultDecision.FLAG)
     validate_policy(values)
     if ReviewPolicy.objects.filter(name__iexact=values["name"].strip()).exists():
-        raise ValidationError({"name": "A policy with this name exists."})
+        raise ValidationError({"name": _("A policy with this name exists.")})
     values["name"] = values["name"].strip()
     policy = ReviewPolicy.objects.create(**values, enabled=False, created_by=actor)
     policy.systems.set(systems)
@@ -195,7 +196,7 @@ def policy_update(*, actor, policy: ReviewPolicy, values: dict, systems=(), now:
     merged.update({name: value for name, value in values.items() if name in EDITABLE_FIELDS})
     validate_policy(merged)
     if ReviewPolicy.objects.filter(name__iexact=merged["name"].strip()).exclude(pk=policy.pk).exists():
-        raise ValidationError({"name": "A policy with this name exists."})
+        raise ValidationError({"name": _("A policy with this name exists.")})
     new_system_ids = sorted(system.pk for system in systems)
     old_system_ids = sorted(policy.systems.values_list("pk", flat=True))
     scope_changed = (
@@ -207,8 +208,10 @@ def policy_update(*, actor, policy: ReviewPolicy, values: dict, systems=(), now:
     if policy.enabled and merged["default_decision"] == DefaultDecision.REVOKE and widens_revocation:
         raise ValidationError(
             {
-                "default_decision": "This enabled policy would revoke undecided grants: disable it first, "
-                "change it, then enable it again to confirm how many grants it would revoke."
+                "default_decision": _(
+                    "This enabled policy would revoke undecided grants: disable it first, "
+                    "change it, then enable it again to confirm how many grants it would revoke."
+                )
             }
         )
     merged["name"] = merged["name"].strip()
@@ -243,7 +246,7 @@ def policy_enable(
                 f"{'s' if exposure != 1 else ''}. Confirm this number to enable it."
             )
     if not policy.fallback_reviewer.is_active:
-        raise ValidationError("The fallback reviewer is deactivated: choose another one first.")
+        raise ValidationError(_("The fallback reviewer is deactivated: choose another one first."))
     policy.enabled = True
     policy.next_run_at = compute_next_run_at(policy, now=now)
     policy.save(update_fields=["enabled", "next_run_at"])

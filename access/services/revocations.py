@@ -9,6 +9,10 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from access.choices import Decision, TaskStatus
 from access.models import Grant, ReviewItem, RevocationTask
@@ -19,6 +23,9 @@ from dpms import audit
 from dpms.formats import show_date
 from dpms.models import User
 from dpms.notify import DigestItem, digest, notify, notify_each_once, withdraw
+
+# A day written out when the text is, in its reader's language (notifications render per recipient).
+lazy_date = lazy(show_date, str)
 
 ESCALATE_AFTER_OVERDUE_DAYS = 3
 LIST_LINK = "/access/revocations/"
@@ -34,7 +41,7 @@ def closing_tasks_topic(campaign_id: int) -> str:
 def revocation_task_done(*, task: RevocationTask, actor, note: str, now: datetime) -> RevocationTask:
     """Mark a task done with a note: revokes the grant if still active (and grants the downgrade role)."""
     if not note or not note.strip():
-        raise ValidationError({"note": "Say what was done, for example where the access was removed."})
+        raise ValidationError({"note": _("Say what was done, for example where the access was removed.")})
     # Lock the task: a double submit or two owners at once record one completion.
     task = (
         RevocationTask.objects.select_for_update(of=("self",))
@@ -42,9 +49,9 @@ def revocation_task_done(*, task: RevocationTask, actor, note: str, now: datetim
         .get(pk=task.pk)
     )
     if not may_complete(actor, task):
-        raise ValidationError("Only the system owner or a security officer can complete this task.")
+        raise ValidationError(_("Only the system owner or a security officer can complete this task."))
     if task.status != TaskStatus.OPEN:
-        raise ValidationError("This task is done already.")
+        raise ValidationError(_("This task is done already."))
     note = note.strip()
     grant_revoke(actor=actor, grant=task.grant, reason=f"Revocation task #{task.pk}: {note}", now=now)
     item = task.review_item
@@ -88,12 +95,18 @@ def _remind_owners(now: datetime) -> int:
         owner = task.assignee or task.system.owner
         if owner is not None and owner.is_active:
             items.append(
-                DigestItem(recipient=owner, text=f"{task} (due {show_date(task.due_at)})", link=LIST_LINK)
+                DigestItem(
+                    recipient=owner,
+                    text=format_lazy(
+                        gettext_lazy("{task} (due {date})"), task=str(task), date=lazy_date(task.due_at)
+                    ),
+                    link=LIST_LINK,
+                )
             )
     return digest(
         items=items,
-        subject="Overdue access revocations",
-        intro="These revocations are overdue. Remove the access, then mark each task done.",
+        subject=gettext_lazy("Overdue access revocations"),
+        intro=gettext_lazy("These revocations are overdue. Remove the access, then mark each task done."),
         dedup_prefix=f"access-revocation-overdue:{now:%Y-%m-%d}",
     )
 
@@ -135,16 +148,31 @@ def _escalate_task(task: RevocationTask, target: int) -> int:
     link = f"/access/revocations/{task.pk}/"
     notify_each_once(
         [person] if person else User.objects.security_officers(),
-        subject=f"Escalated to you: overdue revocation {task}",
-        body=f"{task.reason}\nDue {show_date(task.due_at)}; the system owner has not done it yet.",
+        subject=format_lazy(gettext_lazy("Escalated to you: overdue revocation {task}"), task=str(task)),
+        body=format_lazy(
+            gettext_lazy("{reason}\nDue {date}; the system owner has not done it yet."),
+            reason=task.reason,
+            date=lazy_date(task.due_at),
+        ),
         link=link,
         dedup_key=f"access-revocation-escalation:{task.pk}:L{level}",
     )
     if owner is not None and owner.is_active:
         notify(
             recipient=owner,
-            subject=f"Overdue revocation escalated to {to_whom}: {task}",
-            body="You can still complete it.",
+            subject=(
+                format_lazy(
+                    gettext_lazy("Overdue revocation escalated to {person}: {task}"),
+                    person=to_whom,
+                    task=str(task),
+                )
+                if person
+                else format_lazy(
+                    gettext_lazy("Overdue revocation escalated to the security officers: {task}"),
+                    task=str(task),
+                )
+            ),
+            body=gettext_lazy("You can still complete it."),
             link=link,
             dedup_key=f"access-revocation-escalation:{task.pk}:L{level}:owner",
         )

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from access.forms.birthright import BirthrightRuleForm
@@ -26,14 +27,17 @@ def birthright_list(request):
         form = BirthrightRuleForm(request.POST) if request.method == "POST" else BirthrightRuleForm()
     if request.method == "POST":
         if form is None:
-            raise PermissionDenied("Only security officers change birthright access.")
+            raise PermissionDenied(_("Only security officers change birthright access."))
         if form.is_valid():
             try:
                 rule = birthright_rule_add(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"Joiners of {rule.team} now get {rule.role}.")
+                messages.success(
+                    request,
+                    _("Joiners of %(team)s now get %(role)s.") % {"team": rule.team, "role": rule.role},
+                )
                 return redirect("access:birthright")
     page, query = paginate(request, queries.rules_for_list(), PAGE_SIZE)
     context = {"page": page, "query": query, "form": form, "can_manage": can_manage}
@@ -46,7 +50,9 @@ def birthright_list(request):
 def birthright_remove(request, pk):
     rule = queries.get_rule_for_change(request.user, pk)
     birthright_rule_remove(actor=request.user, rule=rule)
-    messages.success(request, f"Joiners of {rule.team} no longer get {rule.role}.")
+    messages.success(
+        request, _("Joiners of %(team)s no longer get %(role)s.") % {"team": rule.team, "role": rule.role}
+    )
     return redirect("access:birthright")
 
 

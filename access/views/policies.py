@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from access.choices import DefaultDecision
@@ -46,7 +47,7 @@ def policy_create(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Policy created. It launches nothing until you enable it.")
+            messages.success(request, _("Policy created. It launches nothing until you enable it."))
             return redirect("access:policy_detail", pk=policy.pk)
     return render(request, "access/policies/form.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -67,7 +68,7 @@ def policy_edit(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Policy saved.")
+            messages.success(request, _("Policy saved."))
             return redirect("access:policy_detail", pk=policy.pk)
     context = {"form": form, "policy": policy}
     return render(request, "access/policies/form.html", context, status=400 if form.errors else 200)
@@ -101,7 +102,7 @@ def policy_enable(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)  # the page shows the current count again: it may have changed
         else:
-            messages.success(request, "Policy enabled: the tick launches its campaigns on schedule.")
+            messages.success(request, _("Policy enabled: the tick launches its campaigns on schedule."))
             return redirect("access:policy_detail", pk=policy.pk)
     context = {"policy": policy, "form": form, "exposure": exposure}
     return render(request, "access/policies/enable.html", context, status=400 if form.errors else 200)
@@ -112,7 +113,7 @@ def policy_enable(request, pk):
 def policy_disable(request, pk):
     policy = queries.get_policy_for(request.user, pk, manage=True)
     services.policy_disable(actor=request.user, policy=policy)
-    messages.success(request, "Policy disabled: no further campaigns; running ones carry on.")
+    messages.success(request, _("Policy disabled: no further campaigns; running ones carry on."))
     return redirect("access:policy_detail", pk=policy.pk)
 
 
@@ -126,7 +127,7 @@ def policy_launch(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("access:policy_detail", pk=policy.pk)
-    messages.success(request, "Campaign launched: its items are being written.")
+    messages.success(request, _("Campaign launched: its items are being written."))
     return redirect("access:campaign_detail", pk=campaign.pk)
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from access.choices import TaskStatus
@@ -56,7 +57,7 @@ def revocation_done(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "The revocation is recorded as done.")
+            messages.success(request, _("The revocation is recorded as done."))
             return redirect("access:revocation_detail", pk=task.pk)
     context = {"task": task, "form": form, "can_complete": True}
     return render(request, "access/revocations/detail.html", context, status=400)
