@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IncidentsConfig(AppConfig):
@@ -22,18 +23,18 @@ class IncidentsConfig(AppConfig):
             portal.App(
                 name=self.name,
                 # Anyone may report an incident and follow it in the queue: the link is in everyone's menu.
-                nav=portal.Link("Incidents", "incidents:queue", section="/incidents/", order=30),
+                nav=portal.Link(_("Incidents"), "incidents:queue", section="/incidents/", order=30),
                 subnav=[
-                    portal.Link("Queue", "incidents:queue"),
-                    portal.Link("My incidents", "incidents:mine"),
-                    portal.Link("Metrics", "incidents:metrics", visible=can_see_metrics),
+                    portal.Link(_("Queue"), "incidents:queue"),
+                    portal.Link(_("My incidents"), "incidents:mine"),
+                    portal.Link(_("Metrics"), "incidents:metrics", visible=can_see_metrics),
                     portal.Link(
-                        "Breach register",
+                        _("Breach register"),
                         "incidents:breach_register_page",
                         visible=breach_queries.can_open_register,
                     ),
                     portal.Link(
-                        "Escalation policies",
+                        _("Escalation policies"),
                         "incidents:escalation_policies",
                         visible=escalation_policies.can_read_policies,
                     ),
@@ -60,7 +61,11 @@ class IncidentsConfig(AppConfig):
                 ],
                 searches=[
                     portal.Search(
-                        "Incidents", lists.search_incidents, lists.incidents_list_url, "the queue", order=50
+                        _("Incidents"),
+                        lists.search_incidents,
+                        lists.incidents_list_url,
+                        _("the queue"),
+                        order=50,
                     )
                 ],
                 # After the risk register: incidents link risks.

@@ -115,18 +115,18 @@ class SubjectsDecision(models.TextChoices):
     """GDPR Art. 34: tell the data subjects when the risk to them is high, unless an exemption of 34(3)."""
 
     REQUIRED = "required", _("Required: data subjects are to be told")
-    NOT_HIGH_RISK = "not_high_risk", _("Not required: no high risk to the data subjects (Art. 34(1) GDPR)")
+    NOT_HIGH_RISK = "not_high_risk", _("Not required: no high risk to the data subjects (Art. 34(1))")
     EXEMPT_PROTECTED = (
         "exempt_protected",
-        _("Not required: data unintelligible, e.g. encrypted (Art. 34(3)(a) GDPR)"),
+        _("Not required: data unintelligible, e.g. encrypted (Art. 34(3)(a))"),
     )
     EXEMPT_MEASURES = (
         "exempt_measures",
-        _("Not required: later measures remove the high risk (Art. 34(3)(b) GDPR)"),
+        _("Not required: later measures remove the high risk (Art. 34(3)(b))"),
     )
     EXEMPT_EFFORT = (
         "exempt_effort",
-        _("Not required: disproportionate effort, public notice (Art. 34(3)(c) GDPR)"),
+        _("Not required: disproportionate effort, public notice (Art. 34(3)(c))"),
     )
 
 

@@ -15,7 +15,9 @@ from django.db.models import Case, DateTimeField, F, IntegerField, Q, Value, Whe
 from django.db.models.functions import Coalesce, Least, Length
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
 
+from dpms.pdf import PdfExportBase
 from incidents.choices import (
     OPEN_STATUSES,
     ActionStatus,
@@ -41,11 +43,11 @@ NO_DEADLINE = datetime(9999, 1, 1, tzinfo=UTC)  # the queue's sentinel: later th
 # The deadlines an incident can have pending: (name shown in the queue, deadline field, condition under which
 # it is pending).
 PENDING_DEADLINES = (
-    ("Authority notification", "authority_deadline", Q(is_breach=True, authority_decision="")),
-    ("Escalation", "next_escalation_at", Q()),
-    ("NIS2 early warning", "nis2_early_warning_deadline", Q(nis2_early_warning_at__isnull=True)),
-    ("NIS2 notification", "nis2_notification_deadline", Q(nis2_notification_at__isnull=True)),
-    ("NIS2 final report", "nis2_final_report_deadline", Q(nis2_final_report_at__isnull=True)),
+    (_("Authority notification"), "authority_deadline", Q(is_breach=True, authority_decision="")),
+    (_("Escalation"), "next_escalation_at", Q()),
+    (_("NIS2 early warning"), "nis2_early_warning_deadline", Q(nis2_early_warning_at__isnull=True)),
+    (_("NIS2 notification"), "nis2_notification_deadline", Q(nis2_notification_at__isnull=True)),
+    (_("NIS2 final report"), "nis2_final_report_deadline", Q(nis2_final_report_at__isnull=True)),
 )
 
 
@@ -235,7 +237,7 @@ class Incident(models.Model):
 
     @property
     def severity_label(self):
-        return Severity(self.severity).label if self.severity else "Untriaged"
+        return Severity(self.severity).label if self.severity else _("Untriaged")
 
     @property
     def authority_clock_running(self):
@@ -432,3 +434,25 @@ class FollowUpAction(models.Model):
     @property
     def is_open(self):
         return self.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+
+
+class PdfExport(PdfExportBase):
+    """An incident, or the GDPR breach register, as a PDF (``dpms.pdf``), with the SHA-256 of the CSV written
+    beside it (the incident's timeline, or the register's rows)."""
+
+    class Kind(models.TextChoices):
+        INCIDENT = "incident", _("Incident")
+        BREACHES = "breaches", _("Breach register")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="pdf_exports"
+    )
+
+    class Meta(PdfExportBase.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="incident", incident__isnull=False) | Q(kind="breaches", incident__isnull=True),
+                name="incident_pdf_names_its_incident",
+            )
+        ]

@@ -5,6 +5,8 @@ from datetime import date, timedelta
 from django import forms
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from dpms.forms import LookupField
 from dpms.models import User
@@ -12,38 +14,42 @@ from incidents.choices import Severity, Status
 from incidents.queries import lists as queries
 from incidents.queries.metrics import DEFAULT_DAYS, default_period
 
-ANY = [("", "Any")]
+ANY = [("", _("Any"))]
 MAX_PERIOD_YEARS = 3
 
-STATUS_CHOICES = [(queries.OPEN, "Open (not closed or dismissed)"), (queries.ALL, "All"), *Status.choices]
+STATUS_CHOICES = [
+    (queries.OPEN, _("Open (not closed or dismissed)")),
+    (queries.ALL, _("All")),
+    *Status.choices,
+]
 SEVERITY_CHOICES = [
     *ANY,
     *[(str(value), label) for value, label in Severity.choices],
-    ("untriaged", "Untriaged"),
+    ("untriaged", _("Untriaged")),
 ]
 CLOCK_CHOICES = [
     *ANY,
-    (queries.CLOCK_RUNNING, "Breach clock running"),
-    (queries.CLOCK_OVERDUE, "Breach clock overdue"),
-    (queries.CLOCK_MET, "Authority deadline met"),
-    (queries.CLOCK_MISSED, "Authority deadline missed"),
-    (queries.CLOCK_UNACKNOWLEDGED, "Not acknowledged"),
+    (queries.CLOCK_RUNNING, _("Breach clock running")),
+    (queries.CLOCK_OVERDUE, _("Breach clock overdue")),
+    (queries.CLOCK_MET, _("Authority deadline met")),
+    (queries.CLOCK_MISSED, _("Authority deadline missed")),
+    (queries.CLOCK_UNACKNOWLEDGED, _("Not acknowledged")),
 ]
 SORT_CHOICES = [
-    (queries.DEFAULT_SORT, "Nearest deadline first"),
-    ("-reported", "Newest first"),
-    ("reported", "Oldest first"),
-    ("severity", "Severity (untriaged, SEV1 first)"),
-    ("-severity", "Severity (SEV4 first)"),
-    ("status", "Status (workflow order)"),
-    ("-status", "Status (reverse order)"),
-    ("reference", "Reference"),
-    ("-reference", "Reference, newest first"),
+    (queries.DEFAULT_SORT, _("Nearest deadline first")),
+    ("-reported", _("Newest first")),
+    ("reported", _("Oldest first")),
+    ("severity", _("Severity (untriaged, SEV1 first)")),
+    ("-severity", _("Severity (SEV4 first)")),
+    ("status", _("Status (workflow order)")),
+    ("-status", _("Status (reverse order)")),
+    ("reference", _("Reference")),
+    ("-reference", _("Reference, newest first")),
 ]
 
 
 # The handler filter's words besides a person, with what the suggestions list says of them.
-HANDLER_KEYWORDS = {queries.ME: "Me", queries.NOBODY: "Nobody yet"}
+HANDLER_KEYWORDS = {queries.ME: _("Me"), queries.NOBODY: _("Nobody yet")}
 
 
 class HandlerInput(forms.TextInput):
@@ -83,24 +89,27 @@ class HandlerField(LookupField):
 
 
 class QueueFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=150, label="Search", widget=forms.SearchInput())
-    status = forms.ChoiceField(required=False, choices=STATUS_CHOICES, initial=queries.OPEN)
-    severity = forms.ChoiceField(required=False, choices=SEVERITY_CHOICES)
+    q = forms.CharField(required=False, max_length=150, label=_("Search"), widget=forms.SearchInput())
+    status = forms.ChoiceField(
+        required=False, choices=STATUS_CHOICES, initial=queries.OPEN, label=_("Status")
+    )
+    severity = forms.ChoiceField(required=False, choices=SEVERITY_CHOICES, label=_("Severity"))
     handler = HandlerField(
         User.objects.none(),
         fields=("email", "full_name"),
         required=False,
-        widget=HandlerInput(attrs={"placeholder": "me, none, email or name", "autocomplete": "off"}),
+        label=_("Handler"),
+        widget=HandlerInput(attrs={"placeholder": _("me, none, email or name"), "autocomplete": "off"}),
     )
-    clock = forms.ChoiceField(required=False, choices=CLOCK_CHOICES, label="Clock state")
+    clock = forms.ChoiceField(required=False, choices=CLOCK_CHOICES, label=_("Clock state"))
     # Calendar days in the viewer's time zone, both included (the dashboard's months link here).
     reported_from = forms.DateField(
-        required=False, label="Reported from", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("Reported from"), widget=forms.DateInput(attrs={"type": "date"})
     )
     reported_to = forms.DateField(
-        required=False, label="Reported to", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("Reported to"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    sort = forms.ChoiceField(required=False, choices=SORT_CHOICES, label="Sort by")
+    sort = forms.ChoiceField(required=False, choices=SORT_CHOICES, label=_("Sort by"))
 
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
@@ -123,10 +132,10 @@ class MetricsPeriodForm(forms.Form):
         super().__init__(*args, **kwargs)
         start, end = default_period()
         self.fields["from"] = forms.DateField(
-            required=False, label="From", initial=start, widget=forms.DateInput(attrs={"type": "date"})
+            required=False, label=_("From"), initial=start, widget=forms.DateInput(attrs={"type": "date"})
         )
         self.fields["to"] = forms.DateField(
-            required=False, label="To", initial=end, widget=forms.DateInput(attrs={"type": "date"})
+            required=False, label=_("To"), initial=end, widget=forms.DateInput(attrs={"type": "date"})
         )
 
     def clean(self):
@@ -134,15 +143,17 @@ class MetricsPeriodForm(forms.Form):
         for name in ("from", "to"):
             day = data.get(name)
             if day is not None and not 1900 <= day.year <= 9998:
-                self.add_error(name, "Choose a date between 1900 and 9998.")
+                self.add_error(name, gettext("Choose a date between 1900 and 9998."))
         if self.errors:
             return data
         end = data.get("to") or timezone.localdate()
         start = data.get("from") or end - timedelta(days=DEFAULT_DAYS - 1)
         if end < start:
-            raise forms.ValidationError("The end date must not be before the start date.")
+            raise forms.ValidationError(gettext("The end date must not be before the start date."))
         if end >= _years_after(start, MAX_PERIOD_YEARS):
-            raise forms.ValidationError(f"Choose a period of at most {MAX_PERIOD_YEARS} years.")
+            raise forms.ValidationError(
+                gettext("Choose a period of at most %(count)s years.") % {"count": MAX_PERIOD_YEARS}
+            )
         data["from"], data["to"] = start, end
         return data
 

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from dpms import charts
@@ -47,8 +48,11 @@ def countdown_text(deadline, now) -> str:
     left = (deadline - now).total_seconds()
     minutes = int(abs(left) // 60)
     hours = minutes // 60
-    span = f"{hours // 24} d {hours % 24} h" if hours >= 96 else f"{hours} h {minutes % 60} min"
-    return f"{span} left" if left >= 0 else f"Overdue by {span}"
+    if hours >= 96:
+        span = _("%(days)s d %(hours)s h") % {"days": hours // 24, "hours": hours % 24}
+    else:
+        span = _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes % 60}
+    return _("%(span)s left") % {"span": span} if left >= 0 else _("Overdue by %(span)s") % {"span": span}
 
 
 def _sort_links(request, current: str) -> dict:
@@ -153,7 +157,7 @@ def _durations_text(durations) -> dict:
 def metrics(request):
     """Time to acknowledge and to resolve per severity, open incidents, clocks met and missed."""
     if not can_see_metrics(request.user):
-        raise PermissionDenied("The incident metrics are for security officers and auditors.")
+        raise PermissionDenied(_("The incident metrics are for security officers and auditors."))
     form = MetricsPeriodForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return render(request, "incidents/lists/metrics.html", {"form": form, "metrics": None}, status=400)
@@ -186,20 +190,20 @@ def open_incidents_panel(request):
     severities = [
         (str(severity.value), severity.label, counts[f"sev{severity.value}"]) for severity in Severity
     ]
-    severities.append((queries.UNTRIAGED, "Untriaged", counts["untriaged"]))
+    severities.append((queries.UNTRIAGED, _("Untriaged"), counts["untriaged"]))
     lines = [
         {"text": f"{label}: {count}", "link": f"{queue_url}?{urlencode({'severity': key})}"}
         for key, label, count in severities
     ]
     lines.append(
         {
-            "text": f"Not acknowledged: {counts['unacknowledged']}",
+            "text": _("Not acknowledged: %(count)s") % {"count": counts["unacknowledged"]},
             "link": f"{queue_url}?{urlencode({'clock': queries.CLOCK_UNACKNOWLEDGED})}",
         }
     )
     lines.append(
         {
-            "text": f"Breach clocks running: {counts['running']}",
+            "text": _("Breach clocks running: %(count)s") % {"count": counts["running"]},
             "link": f"{queue_url}?{urlencode({'clock': queries.CLOCK_RUNNING, 'status': queries.ALL})}",
         }
     )
@@ -210,14 +214,14 @@ def open_incidents_panel(request):
         for (key, label, count), line in zip(severities, lines, strict=False)
     ]
     return {
-        "title": "Open incidents",
+        "title": _("Open incidents"),
         "count": sum(count for _key, _label, count in severities),
         "chart": charts.bar_chart(
-            slug="open-incidents", title="Open incidents by severity", bars=bars, x_title="Severity"
+            slug="open-incidents", title=_("Open incidents by severity"), bars=bars, x_title=_("Severity")
         ),
         "lines": lines,
         "link": queue_url,
-        "link_label": "Open the queue",
+        "link_label": _("Open the queue"),
     }
 
 
@@ -232,11 +236,11 @@ def trend_charts(trend: list[dict], *, slug: str) -> dict:
 
     durations = charts.line_chart(
         slug=f"{slug}-mttr",
-        title="Mean time to acknowledge and to resolve, hours, by month reported",
+        title=_("Mean time to acknowledge and to resolve, hours, by month reported"),
         x_labels=short,
         series=[
-            (charts.Series("acknowledge", "Acknowledge"), [hours(row["acknowledge"]) for row in trend]),
-            (charts.Series("resolve", "Resolve"), [hours(row["resolve"]) for row in trend]),
+            (charts.Series("acknowledge", _("Acknowledge")), [hours(row["acknowledge"]) for row in trend]),
+            (charts.Series("resolve", _("Resolve")), [hours(row["resolve"]) for row in trend]),
         ],
         texts=[
             [human_duration(row["acknowledge"]) for row in trend],
@@ -244,9 +248,9 @@ def trend_charts(trend: list[dict], *, slug: str) -> dict:
         ],
         long_labels=months,
         label_every=2 if len(trend) > 8 else 1,
-        x_title="Month",
+        x_title=_("Month"),
     )
-    met, missed = charts.Series("met", "Met"), charts.Series("missed", "Missed")
+    met, missed = charts.Series("met", _("Met")), charts.Series("missed", _("Missed"))
     queue_url = reverse("incidents:queue")
 
     def clock_link(state, row):
@@ -260,7 +264,7 @@ def trend_charts(trend: list[dict], *, slug: str) -> dict:
 
     clocks = charts.stacked_bar_chart(
         slug=f"{slug}-clocks",
-        title="GDPR authority deadlines met and missed, by month reported",
+        title=_("GDPR authority deadlines met and missed, by month reported"),
         series=[met, missed],
         columns=[
             charts.Column(
@@ -273,10 +277,10 @@ def trend_charts(trend: list[dict], *, slug: str) -> dict:
             )
             for label, long, row in zip(short, months, trend, strict=True)
         ],
-        x_title="Month",
+        x_title=_("Month"),
     )
-    clocks.empty_text = "No personal-data breach was reported in these months."
-    durations.empty_text = "No incident was acknowledged in these months."
+    clocks.empty_text = _("No personal-data breach was reported in these months.")
+    durations.empty_text = _("No incident was acknowledged in these months.")
     return {"durations": durations, "clocks": clocks}
 
 
@@ -292,7 +296,7 @@ def trend_panel(request):
     period = {"reported_from": start, "reported_to": end, "status": queries.ALL}
     latest = trend[-1]
     return {
-        "title": "Incident handling, last 12 months",
+        "title": _("Incident handling, last 12 months"),
         "charts": trend_charts(trend, slug="dashboard"),
         "met": sum(row["met"] for row in trend),
         "missed": sum(row["missed"] for row in trend),
