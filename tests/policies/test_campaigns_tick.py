@@ -1,0 +1,107 @@
+"""The policies tick: yearly campaigns launch once a year and catch up after downtime with one campaign;
+the due close; what the tick costs at two sizes."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from policies.choices import CampaignKind, CampaignStatus
+from policies.models import PolicyCampaign
+from policies.services import campaigns as services
+from policies.services.campaigns import campaign_launch
+from policies.tasks import TICK_STEPS
+from tests.policies.campaigns_support import people, policy_in_force
+
+pytestmark = pytest.mark.django_db
+NOW = timezone.now().replace(microsecond=0)
+
+
+def run_tick(now):
+    return {step.__name__: step(now=now) for step in TICK_STEPS}
+
+
+def test_a_yearly_policy_launches_when_due_and_moves_a_year_on():
+    policy = policy_in_force(next_run_at=NOW - datetime.timedelta(hours=1))
+    assert services.launch_due_campaigns(now=NOW) == 1
+    campaign = PolicyCampaign.objects.get(policy=policy)
+    assert (campaign.kind, campaign.period_key) == (CampaignKind.SCHEDULED, str(timezone.localdate(NOW).year))
+    assert campaign.status == CampaignStatus.OPEN
+    policy.refresh_from_db()
+    assert policy.next_run_at == (NOW - datetime.timedelta(hours=1)).replace(year=NOW.year + 1)
+    assert services.launch_due_campaigns(now=NOW) == 0
+
+
+def test_after_downtime_of_years_one_campaign_catches_up():
+    due = NOW - datetime.timedelta(days=3 * 365 + 10)
+    policy = policy_in_force(next_run_at=due)
+    assert services.launch_due_campaigns(now=NOW) == 1
+    assert services.launch_due_campaigns(now=NOW) == 0
+    assert PolicyCampaign.objects.filter(policy=policy).count() == 1
+    policy.refresh_from_db()
+    assert NOW < policy.next_run_at <= NOW + datetime.timedelta(days=366)
+    assert (policy.next_run_at.month, policy.next_run_at.day) == (due.month, due.day)
+
+
+def test_not_yearly_or_archived_or_not_in_force_does_not_launch():
+    policy_in_force(next_run_at=NOW - datetime.timedelta(days=1), yearly=False)
+    policy_in_force(next_run_at=NOW - datetime.timedelta(days=1), archived=True)
+    waiting = policy_in_force(next_run_at=NOW - datetime.timedelta(days=1))
+    waiting.versions.update(effective_date=timezone.localdate(NOW) + datetime.timedelta(days=2))
+    assert services.launch_due_campaigns(now=NOW) == 0
+    assert not PolicyCampaign.objects.exists()
+    # Stays due: it launches once its first version comes into force.
+    assert services.launch_due_campaigns(now=NOW + datetime.timedelta(days=3)) == 1
+
+
+def test_the_tick_closes_a_campaign_at_its_close_date(security_officer):
+    policy = policy_in_force(escalate_after_overdue_days=2)
+    launch = NOW - datetime.timedelta(days=20)
+    campaign = campaign_launch(
+        actor=security_officer, policy=policy, now=launch, due_at=launch + datetime.timedelta(days=14)
+    )
+    assert campaign.closes_at == campaign.due_at + datetime.timedelta(days=4)
+    assert services.close_due_campaigns(now=campaign.closes_at - datetime.timedelta(minutes=1)) == 0
+    assert services.close_due_campaigns(now=NOW) == 1
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.closed_by) == (CampaignStatus.CLOSED, None)
+    assert campaign.evidence_sha256
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_a_quiet_tick_costs_the_same_queries_at_any_size(size, security_officer, django_assert_num_queries):
+    people(size)
+    launch = NOW - datetime.timedelta(days=1)
+    campaign_launch(
+        actor=security_officer,
+        policy=policy_in_force(),
+        now=launch,
+        due_at=launch + datetime.timedelta(days=14),
+    )
+    run_tick(NOW)  # the launch reminders go out
+    # Nothing new: the yearly policies due (1); the policies with a version in force (1) and, for the one
+    # policy, whether anyone joined who was never asked (1); the open campaigns (1), per campaign a
+    # savepoint (2), locking it (1) and the people not yet told of this step (1); the campaigns overdue (1);
+    # the campaigns to close (1).
+    with django_assert_num_queries(10):
+        done = run_tick(NOW)
+    assert set(done.values()) == {0}
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_the_first_reminder_costs_the_same_queries_at_any_size(
+    size, security_officer, django_assert_num_queries
+):
+    people(size)
+    launch = NOW - datetime.timedelta(days=1)
+    campaign_launch(
+        actor=security_officer,
+        policy=policy_in_force(),
+        now=launch,
+        due_at=launch + datetime.timedelta(days=14),
+    )
+    # The open campaigns (1); per campaign a savepoint (2), locking it (1), claiming the people (1), what they
+    # owe (1) and who they are (1); the digests: the keys used before (1), in a savepoint (2), the
+    # notifications (1) and the emails (1).
+    with django_assert_num_queries(12):
+        assert services.send_due_reminders(now=NOW) >= size
