@@ -452,7 +452,8 @@ class PdfExport(PdfExportBase):
     class Meta(PdfExportBase.Meta):
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="incident", incident__isnull=False) | Q(kind="breaches", incident__isnull=True),
+                condition=Q(kind="incident", incident__isnull=False)
+                | Q(kind="breaches", incident__isnull=True),
                 name="incident_pdf_names_its_incident",
             )
         ]

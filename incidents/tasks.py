@@ -7,6 +7,7 @@ levels fire once, in order.
 """
 
 from celery import shared_task
+from django.db import OperationalError
 
 from dpms.ticks import run_steps
 from incidents.services import breach, escalation, followups
@@ -23,3 +24,15 @@ TICK_STEPS = (
 def tick() -> dict:
     """Run every step; one failing step is logged and does not hold up the others, then the tick fails."""
     return run_steps("incidents", TICK_STEPS)
+
+
+@shared_task(
+    name=breach.PDF_TASK,
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def render_pdf(export_id: int) -> str:
+    """Write a requested incident or breach register PDF (``breach.pdf_run``). Safe to run twice."""
+    return breach.pdf_run(export_id=export_id)

@@ -1,13 +1,23 @@
 """Reads of the breach area: who sees the running clocks and the breach register, the running clocks
 nearest first, the breaches a person may see, and whether the authority was told in time."""
 
+import datetime
+
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, CharField, DateTimeField, F, Q, Value, When
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from dpms.models import User
-from incidents.choices import AuthorityDecision, Status
-from incidents.models import Incident
-from incidents.queries.visibility import incidents_with_internal_for_user
+from incidents.choices import AuthorityDecision, Category, Severity, Status, SubjectsDecision
+from incidents.models import Incident, PdfExport
+from incidents.queries.visibility import (
+    can_see,
+    get_incident_for_user,
+    incidents_with_internal_for_user,
+    sees_internal,
+)
 
 
 def sees_running_clocks(user) -> bool:
@@ -102,3 +112,107 @@ def running_clocks(user):
         # database read the nearest ten from the index of running clocks instead of sorting them all.
         .order_by("next_deadline" if settings.NIS2_ENABLED else "authority_deadline", "pk")
     )
+
+
+# --- The breach register as CSV (the download, and the PDF that embeds its SHA-256) -----------------------
+CSV_HEADER = (
+    "reference",
+    "title",
+    "category",
+    "severity",
+    "status",
+    "handler",
+    "reported at",
+    "noticed at",
+    "marked as breach at",
+    "marked by",
+    "aware at",
+    "awareness reason",
+    "facts",
+    "nature",
+    "effects",
+    "remedial action",
+    "authority decision",
+    "authority notified at",
+    "authority reference",
+    "not-required reason",
+    "deadline",
+    "on time",
+    "delay reasons",
+    "authority decision recorded at",
+    "authority decision recorded by",
+    "data subjects decision",
+    "data subjects reason",
+    "data subjects notified at",
+    "data subjects decision recorded at",
+    "data subjects decision recorded by",
+)
+
+
+def _who(user) -> str:
+    return f"{user.full_name} <{user.email}>" if user else ""
+
+
+def _utc(value):
+    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+
+
+def csv_row(incident: Incident, now) -> list:
+    """One breach of ``breaches_for(..., with_people=True)`` as a register CSV row (Art. 33(5))."""
+    return [
+        incident.reference,
+        incident.title,
+        Category(incident.category).label if incident.category in Category.values else incident.category,
+        Severity(incident.severity).label if incident.severity else "",
+        Status(incident.status).label,
+        _who(incident.handler),
+        _utc(incident.reported_at),
+        _utc(incident.noticed_at),
+        _utc(incident.breach_marked_at),
+        _who(incident.breach_marked_by),
+        _utc(incident.aware_at),
+        incident.aware_at_reason,
+        incident.description,
+        incident.breach_nature,
+        incident.breach_effects,
+        incident.breach_remedial_action,
+        AuthorityDecision(incident.authority_decision).label if incident.authority_decision else "",
+        _utc(incident.authority_notified_at),
+        incident.authority_reference,
+        incident.authority_not_required_reason,
+        _utc(incident.authority_deadline),
+        on_time(incident, now),
+        incident.authority_delay_reason,
+        _utc(incident.authority_decided_at),
+        _who(incident.authority_decided_by),
+        SubjectsDecision(incident.subjects_decision).label if incident.subjects_decision else "",
+        incident.subjects_decision_reason,
+        _utc(incident.subjects_notified_at),
+        _utc(incident.subjects_decided_at),
+        _who(incident.subjects_decided_by),
+    ]
+
+
+# --- PDFs (dpms.pdf): who may see and download one --------------------------------------------------------
+def get_pdf_export_for(user, pk):
+    """An incidents PDF: an incident's for whoever sees that incident's internal timeline (others 404 when
+    they may not see the incident at all, else 403), the breach register's for whoever may open the register
+    (others 403)."""
+    export = get_object_or_404(PdfExport.objects.select_related("requested_by", "incident"), pk=pk)
+    if export.kind == PdfExport.Kind.BREACHES:
+        if not can_open_register(user):
+            raise PermissionDenied("The breach register is for security officers and auditors.")
+    elif not sees_internal(user, export.incident):
+        if not can_see(user, export.incident):
+            raise Http404("No such PDF.")
+        raise PermissionDenied("This incident's PDF is for those who see its internal timeline.")
+    return export
+
+
+def get_incident_for_pdf(user, pk) -> Incident:
+    """The incident ``user`` asks a PDF of: 404 when they may not see it, 403 when they do not see its
+    internal timeline (a reporter's own report)."""
+    incident = get_incident_for_user(user, pk)
+    if not sees_internal(user, incident):
+        raise PermissionDenied("This incident's PDF is for those who see its internal timeline.")
+    return incident

@@ -27,9 +27,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from dpms import webhooks
+from dpms import pdf, webhooks
 from dpms.formats import show_datetime
 from dpms.models import WebhookEvent
 from incidents.choices import (
@@ -46,8 +48,11 @@ from incidents.models import (
     NIS2_EARLY_WARNING_HOURS,
     NIS2_NOTIFICATION_HOURS,
     Incident,
+    PdfExport,
 )
-from incidents.queries.visibility import is_responder, security_officers_for
+from incidents.queries.breach import CSV_HEADER, breaches_for, csv_row, on_time
+from incidents.queries.detail import timeline_events
+from incidents.queries.visibility import is_responder, security_officers_for, sees_internal
 from incidents.services.common import webhook_data
 from incidents.services.timeline import log, tell
 
@@ -869,3 +874,149 @@ def _tell_or_log(incident: Incident, *, subject: str, body: str, dedup_key: str,
     )
     if not told:
         log(incident=incident, kind=EventKind.CLOCK, text=f"{subject}: nobody to tell", at=now)
+
+
+# --- PDFs (dpms.pdf): an incident, and the breach register (Art. 33(5) GDPR) -------------------------------
+PDF_TASK = "incidents.tasks.render_pdf"
+TIMELINE_CSV_HEADER = ("at", "kind", "actor", "internal", "text")
+
+
+@transaction.atomic
+def incident_pdf_request(*, incident: Incident, actor) -> PdfExport:
+    """Ask for ``incident`` as a PDF (facts, the timeline ``actor`` sees, breach decisions and clocks),
+    written in the background in ``actor``'s language. The caller has checked ``sees_internal``."""
+    subject = gettext("Incident %(reference)s") % {"reference": incident.reference}
+    return pdf.export_request(
+        PdfExport,
+        task=PDF_TASK,
+        requested_by=actor,
+        subject=subject,
+        kind=PdfExport.Kind.INCIDENT,
+        incident=incident,
+    )
+
+
+@transaction.atomic
+def breach_register_pdf_request(*, actor) -> PdfExport:
+    """Ask for the breach register as a PDF; the caller has checked ``can_open_register``."""
+    subject = gettext("Register of personal data breaches (Art. 33(5) GDPR)")
+    return pdf.export_request(
+        PdfExport, task=PDF_TASK, requested_by=actor, subject=subject, kind=PdfExport.Kind.BREACHES
+    )
+
+
+def _deadline_state(deadline, done_at, now) -> str:
+    """met (done by the deadline), missed (done late, or not done and past it), pending, or "" (no clock)."""
+    if deadline is None:
+        return ""
+    if done_at is not None:
+        return "met" if done_at <= deadline else "missed"
+    return "missed" if now > deadline else "pending"
+
+
+def incident_clocks(incident: Incident, now) -> list[dict]:
+    """The incident's regulatory clocks (the GDPR 72 hours, the NIS2 reports) with met, missed or pending."""
+    clocks = []
+    if incident.is_breach and incident.authority_deadline:
+        if incident.authority_decision == AuthorityDecision.NOT_REQUIRED:
+            state = "not required"
+        else:
+            state = _deadline_state(incident.authority_deadline, incident.authority_notified_at, now)
+        clocks.append(
+            {
+                "label": gettext("Supervisory authority (Art. 33 GDPR, 72 hours)"),
+                "deadline": incident.authority_deadline,
+                "done_at": incident.authority_notified_at,
+                "state": state,
+            }
+        )
+    if incident.nis2_significant:
+        for report, deadline, done_at in (
+            ("early_warning", incident.nis2_early_warning_deadline, incident.nis2_early_warning_at),
+            ("notification", incident.nis2_notification_deadline, incident.nis2_notification_at),
+            ("final_report", incident.nis2_final_report_deadline, incident.nis2_final_report_at),
+        ):
+            if deadline is not None:
+                clocks.append(
+                    {
+                        "label": str(NIS2_REPORTS[report]),
+                        "deadline": deadline,
+                        "done_at": done_at,
+                        "state": _deadline_state(deadline, done_at, now),
+                    }
+                )
+    states = {
+        "met": gettext("met"),
+        "missed": gettext("missed"),
+        "pending": gettext("pending"),
+        "not required": gettext("not required"),
+    }
+    for row in clocks:
+        row["state_label"] = states.get(row["state"], row["state"])
+    return clocks
+
+
+def _timeline_row(event) -> list:
+    actor = f"{event.actor.full_name} <{event.actor.email}>" if event.actor else ""
+    return [event.at, event.kind, actor, "yes" if event.internal else "no", event.text]
+
+
+def _incident_build(export: PdfExport, now) -> pdf.Built:
+    user = export.requested_by
+    incident = Incident.objects.select_related(
+        "handler", "reported_by", "breach_marked_by", "authority_decided_by", "subjects_decided_by"
+    ).get(pk=export.incident_id)
+    internal = sees_internal(user, incident)
+    events = list(timeline_events(incident, internal=internal))
+    csv = pdf.csv_bytes(TIMELINE_CSV_HEADER, (_timeline_row(event) for event in events))
+    context = {
+        "incident": incident,
+        "events": events,
+        "internal": internal,
+        "clocks": incident_clocks(incident, now),
+        "pdf_requested_by": user,
+    }
+    return pdf.Built(
+        template="incidents/breach/incident_pdf.html",
+        context=context,
+        csv=csv,
+        csv_sha256=pdf.sha256(csv),
+        link=reverse("incidents:pdf", args=[export.pk]),
+        object_type="incidents.incident",
+        object_id=str(incident.pk),
+        object_label=incident.reference,
+    )
+
+
+def _register_build(export: PdfExport, now) -> pdf.Built:
+    user = export.requested_by
+    breaches = list(breaches_for(user, with_people=True))
+    csv = pdf.csv_bytes(CSV_HEADER, (csv_row(incident, now) for incident in breaches))
+    rows = [
+        {"incident": incident, "on_time": on_time(incident, now), "clocks": incident_clocks(incident, now)}
+        for incident in breaches
+    ]
+    return pdf.Built(
+        template="incidents/breach/register_pdf.html",
+        context={"rows": rows, "pdf_requested_by": user},
+        csv=csv,
+        csv_sha256=pdf.sha256(csv),
+        link=reverse("incidents:pdf", args=[export.pk]),
+        object_type="incidents.breachregister",
+        object_id="",
+        object_label=export.subject,
+    )
+
+
+def pdf_build(export: PdfExport) -> pdf.Built:
+    """What an incidents PDF shows (run by the task in the requester's language); the CSV is written first
+    and from the same rows, so its hash and the pages describe the same moment."""
+    now = timezone.now()
+    if export.kind == PdfExport.Kind.INCIDENT:
+        return _incident_build(export, now)
+    return _register_build(export, now)
+
+
+def pdf_run(*, export_id: int) -> str:
+    """Write one requested incidents PDF (the task's work); safe to run twice."""
+    return pdf.export_run(PdfExport, export_id, pdf_build, action="incidents.pdf.generated")

@@ -6,21 +6,21 @@ is rendered by the server (``clock`` in incidents.views.detail, shared with the 
 and kept current by static/js/dpms.js (``<time data-countdown>``).
 """
 
-import datetime
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
+from dpms import pdf
 from dpms.csvexport import streaming_csv
 from dpms.paging import query_without_page
-from incidents.choices import AuthorityDecision, Category, Severity, Status, SubjectsDecision
+from incidents.choices import AuthorityDecision, Status, SubjectsDecision
 from incidents.forms.breach import (
     AuthorityNotifiedForm,
     AuthorityNotRequiredForm,
@@ -358,81 +358,8 @@ def _check_register_access(user) -> None:
         raise PermissionDenied("The breach register is for security officers and auditors.")
 
 
-CSV_HEADER = (
-    "reference",
-    "title",
-    "category",
-    "severity",
-    "status",
-    "handler",
-    "reported at",
-    "noticed at",
-    "marked as breach at",
-    "marked by",
-    "aware at",
-    "awareness reason",
-    "facts",
-    "nature",
-    "effects",
-    "remedial action",
-    "authority decision",
-    "authority notified at",
-    "authority reference",
-    "not-required reason",
-    "deadline",
-    "on time",
-    "delay reasons",
-    "authority decision recorded at",
-    "authority decision recorded by",
-    "data subjects decision",
-    "data subjects reason",
-    "data subjects notified at",
-    "data subjects decision recorded at",
-    "data subjects decision recorded by",
-)
-
-
-def _who(user) -> str:
-    return f"{user.full_name} <{user.email}>" if user else ""
-
-
-def _utc(value):
-    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
-
-
-def _csv_row(incident: Incident, now) -> list:
-    return [
-        incident.reference,
-        incident.title,
-        Category(incident.category).label if incident.category in Category.values else incident.category,
-        Severity(incident.severity).label if incident.severity else "",
-        Status(incident.status).label,
-        _who(incident.handler),
-        _utc(incident.reported_at),
-        _utc(incident.noticed_at),
-        _utc(incident.breach_marked_at),
-        _who(incident.breach_marked_by),
-        _utc(incident.aware_at),
-        incident.aware_at_reason,
-        incident.description,
-        incident.breach_nature,
-        incident.breach_effects,
-        incident.breach_remedial_action,
-        AuthorityDecision(incident.authority_decision).label if incident.authority_decision else "",
-        _utc(incident.authority_notified_at),
-        incident.authority_reference,
-        incident.authority_not_required_reason,
-        _utc(incident.authority_deadline),
-        queries.on_time(incident, now),
-        incident.authority_delay_reason,
-        _utc(incident.authority_decided_at),
-        _who(incident.authority_decided_by),
-        SubjectsDecision(incident.subjects_decision).label if incident.subjects_decision else "",
-        incident.subjects_decision_reason,
-        _utc(incident.subjects_notified_at),
-        _utc(incident.subjects_decided_at),
-        _who(incident.subjects_decided_by),
-    ]
+CSV_HEADER = queries.CSV_HEADER  # the breach register CSV (and the PDF that embeds its hash) writes these
+_csv_row = queries.csv_row
 
 
 @login_required
@@ -471,8 +398,80 @@ def breach_register_page(request):
     return render(request, "incidents/breach/register.html", context)
 
 
+# --- PDFs: an incident, and the breach register ------------------------------------------------------------
+
+
+def _pdf_urls(export) -> dict:
+    return {
+        "progress": reverse("incidents:pdf_progress", args=[export.pk]),
+        "pdf": reverse("incidents:pdf_download", args=[export.pk]),
+        "csv": reverse("incidents:pdf_csv", args=[export.pk]),
+    }
+
+
+def _pdf_name(export, suffix: str) -> str:
+    about = export.incident.reference if export.incident else "breach-register"
+    return f"{about}-{export.pk}.{suffix}"
+
+
+@login_required
+@require_POST
+def incident_pdf_ask(request, pk):
+    """Ask for an incident as a PDF (whoever sees its internal timeline); its page then shows the progress."""
+    incident = queries.get_incident_for_pdf(request.user, pk)
+    export = services.incident_pdf_request(incident=incident, actor=request.user)
+    return redirect("incidents:pdf", pk=export.pk)
+
+
+@login_required
+@require_POST
+def breach_register_pdf_ask(request):
+    """Ask for the breach register as a PDF (security officers and auditors)."""
+    _check_register_access(request.user)
+    export = services.breach_register_pdf_request(actor=request.user)
+    return redirect("incidents:pdf", pk=export.pk)
+
+
+@login_required
+@require_GET
+def pdf_page(request, pk):
+    export = queries.get_pdf_export_for(request.user, pk)
+    if export.incident:
+        back, label = reverse("incidents:detail", args=[export.incident_id]), export.incident.reference
+    else:
+        back, label = reverse("incidents:breach_register_page"), gettext("Breach register")
+    return pdf.export_page(request, export, urls=_pdf_urls(export), back_url=back, back_label=label)
+
+
+@login_required
+@require_GET
+def pdf_progress(request, pk):
+    export = queries.get_pdf_export_for(request.user, pk)
+    return pdf.progress_response(request, export, urls=_pdf_urls(export))
+
+
+@login_required
+@require_GET
+def pdf_download(request, pk):
+    export = queries.get_pdf_export_for(request.user, pk)
+    return pdf.file_response(export, "pdf", _pdf_name(export, "pdf"))
+
+
+@login_required
+@require_GET
+def pdf_csv(request, pk):
+    export = queries.get_pdf_export_for(request.user, pk)
+    return pdf.file_response(export, "csv", _pdf_name(export, "csv"))
+
+
 urlpatterns = [
     path("breaches/", breach_register_page, name="breach_register_page"),
+    path("breaches.pdf", breach_register_pdf_ask, name="breach_register_pdf"),
+    path("<int:pk>/pdf", incident_pdf_ask, name="incident_pdf"),
+    path("pdf/<int:pk>/", pdf_page, name="pdf"),
+    path("pdf/<int:pk>/progress/", pdf_progress, name="pdf_progress"),
+    path("pdf/<int:pk>/download", pdf_download, name="pdf_download"),
+    path("pdf/<int:pk>/data.csv", pdf_csv, name="pdf_csv"),
     path("breaches.csv", breach_register, name="breach_register"),
     path("<int:pk>/breach/mark/", breach_mark_view, name="breach_mark"),
     path("<int:pk>/breach/awareness/", breach_awareness, name="breach_awareness"),
