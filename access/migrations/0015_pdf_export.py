@@ -7,35 +7,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access', '0014_finding_vulnerability_overdue'),
+        ("access", "0014_finding_vulnerability_overdue"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PdfExport',
+            name="PdfExport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(help_text='What the PDF is about, as its footer names it.', max_length=200)),
-                ('status', models.CharField(choices=[('queued', 'Waiting for a worker'), ('rendering', 'Being written'), ('ready', 'Ready'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('progress', models.PositiveSmallIntegerField(default=0, help_text='Per cent done.')),
-                ('language', models.CharField(help_text="The requester's language: the PDF is written in it.", max_length=8)),
-                ('pdf_file', models.CharField(blank=True, help_text='Name in the evidence-pdf storage.', max_length=100)),
-                ('csv_file', models.CharField(blank=True, help_text='The CSV kept beside it, if any.', max_length=100)),
-                ('pdf_sha256', models.CharField(blank=True, max_length=64)),
-                ('csv_sha256', models.CharField(blank=True, max_length=64)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pdf_exports', to='access.reviewcampaign')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "subject",
+                    models.CharField(
+                        help_text="What the PDF is about, as its footer names it.", max_length=200
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting for a worker"),
+                            ("rendering", "Being written"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0, help_text="Per cent done.")),
+                (
+                    "language",
+                    models.CharField(
+                        help_text="The requester's language: the PDF is written in it.", max_length=8
+                    ),
+                ),
+                (
+                    "pdf_file",
+                    models.CharField(
+                        blank=True, help_text="Name in the evidence-pdf storage.", max_length=100
+                    ),
+                ),
+                (
+                    "csv_file",
+                    models.CharField(blank=True, help_text="The CSV kept beside it, if any.", max_length=100),
+                ),
+                ("pdf_sha256", models.CharField(blank=True, max_length=64)),
+                ("csv_sha256", models.CharField(blank=True, max_length=64)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pdf_exports",
+                        to="access.reviewcampaign",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'abstract': False,
-                'indexes': [models.Index(fields=['campaign', '-created_at'], name='access_pdf_by_campaign')],
+                "ordering": ["-created_at", "-pk"],
+                "abstract": False,
+                "indexes": [models.Index(fields=["campaign", "-created_at"], name="access_pdf_by_campaign")],
             },
         ),
     ]
