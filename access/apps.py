@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AccessConfig(AppConfig):
@@ -36,7 +37,7 @@ class AccessConfig(AppConfig):
                     portal.Link(_("Grants"), "access:grants"),
                     portal.Link(_("Systems"), "access:systems"),
                     portal.Link(_("My reviews"), "access:review_queue"),
-                    portal.Link(_("Requests"), "access:my_requests"),
+                    portal.Link(pgettext_lazy("access", "Requests"), "access:my_requests"),
                     portal.Link(_("Approvals"), "access:requests_awaiting"),
                     portal.Link(_("Revocation tasks"), "access:revocation_list"),
                     portal.Link(_("Campaigns"), "access:campaigns", visible=can_read_campaigns),

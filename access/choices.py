@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Environment(models.TextChoices):
@@ -87,7 +88,7 @@ class ReviewerRule(models.TextChoices):
 
 class DefaultDecision(models.TextChoices):
     KEEP = "keep", _("Keep")
-    REVOKE = "revoke", _("Revoke")
+    REVOKE = "revoke", pgettext_lazy("access", "Revoke")
     FLAG = "flag", _("Leave flagged as no response")
 
 
@@ -107,7 +108,7 @@ class CampaignStatus(models.TextChoices):
 class Decision(models.TextChoices):
     PENDING = "pending", _("Pending")
     KEEP = "keep", _("Keep")
-    REVOKE = "revoke", _("Revoke")
+    REVOKE = "revoke", pgettext_lazy("access", "Revoke")
     DOWNGRADE = "downgrade", _("Downgrade")
     EXCEPTION = "exception", _("Keep until a date")
     NO_RESPONSE = "no_response", _("No response")

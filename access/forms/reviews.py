@@ -3,7 +3,7 @@ security officer's reassignment."""
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from access.choices import Decision
 from access.models import ReviewItem
@@ -12,7 +12,7 @@ from dpms.forms import ModelMultipleChoiceField, PersonField
 
 DECISION_CHOICES = [
     (Decision.KEEP, gettext_lazy("Keep")),
-    (Decision.REVOKE, gettext_lazy("Revoke")),
+    (Decision.REVOKE, pgettext_lazy("access", "Revoke")),
     (Decision.DOWNGRADE, gettext_lazy("Downgrade to another role")),
     (Decision.EXCEPTION, gettext_lazy("Keep until a date")),
 ]

@@ -260,7 +260,7 @@ def queue_panel(request):
         "progress": progress,
         "due_at": due,
         "chart": charts.bar_chart(
-            slug="review-queue", title=_("Your review items"), bars=bars, x_title=_("Items")
+            slug="review-queue", title=_("Your review items"), bars=bars, unit=_("Items"), x_title=_("Items")
         ),
         "bars": bars,
         "link": f"{queue_url}?state=pending",
