@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, partial
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -88,12 +89,15 @@ class PdfExportBase(models.Model):
         return self.status == PdfStatus.READY
 
 
+Export = TypeVar("Export", bound=PdfExportBase)
+
+
 # --- Whether WeasyPrint can run here ----------------------------------------------------------------------
 @cache
 def unavailable() -> str:
     """Empty when PDFs can be made here; else why not (WeasyPrint or its Pango libraries missing)."""
     try:
-        import weasyprint  # noqa: F401 - imported to learn whether its libraries load
+        import weasyprint  # type: ignore[import-untyped]  # noqa: F401 - imported to learn whether it loads
     except (ImportError, OSError) as exc:
         return f"WeasyPrint cannot load: {exc}"
     return ""
@@ -116,7 +120,7 @@ def static_file_for(url: str) -> Path:
 
 def url_fetcher():
     """A WeasyPrint URL fetcher that serves ``static_file_for`` and nothing else."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
 
     class StaticOnly(URLFetcher):
         def fetch(self, url, headers=None):
@@ -213,10 +217,10 @@ class Built:
     object_label: str = ""
 
 
-def export_request(model: type[PdfExportBase], *, task: str, requested_by, subject: str, **fields):
+def export_request(model: type[Export], *, task: str, requested_by, subject: str, **fields):
     """A new job for ``requested_by`` in their current language, handed to ``task`` after commit (call inside
     the service's transaction). A broker that is down leaves it queued: asking again starts another."""
-    export = model.objects.create(
+    export = model._default_manager.create(
         subject=subject[:200],
         requested_by=requested_by,
         language=translation.get_language() or settings.LANGUAGE_CODE,
@@ -233,24 +237,27 @@ def _zone(user):
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
-def export_run(
-    model: type[PdfExportBase], export_id: int, build: Callable[[PdfExportBase], Built], *, action: str
-) -> str:
+def export_run(model: type[Export], export_id: int, build: Callable[[Export], Built], *, action: str) -> str:
     """Render one job: claim it (once, even if the task runs twice), build and render it in the requester's
     language and time zone, store the PDF (and the CSV), then in one transaction mark it ready, record
     ``action`` with both hashes in the audit trail and tell the requester. A failure marks it failed."""
-    claimed = model.objects.filter(pk=export_id, status=PdfStatus.QUEUED).update(
+    claimed = model._default_manager.filter(pk=export_id, status=PdfStatus.QUEUED).update(
         status=PdfStatus.RENDERING, progress=10
     )
     if not claimed:
         return "not queued"
-    export = model.objects.select_related("requested_by").get(pk=export_id)
+    export = model._default_manager.select_related("requested_by").get(pk=export_id)
     user = export.requested_by
     now = timezone.now()
+    if unavailable():
+        model._default_manager.filter(pk=export_id).update(
+            status=PdfStatus.FAILED, error=unavailable()[:2000], finished_at=now
+        )
+        return "failed"
     try:
         with translation.override(export.language), timezone.override(_zone(user)):
             built = build(export)
-            model.objects.filter(pk=export_id).update(progress=50)
+            model._default_manager.filter(pk=export_id).update(progress=50)
             pdf = render_pdf(
                 built.template,
                 {**built.context, "csv_sha256": built.csv_sha256},
@@ -261,13 +268,13 @@ def export_run(
         csv_name = _store(built.csv, ".csv") if built.csv is not None else ""
     except Exception as exc:
         log.exception("PDF export %s %s failed", model.__name__, export_id)
-        model.objects.filter(pk=export_id).update(
+        model._default_manager.filter(pk=export_id).update(
             status=PdfStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
         )
         return "failed"
     pdf_sha256 = sha256(pdf)
     with transaction.atomic():
-        model.objects.filter(pk=export_id).update(
+        model._default_manager.filter(pk=export_id).update(
             status=PdfStatus.READY,
             progress=100,
             pdf_file=pdf_name,

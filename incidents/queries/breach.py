@@ -202,8 +202,8 @@ def get_pdf_export_for(user, pk):
     if export.kind == PdfExport.Kind.BREACHES:
         if not can_open_register(user):
             raise PermissionDenied("The breach register is for security officers and auditors.")
-    elif not sees_internal(user, export.incident):
-        if not can_see(user, export.incident):
+    elif export.incident is None or not sees_internal(user, export.incident):
+        if export.incident is None or not can_see(user, export.incident):
             raise Http404("No such PDF.")
         raise PermissionDenied("This incident's PDF is for those who see its internal timeline.")
     return export

@@ -21,6 +21,7 @@ import datetime
 import logging
 import zoneinfo
 from datetime import UTC, timedelta
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -916,7 +917,7 @@ def _deadline_state(deadline, done_at, now) -> str:
 
 def incident_clocks(incident: Incident, now) -> list[dict]:
     """The incident's regulatory clocks (the GDPR 72 hours, the NIS2 reports) with met, missed or pending."""
-    clocks = []
+    clocks: list[dict[str, Any]] = []
     if incident.is_breach and incident.authority_deadline:
         if incident.authority_decision == AuthorityDecision.NOT_REQUIRED:
             state = "not required"
@@ -965,7 +966,7 @@ def _incident_build(export: PdfExport, now) -> pdf.Built:
     user = export.requested_by
     incident = Incident.objects.select_related(
         "handler", "reported_by", "breach_marked_by", "authority_decided_by", "subjects_decided_by"
-    ).get(pk=export.incident_id)
+    ).get(pk=export.incident_id or 0)
     internal = sees_internal(user, incident)
     events = list(timeline_events(incident, internal=internal))
     csv = pdf.csv_bytes(TIMELINE_CSV_HEADER, (_timeline_row(event) for event in events))
