@@ -178,7 +178,7 @@ def assignment_complete(*, actor, assignment: Assignment, answers: dict[int, Rep
     now = now or timezone.now()
     # Locked: a double click, or two tabs, would otherwise both complete it and answer twice.
     locked = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("campaign__policy", "campaign__version", "person__manager")
         .get(pk=assignment.pk)
     )
@@ -279,7 +279,7 @@ def policy_acknowledge(*, actor, version: PolicyVersion, now=None) -> Acknowledg
     # Locked: the campaign's close would otherwise mark one "no response" while this marks it done.
     pending = list(
         pending_assignments_for_version(actor, version)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .exclude(campaign__questions__isnull=False)
         .order_by("pk")
     )

@@ -305,7 +305,11 @@ def question_add(
 def question_update(*, actor, question: AttestationQuestion, **changes) -> AttestationQuestion:
     """Change a template question's kind, text, help or whether it is required. Campaigns already launched
     keep their own copy, so answers given never change meaning."""
-    question = AttestationQuestion.objects.select_for_update().select_related("policy").get(pk=question.pk)
+    question = (
+        AttestationQuestion.objects.select_for_update(of=("self",))
+        .select_related("policy")
+        .get(pk=question.pk)
+    )
     if question.policy is None:
         raise ValidationError(_("A campaign's questions do not change once it is launched."))
     _may_keep_questions(actor, question.policy)
@@ -331,7 +335,11 @@ def question_update(*, actor, question: AttestationQuestion, **changes) -> Attes
 @transaction.atomic
 def question_remove(*, actor, question: AttestationQuestion) -> None:
     """Remove a template question (campaigns already launched keep their copy and its answers)."""
-    question = AttestationQuestion.objects.select_for_update().select_related("policy").get(pk=question.pk)
+    question = (
+        AttestationQuestion.objects.select_for_update(of=("self",))
+        .select_related("policy")
+        .get(pk=question.pk)
+    )
     if question.policy is None:
         raise ValidationError(_("A campaign's questions do not change once it is launched."))
     policy = question.policy
