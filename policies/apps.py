@@ -10,13 +10,56 @@ class PoliciesConfig(AppConfig):
 
     def ready(self):
         from dpms import portal
+        from policies import demo
+        from policies.api import acknowledgements as acknowledgements_api
+        from policies.api import campaigns as campaigns_api
+        from policies.api import documents as documents_api
+        from policies.api import followups as followups_api
+        from policies.queries.campaigns import reads_campaigns
+        from policies.views import dashboard
 
         portal.register_app(
             portal.App(
                 name=self.name,
-                nav=portal.Link(_("Policies"), "policies:follow_ups", section="/policies/", order=40),
+                # Everyone has policies to read: My policies is in everyone's menu.
+                nav=portal.Link(_("Policies"), "policies:mine", section="/policies/", order=40),
                 subnav=[
+                    portal.Link(_("My policies"), "policies:mine"),
+                    portal.Link(_("Library"), "policies:library"),
+                    portal.Link(_("Campaigns"), "policies:campaigns", visible=reads_campaigns),
+                    # Everyone's: a person's own follow-ups and a manager's reports' are there too (officers
+                    # and auditors see every one). The link costs no query.
                     portal.Link(_("Follow-ups"), "policies:follow_ups"),
                 ],
+                panels=[
+                    portal.Panel(
+                        "policies/dashboard/pending_panel.html", dashboard.to_acknowledge_panel, order=14
+                    ),
+                    portal.Panel(
+                        "policies/dashboard/share_panel.html", dashboard.acknowledged_share_panel, order=40
+                    ),
+                    portal.Panel("policies/dashboard/panel.html", dashboard.open_no_answers_panel, order=41),
+                ],
+                searches=[
+                    portal.Search(
+                        _("Policies"),
+                        dashboard.search_policies,
+                        dashboard.policies_list_url,
+                        _("the policy library"),
+                        order=45,
+                    )
+                ],
+                api=[
+                    portal.ApiRoute("policies", documents_api.PolicyViewSet, "policy"),
+                    portal.ApiRoute("policy-campaigns", campaigns_api.CampaignViewSet, "policy-campaign"),
+                    portal.ApiRoute(
+                        "policy-acknowledgements",
+                        acknowledgements_api.AcknowledgementViewSet,
+                        "policy-acknowledgement",
+                    ),
+                    portal.ApiRoute("policy-follow-ups", followups_api.FollowUpViewSet, "policy-follow-up"),
+                ],
+                # After the people (and their teams) exist.
+                seeder=portal.Seeder(demo.seed_policies_demo, order=40),
             )
         )

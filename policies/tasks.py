@@ -10,16 +10,17 @@ from celery import shared_task
 from django.db import OperationalError
 
 from dpms.ticks import run_steps
-from policies.services import campaigns
+from policies.services import campaigns, followups
 
 # Each step: ``step(*, now) -> int`` (how much it did), in order: launch (yearly, joiners), remind, escalate,
-# close.
+# close; then the officers told of follow-ups gone overdue.
 TICK_STEPS = (
     campaigns.launch_due_campaigns,
     campaigns.launch_joiner_campaigns,
     campaigns.send_due_reminders,
     campaigns.escalate_overdue,
     campaigns.close_due_campaigns,
+    followups.remind_overdue_follow_ups,
 )
 
 

@@ -1,12 +1,11 @@
 """Pages of follow-ups: the list (mine, my reports', everyone's for officers and auditors), a follow-up's
-page with its "no" answer, resolving it, the CSV of the "no" answers with their follow-ups, and the officers'
-dashboard panel of open "no" answers."""
+page with its "no" answer, resolving it, and the CSV of the "no" answers with their follow-ups."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -116,32 +115,6 @@ def follow_up_csv(request):
             ]  # fmt: skip
 
     return streaming_csv(name="policy-follow-ups", header=FOLLOW_UP_CSV_HEADER, rows=lines())
-
-
-# --- Dashboard panel ---------------------------------------------------------------------------------------
-def open_no_answers_panel(request):
-    """Security officers and auditors: open "no" answers (follow-ups) and how many are overdue; one query."""
-    if not queries.sees_all_follow_ups(request.user):
-        return None
-    counts = queries.open_counts(timezone.now())
-    link = reverse("policies:follow_ups")
-    lines = []
-    if counts.open:
-        lines.append({"text": _("%(count)d open") % {"count": counts.open}, "link": f"{link}?scope=all"})
-        lines.append(
-            {
-                "text": _("%(count)d overdue") % {"count": counts.overdue},
-                "link": f"{link}?scope=all&overdue=on",
-            }
-        )
-    return {
-        "title": _("Open \u201cno\u201d answers"),
-        "count": counts.open,
-        "lines": lines,
-        "empty": "" if counts.open else _("Every \u201cno\u201d answer's follow-up is resolved."),
-        "link": f"{link}?scope=all",
-        "link_label": _("Open the follow-ups"),
-    }
 
 
 urlpatterns = [

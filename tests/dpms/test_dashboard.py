@@ -64,15 +64,15 @@ def test_dashboard_query_count_does_not_grow_with_notifications(
     NotificationFactory.create_batch(count, recipient=staff)
     client = client_for(staff)
     client.get(reverse("dashboard"))  # a session's first request also records it (allauth usersessions)
-    # 20 queries: session and user (2); allauth's user-session tracking: savepoint, select session, select
+    # 21 queries: session and user (2); allauth's user-session tracking: savepoint, select session, select
     # its user, update last seen, release (5); the 10 latest notifications (1); the header's unread count (1);
     # the user's groups for the role sections (1); saving the sliding session: savepoint, update, release (3);
     # the access review queue panel's counts (1); the manager's panel of their reports' access (1: none
     # here); the access requests awaiting approval panel (1); the risk panels: your overdue risk actions (1),
     # your due and overdue risk reviews (1); the incidents panel of the incidents you reported (1); your
-    # vulnerabilities: the aggregate of the open ones you own (1: none, so no panel). The security officers'
-    # panels run none for staff.
-    with django_assert_num_queries(20):
+    # vulnerabilities: the aggregate of the open ones you own (1: none, so no panel); the policies to
+    # acknowledge (1: none, so no panel). The security officers' panels run none for staff.
+    with django_assert_num_queries(21):
         response = client.get(reverse("dashboard"))
     assert response.status_code == 200
     assert len(response.context["notifications"]) == min(count, 10)

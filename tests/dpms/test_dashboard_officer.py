@@ -107,13 +107,14 @@ def test_the_officer_dashboard_costs_the_same_at_any_size(
     officer_world(size, reporters=[staff])
     client = client_for(security_officer)
     client.get(DASHBOARD)  # a session's first request also records it (allauth usersessions)
-    # 39 queries. The page (13): session and user (2); allauth's user-session tracking (5); the latest
+    # 42 queries. The page (13): session and user (2); allauth's user-session tracking (5); the latest
     # notifications (1); the viewer's groups (1); the header's unread count (1); saving the sliding session
-    # (3). The panels (26), each a fixed number: review queue (1), reports' access (1), campaign completion
+    # (3). The panels (29), each a fixed number: review queue (1), reports' access (1), campaign completion
     # (1), my incidents (1), running clocks (2), open findings (2), access requests (1), joiners, movers and
     # leavers (3), open incidents (1), incident trend by month (1), risks above appetite with the portfolio's
     # twelve months (5), overdue risk actions (2), acceptances awaiting (1), risk reviews (1), open
-    # vulnerabilities (2), your own open vulnerabilities (1: none, no panel).
-    with django_assert_num_queries(39):
+    # vulnerabilities (2), your own open vulnerabilities (1: none, no panel), policies to acknowledge (1:
+    # none, no panel), the acknowledged share per policy (1), open "no" answers (1).
+    with django_assert_num_queries(42):
         response = client.get(DASHBOARD)
     assert response.status_code == 200

@@ -95,12 +95,13 @@ def test_the_manager_dashboard_costs_the_same_at_any_size(
     campaign_with([Decision.PENDING] * size, reviewer=manager)
     client = client_for(manager)
     client.get(DASHBOARD)  # a session's first request also records it (allauth usersessions)
-    # 21 queries. The page (13): session and user (2); allauth's user-session tracking (5); the latest
+    # 22 queries. The page (13): session and user (2); allauth's user-session tracking (5); the latest
     # notifications (1); the viewer's groups (1); the header's unread count (1); saving the sliding session
-    # (3). The panels (8): review queue (1), reports' access (1), my incidents: the latest and the open ones
+    # (3). The panels (9): review queue (1), reports' access (1), my incidents: the latest and the open ones
     # by status (2), access requests awaiting (1), overdue risk actions (1), risk reviews (1), your
-    # vulnerabilities (1: none owned, no panel). The officers' panels read nothing for a manager.
-    with django_assert_num_queries(21):
+    # vulnerabilities (1: none owned, no panel), policies to acknowledge (1: none, no panel). The officers'
+    # panels read nothing for a manager.
+    with django_assert_num_queries(22):
         response = client.get(DASHBOARD)
     panel = panel_of(response, REPORTS)
     assert len(panel["rows"]) == min(size, 8)
