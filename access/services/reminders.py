@@ -116,7 +116,7 @@ def _pending_digests(campaign: ReviewCampaign, recipients: list[int]) -> list[Di
                 person, mine = person_id, texts.setdefault(person_id, [])
                 totals[person_id] = totals.get(person_id, 0) + total
             mine.append(f"{holder}: {system} · {role}")
-    people = User.objects.filter(pk__in=texts).only("email", "is_active", "time_zone").in_bulk()
+    people = User.objects.filter(pk__in=texts).only("email", "is_active", "time_zone", "language").in_bulk()
     return [
         Digest(recipient=people[person_id], texts=lines, total=totals[person_id], link=QUEUE_LINK)
         for person_id, lines in texts.items()
