@@ -6,6 +6,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from dpms.formats import show_datetime
 from incidents.choices import Category, Severity
@@ -90,7 +91,7 @@ def _tell_handler(incident: Incident, actor, key: str) -> None:
     )
 
 
-def _tell_reporter(incident: Incident, actor, *, subject: str, body: str, key: str) -> None:
+def _tell_reporter(incident: Incident, actor, *, subject: "str | Promise", body: str, key: str) -> None:
     """Reporters follow their incident: status changes and visible comments are sent to them."""
     reporter = incident.reported_by
     if reporter.pk == getattr(actor, "pk", None):

@@ -139,7 +139,10 @@ def followup_set_status(*, actor, action: FollowUpAction, status: str) -> Follow
         incident=incident,
         kind=EventKind.ACTION,
         actor=actor,
-        text=f"Follow-up action {action.title}: {ActionStatus(before).label} → {ActionStatus(status).label}.",
+        text=(
+            f"Follow-up action {action.title}: {timeline.recorded(ActionStatus(before).label)} "
+            f"→ {timeline.recorded(ActionStatus(status).label)}."
+        ),
         data={"action": action.pk, "from": before, "to": status},
         audit_action="incident.followup.status",
         changes={"action": action.pk, "status": [before, status]},

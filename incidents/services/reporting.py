@@ -165,7 +165,9 @@ def incident_report(
     )
     if found_systems:
         incident.systems.set(found_systems)
-    text = f"Reported by {outside_reporter or actor} as {Category(category).label.lower()}."
+    text = (
+        f"Reported by {outside_reporter or actor} as {timeline.recorded(Category(category).label).lower()}."
+    )
     if incident.personal_data == PersonalData.YES:
         text += " The reporter says personal data may be involved."
     reported = timeline.log(

@@ -19,6 +19,13 @@ from incidents.choices import EventKind
 from incidents.models import Incident, IncidentEvent
 
 
+def recorded(text) -> str:
+    """``text`` (a choice's label, maybe lazy) as the timeline and the audit trail keep it: in the portal's
+    language, whoever's language the request is in, so the record reads one way."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
+
+
 def incident_url(incident: Incident) -> str:
     return reverse("incidents:detail", kwargs={"pk": incident.pk})
 

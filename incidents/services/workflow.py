@@ -16,7 +16,10 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from dpms import notify, webhooks
 from dpms.formats import show_date
@@ -54,6 +57,12 @@ OWN_SERVICE: dict[str, str] = {
 
 
 # --- Triage, dismissal, acknowledgement --------------------------------------------------------------------
+
+
+def _status_word(status: Status) -> str:
+    """A status inside a sentence: "investigating" in English; German keeps its capitals."""
+    label = str(status.label)
+    return label.lower() if (translation.get_language() or "en").startswith("en") else label
 
 
 @transaction.atomic
@@ -127,8 +136,8 @@ def incident_triage(
             actor=actor,
             internal=False,
             text=(
-                f"Category corrected from {Category(old_category).label} "
-                f"to {Category(incident.category).label}."
+                f"Category corrected from {timeline.recorded(Category(old_category).label)} "
+                f"to {timeline.recorded(Category(incident.category).label)}."
             ),
             data={"from": old_category, "to": incident.category},
         )
@@ -321,7 +330,7 @@ def incident_transition(*, actor, incident: Incident, to: str, reason: str = "")
     if current == Status.DISMISSED:
         incident.dismissed_at, incident.dismissal_reason = None, ""
     _touch(incident, now, *fields)
-    label = f"{Status(current).label} → {Status(to).label}"
+    label = f"{timeline.recorded(Status(current).label)} → {timeline.recorded(Status(to).label)}"
     reopen = current in (Status.CLOSED, Status.DISMISSED)
     text = ("Reopened: " if reopen else "Status: ") + label + (f". Reason: {reason}" if reason else ".")
     after = {field: getattr(incident, field) for field in before}
@@ -341,7 +350,10 @@ def incident_transition(*, actor, incident: Incident, to: str, reason: str = "")
             incident=incident,
             kind=EventKind.ACKNOWLEDGED,
             actor=actor,
-            text=f"Acknowledged by {_name(actor)} on moving it to {Status(to).label.lower()}.",
+            text=(
+                f"Acknowledged by {_name(actor)} on moving it to "
+                f"{timeline.recorded(Status(to).label).lower()}."
+            ),
         )
         escalation.on_acknowledged(incident=incident, now=now, actor=actor)
     if reopen:  # a new escalation round from now, nothing missed while it was shut fires
@@ -351,7 +363,11 @@ def incident_transition(*, actor, incident: Incident, to: str, reason: str = "")
     _tell_reporter(
         incident,
         actor,
-        subject=f"{incident.reference} is {Status(to).label.lower()}",
+        subject=format_lazy(
+            gettext_lazy("{reference} is {status}"),
+            reference=incident.reference,
+            status=lazy(lambda: _status_word(Status(to)), str)(),
+        ),
         body=f"Your report {incident.reference} {incident.title}: {text}",
         key=f"status-{event.pk}",
     )
@@ -532,7 +548,10 @@ def incident_set_category(*, actor, incident: Incident, category: str) -> Incide
         kind=EventKind.CATEGORY,
         actor=actor,
         internal=False,
-        text=f"Category corrected from {Category(before).label} to {Category(category).label}.",
+        text=(
+            f"Category corrected from {timeline.recorded(Category(before).label)} "
+            f"to {timeline.recorded(Category(category).label)}."
+        ),
         data={"from": before, "to": category},
         audit_action="incident.category",
         changes={"category": [before, category]},

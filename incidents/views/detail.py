@@ -18,14 +18,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from dpms import portal
 from dpms.forms import add_service_errors
-from incidents.choices import SEVERITY_DEFINITIONS, Severity, Status
+from incidents.choices import SEVERITY_DEFINITIONS, Category, EventKind, PersonalData, Severity, Status
 from incidents.forms import detail as forms
 from incidents.queries import detail as queries
 from incidents.queries.attachments import attachments_visible_to
@@ -167,6 +167,34 @@ def header_band(request, incident, *, internal: bool, review_required: bool, rev
 # --- The page -----------------------------------------------------------------------------------------------
 
 
+def timeline_text(event) -> str:
+    """A timeline line as the reader reads it. The stored text is the record, written in the portal's
+    language; a line whose facts are all kept in its data is written out again in the reader's language
+    (only when that rebuilds the stored text word for word: an outside reporter's name is not in the data)."""
+    data = event.data or {}
+    if not (
+        event.kind == EventKind.REPORTED
+        and event.actor is not None
+        and data.get("category") in Category.values
+    ):
+        return event.text
+
+    def written() -> str:
+        category = str(Category(data["category"]).label)
+        english = (translation.get_language() or "en").startswith("en")
+        text = _("Reported by %(person)s as %(category)s.") % {
+            "person": event.actor,
+            "category": category.lower() if english else category,
+        }
+        if data.get("personal_data") == PersonalData.YES:
+            text += " " + _("The reporter says personal data may be involved.")
+        return text
+
+    with translation.override(settings.LANGUAGE_CODE):
+        record = written()
+    return written() if record == event.text else event.text
+
+
 def _sections(request, incident, bound) -> list[dict]:
     found = []
     for section in portal.sections_for(SLOT):
@@ -198,7 +226,10 @@ def _context(request, incident, bound) -> dict:
     files_by_event = defaultdict(list)
     for attachment in files:
         files_by_event[attachment.event_id].append(attachment)
-    timeline = [{"event": event, "files": files_by_event.get(event.pk, [])} for event in events]
+    timeline = [
+        {"event": event, "text": timeline_text(event), "files": files_by_event.get(event.pk, [])}
+        for event in events
+    ]
 
     visible_risks = risks_for_user(user)
     review = queries.review_of(incident) if internal else None
