@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RiskConfig(AppConfig):
@@ -25,14 +26,14 @@ class RiskConfig(AppConfig):
             portal.App(
                 name=self.name,
                 # Anyone may own a risk (or have one shared with them): the register is in everyone's menu.
-                nav=portal.Link("Risks", "risk:register", section="/risks/", order=20),
+                nav=portal.Link(_("Risks"), "risk:register", section="/risks/", order=20),
                 subnav=[
-                    portal.Link("Register", "risk:register"),
-                    portal.Link("Heat map", "risk:heatmap"),
-                    portal.Link("Review round", "risk:review_round", visible=can_see_round),
-                    portal.Link("Actions", "risk:actions"),
-                    portal.Link("Acceptances", "risk:acceptances", visible=may_list_acceptances),
-                    portal.Link("Matrices", "risk:matrices", visible=can_read_matrices),
+                    portal.Link(_("Register"), "risk:register"),
+                    portal.Link(_("Heat map"), "risk:heatmap"),
+                    portal.Link(_("Review round"), "risk:review_round", visible=can_see_round),
+                    portal.Link(_("Actions"), "risk:actions"),
+                    portal.Link(_("Acceptances"), "risk:acceptances", visible=may_list_acceptances),
+                    portal.Link(_("Matrices"), "risk:matrices", visible=can_read_matrices),
                 ],
                 panels=[
                     portal.Panel("risk/register/appetite_panel.html", register.appetite_panel, order=30),
@@ -47,7 +48,11 @@ class RiskConfig(AppConfig):
                 ],
                 searches=[
                     portal.Search(
-                        "Risks", register.search_risks, register.risks_list_url, "the register", order=40
+                        _("Risks"),
+                        register.search_risks,
+                        register.risks_list_url,
+                        _("the register"),
+                        order=40,
                     )
                 ],
                 # After the access register: risks need its systems.

@@ -1,32 +1,33 @@
 """Choices of the risk app."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Treatment(models.TextChoices):
-    MITIGATE = "mitigate", "Mitigate"
-    ACCEPT = "accept", "Accept"
-    TRANSFER = "transfer", "Transfer"
-    AVOID = "avoid", "Avoid"
+    MITIGATE = "mitigate", _("Mitigate")
+    ACCEPT = "accept", _("Accept")
+    TRANSFER = "transfer", _("Transfer")
+    AVOID = "avoid", _("Avoid")
 
 
 class RiskStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    OPEN = "open", "Open"
-    ACCEPTED = "accepted", "Accepted"
-    CLOSED = "closed", "Closed"
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    CLOSED = "closed", _("Closed")
 
 
 class ActionStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    IN_PROGRESS = "in_progress", "In progress"
-    DONE = "done", "Done"
-    CANCELLED = "cancelled", "Cancelled"
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class AcceptanceStatus(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    REVOKED = "revoked", "Revoked"
-    EXPIRED = "expired", "Expired"
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")

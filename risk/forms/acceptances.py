@@ -2,35 +2,52 @@
 acceptances list."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from risk.choices import AcceptanceStatus
 from risk.queries.acceptances import ACCEPTANCE_SORTS
+
+SORT_LABELS = {
+    "newest": _("Newest first"),
+    "oldest": _("Oldest first"),
+    "expiry": _("Expiry"),
+    "risk": _("Risk"),
+}
 
 
 class AcceptanceRequestForm(forms.Form):
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
-        help_text="Why the risk is acceptable as it is, for now.",
+        label=_("Rationale"),
+        help_text=_("Why the risk is acceptable as it is, for now."),
     )
     expires_on = forms.DateField(
-        label="Accepted until",
+        label=_("Accepted until"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="In the future, and at most a year from today.",
+        help_text=_("In the future, and at most a year from today."),
     )
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Reason", max_length=4000)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason"), max_length=4000)
 
 
 class AcceptanceFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search", max_length=200)
+    q = forms.CharField(required=False, label=_("Search"), max_length=200)
     scope = forms.ChoiceField(
-        choices=[("awaiting", "Awaiting my approval"), ("all", "All I can see")], required=False
+        choices=[("awaiting", _("Awaiting my approval")), ("all", _("All I can see"))],
+        required=False,
+        label=_("Scope"),
     )
-    status = forms.ChoiceField(choices=[("", "Any status"), *AcceptanceStatus.choices], required=False)
-    sort = forms.ChoiceField(choices=[(key, key.capitalize()) for key in ACCEPTANCE_SORTS], required=False)
+    status = forms.ChoiceField(
+        choices=[("", _("Any status")), *AcceptanceStatus.choices], required=False, label=_("Status")
+    )
+    sort = forms.ChoiceField(
+        choices=[(key, SORT_LABELS.get(key, key.capitalize())) for key in ACCEPTANCE_SORTS],
+        required=False,
+        label=_("Sort"),
+    )
 
     def filters(self) -> dict:
         data = self.cleaned_data if self.is_valid() else {}

@@ -2,16 +2,27 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from risk.choices import ActionStatus
 from risk.queries.actions import ACTION_SORTS
 
+SORT_LABELS = {
+    "due": _("Due"),
+    "-due": _("Due (latest first)"),
+    "risk": _("Risk"),
+    "owner": _("Owner"),
+    "status": _("Status"),
+}
+
 
 class ActionForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000)
-    owner = forms.ModelChoiceField(queryset=None, label="Owner")
-    due_on = forms.DateField(label="Due date", widget=forms.DateInput(attrs={"type": "date"}))
+    title = forms.CharField(max_length=200, label=_("Title"))
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000, label=_("Description")
+    )
+    owner = forms.ModelChoiceField(queryset=None, label=_("Owner"))
+    due_on = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -19,20 +30,22 @@ class ActionForm(forms.Form):
 
 
 class ActionStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=ActionStatus.choices)
+    status = forms.ChoiceField(choices=ActionStatus.choices, label=_("Status"))
 
 
 class ActionFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search", max_length=200)
-    scope = forms.ChoiceField(choices=[("mine", "My actions"), ("all", "All I can see")], required=False)
-    status = forms.ChoiceField(choices=[("", "Any status"), *ActionStatus.choices], required=False)
-    overdue = forms.BooleanField(required=False, label="Overdue only")
+    q = forms.CharField(required=False, label=_("Search"), max_length=200)
+    scope = forms.ChoiceField(
+        choices=[("mine", _("My actions")), ("all", _("All I can see"))], required=False, label=_("Scope")
+    )
+    status = forms.ChoiceField(
+        choices=[("", _("Any status")), *ActionStatus.choices], required=False, label=_("Status")
+    )
+    overdue = forms.BooleanField(required=False, label=_("Overdue only"))
     sort = forms.ChoiceField(
-        choices=[
-            (key, key.lstrip("-").capitalize() + (" (latest first)" if key.startswith("-") else ""))
-            for key in ACTION_SORTS
-        ],
+        choices=[(key, SORT_LABELS.get(key, key)) for key in ACTION_SORTS],
         required=False,
+        label=_("Sort"),
     )
 
     def filters(self) -> dict:

@@ -8,6 +8,8 @@ drawn (first line = highest likelihood), level names separated by "|". The rules
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from dpms.forms import add_service_errors
 from risk.models import RiskMatrix
@@ -17,19 +19,22 @@ TEXTAREA = {"rows": 6, "class": "mono", "spellcheck": "false"}
 
 
 class MatrixFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=120, label="Search", widget=forms.SearchInput())
+    q = forms.CharField(required=False, max_length=120, label=_("Search"), widget=forms.SearchInput())
     status = forms.ChoiceField(
-        required=False, choices=[("", "Any"), ("active", "Active"), ("inactive", "Not active")]
+        required=False,
+        choices=[("", _("Any")), ("active", _("Active")), ("inactive", _("Not active"))],
+        label=_("Status"),
     )
     sort = forms.ChoiceField(
         required=False,
         choices=[
-            ("name", "Name"),
-            ("-name", "Name, Z to A"),
-            ("-created", "Newest first"),
-            ("created", "Oldest first"),
-            ("-risks", "Most risks"),
+            ("name", _("Name")),
+            ("-name", _("Name, Z to A")),
+            ("-created", _("Newest first")),
+            ("created", _("Oldest first")),
+            ("-risks", _("Most risks")),
         ],
+        label=_("Sort"),
     )
 
 
@@ -50,11 +55,16 @@ def _parse_levels(text: str) -> list[dict]:
     for number, line in _lines(text):
         parts = [part.strip() for part in line.split("|")]
         if len(parts) != 3:
-            problems.append(f"Line {number}: write “Name | #rrggbb | review days”.")
+            problems.append(
+                gettext("Line %(number)s: write “Name | #rrggbb | review days”.") % {"number": number}
+            )
             continue
         name, colour, days = parts
         if not days.isdigit():
-            problems.append(f"Line {number}: the review interval “{days}” is not a whole number of days.")
+            problems.append(
+                gettext("Line %(number)s: the review interval “%(days)s” is not a whole number of days.")
+                % {"number": number, "days": days}
+            )
             continue
         levels.append({"name": name, "colour": colour, "review_days": int(days)})
     if problems:
@@ -74,7 +84,10 @@ def _parse_cells(text: str, levels: list[dict], likelihood_count: int) -> list[l
             elif name.lower() in index:
                 row.append(index[name.lower()])
             else:
-                problems.append(f"Line {number}, cell {column}: “{name}” is not one of the levels.")
+                problems.append(
+                    gettext("Line %(number)s, cell %(column)s: “%(name)s” is not one of the levels.")
+                    % {"number": number, "column": column, "name": name}
+                )
                 row.append(None)
         rows.append(row)
     if problems:
@@ -99,32 +112,40 @@ def matrix_initial(matrix: RiskMatrix) -> dict:
 class MatrixForm(forms.Form):
     """Create or edit a matrix; ``cleaned_data["matrix"]`` holds the parsed, validated fields."""
 
-    name = forms.CharField(max_length=120)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    name = forms.CharField(max_length=120, label=_("Name"))
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Description")
+    )
     likelihood_scale = forms.CharField(
-        label="Likelihood scale",
+        label=_("Likelihood scale"),
         widget=forms.Textarea(attrs=TEXTAREA),
-        help_text="One per line, lowest first: <code>Label | description</code>.",
+        help_text=_("One per line, lowest first: <code>Label | description</code>."),
     )
     impact_scale = forms.CharField(
-        label="Impact scale",
+        label=_("Impact scale"),
         widget=forms.Textarea(attrs=TEXTAREA),
-        help_text="One per line, lowest first: <code>Label | description</code>.",
+        help_text=_("One per line, lowest first: <code>Label | description</code>."),
     )
     levels = forms.CharField(
-        label="Levels",
+        label=_("Levels"),
         widget=forms.Textarea(attrs=TEXTAREA),
-        help_text="One per line, lowest first: <code>Name | #rrggbb | review days</code>, "
-        "e.g. <code>High | #ef6c00 | 90</code>.",
+        help_text=_(
+            "One per line, lowest first: <code>Name | #rrggbb | review days</code>, "
+            "e.g. <code>High | #ef6c00 | 90</code>."
+        ),
     )
     cells = forms.CharField(
-        label="Grid",
+        label=_("Grid"),
         widget=forms.Textarea(attrs=TEXTAREA),
-        help_text="As drawn: the first line is the <strong>highest</strong> likelihood, each line lists the "
-        "level of every impact from the lowest, separated by <code>|</code>.",
+        help_text=_(
+            "As drawn: the first line is the <strong>highest</strong> likelihood, each line lists the "
+            "level of every impact from the lowest, separated by <code>|</code>."
+        ),
     )
     appetite = forms.CharField(
-        max_length=120, help_text="The highest acceptable level (its name); risks above it need treatment."
+        max_length=120,
+        label=_("Appetite"),
+        help_text=_("The highest acceptable level (its name); risks above it need treatment."),
     )
 
     def clean_levels(self):
@@ -157,7 +178,9 @@ class MatrixForm(forms.Form):
             if appetite is None and "appetite" in error.error_dict:
                 # The rule counts levels; the person typed a name, so say which name was not found.
                 error.error_dict["appetite"] = [
-                    ValidationError(f"“{data.get('appetite', '')}” is not one of the levels.")
+                    ValidationError(
+                        gettext("“%(name)s” is not one of the levels.") % {"name": data.get("appetite", "")}
+                    )
                 ]
             add_service_errors(self, error)
             return data
@@ -167,5 +190,7 @@ class MatrixForm(forms.Form):
 
 class ActivateForm(forms.Form):
     confirm = forms.BooleanField(
-        label="I have checked the re-mapping above: re-score every risk and make this matrix the active one."
+        label=_(
+            "I have checked the re-mapping above: re-score every risk and make this matrix the active one."
+        )
     )

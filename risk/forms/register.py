@@ -11,8 +11,17 @@ from risk.choices import RiskStatus, Treatment
 from risk.models import RiskCategory, RiskMatrix
 from risk.queries.register import active_person_with_email, current_owners
 
-BLANK = [("", "Any")]
-SCORE_KINDS = (("inherent", "Inherent"), ("current", "Current"), ("target", "Target"))
+BLANK = [("", _("Any"))]
+SCORE_KINDS = (("inherent", _("Inherent")), ("current", _("Current")), ("target", _("Target")))
+# A score field's label: (kind, axis) -> words.
+SCORE_LABELS = {
+    ("inherent", "likelihood"): _("Inherent likelihood"),
+    ("inherent", "impact"): _("Inherent impact"),
+    ("current", "likelihood"): _("Current likelihood"),
+    ("current", "impact"): _("Current impact"),
+    ("target", "likelihood"): _("Target likelihood"),
+    ("target", "impact"): _("Target impact"),
+}
 
 
 def _scale_choices(scale) -> list[tuple[int, str]]:
@@ -20,25 +29,31 @@ def _scale_choices(scale) -> list[tuple[int, str]]:
 
 
 class RiskFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=150, label="Search", widget=forms.SearchInput())
+    q = forms.CharField(required=False, max_length=150, label=_("Search"), widget=forms.SearchInput())
     owner = LookupField(
         User.objects.none(),
         fields=("email", "full_name"),
         required=False,
-        widget=forms.SearchInput(attrs={"placeholder": "email or name"}),
+        label=_("Owner"),
+        widget=forms.SearchInput(attrs={"placeholder": _("email or name")}),
     )
-    category = forms.ModelChoiceField(required=False, queryset=RiskCategory.objects.all(), empty_label="Any")
-    level = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Current level")
+    category = forms.ModelChoiceField(
+        required=False, queryset=RiskCategory.objects.all(), empty_label=_("Any"), label=_("Category")
+    )
+    level = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Current level"))
     status = forms.ChoiceField(
-        required=False, choices=[*BLANK, ("live", "Open or accepted"), *RiskStatus.choices]
+        required=False,
+        choices=[*BLANK, ("live", _("Open or accepted")), *RiskStatus.choices],
+        label=_("Status"),
     )
     system = LookupField(
         System.objects.order_by("name"),
         required=False,
-        widget=forms.SearchInput(attrs={"placeholder": "name"}),
+        label=_("System"),
+        widget=forms.SearchInput(attrs={"placeholder": _("name")}),
     )
-    overdue = forms.BooleanField(required=False, label="Review overdue")
-    above_appetite = forms.BooleanField(required=False, label="Above appetite")
+    overdue = forms.BooleanField(required=False, label=_("Review overdue"))
+    above_appetite = forms.BooleanField(required=False, label=_("Above appetite"))
     likelihood = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput())
     impact = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput())
     kind = forms.ChoiceField(
@@ -49,14 +64,15 @@ class RiskFilterForm(forms.Form):
     sort = forms.ChoiceField(
         required=False,
         choices=[
-            ("reference", "Reference"),
-            ("-reference", "Newest reference first"),
-            ("title", "Title"),
-            ("owner", "Owner"),
-            ("-level", "Highest level first"),
-            ("level", "Lowest level first"),
-            ("review", "Next review soonest"),
+            ("reference", _("Reference")),
+            ("-reference", _("Newest reference first")),
+            ("title", _("Title")),
+            ("owner", _("Owner")),
+            ("-level", _("Highest level first")),
+            ("level", _("Lowest level first")),
+            ("review", _("Next review soonest")),
         ],
+        label=_("Sort"),
     )
 
     def __init__(self, *args, matrix: RiskMatrix | None, owners, **kwargs):
@@ -71,14 +87,14 @@ class RiskFilterForm(forms.Form):
         data = super().clean()
         likelihood, impact = data.get("likelihood"), data.get("impact")
         if (likelihood is None) != (impact is None):
-            raise forms.ValidationError("A heat-map cell needs both a likelihood and an impact.")
+            raise forms.ValidationError(gettext("A heat-map cell needs both a likelihood and an impact."))
         matrix = self.matrix
         if (
             likelihood is not None
             and matrix is not None
             and (likelihood >= len(matrix.likelihood_scale) or impact >= len(matrix.impact_scale))
         ):
-            raise forms.ValidationError("That cell is not on the active matrix.")
+            raise forms.ValidationError(gettext("That cell is not on the active matrix."))
         return data
 
     def cell_label(self) -> str:
@@ -89,33 +105,47 @@ class RiskFilterForm(forms.Form):
         kind = data.get("kind") or "current"
         likelihood = self.matrix.likelihood_scale[data["likelihood"]]["label"]
         impact = self.matrix.impact_scale[data["impact"]]["label"]
-        return f"{kind.capitalize()} score: likelihood {likelihood}, impact {impact}"
+        if kind == "inherent":
+            text = gettext("Inherent score: likelihood %(likelihood)s, impact %(impact)s")
+        else:
+            text = gettext("Current score: likelihood %(likelihood)s, impact %(impact)s")
+        return text % {"likelihood": likelihood, "impact": impact}
 
 
 class RiskForm(forms.Form):
     """Create or edit a risk; score fields offer the active matrix's scale labels."""
 
-    title = forms.CharField(max_length=200)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    category = forms.ModelChoiceField(required=False, queryset=RiskCategory.objects.all(), empty_label="None")
+    title = forms.CharField(max_length=200, label=_("Title"))
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Description")
+    )
+    category = forms.ModelChoiceField(
+        required=False, queryset=RiskCategory.objects.all(), empty_label=_("None"), label=_("Category")
+    )
     owner = PersonField(
-        label="Owner",
+        label=_("Owner"),
         suggestions=current_owners,
-        help_text="Email address; current owners are suggested.",
+        help_text=_("Email address; current owners are suggested."),
     )
     systems = ModelMultipleChoiceField(
-        required=False, queryset=System.objects.order_by("name"), label="Affected systems"
+        required=False, queryset=System.objects.order_by("name"), label=_("Affected systems")
     )
-    threat = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    vulnerability = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    existing_controls = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    treatment = forms.ChoiceField(choices=Treatment.choices)
+    threat = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Threat"))
+    vulnerability = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Vulnerability")
+    )
+    existing_controls = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Existing controls")
+    )
+    treatment = forms.ChoiceField(choices=Treatment.choices, label=_("Treatment"))
     review_interval_days = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=3650,
-        label="Review interval (days)",
-        help_text="Leave empty to follow the current level (high and very high 90, moderate 180, low 365).",
+        label=_("Review interval (days)"),
+        help_text=_(
+            "Leave empty to follow the current level (high and very high 90, moderate 180, low 365)."
+        ),
     )
 
     def __init__(
@@ -124,13 +154,13 @@ class RiskForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Handing a risk to someone else is a security officer's call; others see the owner, fixed.
         self.fields["owner"].disabled = not may_change_owner
-        for kind, label in SCORE_KINDS:
+        for kind, _label in SCORE_KINDS:
             required = kind != "target"
             for axis, scale in (("likelihood", matrix.likelihood_scale), ("impact", matrix.impact_scale)):
                 choices = _scale_choices(scale)
                 self.fields[f"{kind}_{axis}"] = forms.TypedChoiceField(
-                    label=f"{label} {axis}",
-                    choices=choices if required else [("", "Not set")] + choices,
+                    label=SCORE_LABELS[kind, axis],
+                    choices=choices if required else [("", gettext("Not set"))] + choices,
                     coerce=int,
                     required=required,
                     empty_value=None,
@@ -139,8 +169,10 @@ class RiskForm(forms.Form):
             self.fields["open_now"] = forms.BooleanField(
                 required=False,
                 initial=True,
-                label="Open it now",
-                help_text="An open risk gets its first review date; a draft waits until it is opened.",
+                label=gettext("Open it now"),
+                help_text=gettext(
+                    "An open risk gets its first review date; a draft waits until it is opened."
+                ),
             )
         # Field order: scores after the descriptive fields, before treatment.
         tail = ("treatment", "review_interval_days", "open_now")
@@ -150,7 +182,7 @@ class RiskForm(forms.Form):
     def clean(self):
         data = super().clean()
         if (data.get("target_likelihood") is None) != (data.get("target_impact") is None):
-            self.add_error("target_impact", "Set both target scores, or neither.")
+            self.add_error("target_impact", gettext("Set both target scores, or neither."))
         return data
 
     @classmethod
@@ -173,17 +205,17 @@ class RiskForm(forms.Form):
 
 
 class RiskStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=[(RiskStatus.OPEN, "Open"), (RiskStatus.CLOSED, "Closed")])
+    status = forms.ChoiceField(choices=[(RiskStatus.OPEN, _("Open")), (RiskStatus.CLOSED, _("Closed"))])
 
 
 class RiskShareForm(forms.Form):
-    person = forms.EmailField(label="Person's email", max_length=254)
-    can_edit = forms.BooleanField(required=False, label="May edit the risk too")
+    person = forms.EmailField(label=_("Person's email"), max_length=254)
+    can_edit = forms.BooleanField(required=False, label=_("May edit the risk too"))
 
     def clean_person(self):
         person = active_person_with_email(self.cleaned_data["person"])
         if person is None:
-            raise forms.ValidationError("No active person in the portal has this email.")
+            raise forms.ValidationError(gettext("No active person in the portal has this email."))
         return person
 
 

@@ -13,13 +13,16 @@ from urllib.parse import urlencode
 
 from django.db.models import Count
 from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from risk.models import RiskMatrix
 from risk.queries.register import LIVE_STATUS, LIVE_STATUSES, risks_for_user
 
 # By default the heat map shows the live risks: drafts are not assessed yet and closed ones are gone.
 DEFAULT_STATUSES = LIVE_STATUSES
-KINDS = {"inherent": "Inherent risk", "current": "Current risk"}
+KINDS = {"inherent": _("Inherent risk"), "current": _("Current risk")}
 
 # SVG geometry, in viewBox units (the SVG scales to the width of its box).
 CELL = 64
@@ -89,7 +92,7 @@ class Cell:
 @dataclass
 class Grid:
     kind: str
-    title: str
+    title: str | Promise  # in the reader's language when rendered
     total: int
     rows: list  # rows of cells, highest likelihood first, each lowest impact first
     appetite_segments: list  # (x1, y1, x2, y2): the line between cells within and above appetite
@@ -178,11 +181,26 @@ def build_grid(matrix: RiskMatrix, counts: dict, kind: str, *, register_url: str
                 "impact": impact,
                 **({"status": status} if status else {}),
             }
-            label = (
-                f"Likelihood {likelihoods[likelihood]['label']}, impact {impacts[impact]['label']}: "
-                f"{count} risk{'' if count == 1 else 's'} (level {level['name']}"
-                f"{', above appetite' if level['above_appetite'] else ''})"
-            )
+            if level["above_appetite"]:
+                text = ngettext(
+                    "Likelihood %(likelihood)s, impact %(impact)s: %(count)s risk "
+                    "(level %(level)s, above appetite)",
+                    "Likelihood %(likelihood)s, impact %(impact)s: %(count)s risks "
+                    "(level %(level)s, above appetite)",
+                    count,
+                )
+            else:
+                text = ngettext(
+                    "Likelihood %(likelihood)s, impact %(impact)s: %(count)s risk (level %(level)s)",
+                    "Likelihood %(likelihood)s, impact %(impact)s: %(count)s risks (level %(level)s)",
+                    count,
+                )
+            label = text % {
+                "likelihood": likelihoods[likelihood]["label"],
+                "impact": impacts[impact]["label"],
+                "count": count,
+                "level": level["name"],
+            }
             row.append(
                 Cell(
                     likelihood=likelihood,

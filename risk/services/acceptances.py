@@ -28,6 +28,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from dpms import audit, notify
 from dpms.context import current_origin, origin
@@ -50,6 +54,9 @@ from risk.queries.acceptances import (
     with_people,
 )
 from risk.services.actions import site_today
+
+# A day written as the reader's pages write it: notifications are rendered in each recipient's language.
+lazy_date = lazy(show_date, str)
 
 NOTICE_DAYS = (30, 7)  # before the expiry day; the notice at expiry (0) comes with the expiry
 
@@ -88,11 +95,13 @@ def validate_acceptance_request(*, rationale: str, expires_on: datetime.date | N
     """An acceptance is asked for with a rationale, until a day after ``today`` and at most a year ahead."""
     errors = {}
     if not (rationale or "").strip():
-        errors["rationale"] = "Say why the risk should be accepted."
+        errors["rationale"] = gettext("Say why the risk should be accepted.")
     if expires_on is None or expires_on <= today:
-        errors["expires_on"] = "The expiry must be in the future."
+        errors["expires_on"] = gettext("The expiry must be in the future.")
     elif expires_on > latest_expiry(today):
-        errors["expires_on"] = f"An acceptance lasts at most a year: until {show_date(latest_expiry(today))}."
+        errors["expires_on"] = gettext("An acceptance lasts at most a year: until %(day)s.") % {
+            "day": show_date(latest_expiry(today))
+        }
     if errors:
         raise ValidationError(errors)
 
@@ -107,9 +116,12 @@ def acceptance_request(*, risk: Risk, actor, rationale: str, expires_on: datetim
     if not may_request_acceptance(actor, risk):
         raise PermissionDenied("Only the risk's owner asks for its acceptance (auditors change nothing).")
     if risk.status != RiskStatus.OPEN:
-        raise ValidationError(f"Only an open risk can be accepted; this one is {risk.get_status_display()}.")
+        raise ValidationError(
+            gettext("Only an open risk can be accepted; this one is %(status)s.")
+            % {"status": risk.get_status_display()}
+        )
     if has_live_acceptance(risk):
-        raise ValidationError("This risk already has an acceptance requested or in force.")
+        raise ValidationError(gettext("This risk already has an acceptance requested or in force."))
     acceptance = RiskAcceptance.objects.create(
         risk=risk,
         requested_by=actor,
@@ -134,10 +146,19 @@ def acceptance_request(*, risk: Risk, actor, rationale: str, expires_on: datetim
         approvers += list(User.objects.holding(PortalRole.ADMIN))
     notify_each_once(
         [person for person in approvers if person.pk != actor.pk],
-        subject=f"Risk acceptance waiting for approval: {risk.reference}",
-        body=f"{actor} asks to accept {risk} until {show_date(expires_on)}"
-        + (" (above appetite: an admin approves too)" if acceptance.above_appetite else "")
-        + f".\nRationale: {rationale}",
+        subject=format_lazy(_("Risk acceptance waiting for approval: {reference}"), reference=risk.reference),
+        body=format_lazy(
+            _(
+                "{person} asks to accept {risk} until {day} (above appetite: an admin approves too)."
+                "\nRationale: {rationale}"
+            )
+            if acceptance.above_appetite
+            else _("{person} asks to accept {risk} until {day}.\nRationale: {rationale}"),
+            person=str(actor),
+            risk=str(risk),
+            day=lazy_date(expires_on),
+            rationale=rationale,
+        ),
         link=acceptance_link(acceptance),
         dedup_key=_key(acceptance, "requested"),
         topic=acceptance,  # an approval or a rejection withdraws the request
@@ -151,17 +172,25 @@ def acceptance_approve(*, acceptance: RiskAcceptance, actor, now=None) -> RiskAc
     now = now or timezone.now()
     acceptance = _locked(acceptance)
     if acceptance.status != AcceptanceStatus.REQUESTED:
-        raise ValidationError(f"This acceptance is already {acceptance.get_status_display().lower()}.")
+        raise ValidationError(
+            gettext("This acceptance is no longer requested: %(status)s.")
+            % {"status": acceptance.get_status_display()}
+        )
     if is_involved_owner(acceptance, actor):
         raise PermissionDenied("The risk's owner does not approve its acceptance.")
     step = approval_for(acceptance, actor)
     if step is None:
         raise PermissionDenied("You have no approval to give on this acceptance.")
     if acceptance.expires_on <= site_today(now):
-        raise ValidationError("The expiry day of this acceptance has passed; the owner must ask again.")
+        raise ValidationError(
+            gettext("The expiry day of this acceptance has passed; the owner must ask again.")
+        )
     risk = acceptance.risk
     if risk.status != RiskStatus.OPEN:
-        raise ValidationError(f"The risk is {risk.get_status_display().lower()}; it cannot be accepted now.")
+        raise ValidationError(
+            gettext("The risk is no longer open (%(status)s); it cannot be accepted now.")
+            % {"status": risk.get_status_display()}
+        )
     if risk.current_level["above_appetite"] and not acceptance.above_appetite:
         # The scores rose above appetite since the request: from now on an admin approves too.
         acceptance.above_appetite = True
@@ -187,16 +216,29 @@ def acceptance_approve(*, acceptance: RiskAcceptance, actor, now=None) -> RiskAc
     if complete:
         notify_each_once(
             _owner_and_officers(acceptance),
-            subject=f"Risk accepted: {risk.reference}",
-            body=f"The acceptance of {risk} is approved until {show_date(acceptance.expires_on)}.",
+            subject=format_lazy(_("Risk accepted: {reference}"), reference=risk.reference),
+            body=format_lazy(
+                _("The acceptance of {risk} is approved until {day}."),
+                risk=str(risk),
+                day=lazy_date(acceptance.expires_on),
+            ),
             link=acceptance_link(acceptance),
             dedup_key=_key(acceptance, "approved"),
         )
     else:
         notify_each_once(
             [p for p in User.objects.holding(PortalRole.ADMIN) if approval_for(acceptance, p)],
-            subject=f"Risk acceptance waiting for an admin's approval: {risk.reference}",
-            body=f"{actor} approved as security officer; {risk} is above appetite, so an admin approves too.",
+            subject=format_lazy(
+                _("Risk acceptance waiting for an admin's approval: {reference}"), reference=risk.reference
+            ),
+            body=format_lazy(
+                _(
+                    "{person} approved as security officer; {risk} is above appetite, "
+                    "so an admin approves too."
+                ),
+                person=str(actor),
+                risk=str(risk),
+            ),
             link=acceptance_link(acceptance),
             dedup_key=_key(acceptance, f"after-{step}"),
             topic=acceptance,
@@ -209,10 +251,13 @@ def acceptance_reject(*, acceptance: RiskAcceptance, actor, reason: str, now=Non
     """An approver refuses the acceptance, with a reason; the owner is told."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the acceptance is rejected."})
+        raise ValidationError({"reason": gettext("Say why the acceptance is rejected.")})
     acceptance = _locked(acceptance)
     if acceptance.status != AcceptanceStatus.REQUESTED:
-        raise ValidationError(f"This acceptance is already {acceptance.get_status_display().lower()}.")
+        raise ValidationError(
+            gettext("This acceptance is no longer requested: %(status)s.")
+            % {"status": acceptance.get_status_display()}
+        )
     if not may_reject(acceptance, actor):
         raise PermissionDenied("You do not decide on this acceptance.")
     acceptance.status = AcceptanceStatus.REJECTED
@@ -231,8 +276,8 @@ def acceptance_reject(*, acceptance: RiskAcceptance, actor, reason: str, now=Non
     notify.withdraw(acceptance)
     notify_each_once(
         [acceptance.risk.owner, acceptance.requested_by],
-        subject=f"Risk acceptance rejected: {acceptance.risk.reference}",
-        body=f"{actor} rejected the acceptance: {reason}",
+        subject=format_lazy(_("Risk acceptance rejected: {reference}"), reference=acceptance.risk.reference),
+        body=format_lazy(_("{person} rejected the acceptance: {reason}"), person=str(actor), reason=reason),
         link=acceptance_link(acceptance),
         dedup_key=_key(acceptance, "rejected"),
     )
@@ -267,7 +312,7 @@ def acceptance_end_for_risk_change(*, risk: Risk, actor, reason: str, now=None) 
     )
     notify_each_once(
         _owner_and_officers(live),
-        subject=f"Risk acceptance ended: {risk.reference}",
+        subject=format_lazy(_("Risk acceptance ended: {reference}"), reference=risk.reference),
         body=reason,
         link=acceptance_link(live),
         dedup_key=_key(live, "ended"),
@@ -311,12 +356,15 @@ def acceptance_revoke(*, acceptance: RiskAcceptance, actor, reason: str, now=Non
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the acceptance is revoked."})
+        raise ValidationError({"reason": gettext("Say why the acceptance is revoked.")})
     if not may_revoke_acceptances(actor):
         raise PermissionDenied("Only security officers revoke an acceptance.")
     acceptance = _locked(acceptance)
     if acceptance.status != AcceptanceStatus.APPROVED:
-        raise ValidationError(f"Only an acceptance in force can be revoked; this one is {acceptance.status}.")
+        raise ValidationError(
+            gettext("Only an acceptance in force can be revoked; this one is %(status)s.")
+            % {"status": acceptance.get_status_display()}
+        )
     acceptance.status = AcceptanceStatus.REVOKED
     acceptance.revoked_by, acceptance.revoked_at, acceptance.revocation_reason = actor, now, reason
     acceptance.save(update_fields=["status", "revoked_by", "revoked_at", "revocation_reason"])
@@ -325,8 +373,13 @@ def acceptance_revoke(*, acceptance: RiskAcceptance, actor, reason: str, now=Non
     audit.record(action="risk.acceptance.revoke", actor=actor, obj=acceptance, changes=changes)
     notify_each_once(
         _owner_and_officers(acceptance),
-        subject=f"Risk acceptance revoked: {acceptance.risk.reference}",
-        body=f"{actor} revoked the acceptance of {acceptance.risk}: {reason}\nThe risk is open again.",
+        subject=format_lazy(_("Risk acceptance revoked: {reference}"), reference=acceptance.risk.reference),
+        body=format_lazy(
+            _("{person} revoked the acceptance of {risk}: {reason}\nThe risk is open again."),
+            person=str(actor),
+            risk=str(acceptance.risk),
+            reason=reason,
+        ),
         link=acceptance_link(acceptance),
         dedup_key=_key(acceptance, "revoked"),
     )
@@ -368,9 +421,11 @@ def notify_expiring_acceptances(*, now) -> int:
         if days is None:
             continue
         told.setdefault(days, []).append(acceptance.pk)
-        text = (
-            f"{acceptance.risk}: accepted until {show_date(acceptance.expires_on)} ({days}-day notice); "
-            "then the risk reopens"
+        text = format_lazy(
+            _("{risk}: accepted until {day} ({days}-day notice); then the risk reopens"),
+            risk=str(acceptance.risk),
+            day=lazy_date(acceptance.expires_on),
+            days=days,
         )
         for person in {acceptance.risk.owner, *officers}:
             if person.is_active:
@@ -382,8 +437,8 @@ def notify_expiring_acceptances(*, now) -> int:
     # day (an acceptance approved later that day) still reaches everyone.
     digest(
         items=items,
-        subject="Risk acceptances ending soon",
-        intro="These risk acceptances end soon; the owner may ask for a new one:",
+        subject=_("Risk acceptances ending soon"),
+        intro=_("These risk acceptances end soon; the owner may ask for a new one:"),
         dedup_prefix=f"risk-acceptance-expiry:{today:%Y-%m-%d}:{_short_hash(batch)}",
     )
     return sum(len(ids) for ids in told.values())
@@ -423,9 +478,14 @@ def expire_acceptances(*, now) -> int:
             if before == AcceptanceStatus.APPROVED:
                 notify_each_once(
                     [acceptance.risk.owner, *officers],
-                    subject=f"Risk acceptance ended: {acceptance.risk.reference}",
-                    body=f"The acceptance of {acceptance.risk} ended on {show_date(acceptance.expires_on)}; "
-                    "the risk is open again.",
+                    subject=format_lazy(
+                        _("Risk acceptance ended: {reference}"), reference=acceptance.risk.reference
+                    ),
+                    body=format_lazy(
+                        _("The acceptance of {risk} ended on {day}; the risk is open again."),
+                        risk=str(acceptance.risk),
+                        day=lazy_date(acceptance.expires_on),
+                    ),
                     link=acceptance_link(acceptance),
                     dedup_key=_key(acceptance, "expired"),
                 )

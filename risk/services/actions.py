@@ -13,6 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from dpms import audit
 from dpms.formats import show_date
@@ -20,6 +24,9 @@ from dpms.notify import DigestItem, claim_digest_recipients, digest, notify_each
 from risk.choices import ActionStatus
 from risk.models import Risk, TreatmentAction
 from risk.queries.actions import may_set_action_status, overdue_actions
+
+# A day written as the reader's pages write it: notifications are rendered in each recipient's language.
+lazy_date = lazy(show_date, str)
 
 EDITED_FIELDS = ("title", "description", "owner", "due_on")
 
@@ -48,11 +55,11 @@ def validate_action(*, title: str, owner, due_on) -> str:
     title = (title or "").strip()
     errors = {}
     if not title:
-        errors["title"] = "Give the action a title."
+        errors["title"] = gettext("Give the action a title.")
     if owner is None or not owner.is_active:
-        errors["owner"] = "Choose an active person as the owner."
+        errors["owner"] = gettext("Choose an active person as the owner.")
     if due_on is None:
-        errors["due_on"] = "Give a due date."
+        errors["due_on"] = gettext("Give a due date.")
     if errors:
         raise ValidationError(errors)
     return title
@@ -63,8 +70,13 @@ def _tell_owner(action: TreatmentAction, actor, occasion: str) -> None:
     if action.owner_id != getattr(actor, "pk", None):
         notify_each_once(
             [action.owner],
-            subject=f"Risk action for you: {action.title}",
-            body=f"{actor} made you the owner of an action on {action.risk}: due {show_date(action.due_on)}.",
+            subject=format_lazy(_("Risk action for you: {title}"), title=action.title),
+            body=format_lazy(
+                _("{person} made you the owner of an action on {risk}: due {day}."),
+                person=str(actor),
+                risk=str(action.risk),
+                day=lazy_date(action.due_on),
+            ),
             link=action_link(action),
             dedup_key=f"risk-action:{action.pk}:{occasion}",
         )
@@ -77,7 +89,7 @@ def action_create(
     """Add a treatment action to ``risk``; the owner is told when it is someone else."""
     title = validate_action(title=title, owner=owner, due_on=due_on)
     if due_on < site_today():
-        raise ValidationError({"due_on": "The due date cannot be in the past."})
+        raise ValidationError({"due_on": gettext("The due date cannot be in the past.")})
     action = TreatmentAction.objects.create(
         risk=risk, title=title, description=(description or "").strip(), owner=owner, due_on=due_on
     )
@@ -119,7 +131,7 @@ def action_set_status(
     """Move an action to ``status``. The action's owner may, and so may whoever may change the risk
     (``may_change_risk``, decided by the caller's access helper)."""
     if status not in ActionStatus.values:
-        raise ValidationError({"status": "Choose a status from the list."})
+        raise ValidationError({"status": gettext("Choose a status from the list.")})
     # Lock the row: two status clicks at once are serialised, and each audit event has the true "before".
     action = TreatmentAction.objects.select_for_update().select_related("owner", "risk").get(pk=action.pk)
     if not may_set_action_status(actor, action, may_change_risk=may_change_risk):
@@ -158,14 +170,19 @@ def remind_overdue_actions(*, now) -> int:
     items = [
         DigestItem(
             action.owner,
-            f"{action.risk.reference}: {action.title} (due {show_date(action.due_on)})",
+            format_lazy(
+                _("{reference}: {title} (due {day})"),
+                reference=action.risk.reference,
+                title=action.title,
+                day=lazy_date(action.due_on),
+            ),
             action_link(action),
         )
         for action in actions
     ]
     return digest(
         items=items,
-        subject="Overdue risk actions",
-        intro="These risk treatment actions you own are past their due date:",
+        subject=_("Overdue risk actions"),
+        intro=_("These risk treatment actions you own are past their due date:"),
         dedup_prefix=prefix,
     )

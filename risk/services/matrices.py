@@ -12,6 +12,7 @@ from typing import TypeGuard
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from dpms import audit
 from risk.models import Risk, RiskAssessment, RiskMatrix
@@ -38,36 +39,62 @@ def _is_index(value) -> TypeGuard[int]:
 
 def _scale_problems(scale, kind: str) -> list[str]:
     if not isinstance(scale, list) or not scale:
-        return [f"The {kind} scale needs at least one entry."]
+        return [
+            gettext("The likelihood scale needs at least one entry.")
+            if kind == "likelihood"
+            else gettext("The impact scale needs at least one entry.")
+        ]
     problems, seen = [], set()
     for position, entry in enumerate(scale, start=1):
         label = entry.get("label", "").strip() if isinstance(entry, dict) else ""
         if not label:
-            problems.append(f"{kind.capitalize()} {position} has no label.")
+            text = (
+                gettext("Likelihood %(position)s has no label.")
+                if kind == "likelihood"
+                else gettext("Impact %(position)s has no label.")
+            )
+            problems.append(text % {"position": position})
         elif label.lower() in seen:
-            problems.append(f"The {kind} label “{label}” appears twice.")
+            text = (
+                gettext("The likelihood label “%(label)s” appears twice.")
+                if kind == "likelihood"
+                else gettext("The impact label “%(label)s” appears twice.")
+            )
+            problems.append(text % {"label": label})
         seen.add(label.lower())
     return problems
 
 
 def _level_problems(levels) -> list[str]:
     if not isinstance(levels, list) or not levels:
-        return ["At least one level is needed."]
+        return [gettext("At least one level is needed.")]
     problems, seen = [], set()
     for position, level in enumerate(levels, start=1):
         level = level if isinstance(level, dict) else {}
         name = str(level.get("name", "")).strip()
-        label = f"Level “{name}”" if name else f"Level {position}"
+        label = (
+            gettext("Level “%(name)s”") % {"name": name}
+            if name
+            else gettext("Level %(position)s") % {"position": position}
+        )
         if not name:
-            problems.append(f"Level {position} has no name.")
+            problems.append(gettext("Level %(position)s has no name.") % {"position": position})
         elif name.lower() in seen:
-            problems.append(f"The level name “{name}” appears twice: level names must be unique.")
+            problems.append(
+                gettext("The level name “%(name)s” appears twice: level names must be unique.")
+                % {"name": name}
+            )
         seen.add(name.lower())
         if not COLOUR.match(str(level.get("colour", ""))):
-            problems.append(f"{label} needs a colour written as #rrggbb, not “{level.get('colour', '')}”.")
+            problems.append(
+                gettext("%(level)s needs a colour written as #rrggbb, not “%(colour)s”.")
+                % {"level": label, "colour": level.get("colour", "")}
+            )
         days = level.get("review_days")
         if not _is_index(days) or days < 1:
-            problems.append(f"{label} needs a review interval of at least one day.")
+            problems.append(
+                gettext("%(level)s needs a review interval of at least one day.") % {"level": label}
+            )
     return problems
 
 
@@ -76,20 +103,29 @@ def _cell_problems(cells, likelihoods, impacts, levels) -> list[str]:
     rows, columns = len(likelihoods), len(impacts)
     if not isinstance(cells, list) or len(cells) != rows:
         found = len(cells) if isinstance(cells, list) else 0
-        return [f"The grid needs one row per likelihood ({rows}), not {found}."]
+        return [
+            gettext("The grid needs one row per likelihood (%(rows)s), not %(found)s.")
+            % {"rows": rows, "found": found}
+        ]
     problems = []
     for row, likelihood in zip(cells, likelihoods, strict=True):
         if not isinstance(row, list) or len(row) != columns:
             found = len(row) if isinstance(row, list) else 0
             problems.append(
-                f"The row for likelihood “{likelihood['label']}” needs one cell per impact ({columns}), "
-                f"not {found}."
+                gettext(
+                    "The row for likelihood “%(label)s” needs one cell per impact (%(columns)s), "
+                    "not %(found)s."
+                )
+                % {"label": likelihood["label"], "columns": columns, "found": found}
             )
     if problems:
         return problems
 
     def where(l_index, i_index):
-        return f"likelihood “{likelihoods[l_index]['label']}”, impact “{impacts[i_index]['label']}”"
+        return gettext("likelihood “%(likelihood)s”, impact “%(impact)s”") % {
+            "likelihood": likelihoods[l_index]["label"],
+            "impact": impacts[i_index]["label"],
+        }
 
     def name(index):
         return levels[index]["name"]
@@ -98,9 +134,13 @@ def _cell_problems(cells, likelihoods, impacts, levels) -> list[str]:
         for i_index in range(columns):
             value = cells[l_index][i_index]
             if value is None:
-                problems.append(f"The cell ({where(l_index, i_index)}) has no level.")
+                problems.append(
+                    gettext("The cell (%(cell)s) has no level.") % {"cell": where(l_index, i_index)}
+                )
             elif not _is_index(value) or not 0 <= value < len(levels):
-                problems.append(f"The cell ({where(l_index, i_index)}) names no known level.")
+                problems.append(
+                    gettext("The cell (%(cell)s) names no known level.") % {"cell": where(l_index, i_index)}
+                )
     if problems:
         return problems
     for l_index in range(rows):
@@ -112,18 +152,41 @@ def _cell_problems(cells, likelihoods, impacts, levels) -> list[str]:
             ):
                 if lower_l < 0 or lower_i < 0 or cells[lower_l][lower_i] <= value:
                     continue
+                text = (
+                    gettext(
+                        "The cell (%(cell)s) is “%(level)s”, lower than “%(lower)s” at (%(other)s): "
+                        "levels must never decrease as likelihood increases "
+                        "(are the levels listed lowest first?)."
+                    )
+                    if axis == "likelihood"
+                    else gettext(
+                        "The cell (%(cell)s) is “%(level)s”, lower than “%(lower)s” at (%(other)s): "
+                        "levels must never decrease as impact increases "
+                        "(are the levels listed lowest first?)."
+                    )
+                )
                 problems.append(
-                    f"The cell ({where(l_index, i_index)}) is “{name(value)}”, lower than "
-                    f"“{name(cells[lower_l][lower_i])}” at ({where(lower_l, lower_i)}): levels must never "
-                    f"decrease as {axis} increases (are the levels listed lowest first?)."
+                    text
+                    % {
+                        "cell": where(l_index, i_index),
+                        "level": name(value),
+                        "lower": name(cells[lower_l][lower_i]),
+                        "other": where(lower_l, lower_i),
+                    }
                 )
     used = {value for row in cells for value in row}
     for index, level in enumerate(levels):
         if index not in used:
             problems.append(
-                f"The level “{level['name']}” is used by no cell: every level must appear in the grid "
-                f"(remove it, or give it the cells between “{name(index - 1) if index else '—'}” and "
-                f"“{name(index + 1) if index + 1 < len(levels) else '—'}”)."
+                gettext(
+                    "The level “%(name)s” is used by no cell: every level must appear in the grid "
+                    "(remove it, or give it the cells between “%(below)s” and “%(above)s”)."
+                )
+                % {
+                    "name": level["name"],
+                    "below": name(index - 1) if index else "—",
+                    "above": name(index + 1) if index + 1 < len(levels) else "—",
+                }
             )
     return problems
 
@@ -150,7 +213,9 @@ def validate_matrix(*, likelihood_scale, impact_scale, levels, cells, appetite) 
             errors["cells"] = problems
     level_count = len(levels) if isinstance(levels, list) else 0
     if not _is_index(appetite) or not 0 <= appetite < max(level_count, 1):
-        errors["appetite"] = [f"The appetite must be one of the {level_count} levels."]
+        errors["appetite"] = [
+            gettext("The appetite must be one of the %(count)s levels.") % {"count": level_count}
+        ]
     if errors:
         raise ValidationError(errors)
 
@@ -312,7 +377,7 @@ def matrix_activate(*, matrix: RiskMatrix, actor, confirmed: bool) -> dict:
     or target level changed.
     """
     if not confirmed:
-        raise ValidationError("Confirm the re-mapping shown to activate this matrix.")
+        raise ValidationError(gettext("Confirm the re-mapping shown to activate this matrix."))
     # Lock the matrices: two officers activating two matrices at once must not leave two active (the
     # constraint would refuse one half-way) or risks re-mapped onto the one that ends up inactive.
     locked = {
@@ -323,9 +388,9 @@ def matrix_activate(*, matrix: RiskMatrix, actor, confirmed: bool) -> dict:
     }
     new = locked.get(matrix.pk)
     if new is None:
-        raise ValidationError("This matrix no longer exists.")
+        raise ValidationError(gettext("This matrix no longer exists."))
     if new.is_active:
-        raise ValidationError(f"“{new.name}” is the active matrix already.")
+        raise ValidationError(gettext("“%(name)s” is the active matrix already.") % {"name": new.name})
     validate_matrix(**{field: getattr(new, field) for field in MATRIX_FIELDS})
     old_active = next((m for m in locked.values() if m.is_active), None)
 

@@ -66,6 +66,7 @@ AUDITED_FIELDS = tuple(name for name in EDITABLE_FIELDS if name not in ("categor
     "status",
 )
 
+STATUS_NAMES = dict(RiskStatus.choices)
 # Status changes made here; "accepted" belongs to the acceptance workflow.
 TRANSITIONS: dict[str, set[str]] = {
     RiskStatus.DRAFT: {RiskStatus.OPEN, RiskStatus.CLOSED},
@@ -78,7 +79,9 @@ TRANSITIONS: dict[str, set[str]] = {
 def _active_matrix() -> RiskMatrix:
     matrix = active_matrix()
     if matrix is None:
-        raise ValidationError("There is no active risk matrix: a security officer must activate one first.")
+        raise ValidationError(
+            gettext("There is no active risk matrix: a security officer must activate one first.")
+        )
     return matrix
 
 
@@ -86,7 +89,7 @@ def validate_risk(matrix: RiskMatrix, values: dict) -> None:
     """Refuse blank titles, scores outside the matrix's scales, half a target, bad choices and intervals."""
     errors: dict[str, str] = {}
     if not (values.get("title") or "").strip():
-        errors["title"] = "Give the risk a title."
+        errors["title"] = gettext("Give the risk a title.")
     for likelihood, impact, required in SCORE_PAIRS:
         pair = values.get(likelihood), values.get(impact)
         if pair == (None, None) and not required:
@@ -96,20 +99,24 @@ def validate_risk(matrix: RiskMatrix, values: dict) -> None:
             (impact, pair[1], len(matrix.impact_scale)),
         ):
             if value is None:
-                errors[name] = "Choose a score." if required else "Set both target scores, or neither."
+                errors[name] = (
+                    gettext("Choose a score.") if required else gettext("Set both target scores, or neither.")
+                )
             elif not isinstance(value, int) or not 0 <= value < size:
-                errors[name] = f"Choose one of the {size} steps of the active matrix."
+                errors[name] = gettext("Choose one of the %(count)s steps of the active matrix.") % {
+                    "count": size
+                }
     if values.get("treatment") not in Treatment.values:
-        errors["treatment"] = "Choose a treatment."
+        errors["treatment"] = gettext("Choose a treatment.")
     interval = values.get("review_interval_days")
     if interval is not None and not 1 <= interval <= 3650:
-        errors["review_interval_days"] = "The review interval is between 1 and 3650 days."
+        errors["review_interval_days"] = gettext("The review interval is between 1 and 3650 days.")
     owner = values.get("owner")
     if owner is None or not owner.is_active:
-        errors["owner"] = "Choose an active person as the owner."
+        errors["owner"] = gettext("Choose an active person as the owner.")
     category = values.get("category")
     if category is not None and not isinstance(category, RiskCategory):
-        errors["category"] = "Choose a category from the list."
+        errors["category"] = gettext("Choose a category from the list.")
     if errors:
         raise ValidationError(errors)
 
@@ -241,7 +248,13 @@ def risk_set_status(*, actor, risk: Risk, status: str, today: datetime.date | No
     risk = Risk.objects.select_for_update(of=("self",)).select_related("matrix").get(pk=risk.pk)
     if status not in TRANSITIONS.get(risk.status, set()):
         raise ValidationError(
-            {"status": f"A {risk.get_status_display().lower()} risk cannot become {status or 'that'}."}
+            {
+                "status": gettext("A %(before)s risk cannot become %(after)s.")
+                % {
+                    "before": risk.get_status_display().lower(),
+                    "after": str(STATUS_NAMES[status]).lower() if status in STATUS_NAMES else gettext("that"),
+                }
+            }
         )
     before = {"status": risk.status, "next_review_on": risk.next_review_on, "closed_at": risk.closed_at}
     now = timezone.now()
@@ -265,9 +278,9 @@ def _check_share(actor, risk: Risk, user) -> None:
     if not can_share_risk(actor, risk):
         raise PermissionDenied("Only security officers and the risk's owner share it.")
     if user is None or not user.is_active:
-        raise ValidationError({"user": "Choose an active person."})
+        raise ValidationError({"user": gettext("Choose an active person.")})
     if user.pk == risk.owner_id:
-        raise ValidationError({"user": "The owner sees and edits the risk already."})
+        raise ValidationError({"user": gettext("The owner sees and edits the risk already.")})
 
 
 @transaction.atomic

@@ -15,6 +15,10 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise, lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from dpms import audit, notify
 from dpms.formats import show_date
@@ -31,6 +35,13 @@ from risk.queries.reviews import (
 )
 
 KINDS = ("inherent", "current", "target")
+# The message of a score pair set by half (inherent and target may stay empty, both halves).
+BOTH_OR_NEITHER = {
+    "inherent": _("Set both inherent scores, or neither."),
+    "target": _("Set both target scores, or neither."),
+}
+# A day written as the reader's pages write it: notifications are rendered in each recipient's language.
+lazy_date = lazy(show_date, str)
 
 
 def scores(risk: Risk) -> dict:
@@ -52,11 +63,11 @@ def validate_scores(risk: Risk, wanted: dict) -> None:
         for axis, value in zip(("likelihood", "impact"), pair, strict=True):
             name = f"{kind}_{axis}"
             if value is None:
-                errors[name] = (
-                    "Choose a score." if kind == "current" else f"Set both {kind} scores, or neither."
-                )
+                errors[name] = gettext("Choose a score.") if kind == "current" else str(BOTH_OR_NEITHER[kind])
             elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < sizes[axis]:
-                errors[name] = f"Choose one of the {sizes[axis]} steps of the risk matrix."
+                errors[name] = gettext("Choose one of the %(count)s steps of the risk matrix.") % {
+                    "count": sizes[axis]
+                }
     if errors:
         raise ValidationError(errors)
 
@@ -162,16 +173,25 @@ def _step_due(risk: Risk, now: datetime.datetime) -> tuple[datetime.date, dateti
     return today, step
 
 
-def _line(risk: Risk, review_on: datetime.date, today: datetime.date) -> str:
+def _line(risk: Risk, review_on: datetime.date, today: datetime.date) -> str | Promise:
     """The digest line of a risk whose review is due on ``review_on``."""
     days = (review_on - today).days
+    count = abs(days)
     if days > 0:
-        when = f"due in {days} day{'s' if days != 1 else ''}"
+        text = ngettext_lazy(
+            "{reference} {title}: review due in {days} day ({day})",
+            "{reference} {title}: review due in {days} days ({day})",
+            count,
+        )
     elif days == 0:
-        when = "due today"
+        text = _("{reference} {title}: review due today ({day})")
     else:
-        when = f"overdue by {-days} day{'s' if days != -1 else ''}"
-    return f"{risk.reference} {risk.title}: review {when} ({show_date(review_on)})"
+        text = ngettext_lazy(
+            "{reference} {title}: review overdue by {days} day ({day})",
+            "{reference} {title}: review overdue by {days} days ({day})",
+            count,
+        )
+    return format_lazy(text, reference=risk.reference, title=risk.title, days=count, day=lazy_date(review_on))
 
 
 def remind_due_reviews(*, now: datetime.datetime) -> int:
@@ -214,8 +234,8 @@ def _remind_owner(owner_id: int, risk_ids: list[int], now: datetime.datetime) ->
     occasion = hashlib.sha256(",".join(sent).encode()).hexdigest()[:16]
     return digest(
         items=items,
-        subject="Risk reviews due",
-        intro="These risks you own are due for their periodic review. Please review them and record it.",
+        subject=_("Risk reviews due"),
+        intro=_("These risks you own are due for their periodic review. Please review them and record it."),
         dedup_prefix=f"risk-review:{today:%Y-%m-%d}:{occasion}",
         topic=_reminders_topic(owner_id),  # recording the last due review withdraws it
     )

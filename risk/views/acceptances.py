@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from dpms.formats import show_date
@@ -29,7 +30,7 @@ def acceptance_new(request, risk_id):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Your request is with the approvers.")
+            messages.success(request, gettext("Your request is with the approvers."))
             return redirect(services.acceptance_link(acceptance))
     context = {"form": form, "risk": risk, "latest": services.latest_expiry(site_today())}
     return render(request, "risk/acceptances/new.html", context, status=400 if form.errors else 200)
@@ -65,7 +66,7 @@ def acceptance_approve(request, risk_id, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _detail(request, acceptance, status=400)
-    messages.success(request, "Approved.")
+    messages.success(request, gettext("Approved."))
     return redirect(services.acceptance_link(acceptance))
 
 
@@ -86,14 +87,14 @@ def _decide_with_reason(request, risk_id, pk, service, form_name: str, done: str
 @login_required
 @require_POST
 def acceptance_reject(request, risk_id, pk):
-    done = "Rejected; the owner has been told why."
+    done = gettext("Rejected; the owner has been told why.")
     return _decide_with_reason(request, risk_id, pk, services.acceptance_reject, "reject_form", done)
 
 
 @login_required
 @require_POST
 def acceptance_revoke(request, risk_id, pk):
-    done = "Revoked; the risk is open again."
+    done = gettext("Revoked; the risk is open again.")
     return _decide_with_reason(request, risk_id, pk, services.acceptance_revoke, "revoke_form", done)
 
 
@@ -120,17 +121,18 @@ def acceptances_awaiting_panel(request):
     if not waiting:
         return None
     return {
-        "title": "Risk acceptances waiting for your approval",
+        "title": gettext("Risk acceptances waiting for your approval"),
         "count": None,
         "lines": [
             {
-                "text": f"{a.risk.reference}: until {show_date(a.expires_on)}",
+                "text": gettext("%(reference)s: until %(day)s")
+                % {"reference": a.risk.reference, "day": show_date(a.expires_on)},
                 "link": services.acceptance_link(a),
             }
             for a in waiting[:5]
         ],
         "link": reverse("risk:acceptances"),
-        "link_label": "Open the list",
+        "link_label": gettext("Open the list"),
     }
 
 

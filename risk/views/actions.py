@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from dpms.formats import show_date
@@ -30,7 +31,7 @@ def action_new(request, risk_id):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Action added.")
+            messages.success(request, gettext("Action added."))
             return redirect("risk:risk", pk=risk.pk)
     return render(
         request, "risk/actions/form.html", {"form": form, "risk": risk}, status=400 if form.errors else 200
@@ -61,7 +62,7 @@ def action_edit(request, risk_id, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Action saved.")
+            messages.success(request, gettext("Action saved."))
             return redirect("risk:action_detail", risk_id=risk_id, pk=pk)
     context = {"form": form, "risk": action.risk, "action": action}
     return render(request, "risk/actions/form.html", context, status=400 if form.errors else 200)
@@ -75,12 +76,12 @@ def action_status(request, risk_id, pk):
         raise PermissionDenied("Only the action's owner or the risk's editors set its status.")
     form = ActionStatusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a status from the list.")
+        messages.error(request, gettext("Choose a status from the list."))
         return redirect("risk:action_detail", risk_id=risk_id, pk=pk)
     services.action_set_status(
         action=action, actor=request.user, status=form.cleaned_data["status"], may_change_risk=may_change
     )
-    messages.success(request, "Status saved.")
+    messages.success(request, gettext("Status saved."))
     return redirect(
         request.POST.get("next") if _is_local(request.POST.get("next")) else services.action_link(action)
     )
@@ -113,17 +114,18 @@ def my_overdue_actions_panel(request):
     if not count:
         return None
     return {
-        "title": "Your overdue risk actions",
+        "title": gettext("Your overdue risk actions"),
         "count": count,
         "lines": [
             {
-                "text": f"{a.risk.reference}: {a.title} (due {show_date(a.due_on)})",
+                "text": gettext("%(reference)s: %(title)s (due %(day)s)")
+                % {"reference": a.risk.reference, "title": a.title, "day": show_date(a.due_on)},
                 "link": services.action_link(a),
             }
             for a in overdue[:5]
         ],
         "link": reverse("risk:actions") + "?overdue=on",
-        "link_label": "Open my actions",
+        "link_label": gettext("Open my actions"),
     }
 
 
@@ -133,12 +135,12 @@ def overdue_actions_count_panel(request):
         return None
     count = queries.overdue_count(site_today())
     return {
-        "title": "Overdue risk actions",
+        "title": gettext("Overdue risk actions"),
         "count": count,
         "lines": [],
-        "empty": "No risk action is overdue." if not count else "",
+        "empty": gettext("No risk action is overdue.") if not count else "",
         "link": reverse("risk:actions") + "?scope=all&overdue=on" if count else "",
-        "link_label": "Open the list",
+        "link_label": gettext("Open the list"),
     }
 
 

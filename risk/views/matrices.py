@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dpms.forms import add_service_errors
@@ -51,7 +52,7 @@ def matrix_create_view(request):
     initial = {}
     if source.isdigit():
         template = queries.get_matrix_for_user(request.user, int(source))
-        initial = {**matrix_initial(template), "name": f"{template.name} (copy)"}
+        initial = {**matrix_initial(template), "name": gettext("%(name)s (copy)") % {"name": template.name}}
     form = MatrixForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -63,7 +64,9 @@ def matrix_create_view(request):
             add_service_errors(form, error)
         else:
             messages.success(
-                request, f"Matrix “{matrix.name}” created. It is not active until you activate it."
+                request,
+                gettext("Matrix “%(name)s” created. It is not active until you activate it.")
+                % {"name": matrix.name},
             )
             return redirect("risk:matrix", pk=matrix.pk)
     status = 400 if form.errors else 200
@@ -88,7 +91,7 @@ def matrix_edit(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Matrix saved.")
+            messages.success(request, gettext("Matrix saved."))
             return redirect("risk:matrix", pk=matrix.pk)
     status = 400 if form.errors else 200
     return render(request, "risk/matrices/form.html", {"form": form, "matrix": matrix}, status=status)
@@ -110,8 +113,14 @@ def matrix_activate_view(request, pk):
         else:
             messages.success(
                 request,
-                f"“{matrix.name}” is now the active matrix: {counts['risks']} risks re-mapped, "
-                f"{counts['level_changed']} with a changed level.",
+                ngettext(
+                    "“%(name)s” is now the active matrix: %(risks)s risk re-mapped, %(changed)s with a "
+                    "changed level.",
+                    "“%(name)s” is now the active matrix: %(risks)s risks re-mapped, %(changed)s with a "
+                    "changed level.",
+                    counts["risks"],
+                )
+                % {"name": matrix.name, "risks": counts["risks"], "changed": counts["level_changed"]},
             )
             return redirect("risk:matrix", pk=matrix.pk)
     preview = queries.activation_preview(matrix)

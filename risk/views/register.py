@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.dates import MONTHS_3
 from django.utils.formats import get_format
 from django.utils.translation import gettext
@@ -69,10 +69,11 @@ def _filtered_risks(request, *, for_page: bool = False):
 STATUS_LABELS = dict(RiskStatus.choices)
 
 
-def _row(risk, today, months) -> None:
+def _row(risk, today, months, date_format) -> None:
     """What a row shows beyond the model's fields, worked out once here rather than by tags and filters in
     the template (from the loaded row: no query). ``months``: the month names (``date:"M"``), by number;
-    ``review_text`` is the pages' ``DATE_FORMAT`` written out (a test holds them equal)."""
+    ``review_text`` is the pages' ``DATE_FORMAT`` written out (a test holds them equal); a language that
+    writes dates otherwise than "j M Y" gets them from ``date_format`` (``date_format``: None for "j M Y")."""
     risk.url = reverse("risk:risk", args=[risk.pk])
     risk.status_label = STATUS_LABELS.get(risk.status, risk.status)
     risk.level = risk.current_level
@@ -81,7 +82,10 @@ def _row(risk, today, months) -> None:
     risk.review_overdue = review is not None and review < today and risk.status != RiskStatus.CLOSED
     if review is not None:
         risk.review_iso = review.isoformat()
-        risk.review_text = f"{review.day} {months[review.month]} {review.year:04d}"
+        if date_format is None:
+            risk.review_text = f"{review.day} {months[review.month]} {review.year:04d}"
+        else:
+            risk.review_text = dateformat.format(review, date_format)
 
 
 @login_required
@@ -92,8 +96,9 @@ def risk_list(request):
     queries.with_matrices(page.object_list, matrix)
     today = timezone.localdate()
     months = ["", *(MONTHS_3[month].title() for month in range(1, 13))]  # translated once a page
+    date_format = get_format("DATE_FORMAT")
     for risk in page.object_list:
-        _row(risk, today, months)
+        _row(risk, today, months, None if date_format == "j M Y" else date_format)
     context = {
         "form": form,
         "page": page,
@@ -133,7 +138,11 @@ def _scores(risk) -> list[dict]:
             "impact": _label(m.impact_scale, getattr(risk, f"{kind}_impact")),
             "level": getattr(risk, f"{kind}_level"),
         }
-        for kind, label in (("inherent", "Inherent"), ("current", "Current"), ("target", "Target"))
+        for kind, label in (
+            ("inherent", gettext("Inherent")),
+            ("current", gettext("Current")),
+            ("target", gettext("Target")),
+        )
     ]
 
 
@@ -172,7 +181,7 @@ def risk_create_view(request):
         raise PermissionDenied("Only security officers add risks.")
     matrix = queries.active_matrix()
     if matrix is None:
-        messages.error(request, "Activate a risk matrix before adding risks.")
+        messages.error(request, gettext("Activate a risk matrix before adding risks."))
         return redirect("risk:register")
     form = RiskForm(request.POST or None, matrix=matrix, creating=True, initial={"owner": request.user})
     if request.method == "POST" and form.is_valid():
@@ -183,7 +192,9 @@ def risk_create_view(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{risk.reference} added to the register.")
+            messages.success(
+                request, gettext("%(reference)s added to the register.") % {"reference": risk.reference}
+            )
             return redirect("risk:risk", pk=risk.pk)
     return render(request, "risk/register/risk_form.html", {"form": form, "risk": None})
 
@@ -207,7 +218,7 @@ def risk_edit(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"{risk.reference} saved.")
+            messages.success(request, gettext("%(reference)s saved.") % {"reference": risk.reference})
             return redirect("risk:risk", pk=risk.pk)
     return render(request, "risk/register/risk_form.html", {"form": form, "risk": risk})
 
@@ -219,13 +230,17 @@ def risk_status(request, pk):
     risk = queries.get_risk_for_user(request.user, pk, for_change=True)
     form = RiskStatusForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest("Choose open or closed.")
+        return HttpResponseBadRequest(gettext("Choose open or closed."))
     try:
         risk = risk_set_status(actor=request.user, risk=risk, status=form.cleaned_data["status"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"{risk.reference} is {risk.get_status_display().lower()}.")
+        messages.success(
+            request,
+            gettext("%(reference)s is now: %(status)s.")
+            % {"reference": risk.reference, "status": risk.get_status_display()},
+        )
     return redirect("risk:risk", pk=risk.pk)
 
 
@@ -242,7 +257,11 @@ def risk_share_view(request, pk):
         except ValidationError as error:
             form.add_error("person", error.messages)
         else:
-            messages.success(request, f"{risk.reference} is shared with {person}.")
+            messages.success(
+                request,
+                gettext("%(reference)s is shared with %(person)s.")
+                % {"reference": risk.reference, "person": person},
+            )
             return redirect("risk:risk", pk=risk.pk)
     context = _detail_context(request, risk, share_form=form)
     return render(request, "risk/register/risk_detail.html", context, status=400)
@@ -254,12 +273,16 @@ def risk_unshare_view(request, pk):
     risk = queries.get_risk_to_share(request.user, pk)
     form = RiskUnshareForm(request.POST)
     if not form.is_valid():
-        return HttpResponseBadRequest("Choose a person to stop sharing with.")
+        return HttpResponseBadRequest(gettext("Choose a person to stop sharing with."))
     try:
         risk_unshare(actor=request.user, risk=risk, user=form.cleaned_data["user"])
     except ValidationError as error:
         return HttpResponseBadRequest(" ".join(error.messages))
-    messages.success(request, f"{risk.reference} is no longer shared with {form.cleaned_data['user']}.")
+    messages.success(
+        request,
+        gettext("%(reference)s is no longer shared with %(person)s.")
+        % {"reference": risk.reference, "person": form.cleaned_data["user"]},
+    )
     return redirect("risk:risk", pk=risk.pk)
 
 
@@ -359,13 +382,13 @@ def appetite_panel(request):
     appetite = matrix.levels[matrix.appetite]["name"]
     register_url = reverse("risk:register")
     return {
-        "title": "Risks above appetite",
+        "title": gettext("Risks above appetite"),
         "count": count,
         "count_link": f"{register_url}?{urlencode(ABOVE_APPETITE_FILTER)}",
         "lines": lines,
-        "empty": f"No open risk is above the appetite ({appetite}).",
+        "empty": gettext("No open risk is above the appetite (%(level)s).") % {"level": appetite},
         "link": f"{register_url}?sort=-level&status=open",
-        "link_label": "Open the register",
+        "link_label": gettext("Open the register"),
         **_portfolio_charts(request.user, matrix, register_url),
     }
 
@@ -403,14 +426,14 @@ def _portfolio_charts(user, matrix, register_url) -> dict:
     return {
         "portfolio": charts.stacked_bar_chart(
             slug="risk-portfolio",
-            title="Open and accepted risks by current level, last 12 months",
+            title=gettext("Open and accepted risks by current level, last 12 months"),
             series=series,
             columns=columns,
-            x_title="Month",
+            x_title=gettext("Month"),
         ),
         "above_trend": charts.sparkline(
             slug="risk-above-appetite",
-            title="Risks above appetite, last 12 months",
+            title=gettext("Risks above appetite, last 12 months"),
             x_labels=long_names,
             values=[month.above_appetite for month in history],
         ),

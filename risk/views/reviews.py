@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dpms.formats import show_date
@@ -40,7 +41,8 @@ def review_record(request, pk):
         else:
             messages.success(
                 request,
-                f"Review of {risk.reference} recorded; next review {show_date(assessment.next_review_on)}.",
+                gettext("Review of %(reference)s recorded; next review %(day)s.")
+                % {"reference": risk.reference, "day": show_date(assessment.next_review_on)},
             )
             return redirect(_next_url(request, reverse("risk:risk", args=[risk.pk])))
     context = {
@@ -93,7 +95,8 @@ def review_panel(request):
         link = ""
         lines = [
             {
-                "text": f"{risk.reference} {risk.title}: due {show_date(risk.next_review_on)}",
+                "text": gettext("%(reference)s %(title)s: due %(day)s")
+                % {"reference": risk.reference, "title": risk.title, "day": show_date(risk.next_review_on)},
                 "link": reverse("risk:review_record", args=[risk.pk]),
             }
             for risk in queries.own_due_risks(user, today=today)
@@ -101,14 +104,14 @@ def review_panel(request):
     else:
         return None
     return {
-        "title": "Risk reviews" if everything else "Your risk reviews",
+        "title": gettext("Risk reviews") if everything else gettext("Your risk reviews"),
         "count": counts["overdue"] + counts["due"],
         "overdue": counts["overdue"],
         "due": counts["due"],
         "due_days": queries.DUE_SOON_DAYS,
         "lines": lines,
         "link": link,
-        "link_label": "Open the review round",
+        "link_label": gettext("Open the review round"),
     }
 
 
