@@ -143,7 +143,9 @@ def policy_in_force(staff, second_report):
     return version.policy
 
 
-def test_the_launch_form_offers_the_policys_questions_and_launches(client_for, security_officer, policy_in_force):
+def test_the_launch_form_offers_the_policys_questions_and_launches(
+    client_for, security_officer, policy_in_force
+):
     client = client_for(security_officer)
     page = client.get(LAUNCH, {"policy": policy_in_force.pk})
     assert page.status_code == 200
