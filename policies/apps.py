@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -10,12 +12,13 @@ class PoliciesConfig(AppConfig):
 
     def ready(self):
         from dpms import portal
-        from policies import demo
+        from policies import demo, tasks
         from policies.api import acknowledgements as acknowledgements_api
         from policies.api import campaigns as campaigns_api
         from policies.api import documents as documents_api
         from policies.api import followups as followups_api
         from policies.queries.campaigns import reads_campaigns
+        from policies.services import campaigns
         from policies.views import dashboard
 
         portal.register_app(
@@ -61,5 +64,9 @@ class PoliciesConfig(AppConfig):
                 ],
                 # After the people (and their teams) exist.
                 seeder=portal.Seeder(demo.seed_policies_demo, order=40),
+                # Yearly and joiners' campaigns, reminders, escalation and close (policies.tasks).
+                tick=portal.Tick(tasks.tick, every=timedelta(minutes=5)),
+                joiner_listeners=[campaigns.on_person_joined],
+                leaver_listeners=[campaigns.on_person_left],
             )
         )

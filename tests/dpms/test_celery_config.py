@@ -35,6 +35,7 @@ def test_beat_ticks_every_app_sweeps_the_outbox_and_checkpoints_the_audit_trail(
         "dpms.integrity_tasks.write_audit_checkpoint",
         "dpms.tasks.outbox_sweep",
         "incidents.tasks.tick",
+        "policies.tasks.tick",
         "risk.tasks.tick",
         "vulnerabilities.tasks.tick",
     ]
@@ -46,6 +47,7 @@ def test_each_app_ticks_as_often_as_it_registered():
         "access.tasks.tick": 300.0,
         "risk.tasks.tick": 300.0,
         "incidents.tasks.tick": 60.0,
+        "policies.tasks.tick": 300.0,
         "vulnerabilities.tasks.tick": 900.0,
         "dpms.tasks.outbox_sweep": 120.0,
         "dpms.integrity_tasks.write_audit_checkpoint": 3600.0,  # AUDIT_CHECKPOINT_SECONDS
