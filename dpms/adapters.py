@@ -2,8 +2,9 @@
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit as _ratelimit
+from django.utils.translation import gettext_lazy
 
-LOCKED_OUT_MESSAGE = (
+LOCKED_OUT_MESSAGE = gettext_lazy(
     "Too many failed sign-in attempts for this account from your address. Sign-in is paused for a few "
     "minutes; wait and try again, or reset your password."
 )

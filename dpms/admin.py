@@ -16,6 +16,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from dpms import audit, services
 from dpms.admin_forms import (
@@ -33,7 +34,7 @@ admin.site.unregister(Group)
 # audited reset on the person's page (allauth.mfa's own admin, imported first so it can be taken away).
 admin.site.unregister(Authenticator)
 
-DETAIL_FIELDS = ("email", "full_name", "job_title", "team_id", "manager_id", "time_zone")
+DETAIL_FIELDS = ("email", "full_name", "job_title", "team_id", "manager_id", "time_zone", "language")
 
 
 class PortalAdminOnly:
@@ -90,7 +91,7 @@ class ReadOnly(PortalAdminOnly):
 
 
 class PortalRoleFilter(admin.SimpleListFilter):
-    title = "portal role"
+    title = gettext_lazy("portal role")
     parameter_name = "role"
 
     def lookups(self, request, model_admin):
@@ -119,16 +120,18 @@ class UserAdmin(PortalAdminOnly, DjangoUserAdmin):
     readonly_fields = ("is_superuser", "last_login", "date_joined", "deactivated_at")
     fieldsets = (
         (None, {"fields": ("email", "full_name", "job_title", "password")}),
-        ("Reporting line", {"fields": ("team", "manager", "time_zone")}),
-        ("Access", {"fields": ("is_active", "groups", "is_superuser")}),
-        ("Dates", {"fields": ("date_joined", "last_login", "deactivated_at")}),
+        (gettext_lazy("Reporting line"), {"fields": ("team", "manager", "time_zone", "language")}),
+        (gettext_lazy("Access"), {"fields": ("is_active", "groups", "is_superuser")}),
+        (gettext_lazy("Dates"), {"fields": ("date_joined", "last_login", "deactivated_at")}),
     )
     add_fieldsets = (
         (
             None,
             {
                 "fields": ("email", "full_name", "job_title", "team", "manager", "roles"),
-                "description": "The person gets an email with a link to set their own password.",
+                "description": gettext_lazy(
+                    "The person gets an email with a link to set their own password."
+                ),
             },
         ),
     )
@@ -162,7 +165,7 @@ class UserAdmin(PortalAdminOnly, DjangoUserAdmin):
             raise Http404
         back = reverse("admin:dpms_user_change", args=[person.pk])
         if not mfa.mfa_enabled(request.user):
-            raise PermissionDenied("Set up your own second factor before resetting anyone else's.")
+            raise PermissionDenied(gettext("Set up your own second factor before resetting anyone else's."))
         if not mfa.may_reset_mfa(request):
             return redirect(
                 reverse("mfa_reauthenticate") + "?" + urlencode({"next": request.get_full_path()})
@@ -174,7 +177,13 @@ class UserAdmin(PortalAdminOnly, DjangoUserAdmin):
                 self.message_user(request, str(refusal), messages.ERROR)
                 return redirect(back)
             self.message_user(
-                request, f"Removed {removed} second factor{'s' if removed != 1 else ''} of {person}."
+                request,
+                ngettext(
+                    "Removed %(count)s second factor of %(person)s.",
+                    "Removed %(count)s second factors of %(person)s.",
+                    removed,
+                )
+                % {"count": removed, "person": person},
             )
             return redirect(back)
         factors = Authenticator.objects.filter(user=person).order_by("type", "pk")
@@ -183,7 +192,7 @@ class UserAdmin(PortalAdminOnly, DjangoUserAdmin):
             "opts": self.opts,
             "original": person,
             "factors": factors,
-            "title": f"Reset two-factor authentication of {person}",
+            "title": gettext("Reset two-factor authentication of %(person)s") % {"person": person},
         }
         return TemplateResponse(request, "admin/dpms/user/mfa_reset.html", context)
 
@@ -199,7 +208,7 @@ class UserAdmin(PortalAdminOnly, DjangoUserAdmin):
         form.actor = request.user  # type: ignore[attr-defined]  # a fresh class per request
         return form
 
-    @admin.display(description="Portal roles")
+    @admin.display(description=gettext_lazy("Portal roles"))
     def roles(self, user):
         return ", ".join(user.role_labels)
 
@@ -254,25 +263,33 @@ class UserAdmin(PortalAdminOnly, DjangoUserAdmin):
                     )
         return response
 
-    @admin.action(description="Deactivate selected people (ends their sessions)")
+    @admin.action(description=gettext_lazy("Deactivate selected people (ends their sessions)"))
     def deactivate_people(self, request, queryset):
         done = 0
         for user in queryset.filter(is_active=True):
             if user.pk == request.user.pk:
-                self.message_user(request, "You cannot deactivate yourself.", messages.ERROR)
+                self.message_user(request, gettext("You cannot deactivate yourself."), messages.ERROR)
                 continue
             services.user_deactivate(actor=request.user, user=user)
             done += 1
-        self.message_user(request, f"Deactivated {done} {'person' if done == 1 else 'people'}.")
+        self.message_user(
+            request,
+            ngettext("Deactivated %(count)s person.", "Deactivated %(count)s people.", done)
+            % {"count": done},
+        )
 
-    @admin.action(description="Reactivate selected people")
+    @admin.action(description=gettext_lazy("Reactivate selected people"))
     def reactivate_people(self, request, queryset):
         users = [user for user in queryset if not user.is_active]
         for user in users:
             services.user_reactivate(actor=request.user, user=user)
-        self.message_user(request, f"Reactivated {len(users)} {'person' if len(users) == 1 else 'people'}.")
+        self.message_user(
+            request,
+            ngettext("Reactivated %(count)s person.", "Reactivated %(count)s people.", len(users))
+            % {"count": len(users)},
+        )
 
-    @admin.action(description="Resend invitation")
+    @admin.action(description=gettext_lazy("Resend invitation"))
     def resend_invitation(self, request, queryset):
         sent = skipped = 0
         for user in queryset:
@@ -281,10 +298,15 @@ class UserAdmin(PortalAdminOnly, DjangoUserAdmin):
                 sent += 1
             else:
                 skipped += 1
-        self.message_user(request, f"Sent {sent} invitation{'s' if sent != 1 else ''}.")
+        self.message_user(
+            request,
+            ngettext("Sent %(count)s invitation.", "Sent %(count)s invitations.", sent) % {"count": sent},
+        )
         if skipped:
             self.message_user(
-                request, f"Skipped {skipped}: deactivated, or a password is set already.", messages.WARNING
+                request,
+                gettext("Skipped %(count)s: deactivated, or a password is set already.") % {"count": skipped},
+                messages.WARNING,
             )
 
 
@@ -301,7 +323,7 @@ class TeamAdmin(PortalAdminOnly, admin.ModelAdmin):
             .annotate(active_members=Count("members", filter=Q(members__is_active=True)))
         )
 
-    @admin.display(description="Active members", ordering="active_members")
+    @admin.display(description=gettext_lazy("Active members"), ordering="active_members")
     def member_count(self, team):
         return team.active_members
 
@@ -328,7 +350,11 @@ class TeamAdmin(PortalAdminOnly, admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for team in queryset:
             if team.members.exists():
-                self.message_user(request, f"{team} has members: move them first.", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("%(team)s has members: move them first.") % {"team": team},
+                    messages.ERROR,
+                )
                 continue
             self.delete_model(request, team)
 

@@ -14,13 +14,16 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import formats
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_lazy
 
+from dpms.audit_phrases import PHRASES
 from dpms.formats import show_date, show_datetime
 
 # Object types that name no model: a refused page is recorded against its address.
-SPECIAL_TYPES = {"url": "Page address"}
+SPECIAL_TYPES = {"url": gettext_lazy("Page address")}
 LIST_SHOWN = 20  # an import's event names every grant it created: 20,000 ids would make a row 150 KB
 SHORT_TEXT = 80  # longer values are shortened in the line, the whole value a click away
 FULL_TEXT = 2000  # and beyond this the CSV export has it
@@ -53,7 +56,7 @@ def _model(object_type: str):
 def object_type_name(object_type: str) -> str:
     """``access.reviewitem`` → "Review item"; a type no model has is shown as stored."""
     if object_type in SPECIAL_TYPES:
-        return SPECIAL_TYPES[object_type]
+        return str(SPECIAL_TYPES[object_type])
     model = _model(object_type)
     return capfirst(str(model._meta.verbose_name)) if model else object_type
 
@@ -146,7 +149,7 @@ def _text(value) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, str):
         if _ISO_MOMENT.match(value):
             moment = parse_datetime(value)
@@ -161,11 +164,20 @@ def _text(value) -> str:
                 return show_date(day)
         return value
     if isinstance(value, int | float):
-        return f"{value:,}" if isinstance(value, int) and abs(value) >= 10000 else str(value)
+        return (
+            formats.number_format(value, force_grouping=True)
+            if isinstance(value, int) and abs(value) >= 10000
+            else str(value)
+        )
     if isinstance(value, list):
         shown = ", ".join(_text(item) for item in value[:LIST_SHOWN])
         more = len(value) - LIST_SHOWN
-        return f"{shown} and {more:,} more" if more > 0 else shown or "none"
+        if more > 0:
+            return gettext("%(shown)s and %(more)s more") % {
+                "shown": shown,
+                "more": formats.number_format(more, force_grouping=True),
+            }
+        return shown or gettext("none")
     if isinstance(value, dict):
         return "; ".join(f"{_Fields('').label(str(key))}: {_text(item)}" for key, item in value.items())
     if isinstance(value, datetime.datetime):
@@ -178,11 +190,12 @@ def _value(fields: _Fields, key: str, value) -> Value:
     text = named if named is not None else _text(value)
     if len(text) <= SHORT_TEXT:
         return Value(text, empty=value is None or value == "")
-    full = (
-        text if len(text) <= FULL_TEXT else f"{text[:FULL_TEXT]}… ({len(text):,} characters in all: the CSV"
-    )
+    full = text
     if len(text) > FULL_TEXT:
-        full += " export has the whole value)"
+        full = gettext("%(start)s… (%(count)s characters in all: the CSV export has the whole value)") % {
+            "start": text[:FULL_TEXT],
+            "count": formats.number_format(len(text), force_grouping=True),
+        }
     return Value(f"{text[:SHORT_TEXT].rstrip()}…", full=full)
 
 
@@ -224,7 +237,7 @@ def _lines(fields: _Fields, changes: dict) -> list[Line]:
     for key, item in changes.items():
         key = str(key)
         if key == "created" and isinstance(item, dict):
-            lines.append(Line("Created with", "group", lines=_values(fields, item)))
+            lines.append(Line(gettext("Created with"), "group", lines=_values(fields, item)))
         elif _is_pair(key, item):
             lines.append(
                 Line(
@@ -248,9 +261,9 @@ def change_lines(*, action: str, object_type: str, changes: Any) -> Changes:
     if not changes:
         lines: list[Line] = []
     elif not isinstance(changes, dict):
-        lines = [Line("Details", "value", value=_value(fields, "", changes))]
+        lines = [Line(gettext("Details"), "value", value=_value(fields, "", changes))]
     elif action.endswith(".delete"):
-        lines = [Line("Deleted; it was", "group", lines=_values(fields, changes))]
+        lines = [Line(gettext("Deleted; it was"), "group", lines=_values(fields, changes))]
     else:
         lines = _lines(fields, changes)
     return Changes(shown=lines[:LINES_SHOWN], folded=lines[LINES_SHOWN:])
@@ -367,7 +380,13 @@ def _words(text: str) -> list[str]:
 
 def action_phrase(action: str) -> str:
     """``access.item.decide`` → "Review item decided"; ``auth.mfa.enrol`` → "MFA enrolled". A name that
-    does not split into object and verb is shown as stored."""
+    does not split into object and verb is shown as stored. In the reader's language when the phrase is
+    one of ``dpms.audit_phrases.PHRASES``."""
+    phrase = _english_phrase(action)
+    return str(PHRASES.get(phrase, phrase))
+
+
+def _english_phrase(action: str) -> str:
     if action in ACTION_PHRASES:
         return ACTION_PHRASES[action]
     parts = [part for part in action.split(".") if part]

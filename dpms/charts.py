@@ -20,6 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.utils import formats
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
+
 # Patterns and markers, by series index: the second way (besides colour) of telling series apart.
 PATTERNS = ("solid", "hatch", "dots", "cross", "vlines", "hlines")
 MARKERS = ("circle", "square", "diamond", "triangle")
@@ -47,9 +51,10 @@ def nice_max(value: float) -> float:
 
 
 def number_text(value: float | None) -> str:
+    """A value as the chart's text writes it, in the reader's language ("2.5", "2,5")."""
     if value is None:
-        return "no data"
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+        return gettext("no data")
+    return str(int(value)) if float(value).is_integer() else formats.number_format(value, 1)
 
 
 @dataclass(frozen=True)
@@ -207,7 +212,7 @@ class Chart:
     width: int
     height: int
     empty: bool
-    empty_text: str = "Nothing to show yet."
+    empty_text: str | Promise = gettext_lazy("Nothing to show yet.")
     bars: list[Bar] = field(default_factory=list)
     columns: list[Column] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
@@ -277,7 +282,7 @@ class Chart:
     @property
     def table_headers(self) -> list[str]:
         if self.kind == "bar":
-            return [self.unit or "Value"]
+            return [self.unit or gettext("Value")]
         if self.kind == "stacked":
             return [series.label for series in self.series]
         return [line.series.label for line in self.lines]

@@ -9,7 +9,9 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dpms import audit_words
@@ -20,25 +22,29 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(
         required=False,
         max_length=200,
-        label="Actor",
-        widget=forms.TextInput(attrs={"placeholder": "name or email"}),
+        label=gettext_lazy("Actor"),
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("name or email")}),
     )
     action = forms.CharField(
         required=False,
         max_length=100,
-        label="Action",
-        widget=forms.TextInput(attrs={"placeholder": "e.g. auth.", "list": "audit-actions"}),
+        label=gettext_lazy("Action"),
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("e.g. auth."), "list": "audit-actions"}),
     )
-    object_type = forms.ChoiceField(required=False, label="Object type")
-    object_id = forms.CharField(required=False, max_length=64, label="Object id")
+    object_type = forms.ChoiceField(required=False, label=gettext_lazy("Object type"))
+    object_id = forms.CharField(required=False, max_length=64, label=gettext_lazy("Object id"))
     object_text = forms.CharField(
         required=False,
         max_length=200,
-        label="Object",
-        widget=forms.TextInput(attrs={"placeholder": "label contains"}),
+        label=gettext_lazy("Object"),
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("label contains")}),
     )
-    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, object_types=None, **kwargs):
         """``object_types``: the types the trail holds (``queries.known_audit_names``), offered by readable
@@ -48,18 +54,21 @@ class AuditFilterForm(forms.Form):
         kinds = audit_words.every_object_type() if object_types is None else object_types
         self._object_types = set(kinds)
         if isinstance(self.fields["object_type"], forms.ChoiceField):  # the API's filter set has a text box
-            self.fields["object_type"].choices = [("", "Any type"), *audit_words.object_type_choices(kinds)]
+            self.fields["object_type"].choices = [
+                ("", gettext_lazy("Any type")),
+                *audit_words.object_type_choices(kinds),
+            ]
 
     def clean_object_type(self):
         kind = self.cleaned_data.get("object_type") or ""
         if kind and kind not in self._object_types:
-            raise forms.ValidationError("Select a valid choice: no object of this type is known.")
+            raise forms.ValidationError(_("Select a valid choice: no object of this type is known."))
         return kind
 
     def _plausible(self, name):
         day = self.cleaned_data.get(name)
         if day is not None and not 1900 <= day.year <= 9998:
-            raise forms.ValidationError("Choose a date between 1900 and 9998.")
+            raise forms.ValidationError(_("Choose a date between 1900 and 9998."))
         return day
 
     def clean_date_from(self):
@@ -71,7 +80,7 @@ class AuditFilterForm(forms.Form):
     def clean(self):
         data = super().clean() or {}
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise forms.ValidationError("The start date must not be after the end date.")
+            raise forms.ValidationError(_("The start date must not be after the end date."))
         return data
 
 
@@ -79,13 +88,13 @@ class SetPasswordForm(forms.Form):
     """The first password, set from an invitation link, under the same policy as everywhere else."""
 
     password1 = forms.CharField(
-        label="New password",
+        label=gettext_lazy("New password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validators_help_text_html(),
+        help_text=lazy(password_validators_help_text_html, str)(),
     )
     password2 = forms.CharField(
-        label="New password (again)",
+        label=gettext_lazy("New password (again)"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -98,7 +107,7 @@ class SetPasswordForm(forms.Form):
         data = super().clean() or {}
         first, second = data.get("password1"), data.get("password2")
         if first and second and first != second:
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", _("The two passwords differ."))
         elif first:
             try:
                 validate_password(first, self.user)
@@ -146,7 +155,7 @@ class PersonField(forms.Field):
     id, so a client posting ids (the tests, scripts) keeps working."""
 
     widget = PersonInput
-    default_error_messages = {"unknown": "No active person has this email address."}
+    default_error_messages = {"unknown": gettext_lazy("No active person has this email address.")}
 
     def __init__(self, *, suggestions=None, **kwargs):
         super().__init__(**kwargs)
@@ -178,8 +187,8 @@ class LookupField(forms.ModelChoiceField):
 
     widget = forms.TextInput
     default_error_messages = {
-        "invalid_choice": "Nothing matches this; check the spelling.",
-        "ambiguous": "%(count)s match this; type more of the name.",
+        "invalid_choice": gettext_lazy("Nothing matches this; check the spelling."),
+        "ambiguous": gettext_lazy("%(count)s match this; type more of the name."),
     }
 
     def __init__(self, queryset, *, fields: tuple[str, ...] = ("name",), **kwargs):
@@ -249,7 +258,7 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 def validate_plausible_moment(value):
     """Refuse dates at the ends of the calendar: converting them between time zones overflows (a 500)."""
     if value is not None and not 1900 <= value.year <= 9998:
-        raise forms.ValidationError("Choose a date between 1900 and 9998.", code="implausible")
+        raise forms.ValidationError(_("Choose a date between 1900 and 9998."), code="implausible")
 
 
 def add_service_errors(form, error) -> None:
@@ -283,23 +292,27 @@ class MultipleFileField(forms.FileField):
 class ApiTokenForm(forms.Form):
     """A new personal access token: its name, its life, its access and the networks it may be used from."""
 
-    name = forms.CharField(max_length=100, help_text="What it is for, e.g. “nightly grant import”.")
+    name = forms.CharField(
+        max_length=100,
+        label=gettext_lazy("Name"),
+        help_text=gettext_lazy("What it is for, e.g. “nightly grant import”."),
+    )
     days = forms.IntegerField(
-        label="Valid for (days)",
+        label=gettext_lazy("Valid for (days)"),
         min_value=1,
         initial=90,
-        help_text="At most a year; it stops working after that.",
+        help_text=gettext_lazy("At most a year; it stops working after that."),
     )
     read_write = forms.BooleanField(
         required=False,
-        label="Allow changes",
-        help_text="Without this the token may only read.",
+        label=gettext_lazy("Allow changes"),
+        help_text=gettext_lazy("Without this the token may only read."),
     )
     allowed_networks = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Allowed networks",
-        help_text="One address or network per line (e.g. 10.1.0.0/16); empty: from anywhere.",
+        label=gettext_lazy("Allowed networks"),
+        help_text=gettext_lazy("One address or network per line (e.g. 10.1.0.0/16); empty: from anywhere."),
     )
 
     def __init__(self, *args, max_days: int, **kwargs):
@@ -317,26 +330,28 @@ class ApiTokenForm(forms.Form):
             try:
                 networks.append(str(ipaddress.ip_network(line.strip(), strict=False)))
             except ValueError:
-                raise forms.ValidationError(f"“{line.strip()[:60]}” is not an address or network.") from None
+                raise forms.ValidationError(
+                    _("“%(line)s” is not an address or network.") % {"line": line.strip()[:60]}
+                ) from None
         if len(networks) > 20:
-            raise forms.ValidationError("At most 20 networks.")
+            raise forms.ValidationError(_("At most 20 networks."))
         return networks
 
 
 class WebhookForm(forms.Form):
     """A webhook's address, the events it is told about, and (when changing it) whether it is on."""
 
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(max_length=100, label=gettext_lazy("Name"))
     url = forms.URLField(
         max_length=500,
         assume_scheme="https",
-        label="Address",
-        help_text="An https:// address of a public host; DPMS POSTs JSON to it.",
+        label=gettext_lazy("Address"),
+        help_text=gettext_lazy("An https:// address of a public host; DPMS POSTs JSON to it."),
     )
     events = forms.MultipleChoiceField(
-        choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple, label="Tell it about"
+        choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Tell it about")
     )
-    enabled = forms.BooleanField(required=False, initial=True, label="On")
+    enabled = forms.BooleanField(required=False, initial=True, label=gettext_lazy("On"))
 
     def clean_url(self):
         from dpms.webhook_delivery import UnsafeAddress, check_url
@@ -352,7 +367,7 @@ class WebhookForm(forms.Form):
 class NotificationPreferencesForm(forms.Form):
     """Per kind of notification one may choose (``dpms.notify.KINDS``): by email too, or in the app only."""
 
-    CHOICES = [("email", "Email and in the app"), ("app", "In the app only")]
+    CHOICES = [("email", gettext_lazy("Email and in the app")), ("app", gettext_lazy("In the app only"))]
 
     def __init__(self, *args, kinds, **kwargs):
         super().__init__(*args, **kwargs)

@@ -21,6 +21,7 @@ from celery.signals import task_postrun
 from django.apps import apps as django_apps
 from django.db import DatabaseError, connection
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, ngettext
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +30,18 @@ STALE_AFTER_PERIODS = 3
 
 
 def _duration(span: timedelta) -> str:
+    """A period as the health page writes it, in the reader's language ("5 minutes", "1 Tag")."""
     seconds = int(span.total_seconds())
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size and seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit}{'' if count == 1 else 's'}"
-    return f"{seconds} seconds"
+    if seconds >= 86400 and seconds % 86400 == 0:
+        count = seconds // 86400
+        return ngettext("%(count)s day", "%(count)s days", count) % {"count": count}
+    if seconds >= 3600 and seconds % 3600 == 0:
+        count = seconds // 3600
+        return ngettext("%(count)s hour", "%(count)s hours", count) % {"count": count}
+    if seconds >= 60 and seconds % 60 == 0:
+        count = seconds // 60
+        return ngettext("%(count)s minute", "%(count)s minutes", count) % {"count": count}
+    return ngettext("%(count)s second", "%(count)s seconds", seconds) % {"count": seconds}
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,18 @@ class TickHealth:
         if self.last_run_at is None:
             return "not run yet"
         return "ok" if self.last_state == "SUCCESS" else "last run failed"
+
+    @property
+    def state_text(self) -> str:
+        """``state`` as the health page says it (``state`` itself is /healthz's, which stays as it is)."""
+        return str(
+            {
+                "stale": gettext_lazy("stale"),
+                "not run yet": gettext_lazy("not run yet"),
+                "ok": gettext_lazy("ok"),
+                "last run failed": gettext_lazy("last run failed"),
+            }[self.state]
+        )
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from dpms import audit, checkpoints, notify
 from dpms.checkpoints import Checkpoint, CheckpointError
@@ -117,22 +119,32 @@ def checkpoint_write(*, now: datetime | None = None) -> str:
 @transaction.atomic
 def _mail_checkpoint(checkpoint: Checkpoint, path: Path) -> None:
     """The checkpoint by email to each auditor: a copy kept outside the server (the outbox sends it)."""
-    body = (
-        f"The audit trail's checkpoint of {checkpoint.at:%Y-%m-%d %H:%M:%S} UTC: "
-        f"event #{checkpoint.sequence}, hash {checkpoint.hash}.\n\n"
-        "Keep this message: it is evidence kept outside the portal's database, signed with a key the "
-        "database does not hold. To check the trail (or an exported CSV of it) against it, save the line "
-        "below in a file ending in .jsonl, in a folder of its own, and run\n"
-        "  manage.py verify_audit --checkpoints FOLDER\n"
-        "  manage.py verify_audit --csv EXPORT.csv --checkpoints FOLDER\n"
-        f"(the portal keeps the same line in {path}).\n\n"
-        f"{checkpoint.line()}\n"
+    # The commands, the path and the signed line are data: they stay as they are in every language.
+    body = format_lazy(
+        gettext_lazy(
+            "The audit trail's checkpoint of {at} UTC: event #{sequence}, hash {hash}.\n\n"
+            "Keep this message: it is evidence kept outside the portal's database, signed with a key the "
+            "database does not hold. To check the trail (or an exported CSV of it) against it, save the line "
+            "below in a file ending in .jsonl, in a folder of its own, and run\n"
+            "{commands}\n"
+            "(the portal keeps the same line in {path}).\n\n"
+            "{line}\n"
+        ),
+        at=f"{checkpoint.at:%Y-%m-%d %H:%M:%S}",
+        sequence=checkpoint.sequence,
+        hash=checkpoint.hash,
+        commands="  manage.py verify_audit --checkpoints FOLDER\n"
+        "  manage.py verify_audit --csv EXPORT.csv --checkpoints FOLDER",
+        path=path,
+        line=checkpoint.line(),
     )
     for auditor in User.objects.holding(PortalRole.AUDITOR):
         notify.email(
             to=auditor.email,
             recipient=auditor,
-            subject=f"Audit trail checkpoint #{checkpoint.sequence}",
+            subject=format_lazy(
+                gettext_lazy("Audit trail checkpoint #{sequence}"), sequence=checkpoint.sequence
+            ),
             body=body,
             dedup_key=f"audit-checkpoint:{checkpoint.sequence}:{checkpoint.hash[:16]}:{auditor.pk}",
         )
@@ -143,8 +155,14 @@ def _tell_auditors_broken(now: datetime, reason: str, *, key: str) -> None:
     """No checkpoint is written over a broken trail; the auditors are told, once a day for one break."""
     notify.notify_each_once(
         User.objects.holding(PortalRole.AUDITOR),
-        subject="The audit trail failed its check: no checkpoint was written",
-        body=f"The periodic check of the audit trail found: {reason}\n\nVerify it from the audit trail page.",
+        subject=gettext_lazy("The audit trail failed its check: no checkpoint was written"),
+        body=format_lazy(
+            gettext_lazy(
+                "The periodic check of the audit trail found: {reason}\n\n"
+                "Verify it from the audit trail page."
+            ),
+            reason=reason,
+        ),
         link=reverse("audit_trail"),
         dedup_key=f"audit-broken:{now:%Y-%m-%d}:{key}"[:180],
     )
@@ -159,7 +177,7 @@ def audit_verification_request(*, actor) -> tuple[AuditVerification, bool]:
     (one at a time); with whether it is new. A run lost by its worker ends failed here, so it never blocks
     the next."""
     if not may_verify_audit(actor):
-        raise PermissionDenied("Only those who read the audit trail verify it.")
+        raise PermissionDenied(gettext("Only those who read the audit trail verify it."))
     now = timezone.now()
     _end_stalled(now)
     running = AuditVerification.objects.filter(in_progress=True).first()

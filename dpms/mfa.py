@@ -48,6 +48,8 @@ from django.dispatch import receiver
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from dpms import audit, notify
 from dpms.passwords import is_break_glass
@@ -58,9 +60,9 @@ from dpms.passwords import is_break_glass
 IDP_MFA_SESSION_KEY = "dpms_idp_mfa"
 
 TYPE_LABELS = {
-    Authenticator.Type.TOTP: "authenticator app",
-    Authenticator.Type.WEBAUTHN: "security key or passkey",
-    Authenticator.Type.RECOVERY_CODES: "recovery codes",
+    Authenticator.Type.TOTP: gettext_lazy("authenticator app"),
+    Authenticator.Type.WEBAUTHN: gettext_lazy("security key or passkey"),
+    Authenticator.Type.RECOVERY_CODES: gettext_lazy("recovery codes"),
 }
 
 
@@ -314,9 +316,11 @@ class MFAAdapter(DefaultMFAAdapter):
 
 # --- Audit and notices ---------------------------------------------------------------------------------
 @transaction.atomic
-def mfa_change_record(*, user, action: str, authenticator, subject: str = "", body: str = "", extra=None):
+def mfa_change_record(
+    *, user, action: str, authenticator, subject: notify.Text = "", body: notify.Text = "", extra=None
+):
     """Audit one change of a person's factors (``auth.mfa.*``) and, with a ``subject``, tell them in the app
-    and by email: someone who did not make the change learns of it."""
+    and by email, in their language: someone who did not make the change learns of it."""
     kind = authenticator.type if authenticator is not None else ""
     changes = {"type": kind, **(extra or {})}
     audit.record(action=action, actor=user, obj=user, changes=changes)
@@ -324,7 +328,12 @@ def mfa_change_record(*, user, action: str, authenticator, subject: str = "", bo
         notify.notify(
             recipient=user,
             subject=subject,
-            body=body + " If this was not you, tell your security officer at once.",
+            body=lambda person: " ".join(
+                [
+                    notify.render(body, person),
+                    gettext("If this was not you, tell your security officer at once."),
+                ]
+            ),
             link=reverse("mfa_index"),
         )
 
@@ -340,9 +349,21 @@ def _added(sender, request, user, authenticator, **kwargs):
         user=user,
         action="auth.mfa.enrol",
         authenticator=authenticator,
-        subject=f"A second factor was added to your DPMS account: {label}",
-        body=f"An {label} was added to your account{f' ({name})' if name else ''}; DPMS will ask for it when "
-        "you sign in.",
+        subject=format_lazy(
+            gettext_lazy("A second factor was added to your DPMS account: {label}"), label=label
+        ),
+        body=format_lazy(
+            gettext_lazy(
+                "A second factor was added to your account: {label} ({name}). DPMS will ask for it when you "
+                "sign in."
+            )
+            if name
+            else gettext_lazy(
+                "A second factor was added to your account: {label}. DPMS will ask for it when you sign in."
+            ),
+            label=label,
+            name=name,
+        ),
         extra={"name": name} if name else None,
     )
     if request is not None and getattr(request, "user", None) == user:
@@ -366,8 +387,12 @@ def _removed(sender, request, user, authenticator, **kwargs):
         user=user,
         action="auth.mfa.remove",
         authenticator=authenticator,
-        subject=f"A second factor was removed from your DPMS account: {label}",
-        body=f"The {label} was removed from your account.",
+        subject=format_lazy(
+            gettext_lazy("A second factor was removed from your DPMS account: {label}"), label=label
+        ),
+        body=format_lazy(
+            gettext_lazy("A second factor was removed from your account: {label}."), label=label
+        ),
     )
 
 
@@ -377,8 +402,8 @@ def _reset(sender, request, user, authenticator, **kwargs):
         user=user,
         action="auth.mfa.recovery_codes_generated",
         authenticator=authenticator,
-        subject="New recovery codes for your DPMS account",
-        body="New recovery codes were made for your account; the old ones no longer work.",
+        subject=gettext_lazy("New recovery codes for your DPMS account"),
+        body=gettext_lazy("New recovery codes were made for your account; the old ones no longer work."),
     )
 
 
@@ -392,8 +417,15 @@ def _used(sender, request, user, authenticator, **kwargs):
         user=user,
         action="auth.mfa.recovery_code_used",
         authenticator=authenticator,
-        subject="A recovery code was used to sign in to your DPMS account",
-        body=f"A recovery code was used to sign in; {left} unused codes are left. Each code works once.",
+        subject=gettext_lazy("A recovery code was used to sign in to your DPMS account"),
+        body=lambda person: (
+            ngettext(
+                "A recovery code was used to sign in; %(left)s unused code is left. Each code works once.",
+                "A recovery code was used to sign in; %(left)s unused codes are left. Each code works once.",
+                left,
+            )
+            % {"left": left}
+        ),
         extra={"unused_left": left},
     )
 
@@ -422,21 +454,25 @@ def mfa_reset(*, actor, user) -> int:
     from dpms.services import end_sessions
 
     if not (actor.is_active and actor.is_admin):
-        raise PermissionDenied("Only admins reset a person's two-factor authentication.")
+        raise PermissionDenied(gettext("Only admins reset a person's two-factor authentication."))
     if actor.pk == user.pk:
-        raise PermissionDenied("Change your own factors on your two-factor authentication page.")
+        raise PermissionDenied(gettext("Change your own factors on your two-factor authentication page."))
     if not mfa_enabled(actor):
-        raise PermissionDenied("Set up your own second factor before resetting anyone else's.")
+        raise PermissionDenied(gettext("Set up your own second factor before resetting anyone else's."))
     factors = list(Authenticator.objects.select_for_update().filter(user=user).order_by("pk"))
     kinds = sorted({factor.type for factor in factors})
     Authenticator.objects.filter(pk__in=[factor.pk for factor in factors]).delete()
     audit.record(action="auth.mfa.reset", actor=actor, obj=user, changes={"removed": kinds})
     notify.notify(
         recipient=user,
-        subject="Your DPMS two-factor authentication was reset",
-        body=f"An administrator ({actor.full_name or actor.email}) removed your second factors. Sign in and "
-        "set up a new one under Two-factor authentication. If you did not ask for this, tell your security "
-        "officer at once.",
+        subject=gettext_lazy("Your DPMS two-factor authentication was reset"),
+        body=format_lazy(
+            gettext_lazy(
+                "An administrator ({name}) removed your second factors. Sign in and set up a new one under "
+                "Two-factor authentication. If you did not ask for this, tell your security officer at once."
+            ),
+            name=actor.full_name or actor.email,
+        ),
         link=reverse("mfa_index"),
     )
     end_sessions(user)

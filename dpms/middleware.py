@@ -12,6 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 
 from dpms.context import origin
 
@@ -81,7 +82,7 @@ class SessionLifetimeMiddleware:
                 request.session[SIGNED_IN_AT] = now
             elif now - started > settings.SESSION_MAX_HOURS * 3600:
                 logout(request)
-                messages.info(request, "Your session reached its maximum lifetime. Please sign in again.")
+                messages.info(request, _("Your session reached its maximum lifetime. Please sign in again."))
                 return redirect_to_login(request.get_full_path())
         return self.get_response(request)
 

@@ -10,14 +10,16 @@ from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class PortalRole(models.TextChoices):
     """Portal roles kept as Django groups. Staff is everyone; manager and system owner are derived."""
 
-    SECURITY_OFFICER = "security officer", "Security officer"
-    AUDITOR = "auditor", "Auditor"
-    ADMIN = "admin", "Admin"
+    SECURITY_OFFICER = "security officer", gettext_lazy("Security officer")
+    AUDITOR = "auditor", gettext_lazy("Auditor")
+    ADMIN = "admin", gettext_lazy("Admin")
 
 
 class Team(models.Model):
@@ -93,14 +95,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
     job_title = models.CharField(max_length=120, blank=True)
-    time_zone = models.CharField(max_length=64, blank=True, help_text="Empty: the installation's TIME_ZONE.")
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text=gettext_lazy("Empty: the installation's TIME_ZONE.")
+    )
     # The person's own language for pages, e-mails and notifications (dpms.middleware.LanguageMiddleware,
     # dpms.notify). Empty: their browser's Accept-Language on pages, LANGUAGE_CODE in e-mails.
     language = models.CharField(
         max_length=8,
         blank=True,
         choices=settings.LANGUAGES,
-        help_text="Empty: the browser's language, else the installation's.",
+        help_text=gettext_lazy("Empty: the browser's language, else the installation's."),
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -114,8 +118,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["full_name", "email"]
-        verbose_name = "person"
-        verbose_name_plural = "people"
+        verbose_name = gettext_lazy("person")
+        verbose_name_plural = gettext_lazy("people")
         # Lists sorted by person (the grants list of 100,000 rows, the people lists) walk this index and
         # stop after a page, instead of joining and sorting every row.
         indexes = [models.Index(fields=["full_name", "email"], name="user_by_name")]
@@ -137,14 +141,14 @@ class User(AbstractBaseUser, PermissionsMixin):
             try:
                 zoneinfo.ZoneInfo(self.time_zone)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                raise ValidationError({"time_zone": "Not a time zone name, e.g. Europe/Berlin."}) from None
+                raise ValidationError({"time_zone": _("Not a time zone name, e.g. Europe/Berlin.")}) from None
         if self.manager_id and self.pk and self.manager_id == self.pk:
-            raise ValidationError({"manager": "A person cannot be their own manager."})
+            raise ValidationError({"manager": _("A person cannot be their own manager.")})
         # Walk up the manager line so no cycle is saved.
         seen, boss = {self.pk}, self.manager
         while boss is not None:
             if boss.pk in seen:
-                raise ValidationError({"manager": "This manager line would form a loop."})
+                raise ValidationError({"manager": _("This manager line would form a loop.")})
             seen.add(boss.pk)
             boss = boss.manager
 
@@ -200,8 +204,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def role_labels(self):
-        labels = [role.label for role in PortalRole if self._has_role(role)]
-        return labels or ["Staff"]
+        labels = [str(role.label) for role in PortalRole if self._has_role(role)]
+        return labels or [_("Staff")]
 
 
 def get_anonymous_user_instance(user_model):
@@ -215,12 +219,12 @@ def get_anonymous_user_instance(user_model):
 
 
 class AuditSource(models.TextChoices):
-    WEB = "web", "Web"
-    API = "api", "API"
-    TASK = "task", "Background task"
-    CLI = "cli", "Command line"
-    SCIM = "scim", "SCIM provisioning"
-    SSO = "sso", "Single sign-on"
+    WEB = "web", gettext_lazy("Web")
+    API = "api", gettext_lazy("API")
+    TASK = "task", gettext_lazy("Background task")
+    CLI = "cli", gettext_lazy("Command line")
+    SCIM = "scim", gettext_lazy("SCIM provisioning")
+    SSO = "sso", gettext_lazy("Single sign-on")
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -301,11 +305,11 @@ class AuditChainHead(models.Model):
 
 
 class AuditVerificationState(models.TextChoices):
-    QUEUED = "queued", "Waiting for a worker"
-    RUNNING = "running", "Verifying"
-    OK = "ok", "Whole"
-    BROKEN = "broken", "Broken"
-    FAILED = "failed", "Could not finish"
+    QUEUED = "queued", gettext_lazy("Waiting for a worker")
+    RUNNING = "running", gettext_lazy("Verifying")
+    OK = "ok", gettext_lazy("Whole")
+    BROKEN = "broken", gettext_lazy("Broken")
+    FAILED = "failed", gettext_lazy("Could not finish")
 
 
 class AuditVerification(models.Model):
@@ -466,10 +470,10 @@ class NotificationPreference(models.Model):
 
 
 class OutboxStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", gettext_lazy("Pending")
+    SENDING = "sending", gettext_lazy("Sending")
+    SENT = "sent", gettext_lazy("Sent")
+    FAILED = "failed", gettext_lazy("Failed")
 
 
 class OutboxEmail(models.Model):
@@ -542,7 +546,7 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "API token"
+        verbose_name = gettext_lazy("API token")
 
     def __str__(self):
         return f"{self.name} ({self.prefix})"
@@ -598,12 +602,18 @@ class ApiIdempotencyKey(models.Model):
 class WebhookEvent(models.TextChoices):
     """What a webhook may be told about (``dpms.webhooks.emit``, called by the services that cause it)."""
 
-    INCIDENT_REPORTED = "incident.reported", "An incident was reported"
-    INCIDENT_SEVERITY_RAISED = "incident.severity_raised", "An incident's severity was raised"
-    BREACH_CLOCK_STARTED = "incident.breach_clock_started", "A personal-data breach clock started"
-    BREACH_DEADLINE_NEAR = "incident.breach_deadline_near", "A breach notification deadline is near"
-    CAMPAIGN_LAUNCHED = "access.campaign_launched", "An access review campaign was launched"
-    CAMPAIGN_CLOSED = "access.campaign_closed", "An access review campaign was closed"
+    INCIDENT_REPORTED = "incident.reported", gettext_lazy("An incident was reported")
+    INCIDENT_SEVERITY_RAISED = "incident.severity_raised", gettext_lazy("An incident's severity was raised")
+    BREACH_CLOCK_STARTED = (
+        "incident.breach_clock_started",
+        gettext_lazy("A personal-data breach clock started"),
+    )
+    BREACH_DEADLINE_NEAR = (
+        "incident.breach_deadline_near",
+        gettext_lazy("A breach notification deadline is near"),
+    )
+    CAMPAIGN_LAUNCHED = "access.campaign_launched", gettext_lazy("An access review campaign was launched")
+    CAMPAIGN_CLOSED = "access.campaign_closed", gettext_lazy("An access review campaign was closed")
 
 
 class Webhook(models.Model):
@@ -631,10 +641,10 @@ class Webhook(models.Model):
 
 
 class WebhookDeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", gettext_lazy("Pending")
+    SENDING = "sending", gettext_lazy("Sending")
+    DELIVERED = "delivered", gettext_lazy("Delivered")
+    FAILED = "failed", gettext_lazy("Failed")
 
 
 class WebhookDelivery(models.Model):

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 def is_break_glass(email: str) -> bool:
@@ -20,9 +21,11 @@ class MaximumLengthValidator:
     def validate(self, password, user=None):
         if len(password) > self.max_length:
             raise ValidationError(
-                f"This password is too long: at most {self.max_length} characters.",
+                _("This password is too long: at most %(max)s characters.") % {"max": self.max_length},
                 code="password_too_long",
             )
 
     def get_help_text(self):
-        return f"Your password can be up to {self.max_length} characters long; a passphrase is welcome."
+        return _("Your password can be up to %(max)s characters long; a passphrase is welcome.") % {
+            "max": self.max_length
+        }

@@ -11,6 +11,7 @@ from django.db.models import BigIntegerField, Model, Q, QuerySet
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from guardian.models import UserObjectPermission
 
 from dpms.models import AuditEvent, AuditVerification, Notification, OutboxEmail, OutboxStatus
@@ -23,7 +24,7 @@ CLAIM_STALE_AFTER = timedelta(seconds=2 * settings.CELERY_TASK_TIME_LIMIT)  # 10
 def audit_events_for_user(user):
     """The audit trail, for the people who may read it (auditors, security officers, admins); else 403."""
     if not user.can_read_audit:
-        raise PermissionDenied("The audit trail is for auditors and security officers.")
+        raise PermissionDenied(_("The audit trail is for auditors and security officers."))
     # No select_related("actor"): pages and exports show the kept ``actor_label``, which outlives the user.
     return AuditEvent.objects.all()
 
@@ -161,7 +162,7 @@ def latest_audit_verification():
 def get_audit_verification_for(user, pk):
     """One verification run, for those who may verify the trail: anyone else gets a 403."""
     if not may_verify_audit(user):
-        raise PermissionDenied("The audit trail is for auditors and security officers.")
+        raise PermissionDenied(_("The audit trail is for auditors and security officers."))
     return get_object_or_404(AuditVerification.objects.select_related("requested_by"), pk=pk)
 
 
@@ -316,7 +317,7 @@ def webhooks_for_user(user):
     from dpms.models import Webhook
 
     if not may_manage_webhooks(user):
-        raise PermissionDenied("Webhooks are configured by security officers.")
+        raise PermissionDenied(_("Webhooks are configured by security officers."))
     return Webhook.objects.all()
 
 

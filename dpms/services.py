@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from dpms import audit, notify, portal, tokens
 from dpms.models import ApiRequest, ApiToken, Notification, Team, User, Webhook
@@ -113,8 +115,8 @@ def _welcome(user: User) -> None:
     one email; an SSO joiner gets none)."""
     notify.notify(
         recipient=user,
-        subject="Welcome to DPMS",
-        body=(
+        subject=gettext_lazy("Welcome to DPMS"),
+        body=gettext_lazy(
             "DPMS is where your access to the company's systems is requested, reviewed and recorded, and "
             "where data protection risks and incidents are reported."
         ),
@@ -132,22 +134,27 @@ def user_send_invitation(*, actor, user: User) -> None:
     invitation then says to sign in with the company account, and carries no link to set a password.
     """
     if settings.SSO_ONLY and not is_break_glass(user.email):
-        how = (
-            f"Sign in with your company account (single sign-on) here:\n\n"
-            f"{settings.SITE_URL}{reverse('account_login')}"
+        how = format_lazy(
+            gettext_lazy("Sign in with your company account (single sign-on) here:\n\n{url}"),
+            url=f"{settings.SITE_URL}{reverse('account_login')}",
         )
     else:
-        how = (
-            f"Set your password here within {settings.INVITATION_VALID_DAYS} days:\n\n"
-            f"{settings.SITE_URL}{invitation_link(user)}"
+        how = format_lazy(
+            gettext_lazy("Set your password here within {days} days:\n\n{url}"),
+            days=settings.INVITATION_VALID_DAYS,
+            url=f"{settings.SITE_URL}{invitation_link(user)}",
         )
     notify.email(
         to=user.email,
         recipient=user,
-        subject="You are invited to DPMS",
-        body=(
-            f"Hello {user.get_short_name()},\n\nan account was created for you in DPMS, the data protection "
-            f"portal. {how}\n\nIf you did not expect this, ignore this message."
+        subject=gettext_lazy("You are invited to DPMS"),
+        body=format_lazy(
+            gettext_lazy(
+                "Hello {name},\n\nan account was created for you in DPMS, the data protection portal. "
+                "{how}\n\nIf you did not expect this, ignore this message."
+            ),
+            name=user.get_short_name(),
+            how=how,
         ),
         dedup_key=f"invitation:{user.pk}:{timezone.now().timestamp()}",
     )
@@ -242,12 +249,14 @@ def user_set_roles(*, actor, user: User, roles) -> User:
     wanted = {str(role) for role in roles}
     unknown = wanted - set(PortalRole.values)
     if unknown:
-        raise ValidationError(f"Unknown portal role: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            gettext("Unknown portal role: %(roles)s.") % {"roles": ", ".join(sorted(unknown))}
+        )
     held = set(user.groups.filter(name__in=PortalRole.values).values_list("name", flat=True))
     if held == wanted:
         return user
     if actor is not None and actor.pk == user.pk and PortalRole.ADMIN in held - wanted:
-        raise PermissionError("You cannot remove your own admin role.")
+        raise PermissionError(gettext("You cannot remove your own admin role."))
     user.groups.remove(*Group.objects.filter(name__in=held - wanted))
     user.groups.add(*Group.objects.filter(name__in=wanted - held))
     user._role_cache = None
@@ -482,7 +491,7 @@ def team_create(*, actor: User | None, name: str, description: str = "") -> Team
 
     name = " ".join(name.split())
     if Team.objects.filter(name__iexact=name).exists():
-        raise ValidationError({"name": f"There is a team called {name} already."})
+        raise ValidationError({"name": gettext("There is a team called %(name)s already.") % {"name": name}})
     team = Team.objects.create(name=name, description=description.strip())
     audit.record(action="people.team.create", actor=actor, obj=team, changes={"name": name})
     return team
@@ -498,7 +507,9 @@ def team_update(*, actor: User | None, team: Team, **fields) -> Team:
     if "name" in fields:
         fields["name"] = " ".join(fields["name"].split())
         if Team.objects.filter(name__iexact=fields["name"]).exclude(pk=team.pk).exists():
-            raise ValidationError({"name": f"There is a team called {fields['name']} already."})
+            raise ValidationError(
+                {"name": gettext("There is a team called %(name)s already.") % {"name": fields["name"]}}
+            )
     for name, value in fields.items():
         setattr(team, name, value)
     team.full_clean()

@@ -46,6 +46,8 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.crypto import get_random_string
 from django.utils.http import base36_to_int, urlsafe_base64_decode
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from dpms import audit, mfa
 from dpms.context import origin
@@ -62,21 +64,37 @@ MFA_ACR_WORDS = ("multi-factor", "mfa", "2fa", "phr")
 ASYMMETRIC_ALGORITHMS = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
 
 REFUSALS = {
-    "unverified_email": "Your identity provider did not confirm that this email address is yours, so it "
-    "cannot be linked to a DPMS account. Ask your IT team to verify it there.",
-    "domain": "This provider may not sign in people with that email domain. Use your work account, or ask "
-    "the DPMS administrators which sign-in to use.",
-    "unknown_subject": "There is no DPMS account for this identity. Accounts are created by the "
-    "administrators: ask them to invite you, then sign in again.",
-    "email_linked": "Another identity at this provider is already linked to that DPMS account. Sign in with "
-    "the identity you used before, or ask the administrators to unlink it.",
-    "email_mismatch": "That identity belongs to a different email address than your DPMS account.",
-    "deactivated": "Your DPMS account is deactivated. Ask the administrators if this is a mistake.",
-    "bad_token": "The answer from your identity provider could not be verified, so you were not signed in. "
-    "Try again; if it happens again, tell the administrators.",
-    "bad_state": "This sign-in was already used or has expired. Start again from the sign-in page.",
-    "cancelled": "The sign-in was cancelled at your identity provider.",
-    "sso_only": "Passwords are turned off here: sign in with your company's identity provider.",
+    "unverified_email": gettext_lazy(
+        "Your identity provider did not confirm that this email address is yours, so it "
+        "cannot be linked to a DPMS account. Ask your IT team to verify it there."
+    ),
+    "domain": gettext_lazy(
+        "This provider may not sign in people with that email domain. Use your work account, or ask "
+        "the DPMS administrators which sign-in to use."
+    ),
+    "unknown_subject": gettext_lazy(
+        "There is no DPMS account for this identity. Accounts are created by the "
+        "administrators: ask them to invite you, then sign in again."
+    ),
+    "email_linked": gettext_lazy(
+        "Another identity at this provider is already linked to that DPMS account. Sign in with "
+        "the identity you used before, or ask the administrators to unlink it."
+    ),
+    "email_mismatch": gettext_lazy(
+        "That identity belongs to a different email address than your DPMS account."
+    ),
+    "deactivated": gettext_lazy(
+        "Your DPMS account is deactivated. Ask the administrators if this is a mistake."
+    ),
+    "bad_token": gettext_lazy(
+        "The answer from your identity provider could not be verified, so you were not signed in. "
+        "Try again; if it happens again, tell the administrators."
+    ),
+    "bad_state": gettext_lazy(
+        "This sign-in was already used or has expired. Start again from the sign-in page."
+    ),
+    "cancelled": gettext_lazy("The sign-in was cancelled at your identity provider."),
+    "sso_only": gettext_lazy("Passwords are turned off here: sign in with your company's identity provider."),
 }
 
 
@@ -418,10 +436,15 @@ def announce_break_glass(*, user) -> None:
     for officer in User.objects.security_officers().exclude(pk=user.pk):
         notify.notify(
             recipient=officer,
-            subject=f"Break-glass sign-in: {user.email}",
-            body=(
-                f"The break-glass account {user.email} signed in to DPMS (audit event #{event.sequence}, "
-                f"from {event.client_ip or 'an unknown address'}). Unexpected? Treat it as an incident."
+            subject=format_lazy(gettext_lazy("Break-glass sign-in: {email}"), email=user.email),
+            body=format_lazy(
+                gettext_lazy(
+                    "The break-glass account {email} signed in to DPMS (audit event #{sequence}, "
+                    "from {address}). Unexpected? Treat it as an incident."
+                ),
+                email=user.email,
+                sequence=event.sequence,
+                address=event.client_ip or gettext_lazy("an unknown address"),
             ),
             link=reverse("audit_trail"),
             dedup_key=f"break-glass:{event.sequence}:{officer.pk}",

@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from dpms import audit, sso_config
 
@@ -22,47 +23,65 @@ class ProviderForm(forms.ModelForm):
     """One OpenID Connect provider: what the admin types, checked by the same rules as ``SSO_PROVIDERS``."""
 
     preset = forms.ChoiceField(
-        choices=[("google", "Google"), ("okta", "Okta"), ("oidc", "Any OpenID Connect provider (by issuer)")],
-        help_text="Google's issuer is known; Okta needs your tenant's URL; any other provider its issuer.",
+        choices=[
+            ("google", "Google"),
+            ("okta", "Okta"),
+            ("oidc", gettext_lazy("Any OpenID Connect provider (by issuer)")),
+        ],
+        help_text=gettext_lazy(
+            "Google's issuer is known; Okta needs your tenant's URL; any other provider its issuer."
+        ),
     )
     issuer = forms.CharField(
         required=False,
         max_length=300,
-        help_text="Any other provider: its issuer, e.g. https://login.example.com (discovery is read from "
-        "<issuer>/.well-known/openid-configuration).",
+        help_text=gettext_lazy(
+            "Any other provider: its issuer, e.g. https://login.example.com (discovery is read from "
+            "<issuer>/.well-known/openid-configuration)."
+        ),
     )
     tenant = forms.CharField(
         required=False,
         max_length=300,
-        label="Okta tenant URL",
-        help_text="Okta: e.g. https://acme.okta.com, or a custom authorisation server such as "
-        "https://acme.okta.com/oauth2/default.",
+        label=gettext_lazy("Okta tenant URL"),
+        help_text=gettext_lazy(
+            "Okta: e.g. https://acme.okta.com, or a custom authorisation server such as "
+            "https://acme.okta.com/oauth2/default."
+        ),
     )
     allowed_domains = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Email domains (comma or line separated) whose people are linked at their first sign-in, "
-        "when the provider says their email is verified. Empty: nobody new is linked.",
+        help_text=gettext_lazy(
+            "Email domains (comma or line separated) whose people are linked at their first sign-in, "
+            "when the provider says their email is verified. Empty: nobody new is linked."
+        ),
     )
     jit = forms.BooleanField(
         required=False,
-        label="Create people just in time",
-        help_text="Create a person nobody invited at their first sign-in (a verified email, allowed domain).",
+        label=gettext_lazy("Create people just in time"),
+        help_text=gettext_lazy(
+            "Create a person nobody invited at their first sign-in (a verified email, allowed domain)."
+        ),
     )
     team_claim = forms.CharField(
         required=False,
         max_length=100,
-        help_text="The claim naming the team of a person created just in time, e.g. department.",
+        help_text=gettext_lazy(
+            "The claim naming the team of a person created just in time, e.g. department."
+        ),
     )
 
     class Meta:
         model = SocialApp
         fields = ["name", "provider_id", "client_id", "secret"]
-        labels = {"provider_id": "Id", "name": "Button name"}
+        labels = {"provider_id": gettext_lazy("Id"), "name": gettext_lazy("Button name")}
         help_texts = {
-            "name": 'Shown as "Sign in with <name>".',
-            "provider_id": "A short lower-case name, part of the callback URL "
-            "/accounts/oidc/<id>/login/callback/ that you register at the provider.",
+            "name": gettext_lazy('Shown as "Sign in with <name>".'),
+            "provider_id": gettext_lazy(
+                "A short lower-case name, part of the callback URL "
+                "/accounts/oidc/<id>/login/callback/ that you register at the provider."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -79,12 +98,14 @@ class ProviderForm(forms.ModelForm):
     def clean_provider_id(self):
         value = self.cleaned_data["provider_id"].strip()
         if not sso_config.PROVIDER_ID_RE.match(value):
-            raise forms.ValidationError("Use a short lower-case name: letters, digits, - and _.")
+            raise forms.ValidationError(
+                gettext_lazy("Use a short lower-case name: letters, digits, - and _.")
+            )
         if SocialApp.objects.filter(provider_id=value).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("Another provider has this id.")
+            raise forms.ValidationError(gettext_lazy("Another provider has this id."))
         from_env = settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
         if any(app.get("provider_id") == value for app in from_env):
-            raise forms.ValidationError("A provider from SSO_PROVIDERS has this id.")
+            raise forms.ValidationError(gettext_lazy("A provider from SSO_PROVIDERS has this id."))
         return value
 
     def clean(self):
@@ -144,11 +165,11 @@ class ProviderAdmin(admin.ModelAdmin):
         ("Who may sign in", {"fields": ["allowed_domains", "jit", "team_claim"]}),
     ]
 
-    @admin.display(description="Issuer")
+    @admin.display(description=gettext_lazy("Issuer"))
     def issuer(self, obj):
         return (obj.settings or {}).get("server_url", "")
 
-    @admin.display(description="Allowed domains")
+    @admin.display(description=gettext_lazy("Allowed domains"))
     def domains(self, obj):
         return ", ".join((obj.settings or {}).get("allowed_domains", []))
 

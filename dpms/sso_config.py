@@ -19,6 +19,7 @@ import re
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext
 
 GOOGLE_ISSUER = "https://accounts.google.com"
 PRESETS = {"google": "Google", "okta": "Okta", "oidc": "OpenID Connect"}
@@ -44,11 +45,13 @@ def check_issuer(url: str) -> str:
     url = (url or "").strip().rstrip("/")
     parts = urlsplit(url)
     if not parts.netloc or parts.query or parts.fragment:
-        raise ValueError("Give the issuer as a URL such as https://login.example.com.")
+        raise ValueError(gettext("Give the issuer as a URL such as https://login.example.com."))
     if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
-        raise ValueError("The issuer must use https:// (plain http only on this machine: 127.0.0.1).")
+        raise ValueError(
+            gettext("The issuer must use https:// (plain http only on this machine: 127.0.0.1).")
+        )
     if "/.well-known/" in url:
-        raise ValueError("Give the issuer itself, without /.well-known/openid-configuration.")
+        raise ValueError(gettext("Give the issuer itself, without /.well-known/openid-configuration."))
     return url
 
 
@@ -71,7 +74,7 @@ def clean_settings(
     errors: dict[str, str] = {}
     server_url = ""
     if preset not in PRESETS:
-        errors["preset"] = f"Choose one of {', '.join(PRESETS)}."
+        errors["preset"] = gettext("Choose one of %(presets)s.") % {"presets": ", ".join(PRESETS)}
     else:
         try:
             server_url = issuer_for(preset, issuer=issuer, tenant=tenant)
@@ -84,12 +87,14 @@ def clean_settings(
         domains = sorted({d.strip().lower().lstrip("@") for d in allowed_domains if d.strip()})
         wrong = [d for d in domains if not DOMAIN_RE.match(d)]
         if wrong:
-            errors["allowed_domains"] = f"Not an email domain: {', '.join(wrong)}."
+            errors["allowed_domains"] = gettext("Not an email domain: %(domains)s.") % {
+                "domains": ", ".join(wrong)
+            }
     if not isinstance(jit, bool):
-        errors["jit"] = "Give true or false."
+        errors["jit"] = gettext("Give true or false.")
     team_claim = team_claim.strip() if isinstance(team_claim, str) else team_claim
     if not isinstance(team_claim, str) or (team_claim and not CLAIM_RE.match(team_claim)):
-        errors["team_claim"] = "Give a claim name such as department (letters, digits, _ . : -)."
+        errors["team_claim"] = gettext("Give a claim name such as department (letters, digits, _ . : -).")
     if errors:
         raise ProviderSettingsError(errors)
     return {

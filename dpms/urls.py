@@ -1,13 +1,14 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 
 from dpms import search, views
 
 # The admin signs in through allauth, so it has the same rate limits, lockout and audit as the portal.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # allauth's recipe
-admin.site.site_header = "DPMS administration"
-admin.site.site_title = "DPMS admin"
+admin.site.site_header = gettext_lazy("DPMS administration")
+admin.site.site_title = gettext_lazy("DPMS admin")
 
 urlpatterns = [
     path("", views.home, name="home"),

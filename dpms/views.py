@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from django.views.defaults import bad_request as django_bad_request
@@ -98,7 +99,7 @@ def audit_verify(request):
     """Verify the whole trail in the background (one run at a time); the trail's page shows its progress."""
     _run, created = integrity.audit_verification_request(actor=request.user)
     if not created:
-        messages.info(request, "A verification of the trail is under way already: its result shows here.")
+        messages.info(request, _("A verification of the trail is under way already: its result shows here."))
     return redirect("audit_trail")
 
 
@@ -148,7 +149,7 @@ def notification_preferences(request):
     form = NotificationPreferencesForm(request.POST or None, kinds=kinds, initial=initial)
     if request.method == "POST" and form.is_valid():
         notify.preferences_set(user=request.user, emailed=form.emailed())
-        messages.success(request, "Your notification settings are saved.")
+        messages.success(request, _("Your notification settings are saved."))
         return redirect("notification_preferences")
     always = [kind for kind in notify.KINDS if kind.security] + [notify.OTHER]
     return render(request, "dpms/notification_preferences.html", {"form": form, "always": always})
@@ -176,7 +177,11 @@ def account_preferences(request):
 @require_POST
 def notifications_read_all(request):
     count = services.notifications_mark_read(user=request.user)
-    messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read.")
+    messages.success(
+        request,
+        ngettext("%(count)s notification marked as read.", "%(count)s notifications marked as read.", count)
+        % {"count": count},
+    )
     return redirect("notifications")
 
 
@@ -196,7 +201,7 @@ def invitation_accept(request, uidb64, token):
             services.invitation_accept(user=user, token=token, password=form.cleaned_data["password1"])
         except PermissionError:
             return render(request, "dpms/invitation_invalid.html", status=400)
-        messages.success(request, "Your password is set. Please sign in.")
+        messages.success(request, _("Your password is set. Please sign in."))
         return redirect("account_login")
     return render(request, "dpms/invitation_accept.html", {"form": form, "invitee": user})
 
@@ -227,7 +232,7 @@ def system_health(request):
     """The officers' view of /healthz, in words; also the dashboard panel (``?panel=1``, loaded by htmx so a
     slow broker never holds up the dashboard)."""
     if not queries.may_see_system_health(request.user):
-        raise PermissionDenied("System health is for security officers and administrators.")
+        raise PermissionDenied(_("System health is for security officers and administrators."))
     report = health.report()
     template = "dpms/_health_panel.html" if request.GET.get("panel") else "dpms/health.html"
     return render(request, template, {"report": report})
@@ -324,7 +329,9 @@ def api_tokens(request):
 def api_token_revoke(request, pk):
     token = queries.api_token_for_user(request.user, pk)
     services.api_token_revoke(actor=request.user, token=token)
-    messages.success(request, f"The token “{token.name}” is revoked: it no longer works.")
+    messages.success(
+        request, _("The token “%(name)s” is revoked: it no longer works.") % {"name": token.name}
+    )
     return redirect("api_tokens")
 
 
@@ -353,7 +360,10 @@ def webhooks(request):
             hook = services.webhook_create(
                 actor=request.user, name=data["name"], url=data["url"], events=data["events"]
             )
-            messages.success(request, f"The webhook “{hook.name}” is on. Give its secret to the receiver.")
+            messages.success(
+                request,
+                _("The webhook “%(name)s” is on. Give its secret to the receiver.") % {"name": hook.name},
+            )
             return redirect("webhook_detail", pk=hook.pk)
     elif request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "POST"])
@@ -378,7 +388,7 @@ def webhook_detail(request, pk):
                 events=data["events"],
                 enabled=data["enabled"],
             )
-            messages.success(request, "The webhook is saved.")
+            messages.success(request, _("The webhook is saved."))
             return redirect("webhook_detail", pk=hook.pk)
     elif request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "POST"])
@@ -394,7 +404,7 @@ def webhook_detail(request, pk):
 def webhook_rotate_secret(request, pk):
     hook = get_object_or_404(queries.webhooks_for_user(request.user), pk=pk)
     services.webhook_rotate_secret(actor=request.user, hook=hook)
-    messages.success(request, "The webhook has a new secret: give it to the receiver.")
+    messages.success(request, _("The webhook has a new secret: give it to the receiver."))
     return redirect("webhook_detail", pk=hook.pk)
 
 
@@ -403,5 +413,5 @@ def webhook_rotate_secret(request, pk):
 def webhook_delete(request, pk):
     hook = get_object_or_404(queries.webhooks_for_user(request.user), pk=pk)
     services.webhook_delete(actor=request.user, hook=hook)
-    messages.success(request, f"The webhook “{hook.name}” is removed.")
+    messages.success(request, _("The webhook “%(name)s” is removed.") % {"name": hook.name})
     return redirect("webhooks")

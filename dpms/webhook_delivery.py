@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dpms.models import Webhook, WebhookDelivery, WebhookDeliveryStatus
 from dpms.queries import CLAIM_STALE_AFTER
@@ -75,26 +76,29 @@ def check_url(url: str) -> Target:
     """Resolve and check a webhook address; raises ``UnsafeAddress`` saying why it is refused."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http"):
-        raise UnsafeAddress("Use an https:// address.")
+        raise UnsafeAddress(_("Use an https:// address."))
     if parts.scheme != "https" and not settings.DEBUG:
-        raise UnsafeAddress("Webhooks go only to https:// addresses.")
+        raise UnsafeAddress(_("Webhooks go only to https:// addresses."))
     if not parts.hostname or parts.username or parts.password:
-        raise UnsafeAddress("Give a host name, without a user name or password.")
+        raise UnsafeAddress(_("Give a host name, without a user name or password."))
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise UnsafeAddress("The port is not a number from 1 to 65535.") from None
+        raise UnsafeAddress(_("The port is not a number from 1 to 65535.")) from None
     try:
         found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise UnsafeAddress(f"The host {parts.hostname} is not found.") from None
+        raise UnsafeAddress(_("The host %(host)s is not found.") % {"host": parts.hostname}) from None
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in found]
     if not settings.WEBHOOK_ALLOW_PRIVATE:
         refused = [str(address) for address in addresses if not address.is_global or address.is_multicast]
         if refused:
             raise UnsafeAddress(
-                f"The host {parts.hostname} is a private, loopback or reserved address ({refused[0]}); "
-                "DPMS calls only public addresses."
+                _(
+                    "The host %(host)s is a private, loopback or reserved address (%(address)s); "
+                    "DPMS calls only public addresses."
+                )
+                % {"host": parts.hostname, "address": refused[0]}
             )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(parts.scheme, parts.hostname, port, path, str(addresses[0]))

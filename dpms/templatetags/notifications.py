@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dpms.models import Notification
 
@@ -25,7 +26,7 @@ def notification_days(notifications) -> list[Day]:
     """``notifications`` (newest first, read already) by the viewer's local day: a notice sent at 23:30 in
     Berlin is yesterday's there and still today's in Los Angeles. No query."""
     today = timezone.localdate()
-    labels = {today: "Today", today - timedelta(days=1): "Yesterday"}
+    labels = {today: gettext("Today"), today - timedelta(days=1): gettext("Yesterday")}
     days: list[Day] = []
     for note in notifications:
         day = timezone.localtime(note.created_at).date()
