@@ -85,11 +85,17 @@ def in_population(policy: Policy, person) -> bool:
 
 def carried_over(version: PolicyVersion, *, with_questions: bool) -> QuerySet[Acknowledgement]:
     """The acknowledgements of ``version`` that count in a new campaign of it: every one when the campaign
-    asks no required question; else those given in a campaign whose questions the person answered (their
-    assignment done). An acknowledgement of another version never counts."""
+    asks no required question; else those of people who also answered a campaign of this version that asked
+    some (their assignment there done). An acknowledgement of another version never counts."""
     rows = Acknowledgement.objects.filter(version=version)
     if with_questions:
-        rows = rows.filter(assignment__status=AssignmentStatus.DONE)
+        answered = Assignment.objects.filter(
+            person_id=OuterRef("person_id"),
+            campaign__version=version,
+            status=AssignmentStatus.DONE,
+            campaign__questions__required=True,
+        )
+        rows = rows.filter(Exists(answered))
     return rows
 
 

@@ -14,7 +14,7 @@ from policies.models import Assignment, AttestationQuestion
 from policies.services.campaigns import QuestionSpec, campaign_launch, population
 from tests.factories import TeamFactory, UserFactory
 from tests.policies.campaigns_support import acknowledge, new_version, people, policy_in_force
-from tests.policies.factories import AssignmentFactory, CampaignFactory
+from tests.policies.factories import AssignmentFactory, CampaignFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -121,15 +121,27 @@ def test_acknowledging_an_old_version_does_not_count_for_the_new_one(security_of
 
 
 def test_with_questions_an_acknowledgement_carries_over_only_with_its_answers(
-    security_officer, staff, manager
+    security_officer, staff, manager, second_report
 ):
     policy = policy_in_force(questions=1)
     version = policy.versions.get()
-    old = CampaignFactory(version=version, status=CampaignStatus.CLOSED)
-    answered = AssignmentFactory(campaign=old, person=manager, status=AssignmentStatus.DONE)
+    asked = CampaignFactory(version=version, status=CampaignStatus.CLOSED)
+    QuestionFactory(policy=None, campaign=asked)
+    answered = AssignmentFactory(campaign=asked, person=manager, status=AssignmentStatus.DONE)
     acknowledge(manager, version, assignment=answered)
-    acknowledge(staff, version)  # acknowledged from the library, never answered the questions
+    acknowledge(staff, version)  # acknowledged from the library, never answered any question
+    # Acknowledged from the library first, answered a campaign's questions later: carries over too.
+    acknowledge(second_report, version)
+    AssignmentFactory(campaign=asked, person=second_report, status=AssignmentStatus.DONE)
     campaign = campaign_launch(actor=security_officer, policy=policy)
     assert campaign.assignments.get(person=manager).status == AssignmentStatus.DONE
+    assert campaign.assignments.get(person=second_report).status == AssignmentStatus.DONE
     assert campaign.assignments.get(person=staff).status == AssignmentStatus.PENDING
     assert Assignment.objects.filter(campaign=campaign).count() == campaign.population_count
+
+
+def test_without_questions_any_acknowledgement_of_the_version_carries_over(security_officer, staff):
+    policy = policy_in_force(questions=0)
+    acknowledge(staff, policy.versions.get())
+    campaign = campaign_launch(actor=security_officer, policy=policy)
+    assert campaign.assignments.get(person=staff).status == AssignmentStatus.DONE
