@@ -36,6 +36,7 @@ TICK_STEPS = (
     register.check_privileged_limits,
     portal_roles.sync_portal_roles,  # safety net: portal grants follow the groups
     imports.import_jobs_sweep,  # uploads whose check or apply lost its task
+    evidence.pdf_exports_sweep,  # evidence PDFs whose message or worker was lost
 )
 
 # Batches of 2,000 items (``campaigns.BATCH_SIZE``), ten per task run, then the task hands over to a fresh

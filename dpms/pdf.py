@@ -21,6 +21,7 @@ import secrets
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache, partial
 from pathlib import Path
 from typing import TypeVar
@@ -228,6 +229,27 @@ def export_request(model: type[Export], *, task: str, requested_by, subject: str
     )
     transaction.on_commit(partial(enqueue, task, [export.pk]))
     return export
+
+
+RESEND_AFTER = timedelta(minutes=5)  # a job still waiting this long lost its message (the broker was down)
+GIVE_UP_AFTER = timedelta(minutes=30)  # well past the task time limit: its worker stopped mid-render
+
+
+def export_sweep(model: type[Export], *, task: str, now) -> int:
+    """A tick step's work for one app's jobs: send again the jobs still waiting after ``RESEND_AFTER`` (the
+    claim in ``export_run`` makes a second message harmless), and mark failed those being written for longer
+    than ``GIVE_UP_AFTER``, so their page says to ask again instead of showing progress for ever. Returns how
+    many it touched."""
+    manager = model._default_manager
+    stalled = manager.filter(status=PdfStatus.RENDERING, created_at__lt=now - GIVE_UP_AFTER).update(
+        status=PdfStatus.FAILED, error="The worker stopped while writing it.", finished_at=now
+    )
+    late = manager.filter(status=PdfStatus.QUEUED, created_at__lt=now - RESEND_AFTER)
+    waiting = list(late.values_list("pk", flat=True)[:100])
+    for export_id in waiting:
+        if not enqueue(task, [export_id]):
+            break  # the broker is still down: the next tick tries again
+    return stalled + len(waiting)
 
 
 def _zone(user):

@@ -17,6 +17,7 @@ TICK_STEPS = (
     escalation.escalate_due,
     breach.remind_clocks,
     followups.remind_overdue_actions,
+    breach.pdf_exports_sweep,  # PDFs whose message or worker was lost
 )
 
 

@@ -16,6 +16,7 @@ TICK_STEPS = (
     actions.remind_overdue_actions,
     acceptances.notify_expiring_acceptances,
     acceptances.expire_acceptances,
+    register.pdf_exports_sweep,  # register PDFs whose message or worker was lost
 )
 
 

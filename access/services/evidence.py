@@ -268,3 +268,8 @@ def campaign_pdf_build(export: PdfExport) -> pdf.Built:
 def campaign_pdf_run(*, export_id: int) -> str:
     """Write one requested PDF (the task's work); safe to run twice."""
     return pdf.export_run(PdfExport, export_id, campaign_pdf_build, action="access.pdf.generated")
+
+
+def pdf_exports_sweep(*, now: datetime) -> int:
+    """Tick step: evidence PDFs whose message or worker was lost (``dpms.pdf.export_sweep``)."""
+    return pdf.export_sweep(PdfExport, task=PDF_TASK, now=now)

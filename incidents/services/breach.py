@@ -1021,3 +1021,8 @@ def pdf_build(export: PdfExport) -> pdf.Built:
 def pdf_run(*, export_id: int) -> str:
     """Write one requested incidents PDF (the task's work); safe to run twice."""
     return pdf.export_run(PdfExport, export_id, pdf_build, action="incidents.pdf.generated")
+
+
+def pdf_exports_sweep(*, now: datetime.datetime) -> int:
+    """Tick step: incident and register PDFs whose message or worker was lost (``dpms.pdf.export_sweep``)."""
+    return pdf.export_sweep(PdfExport, task=PDF_TASK, now=now)

@@ -400,3 +400,8 @@ def register_pdf_build(export: PdfExport) -> pdf.Built:
 def register_pdf_run(*, export_id: int) -> str:
     """Write one requested register PDF (the task's work); safe to run twice."""
     return pdf.export_run(PdfExport, export_id, register_pdf_build, action="risk.pdf.generated")
+
+
+def pdf_exports_sweep(*, now: datetime.datetime) -> int:
+    """Tick step: register PDFs whose message or worker was lost (``dpms.pdf.export_sweep``)."""
+    return pdf.export_sweep(PdfExport, task=PDF_TASK, now=now)

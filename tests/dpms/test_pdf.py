@@ -98,3 +98,39 @@ def test_without_weasyprint_the_job_fails_saying_why_and_the_page_says_so(
     assert 'data-testid="pdf-unavailable"' in page.content.decode()
     assert 'data-testid="pdf-failed"' in page.content.decode()
     assert PdfExport.objects.get().error == "WeasyPrint cannot load: no Pango"
+
+
+def test_the_tick_sends_a_lost_job_again_and_gives_up_on_a_dead_render(monkeypatch, security_officer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from access.services.evidence import PDF_TASK, pdf_exports_sweep
+
+    sent = []
+    monkeypatch.setattr(pdf, "enqueue", lambda task, args: sent.append((task, list(args))) or True)
+    campaign = closed_campaign(security_officer)
+    now = timezone.now()
+
+    def job(status, minutes_ago):
+        return PdfExport.objects.create(
+            campaign=campaign,
+            subject="Evidence",
+            requested_by=security_officer,
+            language="en",
+            status=status,
+            created_at=now - timedelta(minutes=minutes_ago),
+        )
+
+    lost = job(pdf.PdfStatus.QUEUED, 6)
+    job(pdf.PdfStatus.QUEUED, 1)  # just asked for: its message is on its way
+    dead = job(pdf.PdfStatus.RENDERING, 31)
+    busy = job(pdf.PdfStatus.RENDERING, 2)
+
+    assert pdf_exports_sweep(now=now) == 2
+
+    assert sent == [(PDF_TASK, [lost.pk])]
+    dead.refresh_from_db()
+    busy.refresh_from_db()
+    assert dead.status == pdf.PdfStatus.FAILED
+    assert busy.status == pdf.PdfStatus.RENDERING
