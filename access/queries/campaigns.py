@@ -15,6 +15,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from access.choices import Decision
 from access.models import ReviewCampaign, ReviewItem, ReviewTally
@@ -33,12 +35,12 @@ def can_manage_campaigns(user) -> bool:
 
 def require_read(user) -> None:
     if not can_read_campaigns(user):
-        raise PermissionDenied("Only security officers and auditors see review policies and campaigns.")
+        raise PermissionDenied(_("Only security officers and auditors see review policies and campaigns."))
 
 
 def require_manage(user) -> None:
     if not can_manage_campaigns(user):
-        raise PermissionDenied("Only security officers change review policies and launch campaigns.")
+        raise PermissionDenied(_("Only security officers change review policies and launch campaigns."))
 
 
 # --- Campaigns --------------------------------------------------------------------------
@@ -250,10 +252,10 @@ def _defaults_by_reviewer(campaign: ReviewCampaign, no_response: int) -> dict[in
 
 
 FLAGGED = (
-    ("rerouted", "Rerouted (self-review, missing or inactive reviewer)", ~Q(routing_note="")),
-    ("no_response", "No response", Q(decision=Decision.NO_RESPONSE)),
-    ("bulk", "Kept in bulk", Q(bulk=True, decision=Decision.KEEP)),
-    ("override", "Overridden by a security officer", Q(override=True)),
+    ("rerouted", gettext_lazy("Rerouted (self-review, missing or inactive reviewer)"), ~Q(routing_note="")),
+    ("no_response", gettext_lazy("No response"), Q(decision=Decision.NO_RESPONSE)),
+    ("bulk", gettext_lazy("Kept in bulk"), Q(bulk=True, decision=Decision.KEEP)),
+    ("override", gettext_lazy("Overridden by a security officer"), Q(override=True)),
 )
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from access.choices import CampaignStatus, Decision, DefaultDecision
 from access.models import ReviewCampaign, ReviewItem
@@ -30,14 +31,14 @@ def get_campaign_to_close(user, pk) -> ReviewCampaign:
     """Closing is for security officers (others: 403); a campaign that does not exist is a 404."""
     campaign = get_object_or_404(ReviewCampaign.objects.select_related("policy", "close_confirmed_by"), pk=pk)
     if not may_close(user):
-        raise PermissionDenied("Only a security officer can close a campaign.")
+        raise PermissionDenied(_("Only a security officer can close a campaign."))
     return campaign
 
 
 def get_campaign_evidence(user, pk) -> ReviewCampaign:
     """Evidence is for security officers and auditors, and exists once the campaign is closed."""
     if not may_read_evidence(user):
-        raise PermissionDenied("Campaign evidence is for security officers and auditors.")
+        raise PermissionDenied(_("Campaign evidence is for security officers and auditors."))
     return get_object_or_404(ReviewCampaign, pk=pk, status=CampaignStatus.CLOSED)
 
 

@@ -19,6 +19,7 @@ from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timezone import get_default_timezone
+from django.utils.translation import gettext as _
 
 from access.choices import CampaignKind, CampaignStatus
 from access.models import Grant, ReviewCampaign, ReviewItem, ReviewPolicy
@@ -133,14 +134,14 @@ def launch_due_campaigns(*, now: datetime) -> int:
 def campaign_launch_now(*, actor, policy: ReviewPolicy, now: datetime | None = None) -> ReviewCampaign:
     """A security officer launches an ad hoc campaign of ``policy`` now, whatever its schedule."""
     if actor is None or not can_manage_campaigns(actor):
-        raise ValidationError("Only a security officer launches a campaign.")
+        raise ValidationError(_("Only a security officer launches a campaign."))
     now = now or timezone.now()
     # Lock the policy: a double submit must not launch two campaigns side by side.
     policy = ReviewPolicy.objects.select_for_update().get(pk=policy.pk)
     if policy.campaigns.filter(status=CampaignStatus.LAUNCHING).exists():
-        raise ValidationError("A campaign of this policy is still launching: wait until it is open.")
+        raise ValidationError(_("A campaign of this policy is still launching: wait until it is open."))
     if not policy.fallback_reviewer.is_active:
-        raise ValidationError("The fallback reviewer is deactivated: choose another one first.")
+        raise ValidationError(_("The fallback reviewer is deactivated: choose another one first."))
     key = f"adhoc-{now:%Y%m%dT%H%M%S%f}"
     campaign, _created = _create_campaign(
         policy=policy, key=key, kind=CampaignKind.AD_HOC, now=now, actor=actor

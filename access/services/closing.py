@@ -13,6 +13,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from access.choices import CampaignStatus, Decision, DefaultDecision, TaskStatus
 from access.models import Grant, ReviewCampaign, ReviewItem, RevocationTask
@@ -37,7 +40,7 @@ log = logging.getLogger(__name__)
 
 def _check_actor(actor) -> None:
     if actor is not None and not may_close(actor):
-        raise ValidationError("Only a security officer can close a campaign.")
+        raise ValidationError(_("Only a security officer can close a campaign."))
 
 
 @transaction.atomic
@@ -52,16 +55,16 @@ def campaign_close(
         ReviewCampaign.objects.select_for_update(of=("self",)).select_related("policy").get(pk=campaign.pk)
     )
     if campaign.status == CampaignStatus.CLOSED:
-        raise ValidationError("This campaign is closed already.")
+        raise ValidationError(_("This campaign is closed already."))
     if campaign.status == CampaignStatus.LAUNCHING:
-        raise ValidationError("This campaign is still launching; close it once it is open.")
+        raise ValidationError(_("This campaign is still launching; close it once it is open."))
     if confirmed and actor is None:
-        raise ValidationError("Only a security officer can confirm a close.")
+        raise ValidationError(_("Only a security officer can confirm a close."))
     plan, status_before = close_plan(campaign), campaign.status
     if plan["needs_confirmation"] and not confirmed and campaign.close_confirmed_by_id is None:
         if campaign.status == CampaignStatus.CONFIRM:
             raise ValidationError(
-                "This close would auto-revoke many grants: a security officer must confirm."
+                _("This close would auto-revoke many grants: a security officer must confirm.")
             )
         return _hold_for_confirmation(campaign, actor, plan)
     if confirmed:
@@ -159,11 +162,15 @@ def _hold_for_confirmation(campaign: ReviewCampaign, actor, plan: dict) -> Revie
     )
     notify_each_once(
         User.objects.security_officers(),
-        subject=f"Confirm the close of access review “{campaign.name}”",
-        body=(
-            f"Closing it would revoke {plan['auto_revokes']} of {plan['total']} grants automatically, "
-            f"more than the policy's safety share of {plan['share']:.0%}. "
-            "Check and confirm on the close page."
+        subject=format_lazy(gettext_lazy("Confirm the close of access review “{name}”"), name=campaign.name),
+        body=format_lazy(
+            gettext_lazy(
+                "Closing it would revoke {revokes} of {total} grants automatically, more than the policy's "
+                "safety share of {share}. Check and confirm on the close page."
+            ),
+            revokes=plan["auto_revokes"],
+            total=plan["total"],
+            share=f"{plan['share']:.0%}",
         ),
         link=f"/access/campaigns/{campaign.pk}/close",
         dedup_key=f"access-close-confirm:{campaign.pk}",
@@ -222,8 +229,10 @@ def _revocations(campaign: ReviewCampaign, actor, auto_apply: bool, now: datetim
             for task in opened
             if task.assignee is not None and task.assignee.is_active
         ],
-        subject=f"Access to revoke after review “{campaign.name}”",
-        intro="The review decided to remove this access. Remove it in the system, then mark the task done.",
+        subject=format_lazy(gettext_lazy("Access to revoke after review “{name}”"), name=campaign.name),
+        intro=gettext_lazy(
+            "The review decided to remove this access. Remove it in the system, then mark the task done."
+        ),
         dedup_prefix=f"access-revocation-tasks:{campaign.pk}",
         topic=closing_tasks_topic(campaign.pk),  # done once the owner has done them all
     )

@@ -19,6 +19,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from access.choices import CampaignStatus, Decision
 from access.models import ReviewCampaign, ReviewItem
@@ -64,15 +68,19 @@ def schedule(campaign: ReviewCampaign) -> Schedule:
     )
 
 
-def step_label(step: ReminderStep) -> str:
-    """How a reminder's subject names its step."""
+def _step_text(step: ReminderStep) -> str:
     if step.kind == campaign_steps.LAUNCH:
-        return "The review has started"
+        return _("The review has started")
     if step.kind == campaign_steps.HALF_TIME:
-        return "Half of the review time has passed"
+        return _("Half of the review time has passed")
     if step.kind == campaign_steps.BEFORE_DUE:
-        return f"{step.days} day{'s' if step.days != 1 else ''} left"
-    return "The review is overdue"
+        return ngettext("%(count)d day left", "%(count)d days left", step.days) % {"count": step.days}
+    return _("The review is overdue")
+
+
+def step_label(step: ReminderStep) -> str:
+    """How a reminder's subject names its step, written out when the subject is: in its reader's language."""
+    return lazy(_step_text, str)(step)
 
 
 def latest_due_step(campaign: ReviewCampaign, now: datetime) -> ReminderStep | None:
@@ -152,7 +160,9 @@ def send_due_reminders(*, now: datetime) -> int:
                 continue
             sent += digest_each(
                 _pending_digests(campaign, recipients),
-                subject=f"Access review “{campaign.name}”: {step_label(step)}",
+                subject=format_lazy(
+                    gettext_lazy("Access review “{name}”: {step}"), name=campaign.name, step=step_label(step)
+                ),
                 intro=_review_by(campaign.due_at),  # the deadline in each reviewer's time zone
                 dedup_prefix=prefix,
                 more_link=QUEUE_LINK,
@@ -163,7 +173,9 @@ def send_due_reminders(*, now: datetime) -> int:
 
 def _review_by(due: datetime) -> Callable[[Any], str]:
     def intro(person) -> str:
-        return f"Please review these access rights by {local_time(due, person)} in your review queue."
+        return _("Please review these access rights by %(due)s in your review queue.") % {
+            "due": local_time(due, person)
+        }
 
     return intro
 
@@ -247,7 +259,7 @@ def _escalate_campaign(campaign: ReviewCampaign, target: int, now: datetime) -> 
 
 def _tell(campaign: ReviewCampaign, moved: list[ReviewItem], level: int, manager, now: datetime) -> None:
     """Tell the reviewers their items moved, and the new people that they now have them."""
-    to_whom = manager.full_name if manager else "the security officers"
+    to_whom = manager.full_name if manager else ""
     prefix = f"access-escalation:{campaign.pk}:L{level}:{now:%Y-%m-%d}"
     digest(
         items=[
@@ -259,15 +271,47 @@ def _tell(campaign: ReviewCampaign, moved: list[ReviewItem], level: int, manager
             for item in moved
             if item.reviewer.is_active
         ],
-        subject=f"Overdue access review “{campaign.name}” escalated to {to_whom}",
-        intro=f"These items are overdue and were escalated to {to_whom}. You can still decide them.",
+        subject=(
+            format_lazy(
+                gettext_lazy("Overdue access review “{name}” escalated to {person}"),
+                name=campaign.name,
+                person=to_whom,
+            )
+            if manager
+            else format_lazy(
+                gettext_lazy("Overdue access review “{name}” escalated to the security officers"),
+                name=campaign.name,
+            )
+        ),
+        intro=(
+            format_lazy(
+                gettext_lazy(
+                    "These items are overdue and were escalated to {person}. You can still decide them."
+                ),
+                person=to_whom,
+            )
+            if manager
+            else gettext_lazy(
+                "These items are overdue and were escalated to the security officers. "
+                "You can still decide them."
+            )
+        ),
         dedup_prefix=f"{prefix}:reviewer",
         topic=campaign,
     )
     notify_each_once(
         [manager] if manager is not None else User.objects.security_officers(),
-        subject=f"Escalated to you: {len(moved)} overdue item(s) of access review “{campaign.name}”",
-        body="The reviewers did not decide these items in time; please review them in your queue.",
+        subject=lambda person: (
+            ngettext(
+                "Escalated to you: %(count)d overdue item of access review “%(name)s”",
+                "Escalated to you: %(count)d overdue items of access review “%(name)s”",
+                len(moved),
+            )
+            % {"count": len(moved), "name": campaign.name}
+        ),
+        body=gettext_lazy(
+            "The reviewers did not decide these items in time; please review them in your queue."
+        ),
         link=QUEUE_LINK,
         dedup_key=f"{prefix}:escalated",
         topic=campaign,

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from access.choices import CampaignStatus
@@ -88,9 +89,9 @@ def completion_panel(request):
     latest = list(queries.campaigns_for(request.user, sort="-launched")[:PANEL_CAMPAIGNS])[::-1]
     if not latest:
         return None
-    reviewed = charts.Series("reviewed", "Reviewed")
-    defaulted = charts.Series("defaulted", "No response")
-    pending = charts.Series("pending", "Pending")
+    reviewed = charts.Series("reviewed", _("Reviewed"))
+    defaulted = charts.Series("defaulted", _("No response"))
+    pending = charts.Series("pending", _("Pending"))
     rows = []
     for campaign in latest:
         numbers = queries.numbers_of(campaign)
@@ -116,15 +117,15 @@ def completion_panel(request):
         for row in rows
     ]
     return {
-        "title": "Access review campaigns",
+        "title": _("Access review campaigns"),
         "chart": charts.stacked_bar_chart(
             slug="campaign-completion",
-            title="Items reviewed, defaulted and pending, by campaign launched",
+            title=_("Items reviewed, defaulted and pending, by campaign launched"),
             series=[reviewed, defaulted, pending],
             columns=columns,
-            x_title="Campaign",
+            x_title=_("Campaign"),
         ),
         "rows": rows[::-1],  # the newest first under the chart
         "link": reverse("access:campaigns"),
-        "link_label": "All campaigns",
+        "link_label": _("All campaigns"),
     }

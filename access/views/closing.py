@@ -7,6 +7,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from access.forms.closing import CampaignCloseForm, CampaignConfirmCloseForm
@@ -46,7 +47,9 @@ def campaign_close_page(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Campaign status: {campaign.get_status_display()}.")
+            messages.success(
+                request, _("Campaign status: %(status)s.") % {"status": campaign.get_status_display()}
+            )
             return redirect("access:campaign_close", pk=campaign.pk)
     return _close_page(request, campaign, plan, form=form, status=400)
 
@@ -63,7 +66,7 @@ def campaign_confirm_close(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Close confirmed: the campaign is closed and its evidence produced.")
+            messages.success(request, _("Close confirmed: the campaign is closed and its evidence produced."))
             return redirect("access:campaign_close", pk=campaign.pk)
     return _close_page(request, campaign, plan, confirm_form=form, status=400)
 
