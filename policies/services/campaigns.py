@@ -713,15 +713,14 @@ def _tell_officers(campaign: PolicyCampaign, count: int) -> None:
             count=count,
             title=campaign.policy.title,
         ),
-        body=format_lazy(
-            gettext_lazy(
-                "The campaign “{name}” was due on {due} and is still waiting for them; their managers were "
-                "told first. Its page lists who is overdue."
-            ),
-            name=campaign.name,
-            due=campaign.due_at.date().isoformat(),
+        body=lambda officer: (
+            _(
+                "The campaign “%(name)s” was due on %(due)s and is still waiting for them; their managers "
+                "were told first. Its page lists who is overdue."
+            )
+            % {"name": campaign.name, "due": notify.local_time(campaign.due_at, officer)}
         ),
-        link=f"/policies/campaigns/{campaign.pk}/",
+        link=f"/policies/campaigns/{campaign.pk}/pending/",  # who has not acknowledged
         dedup_key=f"policy-escalation:{campaign.pk}:L2",
         topic=campaign,
     )
