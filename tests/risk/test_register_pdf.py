@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dpms.pdf import PdfStatus
 from risk.choices import AcceptanceStatus, ActionStatus
@@ -129,3 +129,26 @@ def test_the_request_page_costs_the_same_at_any_size(client_for, security_office
         assert client.get(reverse("risk:register_pdf_request")).status_code == 200
     # The signed-in frame (12, as on every page: tests/access/test_evidence_pdf.py); the form reads nothing.
     assert len(queries) == 12, "\n".join(q["sql"][:120] for q in queries)
+
+
+def test_a_german_requester_gets_a_german_register(client_for, security_officer):
+    with translation.override("de"):
+        if translation.gettext("Risks above appetite") == "Risks above appetite":
+            pytest.skip("the risk catalogue has no German for the PDF's headings yet")
+    register(security_officer)
+    client_for(security_officer).post(
+        reverse("risk:register_pdf_request"),
+        {"as_of": timezone.localdate().isoformat()},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    export = PdfExport.objects.get()
+    assert export.language == "de"
+
+    render_register_pdf(export.pk)
+
+    export.refresh_from_db()
+    text = pdf_text(stored_pdf(export))
+    assert "Risiken über dem Risikoappetit" in text
+    assert "Seite 1 von" in text
+    assert "Risks above appetite" not in text
+    assert export.csv_sha256 in text
