@@ -7,12 +7,10 @@ evidence. A campaign someone may not read is a 404.
 
 from __future__ import annotations
 
-import datetime
-
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
-from dpms.models import User
+from dpms.models import PortalRole, User
 from policies.choices import AssignmentStatus, Audience, CampaignStatus, FollowUpStatus
 from policies.models import (
     Acknowledgement,
@@ -24,6 +22,9 @@ from policies.models import (
     PolicyCampaign,
     PolicyVersion,
 )
+
+# The version a campaign launched today asks people to acknowledge: the documents' rule, offered here too.
+from policies.queries.documents import version_in_force as version_in_force
 
 
 # --- Permissions -----------------------------------------------------------------------------------------
@@ -58,12 +59,6 @@ def get_campaign_for_user(user, pk) -> PolicyCampaign:
 
 
 # --- The population --------------------------------------------------------------------------------------
-def version_in_force(policy: Policy, today: datetime.date) -> PolicyVersion | None:
-    """The latest published version whose effective date has come (None before the first one's): what a
-    campaign launched today asks people to acknowledge."""
-    return policy.versions.filter(effective_date__lte=today).order_by("-number").first()
-
-
 def population(policy: Policy) -> QuerySet[User]:
     """The active people in ``policy``'s audience: everyone, the members of its teams, or the holders of its
     portal roles. No one else is left out (a policy for everyone asks the security officers too)."""
@@ -74,6 +69,8 @@ def population(policy: Policy) -> QuerySet[User]:
         holders = Q(pk__in=[])
         for role in policy.portal_roles or []:
             holders |= Q(pk__in=User.objects.holding(role).values("pk"))
+            if role == PortalRole.ADMIN:
+                holders |= Q(is_superuser=True)  # an admin by the flag, as ``User.is_admin`` says
         return people.filter(holders)
     return people
 

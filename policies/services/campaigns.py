@@ -57,12 +57,12 @@ from policies.queries.campaigns import (
     may_close_campaigns,
     may_launch_campaigns,
     pending_assignments,
-    population,
     status_counts,
     version_in_force,
 )
 
-__all__ = ["population"]  # P3's pages read the population through the service module too
+# Whom a policy's campaigns ask, offered with the services that launch them.
+from policies.queries.campaigns import population as population
 
 log = logging.getLogger(__name__)
 

@@ -54,12 +54,15 @@ def test_population_count_and_hash_are_of_the_sorted_person_lines(security_offic
     assert event.changes["population_count"] == campaign.population_count
 
 
-def test_audience_of_teams_and_of_roles(security_officer, auditor, staff, outsider):
+def test_audience_of_teams_and_of_roles(security_officer, auditor, admin_user, staff, outsider):
     by_team = policy_in_force(audience=Audience.TEAMS)
     by_team.teams.add(TeamFactory(name="Finance"))
     assert set(population(by_team)) == {staff, staff.manager}
     by_role = policy_in_force(audience=Audience.ROLES, portal_roles=["auditor", "security officer"])
     assert set(population(by_role)) == {security_officer, auditor}
+    root = UserFactory(is_superuser=True)  # an admin by the flag, without the group
+    for_admins = policy_in_force(audience=Audience.ROLES, portal_roles=["admin"])
+    assert set(population(for_admins)) == {admin_user, root}
 
 
 def test_only_a_security_officer_launches(staff, auditor):
