@@ -277,3 +277,13 @@ def test_the_library_costs_the_same_at_any_size(client_for, staff, owner, size, 
     with django_assert_num_queries(14):
         response = client.get(reverse("policies:library"))
     assert response.context["page"].paginator.count == size
+
+
+def test_the_acknowledge_button_is_offered_to_those_the_policy_applies_to(
+    client_for, staff, security_officer, finance_policy
+):
+    url = reverse("policies:policy", args=[finance_policy.pk])
+    assert "I have read and acknowledge this policy" in client_for(staff).get(url).content.decode()
+    officer_page = client_for(security_officer).get(url).content.decode()  # not in the Finance team
+    assert "I have read and acknowledge this policy" not in officer_page
+    assert "does not apply to you" in officer_page
