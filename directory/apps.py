@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DirectoryConfig(AppConfig):
@@ -15,15 +16,17 @@ class DirectoryConfig(AppConfig):
             portal.App(
                 name=self.name,
                 nav=portal.Link(
-                    "Directory",
+                    _("Directory"),
                     "directory:connections",
                     section="/directory/",
                     order=80,
                     visible=may_manage_connections,
                 ),
                 subnav=[
-                    portal.Link("SCIM connections", "directory:connections", visible=may_manage_connections),
-                    portal.Link("Admin approvals", "directory:approvals", visible=may_manage_connections),
+                    portal.Link(
+                        _("SCIM connections"), "directory:connections", visible=may_manage_connections
+                    ),
+                    portal.Link(_("Admin approvals"), "directory:approvals", visible=may_manage_connections),
                 ],
             )
         )

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from directory.models import ScimConnection, ScimRequest
 from directory.queries.scim import TOKEN_TEXT_START
@@ -21,9 +22,11 @@ def connection_create(*, actor: User, name: str) -> tuple[ScimConnection, str]:
     """A new connection and its token text, which is shown once and never stored (only its hash is)."""
     name = " ".join(name.split())
     if not name:
-        raise ValidationError({"name": "Name the connection (e.g. Okta)."})
+        raise ValidationError({"name": gettext("Name the connection (e.g. Okta).")})
     if ScimConnection.objects.filter(name__iexact=name).exists():
-        raise ValidationError({"name": f"There is a connection called {name} already."})
+        raise ValidationError(
+            {"name": gettext("There is a connection called %(name)s already.") % {"name": name}}
+        )
     prefix, hashed, text = tokens.new_token(TOKEN_TEXT_START)
     connection = ScimConnection.objects.create(
         name=name, token_prefix=prefix, token_hash=hashed, created_by=actor
@@ -37,7 +40,7 @@ def connection_rotate_token(*, actor: User, connection: ScimConnection) -> tuple
     """A new token at once: the old one stops working with this commit."""
     connection = ScimConnection.objects.select_for_update().get(pk=connection.pk)
     if connection.revoked_at is not None:
-        raise ValidationError("A revoked connection gets no new token.")
+        raise ValidationError(gettext("A revoked connection gets no new token."))
     connection.token_prefix, connection.token_hash, text = tokens.new_token(TOKEN_TEXT_START)
     connection.token_created_at = timezone.now()
     connection.save(update_fields=["token_prefix", "token_hash", "token_created_at"])

@@ -4,6 +4,7 @@ the admin role needs from a second admin."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from directory.choices import ApprovalState, MappedRole
 from directory.models import AdminApproval, DirectoryGroup, DirectoryUser
@@ -17,7 +18,7 @@ def group_map_role(*, actor: User, group: DirectoryGroup, role: str) -> Director
     """Map a group to a portal role (or to none). Members get security officer and auditor at once; for the
     admin role each member waits for an admin other than ``actor`` to approve them."""
     if role and role not in MappedRole.values:
-        raise ValidationError({"role": "Not a portal role a group may give."})
+        raise ValidationError({"role": gettext("Not a portal role a group may give.")})
     group = DirectoryGroup.objects.select_for_update().get(pk=group.pk)
     before = group.role
     if before == role:
@@ -47,13 +48,15 @@ def admin_approval_decide(*, actor: User, approval: AdminApproval, approve: bool
         .get(pk=approval.pk)
     )
     if approval.state != ApprovalState.PENDING:
-        raise ValidationError("This approval was decided already.")
+        raise ValidationError(gettext("This approval was decided already."))
     if not actor.is_admin:
-        raise PermissionError("Only admins decide.")
+        raise PermissionError(gettext("Only admins decide."))
     if actor.pk == approval.group.role_set_by_id:
-        raise PermissionError("The admin who mapped the group cannot also approve: a second admin does.")
+        raise PermissionError(
+            gettext("The admin who mapped the group cannot also approve: a second admin does.")
+        )
     if actor.pk == approval.person.user_id:
-        raise PermissionError("Nobody approves their own admin role.")
+        raise PermissionError(gettext("Nobody approves their own admin role."))
     approval.state = ApprovalState.APPROVED if approve else ApprovalState.REFUSED
     approval.decided_by, approval.decided_at = actor, timezone.now()
     approval.save(update_fields=["state", "decided_by", "decided_at"])

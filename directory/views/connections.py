@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from directory.forms.connections import ConnectionForm
@@ -92,7 +93,11 @@ def connection_rotate(request, pk):
 def connection_revoke(request, pk):
     connection = queries.connection_for(request.user, pk)
     services.connection_revoke(actor=request.user, connection=connection)
-    messages.success(request, f"The connection “{connection.name}” is revoked: its token no longer works.")
+    messages.success(
+        request,
+        gettext("The connection “%(name)s” is revoked: its token no longer works.")
+        % {"name": connection.name},
+    )
     return redirect("directory:connection", pk=pk)
 
 

@@ -5,8 +5,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
+from directory.choices import MappedRole
 from directory.forms.mappings import DecisionForm, GroupRoleForm
 from directory.queries import mappings as queries
 from directory.services import mappings as services
@@ -19,15 +21,21 @@ def group_role(request, pk):
     group = queries.group_for(request.user, pk)
     form = GroupRoleForm(request.POST, prefix=f"g{group.pk}")
     if not form.is_valid():
-        messages.error(request, "Choose a portal role from the list.")
+        messages.error(request, gettext("Choose a portal role from the list."))
         return redirect("directory:connection", pk=group.connection_id)
     try:
         services.group_map_role(actor=request.user, group=group, role=form.cleaned_data["role"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
+        role = form.cleaned_data["role"]
         messages.success(
-            request, f"The group “{group.display_name}” now gives: {form.cleaned_data['role'] or 'no role'}."
+            request,
+            gettext("The group “%(group)s” now gives: %(role)s.")
+            % {
+                "group": group.display_name,
+                "role": MappedRole(role).label if role in MappedRole.values else gettext("no role"),
+            },
         )
     return redirect("directory:connection", pk=group.connection_id)
 
@@ -48,7 +56,7 @@ def approval_decide(request, pk):
     approval = queries.approval_for(request.user, pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Approve or refuse.")
+        messages.error(request, gettext("Approve or refuse."))
         return redirect("directory:approvals")
     if not queries.may_decide(request.user, approval):
         raise PermissionDenied("A second admin decides: not the one who mapped the group, not the person.")
@@ -59,9 +67,12 @@ def approval_decide(request, pk):
     except (ValidationError, PermissionError) as error:
         messages.error(request, str(error.messages[0] if isinstance(error, ValidationError) else error))
     else:
-        messages.success(
-            request, f"Decided: {approval.person.user} {form.cleaned_data['decision']}d as admin."
+        text = (
+            gettext("Decided: %(person)s approved as admin.")
+            if form.cleaned_data["decision"] == "approve"
+            else gettext("Decided: %(person)s refused as admin.")
         )
+        messages.success(request, text % {"person": approval.person.user})
     return redirect("directory:approvals")
 
 
