@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from dpms import audit, notify
@@ -313,7 +313,9 @@ def acceptance_end_for_risk_change(*, risk: Risk, actor, reason: str, now=None) 
     notify_each_once(
         _owner_and_officers(live),
         subject=format_lazy(_("Risk acceptance ended: {reference}"), reference=risk.reference),
-        body=reason,
+        body=_(
+            reason
+        ),  # the system's reasons are in the catalogue (gettext_noop); a person's stay as written
         link=acceptance_link(live),
         dedup_key=_key(live, "ended"),
     )
@@ -342,7 +344,10 @@ def acceptance_recheck_appetite(*, risk: Risk, actor, now=None) -> RiskAcceptanc
         risk=risk,
         actor=actor,
         now=now,
-        reason="The current score rose above appetite; an acceptance there needs an admin's approval too.",
+        # Stored in English (the trail's words); pages and notices show it in the reader's language.
+        reason=gettext_noop(
+            "The current score rose above appetite; an acceptance there needs an admin's approval too."
+        ),
     )
     changes = _reopen(risk, now or timezone.now())
     if changes:

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from guardian.shortcuts import assign_perm, remove_perm
 
 from dpms import audit, pdf
@@ -266,7 +266,9 @@ def risk_set_status(*, actor, risk: Risk, status: str, today: datetime.date | No
         risk.closed_at = now
         from risk.services.acceptances import acceptance_end_for_risk_change
 
-        acceptance_end_for_risk_change(risk=risk, actor=actor, now=now, reason="The risk was closed.")
+        acceptance_end_for_risk_change(
+            risk=risk, actor=actor, now=now, reason=gettext_noop("The risk was closed.")
+        )
     risk.updated_at = now
     risk.save(update_fields=["status", "closed_at", "next_review_on", "updated_at"])
     after = {"status": risk.status, "next_review_on": risk.next_review_on, "closed_at": risk.closed_at}

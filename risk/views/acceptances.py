@@ -40,6 +40,8 @@ def _detail(request, acceptance, *, reject_form=None, revoke_form=None, status=2
     user = request.user
     context = {
         "acceptance": acceptance,
+        # An acceptance the system ended keeps its reason in English; the reader sees it in their language.
+        "revocation_reason": gettext(acceptance.revocation_reason) if acceptance.revocation_reason else "",
         "risk": acceptance.risk,
         "needed": queries.approvals_needed(acceptance),
         "my_approval": queries.approval_for(acceptance, user),
