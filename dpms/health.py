@@ -51,11 +51,13 @@ class Periodic:
     task: str
     label: str
     every: timedelta
+    title: str = ""  # how the health page names it: the app's menu name, in the reader's language
 
 
 @dataclass(frozen=True)
 class TickHealth:
-    label: str
+    label: str  # the name /healthz reports it by
+    title: str  # the name the health page shows
     every: timedelta
     last_run_at: datetime | None
     last_ok_at: datetime | None
@@ -158,12 +160,13 @@ def periodic_tasks() -> list[Periodic]:
     from dpms import portal
     from dpms.celery import beat_schedule
 
-    app_of_task = {app.tick.name: app.name for app in portal.apps() if app.tick}
+    app_of_task = {app.tick.name: app for app in portal.apps() if app.tick}
     return [
         Periodic(
             task=entry["task"],
-            label=app_of_task.get(entry["task"], key),
+            label=app.name if (app := app_of_task.get(entry["task"])) else key,
             every=timedelta(seconds=float(entry["schedule"])),
+            title=str(app.nav.label) if app is not None and app.nav else "",
         )
         for key, entry in beat_schedule().items()
     ]
@@ -250,6 +253,7 @@ def tick_health(now: datetime) -> list[TickHealth]:
         report.append(
             TickHealth(
                 label=p.label,
+                title=p.title or p.label,
                 every=p.every,
                 last_run_at=run.last_run_at if run else None,
                 last_ok_at=run.last_ok_at if run else None,

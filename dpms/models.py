@@ -88,27 +88,43 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person. The email is the login; manager and team give the reporting line."""
 
-    email = models.EmailField(unique=True)
-    full_name = models.CharField(max_length=200)
+    email = models.EmailField(gettext_lazy("email address"), unique=True)
+    full_name = models.CharField(gettext_lazy("full name"), max_length=200)
     manager = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        verbose_name=gettext_lazy("manager"),
     )
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
-    job_title = models.CharField(max_length=120, blank=True)
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        verbose_name=gettext_lazy("team"),
+    )
+    job_title = models.CharField(gettext_lazy("job title"), max_length=120, blank=True)
     time_zone = models.CharField(
-        max_length=64, blank=True, help_text=gettext_lazy("Empty: the installation's TIME_ZONE.")
+        gettext_lazy("time zone"),
+        max_length=64,
+        blank=True,
+        help_text=gettext_lazy("Empty: the installation's TIME_ZONE."),
     )
     # The person's own language for pages, e-mails and notifications (dpms.middleware.LanguageMiddleware,
     # dpms.notify). Empty: their browser's Accept-Language on pages, LANGUAGE_CODE in e-mails.
     language = models.CharField(
+        gettext_lazy("language"),
         max_length=8,
         blank=True,
         choices=settings.LANGUAGES,
         help_text=gettext_lazy("Empty: the browser's language, else the installation's."),
     )
-    is_active = models.BooleanField(default=True)
-    date_joined = models.DateTimeField(default=timezone.now)
-    deactivated_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(gettext_lazy("active"), default=True)
+    date_joined = models.DateTimeField(gettext_lazy("joined"), default=timezone.now)
+    deactivated_at = models.DateTimeField(gettext_lazy("deactivated"), null=True, blank=True)
 
     objects = UserManager()
 

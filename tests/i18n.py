@@ -9,7 +9,8 @@ whose translation differs from it: an entry with no translation, a fuzzy one (ge
 one translated into other words. A msgid is found only as a whole phrase (word boundaries on both sides,
 its placeholders standing for any words).
 
-Left out, because they would cry wolf: msgids with fewer than four letters outside their placeholders;
+Left out, because they would cry wolf: text in ``<code>`` (data: stored names, hashes, commands);
+msgids with fewer than four letters outside their placeholders;
 msgids whose German is the same ("Status", "Team"); English words that are also part of some German
 translation ("Export" in "CSV-Export"); e-mail addresses and web addresses on the page; and whatever
 the test passes in ``ignore`` (the names and data it put there: "Sam Staff" holds the msgid "Staff").
@@ -36,7 +37,9 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 URL = re.compile(r"\bhttps?://\S+")
 # data-label: a table cell's column name, shown before it on a phone (dpms.css, "stack-on-phone").
 ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "data-label")
-SILENT = {"script", "style", "template"}  # <head> is not: its <title> names the tab
+# Not prose: scripts and styles; and <code>, <kbd>, <samp>, which hold data (stored action names like
+# people.user.update, hashes, commands). <head> is read: its <title> names the tab.
+SILENT = {"script", "style", "template", "code", "kbd", "samp"}
 MIN_LETTERS = 4
 GAP = r"\s*.{0,200}?\s*"
 

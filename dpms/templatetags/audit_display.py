@@ -8,6 +8,7 @@ hundreds of template includes on every page of the trail."""
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
 
 from dpms import audit_words
 
@@ -33,9 +34,10 @@ def _line(line: audit_words.Line) -> SafeString:
     if line.kind == "change":
         return format_html(
             '<li>{} <del class="audit-old">{}</del> <span aria-hidden="true">→</span>'
-            '<span class="visually-hidden">changed to</span> <ins class="audit-new">{}</ins></li>',
+            '<span class="visually-hidden">{}</span> <ins class="audit-new">{}</ins></li>',
             label,
             _value(line.before),
+            gettext("changed to"),
             _value(line.after),
         )
     if line.kind == "group":
@@ -57,9 +59,10 @@ def audit_changes(event) -> SafeString:
     if changes.folded:
         folded = format_html_join("", "{}", ((_line(line),) for line in changes.folded))
         shown = format_html(
-            '{}<li><details><summary>{} more</summary><ul class="audit-changes">{}</ul></details></li>',
+            '{}<li><details><summary>{}</summary><ul class="audit-changes">{}</ul></details></li>',
             shown,
-            len(changes.folded),
+            ngettext("%(count)s more", "%(count)s more", len(changes.folded))
+            % {"count": len(changes.folded)},
             folded,
         )
     return format_html('<ul class="audit-changes">{}</ul>', shown)

@@ -67,7 +67,10 @@ def test_attributes_a_person_sees_or_hears_are_read(catalogue):
 
 
 def test_scripts_styles_and_other_attributes_are_not_text(catalogue):
-    html = page('<style>.Staff {}</style><a class="Staff" data-x="Sign out" href="/Staff">Mitarbeitende</a>')
+    html = page(
+        '<style>.Staff {}</style><a class="Staff" data-x="Sign out" href="/Staff">Mitarbeitende</a>'
+        "<code>Staff.update</code>"
+    )
     assert i18n.untranslated(html) == []
 
 
