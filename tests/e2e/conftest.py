@@ -6,12 +6,15 @@ Django's async-safety check switched off. Here the browser lives for one test mo
 only while it does. Playwright's own browser download is never used: we launch Debian's ``chromium``.
 """
 
+import contextlib
 import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.base import AXE_SCRIPT
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.conftest import _missing
@@ -92,6 +95,81 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
+# Accessibility: axe-core (bundled by axe-playwright-python; no CDN) checks every page a journey opens, once
+# it has loaded and again after each htmx swap settles, in the page itself. Only our own pages (not the
+# OpenID provider's), only the top frame. A serious or critical violation fails the test, naming the rule,
+# the page and the elements. The checks report through a binding, so a page left quickly is still heard
+# from; one left before its check finished is opened again at the end and checked then.
+AXE_RUNNER = """
+(() => {
+  if (window.top !== window || location.origin !== %(origin)s) return;
+  const url = location.pathname + location.search;
+  const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  let timer = null, running = null, again = false;
+  window.__dpmsAxeSeen(url);
+  const check = (reason) => {
+    if (running) { again = true; return; }
+    running = axe.run(document, {resultTypes: ["violations"]})
+      .then((result) => window.__dpmsAxeReport(url, reason, result.violations
+        .filter((v) => v.impact === "serious" || v.impact === "critical")
+        .map((v) => ({id: v.id, impact: v.impact, help: v.help,
+                      nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + "  " + n.failureSummary)}))))
+      .catch((error) => window.__dpmsAxeReport(url, reason, [{id: "axe-error", impact: "critical",
+                                                           help: String(error), nodes: []}]))
+      .finally(() => { running = null; if (again) { again = false; schedule("after htmx"); } });
+  };
+  const schedule = (reason) => { clearTimeout(timer); timer = setTimeout(() => check(reason), 120); };
+  window.__dpmsAxeIdle = async () => {
+    while (document.readyState !== "complete") await pause(50);
+    await pause(250);
+    while (running) { await running; await pause(200); }
+  };
+  window.addEventListener("load", () => schedule("on load"));
+  document.addEventListener("htmx:afterSettle", () => schedule("after htmx"));
+})();
+"""
+# Addresses not opened again at the end (a one-time link, a sign-out).
+AXE_NOT_REOPENED = re.compile(r"/accounts/(logout|oidc|.*callback)|/download|\.csv|\.json|/evidence")
+
+
+class AxeChecks:
+    """What axe found on the pages one browser context opened."""
+
+    def __init__(self):
+        self.seen: dict[str, int] = {}
+        self.reported: dict[str, int] = {}
+        self.violations: list[str] = []
+
+    def see(self, source, url):
+        self.seen[url] = self.seen.get(url, 0) + 1
+
+    def report(self, source, url, reason, violations):
+        self.reported[url] = self.reported.get(url, 0) + 1
+        if os.environ.get("AXE_LOG"):  # which pages were checked, for a look at the coverage
+            with open(os.environ["AXE_LOG"], "a", encoding="utf-8") as log:
+                log.write(f"{source['page'].viewport_size['width']}\t{url}\t{reason}\t{len(violations)}\n")
+        for v in violations:
+            nodes = "\n      ".join(v["nodes"]) or "(no element)"
+            self.violations.append(f"{v['impact']} {v['id']} on {url} ({reason}): {v['help']}\n      {nodes}")
+
+    def unheard(self) -> list[str]:
+        return [url for url in self.seen if self.reported.get(url, 0) == 0]
+
+
+def _finish_axe(page, checks: AxeChecks) -> None:
+    """Wait for the check of the page on screen, then check the pages left before theirs finished."""
+    if page.is_closed():
+        return
+    with contextlib.suppress(PlaywrightError):  # a page navigating right now: it is opened again below
+        page.evaluate("window.__dpmsAxeIdle ? window.__dpmsAxeIdle() : null")
+    for url in checks.unheard():
+        if AXE_NOT_REOPENED.search(url):
+            continue
+        response = page.goto(url)
+        if response is not None and response.ok:
+            page.evaluate("window.__dpmsAxeIdle ? window.__dpmsAxeIdle() : null")
+
+
 def _is_problem(message) -> bool:
     # CSP violations are console errors ("Refused to ..." in older Chromium); match them at any level.
     # HTTP error statuses are judged from the responses instead (see _bad_response).
@@ -116,6 +194,11 @@ def _open_page(request, chromium, live_server, viewport, **context_options):
     context = chromium.new_context(base_url=live_server.url, viewport=viewport, **context_options)
     context.set_default_timeout(10_000)
     context.add_init_script(REPORT_CSP_VIOLATIONS)
+    axe = AxeChecks()
+    context.expose_binding("__dpmsAxeSeen", axe.see)
+    context.expose_binding("__dpmsAxeReport", axe.report)
+    context.add_init_script(AXE_SCRIPT)
+    context.add_init_script(AXE_RUNNER % {"origin": repr(live_server.url.rstrip("/"))})
     page = context.new_page()
     problems = []
 
@@ -136,8 +219,15 @@ def _open_page(request, chromium, live_server, viewport, **context_options):
     yield page
 
     try:
-        page.evaluate("0")  # one round trip, so console events the page sent last have been delivered
         call = request.node.stash.get(_reports, {}).get("call")
+        if call is not None and call.passed:
+            _finish_axe(page, axe)
+            if axe.violations:
+                problems.append(
+                    "axe found serious or critical accessibility violations:\n  "
+                    + "\n  ".join(axe.violations)
+                )
+        page.evaluate("0")  # one round trip, so console events the page sent last have been delivered
         if (call is not None and call.failed) or problems:
             name = re.sub(r"[^\w.-]+", "_", request.node.name)
             save_page(page, results_dir(request.config) / f"{name}.png")
