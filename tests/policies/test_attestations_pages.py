@@ -279,3 +279,21 @@ def test_the_history_costs_the_same_at_any_size(
     with django_assert_num_queries(17):
         response = client.get(url)
     assert response.context["page"].paginator.count == size
+
+
+def test_anonymous_people_see_and_change_nothing(client, staff, answered, disk):
+    answer = Answer.objects.exclude(file="").get()
+    pending = AssignmentFactory(campaign=CampaignFactory(version=PolicyVersionFactory()), person=staff)
+    for url, method in [
+        (reverse("policies:assignment", args=[pending.pk]), "get"),
+        (reverse("policies:assignment", args=[pending.pk]), "post"),
+        (reverse("policies:person_history", args=[staff.pk]), "get"),
+        (reverse("policies:answer_file", args=[answer.pk]), "get"),
+        (reverse("policies:acknowledge", args=[pending.campaign.policy_id]), "post"),
+    ]:
+        response = getattr(client, method)(url, {"version": 1})
+        assert response.status_code == 302, url
+        assert "/accounts/login/" in response["Location"]
+    pending.refresh_from_db()
+    assert pending.status == AssignmentStatus.PENDING
+    assert Acknowledgement.objects.filter(person=staff).count() == 1  # the answered campaign's only

@@ -287,3 +287,64 @@ def test_the_acknowledge_button_is_offered_to_those_the_policy_applies_to(
     officer_page = client_for(security_officer).get(url).content.decode()  # not in the Finance team
     assert "I have read and acknowledge this policy" not in officer_page
     assert "does not apply to you" in officer_page
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        ("policies:library", "get"),
+        ("policies:policy_create", "post"),
+        ("policies:policy_edit", "post"),
+        ("policies:version_new", "post"),
+        ("policies:questions", "post"),
+        ("policies:question_edit", "get"),
+        ("policies:question_edit", "post"),
+        ("policies:question_move", "post"),
+        ("policies:question_remove", "post"),
+    ],
+)
+def test_anonymous_posts_change_nothing(client, finance_policy, name, method):
+    question = QuestionFactory(policy=finance_policy)
+    args = {
+        "policies:library": [],
+        "policies:policy_create": [],
+        "policies:question_edit": [finance_policy.pk, question.pk],
+        "policies:question_move": [finance_policy.pk, question.pk],
+        "policies:question_remove": [finance_policy.pk, question.pk],
+    }.get(name, [finance_policy.pk])
+    response = getattr(client, method)(reverse(name, args=args), {"direction": "up", "text": "Changed?"})
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+    question.refresh_from_db()
+    assert question.text != "Changed?"
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("staff", 403),
+        ("outsider", 404),
+        ("manager", 403),
+        ("owner", 200),
+        ("auditor", 403),
+        ("security_officer", 200),
+    ],
+)
+def test_who_edits_a_question(client_for, personas, owner, finance_policy, who, expected):
+    person = owner if who == "owner" else personas[who]
+    question = QuestionFactory(policy=finance_policy, text="I follow the four-eyes rule.")
+    url = reverse("policies:question_edit", args=[finance_policy.pk, question.pk])
+    client = client_for(person)
+    assert client.get(url).status_code == expected
+    posted = client.post(
+        url, {"text": "I follow the four-eyes rule, always.", "kind": "yes_no", "required": "on"}
+    )
+    assert posted.status_code == (302 if expected == 200 else expected)
+    question.refresh_from_db()
+    assert question.text.endswith("always.") == (expected == 200)
+
+
+def test_a_question_of_another_policy_is_not_found(client_for, security_officer, finance_policy, owner):
+    other = QuestionFactory(policy=PolicyFactory(owner=owner))
+    url = reverse("policies:question_edit", args=[finance_policy.pk, other.pk])
+    assert client_for(security_officer).get(url).status_code == 404
