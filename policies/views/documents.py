@@ -16,7 +16,9 @@ from dpms.forms import add_service_errors
 from dpms.paging import paginate
 from dpms.queries import teams_directory
 from policies.forms.documents import LibraryFilterForm, MoveForm, PolicyForm, QuestionForm, VersionForm
+from policies.queries import acknowledgements as evidence
 from policies.queries import attestations as mine
+from policies.queries import campaigns
 from policies.queries import documents as queries
 from policies.services import documents as services
 
@@ -129,6 +131,8 @@ def policy_detail(request, pk):
         "may_edit": may_edit,
         "may_publish": queries.may_publish_version(request.user, policy),
         "questions": list(queries.template_questions(policy)) if may_edit else [],
+        "may_launch": campaigns.may_launch_campaigns(request.user) and not policy.archived and current,
+        "reads_acknowledgements": evidence.may_read_acknowledgements(request.user),
     }
     return render(request, "policies/documents/detail.html", context)
 
@@ -148,6 +152,7 @@ def version_detail(request, pk, number):
         "current": current,
         "changes": queries.changed_lines(previous.body, version.body) if previous else [],
         "show_changes": request.GET.get("view") == "changes" and previous is not None,
+        "reads_acknowledgements": evidence.may_read_acknowledgements(request.user),
     }
     return render(request, "policies/documents/version.html", context)
 

@@ -348,3 +348,20 @@ def test_a_question_of_another_policy_is_not_found(client_for, security_officer,
     other = QuestionFactory(policy=PolicyFactory(owner=owner))
     url = reverse("policies:question_edit", args=[finance_policy.pk, other.pk])
     assert client_for(security_officer).get(url).status_code == 404
+
+
+def test_officers_find_the_evidence_and_the_launch_from_the_policy_page(
+    client_for, staff, auditor, security_officer, finance_policy
+):
+    launch = reverse("policies:campaign_launch") + f"?policy={finance_policy.pk}"
+    evidence = reverse("policies:version_acknowledgements", args=[finance_policy.pk, 1])
+    url = reverse("policies:policy", args=[finance_policy.pk])
+    officer_page = client_for(security_officer).get(url).content.decode()
+    assert launch in officer_page
+    assert evidence in officer_page
+    auditor_page = client_for(auditor).get(url).content.decode()
+    assert evidence in auditor_page
+    assert launch not in auditor_page
+    staff_page = client_for(staff).get(url).content.decode()
+    assert evidence not in staff_page
+    assert launch not in staff_page
