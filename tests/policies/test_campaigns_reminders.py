@@ -113,3 +113,16 @@ def test_no_escalation_when_turned_off(security_officer, staff):
     campaign = launched(security_officer, escalate_after_overdue_days=0)
     assert escalate_overdue(now=DUE + datetime.timedelta(days=30)) == 0
     assert campaign.assignments.filter(escalation_level__gt=0).count() == 0
+
+
+def test_a_reminder_is_written_in_its_readers_language(security_officer, staff):
+    staff.language = "de"
+    staff.save(update_fields=["language"])
+    campaign = launched(security_officer, title="Clean desk")
+    send_due_reminders(now=LAUNCH + datetime.timedelta(hours=1))
+    note = reminders(staff).get()
+    assert note.subject.startswith("Richtlinie „Clean desk“: bitte zur Kenntnis nehmen (")
+    assert "Clean desk (Fassung 1), fällig am" in note.body
+    assert "Meine Richtlinien" in note.body
+    english = reminders(security_officer).get()
+    assert english.subject.startswith(f"Policy “{campaign.policy.title}”: please acknowledge")
