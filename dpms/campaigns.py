@@ -8,8 +8,8 @@
 - **Escalation** (``escalation_level_due``): level 1 (the person's manager) after ``escalate_after_days``
   overdue, level 2 (the security officers) after as many again; 0 turns escalation off.
 - **The population snapshot** (``population_lines``, ``population_sha256``, ``population_snapshot``): who a
-  campaign asks, frozen at launch as canonical text lines, counted and hashed, so an auditor can check a
-  list against the recorded hash with ``sort | sha256sum``-style tools.
+  campaign asks, frozen at launch as canonical text lines, counted and hashed: an auditor recomputes the
+  hash from a list (the lines sorted as ``LC_ALL=C sort`` sorts them, joined by newlines, no final one).
 - **Evidence** (``store_evidence_csv``, ``evidence_stream``, ``evidence_manifest``, ``manifest_bytes``): a
   CSV produced once at close, a batch of rows at a time, stored byte for byte in chunk rows of about a
   megabyte through the app's chunk model (fields ``campaign``, ``position``, ``text``) and hashed as it is
