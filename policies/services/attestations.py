@@ -219,6 +219,8 @@ def assignment_complete(*, actor, assignment: Assignment, answers: dict[int, Rep
         locked.done_at = now
         locked.save(update_fields=["status", "done_at"])
         _record(actor=actor, assignment=locked, acknowledgement=acknowledgement, answers=written)
+        # The campaign's reminders to this person (written with the campaign as topic) are settled now.
+        notify.withdraw(campaign, recipients=[actor])
         notify.withdraw(locked, recipients=[actor])
     except Exception:
         for answer in written:
@@ -280,6 +282,7 @@ def policy_acknowledge(*, actor, version: PolicyVersion, now=None) -> Acknowledg
     pending = list(
         pending_assignments_for_version(actor, version)
         .select_for_update(of=("self",))
+        .select_related("campaign")
         .exclude(campaign__questions__isnull=False)
         .order_by("pk")
     )
@@ -290,6 +293,7 @@ def policy_acknowledge(*, actor, version: PolicyVersion, now=None) -> Acknowledg
         assignment.status = AssignmentStatus.DONE
         assignment.done_at = now
         assignment.save(update_fields=["status", "done_at"])
+        notify.withdraw(assignment.campaign, recipients=[actor])  # its reminders to this person are settled
         notify.withdraw(assignment, recipients=[actor])
     audit.record(
         action="policy.acknowledge",

@@ -9,10 +9,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from dpms.models import AuditEvent, Notification
+from dpms.notify import topic_key
 from policies.choices import AssignmentStatus, CampaignStatus, QuestionKind
 from policies.models import Acknowledgement, Answer, FollowUp
 from policies.queries.attestations import my_policies
 from policies.services.attestations import Reply, assignment_complete, field_name, policy_acknowledge
+from tests.factories import NotificationFactory
 from tests.policies.factories import (
     AssignmentFactory,
     CampaignFactory,
@@ -204,3 +206,26 @@ def test_acknowledging_twice_says_when(staff, security_officer):
     policy_acknowledge(actor=staff, version=version)
     with pytest.raises(ValidationError, match="You acknowledged version 1 on"):
         policy_acknowledge(actor=staff, version=version)
+
+
+def test_completing_settles_the_campaign_s_reminders_to_the_person_only(
+    assignment, questions, staff, second_report
+):
+    mine = NotificationFactory(recipient=staff, topic=topic_key(assignment.campaign))
+    theirs = NotificationFactory(recipient=second_report, topic=topic_key(assignment.campaign))
+    assignment_complete(actor=staff, assignment=assignment, answers=replies(questions))
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.done_at is not None
+    assert theirs.done_at is None
+
+
+def test_acknowledging_from_the_page_settles_the_reminders_of_the_assignments_it_completes(
+    staff, security_officer
+):
+    campaign = CampaignFactory(version=PolicyVersionFactory(policy=PolicyFactory(owner=security_officer)))
+    AssignmentFactory(campaign=campaign, person=staff)
+    reminder = NotificationFactory(recipient=staff, topic=topic_key(campaign))
+    policy_acknowledge(actor=staff, version=campaign.version)
+    reminder.refresh_from_db()
+    assert reminder.done_at is not None
