@@ -231,9 +231,9 @@ def acknowledged_share(today: datetime.date, *, limit: int = 12) -> list[dict]:
         {
             "policy": policy,
             "version_number": policy.current_number,  # type: ignore[attr-defined]
-            "asked": policy.asked,  # type: ignore[attr-defined]
-            "acknowledged": policy.acknowledged,  # type: ignore[attr-defined]
-            "percent": percent(policy.acknowledged, policy.asked),  # type: ignore[attr-defined]
+            "asked": policy.asked,
+            "acknowledged": policy.acknowledged,
+            "percent": percent(policy.acknowledged, policy.asked),
         }
         for policy in rows
     ]
