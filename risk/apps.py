@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RiskConfig(AppConfig):
@@ -31,7 +32,7 @@ class RiskConfig(AppConfig):
                     portal.Link(_("Register"), "risk:register"),
                     portal.Link(_("Heat map"), "risk:heatmap"),
                     portal.Link(_("Review round"), "risk:review_round", visible=can_see_round),
-                    portal.Link(_("Actions"), "risk:actions"),
+                    portal.Link(pgettext_lazy("risk treatment", "Actions"), "risk:actions"),
                     portal.Link(_("Acceptances"), "risk:acceptances", visible=may_list_acceptances),
                     portal.Link(_("Matrices"), "risk:matrices", visible=can_read_matrices),
                 ],

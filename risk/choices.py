@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Treatment(models.TextChoices):
@@ -29,5 +30,5 @@ class AcceptanceStatus(models.TextChoices):
     REQUESTED = "requested", _("Requested")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
-    REVOKED = "revoked", _("Revoked")
+    REVOKED = "revoked", pgettext_lazy("acceptance", "Revoked")
     EXPIRED = "expired", _("Expired")

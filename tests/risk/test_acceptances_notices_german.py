@@ -59,8 +59,8 @@ def test_an_acceptance_ended_by_closing_the_risk_says_why_in_each_readers_langua
     assert Notification.objects.get(recipient=security_officer).body == "The risk was closed."
     german = Notification.objects.get(recipient=german_officer)
     assert german.subject == f"Risikoakzeptanz beendet: {risk.reference}"
-    assert german.body == "Das Risiko wurde geschlossen."
+    assert german.body == "Das Risiko wurde abgeschlossen."
     page = sign_in_german(client, german_officer).get(
         reverse("risk:acceptance_detail", args=[risk.pk, acceptance.pk])
     )
-    assert "Das Risiko wurde geschlossen." in page.content.decode()
+    assert "Das Risiko wurde abgeschlossen." in page.content.decode()

@@ -128,6 +128,12 @@ def test_a_risk_its_review_its_action_and_its_matrix_are_in_german(client, secur
         html = response.content.decode()
         assert german in html, url
         assert untranslated(_main(html), ignore=_data(register, security_officer, staff)) == [], url
+    # Short words other apps use in another sense read as the risk pages mean them.
+    detail = signed_in.get(reverse("risk:risk", args=[register.pk])).content.decode()
+    assert '<button type="submit" class="secondary">Freigeben</button>' in detail
+    assert "Risiken filtern" in signed_in.get(reverse("risk:register")).content.decode()
+    actions = signed_in.get(reverse("risk:actions") + "?scope=all").content.decode()
+    assert '<th scope="col">Maßnahme</th>' in actions
 
 
 def test_the_officers_dashboard_panels_are_in_german(client, security_officer, staff, register):
