@@ -8,6 +8,15 @@ from django.utils.translation import gettext_lazy
 from access.queries.imports import SORTS
 from access.services.imports import MAX_FILE_BYTES
 
+# How the sort box names each order.
+SORT_LABELS = {
+    "newest": gettext_lazy("Newest"),
+    "oldest": gettext_lazy("Oldest"),
+    "filename": gettext_lazy("File name"),
+    "created": gettext_lazy("Most new grants"),
+    "flagged": gettext_lazy("Most flagged"),
+}
+
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
@@ -52,7 +61,7 @@ class ImportFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(
         required=False,
-        choices=[(key, key.replace("_", " ").capitalize()) for key in SORTS],
+        choices=[(key, SORT_LABELS[key]) for key in SORTS],
         initial="newest",
         label=gettext_lazy("Sort"),
     )
