@@ -21,7 +21,17 @@ LOWER = {
 READABLE = {"models", "choices", "queries"}
 
 ROOT_MODULES = {"__init__", "models", "choices", "admin", "apps", "urls", "tasks", "demo"}
-PACKAGES = {"services", "queries", "forms", "views", "api", "migrations", "templatetags", "management", "locale"}
+PACKAGES = {
+    "services",
+    "queries",
+    "forms",
+    "views",
+    "api",
+    "migrations",
+    "templatetags",
+    "management",
+    "locale",
+}
 AREA_ROOMS = ["services", "queries", "forms", "views", "api"]
 # Test files may also be named after a room at the app's root.
 TEST_ROOMS = {"models", "tasks", "demo", "admin", "choices", "urls"}
