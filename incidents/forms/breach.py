@@ -4,6 +4,7 @@ and stored in UTC. Each form has a prefix of its own, so several sit on the inci
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from dpms.forms import validate_plausible_moment
 from incidents.choices import AuthorityDecision, SubjectsDecision
@@ -17,18 +18,18 @@ class WhenInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
-def when_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DateTimeField:
+def when_field(label, *, required: bool = True, help_text="") -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label,
         required=required,
         widget=WhenInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-        help_text=help_text or "In your time zone.",
+        help_text=help_text or _("In your time zone."),
         validators=[validate_plausible_moment],
     )
 
 
-def text_field(label: str, *, required: bool = True, help_text: str = "", rows: int = 3) -> forms.CharField:
+def text_field(label, *, required: bool = True, help_text="", rows: int = 3) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=required,
@@ -44,102 +45,105 @@ class ClockStartForm(forms.Form):
 
     reason_field = "reason"
     aware_at = when_field(
-        "Became aware at",
+        _("Became aware at"),
         required=False,
-        help_text="Leave empty to count from the time the incident was noticed (in your time zone).",
+        help_text=_("Leave empty to count from the time the incident was noticed (in your time zone)."),
     )
 
     def clean(self):
         data = super().clean()
         if data.get("aware_at") and not (data.get(self.reason_field) or "").strip():
-            self.add_error(self.reason_field, "Say why awareness differs from the time it was noticed.")
+            self.add_error(self.reason_field, _("Say why awareness differs from the time it was noticed."))
         return data
 
 
 class BreachMarkForm(ClockStartForm):
     prefix = "breach-mark"
     reason_field = "aware_at_reason"
-    aware_at_reason = text_field("Why awareness differs from the noticed time", required=False, rows=2)
+    aware_at_reason = text_field(_("Why awareness differs from the noticed time"), required=False, rows=2)
 
 
 class AwarenessForm(forms.Form):
     prefix = "breach-awareness"
-    aware_at = when_field("Became aware at")
-    reason = text_field("Why the awareness time changes", rows=2)
+    aware_at = when_field(_("Became aware at"))
+    reason = text_field(_("Why the awareness time changes"), rows=2)
 
 
 class AuthorityNotifiedForm(forms.Form):
     prefix = "breach-notified"
-    notified_at = when_field("Supervisory authority notified at")
+    notified_at = when_field(_("Supervisory authority notified at"))
     reference = forms.CharField(
-        label="Reference",
+        label=_("Reference"),
         max_length=200,
-        help_text="The authority's case reference, or how the notification was made.",
+        help_text=_("The authority's case reference, or how the notification was made."),
     )
     delay_reason = text_field(
-        "Reasons for the delay",
+        _("Reasons for the delay"),
         required=False,
-        help_text="Required when the notification was made after the 72-hour deadline (Art. 33(1) GDPR).",
+        help_text=_("Required when the notification was made after the 72-hour deadline (Art. 33(1) GDPR)."),
     )
 
 
 class AuthorityNotRequiredForm(forms.Form):
     prefix = "breach-not-required"
     reason = text_field(
-        "Not required because",
-        help_text="Why the breach is unlikely to result in a risk to the rights and freedoms of natural "
-        "persons.",
+        _("Not required because"),
+        help_text=_(
+            "Why the breach is unlikely to result in a risk to the rights and freedoms of natural persons."
+        ),
     )
 
 
 class SubjectsDecisionForm(forms.Form):
     prefix = "breach-subjects"
     decision = forms.ChoiceField(
-        label="Telling the data subjects (Art. 34 GDPR)",
+        label=_("Telling the data subjects (Art. 34 GDPR)"),
         choices=SubjectsDecision.choices,
         widget=forms.RadioSelect,
     )
     reason = text_field(
-        "Reason", required=False, rows=2, help_text="Required when the data subjects are not told."
+        _("Reason"), required=False, rows=2, help_text=_("Required when the data subjects are not told.")
     )
     notified_at = when_field(
-        "Data subjects told at",
+        _("Data subjects told at"),
         required=False,
-        help_text="When they were told (in your time zone); can be added later.",
+        help_text=_("When they were told (in your time zone); can be added later."),
     )
 
     def clean(self):
         data = super().clean()
         decision = data.get("decision")
         if decision in EXEMPTIONS and not (data.get("reason") or "").strip():
-            self.add_error("reason", "Say why the data subjects are not told.")
+            self.add_error("reason", _("Say why the data subjects are not told."))
         if decision in EXEMPTIONS and data.get("notified_at"):
-            self.add_error("notified_at", "Only a decision to tell the data subjects has this time.")
+            self.add_error("notified_at", _("Only a decision to tell the data subjects has this time."))
         return data
 
 
 class BreachFactsForm(forms.Form):
     prefix = "breach-facts"
     nature = text_field(
-        "Nature of the breach",
+        _("Nature of the breach"),
         required=False,
-        help_text="Categories and approximate numbers of data subjects and of records concerned.",
+        help_text=_("Categories and approximate numbers of data subjects and of records concerned."),
     )
-    effects = text_field("Likely consequences", required=False)
+    effects = text_field(_("Likely consequences"), required=False)
     remedial_action = text_field(
-        "Measures taken or proposed", required=False, help_text="Including measures to mitigate its effects."
+        _("Measures taken or proposed"),
+        required=False,
+        help_text=_("Including measures to mitigate its effects."),
     )
 
 
 class Nis2SignificantForm(ClockStartForm):
     prefix = "nis2-mark"
-    reason = text_field("Why awareness differs from the noticed time", required=False, rows=2)
+    reason = text_field(_("Why awareness differs from the noticed time"), required=False, rows=2)
 
 
 class Nis2RecordForm(forms.Form):
     prefix = "nis2-record"
-    report = forms.ChoiceField(label="Report", choices=list(NIS2_REPORTS.items()))
-    at = when_field("Submitted at")
+    report = forms.ChoiceField(label=_("Report"), choices=list(NIS2_REPORTS.items()))
+    at = when_field(_("Submitted at"))
 
 
 class BreachRegisterFilterForm(forms.Form):
@@ -151,16 +155,16 @@ class BreachRegisterFilterForm(forms.Form):
         "not_required": Q(authority_decision=AuthorityDecision.NOT_REQUIRED),
     }
     q = forms.CharField(
-        required=False, max_length=150, label="Reference or title", widget=forms.SearchInput()
+        required=False, max_length=150, label=_("Reference or title"), widget=forms.SearchInput()
     )
     state = forms.ChoiceField(
         required=False,
-        label="Authority",
+        label=_("Authority"),
         choices=[
-            ("", "All breaches"),
-            ("running", "Clock running"),
-            ("notified", "Notified"),
-            ("not_required", "Not required"),
+            ("", _("All breaches")),
+            ("running", _("Clock running")),
+            ("notified", _("Notified")),
+            ("not_required", _("Not required")),
         ],
     )
 

@@ -6,6 +6,7 @@ the same things field by field, so each message shows next to the field it is ab
 
 from django import forms
 from django.forms import BaseFormSet, formset_factory
+from django.utils.translation import gettext_lazy as _
 
 from incidents.choices import EscalationTarget, EscalationTrigger
 from incidents.services.escalation_policies import (
@@ -24,28 +25,32 @@ class LevelForm(forms.Form):
     """One level. Empty extra rows are left out (their initial values are the field defaults)."""
 
     trigger = forms.ChoiceField(
-        label="Fires when", choices=EscalationTrigger.choices, initial=EscalationTrigger.UNACKNOWLEDGED
+        label=_("Fires when"), choices=EscalationTrigger.choices, initial=EscalationTrigger.UNACKNOWLEDGED
     )
     after_minutes = forms.IntegerField(
-        label="After minutes",
+        label=_("After minutes"),
         min_value=0,
         max_value=MAX_AFTER_MINUTES,
         widget=forms.NumberInput(attrs=NUMBER),
     )
-    working_time = forms.BooleanField(label="Working time only", required=False)
+    working_time = forms.BooleanField(label=_("Working time only"), required=False)
     target = forms.ChoiceField(
-        label="Tell", choices=EscalationTarget.choices, initial=EscalationTarget.SECURITY_OFFICERS
+        label=_("Tell"), choices=EscalationTarget.choices, initial=EscalationTarget.SECURITY_OFFICERS
     )
     person = forms.EmailField(
-        label="Person (email)",
+        label=_("Person (email)"),
         required=False,
-        help_text="Only for “a named person”: an active person's email.",
+        help_text=_("Only for “a named person”: an active person's email."),
     )
     repeat_count = forms.IntegerField(
-        label="Repeats", min_value=0, max_value=MAX_REPEATS, initial=0, widget=forms.NumberInput(attrs=NUMBER)
+        label=_("Repeats"),
+        min_value=0,
+        max_value=MAX_REPEATS,
+        initial=0,
+        widget=forms.NumberInput(attrs=NUMBER),
     )
     repeat_every_minutes = forms.IntegerField(
-        label="Repeat every minutes",
+        label=_("Repeat every minutes"),
         required=False,
         min_value=MIN_REPEAT_EVERY,
         max_value=MAX_REPEAT_EVERY,
@@ -56,13 +61,15 @@ class LevelForm(forms.Form):
         data = super().clean()
         if data.get("target") == EscalationTarget.PERSON:
             if not data.get("person") and "person" not in self.errors:
-                self.add_error("person", "Give the email of the person to tell.")
+                self.add_error("person", _("Give the email of the person to tell."))
         else:
             data["person"] = ""  # a person left in the field for another target is not kept
         count = data.get("repeat_count") or 0
         if count and data.get("repeat_every_minutes") is None and "repeat_every_minutes" not in self.errors:
             self.add_error(
-                "repeat_every_minutes", f"Repeats need an interval of at least {MIN_REPEAT_EVERY} minutes."
+                "repeat_every_minutes",
+                _("Repeats need an interval of at least %(minutes)s minutes.")
+                % {"minutes": MIN_REPEAT_EVERY},
             )
         if not count:
             data["repeat_every_minutes"] = None
@@ -73,7 +80,7 @@ class BaseLevelFormSet(BaseFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
         if "DELETE" in form.fields:
-            form.fields["DELETE"].label = "Remove"
+            form.fields["DELETE"].label = _("Remove")
 
     def clean(self):
         if any(self.errors):
@@ -83,13 +90,13 @@ class BaseLevelFormSet(BaseFormSet):
         for form in kept:
             email = form.cleaned_data["person"]
             if email and email.lower() not in people:
-                form.add_error("person", "No active person has this email.")
+                form.add_error("person", _("No active person has this email."))
             form.cleaned_data["person_user"] = people.get(email.lower()) if email else None
         if not kept:
-            raise forms.ValidationError("A policy needs at least one level.")
+            raise forms.ValidationError(_("A policy needs at least one level."))
         if not any(form.cleaned_data["trigger"] == EscalationTrigger.UNACKNOWLEDGED for form in kept):
             raise forms.ValidationError(
-                "Keep at least one “not acknowledged” level: nothing may sit unacknowledged."
+                _("Keep at least one “not acknowledged” level: nothing may sit unacknowledged.")
             )
 
     def levels(self) -> list[dict]:

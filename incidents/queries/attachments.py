@@ -1,6 +1,7 @@
 """Reads of attachments: which files of an incident a person may open, and the download rule."""
 
 from django.http import Http404
+from django.utils.translation import gettext
 
 from incidents.models import Incident, IncidentAttachment
 from incidents.queries.visibility import can_see, sees_internal
@@ -32,5 +33,5 @@ def get_attachment_for_download(user, pk) -> IncidentAttachment:
     """The file ``pk`` if ``user`` may download it; 404 otherwise, so nobody learns that it exists."""
     attachment = IncidentAttachment.objects.select_related("incident").filter(pk=pk).first()
     if attachment is None or not may_download(user, attachment):
-        raise Http404("No such file.")
+        raise Http404(gettext("No such file."))
     return attachment

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, CharField, DateTimeField, F, Q, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 
 from dpms.models import User
 from incidents.choices import AuthorityDecision, Category, Severity, Status, SubjectsDecision
@@ -201,11 +202,11 @@ def get_pdf_export_for(user, pk):
     export = get_object_or_404(PdfExport.objects.select_related("requested_by", "incident"), pk=pk)
     if export.kind == PdfExport.Kind.BREACHES:
         if not can_open_register(user):
-            raise PermissionDenied("The breach register is for security officers and auditors.")
+            raise PermissionDenied(gettext("The breach register is for security officers and auditors."))
     elif export.incident is None or not sees_internal(user, export.incident):
         if export.incident is None or not can_see(user, export.incident):
-            raise Http404("No such PDF.")
-        raise PermissionDenied("This incident's PDF is for those who see its internal timeline.")
+            raise Http404(gettext("No such PDF."))
+        raise PermissionDenied(gettext("This incident's PDF is for those who see its internal timeline."))
     return export
 
 
@@ -214,5 +215,5 @@ def get_incident_for_pdf(user, pk) -> Incident:
     internal timeline (a reporter's own report)."""
     incident = get_incident_for_user(user, pk)
     if not sees_internal(user, incident):
-        raise PermissionDenied("This incident's PDF is for those who see its internal timeline.")
+        raise PermissionDenied(gettext("This incident's PDF is for those who see its internal timeline."))
     return incident

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 
 from dpms.models import PortalRole, User
 from dpms.queries import object_shares, shared_object_ids
@@ -139,9 +140,9 @@ def get_incident_for_user(user, pk, *, for_change: bool = False, for_triage: boo
         pk=pk,
     )
     if for_triage and not can_triage(user, incident):
-        raise PermissionDenied("Only security officers handling this incident triage it.")
+        raise PermissionDenied(gettext("Only security officers handling this incident triage it."))
     if for_change and not is_responder(user, incident):
-        raise PermissionDenied("Only the handler and the security officers change this incident.")
+        raise PermissionDenied(gettext("Only the handler and the security officers change this incident."))
     return incident
 
 

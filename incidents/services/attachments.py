@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dpms import audit, uploads
 from dpms.uploads import ALLOWED_TYPES_TEXT as ALLOWED_TYPES_TEXT  # the report form names them
@@ -42,14 +43,14 @@ def attachment_add(
     """
     if event is not None:
         if event.incident_id != incident.pk:
-            raise ValidationError("That timeline line belongs to another incident.")
+            raise ValidationError(gettext("That timeline line belongs to another incident."))
         internal = internal or event.internal
     responder = is_responder(actor, incident)
     reporter = actor.is_active or is_outside_reporter(actor)  # an outsider adds to their report by its link
     if not (responder or (reporter and incident.reported_by_id == actor.pk)):
-        raise PermissionDenied("Only the reporter, the handler and the security officers add files.")
+        raise PermissionDenied(gettext("Only the reporter, the handler and the security officers add files."))
     if internal and not responder:
-        raise PermissionDenied("Only the handler and the security officers add internal files.")
+        raise PermissionDenied(gettext("Only the handler and the security officers add internal files."))
     found = inspect_upload(upload)
     now = timezone.now()
     attachment = IncidentAttachment(

@@ -30,7 +30,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.functional import Promise, lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from dpms import pdf, webhooks
 from dpms.formats import show_datetime
@@ -55,20 +57,20 @@ from incidents.queries.breach import CSV_HEADER, breaches_for, csv_row, on_time
 from incidents.queries.detail import timeline_events
 from incidents.queries.visibility import is_responder, security_officers_for, sees_internal
 from incidents.services.common import webhook_data
-from incidents.services.timeline import log, tell
+from incidents.services.timeline import log, recorded, tell
 
 logger = logging.getLogger(__name__)
 
 REMINDER_HOURS = (24, 48, 66, AUTHORITY_HOURS)
 NIS2_SOON = timedelta(hours=6)
 NIS2_REPORTS = {
-    "early_warning": "NIS2 early warning",
-    "notification": "NIS2 incident notification",
-    "final_report": "NIS2 final report",
+    "early_warning": gettext_lazy("NIS2 early warning"),
+    "notification": gettext_lazy("NIS2 incident notification"),
+    "final_report": gettext_lazy("NIS2 final report"),
 }
 # The NIS2 reminder steps in the order they fall due (early warning < notification < final report).
 NIS2_STEPS = tuple(f"{report}:{when}" for report in NIS2_REPORTS for when in ("soon", "passed"))
-LATE_MESSAGE = (
+LATE_MESSAGE = gettext_lazy(
     "The notification was made after the 72-hour deadline: give the reasons for the delay (Art. 33(1) GDPR)."
 )
 EXEMPTIONS = tuple(choice for choice in SubjectsDecision.values if choice != SubjectsDecision.REQUIRED)
@@ -123,35 +125,45 @@ def _lock(incident: Incident, actor) -> Incident:
     re-checked on the locked row (a handler changed or a share withdrawn meanwhile)."""
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
     if not is_responder(actor, locked):
-        raise PermissionDenied("Only the handler and the security officers run this incident's clocks.")
+        raise PermissionDenied(
+            gettext("Only the handler and the security officers run this incident's clocks.")
+        )
     return locked
 
 
 def _require_breach(incident: Incident) -> None:
     if not incident.is_breach:
-        raise ValidationError("This incident is not marked as a personal-data breach.")
+        raise ValidationError(gettext("This incident is not marked as a personal-data breach."))
 
 
 def _require_running(incident: Incident) -> None:
     _require_breach(incident)
     if incident.authority_decision:
         raise ValidationError(
-            "The decision on notifying the supervisory authority is recorded already: the clock has stopped."
+            gettext(
+                "The decision on notifying the supervisory authority is recorded already: "
+                "the clock has stopped."
+            )
         )
 
 
-def _check_instant(field: str, when, *, now, not_before=None, before_label: str = "") -> None:
+def _check_instant(field: str, when, *, now, not_before=None, before_label="") -> None:
     if when is None:
-        raise ValidationError({field: "Give the date and time."})
+        raise ValidationError({field: gettext("Give the date and time.")})
     if when > now:
-        raise ValidationError({field: "This time is in the future."})
+        raise ValidationError({field: gettext("This time is in the future.")})
     if not_before is not None and when < not_before:
-        raise ValidationError({field: f"This time is before {before_label} ({local_text(not_before)})."})
+        raise ValidationError(
+            {
+                field: gettext("This time is before %(moment)s (%(time)s).")
+                % {"moment": before_label, "time": local_text(not_before)}
+            }
+        )
 
 
 # --- The rules a breach's record keeps: the services below check them as people act, and
 # tests/incidents/test_demo_rules.py holds the demo's incidents to the same functions. -----------------------
-SEV1_MESSAGE = (
+SEV1_MESSAGE = gettext_lazy(
     "A personal-data breach is SEV1: the SEV1 definition covers any exposure of personal data (only a lost "
     "device whose data stayed protected, encrypted and wiped, may be lower)."
 )
@@ -173,7 +185,7 @@ def validate_awareness(*, noticed_at, aware_at, reason: str, now) -> None:
     """Awareness is the time the incident was noticed, or another time with a reason; never in the future."""
     if aware_at != noticed_at and not (reason or "").strip():
         raise ValidationError(
-            {"aware_at_reason": "Say why awareness differs from the time the incident was noticed."}
+            {"aware_at_reason": gettext("Say why awareness differs from the time the incident was noticed.")}
         )
     _check_instant("aware_at", aware_at, now=now)
 
@@ -181,10 +193,12 @@ def validate_awareness(*, noticed_at, aware_at, reason: str, now) -> None:
 def validate_authority_notified(*, aware_at, deadline, notified_at, reference: str, delay_reason: str, now):
     """A notification of the authority has a time (after awareness, not in the future) and the authority's
     reference; after the 72-hour deadline, the reasons for the delay (Art. 33(1))."""
-    _check_instant("notified_at", notified_at, now=now, not_before=aware_at, before_label="awareness")
+    _check_instant(
+        "notified_at", notified_at, now=now, not_before=aware_at, before_label=gettext("awareness")
+    )
     if not (reference or "").strip():
         raise ValidationError(
-            {"reference": "Give the authority's reference, or how the notification was made."}
+            {"reference": gettext("Give the authority's reference, or how the notification was made.")}
         )
     if notified_at > deadline and not (delay_reason or "").strip():
         raise ValidationError({"delay_reason": LATE_MESSAGE})
@@ -205,14 +219,18 @@ def validate_subjects_decision(*, decision: str, reason: str, notified_at, aware
     """The data subjects' decision (Art. 34): one of the decisions; not telling them needs a reason and has
     no time they were told; a time they were told is after awareness and not in the future."""
     if decision not in SubjectsDecision.values:
-        raise ValidationError({"decision": "Choose one of the decisions."})
+        raise ValidationError({"decision": gettext("Choose one of the decisions.")})
     if decision in EXEMPTIONS:
         if not (reason or "").strip():
-            raise ValidationError({"reason": "Say why the data subjects are not told."})
+            raise ValidationError({"reason": gettext("Say why the data subjects are not told.")})
         if notified_at is not None:
-            raise ValidationError({"notified_at": "Only a decision to tell the data subjects has this time."})
+            raise ValidationError(
+                {"notified_at": gettext("Only a decision to tell the data subjects has this time.")}
+            )
     if notified_at is not None:
-        _check_instant("notified_at", notified_at, now=now, not_before=aware_at, before_label="awareness")
+        _check_instant(
+            "notified_at", notified_at, now=now, not_before=aware_at, before_label=gettext("awareness")
+        )
 
 
 def _officers_and_handler(incident: Incident) -> list:
@@ -250,9 +268,9 @@ def breach_mark(*, actor, incident, aware_at=None, aware_at_reason="", now=None)
     now, aware_at = now or timezone.now(), as_utc(aware_at)
     incident = _lock(incident, actor)
     if incident.is_breach:
-        raise ValidationError("This incident is already marked as a personal-data breach.")
+        raise ValidationError(gettext("This incident is already marked as a personal-data breach."))
     if incident.status == Status.DISMISSED:
-        raise ValidationError("A dismissed incident cannot be marked as a personal-data breach.")
+        raise ValidationError(gettext("A dismissed incident cannot be marked as a personal-data breach."))
     validate_breach_severity(severity=incident.severity, category=incident.category, is_breach=True)
     reason = (aware_at_reason or "").strip()
     if aware_at is None:
@@ -291,7 +309,9 @@ def breach_mark(*, actor, incident, aware_at=None, aware_at_reason="", now=None)
         data={
             "aware_at": utc_iso(aware_at),
             "deadline": utc_iso(deadline),
-            "times": _times(("Aware since", aware_at), ("72-hour deadline", deadline)),
+            "times": _times(
+                (gettext_noop("Aware since"), aware_at), (gettext_noop("72-hour deadline"), deadline)
+            ),
         },
         audit_action="incident.breach_marked",
         changes={
@@ -302,14 +322,29 @@ def breach_mark(*, actor, incident, aware_at=None, aware_at_reason="", now=None)
         },
         at=now,
     )
-    when = "passed at" if deadline <= now else "runs until"
+    subject = (
+        gettext_lazy(
+            "{reference}: personal-data breach, the 72-hour deadline to notify the supervisory authority "
+            "passed at {deadline}"
+        )
+        if deadline <= now
+        else gettext_lazy(
+            "{reference}: personal-data breach, the 72-hour deadline to notify the supervisory authority "
+            "runs until {deadline}"
+        )
+    )
     tell(
         incident=incident,
         recipients=_officers_and_handler(incident),
-        subject=f"{incident.reference}: personal-data breach, the 72-hour deadline to notify the supervisory "
-        f"authority {when} {utc_text(deadline)}",
-        body=f"{incident.reference} {incident.title} was marked as a personal-data breach. Record the "
-        "notification to the supervisory authority, or why it is not required, on the incident.",
+        subject=format_lazy(subject, reference=incident.reference, deadline=utc_text(deadline)),
+        body=format_lazy(
+            gettext_lazy(
+                "{reference} {title} was marked as a personal-data breach. Record the notification to the "
+                "supervisory authority, or why it is not required, on the incident."
+            ),
+            reference=incident.reference,
+            title=incident.title,
+        ),
         dedup_key=f"incident:{incident.pk}:breach-marked",
         actor=actor,
     )
@@ -333,10 +368,10 @@ def breach_set_awareness(*, actor, incident, aware_at, reason, now=None) -> Inci
     _require_running(incident)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the awareness time changes."})
+        raise ValidationError({"reason": gettext("Say why the awareness time changes.")})
     _check_instant("aware_at", aware_at, now=now)
     if aware_at == incident.aware_at:
-        raise ValidationError({"aware_at": "This is the awareness time already."})
+        raise ValidationError({"aware_at": gettext("This is the awareness time already.")})
     fields = ("aware_at", "aware_at_reason", "authority_deadline", "breach_reminder_hours")
     before = _snapshot(incident, fields)
     incident.aware_at = aware_at
@@ -355,8 +390,8 @@ def breach_set_awareness(*, actor, incident, aware_at, reason, now=None) -> Inci
             "aware_at": utc_iso(aware_at),
             "deadline": utc_iso(deadline),
             "times": _times(
-                ("Aware since", aware_at),
-                ("72-hour deadline", deadline),
+                (gettext_noop("Aware since"), aware_at),
+                (gettext_noop("72-hour deadline"), deadline),
                 ("Previously aware since", before["aware_at"]),
             ),
         },
@@ -367,9 +402,12 @@ def breach_set_awareness(*, actor, incident, aware_at, reason, now=None) -> Inci
     tell(
         incident=incident,
         recipients=_officers_and_handler(incident),
-        subject=f"{incident.reference}: awareness changed, notify the supervisory authority by "
-        f"{utc_text(deadline)}",
-        body=f"Reason: {reason}",
+        subject=format_lazy(
+            gettext_lazy("{reference}: awareness changed, notify the supervisory authority by {deadline}"),
+            reference=incident.reference,
+            deadline=utc_text(deadline),
+        ),
+        body=format_lazy(gettext_lazy("Reason: {reason}"), reason=reason),
         dedup_key=f"incident:{incident.pk}:breach-awareness:{change.pk}",  # every change is told
         actor=actor,
     )
@@ -387,7 +425,7 @@ def authority_record_notified(
     incident = _lock(incident, actor)
     _require_breach(incident)
     if incident.authority_decision == AuthorityDecision.NOTIFIED:
-        raise ValidationError("The notification to the supervisory authority is recorded already.")
+        raise ValidationError(gettext("The notification to the supervisory authority is recorded already."))
     validate_authority_notified(
         aware_at=incident.aware_at,
         deadline=incident.authority_deadline,
@@ -436,7 +474,7 @@ def authority_record_notified(
         data={
             "notified_at": utc_iso(notified_at),
             "late": late,
-            "times": _times(("Notified at", notified_at)),
+            "times": _times((gettext_noop("Notified at"), notified_at)),
         },
         audit_action="incident.authority_notified",
         changes=changes,
@@ -501,7 +539,7 @@ def subjects_record_decision(*, actor, incident, decision, reason="", notified_a
     reason = (reason or "").strip()
     if decision in EXEMPTIONS and incident.subjects_notified_at is not None:
         raise ValidationError(
-            {"decision": "The data subjects were told already; that is recorded and stays."}
+            {"decision": gettext("The data subjects were told already; that is recorded and stays.")}
         )
     if notified_at is None and (
         decision == SubjectsDecision.REQUIRED and incident.subjects_decision == SubjectsDecision.REQUIRED
@@ -514,12 +552,12 @@ def subjects_record_decision(*, actor, incident, decision, reason="", notified_a
     incident.subjects_notified_at = notified_at
     changes = _changes(incident, before, fields)
     if not changes:
-        raise ValidationError("This decision is recorded already.")
+        raise ValidationError(gettext("This decision is recorded already."))
     incident.subjects_decided_at = now
     incident.subjects_decided_by = actor
     incident.updated_at = now
     incident.save(update_fields=[*fields, "subjects_decided_at", "subjects_decided_by", "updated_at"])
-    text = f"Data subjects: {SubjectsDecision(decision).label}"
+    text = f"Data subjects: {recorded(SubjectsDecision(decision).label)}"
     if reason:
         text += f" ({reason})"
     if notified_at is not None:
@@ -529,7 +567,7 @@ def subjects_record_decision(*, actor, incident, decision, reason="", notified_a
         kind=EventKind.CLOCK,
         actor=actor,
         text=text,
-        data={"times": _times(("Data subjects told at", notified_at))},
+        data={"times": _times((gettext_noop("Data subjects told at"), notified_at))},
         audit_action="incident.subjects_decision",
         changes=changes,
         at=now,
@@ -551,7 +589,7 @@ def breach_record_facts(*, actor, incident, nature, effects, remedial_action, no
     incident.breach_remedial_action = (remedial_action or "").strip()
     changes = _changes(incident, before, fields)
     if not changes:
-        raise ValidationError("Nothing changed.")
+        raise ValidationError(gettext("Nothing changed."))
     incident.updated_at = now
     incident.save(update_fields=[*fields, "updated_at"])
     labels = {
@@ -576,7 +614,7 @@ def breach_record_facts(*, actor, incident, nature, effects, remedial_action, no
 
 def _require_nis2() -> None:
     if not settings.NIS2_ENABLED:
-        raise ValidationError("NIS2 reporting is not enabled in this installation.")
+        raise ValidationError(gettext("NIS2 reporting is not enabled in this installation."))
 
 
 @transaction.atomic
@@ -587,12 +625,14 @@ def nis2_mark_significant(*, actor, incident, aware_at=None, reason="", now=None
     now, aware_at = now or timezone.now(), as_utc(aware_at)
     incident = _lock(incident, actor)
     if incident.nis2_significant:
-        raise ValidationError("This incident is already marked as significant under NIS2.")
+        raise ValidationError(gettext("This incident is already marked as significant under NIS2."))
     reason = (reason or "").strip()
     if aware_at is None or aware_at == incident.noticed_at:
         aware_at = incident.noticed_at
     elif not reason:
-        raise ValidationError({"reason": "Say why awareness differs from the time the incident was noticed."})
+        raise ValidationError(
+            {"reason": gettext("Say why awareness differs from the time the incident was noticed.")}
+        )
     _check_instant("aware_at", aware_at, now=now)
     incident.nis2_significant = True
     incident.nis2_aware_at = aware_at
@@ -619,9 +659,9 @@ def nis2_mark_significant(*, actor, incident, aware_at=None, reason="", now=None
         "deadlines below" + (f" (awareness differs from the noticed time: {reason})" if reason else ""),
         data={
             "times": _times(
-                ("Aware since", aware_at),
-                ("Early warning due by", early),
-                ("Notification due by", notification),
+                (gettext_noop("Aware since"), aware_at),
+                (gettext_noop("Early warning due by"), early),
+                (gettext_noop("Notification due by"), notification),
             )
         },
         audit_action="incident.nis2_significant",
@@ -637,8 +677,11 @@ def nis2_mark_significant(*, actor, incident, aware_at=None, reason="", now=None
     tell(
         incident=incident,
         recipients=_officers_and_handler(incident),
-        subject=f"{incident.reference}: significant incident under NIS2, early warning due by "
-        f"{utc_text(early)}",
+        subject=format_lazy(
+            gettext_lazy("{reference}: significant incident under NIS2, early warning due by {deadline}"),
+            reference=incident.reference,
+            deadline=utc_text(early),
+        ),
         dedup_key=f"incident:{incident.pk}:nis2-significant",
         actor=actor,
     )
@@ -653,19 +696,23 @@ def nis2_record(*, actor, incident, report, at, now=None) -> Incident:
     now, at = now or timezone.now(), as_utc(at)
     incident = _lock(incident, actor)
     if not incident.nis2_significant:
-        raise ValidationError("This incident is not marked as significant under NIS2.")
+        raise ValidationError(gettext("This incident is not marked as significant under NIS2."))
     if report not in NIS2_REPORTS:
-        raise ValidationError({"report": "Choose the early warning, the notification or the final report."})
+        raise ValidationError(
+            {"report": gettext("Choose the early warning, the notification or the final report.")}
+        )
     label = NIS2_REPORTS[report]
     if getattr(incident, f"nis2_{report}_at") is not None:
-        raise ValidationError({"report": f"The {label} is recorded already."})
+        raise ValidationError({"report": gettext("The %(report)s is recorded already.") % {"report": label}})
     if report == "final_report" and incident.nis2_notification_at is None:
-        raise ValidationError({"report": "The final report follows the notification: record that first."})
-    _check_instant("at", at, now=now, not_before=incident.nis2_aware_at, before_label="awareness")
+        raise ValidationError(
+            {"report": gettext("The final report follows the notification: record that first.")}
+        )
+    _check_instant("at", at, now=now, not_before=incident.nis2_aware_at, before_label=gettext("awareness"))
     setattr(incident, f"nis2_{report}_at", at)
     fields = [f"nis2_{report}_at", "updated_at"]
-    text = f"{label} submitted"
-    times = [("Submitted at", at)]
+    text = f"{recorded(label)} submitted"
+    times = [(gettext_noop("Submitted at"), at)]
     deadline = getattr(incident, f"nis2_{report}_deadline")
     if deadline is not None and at > deadline:
         text += f", {late_by_text(at - deadline)} after its deadline"
@@ -673,7 +720,7 @@ def nis2_record(*, actor, incident, report, at, now=None) -> Incident:
         incident.nis2_final_report_deadline = one_month_after(at)
         fields.append("nis2_final_report_deadline")
         text += "; the final report is due one month later"
-        times.append(("Final report due by", incident.nis2_final_report_deadline))
+        times.append((gettext_noop("Final report due by"), incident.nis2_final_report_deadline))
     incident.updated_at = now
     incident.save(update_fields=fields)
     log(
@@ -796,14 +843,22 @@ def _remind_authority(pk: int, now) -> int:
         event_id=f"breach-near:{incident.pk}:{step}",
     )
     if step >= AUTHORITY_HOURS:
-        subject = (
-            f"{incident.reference}: deadline passed at {utc_text(deadline)}, notify the supervisory "
-            "authority now and record the reasons for the delay"
+        subject = format_lazy(
+            gettext_lazy(
+                "{reference}: deadline passed at {deadline}, notify the supervisory authority now and record "
+                "the reasons for the delay"
+            ),
+            reference=incident.reference,
+            deadline=utc_text(deadline),
         )
     else:
-        subject = (
-            f"{incident.reference}: {step} hours of 72 elapsed, notify the supervisory authority by "
-            f"{utc_text(deadline)}"
+        subject = format_lazy(
+            gettext_lazy(
+                "{reference}: {hours} hours of 72 elapsed, notify the supervisory authority by {deadline}"
+            ),
+            reference=incident.reference,
+            hours=step,
+            deadline=utc_text(deadline),
         )
     if skipped:
         log(
@@ -817,8 +872,14 @@ def _remind_authority(pk: int, now) -> int:
     _tell_or_log(
         incident,
         subject=subject,
-        body=f"{incident.reference} {incident.title} is a personal-data breach. Record the notification to "
-        "the supervisory authority, or why it is not required, on the incident.",
+        body=format_lazy(
+            gettext_lazy(
+                "{reference} {title} is a personal-data breach. Record the notification to the supervisory "
+                "authority, or why it is not required, on the incident."
+            ),
+            reference=incident.reference,
+            title=incident.title,
+        ),
         # The awareness is part of the key: after an awareness change the new clock's steps are new messages.
         dedup_key=f"incident:{pk}:breach-clock:{step}:aware-{utc_iso(incident.aware_at)}",
         now=now,
@@ -849,21 +910,32 @@ def _remind_nis2(pk: int, now) -> int:
     deadline = getattr(incident, f"nis2_{report}_deadline")
     label = NIS2_REPORTS[report]
     if when == "passed":
-        subject = f"{incident.reference}: the {label} deadline passed at {utc_text(deadline)}, submit it now"
+        wording = gettext_lazy("{reference}: the {report} deadline passed at {deadline}, submit it now")
     else:
-        subject = f"{incident.reference}: the {label} is due by {utc_text(deadline)} (in 6 hours or less)"
-    lines = [f"- {NIS2_REPORTS[name]}: due by {utc_text(at)}" for name, at in nis2_pending(incident)]
+        wording = gettext_lazy("{reference}: the {report} is due by {deadline} (in 6 hours or less)")
+    subject = format_lazy(wording, reference=incident.reference, report=label, deadline=utc_text(deadline))
+    pending = [(NIS2_REPORTS[name], utc_text(at)) for name, at in nis2_pending(incident)]
+
+    def still_due() -> str:
+        """The reports still due, in the language the message is being written in."""
+        lines = [
+            gettext("- %(report)s: due by %(deadline)s") % {"report": r, "deadline": d} for r, d in pending
+        ]
+        return "\n".join([gettext("NIS2 reports still due:"), *lines])
+
     _tell_or_log(
         incident,
         subject=subject,
-        body="NIS2 reports still due:\n" + "\n".join(lines),
+        body=lazy(still_due, str)(),
         dedup_key=f"incident:{pk}:nis2-clock:{step}",
         now=now,
     )
     return 1
 
 
-def _tell_or_log(incident: Incident, *, subject: str, body: str, dedup_key: str, now) -> None:
+def _tell_or_log(
+    incident: Incident, *, subject: "str | Promise", body: "str | Promise", dedup_key: str, now
+) -> None:
     """Tell the handler and the security officers who may see it; with nobody to tell, the timeline says
     so."""
     told = tell(
@@ -874,7 +946,7 @@ def _tell_or_log(incident: Incident, *, subject: str, body: str, dedup_key: str,
         dedup_key=dedup_key,
     )
     if not told:
-        log(incident=incident, kind=EventKind.CLOCK, text=f"{subject}: nobody to tell", at=now)
+        log(incident=incident, kind=EventKind.CLOCK, text=f"{recorded(subject)}: nobody to tell", at=now)
 
 
 # --- PDFs (dpms.pdf): an incident, and the breach register (Art. 33(5) GDPR) -------------------------------

@@ -5,6 +5,8 @@ the reporter sees; the reporter adds information; people it is shared with add i
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from incidents.choices import EventKind
 from incidents.models import Incident
@@ -29,9 +31,18 @@ def incident_comment(*, actor, incident: Incident, text: str, internal: bool, up
     text = (text or "").strip()
     uploads = list(uploads or ())
     if len(uploads) > MAX_UPLOADS:
-        raise ValidationError({"files": f"Attach at most {MAX_UPLOADS} files at a time."})
+        raise ValidationError(
+            {
+                "files": ngettext(
+                    "Attach at most %(count)s file at a time.",
+                    "Attach at most %(count)s files at a time.",
+                    MAX_UPLOADS,
+                )
+                % {"count": MAX_UPLOADS}
+            }
+        )
     if not text and not uploads:
-        raise ValidationError({"text": "Write something, or attach a file."})
+        raise ValidationError({"text": gettext("Write something, or attach a file.")})
     for upload in uploads:
         try:
             attachments.validate_upload(upload)
@@ -42,14 +53,18 @@ def incident_comment(*, actor, incident: Incident, text: str, internal: bool, up
     is_reporter = incident.reported_by_id == actor.pk
     if not responder:
         if not can_see(actor, incident) or actor.is_auditor:
-            raise PermissionDenied("Auditors read incidents; they do not comment.")
+            raise PermissionDenied(gettext("Auditors read incidents; they do not comment."))
         if internal and is_reporter:
-            raise PermissionDenied("Only the handler and the security officers write internal comments.")
+            raise PermissionDenied(
+                gettext("Only the handler and the security officers write internal comments.")
+            )
         # Someone the incident is shared with sees its internal lines: what they add stays internal, so
         # nothing they quote from those lines reaches the reporter.
         internal = not is_reporter
     if uploads and not (responder or is_reporter):
-        raise PermissionDenied("Only the reporter, the handler and the security officers attach files.")
+        raise PermissionDenied(
+            gettext("Only the reporter, the handler and the security officers attach files.")
+        )
     kind = EventKind.INFO if (is_reporter and not responder) else EventKind.COMMENT
     now = timezone.now()
     event = timeline.log(
@@ -74,8 +89,17 @@ def incident_comment(*, actor, incident: Incident, text: str, internal: bool, up
         timeline.tell(
             incident=incident,
             recipients=[person for person in recipients if person and person.pk != actor.pk],
-            subject=f"New information on {incident.reference}",
-            body=f"{_name(actor)} added to {incident.reference} {incident.title}:\n\n{text}",
+            subject=format_lazy(gettext_lazy("New information on {reference}"), reference=incident.reference),
+            body=format_lazy(
+                "{intro}\n\n{text}",
+                intro=format_lazy(
+                    gettext_lazy("{person} added to {reference} {title}:"),
+                    person=_name(actor),
+                    reference=incident.reference,
+                    title=incident.title,
+                ),
+                text=text,
+            ),
             dedup_key=f"incident-info:{incident.pk}:{event.pk}",
             actor=actor,
         )
@@ -83,8 +107,16 @@ def incident_comment(*, actor, incident: Incident, text: str, internal: bool, up
         _tell_reporter(
             incident,
             actor,
-            subject=f"New comment on {incident.reference}",
-            body=f"{_name(actor)} wrote on your report {incident.reference}:\n\n{text}",
+            subject=format_lazy(gettext_lazy("New comment on {reference}"), reference=incident.reference),
+            body=format_lazy(
+                "{intro}\n\n{text}",
+                intro=format_lazy(
+                    gettext_lazy("{person} wrote on your report {reference}:"),
+                    person=_name(actor),
+                    reference=incident.reference,
+                ),
+                text=text,
+            ),
             key=f"comment-{event.pk}",
         )
     return event

@@ -5,11 +5,13 @@ telling the handler and the reporter, and checking people and choices.
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from dpms.formats import show_datetime
-from incidents.choices import Category, Severity
+from incidents.choices import Category, Severity, Status
 from incidents.models import Incident
 from incidents.queries.visibility import (
     SHARE_PERMISSION,
@@ -19,7 +21,7 @@ from incidents.queries.visibility import (
 from incidents.services import timeline
 
 PERMISSION = f"incidents.{SHARE_PERMISSION}"
-CLOCK_RUNNING = (
+CLOCK_RUNNING = gettext_lazy(
     "Record the supervisory authority decision first: notified, or not required and why (Art. 33(5) GDPR)."
 )
 
@@ -35,18 +37,25 @@ def _lock(incident: Incident) -> Incident:
 
 def _require_responder(actor, incident: Incident) -> None:
     if not is_responder(actor, incident):
-        raise PermissionDenied("Only the handler and the security officers change this incident.")
+        raise PermissionDenied(gettext("Only the handler and the security officers change this incident."))
 
 
 def _require_triage(actor, incident: Incident) -> None:
     if not can_triage(actor, incident):
-        raise PermissionDenied("Only security officers handling this incident do that.")
+        raise PermissionDenied(gettext("Only security officers handling this incident do that."))
 
 
-def _require_open(incident: Incident, doing: str) -> None:
+def status_word(status: str) -> str:
+    """A status inside a sentence: "investigating" in English; German keeps its capitals."""
+    label = str(Status(status).label)
+    return label.lower() if (translation.get_language() or "en").startswith("en") else label
+
+
+def _require_open(incident: Incident, doing) -> None:
     if not incident.is_open:
         raise ValidationError(
-            f"{incident.reference} is {incident.get_status_display().lower()}: reopen it before {doing}."
+            gettext("%(reference)s is %(status)s: reopen it before %(doing)s.")
+            % {"reference": incident.reference, "status": status_word(incident.status), "doing": doing}
         )
 
 
@@ -83,15 +92,22 @@ def _tell_handler(incident: Incident, actor, key: str) -> None:
     timeline.tell(
         incident=incident,
         recipients=[handler],
-        subject=f"{incident.reference} is yours to handle",
-        body=f"{_name(actor)} made you the handler of {incident.reference} {incident.title}.",
+        subject=format_lazy(gettext_lazy("{reference} is yours to handle"), reference=incident.reference),
+        body=format_lazy(
+            gettext_lazy("{person} made you the handler of {reference} {title}."),
+            person=_name(actor),
+            reference=incident.reference,
+            title=incident.title,
+        ),
         dedup_key=f"incident-handler:{incident.pk}:{key}",
         actor=actor,
         owed=True,
     )
 
 
-def _tell_reporter(incident: Incident, actor, *, subject: "str | Promise", body: str, key: str) -> None:
+def _tell_reporter(
+    incident: Incident, actor, *, subject: "str | Promise", body: "str | Promise", key: str
+) -> None:
     """Reporters follow their incident: status changes and visible comments are sent to them."""
     reporter = incident.reported_by
     if reporter.pk == getattr(actor, "pk", None):
@@ -109,7 +125,12 @@ def _tell_reporter(incident: Incident, actor, *, subject: "str | Promise", body:
 
 def _active_person(user, field: str, what: str) -> None:
     if user is None or not user.is_active:
-        raise ValidationError({field: f"Choose an active person as the {what}."})
+        wording = {
+            "handler": gettext("Choose an active person as the handler."),
+            "owner": gettext("Choose an active person as the owner."),
+            "person to share with": gettext("Choose an active person to share with."),
+        }.get(what, gettext("Choose an active person."))
+        raise ValidationError({field: wording})
 
 
 def _handler_person(user) -> None:
@@ -117,19 +138,19 @@ def _handler_person(user) -> None:
     incidents and change nothing). Other staff (the IT people who fix things) may handle one."""
     _active_person(user, "handler", "handler")
     if user.is_auditor and not user.is_security_officer:
-        raise ValidationError({"handler": "An auditor reads incidents and cannot handle one."})
+        raise ValidationError({"handler": gettext("An auditor reads incidents and cannot handle one.")})
 
 
 def _severity(value) -> int:
     try:
         return Severity(int(value))
     except (TypeError, ValueError):
-        raise ValidationError({"severity": "Choose a severity from SEV1 to SEV4."}) from None
+        raise ValidationError({"severity": gettext("Choose a severity from SEV1 to SEV4.")}) from None
 
 
 def _category(value) -> str:
     if value not in Category.values:
-        raise ValidationError({"category": "Choose a category from the list."})
+        raise ValidationError({"category": gettext("Choose a category from the list.")})
     return value
 
 

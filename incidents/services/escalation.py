@@ -40,6 +40,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from dpms.models import User
 from incidents.choices import (
@@ -243,42 +244,69 @@ def _legacy_plan(incident: Incident) -> None:
 # --- What a level is, in words -----------------------------------------------------------------------------
 
 _TARGET_WORDS = {
-    EscalationTarget.HANDLER: "the handler",
-    EscalationTarget.SECURITY_OFFICERS: "the security officers",
-    EscalationTarget.ADMINS: "the admins",
+    EscalationTarget.HANDLER: gettext_lazy("the handler"),
+    EscalationTarget.SECURITY_OFFICERS: gettext_lazy("the security officers"),
+    EscalationTarget.ADMINS: gettext_lazy("the admins"),
 }
 
 
 def target_text(level) -> str:
     if level.target == EscalationTarget.PERSON:
         if isinstance(level, PlanLevel):
-            return level.person_name or "a named person (none chosen)"
-        return str(level.person) if level.person_id else "a named person (none chosen)"
-    return _TARGET_WORDS[level.target]
+            return level.person_name or gettext("a named person (none chosen)")
+        return str(level.person) if level.person_id else gettext("a named person (none chosen)")
+    return str(_TARGET_WORDS[level.target])
+
+
+def duration_words(minutes: int, *, working_time: bool = False) -> str:
+    """ "15 minutes", "4 hours", "1 working day", in the language being rendered (``duration_text`` is the
+    record's English)."""
+    if minutes and minutes % (24 * 60) == 0:
+        count = minutes // (24 * 60)
+        if working_time:
+            return ngettext("%(count)s working day", "%(count)s working days", count) % {"count": count}
+        return ngettext("%(count)s day", "%(count)s days", count) % {"count": count}
+    if minutes and minutes % 60 == 0:
+        count = minutes // 60
+        if working_time:
+            return ngettext("%(count)s working hour", "%(count)s working hours", count) % {"count": count}
+        return ngettext("%(count)s hour", "%(count)s hours", count) % {"count": count}
+    if working_time:
+        return ngettext("%(count)s working minute", "%(count)s working minutes", minutes) % {"count": minutes}
+    return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
+
+
+# One sentence per condition, at once and after a while (a condition is never a loose word in a sentence).
+_AT_ONCE = {
+    "untriaged": gettext_lazy("At once not triaged: %(target)s"),
+    EscalationTrigger.UNACKNOWLEDGED: gettext_lazy("At once not acknowledged: %(target)s"),
+    EscalationTrigger.UNCONTAINED: gettext_lazy("At once not contained: %(target)s"),
+}
+_AFTER = {
+    "untriaged": gettext_lazy("After %(duration)s not triaged: %(target)s"),
+    EscalationTrigger.UNACKNOWLEDGED: gettext_lazy("After %(duration)s not acknowledged: %(target)s"),
+    EscalationTrigger.UNCONTAINED: gettext_lazy("After %(duration)s not contained: %(target)s"),
+}
 
 
 def describe_level(level, *, untriaged: bool | None = None) -> str:
-    """One policy level in words: "After 15 minutes not acknowledged: the admins; then every 15 minutes,
-    3 more times". A level of the untriaged policy reads "not triaged"."""
+    """One policy level in words, in the language being rendered: "After 15 minutes not acknowledged: the
+    admins; then every 15 minutes, 3 more times". A level of the untriaged policy reads "not triaged"."""
     if untriaged is None:
         untriaged = isinstance(level, PlanLevel) and level.untriaged
-    if untriaged:
-        condition = "not triaged"
-    elif level.trigger == EscalationTrigger.UNACKNOWLEDGED:
-        condition = "not acknowledged"
-    else:
-        condition = "not contained"
-    when = (
-        "At once"
-        if level.after_minutes == 0
-        else f"After {duration_text(level.after_minutes, working_time=level.working_time)}"
-    )
-    text = f"{when} {condition}: {target_text(level)}"
+    condition = "untriaged" if untriaged else level.trigger
+    values = {
+        "target": target_text(level),
+        "duration": duration_words(level.after_minutes, working_time=level.working_time),
+    }
+    text = str(_AT_ONCE[condition] if level.after_minutes == 0 else _AFTER[condition]) % values
     if level.repeat_count and level.repeat_every_minutes:
-        every = duration_text(level.repeat_every_minutes, working_time=level.working_time)
-        text += (
-            f"; then every {every}, {level.repeat_count} more time{'s' if level.repeat_count != 1 else ''}"
-        )
+        every = duration_words(level.repeat_every_minutes, working_time=level.working_time)
+        text += ngettext(
+            "; then every %(every)s, %(count)s more time",
+            "; then every %(every)s, %(count)s more times",
+            level.repeat_count,
+        ) % {"every": every, "count": level.repeat_count}
     return text
 
 

@@ -38,9 +38,11 @@ two processes creating the same policy at once both end up with the one row.
 import logging
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from dpms import audit
 from dpms.models import User
@@ -108,7 +110,13 @@ def policy_severity(value) -> int:
 
 def policy_label(severity: int) -> str:
     """ "Untriaged reports", "SEV1"..."""
-    return "Untriaged reports" if severity == UNTRIAGED else Severity(severity).label
+    return gettext("Untriaged reports") if severity == UNTRIAGED else str(Severity(severity).label)
+
+
+def _recorded_label(severity: int) -> str:
+    """The policy's name as the audit trail keeps it: in the portal's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return policy_label(severity)
 
 
 def default_levels(severity: int) -> list[dict]:
@@ -160,19 +168,24 @@ def _is_count(value, low, high) -> bool:
 def _level_problems(level: dict) -> list[str]:
     problems = []
     if level.get("trigger") not in EscalationTrigger.values:
-        problems.append("choose when it fires: not acknowledged or not contained")
+        problems.append(gettext("choose when it fires: not acknowledged or not contained"))
     if level.get("target") not in EscalationTarget.values:
-        problems.append("choose whom to tell")
+        problems.append(gettext("choose whom to tell"))
     if not _is_count(level.get("after_minutes"), 0, MAX_AFTER_MINUTES):
-        problems.append(f"the minutes must be a whole number from 0 to {MAX_AFTER_MINUTES}")
+        problems.append(
+            gettext("the minutes must be a whole number from 0 to %(max)s") % {"max": MAX_AFTER_MINUTES}
+        )
     person = level.get("person")
     if level.get("target") == EscalationTarget.PERSON and (person is None or not person.is_active):
-        problems.append("choose an active person to tell")
+        problems.append(gettext("choose an active person to tell"))
     count = level.get("repeat_count") or 0
     if not _is_count(count, 0, MAX_REPEATS):
-        problems.append(f"repeat from 0 to {MAX_REPEATS} times")
+        problems.append(gettext("repeat from 0 to %(max)s times") % {"max": MAX_REPEATS})
     elif count and not _is_count(level.get("repeat_every_minutes"), MIN_REPEAT_EVERY, MAX_REPEAT_EVERY):
-        problems.append(f"a repeat needs an interval from {MIN_REPEAT_EVERY} to {MAX_REPEAT_EVERY} minutes")
+        problems.append(
+            gettext("a repeat needs an interval from %(min)s to %(max)s minutes")
+            % {"min": MIN_REPEAT_EVERY, "max": MAX_REPEAT_EVERY}
+        )
     return problems
 
 
@@ -183,18 +196,25 @@ def validate_levels(levels: list[dict], *, untriaged: bool = False) -> list[dict
     acknowledged the report."""
     problems = []
     if not levels:
-        problems.append("A policy needs at least one level.")
+        problems.append(gettext("A policy needs at least one level."))
     if len(levels) > MAX_LEVELS:
-        problems.append(f"A policy has at most {MAX_LEVELS} levels.")
+        problems.append(gettext("A policy has at most %(max)s levels.") % {"max": MAX_LEVELS})
     for number, level in enumerate(levels, start=1):
-        problems += [f"Level {number}: {problem}." for problem in _level_problems(level)]
+        problems += [
+            gettext("Level %(number)s: %(problem)s.") % {"number": number, "problem": problem}
+            for problem in _level_problems(level)
+        ]
     if untriaged and any(level.get("trigger") == EscalationTrigger.UNCONTAINED for level in levels):
         problems.append(
-            "An untriaged report has no containment target yet: use “not acknowledged” levels (they fire "
-            "while nobody triaged or acknowledged it)."
+            gettext(
+                "An untriaged report has no containment target yet: use “not acknowledged” levels (they fire "
+                "while nobody triaged or acknowledged it)."
+            )
         )
     elif levels and not any(level.get("trigger") == EscalationTrigger.UNACKNOWLEDGED for level in levels):
-        problems.append("Keep at least one “not acknowledged” level: nothing may sit unacknowledged.")
+        problems.append(
+            gettext("Keep at least one “not acknowledged” level: nothing may sit unacknowledged.")
+        )
     if problems:
         raise ValidationError({"levels": problems})
     stored = []
@@ -269,7 +289,7 @@ def policy_update(
         actor=actor,
         obj=policy,
         changes={
-            "policy": policy_label(severity),
+            "policy": _recorded_label(severity),
             "before": before,
             "after": after,
             **({"reset_to_defaults": True} if reset else {}),

@@ -18,6 +18,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 from guardian.shortcuts import assign_perm
 
 from dpms.formats import show_date
@@ -47,13 +50,13 @@ def validate_followup(*, title: str, owner, due_on: datetime.date | None, today:
     """A follow-up action has a title, an active owner and a due date not before the day it is added."""
     errors = {}
     if not (title or "").strip():
-        errors["title"] = "Give the action a title."
+        errors["title"] = gettext("Give the action a title.")
     if owner is None or not owner.is_active:
-        errors["owner"] = "Choose an active person as the owner."
+        errors["owner"] = gettext("Choose an active person as the owner.")
     if due_on is None:
-        errors["due_on"] = "Give a due date."
+        errors["due_on"] = gettext("Give a due date.")
     elif due_on < today:
-        errors["due_on"] = "The due date cannot be in the past."
+        errors["due_on"] = gettext("The due date cannot be in the past.")
     if errors:
         raise ValidationError(errors)
 
@@ -68,11 +71,16 @@ def followup_create(
     # Lock the incident: an unshare or a status change meanwhile must not leave an owner who cannot see it.
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if not is_responder(actor, incident):
-        raise PermissionDenied("Only the handler and the security officers add follow-up actions.")
+        raise PermissionDenied(gettext("Only the handler and the security officers add follow-up actions."))
     if not can_see(owner, incident):
         if not can_triage(actor, incident):
             raise ValidationError(
-                {"owner": f"{owner} cannot see this incident: a security officer must share it first."}
+                {
+                    "owner": gettext(
+                        "%(person)s cannot see this incident: a security officer must share it first."
+                    )
+                    % {"person": owner}
+                }
             )
         assign_perm(f"incidents.{SHARE_PERMISSION}", owner, incident)
         timeline.log(
@@ -105,10 +113,15 @@ def followup_create(
         timeline.tell(
             incident=incident,
             recipients=[owner],
-            subject=f"Follow-up action for you: {title}",
-            body=(
-                f"{actor} made you the owner of a follow-up action on {incident.reference}: {title}, "
-                f"due {show_date(due_on)}."
+            subject=format_lazy(gettext_lazy("Follow-up action for you: {title}"), title=title),
+            body=format_lazy(
+                gettext_lazy(
+                    "{person} made you the owner of a follow-up action on {reference}: {title}, due {due}."
+                ),
+                person=actor,
+                reference=incident.reference,
+                title=title,
+                due=lazy(show_date, str)(due_on),
             ),
             dedup_key=f"incident-action:{action.pk}:owner",
             actor=actor,
@@ -120,15 +133,17 @@ def followup_create(
 def followup_set_status(*, actor, action: FollowUpAction, status: str) -> FollowUpAction:
     """Move a follow-up action to ``status``: its owner may, and so may the incident's responders."""
     if status not in ActionStatus.values:
-        raise ValidationError({"status": "Choose a status from the list."})
+        raise ValidationError({"status": gettext("Choose a status from the list.")})
     # Lock the row: two status clicks at once are serialised, and each audit event has the true "before".
     action = FollowUpAction.objects.select_for_update().get(pk=action.pk)
     incident = action.incident
     owner_may = action.owner_id == actor.pk and can_see(actor, incident)
     if getattr(actor, "is_auditor", False) and not is_responder(actor, incident):
-        raise PermissionDenied("Auditors read incidents; they change nothing.")
+        raise PermissionDenied(gettext("Auditors read incidents; they change nothing."))
     if not owner_may and not is_responder(actor, incident):
-        raise PermissionDenied("Only the action's owner and the incident's responders set its status.")
+        raise PermissionDenied(
+            gettext("Only the action's owner and the incident's responders set its status.")
+        )
     if action.status == status:
         return action
     before = action.status
@@ -214,15 +229,20 @@ def _send_digest(owner, owed: list, *, prefix: str, now) -> int:
     items = [
         DigestItem(
             owner,
-            f"{action.incident.reference}: {action.title} (due {show_date(action.due_on)})",
+            format_lazy(
+                gettext_lazy("{reference}: {title} (due {due})"),
+                reference=action.incident.reference,
+                title=action.title,
+                due=lazy(show_date, str)(action.due_on),
+            ),
             timeline.incident_url(action.incident),
         )
         for action in owed
     ]
     if not digest(
         items=items,
-        subject="Overdue incident follow-up actions",
-        intro="These follow-up actions of incidents you own are past their due date:",
+        subject=gettext_lazy("Overdue incident follow-up actions"),
+        intro=gettext_lazy("These follow-up actions of incidents you own are past their due date:"),
         dedup_prefix=prefix,
     ):
         return 0

@@ -5,6 +5,8 @@ incident (django-guardian object permission), and the risks it materialised and 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
 from access.models import System
@@ -59,12 +61,16 @@ def incident_set_confidential(*, actor, incident: Incident, confidential: bool, 
     see it) or open it to every security officer again, with a reason."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why."})
+        raise ValidationError({"reason": gettext("Say why.")})
     incident = _lock(incident)
     _require_triage(actor, incident)
     if incident.confidential == bool(confidential):
         raise ValidationError(
-            {"confidential": "It is confidential already." if confidential else "It is not confidential."}
+            {
+                "confidential": gettext("It is confidential already.")
+                if confidential
+                else gettext("It is not confidential.")
+            }
         )
     _make_confidential(
         actor=actor, incident=incident, confidential=bool(confidential), reason=reason, now=timezone.now()
@@ -79,7 +85,12 @@ def incident_share(*, actor, incident: Incident, user) -> Incident:
     incident = _lock(incident)
     _require_triage(actor, incident)
     if is_shared_with(user, incident):
-        raise ValidationError({"user": f"{incident.reference} is shared with {_name(user)} already."})
+        raise ValidationError(
+            {
+                "user": gettext("%(reference)s is shared with %(person)s already.")
+                % {"reference": incident.reference, "person": _name(user)}
+            }
+        )
     assign_perm(PERMISSION, user, incident)
     incident.updated_at = timezone.now()
     incident.save(update_fields=["updated_at"])
@@ -96,8 +107,15 @@ def incident_share(*, actor, incident: Incident, user) -> Incident:
         timeline.tell(
             incident=incident,
             recipients=[user],
-            subject=f"{incident.reference} was shared with you",
-            body=f"{_name(actor)} shared the incident {incident.reference} {incident.title} with you.",
+            subject=format_lazy(
+                gettext_lazy("{reference} was shared with you"), reference=incident.reference
+            ),
+            body=format_lazy(
+                gettext_lazy("{person} shared the incident {reference} {title} with you."),
+                person=_name(actor),
+                reference=incident.reference,
+                title=incident.title,
+            ),
             dedup_key=f"incident-share:{incident.pk}:{event.pk}",
             actor=actor,
         )
@@ -108,7 +126,7 @@ def incident_share(*, actor, incident: Incident, user) -> Incident:
 def incident_unshare(*, actor, incident: Incident, user) -> Incident:
     """Take a share back."""
     if user is None:
-        raise ValidationError({"user": "Choose a person."})
+        raise ValidationError({"user": gettext("Choose a person.")})
     incident = _lock(incident)
     _require_triage(actor, incident)
     if not is_shared_with(user, incident):
@@ -142,13 +160,13 @@ def incident_link(*, actor, incident: Incident, risks, systems) -> Incident:
     visible = risks_for_user(actor)
     chosen = {risk.pk for risk in risks}
     if chosen - set(visible.filter(pk__in=chosen).values_list("pk", flat=True)):
-        raise ValidationError({"risks": "Choose risks from the register that you may see."})
+        raise ValidationError({"risks": gettext("Choose risks from the register that you may see.")})
     current_risks = set(incident.risks.values_list("pk", flat=True))
     hidden_kept = current_risks - set(visible.filter(pk__in=current_risks).values_list("pk", flat=True))
     new_risks = chosen | hidden_kept
     system_ids = {system.pk for system in systems}
     if len(System.objects.filter(pk__in=system_ids)) != len(system_ids):
-        raise ValidationError({"systems": "Choose systems from the access register."})
+        raise ValidationError({"systems": gettext("Choose systems from the access register.")})
     current_systems = set(incident.systems.values_list("pk", flat=True))
     changes = {}
     for name, old, new, labels in (

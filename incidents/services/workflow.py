@@ -13,13 +13,14 @@ going back along the path needs a reason (closed -> resolved reopens; dismissed 
 """
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from dpms import notify, webhooks
 from dpms.formats import show_date
@@ -49,10 +50,10 @@ from incidents.services.sharing import _make_confidential
 # Severities whose closing needs a post-incident review record first.
 REVIEW_REQUIRED = (Severity.SEV1, Severity.SEV2)
 # Statuses reached through their own service, never through ``incident_transition``.
-OWN_SERVICE: dict[str, str] = {
-    Status.TRIAGED: "triage it",
-    Status.CLOSED: "close it",
-    Status.DISMISSED: "dismiss it",
+OWN_SERVICE: dict[str, Any] = {
+    Status.TRIAGED: gettext_lazy("To make it triaged, triage it."),
+    Status.CLOSED: gettext_lazy("To make it closed, close it."),
+    Status.DISMISSED: gettext_lazy("To make it dismissed, dismiss it."),
 }
 
 
@@ -86,8 +87,11 @@ def incident_triage(
     _require_triage(actor, incident)
     if incident.status not in (Status.REPORTED, Status.TRIAGED):
         raise ValidationError(
-            f"Only a reported or triaged incident is triaged; {incident.reference} is "
-            f"{incident.get_status_display().lower()}. Change its severity or handler instead."
+            gettext(
+                "Only a reported or triaged incident is triaged; %(reference)s is %(status)s. Change its "
+                "severity or handler instead."
+            )
+            % {"reference": incident.reference, "status": _status_word(Status(incident.status))}
         )
     breach.validate_breach_severity(
         severity=severity, category=category or incident.category, is_breach=is_breach or incident.is_breach
@@ -157,8 +161,12 @@ def incident_triage(
         _tell_reporter(
             incident,
             actor,
-            subject=f"{incident.reference} is being handled",
-            body=f"Your report {incident.reference} was triaged; {_name(handler)} handles it.",
+            subject=format_lazy(gettext_lazy("{reference} is being handled"), reference=incident.reference),
+            body=format_lazy(
+                gettext_lazy("Your report {reference} was triaged; {handler} handles it."),
+                reference=incident.reference,
+                handler=_name(handler),
+            ),
             key=f"triaged-{event.pk}",
         )
     incident.refresh_from_db()
@@ -168,7 +176,7 @@ def incident_triage(
 def validate_dismissal(*, reason: str) -> None:
     """A dismissal says why this is not an incident (the reporter reads it)."""
     if not (reason or "").strip():
-        raise ValidationError({"reason": "Say why this is not an incident."})
+        raise ValidationError({"reason": gettext("Say why this is not an incident.")})
 
 
 @transaction.atomic
@@ -180,8 +188,8 @@ def incident_dismiss(*, actor, incident: Incident, reason: str) -> Incident:
     _require_triage(actor, incident)
     if incident.status not in (Status.REPORTED, Status.TRIAGED):
         raise ValidationError(
-            f"Only a reported or triaged incident is dismissed; {incident.reference} is "
-            f"{incident.get_status_display().lower()}."
+            gettext("Only a reported or triaged incident is dismissed; %(reference)s is %(status)s.")
+            % {"reference": incident.reference, "status": _status_word(Status(incident.status))}
         )
     require_authority_decision(incident)
     now = timezone.now()
@@ -205,8 +213,12 @@ def incident_dismiss(*, actor, incident: Incident, reason: str) -> Incident:
     _tell_reporter(
         incident,
         actor,
-        subject=f"{incident.reference} was dismissed",
-        body=f"Your report {incident.reference} was dismissed as not an incident: {reason}",
+        subject=format_lazy(gettext_lazy("{reference} was dismissed"), reference=incident.reference),
+        body=format_lazy(
+            gettext_lazy("Your report {reference} was dismissed as not an incident: {reason}"),
+            reference=incident.reference,
+            reason=reason,
+        ),
         key=f"dismissed-{event.pk}",
     )
     return incident
@@ -220,8 +232,11 @@ def incident_acknowledge(*, actor, incident: Incident) -> Incident:
     _require_responder(actor, incident)
     if incident.acknowledged_at:
         by = _name(incident.acknowledged_by)
-        raise ValidationError(f"Already acknowledged by {by} at {_local(incident.acknowledged_at)}.")
-    _require_open(incident, "acknowledging it")
+        raise ValidationError(
+            gettext("Already acknowledged by %(person)s at %(time)s.")
+            % {"person": by, "time": _local(incident.acknowledged_at)}
+        )
+    _require_open(incident, gettext_lazy("acknowledging it"))
     now = timezone.now()
     incident.acknowledged_at, incident.acknowledged_by = now, actor
     _touch(incident, now, "acknowledged_at", "acknowledged_by")
@@ -260,18 +275,17 @@ def back_statuses(status: str) -> list[str]:
 
 
 def _allowed_text(status: str) -> str:
-    names = [Status(step).label.lower() for step in forward_statuses(status) + back_statuses(status)]
-    extras: dict[str, str] = {
-        Status.REPORTED: "triage or dismiss it",
-        Status.TRIAGED: "or dismiss it",
-        Status.RESOLVED: "or close it",
-    }
-    extra = extras.get(status, "")
+    names = ", ".join(_status_word(Status(step)) for step in forward_statuses(status) + back_statuses(status))
+    values = {"status": _status_word(Status(status)), "statuses": names}
     if not names:
-        return f"From {Status(status).label.lower()} you may {extra or 'do nothing'}."
-    return f"From {Status(status).label.lower()} it may move to {', '.join(names)}" + (
-        f" {extra}." if extra else "."
-    )
+        if status == Status.REPORTED:
+            return gettext("From %(status)s you may triage or dismiss it.") % values
+        return gettext("From %(status)s you may do nothing.") % values
+    if status == Status.TRIAGED:
+        return gettext("From %(status)s it may move to %(statuses)s or dismiss it.") % values
+    if status == Status.RESOLVED:
+        return gettext("From %(status)s it may move to %(statuses)s or close it.") % values
+    return gettext("From %(status)s it may move to %(statuses)s.") % values
 
 
 @transaction.atomic
@@ -280,24 +294,32 @@ def incident_transition(*, actor, incident: Incident, to: str, reason: str = "")
     dismissal and closing have their own services."""
     reason = (reason or "").strip()
     if to not in Status.values:
-        raise ValidationError({"to": "Choose a status from the list."})
+        raise ValidationError({"to": gettext("Choose a status from the list.")})
     incident = _lock(incident)
     _require_responder(actor, incident)
     current = incident.status
     if to == current:
-        raise ValidationError(f"{incident.reference} is {Status(current).label.lower()} already.")
+        raise ValidationError(
+            gettext("%(reference)s is %(status)s already.")
+            % {"reference": incident.reference, "status": _status_word(Status(current))}
+        )
     going_back = to in back_statuses(current)
     if not going_back and to not in forward_statuses(current):
         if to in OWN_SERVICE and current in (Status.REPORTED, Status.TRIAGED, Status.RESOLVED):
-            hint = f" To make it {Status(to).label.lower()}, {OWN_SERVICE[to]}."
+            hint = f" {OWN_SERVICE[to]}"
         else:
             hint = ""
         raise ValidationError(
-            f"{incident.reference} cannot move from {Status(current).label.lower()} to "
-            f"{Status(to).label.lower()}. {_allowed_text(current)}{hint}"
+            gettext("%(reference)s cannot move from %(status)s to %(to)s.")
+            % {
+                "reference": incident.reference,
+                "status": _status_word(Status(current)),
+                "to": _status_word(Status(to)),
+            }
+            + f" {_allowed_text(current)}{hint}"
         )
     if going_back and not reason:
-        raise ValidationError({"reason": "Going back needs a reason."})
+        raise ValidationError({"reason": gettext("Going back needs a reason.")})
     if current == Status.DISMISSED:
         _require_triage(actor, incident)  # dismissal is the security officers' call, and so is undoing it
     now = timezone.now()
@@ -368,7 +390,12 @@ def incident_transition(*, actor, incident: Incident, to: str, reason: str = "")
             reference=incident.reference,
             status=lazy(lambda: _status_word(Status(to)), str)(),
         ),
-        body=f"Your report {incident.reference} {incident.title}: {text}",
+        body=format_lazy(
+            gettext_lazy("Your report {reference} {title}: {text}"),
+            reference=incident.reference,
+            title=incident.title,
+            text=lazy(timeline.read, str)(text),
+        ),
         key=f"status-{event.pk}",
     )
     return incident
@@ -378,9 +405,9 @@ def validate_closing_texts(*, root_cause: str, lessons_learned: str) -> None:
     """Closing needs the root cause and the lessons learned."""
     errors = {}
     if not (root_cause or "").strip():
-        errors["root_cause"] = "Closing needs the root cause."
+        errors["root_cause"] = gettext("Closing needs the root cause.")
     if not (lessons_learned or "").strip():
-        errors["lessons_learned"] = "Closing needs the lessons learned."
+        errors["lessons_learned"] = gettext("Closing needs the lessons learned.")
     if errors:
         raise ValidationError(errors)
 
@@ -392,8 +419,11 @@ def validate_review_held(incident: Incident) -> None:
         and not PostIncidentReview.objects.filter(incident=incident).exists()
     ):
         raise ValidationError(
-            f"A {Severity(incident.severity).label} incident needs a post-incident review (date, "
-            "participants, actions) recorded before it is closed."
+            gettext(
+                "A %(severity)s incident needs a post-incident review (date, participants, actions) recorded "
+                "before it is closed."
+            )
+            % {"severity": Severity(incident.severity).label}
         )
 
 
@@ -408,8 +438,8 @@ def incident_close(*, actor, incident: Incident, root_cause: str, lessons_learne
     _require_responder(actor, incident)
     if incident.status != Status.RESOLVED:
         raise ValidationError(
-            f"Only a resolved incident is closed; {incident.reference} is "
-            f"{incident.get_status_display().lower()}."
+            gettext("Only a resolved incident is closed; %(reference)s is %(status)s.")
+            % {"reference": incident.reference, "status": _status_word(Status(incident.status))}
         )
     require_authority_decision(incident)
     validate_review_held(incident)
@@ -442,8 +472,13 @@ def incident_close(*, actor, incident: Incident, root_cause: str, lessons_learne
     _tell_reporter(
         incident,
         actor,
-        subject=f"{incident.reference} is closed",
-        body=f"Your report {incident.reference} {incident.title} is closed. Root cause: {root_cause}",
+        subject=format_lazy(gettext_lazy("{reference} is closed"), reference=incident.reference),
+        body=format_lazy(
+            gettext_lazy("Your report {reference} {title} is closed. Root cause: {root_cause}"),
+            reference=incident.reference,
+            title=incident.title,
+            root_cause=root_cause,
+        ),
         key=f"closed-{event.pk}",
     )
     return incident
@@ -452,11 +487,11 @@ def incident_close(*, actor, incident: Incident, root_cause: str, lessons_learne
 # --- Severity, handler, category after triage -------------------------------------------------------------
 
 
-def _lock_triaged(actor, incident: Incident, doing: str) -> Incident:
+def _lock_triaged(actor, incident: Incident, doing) -> Incident:
     incident = _lock(incident)
     _require_triage(actor, incident)
     if incident.status == Status.REPORTED:
-        raise ValidationError(f"Triage {incident.reference} first.")
+        raise ValidationError(gettext("Triage %(reference)s first.") % {"reference": incident.reference})
     _require_open(incident, doing)
     return incident
 
@@ -466,17 +501,25 @@ def incident_set_severity(*, actor, incident: Incident, severity, reason: str = 
     """Change the severity after triage, until the incident is resolved: the new severity's escalation
     policy starts a new round."""
     severity = _severity(severity)
-    incident = _lock_triaged(actor, incident, "changing its severity")
+    incident = _lock_triaged(actor, incident, gettext_lazy("changing its severity"))
     if incident.status == Status.RESOLVED:
         # Lowering a resolved SEV1/SEV2 would close it without its post-incident review.
         raise ValidationError(
             {
-                "severity": f"{incident.reference} is resolved: its severity no longer changes (a SEV1 or "
-                "SEV2 keeps its post-incident review). Move it back to an earlier status to change it."
+                "severity": gettext(
+                    "%(reference)s is resolved: its severity no longer changes (a SEV1 or SEV2 keeps its "
+                    "post-incident review). Move it back to an earlier status to change it."
+                )
+                % {"reference": incident.reference}
             }
         )
     if incident.severity == severity:
-        raise ValidationError({"severity": f"{incident.reference} is {severity.label} already."})
+        raise ValidationError(
+            {
+                "severity": gettext("%(reference)s is %(severity)s already.")
+                % {"reference": incident.reference, "severity": severity.label}
+            }
+        )
     breach.validate_breach_severity(
         severity=severity, category=incident.category, is_breach=incident.is_breach
     )
@@ -506,9 +549,11 @@ def incident_set_severity(*, actor, incident: Incident, severity, reason: str = 
 def incident_set_handler(*, actor, incident: Incident, handler) -> Incident:
     """Hand the incident to another active person, who is told."""
     _handler_person(handler)
-    incident = _lock_triaged(actor, incident, "changing its handler")
+    incident = _lock_triaged(actor, incident, gettext_lazy("changing its handler"))
     if incident.handler_id == handler.pk:
-        raise ValidationError({"handler": f"{_name(handler)} handles it already."})
+        raise ValidationError(
+            {"handler": gettext("%(person)s handles it already.") % {"person": _name(handler)}}
+        )
     now = timezone.now()
     before = incident.handler
     incident.handler = handler
@@ -530,9 +575,9 @@ def incident_set_handler(*, actor, incident: Incident, handler) -> Incident:
 def incident_set_category(*, actor, incident: Incident, category: str) -> Incident:
     """Correct the category after triage."""
     category = _category(category)
-    incident = _lock_triaged(actor, incident, "changing its category")
+    incident = _lock_triaged(actor, incident, gettext_lazy("changing its category"))
     if incident.category == category:
-        raise ValidationError({"category": "That is its category already."})
+        raise ValidationError({"category": gettext("That is its category already.")})
     try:  # a lost device's breach may be below SEV1; as another category it may not
         breach.validate_breach_severity(
             severity=incident.severity, category=category, is_breach=incident.is_breach
@@ -567,13 +612,15 @@ def validate_review(*, held_on: datetime.date | None, participants: str, actions
     agreed."""
     errors = {}
     if held_on is None:
-        errors["held_on"] = "Give the date the review was held."
+        errors["held_on"] = gettext("Give the date the review was held.")
     elif held_on > today:
-        errors["held_on"] = "Record a review once it has been held: the date cannot be in the future."
+        errors["held_on"] = gettext(
+            "Record a review once it has been held: the date cannot be in the future."
+        )
     if not (participants or "").strip():
-        errors["participants"] = "Name who took part."
+        errors["participants"] = gettext("Name who took part.")
     if not (actions or "").strip():
-        errors["actions"] = "Write down what was agreed."
+        errors["actions"] = gettext("Write down what was agreed.")
     if errors:
         raise ValidationError(errors)
 

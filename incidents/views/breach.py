@@ -48,7 +48,10 @@ PAGE_SIZE = 50
 def _late_by(incident: Incident) -> str:
     """How late the authority was told ("3 h 5 min"), or "" when on time or not (yet) told."""
     notified, deadline = incident.authority_notified_at, incident.authority_deadline
-    return services.late_by_text(notified - deadline) if notified and notified > deadline else ""
+    if not (notified and notified > deadline):
+        return ""
+    minutes = int((notified - deadline).total_seconds() // 60)
+    return gettext("%(hours)s h %(minutes)s min") % {"hours": minutes // 60, "minutes": minutes % 60}
 
 
 def _nis2(incident: Incident, now) -> dict | None:
@@ -186,7 +189,7 @@ def breach_mark_view(request, pk):
         form_class=BreachMarkForm,
         name="mark_form",
         call=call,
-        success="Marked as a personal-data breach: the 72-hour clock runs.",
+        success=gettext("Marked as a personal-data breach: the 72-hour clock runs."),
     )
 
 
@@ -204,7 +207,7 @@ def breach_awareness(request, pk):
         form_class=AwarenessForm,
         name="awareness_form",
         call=call,
-        success="Awareness changed; the deadline moved with it.",
+        success=gettext("Awareness changed; the deadline moved with it."),
     )
 
 
@@ -220,7 +223,7 @@ def breach_authority_notified(request, pk):
         form_class=AuthorityNotifiedForm,
         name="notified_form",
         call=call,
-        success="Notification of the supervisory authority recorded; the clock has stopped.",
+        success=gettext("Notification of the supervisory authority recorded; the clock has stopped."),
     )
 
 
@@ -236,7 +239,7 @@ def breach_authority_not_required(request, pk):
         form_class=AuthorityNotRequiredForm,
         name="not_required_form",
         call=call,
-        success="Recorded that the notification is not required; the clock has stopped.",
+        success=gettext("Recorded that the notification is not required; the clock has stopped."),
     )
 
 
@@ -252,7 +255,7 @@ def breach_subjects(request, pk):
         form_class=SubjectsDecisionForm,
         name="subjects_form",
         call=call,
-        success="Decision on telling the data subjects recorded.",
+        success=gettext("Decision on telling the data subjects recorded."),
     )
 
 
@@ -263,7 +266,12 @@ def breach_facts(request, pk):
         services.breach_record_facts(actor=request.user, incident=incident, **data)
 
     return _act(
-        request, pk, form_class=BreachFactsForm, name="facts_form", call=call, success="Breach facts saved."
+        request,
+        pk,
+        form_class=BreachFactsForm,
+        name="facts_form",
+        call=call,
+        success=gettext("Breach facts saved."),
     )
 
 
@@ -288,7 +296,9 @@ def nis2_significant(request, pk):
         form_class=Nis2SignificantForm,
         name="nis2_form",
         call=call,
-        success="Marked as a significant incident under NIS2: the early warning is due within 24 hours.",
+        success=gettext(
+            "Marked as a significant incident under NIS2: the early warning is due within 24 hours."
+        ),
     )
 
 
@@ -306,7 +316,7 @@ def nis2_record(request, pk):
         form_class=Nis2RecordForm,
         name="nis2_record_form",
         call=call,
-        success="NIS2 report recorded.",
+        success=gettext("NIS2 report recorded."),
     )
 
 
@@ -339,7 +349,7 @@ def clocks_panel(request):
         if incident.authority_clock is not None and incident.next_deadline == incident.authority_clock:
             label = AUTHORITY_LABEL
         else:
-            label = services.NIS2_REPORTS.get(incident.nis2_kind, "NIS2 report")
+            label = services.NIS2_REPORTS.get(incident.nis2_kind, gettext("NIS2 report"))
         lines.append(
             {
                 "incident": incident,
@@ -347,7 +357,12 @@ def clocks_panel(request):
                 "clock": clock(incident.next_deadline, now, label),
             }
         )
-    return {"title": "Running clocks", "count": total, "lines": lines, "more": max(total - len(lines), 0)}
+    return {
+        "title": gettext("Running clocks"),
+        "count": total,
+        "lines": lines,
+        "more": max(total - len(lines), 0),
+    }
 
 
 # --- The breach register (Art. 33(5)) ---------------------------------------------------------------------
@@ -355,7 +370,7 @@ def clocks_panel(request):
 
 def _check_register_access(user) -> None:
     if not queries.can_open_register(user):
-        raise PermissionDenied("The breach register is for security officers and auditors.")
+        raise PermissionDenied(gettext("The breach register is for security officers and auditors."))
 
 
 CSV_HEADER = queries.CSV_HEADER  # the breach register CSV (and the PDF that embeds its hash) writes these

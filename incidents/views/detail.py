@@ -37,7 +37,7 @@ from incidents.queries.visibility import (
     sees_internal,
     shared_with,
 )
-from incidents.services import comments, followups, sharing, workflow
+from incidents.services import comments, followups, sharing, timeline, workflow
 from incidents.services.breach import NIS2_REPORTS, nis2_pending
 from risk.queries.register import risks_for_user
 
@@ -177,7 +177,7 @@ def timeline_text(event) -> str:
         and event.actor is not None
         and data.get("category") in Category.values
     ):
-        return event.text
+        return timeline.read(event.text)
 
     def written() -> str:
         category = str(Category(data["category"]).label)

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from incidents.forms.escalation import LevelFormSet, level_initial
@@ -38,7 +39,7 @@ def _severity(value: int) -> int:
     try:
         return policy_severity(value)
     except ValueError:
-        raise Http404("There is no such severity.") from None
+        raise Http404(_("There is no such severity.")) from None
 
 
 def _policies() -> list[dict]:
@@ -70,7 +71,7 @@ def _policies() -> list[dict]:
 @require_GET
 def policy_list(request):
     if not can_read_policies(request.user):
-        raise PermissionDenied("Only security officers and auditors see the escalation policies.")
+        raise PermissionDenied(_("Only security officers and auditors see the escalation policies."))
     context = {"policies": _policies(), "may_edit": can_edit_policies(request.user)}
     return render(request, "incidents/escalation/policies.html", context)
 
@@ -79,12 +80,17 @@ def policy_list(request):
 @require_http_methods(["GET", "POST"])
 def policy_edit(request, severity):
     if not can_edit_policies(request.user):
-        raise PermissionDenied("Only security officers edit the escalation policies.")
+        raise PermissionDenied(_("Only security officers edit the escalation policies."))
     severity = _severity(severity)
     label = policy_label(severity)
     if request.method == "POST" and "reset" in request.POST:
         changed = policy_reset(actor=request.user, severity=severity)
-        messages.success(request, f"{label} policy reset to the defaults." if changed else "No changes.")
+        messages.success(
+            request,
+            _("%(policy)s policy reset to the defaults.") % {"policy": label}
+            if changed
+            else _("No changes."),
+        )
         return redirect("incidents:escalation_policies")
     current = next(entry for entry in _policies() if entry["severity"] == severity)
     initial = level_initial(entry["level"] for entry in current["levels"])
@@ -96,7 +102,9 @@ def policy_edit(request, severity):
         except ValidationError as error:
             problems = error.message_dict.get("levels", error.messages)
         else:
-            messages.success(request, f"{label} policy saved." if changed else "No changes.")
+            messages.success(
+                request, _("%(policy)s policy saved.") % {"policy": label} if changed else _("No changes.")
+            )
             return redirect("incidents:escalation_policies")
     invalid = request.method == "POST"  # a POST that did not redirect was refused
     untriaged = severity == UNTRIAGED
