@@ -76,8 +76,11 @@ document.addEventListener("click", function (event) {
     if (!note) return;
     if (!note.hasAttribute("data-default")) note.setAttribute("data-default", note.textContent);
     var chosen = document.querySelectorAll("[data-select]:checked").length;
+    // The page gives the sentence in its language (data-one, data-many with "{count}"); English otherwise.
+    var one = note.getAttribute("data-one") || "1 row selected: the buttons act on it only.";
+    var many = note.getAttribute("data-many") || "{count} rows selected: the buttons act on them only.";
     note.textContent = chosen
-      ? chosen + " row" + (chosen === 1 ? "" : "s") + " selected: the buttons act on " + (chosen === 1 ? "it" : "them") + " only."
+      ? (chosen === 1 ? one : many).replace("{count}", chosen)
       : note.getAttribute("data-default");
   }
 
