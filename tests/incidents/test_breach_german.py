@@ -59,3 +59,15 @@ def test_articles_are_cited_article_then_paragraph_in_both_languages(client_for,
     assert all(
         GERMAN_CITATION.search(str(label)) for label in SubjectsDecision.labels if "Art." in str(label)
     )
+
+
+def test_the_queue_reads_in_german_with_german_dates(client, security_officer):
+    breach = make_breach(security_officer, title="Kundenliste an falsche Adresse")
+    signed_in = sign_in_german(client, security_officer)
+    queue = signed_in.get(reverse("incidents:queue") + "?status=all").content.decode()
+    assert "1 Vorfall." in queue
+    assert "Datenschutzverletzung" in queue
+    assert (
+        "23.10.2026 12:00" in queue
+    )  # reported 23 October 2026, 10:00 UTC: noon in Berlin, as Germans write it
+    assert untranslated(queue, ignore=[security_officer.full_name, breach.title, *OTHER_APPS]) == []

@@ -7,6 +7,7 @@ from django.utils import translation
 
 from dpms.models import Notification, OutboxEmail
 from incidents.models import Incident
+from incidents.services import workflow
 from tests.factories import UserFactory
 from tests.i18n import sign_in_german, speaks_german, untranslated
 from tests.incidents.reporting_support import attachments_dir_fixture, filled  # noqa: F401 - fixtures
@@ -88,3 +89,15 @@ def test_each_officer_reads_the_notice_of_a_german_report_in_their_own_language(
     assert emails[security_officer.email].subject == english.subject
     assert emails[german_officer.email].subject == german.subject
     assert "Bitte stufen Sie ihn ein." in emails[german_officer.email].body
+
+
+def test_a_german_reporter_is_told_of_the_triage_in_german(client, staff, security_officer):
+    _page, incident = _report(sign_in_german(client, staff))
+    workflow.incident_triage(
+        actor=security_officer, incident=incident, severity=3, handler=security_officer, category="phishing"
+    )
+    told = Notification.objects.get(recipient=staff)
+    assert told.subject == f"{incident.reference} wird bearbeitet"
+    assert told.body == f"Ihre Meldung {incident.reference} wurde eingestuft; Olga Officer bearbeitet sie."
+    # The timeline keeps the record in English whoever reads it.
+    assert incident.events.filter(text__startswith="Triaged: SEV3, handled by Olga Officer").exists()
