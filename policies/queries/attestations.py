@@ -76,6 +76,11 @@ def get_assignment_for_person(user, pk) -> Assignment:
     return assignment
 
 
+def may_still_answer(assignment: Assignment) -> bool:
+    """An assignment takes its answers while it is pending and its campaign open."""
+    return assignment.status == AssignmentStatus.PENDING and assignment.campaign.status == CampaignStatus.OPEN
+
+
 def campaign_questions(campaign) -> QuerySet[AttestationQuestion]:
     """A campaign's own questions (copied from the policy at launch), in order."""
     return AttestationQuestion.objects.filter(campaign=campaign).order_by("position", "pk")

@@ -47,7 +47,7 @@ def _assignment_context(request, assignment, form):
         "policy": campaign.policy,
         "form": form,
         "answers": list(queries.answers_of(assignment)) if assignment.status == AssignmentStatus.DONE else [],
-        "may_answer": assignment.status == AssignmentStatus.PENDING and campaign.is_open,
+        "may_answer": queries.may_still_answer(assignment),
         "overdue": assignment.status == AssignmentStatus.PENDING and campaign.due_at < timezone.now(),
     }
 
@@ -57,6 +57,10 @@ def _assignment_context(request, assignment, form):
 def assignment_page(request, pk):
     """The version's text, the campaign's questions and one button: acknowledging and answering together."""
     assignment = queries.get_assignment_for_person(request.user, pk)
+    if request.method == "POST" and not queries.may_still_answer(assignment):
+        # A second tab, or the campaign closed meanwhile: the page says what happened instead of a bare error.
+        messages.error(request, _("This is no longer waiting for your answers."))
+        return redirect("policies:assignment", pk=pk)
     questions = list(queries.campaign_questions(assignment.campaign))
     form = AssignmentForm(request.POST or None, request.FILES or None, questions=questions)
     if request.method == "POST" and form.is_valid():

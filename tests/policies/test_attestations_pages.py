@@ -297,3 +297,10 @@ def test_anonymous_people_see_and_change_nothing(client, staff, answered, disk):
     pending.refresh_from_db()
     assert pending.status == AssignmentStatus.PENDING
     assert Acknowledgement.objects.filter(person=staff).count() == 1  # the answered campaign's only
+
+
+def test_answering_again_says_it_is_no_longer_waiting(client_for, staff, answered, disk):
+    url = reverse("policies:assignment", args=[answered.pk])
+    response = client_for(staff).post(url, {f"q{disk.pk}": "yes"}, follow=True)
+    assert "This is no longer waiting for your answers." in response.content.decode()
+    assert Answer.objects.get(question=disk).yes is False  # the first answers stand
