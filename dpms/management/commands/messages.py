@@ -72,7 +72,7 @@ def catalogue_files(app: str) -> list[Path]:
 
 def _tidy_header(po: Path, language: str) -> None:
     """A steady header: no creation dates (every run would change every catalogue), the language's plurals."""
-    import polib  # a development tool: make messages runs from the development install
+    import polib  # type: ignore[import-untyped]  # no stubs; a development tool, as make messages is
 
     catalogue = polib.pofile(str(po))
     for key in ("POT-Creation-Date", "PO-Revision-Date"):
