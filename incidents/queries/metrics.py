@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from incidents.choices import Severity, Status
 from incidents.queries.lists import CLOCK_MET, CLOCK_MISSED, clock_q, open_counts, with_aliases
@@ -26,7 +27,7 @@ from incidents.queries.visibility import incidents_with_internal_for_user
 
 DEFAULT_DAYS = 90
 DONE_STATUSES = (Status.RESOLVED, Status.CLOSED, Status.DISMISSED)
-UNTRIAGED_LABEL = "Untriaged"
+UNTRIAGED_LABEL = gettext_lazy("Untriaged")
 
 FIELDS = (
     "severity",
@@ -48,9 +49,9 @@ FIELDS = (
     "nis2_final_report_at",
 )
 NIS2_REPORTS = (
-    ("Early warning (24 hours)", "nis2_early_warning_deadline", "nis2_early_warning_at"),
-    ("Incident notification (72 hours)", "nis2_notification_deadline", "nis2_notification_at"),
-    ("Final report (one month)", "nis2_final_report_deadline", "nis2_final_report_at"),
+    (gettext_lazy("Early warning (24 hours)"), "nis2_early_warning_deadline", "nis2_early_warning_at"),
+    (gettext_lazy("Incident notification (72 hours)"), "nis2_notification_deadline", "nis2_notification_at"),
+    (gettext_lazy("Final report (one month)"), "nis2_final_report_deadline", "nis2_final_report_at"),
 )
 
 
@@ -154,7 +155,7 @@ def incident_metrics(user, *, start: date, end: date, now: datetime | None = Non
                 if row[deadline] is not None:
                     counts[_report_outcome(row[deadline], row[submitted], now)] += 1
     severities = [
-        _severity_row(key, Severity(key).label if key else UNTRIAGED_LABEL, groups[key])
+        _severity_row(key, str(Severity(key).label if key else UNTRIAGED_LABEL), groups[key])
         for key in [*[severity.value for severity in Severity], None]
     ]
     return {
