@@ -108,7 +108,7 @@ def question_initial(questions: list[AttestationQuestion]) -> list[dict]:
 class CloseForm(forms.Form):
     confirm = forms.BooleanField(
         label=_(
-            "I understand that everyone still pending is recorded as \u201cno response\u201d "
+            "I understand that everyone still pending is recorded as “no response” "
             "and the evidence is frozen."
         ),
     )

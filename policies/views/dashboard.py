@@ -77,10 +77,10 @@ def open_no_answers_panel(request):
             }
         )
     return {
-        "title": _("Open \u201cno\u201d answers"),
+        "title": _("Open “no” answers"),
         "count": counts.open,
         "lines": lines,
-        "empty": "" if counts.open else _("Every \u201cno\u201d answer's follow-up is resolved."),
+        "empty": "" if counts.open else _("Every “no” answer's follow-up is resolved."),
         "link": f"{link}?scope=all",
         "link_label": _("Open the follow-ups"),
     }
