@@ -97,6 +97,7 @@ KINDS = (
             "access-revocation-escalation:",
             "incident:",
             "vulnerability-escalation:",
+            "policy-escalation:",
         ),
         security=True,
     ),
@@ -137,6 +138,14 @@ KINDS = (
         gettext_lazy("Vulnerabilities"),
         gettext_lazy("Vulnerabilities you own that reach their remediation deadline soon, or are past it."),
         ("vulnerability-reminder:", "vulnerability-overdue:"),
+    ),
+    Kind(
+        "policies",
+        gettext_lazy("Policies"),
+        gettext_lazy(
+            "Policies to read and acknowledge (reminders until you have), follow-ups of “no” answers."
+        ),
+        ("policy-reminder:", "policy-follow-up"),
     ),
     Kind(
         "incidents",

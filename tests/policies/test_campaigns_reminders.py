@@ -6,7 +6,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from dpms.models import AuditEvent, Notification
+from dpms import notify
+from dpms.models import AuditEvent, Notification, OutboxEmail
 from policies.choices import AssignmentStatus
 from policies.models import Assignment
 from policies.services.campaigns import campaign_launch, escalate_overdue, send_due_reminders
@@ -126,3 +127,13 @@ def test_a_reminder_is_written_in_its_readers_language(security_officer, staff):
     assert "Meine Richtlinien" in note.body
     english = reminders(security_officer).get()
     assert english.subject.startswith(f"Policy “{campaign.policy.title}”: please acknowledge")
+
+
+def test_policy_reminders_are_a_kind_one_may_take_in_the_app_only(security_officer, staff, manager):
+    notify.preferences_set(user=staff, emailed={"policies": False})
+    launched(security_officer)
+    send_due_reminders(now=LAUNCH + datetime.timedelta(hours=1))
+    assert reminders(staff).count() == 1  # in the app
+    assert not OutboxEmail.objects.filter(recipient=staff).exists()
+    assert OutboxEmail.objects.filter(recipient=manager).exists()  # the others are e-mailed too
+    assert notify.kind_of(f"policy-escalation:1:L1:{manager.pk}").security  # escalations always e-mailed

@@ -102,6 +102,6 @@ def test_the_first_reminder_costs_the_same_queries_at_any_size(
     )
     # The open campaigns (1); per campaign a savepoint (2), locking it (1), claiming the people (1), what they
     # owe (1) and who they are (1); the digests: the keys used before (1), in a savepoint (2), the
-    # notifications (1) and the emails (1).
-    with django_assert_num_queries(12):
+    # notifications (1), who takes policy reminders in the app only (1) and the emails (1).
+    with django_assert_num_queries(13):
         assert services.send_due_reminders(now=NOW) >= size
