@@ -340,7 +340,9 @@ def _above_appetite_rows(user, matrix: RiskMatrix, as_of: datetime.date) -> list
             ),
             Prefetch(
                 "acceptances",
-                queryset=RiskAcceptance.objects.exclude(status=AcceptanceStatus.REJECTED).order_by("-requested_at"),
+                queryset=RiskAcceptance.objects.exclude(status=AcceptanceStatus.REJECTED).order_by(
+                    "-requested_at"
+                ),
             ),
         )
         .order_by("reference")
