@@ -15,6 +15,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -194,7 +195,7 @@ class ReviewerProgress:
 class CampaignDashboard:
     """Everything the campaign detail page shows, each part one or two queries."""
 
-    by_decision: list[tuple[str, str, int]]
+    by_decision: list[tuple[str, str | Promise, int]]
     reviewers: Page  # a page of ReviewerProgress
     reviewer_sort: str
     overdue_count: int  # reviewers with pending items after the due date
@@ -267,7 +268,9 @@ def campaign_dashboard(
     tallies (2; a campaign has a few thousand reviewers at most, paged and sorted here); the sizes of the
     flagged lists (1) and their first rows (up to 4), each read through its partial index."""
     by_count = dict(campaign.tallies.values_list("decision").annotate(n=Sum("items")).order_by())
-    by_decision = [(value, label, by_count.get(value, 0)) for value, label in Decision.choices]
+    by_decision: list[tuple[str, str | Promise, int]] = [
+        (value, label, by_count.get(value, 0)) for value, label in Decision.choices
+    ]
     flagged_counts = {"no_response": by_count.get(Decision.NO_RESPONSE, 0)}  # a decision: in the tallies
     counted = [(key, condition) for key, _title, condition in FLAGGED if key not in flagged_counts]
     flagged_counts.update(

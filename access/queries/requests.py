@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from access.choices import RequestStatus
@@ -43,7 +44,7 @@ class Step:
     """One approval a request needs: who was designated, who may give it now, and whether it is given."""
 
     name: str
-    label: str
+    label: str | Promise
     designated: User | None
     approver_ids: frozenset[int]
     fallback: bool
@@ -72,7 +73,7 @@ def _designated_manager(request: AccessRequest) -> User | None:
 
 def _step(
     name: str,
-    label: str,
+    label: str | Promise,
     designated: User | None,
     excluded: set[int | None],
     officer_ids: frozenset[int],

@@ -16,7 +16,6 @@ from contextlib import nullcontext
 from django.db import transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
-from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
@@ -25,7 +24,7 @@ from access.models import Grant, RevocationTask
 from access.services.grants import grant_revoke
 from dpms import audit
 from dpms.context import current_origin, origin
-from dpms.notify import DigestItem, digest, notify_each_once
+from dpms.notify import DigestItem, Text, digest, notify_each_once
 
 EXPIRY_REASON = "Temporary access ended"
 TASK_DUE_DAYS = 3
@@ -113,7 +112,7 @@ def notify_expiring_grants(*, now) -> int:
     return len(grants)
 
 
-def _tell_expired(grant: Grant, text: Promise) -> None:
+def _tell_expired(grant: Grant, text: Text) -> None:
     """The holder and the system's owner, each once (the key ends in their id)."""
     notify_each_once(
         [grant.user, grant.role.system.owner],

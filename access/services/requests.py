@@ -31,7 +31,7 @@ from access.services.grants import grant_create
 from dpms import audit
 from dpms.formats import show_date
 from dpms.models import User
-from dpms.notify import notify_each_once
+from dpms.notify import Text, notify_each_once
 
 MAX_REQUEST_DAYS = 365
 
@@ -50,18 +50,19 @@ def end_of_day(day: datetime.date, user) -> datetime.datetime:
 
 
 def _already(request: AccessRequest) -> str:
-    return {
+    already: dict[str, str] = {
         RequestStatus.APPROVED: _("This request is already approved."),
         RequestStatus.REJECTED: _("This request is already rejected."),
         RequestStatus.WITHDRAWN: _("This request is already withdrawn."),
-    }.get(request.status, _("This request is no longer pending."))
+    }
+    return already.get(request.status, _("This request is no longer pending."))
 
 
 def _link(request: AccessRequest) -> str:
     return reverse("access:request_detail", args=[request.pk])
 
 
-def _tell(request: AccessRequest, people, subject: str, body: str, occasion: str) -> None:
+def _tell(request: AccessRequest, people, subject: Text, body: Text, occasion: str) -> None:
     """Tell each active person in ``people`` once per request and occasion (the key ends in their id)."""
     notify_each_once(
         people,

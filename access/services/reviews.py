@@ -66,10 +66,10 @@ def validate_decision(
         decision in NEEDS_JUSTIFICATION or (decision == Decision.KEEP and item.privileged)
     ):
         errors["justification"] = {
-            Decision.KEEP: _("A justification is required for keeping a privileged grant."),
-            Decision.REVOKE: _("A justification is required for a revoke decision."),
-            Decision.DOWNGRADE: _("A justification is required for a downgrade decision."),
-            Decision.EXCEPTION: _("A justification is required for an exception decision."),
+            str(Decision.KEEP): _("A justification is required for keeping a privileged grant."),
+            str(Decision.REVOKE): _("A justification is required for a revoke decision."),
+            str(Decision.DOWNGRADE): _("A justification is required for a downgrade decision."),
+            str(Decision.EXCEPTION): _("A justification is required for an exception decision."),
         }[decision]
     if decision == Decision.DOWNGRADE:
         if item.system.is_portal:
