@@ -74,3 +74,11 @@ def test_a_refused_page_says_so_in_german(client, staff):
     assert response.status_code == 403
     assert "Diese Seite dürfen Sie nicht sehen" in response.content.decode()
     assert untranslated(response.content.decode(), ignore=names(staff)) == []
+
+
+@pytest.mark.parametrize("who", ["staff", "manager", "security_officer", "auditor", "admin"])
+def test_every_roles_dashboard_is_german(client, personas, second_report, who):
+    person = personas[who]
+    html = german_page(client, person, reverse("dashboard"))
+    assert "Übersicht" in html
+    assert untranslated(html, ignore=names(*personas.values(), second_report)) == []
