@@ -313,19 +313,24 @@ def _a_year_on(moment: datetime.datetime) -> datetime.datetime:
         return moment.replace(year=moment.year + 1, day=28)
 
 
+def latest_occasion(next_run_at: datetime.datetime, now: datetime.datetime) -> datetime.datetime:
+    """The latest yearly occasion at or before ``now``, counting from ``next_run_at`` (itself when no other
+    came since): after downtime of a year or more the missed ones are skipped, one campaign catches up."""
+    occasion = next_run_at
+    while _a_year_on(occasion) <= now:
+        occasion = _a_year_on(occasion)
+    return occasion
+
+
 def next_run_after(next_run_at: datetime.datetime, now: datetime.datetime) -> datetime.datetime:
-    """The next yearly run after ``now``, on the same day of the year: after downtime of a year or more the
-    missed runs are skipped (one campaign catches up, not one per missed year)."""
-    moment = _a_year_on(next_run_at)
-    while moment <= now:
-        moment = _a_year_on(moment)
-    return moment
+    """The next yearly run after ``now``, on the same day of the year."""
+    return _a_year_on(latest_occasion(next_run_at, now))
 
 
 def launch_due_campaigns(*, now: datetime.datetime) -> int:
     """Tick step: launch the yearly campaign of every policy whose ``next_run_at`` has passed (period key the
-    year), once, and move ``next_run_at`` a year on. A policy without a version in force stays due, and
-    launches when its first version comes into force. Returns how many it launched."""
+    occasion's year), once, and move ``next_run_at`` a year on. A policy without a version in force stays
+    due, and launches when its first version comes into force. Returns how many it launched."""
     launched = 0
     due_ids = list(
         Policy.objects.filter(yearly=True, archived=False, next_run_at__lte=now)
@@ -346,7 +351,10 @@ def launch_due_campaigns(*, now: datetime.datetime) -> int:
             version = version_in_force(policy, today)
             if version is None:
                 continue
-            key = str(today.year)
+            # The year of the occasion, not of the tick: a run due on 31 December that the tick reaches on
+            # 1 January is that year's, and next December's is the next year's.
+            occasion = latest_occasion(policy.next_run_at, now)
+            key = str(timezone.localdate(occasion).year)
             campaign, created = _create_campaign(
                 policy=policy,
                 version=version,

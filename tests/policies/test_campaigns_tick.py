@@ -105,3 +105,12 @@ def test_the_first_reminder_costs_the_same_queries_at_any_size(
     # notifications (1), who takes policy reminders in the app only (1) and the emails (1).
     with django_assert_num_queries(13):
         assert services.send_due_reminders(now=NOW) >= size
+
+
+def test_a_run_due_on_new_years_eve_and_reached_on_new_years_day_is_that_years():
+    eve = datetime.datetime(2026, 12, 31, 22, 0, tzinfo=datetime.UTC)
+    policy = policy_in_force(next_run_at=eve)
+    services.launch_due_campaigns(now=eve + datetime.timedelta(hours=12))  # the tick was down overnight
+    services.launch_due_campaigns(now=datetime.datetime(2027, 12, 31, 23, 0, tzinfo=datetime.UTC))
+    keys = sorted(PolicyCampaign.objects.filter(policy=policy).values_list("period_key", flat=True))
+    assert keys == ["2026", "2027"]
