@@ -227,3 +227,11 @@ def test_only_officers_close(client_for, auditor, campaign):
     assert client_for(auditor).post(url("campaign_close", campaign.pk), {"confirm": "on"}).status_code == 403
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.OPEN
+
+
+def test_a_campaign_closing_in_the_background_says_so(client_for, auditor, campaign):
+    PolicyCampaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.CLOSING)
+    page = client_for(auditor).get(url("campaign_detail", campaign.pk)).content.decode()
+    assert 'data-testid="closing-note"' in page
+    assert 'data-testid="evidence-csv"' not in page  # nothing to download until it is closed
+    assert client_for(auditor).get(url("campaign_evidence_csv", campaign.pk)).status_code == 403
