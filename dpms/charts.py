@@ -27,7 +27,7 @@ from django.utils.translation import gettext, gettext_lazy
 # Patterns and markers, by series index: the second way (besides colour) of telling series apart.
 PATTERNS = ("solid", "hatch", "dots", "cross", "vlines", "hlines")
 MARKERS = ("circle", "square", "diamond", "triangle")
-LABEL_CHARS = 14  # a bar's label is cut to this many characters in the drawing
+LABEL_CHARS = 16  # a bar's label is cut to this many characters in the drawing ("In Untersuchung" whole)
 
 
 def month_starts_back(count: int, today: date) -> list[date]:
@@ -291,7 +291,7 @@ class Chart:
 # --- Horizontal bars ---------------------------------------------------------------------------------------
 BAR_WIDTH = 320
 BAR_ROW = 26
-BAR_LABEL = 96  # the labels' column on the left
+BAR_LABEL = 112  # the labels' column on the left: room for LABEL_CHARS characters
 BAR_VALUE = 40  # room for the value after the longest bar
 
 

@@ -122,8 +122,13 @@ def test_lines_differ_by_marker_and_dash_not_only_by_colour():
 def test_labels_too_long_for_the_drawing_are_cut_there_and_whole_in_the_table():
     chart = charts.bar_chart(slug="p", title="People", bars=[charts.Bar("Bartholomew Longname-Smith", 3)])
     svg = draw(chart)
-    assert ">Bartholomew L…</text>" in svg
+    assert ">Bartholomew Lon…</text>" in svg
     assert '<th scope="row">Bartholomew Longname-Smith</th>' in svg
+
+
+def test_a_german_incident_state_fits_the_drawing_whole():
+    chart = charts.bar_chart(slug="s", title="Status", bars=[charts.Bar("In Untersuchung", 2)])
+    assert ">In Untersuchung</text>" in draw(chart)
 
 
 def test_axis_tops_are_round_numbers():
