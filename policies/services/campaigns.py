@@ -646,7 +646,8 @@ def _escalate(campaign: PolicyCampaign, level: int) -> int:
         for pk, was, manager_id, active in locked
         if level == shared.TO_MANAGER and was == shared.NOT_ESCALATED and manager_id is not None and active
     ]
-    to_officers = [pk for pk, _was, _m, _a in locked if pk not in set(to_manager)]
+    managed = set(to_manager)
+    to_officers = [pk for pk, _was, _m, _a in locked if pk not in managed]
     count = 0
     if to_manager:
         manager = User.objects.filter(pk=OuterRef("person_id")).values("manager_id")[:1]
@@ -663,7 +664,7 @@ def _escalate(campaign: PolicyCampaign, level: int) -> int:
             )
             _tell_managers(campaign, to_manager)
     if to_officers:
-        levels = sorted({was for pk, was, _m, _a in locked if pk in set(to_officers)})
+        levels = sorted({was for pk, was, _m, _a in locked if pk not in managed})
         before: int | list[int] = levels[0] if len(levels) == 1 else levels
         done = Assignment.objects.filter(
             pk__in=to_officers, status=AssignmentStatus.PENDING, escalation_level__lt=shared.TO_OFFICERS

@@ -11,7 +11,8 @@ from policies.models import PolicyCampaign
 from policies.services import campaigns as services
 from policies.services.campaigns import campaign_launch
 from policies.tasks import TICK_STEPS
-from tests.policies.campaigns_support import people, policy_in_force
+from tests.factories import UserFactory
+from tests.policies.campaigns_support import LONG_AGO, people, policy_in_force
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now().replace(microsecond=0)
@@ -114,3 +115,21 @@ def test_a_run_due_on_new_years_eve_and_reached_on_new_years_day_is_that_years()
     services.launch_due_campaigns(now=datetime.datetime(2027, 12, 31, 23, 0, tzinfo=datetime.UTC))
     keys = sorted(PolicyCampaign.objects.filter(policy=policy).values_list("period_key", flat=True))
     assert keys == ["2026", "2027"]
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_escalating_to_managers_costs_the_same_queries_at_any_size(
+    size, security_officer, django_assert_num_queries
+):
+    for _ in range(size):
+        people(1, manager=UserFactory(date_joined=LONG_AGO))  # each with a manager of their own
+    launch = NOW - datetime.timedelta(days=30)
+    due = launch + datetime.timedelta(days=14)
+    campaign = campaign_launch(actor=security_officer, policy=policy_in_force(), now=launch, due_at=due)
+    campaign.assignments.filter(person__manager__isnull=True).update(status="done")
+    # The overdue campaigns (1); per campaign a savepoint (2), locking it (1), its pending assignments below
+    # the level due (1), moving them to their managers (1), the audit event (a savepoint (2), the chain's
+    # head (1), the event (1), the head moved on (1)), the moved ones with their managers (1); the digests:
+    # the keys used before (1), in a savepoint (2), the notifications (1) and the emails (1).
+    with django_assert_num_queries(17):
+        assert services.escalate_overdue(now=due + datetime.timedelta(days=3)) == size
