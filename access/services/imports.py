@@ -694,7 +694,9 @@ def import_job_create(*, actor, filename: str, content: bytes, full: bool) -> Im
     if actor is None or not can_upload_imports(actor):
         raise ValidationError(_("Only security officers and system owners import grants."))
     if len(content) > MAX_FILE_BYTES:
-        raise ValidationError({"file": f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB."})
+        raise ValidationError(
+            {"file": _("The file is larger than %(size)d MB.") % {"size": MAX_FILE_BYTES // (1024 * 1024)}}
+        )
     job = ImportJob.objects.create(
         uploaded_by=actor,
         filename=(filename or "upload.csv")[:255],
