@@ -133,3 +133,17 @@ def test_escalating_to_managers_costs_the_same_queries_at_any_size(
     # the keys used before (1), in a savepoint (2), the notifications (1) and the emails (1).
     with django_assert_num_queries(17):
         assert services.escalate_overdue(now=due + datetime.timedelta(days=3)) == size
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_closing_costs_the_same_queries_at_any_size(size, security_officer, django_assert_num_queries):
+    people(size)
+    launch = NOW - datetime.timedelta(days=30)
+    due = launch + datetime.timedelta(days=14)
+    campaign_launch(actor=security_officer, policy=policy_in_force(questions=2), now=launch, due_at=due)
+    # The campaigns to close (1); per campaign a savepoint (2), locking it (1), pending to no response (1),
+    # its questions (1), the old chunks gone (1), the assignments (1) with their answers (1), the chunk (1),
+    # the counts by status (1), the campaign closed (1), the audit event (5) and its notifications settled
+    # (1). A chunk per megabyte more, and two reads per 1,000 assignments.
+    with django_assert_num_queries(18):
+        assert services.close_due_campaigns(now=NOW) == 1
