@@ -162,3 +162,8 @@ class LibraryFilterForm(forms.Form):
     )
     mine = forms.BooleanField(label=_("Only those that apply to me"), required=False)
     archived = forms.BooleanField(label=_("Include archived policies"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[("", _("Title")), ("effective", _("Newest version in force first"))],
+    )

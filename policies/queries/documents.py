@@ -14,7 +14,7 @@ import difflib
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from policies.choices import Audience
@@ -181,6 +181,7 @@ def library(
     audience: str = "",
     archived: bool = False,
     mine: bool = False,
+    sort: str = "",
 ) -> QuerySet[Policy]:
     """The library's rows for ``user``: the policies they may read, filtered, each with its version in
     force (``current_number``, ``current_effective``), whether ``user`` acknowledged it (``acknowledged``)
@@ -213,6 +214,8 @@ def library(
         rows = rows.filter(applies_q(user))
     if q:
         rows = rows.filter(Q(title__icontains=q) | Q(summary__icontains=q))
+    if sort == "effective":
+        return rows.order_by(F("current_effective").desc(nulls_last=True), "title", "pk")
     return rows.order_by("title", "pk")
 
 

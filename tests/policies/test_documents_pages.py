@@ -365,3 +365,18 @@ def test_officers_find_the_evidence_and_the_launch_from_the_policy_page(
     staff_page = client_for(staff).get(url).content.decode()
     assert evidence not in staff_page
     assert launch not in staff_page
+
+
+def test_the_library_sorts_by_title_or_by_the_newest_version_in_force(client_for, security_officer, owner):
+    today = timezone.localdate()
+    for title, days in [("Alpha", 30), ("Beta", 1), ("Gamma", 10)]:
+        PolicyVersionFactory(
+            policy=PolicyFactory(title=title, owner=owner),
+            effective_date=today - datetime.timedelta(days=days),
+        )
+    PolicyFactory(title="Draft", owner=owner)  # no version yet: last
+    client = client_for(security_officer)
+    by_title = client.get(reverse("policies:library")).context["page"].object_list
+    assert [p.title for p in by_title] == ["Alpha", "Beta", "Draft", "Gamma"]
+    newest = client.get(reverse("policies:library") + "?sort=effective").context["page"].object_list
+    assert [p.title for p in newest] == ["Beta", "Gamma", "Alpha", "Draft"]
