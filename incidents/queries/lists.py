@@ -233,7 +233,7 @@ def pending_deadlines(incident: Incident) -> list[tuple[str, datetime]]:
         "nis2_final_report_deadline": incident.nis2_final_report_at is None,
     }
     return [
-        (label, getattr(incident, field))
+        (str(label), getattr(incident, field))
         for label, field, _condition in PENDING_DEADLINES
         if pending[field] and getattr(incident, field) is not None
     ]

@@ -19,12 +19,6 @@ ENGLISH_CITATION = re.compile(r"Art\. \d+(\(\d+\))*(\([a-z]\))? GDPR")
 GERMAN_CITATION = re.compile(r"Art\. \d+( Abs\. \d+)?( lit\. [a-z])? DSGVO")
 
 
-@pytest.fixture(autouse=True)
-def back_to_english(settings):
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
 def test_the_breach_on_the_incident_page_and_in_the_register_reads_in_german(client, security_officer):
     breach = make_breach(security_officer, title="Kundenliste an falsche Adresse")
     signed_in = sign_in_german(client, security_officer)

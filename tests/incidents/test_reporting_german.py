@@ -3,7 +3,6 @@ security officer told about the report reads the notice and its e-mail in their 
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from dpms.models import Notification, OutboxEmail
 from incidents.models import Incident
@@ -17,13 +16,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("attachments_dir")]
 TITLE = "Email asking for my password"
 # Menu links of apps whose catalogues are still being written (not this app's words).
 OTHER_APPS = ["Policies"]
-
-
-@pytest.fixture(autouse=True)
-def back_to_english(settings):
-    """A German request leaves German active on the thread: the next test starts in the default again."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
