@@ -69,7 +69,9 @@ class QuestionForm(forms.Form):
     """One attestation question of the campaign (copied from the policy's template; edit or remove it)."""
 
     text = forms.CharField(label=_("Question"), max_length=300)
-    kind = forms.ChoiceField(label=_("Kind"), choices=QuestionKind.choices)
+    # The select shows its first kind on the blank row; as the initial value too, that row left untouched
+    # has not changed and is skipped, instead of asking for a question text nobody meant to write.
+    kind = forms.ChoiceField(label=_("Kind"), choices=QuestionKind.choices, initial=QuestionKind.YES_NO)
     help_text = forms.CharField(label=_("Help text"), max_length=300, required=False)
     required = forms.BooleanField(label=_("Required"), required=False)
 

@@ -174,6 +174,31 @@ def test_the_launch_form_offers_the_policys_questions_and_launches(
     assert AuditEvent.objects.filter(action="policy.campaign.launch").exists()
 
 
+def test_the_blank_question_row_left_as_the_browser_sends_it_does_not_stop_the_launch(
+    client_for, security_officer, policy_in_force
+):
+    client = client_for(security_officer)
+    due = timezone.localdate() + datetime.timedelta(days=10)
+    data = {
+        "due_on": due.isoformat(),
+        "q-TOTAL_FORMS": "2",
+        "q-INITIAL_FORMS": "1",
+        "q-0-text": "I use the password manager.",
+        "q-0-kind": QuestionKind.YES_NO,
+        "q-0-required": "on",
+        # The extra row as the page sends it untouched: no text, the select's first kind.
+        "q-1-text": "",
+        "q-1-kind": QuestionKind.YES_NO,
+        "q-1-help_text": "",
+    }
+    response = client.post(f"{LAUNCH}?policy={policy_in_force.pk}", data)
+    assert response.status_code == 302
+    campaign = PolicyCampaign.objects.get(policy=policy_in_force)
+    assert list(AttestationQuestion.objects.filter(campaign=campaign).values_list("text", flat=True)) == [
+        "I use the password manager."
+    ]
+
+
 def test_a_bad_launch_is_a_400_and_launches_nothing(client_for, security_officer, policy_in_force):
     client = client_for(security_officer)
     data = {"due_on": "2001-01-01", "q-TOTAL_FORMS": "0", "q-INITIAL_FORMS": "0"}
