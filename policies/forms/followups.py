@@ -51,9 +51,12 @@ class FollowUpFilterForm(forms.Form):
         required=False, label=_("Sort"), choices=[(key, SORT_LABELS[key]) for key in FOLLOW_UP_SORTS]
     )
 
-    def __init__(self, *args, sees_all: bool = False, **kwargs):
+    def __init__(self, *args, sees_all: bool = False, policies=None, **kwargs):
+        """``policies``: those the person may read (the list offers no title they could not open)."""
         super().__init__(*args, **kwargs)
-        self.fields["policy"].queryset = Policy.objects.order_by("title")
+        self.fields["policy"].queryset = (policies if policies is not None else Policy.objects).order_by(
+            "title"
+        )
         self.fields["team"].queryset = Team.objects.order_by("name")
         if not sees_all:
             self.fields["scope"].choices = self.fields["scope"].choices[:3]

@@ -15,6 +15,7 @@ from dpms.forms import add_service_errors
 from dpms.paging import paginate
 from policies.forms.followups import FollowUpFilterForm, FollowUpResolveForm
 from policies.queries import followups as queries
+from policies.queries.documents import policies_for_user
 from policies.services import followups as services
 
 PAGE_SIZE = 25
@@ -22,7 +23,9 @@ PAGE_SIZE = 25
 
 def _filtered(request):
     sees_all = queries.sees_all_follow_ups(request.user)
-    filters = FollowUpFilterForm(request.GET or None, sees_all=sees_all)
+    filters = FollowUpFilterForm(
+        request.GET or None, sees_all=sees_all, policies=policies_for_user(request.user)
+    )
     wanted = filters.filters()
     if not request.GET:
         wanted["scope"] = queries.default_scope(request.user)

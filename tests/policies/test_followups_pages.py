@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dpms.models import AuditEvent, Notification
-from policies.choices import FollowUpStatus
+from policies.choices import Audience, FollowUpStatus
 from tests.factories import TeamFactory, UserFactory
-from tests.policies.factories import AssignmentFactory, FollowUpFactory
+from tests.policies.factories import AssignmentFactory, FollowUpFactory, PolicyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +179,11 @@ def test_the_list_costs_the_same_at_any_size(client_for, security_officer, size,
         response = client.get(LIST)
     assert response.status_code == 200
     assert response.context["page"].paginator.count == size
+
+
+def test_the_policy_filter_offers_only_policies_the_person_may_read(client_for, follow_up, staff):
+    hidden = PolicyFactory(title="Board members only", audience=Audience.TEAMS)
+    hidden.teams.set([TeamFactory(name="Board")])
+    page = client_for(staff).get(LIST).content.decode()
+    assert follow_up.answer.assignment.campaign.policy.title in page
+    assert "Board members only" not in page
