@@ -17,6 +17,7 @@ from policies.choices import FollowUpStatus
 from policies.forms.followups import FollowUpFilterForm
 from policies.models import FollowUp
 from policies.queries import followups as queries
+from policies.queries.documents import policies_for_user
 from policies.services import followups as services
 from policies.services.followups import RESOLUTION_MAX
 
@@ -92,7 +93,7 @@ class FollowUpFilter(PageFilterSet):
         fields: list[str] = []
 
     def page_form(self):
-        return FollowUpFilterForm(self.data, sees_all=True)
+        return FollowUpFilterForm(self.data, sees_all=True, policies=policies_for_user(self.request.user))
 
     def apply(self, queryset, data):
         wanted = self.page.filters()
