@@ -35,8 +35,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from access.choices import FindingKind, GrantSource, ImportJobPhase, ImportJobState
 from access.models import Finding, Grant, ImportBatch, ImportJob, Role, System
@@ -45,6 +46,7 @@ from access.services.grants import BULK_BATCH, GrantsRefused, grants_create_many
 from dpms import audit
 from dpms.enqueue import enqueue
 from dpms.models import User
+from dpms.notify import language_of
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +152,9 @@ def _parse_date(value: str, column: str, row: int, problems: list) -> datetime.d
         else:
             moment = datetime.datetime.fromisoformat(value)
     except ValueError:
-        problems.append(ImportProblem(row, f"“{value}” is not a date (use YYYY-MM-DD).", column))
+        problems.append(
+            ImportProblem(row, _("“%(value)s” is not a date (use YYYY-MM-DD).") % {"value": value}, column)
+        )
         return None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_default_timezone())
@@ -159,12 +163,16 @@ def _parse_date(value: str, column: str, row: int, problems: list) -> datetime.d
 
 def _decode(content: bytes, problems: list) -> str | None:
     if not content.strip():
-        problems.append(ImportProblem(1, "The file is empty: a header row is required."))
+        problems.append(ImportProblem(1, _("The file is empty: a header row is required.")))
         return None
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        problems.append(ImportProblem(1, f"The file is not UTF-8 (byte {error.start + 1} is not valid)."))
+        problems.append(
+            ImportProblem(
+                1, _("The file is not UTF-8 (byte %(byte)d is not valid).") % {"byte": error.start + 1}
+            )
+        )
         return None
 
 
@@ -183,19 +191,25 @@ def parse_rows(
     try:
         header = [name.strip().lower() for name in next(reader)]
     except (StopIteration, csv.Error):
-        problems.append(ImportProblem(1, "The header row cannot be read."))
+        problems.append(ImportProblem(1, _("The header row cannot be read.")))
         return []
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     unknown = [name for name in header if name not in COLUMNS]
     doubled = sorted({name for name in header if header.count(name) > 1})
     if missing:
-        problems.append(ImportProblem(1, f"Missing column: {', '.join(missing)}."))
+        problems.append(ImportProblem(1, _("Missing column: %(columns)s.") % {"columns": ", ".join(missing)}))
     if unknown:
         problems.append(
-            ImportProblem(1, f"Unknown column: {', '.join(unknown)} (expected: {', '.join(COLUMNS)}).")
+            ImportProblem(
+                1,
+                _("Unknown column: %(columns)s (expected: %(expected)s).")
+                % {"columns": ", ".join(unknown), "expected": ", ".join(COLUMNS)},
+            )
         )
     if doubled:
-        problems.append(ImportProblem(1, f"Column named twice: {', '.join(doubled)}."))
+        problems.append(
+            ImportProblem(1, _("Column named twice: %(columns)s.") % {"columns": ", ".join(doubled)})
+        )
     if missing or unknown or doubled:
         return []
     rows: list[ImportRow] = []
@@ -210,7 +224,11 @@ def parse_rows(
                 continue  # a blank line
             if len(cells) != len(header):
                 problems.append(
-                    ImportProblem(number, f"This row has {len(cells)} cells; the header has {len(header)}.")
+                    ImportProblem(
+                        number,
+                        _("This row has %(cells)d cells; the header has %(header)d.")
+                        % {"cells": len(cells), "header": len(header)},
+                    )
                 )
                 continue
             row = _row_from_cells(
@@ -220,12 +238,16 @@ def parse_rows(
                 continue
             key = (row.email, row.system, row.role)
             if key in seen:
-                problems.append(ImportProblem(number, f"Duplicate row: the same as row {seen[key]}."))
+                problems.append(
+                    ImportProblem(number, _("Duplicate row: the same as row %(row)d.") % {"row": seen[key]})
+                )
                 continue
             seen[key] = number
             rows.append(row)
     except csv.Error as error:
-        problems.append(ImportProblem(number, f"This row cannot be read as CSV ({error})."))
+        problems.append(
+            ImportProblem(number, _("This row cannot be read as CSV (%(error)s).") % {"error": error})
+        )
     return rows
 
 
@@ -233,13 +255,15 @@ def _row_from_cells(values: dict, number: int, problems: list, now) -> ImportRow
     before = len(problems)
     for name in REQUIRED_COLUMNS:
         if not values.get(name):
-            problems.append(ImportProblem(number, f"Missing value: {name} is required.", name))
+            problems.append(
+                ImportProblem(number, _("Missing value: %(column)s is required.") % {"column": name}, name)
+            )
     granted_at = _parse_date(values.get("granted_at", ""), "granted_at", number, problems)
     expires_at = _parse_date(values.get("expires_at", ""), "expires_at", number, problems)
     if granted_at and granted_at > now:
-        problems.append(ImportProblem(number, "granted_at is in the future.", "granted_at"))
+        problems.append(ImportProblem(number, _("granted_at is in the future."), "granted_at"))
     if granted_at and expires_at and expires_at <= granted_at:
-        problems.append(ImportProblem(number, "expires_at must be after granted_at.", "expires_at"))
+        problems.append(ImportProblem(number, _("expires_at must be after granted_at."), "expires_at"))
     if len(problems) > before:
         return None
     return ImportRow(
@@ -292,14 +316,16 @@ def _plan(
     plan = ImportPlan(filename=filename, sha256=file_sha256(content), full=full)
     if len(content) > MAX_FILE_BYTES:
         plan.problems.append(
-            ImportProblem(1, f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+            ImportProblem(
+                1, _("The file is larger than %(size)d MB.") % {"size": MAX_FILE_BYTES // (1024 * 1024)}
+            )
         )
         return plan
     rows = parse_rows(content, plan.problems, now=now, progress=progress)
     plan.row_count = len(rows) + len({problem.row for problem in plan.problems if problem.row > 1})
     if not rows:
         if not plan.problems:
-            plan.problems.append(ImportProblem(1, "The file has a header but no rows."))
+            plan.problems.append(ImportProblem(1, _("The file has a header but no rows.")))
         return plan
 
     progress(ImportJobPhase.LOOKING_UP, 0, 0)
@@ -323,17 +349,32 @@ def _plan(
     for row in rows:
         if row.email not in people:
             plan.problems.append(
-                ImportProblem(row.row, f"Unknown person: no active user with the email {row.email}.", "email")
+                ImportProblem(
+                    row.row,
+                    _("Unknown person: no active user with the email %(email)s.") % {"email": row.email},
+                    "email",
+                )
             )
         if row.system not in systems:
-            plan.problems.append(ImportProblem(row.row, f"Unknown system “{row.system}”.", "system"))
+            plan.problems.append(
+                ImportProblem(row.row, _("Unknown system “%(system)s”.") % {"system": row.system}, "system")
+            )
         elif row.system not in allowed:
             plan.problems.append(
-                ImportProblem(row.row, f"You may not import grants of the system “{row.system}”.", "system")
+                ImportProblem(
+                    row.row,
+                    _("You may not import grants of the system “%(system)s”.") % {"system": row.system},
+                    "system",
+                )
             )
         elif (row.system, row.role) not in roles:
             plan.problems.append(
-                ImportProblem(row.row, f"Unknown role “{row.role}” on the system “{row.system}”.", "role")
+                ImportProblem(
+                    row.row,
+                    _("Unknown role “%(role)s” on the system “%(system)s”.")
+                    % {"role": row.role, "system": row.system},
+                    "role",
+                )
             )
         elif row.email in people:
             resolved.append((row, people[row.email], roles[(row.system, row.role)]))
@@ -392,9 +433,16 @@ def _plan_changes(
             plan.warnings.append(
                 ImportProblem(
                     row.row,
-                    f"{person.email} still holds “{role.name}” on “{role.system.name}”, revoked on "
-                    f"{timezone.localtime(grant.revoked_at):%Y-%m-%d}: not granted again; "
-                    "a “revoked but still present” finding is opened.",
+                    _(
+                        "%(email)s still holds “%(role)s” on “%(system)s”, revoked on %(date)s: not granted "
+                        "again; a “revoked but still present” finding is opened."
+                    )
+                    % {
+                        "email": person.email,
+                        "role": role.name,
+                        "system": role.system.name,
+                        "date": f"{timezone.localtime(grant.revoked_at):%Y-%m-%d}",
+                    },
                 )
             )
         else:
@@ -719,6 +767,13 @@ def import_job_check(*, job_id: int) -> str:
     job = ImportJob.objects.select_related("uploaded_by").filter(pk=job_id).first()
     if job is None or job.state != ImportJobState.CHECKING:
         return job.state if job is not None else ""
+    # The problems and warnings are kept written out: in the uploader's language, who acts on them.
+    with translation.override(language_of(job.uploaded_by)):
+        return _check(job)
+
+
+def _check(job: ImportJob) -> str:
+    job_id = job.pk
     ImportJob.objects.filter(pk=job_id).update(progress_at=timezone.now())
     plan = import_plan(
         actor=job.uploaded_by,
@@ -812,6 +867,12 @@ def import_job_apply(*, job_id: int) -> dict:
     job = ImportJob.objects.select_related("uploaded_by").filter(pk=job_id).first()
     if job is None or job.state != ImportJobState.APPLYING:
         return {"job_id": job_id, "state": job.state if job is not None else ""}
+    with translation.override(language_of(job.uploaded_by)):  # a refusal is written for the uploader
+        return _apply_job(job)
+
+
+def _apply_job(job: ImportJob) -> dict:
+    job_id = job.pk
     ImportJob.objects.filter(pk=job_id).update(progress_at=timezone.now())
     progress = JobProgress(job_id, state=ImportJobState.APPLYING, side_connection=True)
     started = time.perf_counter()
@@ -832,7 +893,10 @@ def import_job_apply(*, job_id: int) -> dict:
         )
         return {"job_id": job_id, "state": ImportJobState.FAILED.value}
     except ValidationError as refused:
-        import_job_fail(job_id=job_id, error=" ".join(refused.messages) + " Nothing was imported.")
+        import_job_fail(
+            job_id=job_id,
+            error=_("%(reason)s Nothing was imported.") % {"reason": " ".join(refused.messages)},
+        )
         return {"job_id": job_id, "state": ImportJobState.FAILED.value}
     except _ClaimLost:
         state = ImportJob.objects.filter(pk=job_id).values_list("state", flat=True).first()
@@ -858,10 +922,15 @@ def _no_longer_clean(plan: ImportPlan) -> str:
     """Why a confirmed file was refused when it was applied: its first problem by row and reason (the page
     lists them all), since the check found none."""
     first, more = plan.problems[0], len(plan.problems) - 1
-    others = f" And {more} more problem{'s' if more != 1 else ''}, listed below." if more else ""
-    return (
-        f"The file no longer imports cleanly: row {first.row}: {first.message}{others} Nothing was imported."
-    )
+    text = _("The file no longer imports cleanly: row %(row)d: %(problem)s") % {
+        "row": first.row,
+        "problem": first.message,
+    }
+    if more:
+        text += " " + ngettext(
+            "And %(count)d more problem, listed below.", "And %(count)d more problems, listed below.", more
+        ) % {"count": more}
+    return text + " " + _("Nothing was imported.")
 
 
 def import_jobs_sweep(*, now) -> int:
