@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class VulnerabilitiesConfig(AppConfig):
@@ -27,7 +28,7 @@ class VulnerabilitiesConfig(AppConfig):
             portal.App(
                 name=self.name,
                 nav=portal.Link(
-                    "Vulnerabilities",
+                    _("Vulnerabilities"),
                     "vulnerabilities:register",
                     section="/vulnerabilities/",
                     order=35,
@@ -35,12 +36,12 @@ class VulnerabilitiesConfig(AppConfig):
                 ),
                 subnav=[
                     # Only on the app's own pages: the ownership query is paid there, not on every page.
-                    portal.Link("Register", "vulnerabilities:register", visible=may_open_register),
-                    portal.Link("Scan imports", "vulnerabilities:scan_imports", visible=may_read_imports),
+                    portal.Link(_("Register"), "vulnerabilities:register", visible=may_open_register),
+                    portal.Link(_("Scan imports"), "vulnerabilities:scan_imports", visible=may_read_imports),
                     portal.Link(
-                        "Reports from outside", "vulnerabilities:disclosures", visible=may_read_disclosures
+                        _("Reports from outside"), "vulnerabilities:disclosures", visible=may_read_disclosures
                     ),
-                    portal.Link("Remediation policy", "vulnerabilities:policy", visible=may_read_policy),
+                    portal.Link(_("Remediation policy"), "vulnerabilities:policy", visible=may_read_policy),
                 ],
                 panels=[
                     portal.Panel(

@@ -1,29 +1,30 @@
 """Choices of the vulnerabilities app."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ComponentSource(models.TextChoices):
-    SBOM = "sbom", "SBOM import"
-    MANUAL = "manual", "Typed in"
-    SCAN = "scan", "Scanner import"  # a component a scanner report named that the inventory lacked
+    SBOM = "sbom", _("SBOM import")
+    MANUAL = "manual", _("Typed in")
+    SCAN = "scan", _("Scanner import")  # a component a scanner report named that the inventory lacked
 
 
 class VulnerabilitySource(models.TextChoices):
-    SCANNER = "scanner", "Scanner import"
-    DISCLOSURE = "disclosure", "Disclosure report"
-    MANUAL = "manual", "Manual"
-    PENTEST = "pentest", "Penetration test"
+    SCANNER = "scanner", _("Scanner import")
+    DISCLOSURE = "disclosure", _("Disclosure report")
+    MANUAL = "manual", _("Manual")
+    PENTEST = "pentest", _("Penetration test")
 
 
 class Severity(models.TextChoices):
     """From the CVSS base score (FIRST's qualitative rating scale, the same for 3.1 and 4.0)."""
 
-    CRITICAL = "critical", "Critical"
-    HIGH = "high", "High"
-    MEDIUM = "medium", "Medium"
-    LOW = "low", "Low"
-    NONE = "none", "None"
+    CRITICAL = "critical", _("Critical")
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+    NONE = "none", _("None")
 
 
 # Most severe first: the register's order and the dashboard's rows.
@@ -31,19 +32,19 @@ SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LO
 
 
 class CvssVersion(models.TextChoices):
-    V3_0 = "3.0", "CVSS 3.0"
-    V3_1 = "3.1", "CVSS 3.1"
-    V4_0 = "4.0", "CVSS 4.0"
+    V3_0 = "3.0", _("CVSS 3.0")
+    V3_1 = "3.1", _("CVSS 3.1")
+    V4_0 = "4.0", _("CVSS 4.0")
 
 
 class VulnerabilityStatus(models.TextChoices):
-    NEW = "new", "New"
-    TRIAGED = "triaged", "Triaged"
-    IN_REMEDIATION = "in_remediation", "In remediation"
-    FIXED = "fixed", "Fixed"
-    VERIFIED = "verified", "Verified"
-    RISK_ACCEPTED = "risk_accepted", "Risk accepted"
-    FALSE_POSITIVE = "false_positive", "False positive"
+    NEW = "new", _("New")
+    TRIAGED = "triaged", _("Triaged")
+    IN_REMEDIATION = "in_remediation", _("In remediation")
+    FIXED = "fixed", _("Fixed")
+    VERIFIED = "verified", _("Verified")
+    RISK_ACCEPTED = "risk_accepted", _("Risk accepted")
+    FALSE_POSITIVE = "false_positive", _("False positive")
 
 
 # Still to be dealt with: the remediation deadline runs, reminders and escalation apply.
@@ -58,25 +59,25 @@ SETTLED_STATUSES = [
 
 
 class DeadlineClock(models.TextChoices):
-    TRIAGED = "triaged", "From triage"
-    FIRST_SEEN = "first_seen", "From first seen"
+    TRIAGED = "triaged", _("From triage")
+    FIRST_SEEN = "first_seen", _("From first seen")
 
 
 class ScanFormat(models.TextChoices):
     """The scanner reports an import reads (``vulnerabilities.services.scanners``)."""
 
-    PIP_AUDIT = "pip-audit", "pip-audit JSON"
-    OSV_SCANNER = "osv-scanner", "OSV-Scanner JSON"
-    TRIVY = "trivy", "Trivy JSON"
-    GRYPE = "grype", "Grype JSON"
-    CYCLONEDX = "cyclonedx", "CycloneDX with vulnerabilities (VEX)"
+    PIP_AUDIT = "pip-audit", _("pip-audit JSON")
+    OSV_SCANNER = "osv-scanner", _("OSV-Scanner JSON")
+    TRIVY = "trivy", _("Trivy JSON")
+    GRYPE = "grype", _("Grype JSON")
+    CYCLONEDX = "cyclonedx", _("CycloneDX with vulnerabilities (VEX)")
 
 
 class ScanImportState(models.TextChoices):
     """An uploaded scanner report: checked, then applied all or nothing, in one background task."""
 
-    QUEUED = "queued", "Waiting for a worker"
-    CHECKING = "checking", "Checking"
-    APPLYING = "applying", "Importing"
-    APPLIED = "applied", "Imported"
-    FAILED = "failed", "Not imported"
+    QUEUED = "queued", _("Waiting for a worker")
+    CHECKING = "checking", _("Checking")
+    APPLYING = "applying", _("Importing")
+    APPLIED = "applied", _("Imported")
+    FAILED = "failed", _("Not imported")

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from vulnerabilities.choices import (
     ComponentSource,
@@ -27,15 +28,19 @@ class Component(models.Model):
     in it still name it; it comes back when a later import lists it again."""
 
     system = models.ForeignKey("access.System", on_delete=models.CASCADE, related_name="components")
-    name = models.CharField(max_length=300)
-    version = models.CharField(max_length=100, blank=True)
-    ecosystem = models.CharField(max_length=50, blank=True, help_text="e.g. pypi, npm, maven, deb.")
-    purl = models.CharField("package URL", max_length=1000, blank=True)
-    licence = models.CharField(max_length=300, blank=True)
-    source = models.CharField(max_length=8, choices=ComponentSource.choices, default=ComponentSource.MANUAL)
+    name = models.CharField(_("name"), max_length=300)
+    version = models.CharField(_("version"), max_length=100, blank=True)
+    ecosystem = models.CharField(
+        _("ecosystem"), max_length=50, blank=True, help_text="e.g. pypi, npm, maven, deb."
+    )
+    purl = models.CharField(_("package URL"), max_length=1000, blank=True)
+    licence = models.CharField(_("licence"), max_length=300, blank=True)
+    source = models.CharField(
+        _("source"), max_length=8, choices=ComponentSource.choices, default=ComponentSource.MANUAL
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
-    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
 
     class Meta:
         ordering = ["name", "version", "pk"]
@@ -73,61 +78,94 @@ class Vulnerability(models.Model):
     (from the CVSS vector's score, or as the source stated it when there is no vector yet); empty until
     known. The status moves only through ``vulnerabilities.services.register``."""
 
-    reference = models.CharField(max_length=20, unique=True)
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
     identifier = models.CharField(
-        max_length=100, blank=True, help_text="CVE, GHSA or OSV id; empty for a disclosure until known."
+        _("identifier"),
+        max_length=100,
+        blank=True,
+        help_text="CVE, GHSA or OSV id; empty for a disclosure until known.",
     )
-    aliases = models.JSONField(default=list, blank=True)
-    title = models.CharField(max_length=300)
-    description = models.TextField(blank=True)
+    aliases = models.JSONField(_("aliases"), default=list, blank=True)
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
     system = models.ForeignKey("access.System", on_delete=models.PROTECT, related_name="vulnerabilities")
     component = models.ForeignKey(
-        Component, null=True, blank=True, on_delete=models.PROTECT, related_name="vulnerabilities"
+        Component,
+        verbose_name=_("component"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="vulnerabilities",
     )
     component_version = models.CharField(
-        "affected version",
+        _("affected version"),
         max_length=100,
         blank=True,
         help_text="The component's version it was found in (kept when an import moves the component on).",
     )
-    source = models.CharField(max_length=10, choices=VulnerabilitySource.choices)
-    cvss_vector = models.CharField("CVSS vector", max_length=300, blank=True)
-    cvss_version = models.CharField("CVSS version", max_length=3, choices=CvssVersion.choices, blank=True)
-    cvss_score = models.DecimalField("CVSS score", max_digits=3, decimal_places=1, null=True, blank=True)
-    scored_severity = models.CharField(max_length=8, choices=Severity.choices, blank=True)
-    severity_override = models.CharField(max_length=8, choices=Severity.choices, blank=True)
-    override_reason = models.TextField(blank=True)
-    severity = models.CharField(max_length=8, choices=Severity.choices, blank=True)
-    status = models.CharField(
-        max_length=16, choices=VulnerabilityStatus.choices, default=VulnerabilityStatus.NEW
+    source = models.CharField(_("source"), max_length=10, choices=VulnerabilitySource.choices)
+    cvss_vector = models.CharField(_("CVSS vector"), max_length=300, blank=True)
+    cvss_version = models.CharField(_("CVSS version"), max_length=3, choices=CvssVersion.choices, blank=True)
+    cvss_score = models.DecimalField(_("CVSS score"), max_digits=3, decimal_places=1, null=True, blank=True)
+    scored_severity = models.CharField(
+        _("scored severity"), max_length=8, choices=Severity.choices, blank=True
     )
-    false_positive_reason = models.TextField(blank=True)
+    severity_override = models.CharField(
+        _("severity override"), max_length=8, choices=Severity.choices, blank=True
+    )
+    override_reason = models.TextField(_("override reason"), blank=True)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=VulnerabilityStatus.choices, default=VulnerabilityStatus.NEW
+    )
+    false_positive_reason = models.TextField(_("false positive reason"), blank=True)
     risk = models.ForeignKey(
-        "risk.Risk", null=True, blank=True, on_delete=models.PROTECT, related_name="vulnerabilities"
+        "risk.Risk",
+        verbose_name=_("risk"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="vulnerabilities",
     )
     accepted_until = models.DateField(
-        null=True, blank=True, help_text="Risk accepted: until the risk's acceptance expires."
+        _("accepted until"),
+        null=True,
+        blank=True,
+        help_text="Risk accepted: until the risk's acceptance expires.",
     )
     owner = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_vulnerabilities"
+        USER,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_vulnerabilities",
     )
-    first_seen_at = models.DateTimeField("first seen", default=timezone.now)
-    last_seen_at = models.DateTimeField("last seen", default=timezone.now)
-    triaged_at = models.DateTimeField("triaged", null=True, blank=True)
-    due_at = models.DateTimeField("deadline", null=True, blank=True)
-    fixed_at = models.DateTimeField("fixed", null=True, blank=True)
-    fixed_note = models.CharField(max_length=300, blank=True)
-    verified_at = models.DateTimeField("verified", null=True, blank=True)
+    first_seen_at = models.DateTimeField(_("first seen"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+    triaged_at = models.DateTimeField(_("triaged"), null=True, blank=True)
+    due_at = models.DateTimeField(_("deadline"), null=True, blank=True)
+    fixed_at = models.DateTimeField(_("fixed"), null=True, blank=True)
+    fixed_note = models.CharField(_("fix note"), max_length=300, blank=True)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
     settled_at = models.DateTimeField(
-        null=True, blank=True, help_text="When it left the open statuses (fixed, accepted, false positive)."
+        _("settled"),
+        null=True,
+        blank=True,
+        help_text="When it left the open statuses (fixed, accepted, false positive).",
     )
     # The tick's memory: each step happens once per vulnerability (and again only for a new due date).
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(
-        default=0, help_text="0: not overdue; 1: the owner was told it is overdue; 2: the officers too."
+        _("escalation level"),
+        default=0,
+        help_text="0: not overdue; 1: the owner was told it is overdue; 2: the officers too.",
     )
     breached_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the deadline passed while still open (announced once)."
+        _("deadline passed"),
+        null=True,
+        blank=True,
+        help_text="When the deadline passed while still open (announced once).",
     )
     created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -215,15 +253,19 @@ class RemediationPolicy(models.Model):
     clock_from = models.CharField(max_length=10, choices=DeadlineClock.choices, default=DeadlineClock.TRIAGED)
     halve_for_production_personal_data = models.BooleanField(
         default=True,
-        help_text="Production systems holding personal data (classified confidential or strictly "
-        "confidential) get half the time (rounded up).",
+        help_text=_(
+            "Production systems holding personal data (classified confidential or strictly "
+            "confidential) get half the time (rounded up)."
+        ),
     )
     reminder_days_before_due = models.PositiveSmallIntegerField(
-        default=3, help_text="The owner is reminded this many days before the deadline (0: no reminder)."
+        default=3, help_text=_("The owner is reminded this many days before the deadline (0: no reminder).")
     )
     escalate_to_officers_after_days = models.PositiveSmallIntegerField(
         default=3,
-        help_text="Past the deadline the owner is told at once; this many days later the security officers.",
+        help_text=_(
+            "Past the deadline the owner is told at once; this many days later the security officers."
+        ),
     )
     updated_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(default=timezone.now)

@@ -9,6 +9,7 @@ everything due, not only on what fell due since the last tick.
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import OperationalError
+from django.utils.translation import gettext_noop
 
 from dpms.ticks import run_steps
 from vulnerabilities.services import deadlines, imports, register
@@ -45,12 +46,13 @@ def process_scan_import(import_id: int) -> str:
         raise
     except SoftTimeLimitExceeded:
         imports.scan_import_fail(
-            import_id=import_id, error="The file took longer than the time limit: nothing was imported."
+            import_id=import_id,
+            error=gettext_noop("The file took longer than the time limit: nothing was imported."),
         )
         raise
     except Exception:
         imports.scan_import_fail(
             import_id=import_id,
-            error="An unexpected error stopped the work on this file: nothing was imported.",
+            error=gettext_noop("An unexpected error stopped the work on this file: nothing was imported."),
         )
         raise

@@ -11,13 +11,14 @@ import time
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import gettext_lazy as _
 
 from dpms.forms import MultipleFileField
 
 FILL_SALT = "vulnerabilities.disclosure.started"
 FILL_MAX_SECONDS = 24 * 3600
 SPAM = "spam"
-SPAM_MESSAGE = (
+SPAM_MESSAGE = _(
     "This report looks automated and was not sent. If you are a person, write to the contact below."
 )
 
@@ -28,41 +29,43 @@ def fill_token(started: float | None = None) -> str:
 
 
 class DisclosureForm(forms.Form):
-    title = forms.CharField(label="What did you find?", max_length=180, help_text="One line.")
+    title = forms.CharField(label=_("What did you find?"), max_length=180, help_text=_("One line."))
     location = forms.CharField(
-        label="Where?",
+        label=_("Where?"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="The address, product, page or API affected.",
+        help_text=_("The address, product, page or API affected."),
     )
     steps = forms.CharField(
-        label="How to reproduce it",
+        label=_("How to reproduce it"),
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="The steps, requests or proof of concept that show it.",
+        help_text=_("The steps, requests or proof of concept that show it."),
     )
     reporter_contact = forms.CharField(
-        label="How do we reach you?",
+        label=_("How do we reach you?"),
         max_length=300,
-        help_text="An email address, or another way to reach you.",
+        help_text=_("An email address, or another way to reach you."),
     )
     pgp_key = forms.CharField(
-        label="OpenPGP public key (optional)",
+        label=_("OpenPGP public key (optional)"),
         required=False,
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="If you want our replies encrypted: the key in ASCII armour.",
+        help_text=_("If you want our replies encrypted: the key in ASCII armour."),
     )
     attachments = MultipleFileField(
         required=False,
-        label="Files (optional)",
-        help_text="Up to 5: PDF, PNG, JPEG, GIF or WebP images, plain text (.txt, .log, .csv) and saved "
-        "emails (.eml), 10 MB each.",
+        label=_("Files (optional)"),
+        help_text=_(
+            "Up to 5: PDF, PNG, JPEG, GIF or WebP images, plain text (.txt, .log, .csv) and saved "
+            "emails (.eml), 10 MB each."
+        ),
     )
     # The honeypot: hidden from people (class and aria-hidden), filled in by bots.
     website = forms.CharField(
         required=False,
-        label="Leave this empty",
+        label=_("Leave this empty"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1", "class": "honeypot"}),
     )
     started = forms.CharField(widget=forms.HiddenInput)
@@ -91,30 +94,35 @@ class DisclosureForm(forms.Form):
         if waited > FILL_MAX_SECONDS:
             self.data = self.data.copy()
             self.data["started"] = fill_token(self.now)
-            raise forms.ValidationError("The form was open for more than a day: check it and send it again.")
+            raise forms.ValidationError(
+                _("The form was open for more than a day: check it and send it again.")
+            )
         return data
 
 
 class AddInformationForm(forms.Form):
     text = forms.CharField(
-        label="Add information", required=False, max_length=20_000, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("Add information"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
     attachments = MultipleFileField(
-        required=False, label="Files (optional)", help_text="Up to 5, 10 MB each."
+        required=False, label=_("Files (optional)"), help_text=_("Up to 5, 10 MB each.")
     )
 
 
 class DisclosurePolicyForm(forms.Form):
     text = forms.CharField(
-        label="Disclosure policy",
+        label=_("Disclosure policy"),
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 18}),
-        help_text="Shown above the public report form (plain text; blank lines make paragraphs).",
+        help_text=_("Shown above the public report form (plain text; blank lines make paragraphs)."),
     )
 
 
 class DisclosureMoveForm(forms.Form):
-    system = forms.ModelChoiceField(queryset=None, label="The system it is about")
+    system = forms.ModelChoiceField(queryset=None, label=_("The system it is about"))
 
     def __init__(self, *args, systems, **kwargs):
         super().__init__(*args, **kwargs)

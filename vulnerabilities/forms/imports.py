@@ -1,6 +1,8 @@
 """Forms of the scanner imports: the upload and the list's filter."""
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from vulnerabilities.choices import ScanFormat, ScanImportState
 from vulnerabilities.services.scanners import MAX_SCAN_BYTES, size_problem
@@ -8,21 +10,26 @@ from vulnerabilities.services.scanners import MAX_SCAN_BYTES, size_problem
 
 class ScanUploadForm(forms.Form):
     file = forms.FileField(
-        label="Scanner report",
+        label=_("Scanner report"),
         widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
-        help_text=f"JSON, at most {MAX_SCAN_BYTES // (1024 * 1024)} MB.",
+        help_text=format_lazy(_("JSON, at most {size} MB."), size=MAX_SCAN_BYTES // (1024 * 1024)),
     )
-    system = forms.ModelChoiceField(queryset=None, required=False, empty_label="The one the file names")
+    system = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("System"), empty_label=_("The one the file names")
+    )
     format = forms.ChoiceField(
         required=False,
-        choices=[("", "Recognise it"), *ScanFormat.choices],
-        help_text="The tool that wrote the file.",
+        label=_("Format"),
+        choices=[("", _("Recognise it")), *ScanFormat.choices],
+        help_text=_("The tool that wrote the file."),
     )
     full = forms.BooleanField(
         required=False,
-        label="Full scan of the system",
-        help_text="Its open scanner vulnerabilities that this scan no longer finds are marked fixed (not "
-        "found in scan of that day), pending verification by a security officer.",
+        label=_("Full scan of the system"),
+        help_text=_(
+            "Its open scanner vulnerabilities that this scan no longer finds are marked fixed (not "
+            "found in scan of that day), pending verification by a security officer."
+        ),
     )
 
     def __init__(self, *args, systems, system_required: bool, **kwargs):
@@ -41,8 +48,12 @@ class ScanUploadForm(forms.Form):
 
 
 class ScanImportFilterForm(forms.Form):
-    system = forms.ModelChoiceField(queryset=None, required=False, empty_label="All systems")
-    state = forms.ChoiceField(required=False, choices=[("", "Any state"), *ScanImportState.choices])
+    system = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("System"), empty_label=_("All systems")
+    )
+    state = forms.ChoiceField(
+        required=False, label=_("State"), choices=[("", _("Any state")), *ScanImportState.choices]
+    )
 
     def __init__(self, *args, systems, **kwargs):
         super().__init__(*args, **kwargs)

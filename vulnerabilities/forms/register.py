@@ -2,6 +2,7 @@
 steps, the severity override and the owner."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from access.models import System
 from dpms.forms import LookupField, PersonField
@@ -10,33 +11,37 @@ from vulnerabilities.choices import Severity, VulnerabilitySource, Vulnerability
 from vulnerabilities.models import Component
 from vulnerabilities.services.scoring import score
 
-ANY = [("", "Any")]
+ANY = [("", _("Any"))]
 OPEN = "open"
 SORTS = [
-    ("-first_seen", "Newest first"),
-    ("first_seen", "Oldest first"),
-    ("severity", "Most severe first"),
-    ("due", "Deadline soonest"),
-    ("reference", "Reference"),
+    ("-first_seen", _("Newest first")),
+    ("first_seen", _("Oldest first")),
+    ("severity", _("Most severe first")),
+    ("due", _("Deadline soonest")),
+    ("reference", _("Reference")),
 ]
 
 
 class VulnerabilityFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=150, label="Search", widget=forms.SearchInput())
-    severity = forms.ChoiceField(required=False, choices=[*ANY, *Severity.choices])
+    q = forms.CharField(required=False, max_length=150, label=_("Search"), widget=forms.SearchInput())
+    severity = forms.ChoiceField(required=False, label=_("Severity"), choices=[*ANY, *Severity.choices])
     status = forms.ChoiceField(
         required=False,
-        choices=[*ANY, (OPEN, "Open (new, triaged, in remediation)"), *VulnerabilityStatus.choices],
+        label=_("Status"),
+        choices=[*ANY, (OPEN, _("Open (new, triaged, in remediation)")), *VulnerabilityStatus.choices],
     )
     system = LookupField(
         System.objects.order_by("name"),
         required=False,
-        widget=forms.SearchInput(attrs={"placeholder": "name"}),
+        label=_("System"),
+        widget=forms.SearchInput(attrs={"placeholder": _("name")}),
     )
-    source = forms.ChoiceField(required=False, choices=[*ANY, *VulnerabilitySource.choices])
-    overdue = forms.BooleanField(required=False, label="Past the deadline")
-    mine = forms.BooleanField(required=False, label="Mine")
-    sort = forms.ChoiceField(required=False, choices=SORTS)
+    source = forms.ChoiceField(
+        required=False, label=_("Source"), choices=[*ANY, *VulnerabilitySource.choices]
+    )
+    overdue = forms.BooleanField(required=False, label=_("Past the deadline"))
+    mine = forms.BooleanField(required=False, label=_("Mine"))
+    sort = forms.ChoiceField(required=False, label=_("Sort"), choices=SORTS)
 
     def __init__(self, *args, systems=None, **kwargs):
         """``systems``: the systems offered (those whose vulnerabilities the person may see)."""
@@ -57,29 +62,39 @@ class VulnerabilityForm(forms.Form):
     """Recording (with a system) or editing a vulnerability by hand."""
 
     system = LookupField(
-        System.objects.order_by("name"), widget=forms.TextInput(attrs={"placeholder": "name"})
+        System.objects.order_by("name"),
+        label=_("System"),
+        widget=forms.TextInput(attrs={"placeholder": "name"}),
     )
-    title = forms.CharField(max_length=300)
+    title = forms.CharField(max_length=300, label=_("Title"))
     identifier = forms.CharField(
-        max_length=100, required=False, help_text="CVE, GHSA or OSV id, if it has one.", label="Identifier"
+        max_length=100,
+        required=False,
+        help_text=_("CVE, GHSA or OSV id, if it has one."),
+        label=_("Identifier"),
     )
     component = forms.ModelChoiceField(
-        Component.objects.none(), required=False, empty_label="The system itself"
+        Component.objects.none(), required=False, label=_("Component"), empty_label=_("The system itself")
     )
     source = forms.ChoiceField(
+        label=_("Source"),
         choices=[
-            (VulnerabilitySource.MANUAL, "Found by us"),
-            (VulnerabilitySource.PENTEST, "Penetration test"),
-        ]
+            (VulnerabilitySource.MANUAL, _("Found by us")),
+            (VulnerabilitySource.PENTEST, _("Penetration test")),
+        ],
     )
     cvss_vector = forms.CharField(
         max_length=300,
         required=False,
-        label="CVSS vector",
-        help_text="CVSS 3.1 or 4.0, e.g. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H. "
-        "The score and severity are computed from it.",
+        label=_("CVSS vector"),
+        help_text=_(
+            "CVSS 3.1 or 4.0, e.g. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H. "
+            "The score and severity are computed from it."
+        ),
     )
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), required=False, label=_("Description")
+    )
 
     def __init__(self, *args, systems=None, components=None, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,18 +113,18 @@ class VulnerabilityForm(forms.Form):
         data = super().clean()
         component, system = data.get("component"), data.get("system")
         if component is not None and system is not None and component.system_id != system.pk:
-            self.add_error("component", "This component belongs to another system.")
+            self.add_error("component", _("This component belongs to another system."))
         return data
 
 
 STEPS = [
-    ("triage", "Triage"),
-    ("start_remediation", "Start remediation"),
-    ("mark_fixed", "Mark fixed"),
-    ("verify", "Verify the fix"),
-    ("accept_risk", "Accept the risk"),
-    ("mark_false_positive", "Mark as false positive"),
-    ("reopen", "Reopen"),
+    ("triage", _("Triage")),
+    ("start_remediation", _("Start remediation")),
+    ("mark_fixed", _("Mark fixed")),
+    ("verify", _("Verify the fix")),
+    ("accept_risk", _("Accept the risk")),
+    ("mark_false_positive", _("Mark as false positive")),
+    ("reopen", _("Reopen")),
 ]
 # Which status each step leads to (the services check the step is allowed from where it is).
 STEP_TARGET = {
@@ -127,18 +142,21 @@ class TransitionForm(forms.Form):
     """One step of the workflow, with what that step needs: a note (fixed), a reason (false positive,
     reopen), a risk of the register (risk accepted)."""
 
-    step = forms.ChoiceField(choices=STEPS)
+    step = forms.ChoiceField(choices=STEPS, label=_("Step"))
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000,
-        help_text="Marking it a false positive: why. Reopening: why, if you like.",
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000, label=_("Reason"),
+        help_text=_("Marking it a false positive: why. Reopening: why, if you like."),
     )  # fmt: skip
     note = forms.CharField(
-        required=False, max_length=300, help_text="Marking it fixed: how you know it is fixed."
+        required=False,
+        max_length=300,
+        label=_("Note"),
+        help_text=_("Marking it fixed: how you know it is fixed."),
     )
     risk = LookupField(
-        Risk.objects.none(), fields=("reference", "title"), required=False,
+        Risk.objects.none(), fields=("reference", "title"), required=False, label=_("Risk"),
         widget=forms.TextInput(attrs={"placeholder": "R-042"}),
-        help_text="Accepting the risk: the risk of the register whose approved acceptance covers this.",
+        help_text=_("Accepting the risk: the risk of the register whose approved acceptance covers this."),
     )  # fmt: skip
     # The steps each field is for: a field none of the steps from here needs is not shown.
     FIELD_STEPS = {
@@ -158,7 +176,7 @@ class TransitionForm(forms.Form):
                 if not needed_by & set(steps):
                     del self.fields[name]
             if "reason" in self.fields and "mark_false_positive" not in steps:
-                self.fields["reason"].help_text = "Reopening: why, if you like."
+                self.fields["reason"].help_text = _("Reopening: why, if you like.")
 
     def clean(self):
         data = super().clean()
@@ -166,27 +184,28 @@ class TransitionForm(forms.Form):
             data.setdefault(name, empty)  # a field not shown: the steps that read it are not offered
         step = data.get("step")
         if step == "mark_false_positive" and not (data.get("reason") or "").strip():
-            self.add_error("reason", "Say why this is a false positive.")
+            self.add_error("reason", _("Say why this is a false positive."))
         if step == "accept_risk" and not data.get("risk") and "risk" not in self.errors:
-            self.add_error("risk", "Name the risk of the register that accepts this.")
+            self.add_error("risk", _("Name the risk of the register that accepts this."))
         return data
 
 
 class OverrideForm(forms.Form):
     severity = forms.ChoiceField(
-        choices=[("", "No override: the scored severity"), *Severity.choices], required=False
-    )
+        choices=[("", _("No override: the scored severity")), *Severity.choices], required=False,
+        label=_("Severity"),
+    )  # fmt: skip
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000,
-        help_text='For example "not reachable: internal only".',
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000, label=_("Reason"),
+        help_text=_('For example "not reachable: internal only".'),
     )  # fmt: skip
 
     def clean(self):
         data = super().clean()
         if data.get("severity") and not (data.get("reason") or "").strip():
-            self.add_error("reason", "Say why the scored severity does not apply.")
+            self.add_error("reason", _("Say why the scored severity does not apply."))
         return data
 
 
 class AssignForm(forms.Form):
-    owner = PersonField(required=False, help_text="Empty: the system's owner.")
+    owner = PersonField(required=False, label=_("Owner"), help_text=_("Empty: the system's owner."))

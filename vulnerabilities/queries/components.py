@@ -6,6 +6,7 @@ from django.db.models import Count, Q, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from access.models import System
 from dpms.models import AuditEvent
@@ -39,9 +40,9 @@ def get_system_for_components(user, pk, *, for_change: bool = False) -> System:
     with ``for_change``, one they may change (403)."""
     system = get_object_or_404(System.objects.select_related("owner"), pk=pk)
     if not may_read_components(user, system):
-        raise Http404("No such system.")
+        raise Http404(_("No such system."))
     if for_change and not may_change_components(user, system):
-        raise PermissionDenied("Only security officers and the system's owner change its components.")
+        raise PermissionDenied(_("Only security officers and the system's owner change its components."))
     return system
 
 

@@ -9,6 +9,7 @@ Security officers edit the policy and revoke links; officers and auditors read t
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext, gettext_lazy
 
 from access.models import System
 from dpms.models import AuditEvent
@@ -16,7 +17,7 @@ from dpms.tokens import secret_matches, split_token
 from vulnerabilities.choices import VulnerabilityStatus
 from vulnerabilities.models import Disclosure, DisclosurePolicy
 
-DEFAULT_POLICY = (
+DEFAULT_POLICY = gettext_lazy(
     "We welcome reports of security vulnerabilities in our services and treat them first.\n\n"
     "Please:\n"
     "- describe what you found, where, and how to reproduce it, so we can confirm it quickly;\n"
@@ -39,7 +40,7 @@ VULNERABILITY_TYPE = "vulnerabilities.vulnerability"
 
 def disclosure_policy() -> DisclosurePolicy:
     """The policy shown on the report page (the row, or the default text while nobody has edited it)."""
-    return DisclosurePolicy.objects.filter(pk=1).first() or DisclosurePolicy(pk=1, text=DEFAULT_POLICY)
+    return DisclosurePolicy.objects.filter(pk=1).first() or DisclosurePolicy(pk=1, text=str(DEFAULT_POLICY))
 
 
 def may_edit_disclosure_policy(user) -> bool:
@@ -106,7 +107,9 @@ def status_changes(disclosure: Disclosure) -> list[dict]:
 
 def disclosures_for_user(user):
     """The reports from outside, newest first, with their vulnerability, system and incident."""
-    require(may_read_disclosures(user), "Only security officers and auditors read reports from outside.")
+    require(
+        may_read_disclosures(user), gettext("Only security officers and auditors read reports from outside.")
+    )
     return Disclosure.objects.select_related("vulnerability__system", "incident").order_by(
         "-submitted_at", "-pk"
     )

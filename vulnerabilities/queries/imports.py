@@ -10,6 +10,7 @@ their own uploads.
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from access.models import System
 from vulnerabilities.models import ScanImport
@@ -36,7 +37,7 @@ def can_upload_scans(user) -> bool:
 
 def require_upload(user) -> None:
     if not can_upload_scans(user):
-        raise PermissionDenied("Only security officers and system owners import scans.")
+        raise PermissionDenied(_("Only security officers and system owners import scans."))
 
 
 def importable_systems(user):
@@ -49,12 +50,12 @@ def scan_imports_for_user(user):
     """The imports ``user`` may read, without their file (up to 50 MB); anyone with no part gets a 403."""
     imports = ScanImport.objects.defer("content").select_related("system", "uploaded_by")
     if not (user.is_authenticated and user.is_active):
-        raise PermissionDenied("Sign in to read scanner imports.")
+        raise PermissionDenied(_("Sign in to read scanner imports."))
     if user.is_security_officer or user.is_auditor:
         return imports
     if can_upload_scans(user):
         return imports.filter(Q(system__owner=user) | Q(uploaded_by=user))
-    raise PermissionDenied("Only security officers, auditors and system owners read scanner imports.")
+    raise PermissionDenied(_("Only security officers, auditors and system owners read scanner imports."))
 
 
 def may_read_imports(user) -> bool:

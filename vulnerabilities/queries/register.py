@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.functions import Length
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from access.models import System
 from dpms.models import AuditEvent
@@ -54,7 +55,7 @@ def may_open_register(user) -> bool:
 
 def require_register(user) -> None:
     if not may_open_register(user):
-        raise PermissionDenied("The vulnerability register is for security officers, auditors and owners.")
+        raise PermissionDenied(_("The vulnerability register is for security officers, auditors and owners."))
 
 
 def vulnerabilities_for_user(user):
@@ -97,7 +98,7 @@ def get_vulnerability_for_user(user, pk, *, for_change: bool = False) -> Vulnera
         pk=pk,
     )
     if for_change and not may_change(user, vulnerability):
-        raise PermissionDenied("Only security officers and its owners change this vulnerability.")
+        raise PermissionDenied(_("Only security officers and its owners change this vulnerability."))
     return vulnerability
 
 

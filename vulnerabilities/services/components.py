@@ -26,6 +26,7 @@ from cyclonedx.validation.json import JsonValidator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from packageurl import PackageURL
 
 from access.models import System
@@ -116,31 +117,37 @@ def parse_sbom(data: bytes) -> list[ParsedComponent]:
     """The components of a CycloneDX JSON SBOM (nested ones too, each once), or a ValidationError on ``sbom``
     saying what is wrong."""
     if len(data) > MAX_SBOM_BYTES:
-        raise _problem(f"The file is larger than {MAX_SBOM_BYTES // (1024 * 1024)} MB.")
+        raise _problem(_("The file is larger than %(size)s MB.") % {"size": MAX_SBOM_BYTES // (1024 * 1024)})
     try:
         text = data.decode("utf-8-sig")
         document = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise _problem(f"This is not JSON ({error}). Export the SBOM as CycloneDX JSON.") from None
+        raise _problem(
+            _("This is not JSON (%(error)s). Export the SBOM as CycloneDX JSON.") % {"error": error}
+        ) from None
     if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
-        raise _problem('This is not a CycloneDX SBOM: its "bomFormat" is not "CycloneDX".')
+        raise _problem(_('This is not a CycloneDX SBOM: its "bomFormat" is not "CycloneDX".'))
     version = document.get("specVersion")
     if version not in SUPPORTED_VERSIONS:
         raise _problem(
-            f"CycloneDX specification version {version!r} is not supported "
-            f"(supported: {', '.join(SUPPORTED_VERSIONS)})."
+            _("CycloneDX specification version %(version)s is not supported (supported: %(supported)s).")
+            % {"version": repr(version), "supported": ", ".join(SUPPORTED_VERSIONS)}
         )
     invalid = JsonValidator(SchemaVersion.from_version(version)).validate_str(text)
     if invalid is not None:
         detail = getattr(invalid.data, "message", str(invalid))
         where = "/".join(str(part) for part in getattr(invalid.data, "absolute_path", ()))
         raise _problem(
-            f"The SBOM does not follow CycloneDX {version}: {detail}" + (f" (at {where})." if where else ".")
+            _("The SBOM does not follow CycloneDX %(version)s: %(detail)s (at %(where)s).")
+            % {"version": version, "detail": detail, "where": where}
+            if where
+            else _("The SBOM does not follow CycloneDX %(version)s: %(detail)s.")
+            % {"version": version, "detail": detail}
         )
     try:
         bom = Bom.from_json(document)  # type: ignore[attr-defined]
     except Exception as error:  # noqa: BLE001 - the library's errors have no common base; all mean "malformed"
-        raise _problem(f"The SBOM could not be read: {error}.") from None
+        raise _problem(_("The SBOM could not be read: %(error)s.") % {"error": error}) from None
     found: dict[tuple[str, str], ParsedComponent] = {}
     for component in _flatten(bom.components):
         purl = str(component.purl) if component.purl else ""
@@ -157,7 +164,7 @@ def parse_sbom(data: bytes) -> list[ParsedComponent]:
 
 def _require(actor, system: System) -> None:
     if actor is not None and not may_change_components(actor, system):
-        raise PermissionDenied("Only security officers and the system's owner change its components.")
+        raise PermissionDenied(_("Only security officers and the system's owner change its components."))
 
 
 def _match(incoming: list[ParsedComponent], current: list[Component]):
@@ -274,18 +281,20 @@ def component_add(
     _require(actor, system)
     name, version, purl = " ".join((name or "").split()), (version or "").strip(), (purl or "").strip()
     if not name:
-        raise ValidationError({"name": "This field is required."})
+        raise ValidationError({"name": _("This field is required.")})
     if purl:
         try:
             PackageURL.from_string(purl)
         except ValueError as error:
-            raise ValidationError({"purl": f"Not a package URL: {error}."}) from None
+            raise ValidationError({"purl": _("Not a package URL: %(error)s.") % {"error": error}}) from None
     same = Component.objects.filter(system=system)
     same = same.filter(purl=purl) if purl else same.filter(purl="", name=name, version=version)
     existing = same.first()
     now = timezone.now()
     if existing is not None and existing.removed_at is None:
-        raise ValidationError({"name": f"{existing} is already in this system's inventory."})
+        raise ValidationError(
+            {"name": _("%(component)s is already in this system's inventory.") % {"component": existing}}
+        )
     if existing is not None:
         existing.removed_at, existing.updated_at = None, now
         existing.save(update_fields=["removed_at", "updated_at"])

@@ -26,14 +26,17 @@ told today wait for the next day's digest rather than being marked done unseen.
 import datetime
 import math
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.db import transaction
+from django.utils import formats
+from django.utils.translation import gettext, gettext_lazy
 
 from access.choices import DataClassification, Environment
 from dpms import audit, portal
 from dpms.models import Notification, User
 from dpms.notify import Digest, claim_digest_recipients, digest_each
-from vulnerabilities.choices import OPEN_STATUSES, DeadlineClock
+from vulnerabilities.choices import OPEN_STATUSES, DeadlineClock, Severity
 from vulnerabilities.models import RemediationPolicy, Vulnerability
 from vulnerabilities.queries.deadlines import current_policy, deadline_holder, zone_of
 
@@ -171,12 +174,23 @@ def redue_open(*, policy: RemediationPolicy, now: datetime.datetime, system=None
 
 
 # --- Tick steps ---------------------------------------------------------------------------------------------
-def _line(vulnerability_row: dict, zone_for) -> str:
-    due = vulnerability_row["due_at"].astimezone(zone_for(vulnerability_row))
-    return (
-        f"{vulnerability_row['reference']} {vulnerability_row['title']} · {vulnerability_row['system__name']}"
-        f" · {vulnerability_row['severity']} · due {due:%d %b %Y}"
-    )
+def _line(vulnerability_row: dict, zone_for) -> Callable[[User], str]:
+    """A digest's line, written out in its reader's language (notify renders it for each recipient): the
+    severity's name and the day it is due in the holder's time zone, as that language writes a date."""
+    due = vulnerability_row["due_at"].astimezone(zone_for(vulnerability_row)).date()
+    severity = vulnerability_row["severity"]
+
+    def line(person: User) -> str:
+        label = Severity(severity).label if severity in Severity.values else severity
+        return gettext("%(reference)s %(title)s · %(system)s · %(severity)s · due %(date)s") % {
+            "reference": vulnerability_row["reference"],
+            "title": vulnerability_row["title"],
+            "system": vulnerability_row["system__name"],
+            "severity": str(label).lower(),
+            "date": formats.date_format(due, "DATE_FORMAT"),
+        }
+
+    return line
 
 
 ROW_FIELDS = (
@@ -234,8 +248,10 @@ def remind_before_due(*, now: datetime.datetime) -> int:
         )
         sent = digest_each(
             _owner_digests(rows),
-            subject="Vulnerabilities due soon",
-            intro="These vulnerabilities reach their remediation deadline soon: fix them, or say why not.",
+            subject=gettext_lazy("Vulnerabilities due soon"),
+            intro=gettext_lazy(
+                "These vulnerabilities reach their remediation deadline soon: fix them, or say why not."
+            ),
             dedup_prefix=prefix,
             more_link=REGISTER_LINK,
         )
@@ -268,9 +284,11 @@ def _escalate_to_owners(now: datetime.datetime) -> int:
         )
         sent = digest_each(
             _owner_digests(rows),
-            subject="Vulnerabilities past their remediation deadline",
-            intro="These vulnerabilities are past their remediation deadline; the security officers will "
-            "be told if they stay open.",
+            subject=gettext_lazy("Vulnerabilities past their remediation deadline"),
+            intro=gettext_lazy(
+                "These vulnerabilities are past their remediation deadline; the security officers will "
+                "be told if they stay open."
+            ),
             dedup_prefix=prefix,
             more_link=REGISTER_LINK,
         )
@@ -328,8 +346,8 @@ def _escalate_to_officers(now: datetime.datetime, policy: RemediationPolicy) -> 
                 Digest(recipient=o, texts=texts, total=len(rows), link=f"{REGISTER_LINK}?overdue=1")
                 for o in officers
             ],
-            subject="Overdue vulnerabilities escalated to the security officers",
-            intro="These vulnerabilities are past their remediation deadline and still open.",
+            subject=gettext_lazy("Overdue vulnerabilities escalated to the security officers"),
+            intro=gettext_lazy("These vulnerabilities are past their remediation deadline and still open."),
             dedup_prefix=prefix,
             more_link=f"{REGISTER_LINK}?overdue=1",
         )

@@ -19,6 +19,7 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from access.models import System
 from dpms import audit, portal
@@ -43,7 +44,7 @@ def _text(value, *, field: str, limit: int, required: str = "", one_line: bool =
     if required and not text:
         raise ValidationError({field: required})
     if len(text) > limit:
-        raise ValidationError({field: f"Keep it to {limit} characters."})
+        raise ValidationError({field: _("Keep it to %(limit)s characters.") % {"limit": limit}})
     return text
 
 
@@ -71,25 +72,32 @@ def disclosure_submit(
     or, when anything is refused (a field, a file), none of them."""
     now = now or timezone.now()
     title = _text(
-        title, field="title", limit=TITLE_MAX, required="Say in a line what you found.", one_line=True
+        title, field="title", limit=TITLE_MAX, required=_("Say in a line what you found."), one_line=True
     )
     location = _text(
-        location, field="location", limit=2000, required="Say where: an address, a product, a page."
+        location, field="location", limit=2000, required=_("Say where: an address, a product, a page.")
     )
-    steps = _text(steps, field="steps", limit=TEXT_MAX, required="Say how to reproduce it.")
+    steps = _text(steps, field="steps", limit=TEXT_MAX, required=_("Say how to reproduce it."))
     contact = _text(
         reporter_contact,
         field="reporter_contact",
         limit=CONTACT_MAX,
-        required="Say how we reach you: an email address, or another way.",
+        required=_("Say how we reach you: an email address, or another way."),
         one_line=True,
     )
     pgp_key = _text(pgp_key, field="pgp_key", limit=TEXT_MAX)
     if pgp_key and not pgp_key.startswith(PGP_START):
-        raise ValidationError({"pgp_key": f"An OpenPGP public key in ASCII armour starts with {PGP_START}."})
+        raise ValidationError(
+            {
+                "pgp_key": _("An OpenPGP public key in ASCII armour starts with %(start)s.")
+                % {"start": PGP_START}
+            }
+        )
     system = intake_system()
     if system is None:
-        raise ValidationError("Reports cannot be taken here right now: write to the contact in security.txt.")
+        raise ValidationError(
+            _("Reports cannot be taken here right now: write to the contact in security.txt.")
+        )
     description = _description(location=location, steps=steps, contact=contact, pgp_key=pgp_key)
     vulnerability = register.vulnerability_create(
         actor=None,
@@ -147,10 +155,10 @@ def disclosure_add_information(
     uploads = list(uploads or ())
     text = _text(text, field="text", limit=TEXT_MAX)
     if not text and not uploads:
-        raise ValidationError({"text": "Write something, or attach a file."})
+        raise ValidationError({"text": _("Write something, or attach a file.")})
     locked = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
     if locked.link_revoked_at is not None:
-        raise PermissionDenied("This link was revoked.")
+        raise PermissionDenied(_("This link was revoked."))
     incident = Incident.objects.filter(pk=locked.incident_id).first() if locked.incident_id else None
     portal.announce(UPDATED, incident=incident, text=text or "(files only)", uploads=uploads, now=now)
     message = DisclosureMessage.objects.create(
@@ -171,13 +179,13 @@ def disclosure_revoke_link(
 ) -> Disclosure:
     """A security officer ends the reporter's private link (it shows nothing from then on). Audited."""
     if not may_revoke_link(actor):
-        raise PermissionDenied("Only security officers revoke a reporter's link.")
+        raise PermissionDenied(_("Only security officers revoke a reporter's link."))
     now = now or timezone.now()
     claimed = Disclosure.objects.filter(pk=disclosure.pk, link_revoked_at__isnull=True).update(
         link_revoked_at=now, link_revoked_by=actor
     )
     if not claimed:
-        raise ValidationError("This link was revoked already.")
+        raise ValidationError(_("This link was revoked already."))
     disclosure.refresh_from_db()
     audit.record(action="vulnerabilities.disclosure.revoke_link", actor=actor, obj=disclosure, changes={})
     return disclosure
@@ -190,7 +198,7 @@ def disclosure_move(
     """A security officer files the report's vulnerability on the system it is about (from the intake
     system): its owner becomes that system's owner and its deadline follows that system's rules. Audited."""
     if not may_edit_disclosure_policy(actor):
-        raise PermissionDenied("Only security officers move a report to another system.")
+        raise PermissionDenied(_("Only security officers move a report to another system."))
     now = now or timezone.now()
     # Locked: a triage or a second move at once acts on what this one leaves.
     row = (
@@ -206,7 +214,12 @@ def disclosure_move(
         .exists()
     )
     if clash:
-        raise ValidationError({"system": f"{row.identifier} is already recorded on {system.name}."})
+        raise ValidationError(
+            {
+                "system": _("%(identifier)s is already recorded on %(system)s.")
+                % {"identifier": row.identifier, "system": system.name}
+            }
+        )
     before = row.system.name
     was_default_owner = row.owner_id == row.system.owner_id
     row.system = system
@@ -228,8 +241,8 @@ def disclosure_move(
 def disclosure_policy_update(*, actor, text: str, now: datetime.datetime | None = None) -> DisclosurePolicy:
     """A security officer changes the policy shown on the public report page. Audited with the change."""
     if not may_edit_disclosure_policy(actor):
-        raise PermissionDenied("Only security officers edit the disclosure policy.")
-    text = _text(text, field="text", limit=TEXT_MAX, required="The policy cannot be empty.")
+        raise PermissionDenied(_("Only security officers edit the disclosure policy."))
+    text = _text(text, field="text", limit=TEXT_MAX, required=_("The policy cannot be empty."))
     now = now or timezone.now()
     policy = DisclosurePolicy.objects.select_for_update().filter(pk=1).first()
     before = policy.text if policy else ""

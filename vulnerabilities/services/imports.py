@@ -38,6 +38,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from access.models import System
 from dpms import audit
@@ -141,15 +143,15 @@ def scan_import_create(
     file names it (security officers only). ``actor`` None: a pipeline through ``manage.py import_scan``."""
     if actor is not None and not may_import_scan(actor, system):
         raise PermissionDenied(
-            "Only security officers and the system's owner import its scans."
+            _("Only security officers and the system's owner import its scans.")
             if system is not None
-            else "Choose the system the scan is of."
+            else _("Choose the system the scan is of.")
         )
     too_large = size_problem(len(content))
     if too_large:
         raise ValidationError({"file": too_large})
     if not content.strip():
-        raise ValidationError({"file": "The file is empty."})
+        raise ValidationError({"file": _("The file is empty.")})
     scan = _stored(actor=actor, filename=filename, content=content, system=system, format=format, full=full)
     transaction.on_commit(partial(enqueue, PROCESS_TASK, [scan.pk]))
     return scan
@@ -173,19 +175,32 @@ def scan_import_process(*, import_id: int) -> str:
         format=report.format or scan.format, total=len(report.findings), progress_at=timezone.now()
     )
     if not report.ok:
-        _fail(import_id, "The file cannot be imported: nothing was imported.", report, report.problems)
+        _fail(
+            import_id,
+            gettext_noop("The file cannot be imported: nothing was imported."),
+            report,
+            report.problems,
+        )
         return ScanImportState.FAILED
     try:
         with transaction.atomic():
             _apply(scan, report, _plans(scan, report))
     except ScanRefused as refused:
         _fail(
-            import_id, "The scan does not fit the register: nothing was imported.", report, refused.problems
+            import_id,
+            gettext_noop("The scan does not fit the register: nothing was imported."),
+            report,
+            refused.problems,
         )
         return ScanImportState.FAILED
     except ValidationError as refused:  # a vulnerability changed meanwhile (its step no longer allowed)
         problems = [ScanProblem("file", message) for message in refused.messages]
-        _fail(import_id, "The register changed while importing: nothing was imported.", report, problems)
+        _fail(
+            import_id,
+            gettext_noop("The register changed while importing: nothing was imported."),
+            report,
+            problems,
+        )
         return ScanImportState.FAILED
     except _ClaimLost:
         return ScanImport.objects.filter(pk=import_id).values_list("state", flat=True).first() or ""

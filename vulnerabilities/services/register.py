@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from access.models import System
 from dpms import audit
@@ -76,7 +77,7 @@ def _apply_vector(vulnerability: Vulnerability, vector: str, stated_severity: st
         vulnerability.cvss_score, vulnerability.scored_severity = scored.score, str(scored.severity)
     else:
         if stated_severity and stated_severity not in Severity.values:
-            raise ValidationError({"severity": f"Not a severity: {stated_severity}."})
+            raise ValidationError({"severity": _("Not a severity: %(value)s.") % {"value": stated_severity}})
         vulnerability.cvss_vector = vulnerability.cvss_version = ""
         vulnerability.cvss_score = None
         vulnerability.scored_severity = stated_severity
@@ -86,15 +87,15 @@ def _apply_vector(vulnerability: Vulnerability, vector: str, stated_severity: st
 def _clean_text(value: str, *, field: str, limit: int, required: bool = False) -> str:
     text = " ".join((value or "").split())
     if required and not text:
-        raise ValidationError({field: "This field is required."})
+        raise ValidationError({field: _("This field is required.")})
     if len(text) > limit:
-        raise ValidationError({field: f"At most {limit} characters."})
+        raise ValidationError({field: _("At most %(limit)s characters.") % {"limit": limit}})
     return text
 
 
 def _check_component(system: System, component: Component | None) -> None:
     if component is not None and component.system_id != system.pk:
-        raise ValidationError({"component": "This component belongs to another system."})
+        raise ValidationError({"component": _("This component belongs to another system.")})
 
 
 def _check_unique(vulnerability: Vulnerability) -> None:
@@ -108,7 +109,10 @@ def _check_unique(vulnerability: Vulnerability) -> None:
     taken = same.values_list("reference", flat=True).first()
     if taken:
         raise ValidationError(
-            {"identifier": f"{vulnerability.identifier} is already recorded here as {taken}."}
+            {
+                "identifier": _("%(identifier)s is already recorded here as %(reference)s.")
+                % {"identifier": vulnerability.identifier, "reference": taken}
+            }
         )
 
 
@@ -148,9 +152,9 @@ def vulnerability_create(
     officer or the system's owner. The same identifier on the same system and component is refused."""
     now = now or timezone.now()
     if actor is not None and not may_record_on(actor, system):
-        raise PermissionDenied("Only security officers and the system's owner record its vulnerabilities.")
+        raise PermissionDenied(_("Only security officers and the system's owner record its vulnerabilities."))
     if source not in VulnerabilitySource.values:
-        raise ValidationError({"source": f"Not a source: {source}."})
+        raise ValidationError({"source": _("Not a source: %(value)s.") % {"value": source}})
     _check_component(system, component)
     seen = seen_at or now
     vulnerability = Vulnerability(
@@ -204,7 +208,7 @@ def _locked(vulnerability: Vulnerability) -> Vulnerability:
 
 def _require_change(actor, vulnerability: Vulnerability) -> None:
     if actor is not None and not may_change(actor, vulnerability):
-        raise PermissionDenied("Only security officers and its owners change this vulnerability.")
+        raise PermissionDenied(_("Only security officers and its owners change this vulnerability."))
 
 
 def _after_save(vulnerability: Vulnerability, changed_due: list[str]) -> None:
@@ -265,13 +269,13 @@ def vulnerability_override_severity(
     with the reason (e.g. "not reachable: internal only"). The deadline follows. Audited."""
     now = now or timezone.now()
     if actor is not None and not may_manage_vulnerabilities(actor):
-        raise PermissionDenied("Only security officers override a severity.")
+        raise PermissionDenied(_("Only security officers override a severity."))
     row = _locked(vulnerability)
     reason = (reason or "").strip()
     if severity and severity not in Severity.values:
-        raise ValidationError({"severity": f"Not a severity: {severity}."})
+        raise ValidationError({"severity": _("Not a severity: %(value)s.") % {"value": severity}})
     if severity and not reason:
-        raise ValidationError({"reason": "Say why the scored severity does not apply."})
+        raise ValidationError({"reason": _("Say why the scored severity does not apply.")})
     before = [row.severity_override, row.override_reason, row.severity, row.due_at]
     row.severity_override, row.override_reason = severity, reason if severity else ""
     row.severity = row.severity_override or row.scored_severity
@@ -303,7 +307,7 @@ def vulnerability_assign(
     _require_change(actor, row)
     owner = owner or row.system.owner
     if owner is not None and not owner.is_active:
-        raise ValidationError({"owner": "This person is no longer active."})
+        raise ValidationError({"owner": _("This person is no longer active.")})
     if owner == row.owner:
         return row
     before = row.owner
@@ -317,10 +321,13 @@ def vulnerability_assign(
 
 def _move(row: Vulnerability, to: str) -> str:
     if to not in allowed_next(row):
+        words = {
+            "before": row.get_status_display().lower(),
+            "after": str(VulnerabilityStatus(to).label).lower(),
+        }
         raise ValidationError(
-            {"status": f"A vulnerability that is {row.get_status_display().lower()} cannot become "
-             f"{VulnerabilityStatus(to).label.lower()}."}
-        )  # fmt: skip
+            {"status": _("A vulnerability that is %(before)s cannot become %(after)s.") % words}
+        )
     before, row.status = row.status, to
     return before
 
@@ -378,7 +385,7 @@ def vulnerability_mark_fixed(*, actor, vulnerability, note: str = "", now=None) 
     in scan of 7 Dec 2026")."""
     note = " ".join((note or "").split())
     if len(note) > 300:
-        raise ValidationError({"note": "At most 300 characters."})
+        raise ValidationError({"note": _("At most %(limit)s characters.") % {"limit": 300}})
 
     def prepare(row, now):
         row.fixed_at, row.fixed_note = now, note
@@ -394,7 +401,7 @@ def vulnerability_mark_fixed(*, actor, vulnerability, note: str = "", now=None) 
 def vulnerability_verify(*, actor, vulnerability, now=None) -> Vulnerability:
     """fixed → verified, by a security officer (not whoever fixed it alone)."""
     if actor is not None and not may_manage_vulnerabilities(actor):
-        raise PermissionDenied("Only security officers verify a fix.")
+        raise PermissionDenied(_("Only security officers verify a fix."))
 
     def prepare(row, now):
         row.verified_at = now
@@ -421,13 +428,15 @@ def vulnerability_accept_risk(*, actor, vulnerability, risk: Risk | None, now=No
 
     def prepare(row, now):
         if risk is None:
-            raise ValidationError({"risk": "Name the risk of the register that accepts this."})
+            raise ValidationError({"risk": _("Name the risk of the register that accepts this.")})
         acceptance = current_acceptance(risk, now.date())
         if acceptance is None:
             raise ValidationError(
                 {
-                    "risk": f"{risk.reference} has no approved acceptance in force: "
-                    "ask for one on the risk first."
+                    "risk": _(
+                        "%(reference)s has no approved acceptance in force: ask for one on the risk first."
+                    )
+                    % {"reference": risk.reference}
                 }
             )
         row.risk, row.accepted_until = risk, acceptance.expires_on
@@ -447,7 +456,7 @@ def vulnerability_mark_false_positive(*, actor, vulnerability, reason: str, now=
 
     def prepare(row, now):
         if not reason:
-            raise ValidationError({"reason": "Say why this is a false positive."})
+            raise ValidationError({"reason": _("Say why this is a false positive.")})
         row.false_positive_reason = reason
         return ["false_positive_reason"]
 

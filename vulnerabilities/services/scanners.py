@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cyclonedx.model.bom import Bom
+from django.utils.translation import gettext
 from packageurl import PackageURL
 
 from vulnerabilities.choices import ScanFormat, Severity
@@ -173,7 +174,9 @@ class _Refused(Exception):
 def size_problem(size: int) -> str:
     """The message for a file over the limit, or "" (checked before anything is read)."""
     if size > MAX_SCAN_BYTES:
-        return f"The file is larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB: nothing was read."
+        return gettext("The file is larger than %(size)s MB: nothing was read.") % {
+            "size": MAX_SCAN_BYTES // (1024 * 1024)
+        }
     return ""
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from cvss import CVSS3, CVSS4  # type: ignore[import-untyped]
 from cvss.exceptions import CVSSError  # type: ignore[import-untyped]
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from vulnerabilities.choices import CvssVersion, Severity
 
@@ -47,25 +48,33 @@ def score(vector: str) -> Score:
     not a CVSS 3.0, 3.1 or 4.0 vector."""
     text = (vector or "").strip()
     if not text:
-        raise ValidationError("Enter a CVSS vector.", code="required")
+        raise ValidationError(_("Enter a CVSS vector."), code="required")
     if len(text) > MAX_VECTOR_LENGTH:
-        raise ValidationError("This is too long for a CVSS vector.", code="invalid")
+        raise ValidationError(_("This is too long for a CVSS vector."), code="invalid")
     if text.startswith("CVSS:4.0/"):
         try:
             parsed4 = CVSS4(text)
         except CVSSError as error:
-            raise ValidationError(f"Not a valid CVSS 4.0 vector: {error}.", code="invalid") from None
+            raise ValidationError(
+                _("Not a valid CVSS %(version)s vector: %(error)s.") % {"version": "4.0", "error": error},
+                code="invalid",
+            ) from None
         number = Decimal(str(parsed4.base_score)).quantize(Decimal("0.1"))
         return Score(CvssVersion.V4_0.value, number, severity_for(number), parsed4.clean_vector())
     if text.startswith(("CVSS:3.1/", "CVSS:3.0/")):
         try:
             parsed3 = CVSS3(text)
         except CVSSError as error:
-            raise ValidationError(f"Not a valid CVSS {text[5:8]} vector: {error}.", code="invalid") from None
+            raise ValidationError(
+                _("Not a valid CVSS %(version)s vector: %(error)s.") % {"version": text[5:8], "error": error},
+                code="invalid",
+            ) from None
         number = Decimal(str(parsed3.scores()[0])).quantize(Decimal("0.1"))
         return Score(text[5:8], number, severity_for(number), parsed3.clean_vector())
     raise ValidationError(
-        "A CVSS vector starts with CVSS:3.1/ or CVSS:4.0/ (CVSS 3.0 also works), "
-        "e.g. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H.",
+        _(
+            "A CVSS vector starts with CVSS:3.1/ or CVSS:4.0/ (CVSS 3.0 also works), "
+            "e.g. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H."
+        ),
         code="invalid",
     )

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dpms.forms import add_service_errors
@@ -67,7 +68,11 @@ def sbom_upload(request, system_pk):
     if form.is_valid():
         upload = form.cleaned_data["sbom"]
         if upload.size > services.MAX_SBOM_BYTES:
-            form.add_error("sbom", f"The file is larger than {services.MAX_SBOM_BYTES // (1024 * 1024)} MB.")
+            form.add_error(
+                "sbom",
+                _("The file is larger than %(size)s MB.")
+                % {"size": services.MAX_SBOM_BYTES // (1024 * 1024)},
+            )
         else:
             try:
                 difference = services.sbom_import(
@@ -78,8 +83,16 @@ def sbom_upload(request, system_pk):
             else:
                 messages.success(
                     request,
-                    f"SBOM imported: {len(difference.added)} added, {len(difference.removed)} removed, "
-                    f"{len(difference.changed)} changed, {difference.unchanged} unchanged.",
+                    _(
+                        "SBOM imported: %(added)s added, %(removed)s removed, %(changed)s changed, "
+                        "%(unchanged)s unchanged."
+                    )
+                    % {
+                        "added": len(difference.added),
+                        "removed": len(difference.removed),
+                        "changed": len(difference.changed),
+                        "unchanged": difference.unchanged,
+                    },
                 )
                 return redirect("vulnerabilities:system_components", system_pk=system.pk)
     return _page(request, system, sbom_form=form, status=400)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from vulnerabilities.forms.deadlines import PolicyForm
@@ -18,15 +19,15 @@ from vulnerabilities.services.deadlines import policy_update
 @require_http_methods(["GET", "POST"])
 def policy(request):
     if not may_read_policy(request.user):
-        raise PermissionDenied("The remediation policy is for security officers and auditors.")
+        raise PermissionDenied(_("The remediation policy is for security officers and auditors."))
     may_edit = may_edit_policy(request.user)
     if request.method == "POST" and not may_edit:
-        raise PermissionDenied("Only security officers change the remediation policy.")
+        raise PermissionDenied(_("Only security officers change the remediation policy."))
     current = current_policy()
     form = PolicyForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         policy_update(actor=request.user, now=timezone.now(), **form.cleaned_data)
-        messages.success(request, "Remediation policy saved; open vulnerabilities' deadlines follow it.")
+        messages.success(request, _("Remediation policy saved; open vulnerabilities' deadlines follow it."))
         return redirect("vulnerabilities:policy")
     if not may_edit:
         for field in form.fields.values():

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dpms.forms import add_service_errors
@@ -38,13 +39,19 @@ def disclosure_list(request):
 @require_POST
 def disclosure_revoke(request, pk):
     disclosure = queries.get_disclosure_for_user(request.user, pk)
-    queries.require(queries.may_revoke_link(request.user), "Only security officers revoke a reporter's link.")
+    queries.require(
+        queries.may_revoke_link(request.user), _("Only security officers revoke a reporter's link.")
+    )
     try:
         services.disclosure_revoke_link(actor=request.user, disclosure=disclosure)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"The reporter's link of {disclosure.vulnerability.reference} is revoked.")
+        messages.success(
+            request,
+            _("The reporter's link of %(reference)s is revoked.")
+            % {"reference": disclosure.vulnerability.reference},
+        )
     return redirect("vulnerabilities:disclosures")
 
 
@@ -52,7 +59,7 @@ def disclosure_revoke(request, pk):
 @require_POST
 def disclosure_move(request, pk):
     disclosure = queries.get_disclosure_for_user(request.user, pk)
-    queries.require(queries.may_revoke_link(request.user), "Only security officers move a report.")
+    queries.require(queries.may_revoke_link(request.user), _("Only security officers move a report."))
     form = DisclosureMoveForm(request.POST, systems=importable_systems(request.user))
     if form.is_valid():
         try:
@@ -66,7 +73,7 @@ def disclosure_move(request, pk):
                 request, f"{disclosure.vulnerability.reference} is now on {form.cleaned_data['system']}."
             )
     else:
-        messages.error(request, "Choose a system of the register.")
+        messages.error(request, _("Choose a system of the register."))
     return redirect("vulnerabilities:disclosures")
 
 
@@ -74,7 +81,8 @@ def disclosure_move(request, pk):
 @require_http_methods(["GET", "POST"])
 def disclosure_policy(request):
     queries.require(
-        queries.may_edit_disclosure_policy(request.user), "Only security officers edit the disclosure policy."
+        queries.may_edit_disclosure_policy(request.user),
+        _("Only security officers edit the disclosure policy."),
     )
     policy = queries.disclosure_policy()
     form = DisclosurePolicyForm(request.POST or None, initial={"text": policy.text})
@@ -84,7 +92,7 @@ def disclosure_policy(request):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "The disclosure policy is saved: the report page shows it now.")
+            messages.success(request, _("The disclosure policy is saved: the report page shows it now."))
             return redirect("vulnerabilities:disclosure_policy")
     status = 400 if form.is_bound and form.errors else 200
     return render(

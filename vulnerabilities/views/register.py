@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dpms.csvexport import bad_filter, streaming_csv
@@ -104,7 +106,7 @@ def register_csv(request):
 def vulnerability_create(request):
     """Record a vulnerability found by hand or in a penetration test (officers; owners on their systems)."""
     if not queries.may_record_anywhere(request.user):
-        raise PermissionDenied("Only security officers and system owners record vulnerabilities.")
+        raise PermissionDenied(_("Only security officers and system owners record vulnerabilities."))
     systems = queries.systems_to_record_on(request.user)
     form = VulnerabilityForm(
         request.POST or None, systems=systems, components=queries.components_to_pick(request.user)
@@ -126,19 +128,19 @@ def vulnerability_create(request):
 
 # The timeline's words for the actions the services record (others show as recorded).
 ACTION_WORDS = {
-    "create": "Recorded",
-    "update": "Details changed",
-    "override_severity": "Severity overridden",
-    "assign": "Handed over",
-    "triage": "Triaged",
-    "start_remediation": "Remediation started",
-    "mark_fixed": "Marked fixed",
-    "verify": "Fix verified",
-    "accept_risk": "Risk accepted",
-    "mark_false_positive": "Marked false positive",
-    "reopen": "Reopened",
-    "deadline_breached": "Deadline passed",
-    "escalated": "Escalated to the security officers",
+    "create": gettext_lazy("Recorded"),
+    "update": gettext_lazy("Details changed"),
+    "override_severity": gettext_lazy("Severity overridden"),
+    "assign": gettext_lazy("Handed over"),
+    "triage": gettext_lazy("Triaged"),
+    "start_remediation": gettext_lazy("Remediation started"),
+    "mark_fixed": gettext_lazy("Marked fixed"),
+    "verify": gettext_lazy("Fix verified"),
+    "accept_risk": gettext_lazy("Risk accepted"),
+    "mark_false_positive": gettext_lazy("Marked false positive"),
+    "reopen": gettext_lazy("Reopened"),
+    "deadline_breached": gettext_lazy("Deadline passed"),
+    "escalated": gettext_lazy("Escalated to the security officers"),
 }
 
 
@@ -220,7 +222,7 @@ def vulnerability_override(request, pk):
     """A security officer overrides (or clears the override of) the scored severity, with a reason."""
     vulnerability = queries.get_vulnerability_for_user(request.user, pk)
     if not queries.may_manage_vulnerabilities(request.user):
-        raise PermissionDenied("Only security officers override a severity.")
+        raise PermissionDenied(_("Only security officers override a severity."))
     form = OverrideForm(request.POST)
     if form.is_valid():
         try:
@@ -230,7 +232,7 @@ def vulnerability_override(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Severity saved; the deadline follows it.")
+            messages.success(request, _("Severity saved; the deadline follows it."))
             return redirect("vulnerabilities:vulnerability", pk=vulnerability.pk)
     return _detail_again(request, vulnerability, override_form=form)
 
@@ -249,7 +251,7 @@ def vulnerability_assign(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Owner saved.")
+            messages.success(request, _("Owner saved."))
             return redirect("vulnerabilities:vulnerability", pk=vulnerability.pk)
     return _detail_again(request, vulnerability, assign_form=form)
 
@@ -280,7 +282,7 @@ def vulnerability_edit(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
             return redirect("vulnerabilities:vulnerability", pk=vulnerability.pk)
     status = 400 if form.is_bound and form.errors else 200
     context = {"form": form, "vulnerability": vulnerability}

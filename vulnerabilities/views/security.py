@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dpms.forms import add_service_errors
@@ -104,7 +105,7 @@ def track(request, token):
     link that is malformed, unknown or revoked is a 404."""
     disclosure = queries.disclosure_for_link(token)
     if disclosure is None:
-        raise Http404("No such report.")
+        raise Http404(_("No such report."))
     posted = request.method == "POST"  # bound even when only files came (their text is then empty)
     form = AddInformationForm(request.POST if posted else None, request.FILES if posted else None)
     status = 200
