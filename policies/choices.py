@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Audience(models.TextChoices):
@@ -29,7 +30,7 @@ class AssignmentStatus(models.TextChoices):
     """A person's part of a campaign: done once they acknowledged the version and answered the questions."""
 
     PENDING = "pending", _("To do")
-    DONE = "done", _("Acknowledged")
+    DONE = "done", pgettext_lazy("policy", "Acknowledged")  # "Acknowledged" alone is an incident's
     NO_RESPONSE = "no_response", _("No response")  # still pending when the campaign closed
     EXCUSED = "excused", _("Excused")  # left the company, or the audience changed, before doing it
 
@@ -42,4 +43,4 @@ class QuestionKind(models.TextChoices):
 
 class FollowUpStatus(models.TextChoices):
     OPEN = "open", _("Open")
-    RESOLVED = "resolved", _("Resolved")
+    RESOLVED = "resolved", pgettext_lazy("policy", "Resolved")  # "Resolved" alone is an incident's

@@ -76,3 +76,18 @@ def test_the_library_and_the_policy_page_are_in_german(client, staff, assignment
     policy = signed_in.get(reverse("policies:policy", args=[assignment.campaign.policy_id])).content.decode()
     assert "Fassungen" in policy
     assert untranslated(policy, ignore=seen) == []
+
+
+def test_an_acknowledgement_reads_as_one_not_as_an_incident_taken_on(client, staff, assignment):
+    # Other catalogues translate "Acknowledged" for an incident ("Übernommen"); the policies' words have
+    # their own context, so a German reader sees that they took note of the policy.
+    signed_in = sign_in_german(client, staff)
+    question = assignment.campaign.questions.get(text=QUESTION)
+    url = reverse("policies:assignment", args=[assignment.pk])
+    signed_in.post(url, {f"q{question.pk}": "yes"})
+    for page in (reverse("policies:mine"), reverse("policies:my_history"), reverse("policies:library")):
+        html = signed_in.get(page).content.decode()
+        assert "Zur Kenntnis genommen" in html, page
+        assert "Übernommen" not in html, page
+    history = signed_in.get(reverse("policies:my_history")).content.decode()
+    assert '<th scope="col">Fassung</th>' in history
