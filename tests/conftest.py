@@ -55,6 +55,18 @@ def _clean_cache():
 
 
 @pytest.fixture(autouse=True)
+def _english_to_start():
+    """Every test starts in the installation's language, and leaves it so: a German request or
+    ``translation.override`` left active on the thread would turn the next test's texts German."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _broker_not_paused(monkeypatch):
     """A publish that failed (a broker made unreachable on purpose) pauses this process's publishing for a
     few seconds (``dpms.enqueue``); every test starts without such a pause."""
