@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from access.choices import DataClassification, Environment
 from access.models import Role, System
@@ -90,7 +90,7 @@ class GrantFilterForm(forms.Form):
         required=False,
         choices=[
             ("active", gettext_lazy("Active")),
-            ("revoked", gettext_lazy("Revoked")),
+            ("revoked", pgettext_lazy("access", "Revoked")),
             ("all", gettext_lazy("All")),
         ],
         initial="active",
