@@ -8,22 +8,29 @@ document.addEventListener("click", function (event) {
 
 // Breach and NIS2 clocks: every <time data-countdown datetime="..."> shows the time left until its
 // deadline ("61 h 12 min left", "Overdue by 3 h 5 min"; days past 96 hours), like the server renders it,
-// updated every 30 seconds; class "overdue" once the deadline has passed.
+// updated every 30 seconds; class "overdue" once the deadline has passed. The words come from the element's
+// data-text-* attributes, written by the server in the reader's language ("noch 61 Std. 12 Min.").
 (function () {
-  function describe(ms) {
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (whole, name) { return name in values ? values[name] : whole; });
+  }
+  function describe(ms, element) {
+    var words = element.dataset;
     var minutes = Math.floor(Math.abs(ms) / 60000);
     var hours = Math.floor(minutes / 60);
     var span = hours >= 96
-      ? Math.floor(hours / 24) + " d " + (hours % 24) + " h"
-      : hours + " h " + (minutes % 60) + " min";
-    return ms >= 0 ? span + " left" : "Overdue by " + span;
+      ? fill(words.textDays || "%(days)s d %(hours)s h", {days: Math.floor(hours / 24), hours: hours % 24})
+      : fill(words.textHours || "%(hours)s h %(minutes)s min", {hours: hours, minutes: minutes % 60});
+    return ms >= 0
+      ? fill(words.textLeft || "%(span)s left", {span: span})
+      : fill(words.textOverdue || "Overdue by %(span)s", {span: span});
   }
   function update() {
     document.querySelectorAll("[data-countdown]").forEach(function (element) {
       var deadline = Date.parse(element.getAttribute("datetime"));
       if (isNaN(deadline)) return;
       var left = deadline - Date.now();
-      element.textContent = describe(left);
+      element.textContent = describe(left, element);
       element.classList.toggle("overdue", left < 0);
     });
   }
