@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from risk.choices import ActionStatus
 from risk.queries.actions import ACTION_SORTS
@@ -36,7 +37,7 @@ class ActionStatusForm(forms.Form):
 class ActionFilterForm(forms.Form):
     q = forms.CharField(required=False, label=_("Search"), max_length=200)
     scope = forms.ChoiceField(
-        choices=[("mine", _("My actions")), ("all", _("All I can see"))], required=False, label=_("Scope")
+        choices=[("mine", pgettext_lazy("risk treatment", "My actions")), ("all", _("All I can see"))], required=False, label=_("Scope")
     )
     status = forms.ChoiceField(
         choices=[("", _("Any status")), *ActionStatus.choices], required=False, label=_("Status")
