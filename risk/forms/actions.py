@@ -37,7 +37,9 @@ class ActionStatusForm(forms.Form):
 class ActionFilterForm(forms.Form):
     q = forms.CharField(required=False, label=_("Search"), max_length=200)
     scope = forms.ChoiceField(
-        choices=[("mine", pgettext_lazy("risk treatment", "My actions")), ("all", _("All I can see"))], required=False, label=_("Scope")
+        choices=[("mine", pgettext_lazy("risk treatment", "My actions")), ("all", _("All I can see"))],
+        required=False,
+        label=_("Scope"),
     )
     status = forms.ChoiceField(
         choices=[("", _("Any status")), *ActionStatus.choices], required=False, label=_("Status")
