@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ComponentSource(models.TextChoices):
@@ -24,7 +25,7 @@ class Severity(models.TextChoices):
     HIGH = "high", _("High")
     MEDIUM = "medium", _("Medium")
     LOW = "low", _("Low")
-    NONE = "none", _("None")
+    NONE = "none", pgettext_lazy("severity", "None")
 
 
 # Most severe first: the register's order and the dashboard's rows.
@@ -42,7 +43,7 @@ class VulnerabilityStatus(models.TextChoices):
     TRIAGED = "triaged", _("Triaged")
     IN_REMEDIATION = "in_remediation", _("In remediation")
     FIXED = "fixed", _("Fixed")
-    VERIFIED = "verified", _("Verified")
+    VERIFIED = "verified", pgettext_lazy("vulnerability", "Verified")
     RISK_ACCEPTED = "risk_accepted", _("Risk accepted")
     FALSE_POSITIVE = "false_positive", _("False positive")
 

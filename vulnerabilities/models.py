@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vulnerabilities.choices import (
     ComponentSource,
@@ -147,7 +148,7 @@ class Vulnerability(models.Model):
     due_at = models.DateTimeField(_("deadline"), null=True, blank=True)
     fixed_at = models.DateTimeField(_("fixed"), null=True, blank=True)
     fixed_note = models.CharField(_("fix note"), max_length=300, blank=True)
-    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    verified_at = models.DateTimeField(pgettext_lazy("vulnerability", "verified"), null=True, blank=True)
     settled_at = models.DateTimeField(
         _("settled"),
         null=True,

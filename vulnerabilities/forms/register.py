@@ -64,7 +64,7 @@ class VulnerabilityForm(forms.Form):
     system = LookupField(
         System.objects.order_by("name"),
         label=_("System"),
-        widget=forms.TextInput(attrs={"placeholder": "name"}),
+        widget=forms.TextInput(attrs={"placeholder": _("name")}),
     )
     title = forms.CharField(max_length=300, label=_("Title"))
     identifier = forms.CharField(
