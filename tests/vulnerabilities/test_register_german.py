@@ -216,3 +216,24 @@ def test_a_german_owner_is_reminded_in_german_and_an_english_one_in_english(syst
     assert "hoch · fällig am 10. Dez" in notes[system_owner.pk].body
     assert notes[security_officer.pk].subject.startswith("Vulnerabilities due soon")
     assert "high · due 10 Dec 2026" in notes[security_officer.pk].body
+
+
+def test_the_overdue_notices_reach_a_german_owner_and_german_officers_in_german(
+    system_owner, security_officer
+):
+    speaks_german(system_owner)
+    speaks_german(security_officer)
+    system = SystemFactory(name="Lohnbuchhaltung", owner=system_owner)
+    due = datetime.datetime(2026, 12, 10, 12, tzinfo=datetime.UTC)
+    VulnerabilityFactory(system=system, title="Flaw C", severity="critical", status="triaged", due_at=due)
+    assert deadlines.escalate_overdue(now=due + DAY) == 1  # the owner, at once
+    assert deadlines.escalate_overdue(now=due + 4 * DAY) == 1  # the officers, the policy's days later
+    (owner_note,) = Notification.objects.filter(dedup_key__startswith="vulnerability-overdue:")
+    assert owner_note.subject.startswith("Schwachstellen nach Ablauf der Behebungsfrist")
+    assert "kritisch · fällig am 10. Dez" in owner_note.body
+    (officer_note,) = Notification.objects.filter(dedup_key__startswith="vulnerability-escalation:")
+    assert officer_note.recipient_id == security_officer.pk
+    assert officer_note.subject.startswith(
+        "Überfällige Schwachstellen an die Sicherheitsbeauftragten eskaliert"
+    )
+    assert "noch offen" in officer_note.body
