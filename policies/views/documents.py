@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -176,7 +176,10 @@ def version_new(request, pk):
             messages.success(
                 request,
                 _("Version %(number)d published, in force from %(date)s.")
-                % {"number": version.number, "date": version.effective_date.isoformat()},
+                % {
+                    "number": version.number,
+                    "date": formats.date_format(version.effective_date, "DATE_FORMAT"),
+                },
             )
             return redirect("policies:policy", pk=policy.pk)
     context = {"form": form, "policy": policy, "last": last}

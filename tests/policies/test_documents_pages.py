@@ -166,6 +166,18 @@ def test_an_officer_creates_a_policy_then_its_first_version(client_for, security
     assert {"policy.create", "policy.version.publish"} <= actions
 
 
+def test_publishing_says_the_effective_date_as_pages_write_dates(
+    client_for, security_officer, finance_policy
+):
+    effective = datetime.date(2031, 3, 4)
+    response = client_for(security_officer).post(
+        reverse("policies:version_new", args=[finance_policy.pk]),
+        {"body": "New text", "change_summary": "Changed.", "effective_date": effective.isoformat()},
+        follow=True,
+    )
+    assert "Version 2 published, in force from 4 Mar 2031." in response.content.decode()
+
+
 def test_a_version_in_the_past_is_refused_on_the_form(client_for, security_officer, finance_policy):
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     response = client_for(security_officer).post(
