@@ -248,6 +248,22 @@ def test_closing_asks_for_a_confirmation_then_freezes_verifiable_evidence(
     assert closed_page.status_code == 302  # closed: back to its page
 
 
+def test_a_closed_campaign_shows_each_team_s_no_response_instead_of_an_empty_to_do(
+    client_for, security_officer, campaign, auditor
+):
+    assert (
+        client_for(security_officer).post(url("campaign_close", campaign.pk), {"confirm": "on"}).status_code
+        == 302
+    )
+    page = client_for(auditor).get(url("campaign_detail", campaign.pk)).content.decode()
+    teams = page[page.index('data-testid="team-progress"') :]
+    teams = teams[: teams.index("</table>")]
+    assert '<th scope="col">No response</th>' in teams
+    assert '<th scope="col">To do</th>' not in teams
+    # Finance: Sam never answered, Rita did; Sales: Otto never answered.
+    assert teams.count('<td data-label="No response">1</td>') == 2
+
+
 def test_only_officers_close(client_for, auditor, campaign):
     assert client_for(auditor).post(url("campaign_close", campaign.pk), {"confirm": "on"}).status_code == 403
     campaign.refresh_from_db()
