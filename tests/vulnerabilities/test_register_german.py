@@ -156,6 +156,7 @@ def test_the_scan_imports_in_german(officer, security_officer, payroll):
     assert _german(done) == []
     broken = _main(officer.get(reverse("vulnerabilities:scan_import", args=[failed.pk])).content.decode())
     assert "Es wurde nichts importiert" in broken  # the stored reason, read in German
+    assert "Sie wurde abgeschnitten" in broken  # and the file's problem
     assert _german(broken) == []
 
 

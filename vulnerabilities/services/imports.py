@@ -237,7 +237,9 @@ def _systems_for(scan: ScanImport, report: ScanReport) -> dict[str, System]:
         return {"": systems.get(pk=scan.system_id)}
     names = {finding.system or report.target for finding in report.findings} or {report.target}
     if "" in names:
-        raise ScanRefused([ScanProblem("file", "The file does not say what was scanned: choose the system.")])
+        raise ScanRefused(
+            [ScanProblem("file", gettext_noop("The file does not say what was scanned: choose the system."))]
+        )
     found = {system.name: system for system in systems.filter(name__in=names)}
     problems = [
         ScanProblem(

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cyclonedx.model.bom import Bom
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from packageurl import PackageURL
 
 from vulnerabilities.choices import ScanFormat, Severity
@@ -183,7 +183,7 @@ def size_problem(size: int) -> str:
 def load_json(content: bytes) -> Any:
     """The file's JSON; ``_Refused`` with a message a person can act on (empty, not UTF-8, cut short)."""
     if not content.strip():
-        raise _Refused("The file is empty.")
+        raise _Refused(gettext_noop("The file is empty."))
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -193,7 +193,10 @@ def load_json(content: bytes) -> Any:
     except json.JSONDecodeError as error:
         if error.pos >= len(text.rstrip()):
             raise _Refused(
-                "The file ends before its JSON does: it was cut short (truncated while saving or uploading?)."
+                gettext_noop(
+                    "The file ends before its JSON does: it was cut short "
+                    "(truncated while saving or uploading?)."
+                )
             ) from None
         raise _Refused(
             f"The file is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
@@ -347,7 +350,7 @@ def _add(report: ScanReport, where: str, component: ScanComponent, ids: list, **
     """Check one finding's component and identifier and keep it (or the problem)."""
     identifier, aliases = _identify(ids)
     if not component.name:
-        report.problem(where, "The finding names no component (package name missing).")
+        report.problem(where, gettext_noop("The finding names no component (package name missing)."))
         return
     if not identifier:
         report.problem(where, f"The finding in {component} has no vulnerability id.")
@@ -384,13 +387,13 @@ def _items(value, where: str, report: ScanReport) -> Iterator[tuple[int, dict]]:
     if value is None:
         return
     if not isinstance(value, list):
-        report.problem(where, "Expected a list here.")
+        report.problem(where, gettext_noop("Expected a list here."))
         return
     for index, item in enumerate(value):
         if isinstance(item, dict):
             yield index, item
         else:
-            report.problem(f"{where}[{index}]", "Expected an object here.")
+            report.problem(f"{where}[{index}]", gettext_noop("Expected an object here."))
 
 
 # --- pip-audit -----------------------------------------------------------------------------------------
@@ -445,7 +448,7 @@ def _parse_osv(data, report: ScanReport) -> None:
             where = f"results[{r}].packages[{p}]"
             package = entry.get("package")
             if not isinstance(package, dict):
-                report.problem(where, "The entry has no package.")
+                report.problem(where, gettext_noop("The entry has no package."))
                 continue
             component = _osv_component(package)
             records = {}
@@ -561,7 +564,7 @@ def _parse_grype(data, report: ScanReport) -> None:
         where = f"matches[{m}]"
         vulnerability, artifact = match.get("vulnerability"), match.get("artifact")
         if not isinstance(vulnerability, dict) or not isinstance(artifact, dict):
-            report.problem(where, "A match needs its vulnerability and its artifact.")
+            report.problem(where, gettext_noop("A match needs its vulnerability and its artifact."))
             continue
         related = [
             item
