@@ -1,5 +1,5 @@
-"""A German-speaking security officer shares an incident: the button says "Freigeben" (to share), not the
-"Anteil" (a share of a whole) another catalogue gives the bare word "Share"."""
+"""German words of the incident pages that other catalogues translate in another sense: the share button
+says "Freigeben" (to share), not "Anteil" (a share of a whole); My incidents offers "Alle anzeigen"."""
 
 import pytest
 from django.urls import reverse
@@ -7,6 +7,7 @@ from django.utils import translation
 
 from tests.i18n import sign_in_german
 from tests.incidents.breach_support import make_breach
+from tests.incidents.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,3 +25,12 @@ def test_the_share_button_reads_freigeben_in_german(client, security_officer):
     page = signed_in.get(reverse("incidents:detail", args=[incident.pk])).content.decode()
     assert '<button type="submit" class="secondary">Freigeben</button>' in page
     assert "Anteil" not in page
+
+
+def test_my_incidents_filtered_offers_alle_anzeigen(client, staff):
+    # The Django admin's catalogue says "Zeige alle" for the bare "Show all"; the incidents' own has context.
+    IncidentFactory(reported_by=staff)
+    signed_in = sign_in_german(client, staff)
+    page = signed_in.get(reverse("incidents:mine"), {"status": "reported"}).content.decode()
+    assert "Alle anzeigen</a>" in page
+    assert "Zeige alle" not in page
