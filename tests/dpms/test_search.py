@@ -127,10 +127,10 @@ def test_one_query_per_kind_whatever_the_data_size(
         IncidentFactory(reported_by=holder, title=f"Zebra incident {n}")
     client = client_for(security_officer)
     client.get(SEARCH, {"q": "zebra"})  # a session's first request also records it (allauth usersessions)
-    # 17 queries: session and user (2); allauth's user-session tracking (5); the viewer's groups (1); one per
-    # kind: people, systems, roles, risks, incidents (5); the header's unread count (1); saving the sliding
-    # session: savepoint, update, release (3).
-    with django_assert_num_queries(17):
+    # 18 queries: session and user (2); allauth's user-session tracking (5); the viewer's groups (1); one per
+    # kind: people, systems, roles, risks, incidents, policies (6); the header's unread count (1); saving the
+    # sliding session: savepoint, update, release (3).
+    with django_assert_num_queries(18):
         response = client.get(SEARCH, {"q": "zebra"})
     assert [kind["label"] for kind in response.context["results"]] == [
         "People",
