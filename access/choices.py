@@ -1,6 +1,9 @@
 """Choices of the access app."""
 
+import re
+
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -131,6 +134,47 @@ RECOMMENDED_DECISION: dict[str, str] = {
     Recommendation.INACTIVE: Decision.REVOKE,
     Recommendation.IN_USE: Decision.KEEP,
 }
+
+
+# The reasons ``access.services.routing.recommend`` (and a leaver's review) store with an item, in English as
+# the evidence keeps them; ``read_recommendation_reason`` gives a stored one in the reader's language. The
+# values inside (a date, a number of days) are kept as stored.
+RECOMMENDATION_REASONS: list[tuple[re.Pattern[str], Promise]] = [
+    (
+        re.compile(r"The holder's account is deactivated: revoke\."),
+        _("The holder's account is deactivated: revoke."),
+    ),
+    (re.compile(r"The grant expired on (?P<date>.+): revoke\."), _("The grant expired on %(date)s: revoke.")),
+    (
+        re.compile(r"The holder has never signed in: consider revoking\."),
+        _("The holder has never signed in: consider revoking."),
+    ),
+    (
+        re.compile(r"The holder has not signed in for (?P<days>\d+) days: consider revoking\."),
+        _("The holder has not signed in for %(days)s days: consider revoking."),
+    ),
+    (
+        re.compile(r"This grant has never been reviewed: check it carefully\."),
+        _("This grant has never been reviewed: check it carefully."),
+    ),
+    (
+        re.compile(
+            r"The holder signed in within (?P<days>\d+) days"
+            r" and the grant was reviewed on (?P<date>.+): keep\."
+        ),
+        _("The holder signed in within %(days)s days and the grant was reviewed on %(date)s: keep."),
+    ),
+    (re.compile(r"Deactivated on (?P<date>.+)\."), _("Deactivated on %(date)s.")),
+]
+
+
+def read_recommendation_reason(stored: str) -> str:
+    """A stored recommendation reason in the active language; one not known here as it was stored."""
+    for pattern, text in RECOMMENDATION_REASONS:
+        match = pattern.fullmatch(stored)
+        if match:
+            return str(text) % match.groupdict() if match.groupdict() else str(text)
+    return stored
 
 
 class TaskStatus(models.TextChoices):

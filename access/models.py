@@ -27,6 +27,7 @@ from access.choices import (
     RequestStatus,
     ReviewerRule,
     TaskStatus,
+    read_recommendation_reason,
 )
 from dpms.pdf import PdfExportBase
 
@@ -541,6 +542,11 @@ class ReviewItem(models.Model):
     def recommended_decision(self) -> str:
         """What "Accept recommendations" decides (keep or revoke); "" when it leaves the item alone."""
         return RECOMMENDED_DECISION.get(self.recommendation, "")
+
+    @property
+    def recommendation_reason_read(self) -> str:
+        """The stored (English) recommendation reason in the reader's language."""
+        return read_recommendation_reason(self.recommendation_reason)
 
 
 class ReviewTally(models.Model):
