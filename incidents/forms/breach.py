@@ -5,6 +5,7 @@ and stored in UTC. Each form has a prefix of its own, so several sit on the inci
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dpms.forms import validate_plausible_moment
 from incidents.choices import AuthorityDecision, SubjectsDecision
@@ -142,7 +143,7 @@ class Nis2SignificantForm(ClockStartForm):
 
 class Nis2RecordForm(forms.Form):
     prefix = "nis2-record"
-    report = forms.ChoiceField(label=_("Report"), choices=list(NIS2_REPORTS.items()))
+    report = forms.ChoiceField(label=pgettext_lazy("NIS2", "Report"), choices=list(NIS2_REPORTS.items()))
     at = when_field(_("Submitted at"))
 
 
