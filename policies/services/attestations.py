@@ -88,9 +88,45 @@ def validate_replies(questions, replies: dict[int, Reply]) -> dict[int, uploads.
     return files
 
 
+def _supersede(*, person, version: PolicyVersion) -> int:
+    """Acknowledging ``version`` settles what the person still owed for older versions of the same policy:
+    those assignments are excused (the newer text replaced them), their reminders withdrawn, and the audit
+    trail says which. Returns how many."""
+    older = list(
+        Assignment.objects.select_for_update(of=("self",))
+        .filter(
+            person=person,
+            status=AssignmentStatus.PENDING,
+            campaign__policy_id=version.policy_id,
+            campaign__version__number__lt=version.number,
+        )
+        .select_related("campaign__version")
+        .order_by("pk")
+    )
+    if not older:
+        return 0
+    Assignment.objects.filter(pk__in=[a.pk for a in older]).update(status=AssignmentStatus.EXCUSED)
+    for assignment in older:
+        notify.withdraw(assignment.campaign, recipients=[person])
+        notify.withdraw(assignment, recipients=[person])
+    audit.record(
+        action="policy.assignment.superseded",
+        actor=person,
+        obj=version.policy,
+        changes={
+            "version": version.number,
+            "assignments": [a.pk for a in older],
+            "older_versions": sorted({a.campaign.version.number for a in older}),
+        },
+    )
+    return len(older)
+
+
 def _acknowledge(*, person, version: PolicyVersion, assignment: Assignment | None, now) -> Acknowledgement:
     """The person's acknowledgement of ``version``: new, or the one they gave before (one per version; a
-    yearly campaign of the same version finds it and keeps its date)."""
+    yearly campaign of the same version finds it and keeps its date). What they owed for older versions of
+    the policy is settled with it (``_supersede``)."""
+    _supersede(person=person, version=version)
     found = Acknowledgement.objects.select_for_update().filter(person=person, version=version).first()
     if found is None:
         return Acknowledgement.objects.create(
@@ -289,6 +325,7 @@ def policy_acknowledge(*, actor, version: PolicyVersion, now=None) -> Acknowledg
     acknowledgement = Acknowledgement.objects.create(
         person=actor, version=version, assignment=pending[0] if pending else None, acknowledged_at=now
     )
+    _supersede(person=actor, version=version)
     for assignment in pending:
         assignment.status = AssignmentStatus.DONE
         assignment.done_at = now

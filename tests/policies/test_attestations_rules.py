@@ -229,3 +229,39 @@ def test_acknowledging_from_the_page_settles_the_reminders_of_the_assignments_it
     policy_acknowledge(actor=staff, version=campaign.version)
     reminder.refresh_from_db()
     assert reminder.done_at is not None
+
+
+def test_acknowledging_a_newer_version_settles_what_was_owed_for_an_older_one(staff, security_officer):
+    """A person still asked for version 1 who acknowledges version 2 no longer has version 1 to do: that
+    assignment is excused (superseded), its reminders withdrawn, and the audit trail says so. An
+    acknowledgement of version 1 would not have settled version 2."""
+    policy = PolicyFactory(title="Passwords", owner=security_officer)
+    first = PolicyVersionFactory(policy=policy)
+    old = AssignmentFactory(campaign=CampaignFactory(version=first), person=staff)
+    second = PolicyVersionFactory(policy=policy, change_summary="Stricter.")
+    new = AssignmentFactory(campaign=CampaignFactory(version=second), person=staff)
+    reminder = NotificationFactory(recipient=staff, topic=topic_key(old.campaign))
+
+    assignment_complete(actor=staff, assignment=new, answers={})
+
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.status, new.status) == (AssignmentStatus.EXCUSED, AssignmentStatus.DONE)
+    reminder.refresh_from_db()
+    assert reminder.done_at is not None  # withdrawn: nothing left to ask
+    event = AuditEvent.objects.get(action="policy.assignment.superseded")
+    assert event.changes == {"version": 2, "assignments": [old.pk], "older_versions": [1]}
+
+
+def test_acknowledging_an_older_version_leaves_the_newer_one_to_do(staff, security_officer):
+    policy = PolicyFactory(title="Passwords", owner=security_officer)
+    first = PolicyVersionFactory(policy=policy)
+    old = AssignmentFactory(campaign=CampaignFactory(version=first), person=staff)
+    second = PolicyVersionFactory(policy=policy, change_summary="Stricter.")
+    new = AssignmentFactory(campaign=CampaignFactory(version=second), person=staff)
+
+    assignment_complete(actor=staff, assignment=old, answers={})
+
+    new.refresh_from_db()
+    assert new.status == AssignmentStatus.PENDING
+    assert not AuditEvent.objects.filter(action="policy.assignment.superseded").exists()
