@@ -169,3 +169,22 @@ def test_a_refused_risk_says_why_in_german(client, security_officer, staff, regi
     html = response.content.decode()
     assert "Setzen Sie beide inhärenten Werte oder keinen." in html
     assert untranslated(_main(html), ignore=_data(register, security_officer, staff)) == []
+
+
+def test_drawings_keep_their_numbers_unlocalized_in_german(client, security_officer, register):
+    """German writes decimals with a comma; an SVG coordinate written "12,5" breaks the drawing. The risk's
+    trend, the heat maps and the matrices' small grids keep their coordinates as numbers."""
+    import re
+
+    signed_in = sign_in_german(client, security_officer)
+    for url in (reverse("risk:risk", args=[register.pk]), reverse("risk:heatmap"), reverse("risk:matrices")):
+        page = signed_in.get(url).content.decode()
+        drawings = re.findall(r"<svg.*?</svg>", page, re.S)
+        assert drawings, url
+        for svg in drawings:
+            coordinates = re.findall(r'\b(x[12]?|y[12]?|cx|cy|width|height|viewBox)="([^"]*)"', svg)
+            assert coordinates
+            assert not [value for _name, value in coordinates if "," in value], url
+            pair = r"-?\d+(?:\.\d+)?,-?\d+(?:\.\d+)?"  # "x,y": a German decimal comma would add a third
+            for points in re.findall(r'\bpoints="([^"]*)"', svg):
+                assert re.fullmatch(rf"\s*{pair}(?:\s+{pair})*\s*", points), (url, points)
