@@ -82,3 +82,15 @@ def test_every_roles_dashboard_is_german(client, personas, second_report, who):
     html = german_page(client, person, reverse("dashboard"))
     assert "Übersicht" in html
     assert untranslated(html, ignore=names(*personas.values(), second_report)) == []
+
+
+def test_the_sessions_page_is_titled_in_german(client, staff):
+    """allauth's sessions page says "Sessions", which Django's own sessions app (listed before allauth)
+    translates as "Sessions"; ours is titled as the account menu names it."""
+    import re
+
+    html = german_page(client, staff, reverse("usersessions_list"))
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S).group(1)
+    assert heading.strip() == "Meine Sitzungen"
+    assert re.search(r"<title>\s*Meine Sitzungen", html)
+    assert untranslated(html, ignore=names(staff)) == []
