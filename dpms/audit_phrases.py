@@ -20,6 +20,7 @@ PHRASES = {
     "Admin approval requested": gettext_lazy("Admin approval requested"),
     "Assignment escalated": gettext_lazy("Assignment escalated"),
     "Assignment excuse": gettext_lazy("Assignment excuse"),
+    "Assignment superseded": gettext_lazy("Assignment superseded"),
     "Audit verification finished": gettext_lazy("Audit verification finished"),
     "Audit verification requested": gettext_lazy("Audit verification requested"),
     "Birthright added": gettext_lazy("Birthright added"),
@@ -180,4 +181,23 @@ PHRASES = {
     "Webhook disabled": gettext_lazy("Webhook disabled"),
     "Webhook secret rotated": gettext_lazy("Webhook secret rotated"),
     "Webhook updated": gettext_lazy("Webhook updated"),
+}
+
+# Field names the change lines show when the model gives the field no translated name of its own (the
+# review item's fields, named after their columns): "Decision: pending → revoke" reads "Entscheidung: …".
+FIELD_LABELS = {
+    "decision": gettext_lazy("Decision"),
+    "justification": gettext_lazy("Justification"),
+    "bulk": gettext_lazy("Bulk decision"),
+    "override": gettext_lazy("Decided by a security officer"),
+    "privileged": gettext_lazy("Privileged"),
+    "reviewer": gettext_lazy("Reviewer"),
+    "escalation_level": gettext_lazy("Escalation level"),
+    "escalated_to": gettext_lazy("Escalated to"),
+    "downgrade_to": gettext_lazy("Downgrade to"),
+    "keep_until": gettext_lazy("Keep until"),
+    "decided_by": gettext_lazy("Decided by"),
+    "decided_at": gettext_lazy("Decided at"),
+    "default_applied": gettext_lazy("Default applied"),
+    "recommendation": gettext_lazy("Recommendation"),
 }

@@ -16,10 +16,11 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import formats
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy
 
-from dpms.audit_phrases import PHRASES
+from dpms.audit_phrases import FIELD_LABELS, PHRASES
 from dpms.formats import show_date, show_datetime
 
 # Object types that name no model: a refused page is recorded against its address.
@@ -129,8 +130,10 @@ class _Fields:
     def label(self, key: str) -> str:
         found = self._field(key)
         name = getattr(found, "verbose_name", None) if found is not None else None
-        if name:
+        if name and (isinstance(name, Promise) or key not in FIELD_LABELS):  # a translated name of its own
             return capfirst(str(name))
+        if key in FIELD_LABELS:
+            return str(FIELD_LABELS[key])
         spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", key).replace("_", " ").strip()
         return capfirst(spaced.lower()) if spaced else key
 
