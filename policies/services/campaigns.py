@@ -31,9 +31,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from dpms import audit, notify
 from dpms import campaigns as shared
@@ -517,6 +518,14 @@ def on_person_left(*, user, actor=None) -> int:
 
 
 # --- Reminders -------------------------------------------------------------------------------------------
+def _days_left(days: int) -> str:
+    return ngettext("%(days)d day left", "%(days)d days left", days) % {"days": days}
+
+
+# Written when the digest is, in each recipient's language (ngettext_lazy's "%" would translate at once).
+_days_left_lazy = lazy(_days_left, str)
+
+
 def step_label(step: shared.ReminderStep):
     """How a reminder's subject names its step."""
     if step.kind == shared.LAUNCH:
@@ -524,7 +533,7 @@ def step_label(step: shared.ReminderStep):
     if step.kind == shared.HALF_TIME:
         return gettext_lazy("half of the time has passed")
     if step.kind == shared.BEFORE_DUE:
-        return ngettext_lazy("%(days)d day left", "%(days)d days left", "days") % {"days": step.days}
+        return _days_left_lazy(step.days)
     return gettext_lazy("overdue")
 
 

@@ -137,3 +137,18 @@ def test_policy_reminders_are_a_kind_one_may_take_in_the_app_only(security_offic
     assert not OutboxEmail.objects.filter(recipient=staff).exists()
     assert OutboxEmail.objects.filter(recipient=manager).exists()  # the others are e-mailed too
     assert notify.kind_of(f"policy-escalation:1:L1:{manager.pk}").security  # escalations always e-mailed
+
+
+def test_a_days_left_step_is_named_in_the_readers_language_when_read():
+    """The label is made once for a digest sent to people of several languages: each reads it in theirs."""
+    from django.utils import translation
+
+    from dpms.campaigns import BEFORE_DUE, ReminderStep
+    from policies.services.campaigns import step_label
+
+    with translation.override("en"):
+        label = step_label(ReminderStep(key="before-3", at=timezone.now(), kind=BEFORE_DUE, days=3))
+    with translation.override("de"):
+        assert str(label) == "noch 3 Tage"
+    with translation.override("en"):
+        assert str(label) == "3 days left"
