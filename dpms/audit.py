@@ -226,6 +226,18 @@ def prepare_many(entries: Iterable[Mapping[str, Any]]) -> list[_Prepared]:
     return prepared
 
 
+def settle_deferred_checks() -> None:
+    """Run the transaction's deferred constraint checks now instead of at its commit. PostgreSQL checks
+    Django's foreign keys (``DEFERRABLE INITIALLY DEFERRED``) when the transaction commits; for a bulk
+    writer (an import of 20,000 grants) that is a fifth of a second, and a commit that follows
+    ``append_many`` runs it with the chain's head locked, so every audited write in every process waits for
+    it. Called just before ``append_many``, the checks run before the lock, and a broken one raises here
+    (the transaction rolls back as it would have at the commit). Constraints are deferred again for what
+    follows. SQLite: nothing to do (its check walks every table, and it has one writer at a time anyway)."""
+    if connection.vendor == "postgresql":
+        connection.check_constraints()  # SET CONSTRAINTS ALL IMMEDIATE (runs what is pending), then DEFERRED
+
+
 def append_many(prepared: list[_Prepared], *, batch_size: int = 1000) -> int:
     """Lock the chain head, give ``prepare_many``'s events their time (read under the lock, as ``record``
     does), sequence and hash, and write them: COPY on PostgreSQL, several times faster than INSERT. Under

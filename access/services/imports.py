@@ -506,8 +506,9 @@ def _apply(
 ) -> AppliedImport:
     """``import_apply``'s work, inside the caller's transaction. The order matters: check again (locking the
     systems), write the batch, the grants, the last-seen dates, flags and findings, then ``before_audit``
-    (the job's claim), and only then the audit events, all in one ``record_many``: the audit chain's head,
-    locked by that call until the commit, is held for that one write and not for the whole import.
+    (the job's claim), the events built and the deferred foreign-key checks run, and only then the audit
+    events written, all in one ``append_many``: the audit chain's head, locked by that call until the
+    commit, is held for that one write (and a commit with nothing left to check), not for the whole import.
 
     ``progress`` must not be called after ``before_audit``: a job's progress is written through a second
     connection to the job row, which ``before_audit`` has locked by then."""
@@ -595,6 +596,7 @@ def _apply(
     if before_audit is not None:
         before_audit(batch)
     prepared = audit.prepare_many(events)  # before the chain's lock: only chaining and writing under it
+    audit.settle_deferred_checks()  # the grants' foreign keys checked now, not at the commit under the lock
     audit_started = time.perf_counter()
     audit.append_many(prepared, batch_size=BULK_BATCH)
     return AppliedImport(batch=batch, audit_events=len(events), audit_started=audit_started)

@@ -4,12 +4,12 @@ called once per event makes, so verify_audit checks it the same way."""
 import datetime
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dpms import audit
 from dpms.context import origin
-from dpms.models import AuditChainHead, AuditEvent
+from dpms.models import AuditChainHead, AuditEvent, User
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +135,33 @@ def test_awkward_text_is_written_and_hashed_as_record_would(monkeypatch):
     )
     assert [audit.compute_hash(event) for event in stored] == [event.hash for event in stored]
     assert audit.verify().ok
+
+
+@pytest.mark.postgres
+def test_settling_checks_a_bulk_writers_foreign_keys_before_the_chain_is_locked(requires_postgres):
+    """PostgreSQL checks foreign keys at the commit, which for a bulk writer would run with the chain's head
+    locked: settled first, a broken reference fails before any event is appended, and what is written after
+    is deferred again (checked at the next settling or the commit)."""
+    person = UserFactory()
+    before = AuditChainHead.objects.values_list("sequence", flat=True).first()
+    steps = []
+
+    def import_with_a_broken_reference():
+        with transaction.atomic():
+            User.objects.filter(pk=person.pk).update(manager_id=10**9)  # no such manager
+            audit.settle_deferred_checks()
+            audit.record_many(entries([person]))
+
+    def write_after_settling():
+        with transaction.atomic():
+            audit.settle_deferred_checks()
+            User.objects.filter(pk=person.pk).update(manager_id=10**9)
+            steps.append("written")  # not refused at once: deferred again
+            audit.settle_deferred_checks()
+
+    with pytest.raises(IntegrityError):
+        import_with_a_broken_reference()
+    assert AuditChainHead.objects.values_list("sequence", flat=True).first() == before
+    with pytest.raises(IntegrityError):
+        write_after_settling()
+    assert steps == ["written"]
