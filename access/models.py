@@ -571,6 +571,27 @@ class ReviewTally(models.Model):
         return f"campaign {self.campaign_id}, reviewer {self.reviewer_id}, {self.decision}: {self.items}"
 
 
+class ReminderClaim(models.Model):
+    """A reviewer the reminder tick claimed for one step of a campaign and handed to a worker to write their
+    digest (``access.services.reminders``). The worker deletes it with the digest written; one still here
+    after ``reminders.CLAIM_STALE_AFTER`` lost its task, and the next tick hands it out again."""
+
+    campaign = models.ForeignKey(ReviewCampaign, on_delete=models.CASCADE, related_name="+")
+    step = models.CharField(max_length=40)  # ReminderStep.key: launch, half, before-3, overdue-2
+    recipient = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    claimed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "step", "recipient"], name="one_reminder_claim_per_step_and_person"
+            )
+        ]
+
+    def __str__(self):
+        return f"campaign {self.campaign_id}, {self.step}: person {self.recipient_id}"
+
+
 class RevocationTask(models.Model):
     """What a revoke (or downgrade, or expiry) asks the system owner to do, tracked until done."""
 

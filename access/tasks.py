@@ -1,10 +1,13 @@
 """Background work of the access app: the tick (beat sends it every 5 minutes; the calendar lives in the
-database), the population of launching campaigns, and the check and apply of uploaded import files.
+database), the population of launching campaigns, the reminder digests the tick hands out in batches, and the
+check and apply of uploaded import files.
 
 Each tick step is idempotent and safe to run on several workers at once (``select_for_update(skip_locked=
 True)`` and unique keys), and catches up after downtime: it acts on everything due, not only on what fell due
 since the last tick.
 """
+
+from datetime import datetime
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -64,6 +67,21 @@ def populate_campaign(campaign_id: int) -> None:
     if not campaigns.campaign_populate(campaign_id=campaign_id, max_batches=BATCHES_PER_TASK):
         # One attempt: with the broker down the tick's stalled-launch sweep sends it again.
         enqueue(populate_campaign, [campaign_id])
+
+
+@shared_task(
+    name=reminders.SEND_TASK,
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def send_reminders(campaign_id: int, now: str, recipient_ids: list[int]) -> int:
+    """Write the reminder digests of a batch of reviewers the tick at ``now`` claimed
+    (``reminders.send_claimed_reminders``). Safe to run twice; a lost one is handed out again by the tick."""
+    return reminders.send_claimed_reminders(
+        campaign_id=campaign_id, now=datetime.fromisoformat(now), recipient_ids=recipient_ids
+    )
 
 
 def _run_import_step(step, job_id: int):

@@ -4,6 +4,10 @@ Reminder steps come from the campaign's policy: at launch, at half time, N days 
 overdue. One digest per reviewer per step lists all their pending items; the de-duplication key
 (campaign, step, reviewer) makes a repeated or concurrent tick a no-op.
 
+The tick decides who is due and claims them (``ReminderClaim`` rows); workers write the digests, a batch of
+reviewers per task (``send_claimed_reminders``). A claim whose task was lost is handed out again by a later
+tick, so nobody is missed; the key and the claim's lock make a batch that runs twice send nothing twice.
+
 Catch-up after downtime: each tick sends only the **latest** step whose time has passed. When the tick was
 down through several steps (say launch and half time), reviewers get one digest for the latest one, not a
 burst of stale reminders; a step already sent is never sent again.
@@ -13,11 +17,13 @@ while its close waits for a security officer's confirmation, or before the close
 """
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, F, Window
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, CharField, Count, DateTimeField, F, Value, Window
 from django.db.models.functions import RowNumber
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
@@ -25,16 +31,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from access.choices import CampaignStatus, Decision
-from access.models import ReviewCampaign, ReviewItem
+from access.models import ReminderClaim, ReviewCampaign, ReviewItem
+from access.queries.reminders import pending_items, reviewers_to_claim
 from dpms import audit
 from dpms import campaigns as campaign_steps
 from dpms.campaigns import ReminderStep, Schedule
+from dpms.enqueue import enqueue
 from dpms.models import User
 from dpms.notify import (
     DIGEST_MAX_ITEMS,
     Digest,
     DigestItem,
-    claim_digest_recipients,
     digest,
     digest_each,
     local_time,
@@ -45,6 +52,13 @@ QUEUE_LINK = "/access/reviews/"
 # Campaigns without a policy (ad hoc, mover): remind at launch, 1 day before due, daily when overdue.
 DEFAULT_DAYS_BEFORE_DUE = (1,)
 DEFAULT_ESCALATE_AFTER_DAYS = 3
+
+SEND_TASK = "access.tasks.send_reminders"
+# Reviewers per send task: about a second of a worker's time at scale (their items, their digests, written
+# in one COPY), and a campaign of 1,000 reviewers spreads over several workers.
+CLAIM_BATCH = 200
+# A claim still held this long after its tick lost its task (twice the task time limit, as a stalled launch).
+CLAIM_STALE_AFTER = timedelta(seconds=2 * settings.CELERY_TASK_TIME_LIMIT)
 
 
 def schedule(campaign: ReviewCampaign) -> Schedule:
@@ -88,10 +102,6 @@ def latest_due_step(campaign: ReviewCampaign, now: datetime) -> ReminderStep | N
     return campaign_steps.latest_due_step(campaign.launched_at, campaign.due_at, schedule(campaign), now)
 
 
-def _pending(campaign: ReviewCampaign):
-    return ReviewItem.objects.filter(campaign=campaign, decision=Decision.PENDING)
-
-
 # The order a digest lists a person's items in (and the window picks the first of).
 DIGEST_ORDER = ("holder_label", "system_name", "role_name", "pk")
 
@@ -106,7 +116,7 @@ def _pending_digests(campaign: ReviewCampaign, recipients: list[int]) -> list[Di
     totals: dict[int, int] = {}
     for field in ("reviewer_id", "escalated_to_id"):
         rows = (
-            _pending(campaign)
+            pending_items(campaign)
             .filter(**{f"{field}__in": wanted})
             .annotate(
                 total=Window(Count("pk"), partition_by=[F(field)]),
@@ -124,23 +134,36 @@ def _pending_digests(campaign: ReviewCampaign, recipients: list[int]) -> list[Di
                 person, mine = person_id, texts.setdefault(person_id, [])
                 totals[person_id] = totals.get(person_id, 0) + total
             mine.append(f"{holder}: {system} · {role}")
-    people = User.objects.filter(pk__in=texts).only("email", "is_active", "time_zone", "language").in_bulk()
+    # Someone deactivated since the tick claimed them is no longer reminded.
+    people = (
+        User.objects.filter(pk__in=texts, is_active=True)
+        .only("email", "is_active", "time_zone", "language")
+        .in_bulk()
+    )
     return [
         Digest(recipient=people[person_id], texts=lines, total=totals[person_id], link=QUEUE_LINK)
         for person_id, lines in texts.items()
+        if person_id in people
     ]
 
 
 def send_due_reminders(*, now: datetime) -> int:
     """Tick step: the latest due reminder step of every open campaign, one digest per reviewer with pending
-    items. Returns how many digests were new.
+    items. Returns how many reviewers were handed to the workers.
 
-    The reviewers not told yet of this step are claimed first (``claim_digest_recipients``) and only their
-    items are read: a tick with nothing new to send costs a few queries per campaign, whatever its size."""
-    sent = 0
+    The tick only decides who is due and claims them: the reviewers not told of this step yet and not held by
+    a worker are written down as ``ReminderClaim`` rows and handed out ``CLAIM_BATCH`` to a task, after
+    commit. The worker reads their items and writes their digests (``send_claimed_reminders``), each in its
+    reader's language. A tick with nothing new to send costs three queries per campaign, whatever its size.
+
+    A claim whose task was lost (broker down, worker killed) is still there ``CLAIM_STALE_AFTER`` later: the
+    next tick hands it out again. A batch that runs twice is harmless: its claims are locked and deleted with
+    the digests, and the occasion's key refuses a second digest."""
+    handed = 0
     for campaign_id in ReviewCampaign.objects.filter(status=CampaignStatus.OPEN).values_list("pk", flat=True):
         with transaction.atomic():
-            # skip_locked: another worker reminding this campaign right now has it; the keys stop doubles.
+            # skip_locked: another tick reminding this campaign right now has it. Holding the campaign makes
+            # the claim below the only one for this campaign: no two ticks claim the same reviewer.
             campaign = (
                 ReviewCampaign.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=campaign_id, status=CampaignStatus.OPEN)
@@ -152,22 +175,93 @@ def send_due_reminders(*, now: datetime) -> int:
             step = latest_due_step(campaign, now)
             if step is None:
                 continue
-            prefix = f"access-reminder:{campaign.pk}:{step.key}"
-            recipients = claim_digest_recipients(
-                _pending(campaign), person_field=("reviewer_id", "escalated_to_id"), dedup_prefix=prefix
-            )
+            recipients = _claim(campaign, step, now)
             if not recipients:
                 continue
-            sent += digest_each(
-                _pending_digests(campaign, recipients),
-                subject=format_lazy(
-                    gettext_lazy("Access review “{name}”: {step}"), name=campaign.name, step=step_label(step)
-                ),
-                intro=_review_by(campaign.due_at),  # the deadline in each reviewer's time zone
-                dedup_prefix=prefix,
-                more_link=QUEUE_LINK,
-                topic=campaign,  # closing it, or deciding all one's items, withdraws the reminders
+            # Only the latest step is ever sent: claims of earlier steps are void (their tasks find none).
+            ReminderClaim.objects.filter(campaign=campaign).exclude(step=step.key).delete()
+            batches = [recipients[i : i + CLAIM_BATCH] for i in range(0, len(recipients), CLAIM_BATCH)]
+            transaction.on_commit(partial(_hand_out, campaign.pk, now, batches))
+            handed += len(recipients)
+    return handed
+
+
+def _claim(campaign: ReviewCampaign, step: ReminderStep, now: datetime) -> list[int]:
+    """Claim the reviewers due ``step`` (``reviewers_to_claim``) at ``now``: their ids, in order. One
+    statement, INSERT … SELECT: the ids never travel to this process and back (a thousand ``ReminderClaim``
+    objects and their parameters cost the tick more than finding them). A stale claim is taken again."""
+    due = reviewers_to_claim(
+        campaign, step=step.key, dedup_prefix=_prefix(campaign, step), stale_before=now - CLAIM_STALE_AFTER
+    ).values_list(
+        Value(campaign.pk, output_field=BigIntegerField()),
+        Value(step.key, output_field=CharField()),
+        "pk",
+        Value(now, output_field=DateTimeField()),
+    )
+    select, params = due.query.sql_with_params()
+    table = connection.ops.quote_name(ReminderClaim._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (campaign_id, step, recipient_id, claimed_at) {select} "
+            "ON CONFLICT (campaign_id, step, recipient_id) DO UPDATE SET claimed_at = excluded.claimed_at "
+            "RETURNING recipient_id",
+            params,
+        )
+        return sorted(person for (person,) in cursor.fetchall())
+
+
+def _prefix(campaign: ReviewCampaign, step: ReminderStep) -> str:
+    return f"access-reminder:{campaign.pk}:{step.key}"
+
+
+def _hand_out(campaign_id: int, now: datetime, batches: list[list[int]]) -> None:
+    """After commit: one task per batch, one attempt each (``dpms.enqueue``). A batch the broker did not take
+    has its claims released (dated stale), so the next tick hands it out again, not ``CLAIM_STALE_AFTER``
+    later; should that update fail too, the claims go stale by themselves."""
+    for batch in batches:
+        if not enqueue(SEND_TASK, [campaign_id, now.isoformat(), batch]):
+            ReminderClaim.objects.filter(campaign_id=campaign_id, recipient_id__in=batch).update(
+                claimed_at=now - CLAIM_STALE_AFTER - timedelta(seconds=1)
             )
+
+
+def send_claimed_reminders(*, campaign_id: int, now: datetime, recipient_ids: list[int]) -> int:
+    """Worker: write the digests of the reviewers a tick at ``now`` claimed (``send_due_reminders``), for the
+    step that was due then. Returns how many digests were new.
+
+    Idempotent: the claims are locked (``skip_locked``: the same batch running twice at once leaves them to
+    the first) and deleted with the digests in one transaction, so a batch run again finds nothing to do, and
+    the occasion's key refuses a second digest anyway. Claims of a closed campaign, of a step no longer the
+    latest, or of people with nothing left to review are dropped without a digest."""
+    with transaction.atomic():
+        campaign = ReviewCampaign.objects.filter(pk=campaign_id).select_related("policy").first()
+        if campaign is None:
+            return 0
+        step = latest_due_step(campaign, now) if campaign.status == CampaignStatus.OPEN else None
+        claims = ReminderClaim.objects.filter(campaign=campaign, recipient_id__in=recipient_ids)
+        if step is None:
+            claims.delete()
+            return 0
+        mine = list(
+            claims.filter(step=step.key)
+            .select_for_update(skip_locked=True)
+            .order_by("recipient_id")
+            .values_list("recipient_id", flat=True)
+        )
+        if not mine:
+            return 0
+        prefix = _prefix(campaign, step)
+        sent = digest_each(
+            _pending_digests(campaign, mine),
+            subject=format_lazy(
+                gettext_lazy("Access review “{name}”: {step}"), name=campaign.name, step=step_label(step)
+            ),
+            intro=_review_by(campaign.due_at),  # the deadline in each reviewer's time zone
+            dedup_prefix=prefix,
+            more_link=QUEUE_LINK,
+            topic=campaign,  # closing it, or deciding all one's items, withdraws the reminders
+        )
+        ReminderClaim.objects.filter(campaign=campaign, step=step.key, recipient_id__in=mine).delete()
     return sent
 
 

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from access.choices import Decision
 from dpms.notify import claim_digest_recipients
@@ -33,3 +34,19 @@ def test_the_claim_never_checks_each_person_against_every_item(requires_postgres
     small_memory = ("work_mem = '64kB'", "hash_mem_multiplier = 1")
     plan = explain(claim, analyze=("access_reviewitem",), settings=small_memory)
     assert not re.search(r"\(SubPlan \d+\)", plan), plan  # no subquery run again for each person
+
+
+@pytest.mark.postgres
+def test_the_tick_claims_through_one_join_over_the_items_too(requires_postgres):
+    """The tick's own claim (an INSERT … SELECT of the reviewers due) reads the people the same way."""
+    from access.services.reminders import send_due_reminders
+
+    reviewer = UserFactory()
+    campaign_with_items(3_000, reviewer=reviewer)
+    with CaptureQueriesContext(connection) as captured:
+        assert send_due_reminders(now=timezone.now()) == 1
+    sqls = [query["sql"] for query in captured.captured_queries]
+    (claim,) = [sql for sql in sqls if sql.startswith('INSERT INTO "access_reminderclaim"')]
+    small_memory = ("work_mem = '64kB'", "hash_mem_multiplier = 1")
+    plan = explain(claim, analyze=("access_reviewitem",), settings=small_memory)
+    assert not re.search(r"\(SubPlan \d+\)", plan), plan

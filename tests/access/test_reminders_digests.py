@@ -11,6 +11,7 @@ from access.models import ReviewItem
 from access.services.reminders import send_due_reminders
 from dpms.models import Notification, OutboxEmail
 from tests.access.closing_support import campaign_with_items
+from tests.access.reminders_support import remind, run_claimed
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def lines(items):
 
 def test_a_reminder_digest_reads_word_for_word(manager):
     c = campaign(manager, n=3)
-    assert send_due_reminders(now=LAUNCH) == 1
+    assert remind(now=LAUNCH) == 1
     note = Notification.objects.get(recipient=manager)
     assert note.subject == f"Access review “{c.name}”: The review has started (3 items)"
     assert note.body == "\n".join(
@@ -56,7 +57,7 @@ def test_a_reminder_digest_reads_word_for_word(manager):
 
 def test_a_digest_of_one_item_links_to_the_queue(manager):
     campaign(manager, n=1)
-    send_due_reminders(now=LAUNCH)
+    remind(now=LAUNCH)
     note = Notification.objects.get(recipient=manager)
     assert note.subject.endswith("(1 item)")
     assert note.link == "/access/reviews/"
@@ -70,7 +71,7 @@ def test_items_escalated_to_a_manager_follow_their_own_in_one_digest(manager, st
     ReviewItem.objects.filter(pk__in=[i.pk for i in escalated]).update(
         escalated_to=manager, escalation_level=1
     )
-    assert send_due_reminders(now=LAUNCH) == 2
+    assert remind(now=LAUNCH) == 2
     to_manager = Notification.objects.get(recipient=manager)
     assert to_manager.subject.endswith("(4 items)")
     assert to_manager.body.split("\n\n", 1)[1].splitlines() == [
@@ -84,7 +85,7 @@ def test_the_fifty_listed_count_items_escalated_to_the_person_too(manager, staff
     c = campaign(manager, n=45)
     campaign_with_items(10, reviewer=staff, campaign=c)
     ReviewItem.objects.filter(reviewer=staff).update(escalated_to=manager, escalation_level=1)
-    send_due_reminders(now=LAUNCH)
+    remind(now=LAUNCH)
     body = Notification.objects.get(recipient=manager).body
     assert body.count(" · ") == 50  # 45 of their own, then the first 5 escalated to them
     assert body.rstrip().splitlines()[-1] == f"- … and 5 more: {QUEUE}"
@@ -97,10 +98,26 @@ def test_the_first_tick_costs_the_same_queries_whatever_the_number_of_reviewers(
     c = campaign(UserFactory(), n=3)
     for _ in range(reviewers - 1):
         campaign_with_items(3, reviewer=UserFactory(), campaign=c)
-    # The open campaigns (1); per campaign: its savepoint (2), locking it (1), claiming the reviewers (1),
-    # their first items with their counts as reviewer (1) and as the person items were escalated to (1),
-    # the reviewers (1); the digests: the keys used before (1), in a savepoint (2), the notifications (1),
-    # who takes review reminders in the app only (1) and the emails (1).
-    with django_assert_num_queries(14):
+    # The open campaigns (1); per campaign: its savepoint (2), locking it (1), claiming the reviewers due (1,
+    # INSERT … SELECT), dropping claims of earlier steps (1). No item is read: the workers write the digests.
+    with django_assert_num_queries(6):
         assert send_due_reminders(now=LAUNCH) == reviewers
+    assert not OutboxEmail.objects.exists()
+
+
+@pytest.mark.parametrize("reviewers", [2, 30])
+def test_a_send_task_costs_the_same_queries_whatever_the_number_of_reviewers(
+    reviewers, django_assert_num_queries
+):
+    c = campaign(UserFactory(), n=3)
+    for _ in range(reviewers - 1):
+        campaign_with_items(3, reviewer=UserFactory(), campaign=c)
+    send_due_reminders(now=LAUNCH)
+    # The claims held, standing in for the tasks' arguments (1); the task: its savepoint (2), the campaign
+    # (1), locking its claims (1), the reviewers' first items with their counts as reviewer (1) and as the
+    # person items were escalated to (1), the reviewers (1); the digests: the keys used before (1), in a
+    # savepoint (2), the notifications (1), who takes review reminders in the app only (1) and the emails
+    # (1); the claims deleted (1).
+    with django_assert_num_queries(15):
+        assert run_claimed(LAUNCH) == reviewers
     assert OutboxEmail.objects.count() == reviewers

@@ -11,6 +11,7 @@ from access.services.reminders import send_due_reminders
 from dpms.models import Notification, OutboxEmail
 from tests.access.closing_support import campaign_with_items
 from tests.access.factories import ReviewCampaignFactory
+from tests.access.reminders_support import remind
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,7 @@ def reminders_for(person):
 
 def test_reminder_at_launch_is_one_digest_listing_all_pending_items(manager):
     c = campaign(manager, n=3)
-    assert send_due_reminders(now=LAUNCH + datetime.timedelta(minutes=5)) == 1
+    assert remind(now=LAUNCH + datetime.timedelta(minutes=5)) == 1
     note = reminders_for(manager).get()
     assert note.subject.endswith("(3 items)")
     assert note.link == "/access/reviews/"  # the title opens the queue
@@ -43,27 +44,28 @@ def test_reminder_at_launch_is_one_digest_listing_all_pending_items(manager):
 def test_the_tick_run_twice_sends_each_step_once(manager):
     campaign(manager)
     for at in (LAUNCH, LAUNCH + 7 * DAY, LAUNCH + 11 * DAY, LAUNCH + 13 * DAY):
-        send_due_reminders(now=at)
-        assert send_due_reminders(now=at) == 0
+        remind(now=at)
+        assert send_due_reminders(now=at) == 0  # nobody is handed out again
+        assert remind(now=at) == 0
     keys = sorted(k.split(":")[2] for k in reminders_for(manager).values_list("dedup_key", flat=True))
     assert keys == ["before-1", "before-3", "half", "launch"]
 
 
 def test_after_downtime_only_the_latest_missed_step_is_sent(manager):
     campaign(manager)
-    assert send_due_reminders(now=LAUNCH + 12 * DAY) == 1  # launch, half time and 3 days before were missed
+    assert remind(now=LAUNCH + 12 * DAY) == 1  # launch, half time and 3 days before were missed
     assert list(reminders_for(manager).values_list("dedup_key", flat=True)) == [
         f"access-reminder:{reminders_for(manager).get().dedup_key.split(':')[1]}:before-3:{manager.pk}"
     ]
-    assert send_due_reminders(now=LAUNCH + 12 * DAY + datetime.timedelta(hours=5)) == 0
+    assert remind(now=LAUNCH + 12 * DAY + datetime.timedelta(hours=5)) == 0
 
 
 def test_daily_while_overdue_one_per_day(manager):
     campaign(manager)
     due = LAUNCH + 14 * DAY
     for at in (due + datetime.timedelta(hours=1), due + datetime.timedelta(hours=20)):
-        send_due_reminders(now=at)
-    send_due_reminders(now=due + DAY + datetime.timedelta(hours=1))
+        remind(now=at)
+    remind(now=due + DAY + datetime.timedelta(hours=1))
     assert reminders_for(manager).filter(dedup_key__contains=":overdue-").count() == 2
 
 
@@ -71,7 +73,7 @@ def test_only_reviewers_with_pending_items_are_reminded(manager, second_report):
     c = campaign(manager, n=2)
     campaign_with_items(1, reviewer=second_report, campaign=c)
     ReviewItem.objects.filter(reviewer=manager).update(decision=Decision.KEEP)
-    send_due_reminders(now=LAUNCH)
+    remind(now=LAUNCH)
     assert not reminders_for(manager).exists()
     assert reminders_for(second_report).count() == 1
 
@@ -80,15 +82,15 @@ def test_closed_campaigns_are_not_reminded(manager):
     c = campaign(manager)
     c.status = "closed"
     c.save()
-    assert send_due_reminders(now=LAUNCH + 13 * DAY) == 0
+    assert remind(now=LAUNCH + 13 * DAY) == 0
 
 
 def test_a_campaign_without_policy_uses_the_defaults(manager):
     c = ReviewCampaignFactory(policy=None, kind="mover", launched_at=LAUNCH, due_at=LAUNCH + 14 * DAY)
     campaign_with_items(1, reviewer=manager, campaign=c)
-    send_due_reminders(now=LAUNCH + 7 * DAY)  # no half-time step without a policy: the launch one is latest
-    send_due_reminders(now=LAUNCH + 13 * DAY)
-    send_due_reminders(now=LAUNCH + 15 * DAY)
+    remind(now=LAUNCH + 7 * DAY)  # no half-time step without a policy: the launch one is latest
+    remind(now=LAUNCH + 13 * DAY)
+    remind(now=LAUNCH + 15 * DAY)
     keys = sorted(k.split(":")[2] for k in reminders_for(manager).values_list("dedup_key", flat=True))
     assert keys == ["before-1", "launch", "overdue-1"]
 
@@ -96,12 +98,12 @@ def test_a_campaign_without_policy_uses_the_defaults(manager):
 def test_inactive_reviewers_get_no_reminder():
     reviewer = UserFactory(is_active=False)
     campaign(reviewer)
-    assert send_due_reminders(now=LAUNCH) == 0
+    assert remind(now=LAUNCH) == 0
 
 
 def test_a_digest_lists_fifty_items_and_links_to_the_queue_for_the_rest(manager):
     campaign(manager, n=53)
-    assert send_due_reminders(now=LAUNCH) == 1
+    assert remind(now=LAUNCH) == 1
     note = reminders_for(manager).get()
     assert note.subject.endswith("(53 items)")  # the subject counts them all
     assert note.body.count(" · ") == 50
@@ -117,7 +119,7 @@ def test_a_second_tick_sends_nothing_in_five_queries_whatever_the_number_of_revi
     c = campaign(UserFactory(), n=2)
     for _ in range(reviewers - 1):
         campaign_with_items(2, reviewer=UserFactory(), campaign=c)
-    assert send_due_reminders(now=LAUNCH) == reviewers
+    assert remind(now=LAUNCH) == reviewers
     # The open campaigns (1); per campaign: its savepoint (2), locking it (1), claiming the reviewers not told
     # of this step yet, none (1). No item is read.
     with django_assert_num_queries(5):

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from access.services.reminders import send_due_reminders
 from dpms.models import Notification
 from tests.access.closing_support import campaign_with_items
+from tests.access.reminders_support import remind  # the tick, then its send tasks
 from tests.factories import NotificationFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +123,7 @@ def test_a_review_reminder_gives_the_deadline_in_the_reviewers_zone(staff):
     campaign.launched_at = timezone.now() - datetime.timedelta(hours=1)
     campaign.due_at = datetime.datetime(2026, 12, 22, 6, 30, tzinfo=UTC)  # 21 Dec, 22:30 in Los Angeles
     campaign.save()
-    send_due_reminders(now=timezone.now())
+    remind(now=timezone.now())
     note = Notification.objects.get(recipient=staff)
     assert "by 21 Dec 2026, 22:30 PST in your review queue" in note.body
     assert "UTC" not in note.body

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from access.choices import Decision
 from access.services.closing import campaign_close
-from access.services.reminders import send_due_reminders
 from access.services.reviews import item_decide
 from dpms import notify
 from dpms.context_processors import portal
@@ -23,6 +22,7 @@ from risk.choices import RiskStatus
 from risk.services.acceptances import acceptance_approve, acceptance_reject, acceptance_request
 from risk.services.reviews import assessment_record, remind_due_reviews
 from tests.access.closing_support import campaign_with_items
+from tests.access.reminders_support import remind  # the tick, then its send tasks
 from tests.dpms.api_support import api_client, token_for
 from tests.factories import NotificationFactory, UserFactory
 from tests.incidents.detail_support import incident_at
@@ -117,7 +117,7 @@ def launched(reviewer, n):
     campaign.launched_at = timezone.now() - datetime.timedelta(hours=1)
     campaign.due_at = timezone.now() + datetime.timedelta(days=14)
     campaign.save()
-    assert send_due_reminders(now=timezone.now()) == 1  # "The review has started"
+    assert remind(now=timezone.now()) == 1  # "The review has started"
     return campaign
 
 

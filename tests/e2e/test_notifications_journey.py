@@ -10,10 +10,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from access.choices import Decision
-from access.services.reminders import send_due_reminders
 from access.services.reviews import item_decide
 from dpms.models import Notification
 from tests.access.closing_support import campaign_with_items
+from tests.access.reminders_support import remind  # the tick, then its send tasks
 from tests.e2e.conftest import results_dir, save_page, sign_in
 from tests.factories import NotificationFactory, UserFactory
 
@@ -28,7 +28,7 @@ def manager(transactional_db):
     campaign.launched_at = timezone.now() - datetime.timedelta(hours=1)
     campaign.due_at = timezone.now() + datetime.timedelta(days=14)
     campaign.save()
-    send_due_reminders(now=timezone.now())
+    remind(now=timezone.now())
     NotificationFactory(
         recipient=person,
         subject="Risk action for you: rotate the backup keys",
