@@ -39,7 +39,7 @@ def make(campaign, reviewer, holder=None, recommendation="", system=None, **kwar
 
 
 def listed(response):
-    return [item.pk for item in response.context["rows"]]
+    return [int(row["pk"]) for row in response.context["rows"]]
 
 
 def test_pending_items_by_default_grouped_by_person_and_decided_ones_behind_a_filter(
