@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils.formats import localize
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -110,6 +112,47 @@ class CampaignNumbers:
     @property
     def all_reviewed(self) -> bool:
         return self.reviewed == self.total
+
+    @cached_property
+    def words(self) -> dict[str, str]:
+        """The numbers as ``_numbers.html`` writes them, in the active language, worked out once: the
+        campaign page shows 50 reviewers' numbers, and five translated sentences and a dozen localised
+        numbers a row cost the template language more than the rest of the page. Counts are localised as a
+        template would; the percents also plain (``*_width``) for the bar's geometry."""
+        reviewed, defaulted, pending = self.reviewed_percent, self.defaulted_percent, self.pending_percent
+        counts = {
+            name: localize(value)
+            for name, value in (
+                ("reviewed", self.reviewed),
+                ("defaulted", self.defaulted),
+                ("pending", self.pending),
+                ("total", self.total),
+                ("reviewed_percent", reviewed),
+                ("defaulted_percent", defaulted),
+                ("pending_percent", pending),
+            )
+        }
+        return {
+            **counts,
+            "reviewed_width": str(reviewed) if reviewed else "",
+            "defaulted_width": str(defaulted) if defaulted else "",
+            "bar": _(
+                "%(reviewed)s%% reviewed by a person, %(defaulted)s%% defaulted (no response), %(pending)s%% "
+                "pending"
+            )
+            % {
+                "reviewed": counts["reviewed_percent"],
+                "defaulted": counts["defaulted_percent"],
+                "pending": counts["pending_percent"],
+            },
+            "reviewed_text": _("%(percent)s%% reviewed") % {"percent": counts["reviewed_percent"]},
+            "by_a_person": _("%(reviewed)s of %(total)s by a person")
+            % {"reviewed": counts["reviewed"], "total": counts["total"]},
+            "defaulted_text": _("%(count)s defaulted (no response)") % {"count": counts["defaulted"]}
+            if self.defaulted
+            else "",
+            "pending_text": _("%(count)s pending") % {"count": counts["pending"]} if self.pending else "",
+        }
 
     def as_dict(self) -> dict[str, int]:
         return {
