@@ -7,9 +7,10 @@
   stable ``key`` for the de-duplication key of its digests, so it is never sent twice.
 - **Escalation** (``escalation_level_due``): level 1 (the person's manager) after ``escalate_after_days``
   overdue, level 2 (the security officers) after as many again; 0 turns escalation off.
-- **The population snapshot** (``population_lines``, ``population_sha256``, ``population_snapshot``): who a
-  campaign asks, frozen at launch as canonical text lines, counted and hashed: an auditor recomputes the
-  hash from a list (the lines sorted as ``LC_ALL=C sort`` sorts them, joined by newlines, no final one).
+- **The population snapshot** (``population_lines``, ``population_sha256``, ``population_snapshot``, and
+  ``population_snapshot_of`` for a queryset, streamed): who a campaign asks, frozen at launch as canonical
+  text lines, counted and hashed: an auditor recomputes the hash from a list (the lines sorted as
+  ``LC_ALL=C sort`` sorts them, joined by newlines, no final one).
 - **Evidence** (``store_evidence_csv``, ``evidence_stream``, ``evidence_manifest``, ``manifest_bytes``): a
   CSV produced once at close, a batch of rows at a time, stored byte for byte in chunk rows of about a
   megabyte through the app's chunk model (fields ``campaign``, ``position``, ``text``) and hashed as it is
@@ -30,7 +31,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import models
+from django.db import connections, models
+from django.db.models import TextField, Value
+from django.db.models.functions import Cast, Coalesce, Collate, Concat
 
 from dpms.csvexport import safe_cell
 
@@ -113,18 +116,54 @@ def population_lines(rows: Iterable[Sequence[Any]]) -> list[str]:
     """Canonical population lines, the fields of each row joined by commas (``grant_id,email,system,role``
     for an access review, ``person_id,email`` for a policy campaign), sorted as text (what ``LC_ALL=C sort``
     gives)."""
-    return sorted(",".join(str(field) for field in row) for row in rows)
+    lines = [",".join(str(field) for field in row) for row in rows]
+    lines.sort()
+    return lines
 
 
 def population_sha256(rows: Iterable[Sequence[Any]]) -> str:
     """SHA-256 of the canonical population: the sorted lines joined by newlines."""
-    return hashlib.sha256("\n".join(population_lines(rows)).encode()).hexdigest()
+    return population_of_sorted_lines(population_lines(rows)).sha256
 
 
 def population_snapshot(rows: Iterable[Sequence[Any]]) -> Population:
-    """Count and hash of the population ``rows`` (read once)."""
-    lines = population_lines(rows)
-    return Population(count=len(lines), sha256=hashlib.sha256("\n".join(lines).encode()).hexdigest())
+    """Count and hash of the population ``rows`` (read once; only their lines are kept, to be sorted). A
+    large population read from the database is better counted by ``population_snapshot_of``, which keeps
+    none of it in memory."""
+    return population_of_sorted_lines(population_lines(rows))
+
+
+def population_of_sorted_lines(lines: Iterable[str]) -> Population:
+    """Count and hash of canonical lines already in order, in one pass: the hash is fed line by line, so
+    neither the lines nor the text they make are held together."""
+    digest, count = hashlib.sha256(), 0
+    for line in lines:
+        digest.update(f"\n{line}".encode() if count else line.encode())
+        count += 1
+    return Population(count=count, sha256=digest.hexdigest())
+
+
+def population_snapshot_of(
+    queryset: models.QuerySet, fields: Sequence[str], *, chunk_size: int = 2_000
+) -> Population:
+    """Count and hash of the population ``queryset`` gives, its rows being ``fields`` (names or lookups of
+    integers and text, e.g. ``grant_id``, ``holder__email``): the same ``Population`` as
+    ``population_snapshot(queryset.values_list(*fields))``, with the canonical lines written and sorted by
+    the database and read ``chunk_size`` at a time, so memory does not grow with the population (a launch
+    of 100,000 items held all of them, then their lines, then the text they make). The database sorts
+    them byte by byte (collation C: UTF-8's byte order is Python's order of code points), and an empty
+    field reads "None" as ``str`` writes it."""
+    parts: list[Any] = []
+    for field in fields:
+        parts += [Value(","), Coalesce(Cast(field, TextField()), Value("None"), output_field=TextField())]
+    line = parts[1] if len(fields) == 1 else Concat(*parts[1:], output_field=TextField())
+    binary = "C" if connections[queryset.db].vendor == "postgresql" else "BINARY"
+    lines = (
+        queryset.annotate(population_line=line)
+        .order_by(Collate("population_line", binary))
+        .values_list("population_line", flat=True)
+    )
+    return population_of_sorted_lines(lines.iterator(chunk_size=chunk_size))
 
 
 # --- Evidence -----------------------------------------------------------------------------------------------

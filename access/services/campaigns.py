@@ -162,6 +162,10 @@ def campaign_population(campaign: ReviewCampaign) -> QuerySet[Grant]:
     )
 
 
+# An item's canonical population line: ``grant_id,user_email,system,role`` (``population_lines``).
+POPULATION_FIELDS = ("grant_id", "holder__email", "system_name", "role_name")
+
+
 def population_lines(rows) -> list[str]:
     """Canonical population lines ``grant_id,user_email,system,role`` from ``(grant_id, email, system, role)``
     rows, sorted as text (what ``LC_ALL=C sort`` gives), the same canonical form mover reviews use."""
@@ -258,13 +262,14 @@ def campaign_populate_batch(
 
 
 def _finish(campaign: ReviewCampaign) -> None:
-    """Close the launch: count, hash, open the campaign, and record it in the audit trail."""
-    rows = list(campaign.items.values_list("grant_id", "holder__email", "system_name", "role_name"))
-    snapshot = shared.population_snapshot(rows)
+    """Close the launch: count, hash, open the campaign, and record it in the audit trail. The population's
+    lines are written and sorted by the database and hashed as they are read, a chunk at a time: a launch
+    of 100,000 items does not hold them in memory."""
+    snapshot = shared.population_snapshot_of(campaign.items.all(), POPULATION_FIELDS)
     digest = snapshot.sha256
     campaign.population_count = snapshot.count
     campaign.population_sha256 = digest
-    campaign.items_created = len(rows)
+    campaign.items_created = snapshot.count
     campaign.status = CampaignStatus.OPEN
     campaign.save(update_fields=["population_count", "population_sha256", "items_created", "status"])
     tally_recount(campaign_id=campaign.pk)
@@ -278,7 +283,7 @@ def _finish(campaign: ReviewCampaign) -> None:
             "kind": campaign.kind,
             "launched_at": campaign.launched_at,
             "due_at": campaign.due_at,
-            "population_count": len(rows),
+            "population_count": snapshot.count,
             "population_sha256": digest,
         },
     )
@@ -288,7 +293,7 @@ def _finish(campaign: ReviewCampaign) -> None:
             "campaign": campaign.pk,
             "name": str(campaign),
             "due_at": campaign.due_at.isoformat() if campaign.due_at else None,
-            "items": len(rows),
+            "items": snapshot.count,
             "url": webhooks.absolute_url(reverse("access:campaign_detail", args=[campaign.pk])),
         },
         event_id=f"campaign-launched:{campaign.pk}",

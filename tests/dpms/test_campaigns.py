@@ -8,8 +8,12 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from dpms import campaigns
 from dpms.campaigns import Schedule
+from dpms.models import User
+from tests.factories import UserFactory
 
 LAUNCH = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 DUE = LAUNCH + timedelta(days=10)
@@ -62,6 +66,27 @@ def test_population_lines_are_sorted_text_and_the_hash_is_of_the_lines_joined():
     snapshot = campaigns.population_snapshot(iter(rows))
     assert (snapshot.count, snapshot.sha256) == (3, expected)
     assert campaigns.population_snapshot(reversed(rows)) == snapshot  # order does not matter
+
+
+@pytest.mark.django_db
+def test_the_database_writes_and_sorts_the_population_as_python_does():
+    """``population_snapshot_of`` streams the lines the database writes and sorts: the same count and hash as
+    the lines made and sorted here, whatever the text (a shorter name first or after, a comma or a space
+    inside, accents, capitals, nobody's manager) and however many are read at a time."""
+    names = ["a", "a b", "ab", "a,b", "Zoë", "zed", "Émile", "émile", "Z", "a-b", "~x", "9", "10"]
+    boss = UserFactory(email="Boss@example.com")
+    people = [UserFactory(full_name=name, manager=boss if n % 3 else None) for n, name in enumerate(names)]
+    population = User.objects.filter(pk__in=[person.pk for person in people])
+    fields = ("pk", "manager__email", "full_name")
+
+    expected = campaigns.population_snapshot(population.values_list(*fields))
+    assert expected.count == len(names)
+    assert campaigns.population_snapshot_of(population, fields) == expected
+    assert campaigns.population_snapshot_of(population, fields, chunk_size=4) == expected
+    assert campaigns.population_snapshot_of(population, ("full_name",)) == campaigns.population_snapshot(
+        population.values_list("full_name")
+    )
+    assert campaigns.population_snapshot_of(User.objects.none(), fields) == campaigns.population_snapshot([])
 
 
 def test_csv_pieces_never_split_a_row_and_neutralise_formulas():
