@@ -2,11 +2,15 @@
 filter), its filters, "Accept recommendations" and "Keep selected" from the batch bar, who may use them, and
 the page's fixed cost at 10 and 1,000 items."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from access.choices import CampaignStatus, Decision, Recommendation
-from access.models import ReviewCampaign, ReviewItem
+from access.models import ReviewCampaign, ReviewItem, System
 from access.views.reviews import PAGE_SIZE
 from tests.access.factories import ReviewCampaignFactory, ReviewItemFactory, SystemFactory
 from tests.access.test_reviews_query_counts import fill_queue
@@ -116,6 +120,42 @@ def test_each_row_shows_the_person_access_grant_and_recommendation(client_for, m
         'data-key="n"',
     ):
         assert text in row, text
+
+
+def test_a_decided_row_of_a_deactivated_portal_user_shows_its_decision_and_last_use(
+    client_for, manager, campaign
+):
+    signed_in = timezone.now() - datetime.timedelta(days=3)
+    holder = UserFactory(full_name="Bo Berg", last_login=signed_in, is_active=False)
+    portal = System.objects.filter(is_portal=True).first() or SystemFactory(name="Portal", is_portal=True)
+    item = make(
+        campaign,
+        manager,
+        holder,
+        system=portal,
+        decision=Decision.KEEP,
+        bulk=True,
+        justification="Still needed.",
+    )
+    page = client_for(manager).get(QUEUE, {"state": "all"}).content.decode()
+    row = page[page.index(f'id="row-{item.pk}"') :]
+    row = row[: row.index("</tr>")]
+    last_used = date_format(timezone.localtime(signed_in), "DATE_FORMAT")
+    for text in (
+        'class="queue-row decided"',
+        "Bo Berg",
+        ">deactivated<",
+        "signed in 3\xa0days ago",
+        f"last used {last_used}",
+        'data-testid="decision">Keep<',
+        ">bulk<",
+        "“Still needed.”",
+        'aria-pressed="true" aria-keyshortcuts="y"',
+        'aria-pressed="false" aria-keyshortcuts="n"',
+        "No recommendation",
+    ):
+        assert text in row, text
+    assert 'name="items"' not in row  # a decided row is not selected for a batch
 
 
 # --- accept recommendations and keep selected, from the page ---------------------------------------------
