@@ -116,9 +116,7 @@ def population_lines(rows: Iterable[Sequence[Any]]) -> list[str]:
     """Canonical population lines, the fields of each row joined by commas (``grant_id,email,system,role``
     for an access review, ``person_id,email`` for a policy campaign), sorted as text (what ``LC_ALL=C sort``
     gives)."""
-    lines = [",".join(str(field) for field in row) for row in rows]
-    lines.sort()
-    return lines
+    return sorted(",".join(str(field) for field in row) for row in rows)
 
 
 def population_sha256(rows: Iterable[Sequence[Any]]) -> str:
@@ -151,8 +149,8 @@ def population_snapshot_of(
     ``population_snapshot(queryset.values_list(*fields))``, with the canonical lines written and sorted by
     the database and read ``chunk_size`` at a time, so memory does not grow with the population (a launch
     of 100,000 items held all of them, then their lines, then the text they make). The database sorts
-    them byte by byte (collation C: UTF-8's byte order is Python's order of code points), and an empty
-    field reads "None" as ``str`` writes it."""
+    them byte by byte (collation C: UTF-8's byte order is Python's order of code points), and a missing
+    value (NULL) reads "None", as ``str(None)`` writes it."""
     parts: list[Any] = []
     for field in fields:
         parts += [Value(","), Coalesce(Cast(field, TextField()), Value("None"), output_field=TextField())]
