@@ -30,12 +30,21 @@ from dpms.models import AuditEvent, User
 SECURITY_OFFICER_LEVEL = 2
 
 
+def _assigned_ways(user) -> list[Q]:
+    """The ways an item is this person's to review: assigned, escalated to them, or at a security officer's
+    level."""
+    ways = [Q(reviewer=user), Q(escalated_to=user)]
+    if user.is_security_officer:
+        ways.append(Q(escalation_level__gte=SECURITY_OFFICER_LEVEL))
+    return ways
+
+
 def assigned_q(user) -> Q:
     """Items this person reviews as a reviewer: assigned, escalated to them, or at a security officer's
     level."""
-    q = Q(reviewer=user) | Q(escalated_to=user)
-    if user.is_security_officer:
-        q |= Q(escalation_level__gte=SECURITY_OFFICER_LEVEL)
+    q = Q()
+    for way in _assigned_ways(user):
+        q |= way
     return q
 
 
@@ -230,10 +239,13 @@ def queue_row(user, item: ReviewItem) -> ReviewItem | None:
 
 
 def queue_campaigns(user):
-    """Open campaigns in which this person has items: the queue's campaign filter."""
-    return ReviewCampaign.objects.filter(
-        status=CampaignStatus.OPEN, pk__in=ReviewItem.objects.filter(assigned_q(user)).values("campaign")
-    ).order_by("-launched_at")
+    """Open campaigns in which this person has items: the queue's campaign filter. One subquery per way an
+    item is theirs, each read through its own index: as one subquery with an OR, PostgreSQL walked every
+    open campaign's items until it met one of theirs (4 ms at 100,000 items, on every page of the queue)."""
+    theirs = Q()
+    for way in _assigned_ways(user):
+        theirs |= Q(pk__in=ReviewItem.objects.filter(way).values("campaign"))
+    return ReviewCampaign.objects.filter(theirs, status=CampaignStatus.OPEN).order_by("-launched_at")
 
 
 def queue_progress(user) -> dict:

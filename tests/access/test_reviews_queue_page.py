@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 
 from access.choices import CampaignStatus, Decision, Recommendation
 from access.models import ReviewCampaign, ReviewItem, System
+from access.queries.reviews import SECURITY_OFFICER_LEVEL
 from access.views.reviews import PAGE_SIZE
 from tests.access.factories import ReviewCampaignFactory, ReviewItemFactory, SystemFactory
 from tests.access.test_reviews_query_counts import fill_queue
@@ -278,3 +279,28 @@ def test_the_queue_costs_the_same_with_10_or_1000_items(
         response = client.get(QUEUE, {"state": "all"})
     assert response.status_code == 200
     assert len(response.context["rows"]) == min(count, PAGE_SIZE)
+
+
+def test_the_campaign_filter_offers_the_open_campaigns_with_items_that_are_theirs_to_review(
+    client_for, manager, security_officer
+):
+    """Each way an item is someone's (reviewer, escalated to them, at the security officers' level) puts its
+    campaign in their filter; closed campaigns and campaigns with nothing of theirs are not offered."""
+    mine = ReviewCampaignFactory(name="Mine")
+    escalated = ReviewCampaignFactory(name="Escalated to me")
+    officers = ReviewCampaignFactory(name="At the officers' level")
+    closed = ReviewCampaignFactory(name="Closed", status=CampaignStatus.CLOSED)
+    others = ReviewCampaignFactory(name="Someone else's")
+    someone = UserFactory()
+    make(mine, manager)
+    make(escalated, someone, escalated_to=manager)
+    make(officers, someone, escalation_level=SECURITY_OFFICER_LEVEL)
+    make(closed, manager)
+    make(others, someone)
+
+    def offered(user):
+        field = client_for(user).get(QUEUE).context["form"].fields["campaign"]
+        return {campaign.name for campaign in field.queryset}
+
+    assert offered(manager) == {"Mine", "Escalated to me"}
+    assert offered(security_officer) == {"At the officers' level"}
