@@ -647,7 +647,15 @@ def job_close() -> dict:
     }
 
 
+def job_pages() -> dict:
+    """The pages in-process, in a process of their own, as a web worker serves them: not in the bench's
+    process, which built the data and collected the static files first (measured there, My reviews took
+    80 ms instead of 45)."""
+    return {"rows": pages()}
+
+
 JOBS = {
+    "pages": job_pages,
     "launch": job_launch,
     "reminders": job_reminders,
     "import-2000": job_import_2000,
@@ -782,7 +790,10 @@ def main() -> None:
     jobs = [run_job("launch", url)] if "launch" not in SKIP else []
     print(jobs, flush=True)
     _vacuum()  # after the launch's 100,000 items, as autovacuum would before anyone reads the campaign
-    page_rows = pages()
+    measured = run_job("pages", url)
+    if "rows" not in measured:
+        sys.exit(f"the pages could not be measured: {measured.get('error')}")
+    page_rows = measured["rows"]
     print(_table(page_rows, list(page_rows[0])), flush=True)
     load_rows = load(url) if "load" not in SKIP else []
     for name in ("reminders", "import-2000", "import-20000", "verify-audit", "close"):
