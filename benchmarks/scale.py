@@ -492,6 +492,7 @@ def job_reminders() -> dict:
     with app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=1)
     app.amqp.producer_pool  # noqa: B018 - builds the producer pool, as a worker's first send would
+    app.backend  # noqa: B018 - loads the result backend (an entry-point scan), as a worker does at start
     now = timezone.now()
     result = {}
     for run in ("first", "second"):
