@@ -153,22 +153,16 @@ def queue_for_user(
     )
 
 
-def queue_table(user, *, campaign=None, system="", privileged="", state="", recommendation="", sort="holder"):
+def queue_table(user, *, sort="holder", **filters):
     """The queue page's rows, in the queue's order, with what a row shows: the holder and the system. The
     rows offer keep and revoke; the downgrade choice's roles, the decider and the same-team count are on the
-    item's page and in the API (``queue_for_user``), so a page of 100 rows does not fetch them.
+    item's page and in the API (``queue_for_user``), so a page of 100 rows does not fetch them. ``filters``
+    are ``queue_for_user``'s (campaign, system, privileged, state, recommendation).
 
     Queries: the items (1)."""
-    items = _queue_items(
-        user,
-        campaign=campaign,
-        system=system,
-        privileged=privileged,
-        state=state,
-        recommendation=recommendation,
-    )
     return (
-        items.select_related("holder", "system")
+        _queue_items(user, **filters)
+        .select_related("holder", "system")
         .only(*QUEUE_ROW_FIELDS)
         .annotate(decided_last=Case(When(decision=Decision.PENDING, then=Value(0)), default=Value(1)))
         .order_by(*QUEUE_SORTS.get(sort, QUEUE_SORTS["holder"]))
@@ -184,7 +178,7 @@ QUEUE_ROW_FIELDS = (
 )  # fmt: skip
 
 
-def _queue_items(user, *, campaign, system, privileged, state, recommendation):
+def _queue_items(user, *, campaign=None, system="", privileged="", state="", recommendation=""):
     """The queue's items with its filters, and nothing else (no context, no order)."""
     items = ReviewItem.objects.filter(assigned_q(user), campaign__status=CampaignStatus.OPEN)
     if campaign is not None:
