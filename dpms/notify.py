@@ -620,15 +620,10 @@ class _Occasion:
         )
 
 
-def claim_digest_recipients(items, *, person_field: str | Sequence[str], dedup_prefix: str) -> list[int]:
-    """The ids of the active people named by ``person_field`` (one field, or several: a reviewer and the
-    person an item was escalated to) in ``items`` who have no digest yet under ``dedup_prefix``, locked for
-    this transaction (``skip_locked``: another worker takes the others).
-
-    Whole people are claimed, not their items: no digest lists only part of someone's items while another
-    worker, holding the rest, is refused by the occasion's key. People already told are left out before any
-    item is read, so a tick with nothing new costs two queries.
-    """
+def digest_recipients(items, *, person_field: str | Sequence[str], dedup_prefix: str):
+    """The active people named by ``person_field`` (one field, or several: a reviewer and the person an
+    item was escalated to) in ``items`` who have no digest yet under ``dedup_prefix``, by id: a queryset,
+    nothing read yet. People already told are left out before any item is read."""
     told = Notification.objects.filter(dedup_key__startswith=f"{dedup_prefix}:").values("recipient_id")
     fields = [person_field] if isinstance(person_field, str) else list(person_field)
     # "Not null" changes nothing in the answer, but lets PostgreSQL read a field that is mostly empty (the
@@ -638,10 +633,18 @@ def claim_digest_recipients(items, *, person_field: str | Sequence[str], dedup_p
     # INs into a join, and when the ids of 100,000 items do not fit in its hash table it checks every person
     # against every item instead (seen: 49 s for a tick with nothing to send).
     people = named[0].union(*named[1:]) if len(named) > 1 else named[0]
+    return User.objects.filter(pk__in=people, is_active=True).exclude(pk__in=told).order_by("pk")
+
+
+def claim_digest_recipients(items, *, person_field: str | Sequence[str], dedup_prefix: str) -> list[int]:
+    """The ids of ``digest_recipients``, locked for this transaction (``skip_locked``: another worker takes
+    the others).
+
+    Whole people are claimed, not their items: no digest lists only part of someone's items while another
+    worker, holding the rest, is refused by the occasion's key. A tick with nothing new costs two queries.
+    """
     return list(
-        User.objects.filter(pk__in=people, is_active=True)
-        .exclude(pk__in=told)
+        digest_recipients(items, person_field=person_field, dedup_prefix=dedup_prefix)
         .select_for_update(skip_locked=True)
-        .order_by("pk")
         .values_list("pk", flat=True)
     )

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from access.choices import Decision
 from access.models import ReminderClaim, ReviewCampaign, ReviewItem
-from dpms.models import Notification, User
+from dpms.notify import digest_recipients
 
 
 def pending_items(campaign: ReviewCampaign):
@@ -13,24 +13,13 @@ def pending_items(campaign: ReviewCampaign):
 
 
 def reviewers_to_claim(campaign: ReviewCampaign, *, step: str, dedup_prefix: str, stale_before: datetime):
-    """The active people with pending items in ``campaign`` (as reviewer, or as the person an item
-    was escalated to) who have no digest under ``dedup_prefix`` yet and are not held by a worker for ``step``:
-    not claimed, or claimed before ``stale_before`` (that worker's task was lost), by id.
-
-    The people are read as one IN over the UNION of the two fields, as ``dpms.notify.claim_digest_recipients``
-    does and for its reason (an OR of two INs made PostgreSQL check every person against every item)."""
-    told = Notification.objects.filter(dedup_key__startswith=f"{dedup_prefix}:").values("recipient_id")
+    """The active people with pending items in ``campaign`` (as reviewer, or as the person an item was
+    escalated to) who have no digest under ``dedup_prefix`` yet (``dpms.notify.digest_recipients``) and are
+    not held by a worker for ``step``: not claimed, or claimed before ``stale_before`` (that worker's task
+    was lost), by id."""
     held = ReminderClaim.objects.filter(campaign=campaign, step=step, claimed_at__gte=stale_before).values(
         "recipient_id"
     )
-    items = pending_items(campaign)
-    named = [
-        items.filter(**{f"{field}__isnull": False}).order_by().values(field)
-        for field in ("reviewer_id", "escalated_to_id")
-    ]
-    return (
-        User.objects.filter(pk__in=named[0].union(named[1]), is_active=True)
-        .exclude(pk__in=told)
-        .exclude(pk__in=held)
-        .order_by("pk")
-    )
+    return digest_recipients(
+        pending_items(campaign), person_field=("reviewer_id", "escalated_to_id"), dedup_prefix=dedup_prefix
+    ).exclude(pk__in=held)
