@@ -222,8 +222,9 @@ def _assign(campaign: PolicyCampaign, people: QuerySet[User]) -> tuple[int, int]
 
 def _snapshot(campaign: PolicyCampaign) -> shared.Population:
     """Count and hash the campaign's population (``person_id,person_label`` lines: the evidence's
-    ``person_id`` and ``person`` columns, so an auditor recomputes the hash from the CSV)."""
-    snapshot = shared.population_snapshot(campaign.assignments.values_list("person_id", "person_label"))
+    ``person_id`` and ``person`` columns, so an auditor recomputes the hash from the CSV), written and
+    sorted by the database and hashed a chunk at a time, as an access review's launch does."""
+    snapshot = shared.population_snapshot_of(campaign.assignments.all(), ("person_id", "person_label"))
     campaign.population_count = snapshot.count
     campaign.population_sha256 = snapshot.sha256
     return snapshot
