@@ -121,7 +121,7 @@ def population_lines(rows: Iterable[Sequence[Any]]) -> list[str]:
 
 def population_sha256(rows: Iterable[Sequence[Any]]) -> str:
     """SHA-256 of the canonical population: the sorted lines joined by newlines."""
-    return population_of_sorted_lines(population_lines(rows)).sha256
+    return population_snapshot(rows).sha256
 
 
 def population_snapshot(rows: Iterable[Sequence[Any]]) -> Population:
