@@ -1,6 +1,6 @@
 """What every page needs: the signed-in person's unread count and role flags for the navigation."""
 
-from dpms import portal as extensions
+from dpms import navigation
 from dpms.models import Notification
 
 
@@ -10,6 +10,6 @@ def portal(request):
         return {}
     return {
         "unread_count": Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
-        "app_nav": extensions.nav_for(request),
-        "app_subnav": extensions.subnav_for(request),
+        "app_nav": navigation.menu(request),
+        "app_subnav": navigation.section_links(request),
     }
