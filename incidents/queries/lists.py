@@ -222,9 +222,15 @@ def filter_queue(
     return with_aliases(incidents, order).order_by(*order)
 
 
-def pending_deadlines(incident: Incident) -> list[tuple[str, datetime]]:
-    """The deadlines pending on a loaded row, as (name, deadline), in ``PENDING_DEADLINES`` order: what
-    ``nearest_deadline_sort`` takes the earliest of (no query)."""
+def deadline_labels() -> dict[str, str]:
+    """Each ``PENDING_DEADLINES`` field's name in the active language (a page of rows reads them once)."""
+    return {field: str(label) for label, field, _condition in PENDING_DEADLINES}
+
+
+def nearest_deadline(incident: Incident, labels: dict[str, str] | None = None) -> tuple[str, datetime | None]:
+    """The earliest pending deadline of a loaded row and which it is (the first named of equal ones), or
+    ("", None) when none is pending: the order the queue sorts by (``nearest_deadline_sort``), worked out for
+    the rows shown (no query). ``labels``: the names from ``deadline_labels``, when the caller has them."""
     pending = {
         "authority_deadline": incident.authority_clock_running,
         "next_escalation_at": True,
@@ -232,21 +238,14 @@ def pending_deadlines(incident: Incident) -> list[tuple[str, datetime]]:
         "nis2_notification_deadline": incident.nis2_notification_at is None,
         "nis2_final_report_deadline": incident.nis2_final_report_at is None,
     }
-    return [
-        (str(label), getattr(incident, field))
-        for label, field, _condition in PENDING_DEADLINES
-        if pending[field] and getattr(incident, field) is not None
-    ]
-
-
-def nearest_deadline(incident: Incident) -> tuple[str, datetime | None]:
-    """The earliest pending deadline of a loaded row and which it is (the first named of equal ones), or
-    ("", None) when none is pending: the order the queue sorts by, worked out for the rows shown."""
-    pending = pending_deadlines(incident)
-    if not pending:
+    nearest, earliest = "", None
+    for _label, field, _condition in PENDING_DEADLINES:
+        when = getattr(incident, field)
+        if when is not None and pending[field] and (earliest is None or when < earliest):
+            nearest, earliest = field, when
+    if earliest is None:
         return "", None
-    earliest = min(when for _label, when in pending)
-    return next((label, when) for label, when in pending if when == earliest)
+    return (labels or deadline_labels())[nearest], earliest
 
 
 def open_counts(user) -> dict:

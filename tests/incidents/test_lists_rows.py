@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.template.defaultfilters import date as date_filter
-from django.utils import timezone
+from django.test import override_settings
+from django.utils import timezone, translation
 
 from incidents.models import NO_DEADLINE, Incident, nearest_deadline_sort
 from incidents.queries import lists as queries
@@ -37,6 +38,27 @@ def test_row_times_read_as_the_date_filters_do(zone):
                 times.title(instant) == f"{date_filter(local, 'DATETIME_FORMAT')} {date_filter(local, 'T')}"
             )
     assert times.moment(None) is None
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_row_times_write_every_month_as_the_date_filter_in_each_language(language):
+    """RowTimes splits the format and names the months once a page; the texts stay the filter's."""
+    with translation.override(language), timezone.override(ZoneInfo("Europe/Berlin")):
+        times = RowTimes(timezone.get_current_timezone())
+        for month in range(1, 13):
+            instant = datetime(2026, month, 9, 7, 5, 3, tzinfo=UTC)
+            local = timezone.localtime(instant)
+            assert times.moment(instant)["text"] == date_filter(local, "DATETIME_FORMAT")
+
+
+@pytest.mark.parametrize("pattern", [r"D, d.m.y G:i:s \a\t e", "N jS F Y, P", "r", r"\Y Y-m-d H:i \\"])
+def test_row_times_leave_other_format_characters_to_dateformat(pattern):
+    with override_settings(DATETIME_FORMAT=pattern, FORMAT_MODULE_PATH=None), translation.override(None):
+        times = RowTimes(ZoneInfo("Europe/Berlin"))
+        assert times.format == pattern
+        for instant in INSTANTS:
+            local = instant.astimezone(ZoneInfo("Europe/Berlin"))
+            assert times.text(local) == date_filter(local, pattern)
 
 
 def test_the_zone_is_named_in_the_hour_a_clock_change_repeats():

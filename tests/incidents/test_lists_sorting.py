@@ -69,8 +69,10 @@ def test_only_pending_deadlines_count(officer):
         next_escalation_at=now + timedelta(days=2),
     )
     assert listed(officer) == ["INC-2026-0002", "INC-2026-0001"]
-    first = officer.get(QUEUE).context["page"].object_list[1]
-    assert first.nearest_deadline == first.nis2_final_report_deadline
+    context = officer.get(QUEUE).context
+    incident, row = context["page"].object_list[1], context["rows"][1]
+    assert row["deadline"] == incident.nis2_final_report_deadline
+    assert row["deadline_label"] == "NIS2 final report"
 
 
 def test_overdue_deadlines_come_first_and_the_row_says_by_how_much(officer):
