@@ -6,19 +6,23 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from access.choices import Environment
 from access.forms.register import GrantCreateForm, GrantFilterForm, GrantRevokeForm, SystemFilterForm
 from access.queries import register as queries
 from access.services.grants import grant_create, grant_revoke
+from access.views.reviews import _url_for_any_item
 from dpms import charts, portal
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import add_service_errors
-from dpms.paging import deferred_page, query_without_page
+from dpms.paging import query_without_page
 
 PAGE_SIZE = 50
 CSV_COLUMNS = (
@@ -170,15 +174,83 @@ def _filtered_grants(request):
     return form, queries.filter_grants(grants, **(form.cleaned_data if form.is_bound else {}))
 
 
+class GrantRow(dict):
+    """A row of the grants list: what it shows by name (a dict, the template's quickest lookup), and the
+    ``pk`` of its grant as a grant has it."""
+
+    @property
+    def pk(self) -> int:
+        return self["pk"]
+
+
+def _when(moment) -> tuple[str, str]:
+    """A moment as the list writes it: ISO 8601 for ``<time datetime>``, and the date in the reader's
+    language and time zone (what ``|date:'c'`` and ``|date:"DATE_FORMAT"`` give)."""
+    local = timezone.localtime(moment)
+    return local.isoformat(), formats.date_format(local, "DATE_FORMAT")
+
+
+def _grant_rows(grants: list[dict]) -> list[GrantRow]:
+    """What each row of the grants list shows (``grant_list.html``), worked out once a row in Python: its
+    links from one ``reverse`` each a page, its dates, the names and words in the reader's language. The
+    template language did the same work several times slower (a lookup, a filter and a translation per
+    value, a ``{% url %}`` twice a row)."""
+    person_url = _url_for_any_item("access:person")
+    system_url = _url_for_any_item("access:system")
+    environments = {value: str(label) for value, label in Environment.choices}
+    rows = []
+    for grant in grants:
+        granted_iso, granted_date = _when(grant["granted_at"])
+        expires_iso, expires_date = _when(grant["expires_at"]) if grant["expires_at"] else ("", "")
+        revoked_iso, revoked_date = _when(grant["revoked_at"]) if grant["revoked_at"] else ("", "")
+        granted_by = grant["granted_by__full_name"] or grant["granted_by__email"]  # as str(User) names them
+        revoked_by = grant["revoked_by__full_name"] or grant["revoked_by__email"]
+        environment = grant["role__system__environment"]
+        rows.append(
+            GrantRow(
+                pk=grant["pk"],
+                person_url=person_url(grant["user_id"]),
+                person=grant["user__full_name"] or grant["user__email"],
+                email=grant["user__email"],
+                team=grant["user__team__name"],
+                system_url=system_url(grant["role__system_id"]),
+                system=grant["role__system__name"],
+                environment=environments.get(environment, environment),
+                role=grant["role__name"],
+                privileged=grant["role__privileged"],
+                granted_iso=granted_iso,
+                granted_date=granted_date,
+                granted_by=_("by %(person)s") % {"person": granted_by} if granted_by else "",
+                expires_iso=expires_iso,
+                expires_date=expires_date,
+                revoked_iso=revoked_iso,
+                revoked_date=revoked_date,
+                revoked_by=_("by %(person)s") % {"person": revoked_by} if revoked_by else "",
+            )
+        )
+    return rows
+
+
+def _row_words() -> dict:
+    """The words every row of the grants list may repeat, translated once a page."""
+    return {
+        "privileged": _("Privileged"),
+        "revoked": pgettext("followed by a date", "Revoked"),
+        "active": _("Active"),
+    }
+
+
 @login_required
 @require_GET
 def grant_list(request):
     form, grants = _filtered_grants(request)
-    page = deferred_page(grants, PAGE_SIZE, request.GET.get("page"))
+    # The page's grant ids, sorted and sliced with only the joins the order needs; then those grants' rows.
+    ids = Paginator(grants.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Page(_grant_rows(queries.grant_rows(list(ids.object_list))), ids.number, ids.paginator)
     return render(
         request,
         "access/register/grant_list.html",
-        {"form": form, "page": page, "query": query_without_page(request)},
+        {"form": form, "page": page, "words": _row_words(), "query": query_without_page(request)},
     )
 
 
