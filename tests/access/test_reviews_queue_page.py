@@ -44,7 +44,7 @@ def make(campaign, reviewer, holder=None, recommendation="", system=None, **kwar
 
 
 def listed(response):
-    return [int(row["pk"]) for row in response.context["rows"]]
+    return [item.pk for item in response.context["page"].object_list]
 
 
 def test_pending_items_by_default_grouped_by_person_and_decided_ones_behind_a_filter(
@@ -278,7 +278,7 @@ def test_the_queue_costs_the_same_with_10_or_1000_items(
     with django_assert_num_queries(19):
         response = client.get(QUEUE, {"state": "all"})
     assert response.status_code == 200
-    assert len(response.context["rows"]) == min(count, PAGE_SIZE)
+    assert len(response.context["page"].object_list) == min(count, PAGE_SIZE)
 
 
 def test_the_campaign_filter_offers_the_open_campaigns_with_items_that_are_theirs_to_review(
