@@ -22,6 +22,8 @@ class AccessConfig(AppConfig):
         from access.queries.birthright import may_read_birthright
         from access.queries.campaigns import can_read_campaigns
         from access.queries.imports import sees_imports_link
+        from access.queries.leavers import may_see_movements
+        from access.queries.register import may_see_all_findings
         from access.services import birthright, leavers, movers, portal_roles
         from access.services import register as register_services
         from access.views import campaigns, register, requests, reviews
@@ -45,16 +47,44 @@ class AccessConfig(AppConfig):
                     portal.Link(_("Imports"), "access:import_list", visible=sees_imports_link),
                     portal.Link(_("Birthright"), "access:birthright", visible=may_read_birthright),
                 ],
+                # Each panel is loaded by a request of its own (dpms.portal); ``visible`` reads roles only.
+                # The queue, approvals and reports panels are everyone's: the data says whether they show.
                 panels=[
-                    portal.Panel("access/register/findings_panel.html", register.findings_panel, order=20),
-                    portal.Panel("access/reviews/panel.html", reviews.queue_panel, order=10),
-                    portal.Panel("access/requests/panel.html", requests.approval_panel, order=20),
-                    portal.Panel("access/leavers/panel.html", leavers_views.movements_panel, order=25),
                     portal.Panel(
-                        "access/campaigns/completion_panel.html", campaigns.completion_panel, order=12
+                        "access/register/findings_panel.html",
+                        register.findings_panel,
+                        order=20,
+                        key="access-findings",
+                        visible=may_see_all_findings,
                     ),
                     portal.Panel(
-                        "access/register/reports_panel.html", register.reports_access_panel, order=11
+                        "access/reviews/panel.html", reviews.queue_panel, order=10, key="access-review-queue"
+                    ),
+                    portal.Panel(
+                        "access/requests/panel.html",
+                        requests.approval_panel,
+                        order=20,
+                        key="access-approvals",
+                    ),
+                    portal.Panel(
+                        "access/leavers/panel.html",
+                        leavers_views.movements_panel,
+                        order=25,
+                        key="access-movements",
+                        visible=may_see_movements,
+                    ),
+                    portal.Panel(
+                        "access/campaigns/completion_panel.html",
+                        campaigns.completion_panel,
+                        order=12,
+                        key="access-campaigns",
+                        visible=can_read_campaigns,
+                    ),
+                    portal.Panel(
+                        "access/register/reports_panel.html",
+                        register.reports_access_panel,
+                        order=11,
+                        key="access-reports",
                     ),
                 ],
                 # The header's search: people (whose access page one may open), systems and roles.

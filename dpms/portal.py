@@ -9,7 +9,18 @@ periodic tick and its listeners to changes of people. The same call, in the same
             name="access",
             nav=portal.Link("Access", "access:grants", section="/access/", order=10),
             subnav=[portal.Link("Grants", "access:grants"), portal.Link("Systems", "access:systems")],
-            panels=[portal.Panel("access/reviews/panel.html", reviews.queue_panel, order=10)],
+            panels=[
+                portal.Panel(
+                    "access/reviews/panel.html", reviews.queue_panel, order=10, key="access-review-queue"
+                ),
+                portal.Panel(
+                    "access/register/findings_panel.html",
+                    register.findings_panel,
+                    order=20,
+                    key="access-findings",
+                    visible=may_see_all_findings,
+                ),
+            ],
             seeder=portal.Seeder(demo.seed, order=10),
             tick=portal.Tick(tasks.tick, every=timedelta(minutes=5)),
             role_listeners=[portal_roles.sync_portal_roles_for],
@@ -22,8 +33,19 @@ periodic tick and its listeners to changes of people. The same call, in the same
 
 - A link's ``visible(user)`` says who sees it (everyone by default); the second row's links keep the order
   they are given in.
-- A panel's ``context(request)`` returns its template context, or None to show nothing. Each panel must run
-  a fixed number of queries whatever the data size; the dashboard's query-count tests pin the sum.
+- A panel is a card of the dashboard, loaded by a request of its own: the dashboard is a shell that puts, in
+  each visible panel's place and order, a placeholder that htmx replaces (``hx-trigger="load"``) with what
+  the panel's URL answers (``dashboard_panel``, ``/dashboard/panels/<key>/``), so no panel waits for
+  another and the page is usable at once. A panel has a ``key``, a short slug unique across the apps
+  (``"access-review-queue"``: its URL, and its name in tests and benchmarks), and ``visible(user)``, who
+  gets a placeholder (everyone by default). ``visible`` decides from the person's portal roles alone (read
+  once per request, on the user), never with a query of its own: the shell runs it for every panel. A
+  panel for everyone whose content depends on the data (a queue that may be empty, reports one may not
+  have) stays visible to everyone and says so in its ``context``. ``context(request)`` returns the
+  template's ``panel``, or None for "nothing to show" (the answer is then empty, and the placeholder goes);
+  it keeps its own permission checks, since its URL can be asked for directly (a panel not visible to the
+  person is a 404 there, like an unknown key). Each panel's request runs a fixed number of queries
+  whatever the data size, pinned by its tests; the shell's count does not depend on the panels' data.
 - A section is a template an area adds to another area's page without that page importing it: the page
   asks ``sections_for(slot)`` and includes each (the incidents app adds
   ``portal.Section("risk-detail", "incidents/lists/_risk_section.html")``: the incidents naming a risk).
@@ -55,8 +77,9 @@ periodic tick and its listeners to changes of people. The same call, in the same
   for triage and returns it).
 """
 
+import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import timedelta
 
 from django.urls import reverse
@@ -79,11 +102,16 @@ class Link:
 
 @dataclass(frozen=True)
 class Panel:
-    """A dashboard panel: its template and the function giving its context (or None: not shown)."""
+    """A dashboard panel: its template, the function giving its context (or None: not shown), its place
+    (``order``), its ``key`` (a slug unique across apps: its URL) and who gets it (``visible(user)``, from
+    the person's roles alone)."""
 
     template: str
     context: Callable
     order: int = 50
+    _: KW_ONLY
+    key: str
+    visible: Callable = everyone
 
 
 @dataclass(frozen=True)
@@ -160,6 +188,7 @@ class App:
 
 
 _apps: dict[str, App] = {}
+PANEL_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def register_app(app: App) -> None:
@@ -167,6 +196,13 @@ def register_app(app: App) -> None:
     reloaded app is never counted twice)."""
     if app.subnav and not (app.nav and app.nav.section):
         raise ValueError(f"{app.name}: a second navigation row needs a menu link with a section")
+    taken = {panel.key for other in _apps.values() if other.name != app.name for panel in other.panels}
+    keys = [panel.key for panel in app.panels]
+    for key in keys:
+        if not PANEL_KEY.fullmatch(key):
+            raise ValueError(f"{app.name}: panel key {key!r} is not a short slug (a-z, 0-9, dashes)")
+        if key in taken or keys.count(key) > 1:
+            raise ValueError(f"{app.name}: panel key {key!r} is used twice")
     _apps[app.name] = app
 
 
@@ -202,15 +238,19 @@ def subnav_for(request) -> list[dict]:
     return []
 
 
-def panels_for(request) -> list[dict]:
-    """The dashboard: every app's panel that has something for this person, by order."""
+def panels_for(user) -> list[Panel]:
+    """The dashboard's panels ``user`` gets a placeholder for, by order (no query beyond their roles)."""
     panels = sorted((panel for app in _apps.values() for panel in app.panels), key=lambda panel: panel.order)
-    shown = []
-    for panel in panels:
-        context = panel.context(request)
-        if context is not None:
-            shown.append({"template": panel.template, "context": context})
-    return shown
+    return [panel for panel in panels if panel.visible(user)]
+
+
+def panel_for(user, key: str) -> Panel | None:
+    """The panel ``key`` if ``user`` may load it; None when there is no such panel or it is not theirs."""
+    for app in _apps.values():
+        for panel in app.panels:
+            if panel.key == key:
+                return panel if panel.visible(user) else None
+    return None
 
 
 def sections_for(slot: str) -> list[Section]:

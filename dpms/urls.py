@@ -13,6 +13,7 @@ admin.site.site_title = gettext_lazy("DPMS admin")
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/panels/<slug:key>/", views.dashboard_panel, name="dashboard_panel"),
     path("search/", search.search, name="search"),
     path("audit/", views.audit_trail, name="audit_trail"),
     path("audit/export.csv", views.audit_trail_csv, name="audit_trail_csv"),

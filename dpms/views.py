@@ -3,11 +3,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.context_processors import auth as auth_context
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.context_processors import csrf as csrf_context
+from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
@@ -35,15 +38,35 @@ AUDIT_PAGE_SIZE = 50
 
 @login_required
 def dashboard(request):
-    """Each role lands on what it owes: their notifications, and the panels the domain apps register."""
+    """Each role lands on what it owes: their notifications, and the panels the domain apps register. The
+    page is a shell: each panel the person may see is a placeholder that loads itself (``dashboard_panel``),
+    so no panel's work holds up the page or another panel."""
     notifications = list(queries.notifications_for_user(request.user)[:10])
-    panels = extensions.panels_for(request)
     context = {
         "notifications": notifications,
-        "panels": panels,
+        "panels": extensions.panels_for(request.user),
         "shows_health": queries.may_see_system_health(request.user),
     }
     return render(request, "dpms/dashboard.html", context)
+
+
+@login_required
+@require_GET
+@never_cache
+def dashboard_panel(request, key: str):
+    """One dashboard panel, as the fragment that replaces its placeholder; empty when it has nothing to show
+    (htmx then swaps the placeholder for nothing). A panel that is not the person's is a 404, as an unknown
+    key is: the answer tells nobody which panels other roles have. Rendered with the request's user, perms
+    and CSRF token but not the page's context processors (the menu, the unread count): a fragment has no
+    header, and each panel's request is one of many."""
+    panel = extensions.panel_for(request.user, key)
+    if panel is None:
+        raise Http404
+    panel_context = panel.context(request)
+    if panel_context is None:
+        return HttpResponse("")
+    context = {**auth_context(request), **csrf_context(request), "request": request, "panel": panel_context}
+    return HttpResponse(get_template(panel.template).render(context))
 
 
 def _filtered_audit_events(request, names: queries.AuditNames | None = None):

@@ -39,11 +39,35 @@ class IncidentsConfig(AppConfig):
                         visible=escalation_policies.can_read_policies,
                     ),
                 ],
+                # Each panel is loaded by a request of its own (dpms.portal); ``visible`` reads roles only.
                 panels=[
-                    portal.Panel("incidents/reporting/panel.html", reporting.my_incidents_panel, order=15),
-                    portal.Panel("incidents/breach/panel.html", breach.clocks_panel, order=15),
-                    portal.Panel("incidents/lists/open_panel.html", lists.open_incidents_panel, order=25),
-                    portal.Panel("incidents/lists/trend_panel.html", lists.trend_panel, order=26),
+                    portal.Panel(
+                        "incidents/reporting/panel.html",
+                        reporting.my_incidents_panel,
+                        order=15,
+                        key="incidents-mine",
+                    ),
+                    portal.Panel(
+                        "incidents/breach/panel.html",
+                        breach.clocks_panel,
+                        order=15,
+                        key="incidents-clocks",
+                        visible=breach_queries.sees_running_clocks,
+                    ),
+                    portal.Panel(
+                        "incidents/lists/open_panel.html",
+                        lists.open_incidents_panel,
+                        order=25,
+                        key="incidents-open",
+                        visible=can_see_metrics,
+                    ),
+                    portal.Panel(
+                        "incidents/lists/trend_panel.html",
+                        lists.trend_panel,
+                        order=26,
+                        key="incidents-trend",
+                        visible=can_see_metrics,
+                    ),
                 ],
                 sections=[
                     # On a risk's page: the incidents that name it.

@@ -18,6 +18,7 @@ class PoliciesConfig(AppConfig):
         from policies.api import documents as documents_api
         from policies.api import followups as followups_api
         from policies.queries.campaigns import reads_campaigns
+        from policies.queries.followups import sees_all_follow_ups
         from policies.services import campaigns
         from policies.views import dashboard
 
@@ -34,14 +35,28 @@ class PoliciesConfig(AppConfig):
                     # and auditors see every one). The link costs no query.
                     portal.Link(_("Follow-ups"), "policies:follow_ups"),
                 ],
+                # Each panel is loaded by a request of its own (dpms.portal); ``visible`` reads roles only.
                 panels=[
                     portal.Panel(
-                        "policies/dashboard/pending_panel.html", dashboard.to_acknowledge_panel, order=14
+                        "policies/dashboard/pending_panel.html",
+                        dashboard.to_acknowledge_panel,
+                        order=14,
+                        key="policies-to-acknowledge",
                     ),
                     portal.Panel(
-                        "policies/dashboard/share_panel.html", dashboard.acknowledged_share_panel, order=40
+                        "policies/dashboard/share_panel.html",
+                        dashboard.acknowledged_share_panel,
+                        order=40,
+                        key="policies-acknowledged-share",
+                        visible=reads_campaigns,
                     ),
-                    portal.Panel("policies/dashboard/panel.html", dashboard.open_no_answers_panel, order=41),
+                    portal.Panel(
+                        "policies/dashboard/panel.html",
+                        dashboard.open_no_answers_panel,
+                        order=41,
+                        key="policies-open-no-answers",
+                        visible=sees_all_follow_ups,
+                    ),
                 ],
                 searches=[
                     portal.Search(

@@ -18,8 +18,10 @@ class RiskConfig(AppConfig):
         from risk.api import matrices as matrices_api
         from risk.api import register as register_api
         from risk.api import reviews as reviews_api
-        from risk.queries.acceptances import may_list_acceptances
+        from risk.queries.acceptances import may_approve_acceptances, may_list_acceptances
+        from risk.queries.actions import sees_overdue_count
         from risk.queries.matrices import can_read_matrices
+        from risk.queries.register import sees_appetite_panel
         from risk.queries.reviews import can_see_round
         from risk.views import acceptances, actions, register, reviews
 
@@ -36,16 +38,39 @@ class RiskConfig(AppConfig):
                     portal.Link(_("Acceptances"), "risk:acceptances", visible=may_list_acceptances),
                     portal.Link(_("Matrices"), "risk:matrices", visible=can_read_matrices),
                 ],
+                # Each panel is loaded by a request of its own (dpms.portal); ``visible`` reads roles only.
+                # Anyone may own an overdue action or a risk due for review: those two are everyone's.
                 panels=[
-                    portal.Panel("risk/register/appetite_panel.html", register.appetite_panel, order=30),
-                    portal.Panel("risk/actions/panel.html", actions.my_overdue_actions_panel, order=30),
                     portal.Panel(
-                        "risk/actions/officer_panel.html", actions.overdue_actions_count_panel, order=31
+                        "risk/register/appetite_panel.html",
+                        register.appetite_panel,
+                        order=30,
+                        key="risk-appetite",
+                        visible=sees_appetite_panel,
                     ),
                     portal.Panel(
-                        "risk/acceptances/panel.html", acceptances.acceptances_awaiting_panel, order=32
+                        "risk/actions/panel.html",
+                        actions.my_overdue_actions_panel,
+                        order=30,
+                        key="risk-my-overdue-actions",
                     ),
-                    portal.Panel("risk/reviews/panel.html", reviews.review_panel, order=35),
+                    portal.Panel(
+                        "risk/actions/officer_panel.html",
+                        actions.overdue_actions_count_panel,
+                        order=31,
+                        key="risk-overdue-actions",
+                        visible=sees_overdue_count,
+                    ),
+                    portal.Panel(
+                        "risk/acceptances/panel.html",
+                        acceptances.acceptances_awaiting_panel,
+                        order=32,
+                        key="risk-acceptances",
+                        visible=may_approve_acceptances,
+                    ),
+                    portal.Panel(
+                        "risk/reviews/panel.html", reviews.review_panel, order=35, key="risk-reviews"
+                    ),
                 ],
                 searches=[
                     portal.Search(

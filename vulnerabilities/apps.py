@@ -20,6 +20,7 @@ class VulnerabilitiesConfig(AppConfig):
         from vulnerabilities.queries.deadlines import may_read_policy
         from vulnerabilities.queries.disclosures import may_read_disclosures
         from vulnerabilities.queries.imports import may_read_imports
+        from vulnerabilities.queries.metrics import sees_metrics
         from vulnerabilities.queries.register import may_open_register, sees_register_link
         from vulnerabilities.views import components as components_views
         from vulnerabilities.views import metrics as metrics_views
@@ -43,13 +44,22 @@ class VulnerabilitiesConfig(AppConfig):
                     ),
                     portal.Link(_("Remediation policy"), "vulnerabilities:policy", visible=may_read_policy),
                 ],
+                # Each panel is loaded by a request of its own (dpms.portal); ``visible`` reads roles only.
                 panels=[
                     portal.Panel(
-                        "vulnerabilities/metrics/panel.html", metrics_views.remediation_panel, order=35
+                        "vulnerabilities/metrics/panel.html",
+                        metrics_views.remediation_panel,
+                        order=35,
+                        key="vulnerabilities-remediation",
+                        visible=sees_metrics,
                     ),
-                    # Owners' way in: the menu link stays the officers' (see sees_register_link).
+                    # Owners' way in: the menu link stays the officers' (see sees_register_link). Anyone may
+                    # own a vulnerability or a system with one: everyone's, shown when there is one.
                     portal.Panel(
-                        "vulnerabilities/metrics/owner_panel.html", metrics_views.owner_panel, order=36
+                        "vulnerabilities/metrics/owner_panel.html",
+                        metrics_views.owner_panel,
+                        order=36,
+                        key="vulnerabilities-mine",
                     ),
                 ],
                 # The system's page (access) shows its components and open vulnerabilities.

@@ -12,6 +12,7 @@ from access.views.leavers import movements_panel
 from dpms import services as people
 from tests.access.factories import RevocationTaskFactory
 from tests.access.leavers_support import leaver_with_grants
+from tests.dashboard_support import dashboard_html
 from tests.dpms.api_support import api_client, token_for
 from tests.factories import TeamFactory, UserFactory
 
@@ -21,7 +22,7 @@ DASHBOARD = reverse("dashboard")
 
 
 def panel_html(client) -> str:
-    page = client.get(DASHBOARD).content.decode()
+    page = dashboard_html(client)
     start = page.find('data-testid="movements-panel"')
     return "" if start < 0 else page[start : page.find("</section>", start)]
 
@@ -49,13 +50,13 @@ def test_the_leaver_finding_shows_until_the_last_task_is_done(
     leaver_with_grants(staff)
     people.user_deactivate(actor=admin_user, user=staff)
     client = client_for(security_officer)
-    page = client.get(DASHBOARD).content.decode()
+    page = dashboard_html(client)
     assert "Sam Staff: Leaver access still open" in page
     assert f"{reverse('access:revocation_list')}?q=sam.staff%40example.com&amp;status=open" in page
 
     for task in RevocationTask.objects.filter(grant__user=staff):
         revocation_task_done(task=task, actor=security_officer, note="Removed.", now=timezone.now())
-    page = client.get(DASHBOARD).content.decode()
+    page = dashboard_html(client)
     assert "Leaver access still open" not in page
     assert "No leaver's access is waiting to be removed." in page
 

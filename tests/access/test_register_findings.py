@@ -11,6 +11,7 @@ from dpms.models import AuditEvent
 from tests.access.factories import GrantFactory
 from tests.access.register_support import register_fixture  # noqa: F401 - the ``register`` fixture
 from tests.concurrency import same_call_at_once
+from tests.dashboard_support import dashboard_html
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,20 +89,20 @@ def test_the_finding_shows_on_the_security_officers_dashboard(
     client_for, security_officer, register, over_limit
 ):
     check_privileged_limits(now=timezone.now())
-    page = client_for(security_officer).get(reverse("dashboard")).content.decode()
+    page = dashboard_html(client_for(security_officer))
     assert "Open access findings" in page
     assert "CRM: More privileged holders than allowed" in page
     assert reverse("access:system", args=[register.crm.pk]) in page
 
 
 def test_the_dashboard_panel_says_when_nothing_is_open(client_for, security_officer, register):
-    page = client_for(security_officer).get(reverse("dashboard")).content.decode()
+    page = dashboard_html(client_for(security_officer))
     assert "No open findings: every system is within its limits." in page
 
 
 def test_staff_get_no_findings_panel(client_for, staff, register, over_limit):
     check_privileged_limits(now=timezone.now())
-    assert "Open access findings" not in client_for(staff).get(reverse("dashboard")).content.decode()
+    assert "Open access findings" not in dashboard_html(client_for(staff))
 
 
 def test_the_access_tick_runs_the_check(register, over_limit):

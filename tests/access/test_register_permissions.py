@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.access.register_support import register_fixture  # noqa: F401 - the ``register`` fixture
+from tests.dashboard_support import dashboard_html
 
 pytestmark = pytest.mark.django_db
 
@@ -150,5 +151,5 @@ def test_findings_are_hidden_from_people_who_do_not_own_the_system(client_for, s
 
 
 def test_access_link_is_in_everyones_menu(client_for, staff, register):
-    page = client_for(staff).get(reverse("dashboard")).content.decode()
+    page = dashboard_html(client_for(staff))
     assert f'<a href="{reverse("access:grants")}">Access</a>' in page

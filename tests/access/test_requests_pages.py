@@ -7,6 +7,7 @@ from access.choices import RequestStatus
 from access.models import AccessRequest, Grant, Role
 from access.services.requests import request_create
 from tests.access.factories import GrantFactory, RoleFactory, SystemFactory
+from tests.dashboard_support import dashboard_html
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -149,11 +150,8 @@ def test_my_requests_filters_by_status(client_for, staff, pending, role):
 
 
 def test_the_dashboard_shows_requests_waiting_for_my_approval(client_for, manager, staff, pending):
-    assert (
-        "Access requests waiting for your approval"
-        in client_for(manager).get(reverse("dashboard")).content.decode()
-    )
-    assert "waiting for your approval" not in client_for(staff).get(reverse("dashboard")).content.decode()
+    assert "Access requests waiting for your approval" in dashboard_html(client_for(manager))
+    assert "waiting for your approval" not in dashboard_html(client_for(staff))
 
 
 def _many_requests(staff, count):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from access.choices import Recommendation
 from dpms.models import Notification, OutboxEmail
 from tests.access.factories import ReviewCampaignFactory, ReviewItemFactory
+from tests.dashboard_support import dashboard_html
 from tests.factories import UserFactory
 from tests.i18n import sign_in_german, speaks_german, untranslated
 
@@ -80,7 +81,7 @@ def test_the_queue_the_item_and_the_dashboard_panel_are_in_german(
     assert "Bis zu einem Datum behalten" in item  # the decision's choices
     assert untranslated(_main(item), ignore=data) == []
 
-    dashboard = signed_in.get(reverse("dashboard")).content.decode()
+    dashboard = dashboard_html(signed_in)
     assert "3 von 3 Einträgen offen" in dashboard
     panel = dashboard[dashboard.index('data-testid="review-queue-panel"') :]
     assert untranslated(panel[: panel.index("</section>")], ignore=data) == []

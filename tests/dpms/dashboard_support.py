@@ -1,4 +1,5 @@
-"""Data for the dashboard tests: an officer's world of campaigns, risks and incidents at a given size."""
+"""Data for the dashboard tests: an officer's world of campaigns, risks and incidents at a given size (the
+dashboard as a browser shows it, panels loaded: tests/dashboard_support.py)."""
 
 from datetime import timedelta
 
@@ -14,11 +15,6 @@ from risk.models import Risk
 from tests.access.factories import GrantFactory, ReviewCampaignFactory, ReviewItemFactory, RoleFactory
 from tests.factories import UserFactory
 from tests.risk.factories import RiskAssessmentFactory, RiskFactory, active_matrix
-
-
-def panel_of(response, template: str):
-    """The context of the dashboard panel drawn with ``template`` (None when it is not shown)."""
-    return next((p["context"] for p in response.context["panels"] if p["template"] == template), None)
 
 
 def campaign_with(decisions, *, name="Campaign", status=CampaignStatus.OPEN, reviewer=None, days_ago=0):

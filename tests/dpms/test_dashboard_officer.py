@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from access.choices import Decision
-from tests.dpms.dashboard_support import campaign_with, officer_world, panel_of
+from tests.dashboard_support import dashboard_html, panel_keys, panel_of, panel_query_counts
+from tests.dpms.dashboard_support import campaign_with, officer_world
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def rows_behind(client, link: str) -> int:
 
 def test_the_officer_sees_every_chart_without_inline_style(client_for, security_officer, staff):
     officer_world(12, reporters=[staff])
-    page = client_for(security_officer).get(DASHBOARD).content.decode()
+    page = dashboard_html(client_for(security_officer))
     for slug in (
         "campaign-completion",
         "risk-portfolio",
@@ -42,7 +43,7 @@ def test_the_officer_sees_every_chart_without_inline_style(client_for, security_
 def test_open_incidents_by_severity_link_to_queues_of_that_many(client_for, security_officer, staff):
     officer_world(16, reporters=[staff])
     client = client_for(security_officer)
-    panel = panel_of(client.get(DASHBOARD), "incidents/lists/open_panel.html")
+    panel = panel_of(client, "incidents-open")
     bars = {bar.label: bar for bar in panel["chart"].bars}
     # 16 incidents, SEV1-4 in turn; every SEV4 is closed (resolved ones are still open).
     assert [bar.value for bar in panel["chart"].bars] == [4, 4, 4, 0, 0]  # SEV1-4, untriaged
@@ -54,7 +55,7 @@ def test_open_incidents_by_severity_link_to_queues_of_that_many(client_for, secu
 def test_clocks_met_and_missed_link_to_the_queue_of_those_incidents(client_for, security_officer, staff):
     officer_world(24, reporters=[staff])
     client = client_for(security_officer)
-    panel = panel_of(client.get(DASHBOARD), "incidents/lists/trend_panel.html")
+    panel = panel_of(client, "incidents-trend")
     # 8 breaches: 2 decided in time, 2 decided late, 3 undecided past the deadline, 1 still running.
     assert (panel["met"], panel["missed"]) == (2, 5)
     assert rows_behind(client, panel["met_link"]) == panel["met"]
@@ -68,7 +69,7 @@ def test_clocks_met_and_missed_link_to_the_queue_of_those_incidents(client_for, 
 def test_risks_above_appetite_and_by_level_link_to_the_register_filtered(client_for, security_officer, staff):
     world = officer_world(21, reporters=[staff])
     client = client_for(security_officer)
-    panel = panel_of(client.get(DASHBOARD), "risk/register/appetite_panel.html")
+    panel = panel_of(client, "risk-appetite")
     # 21 risks at likelihood 0-4 (impact 4), level (likelihood + 4) // 2; every 7th closed 100 days ago:
     # 18 live, 8 moderate, 7 high, 3 very high (the appetite is moderate).
     assert [level["count"] for level in panel["levels"]] == [0, 0, 8, 7, 3]
@@ -89,7 +90,7 @@ def test_risks_above_appetite_and_by_level_link_to_the_register_filtered(client_
 
 def test_campaign_completion_counts_reviewed_defaulted_and_pending_apart(client_for, auditor):
     campaign_with([Decision.KEEP] * 3 + [Decision.NO_RESPONSE] * 2 + [Decision.PENDING], name="Q3")
-    panel = panel_of(client_for(auditor).get(DASHBOARD), "access/campaigns/completion_panel.html")
+    panel = panel_of(client_for(auditor), "access-campaigns")
     (column,) = panel["chart"].columns
     assert [(s.series.label, s.value) for s in column.segments] == [
         ("Reviewed", 3),
@@ -100,21 +101,51 @@ def test_campaign_completion_counts_reviewed_defaulted_and_pending_apart(client_
     assert column.link == reverse("access:campaign_detail", args=[panel["rows"][0]["campaign"].pk])
 
 
+# Each panel's own request: 10 for any request (session and user (2); allauth's user-session tracking (5);
+# saving the sliding session (3)), the viewer's groups (1) when the panel's ``visible`` or its context reads a
+# role, and the panel's own queries.
+REQUEST, GROUPS = 10, 1
+OFFICER_PANELS = {
+    "access-review-queue": REQUEST + GROUPS + 1,  # the queue's counts (none: empty answer)
+    "access-reports": REQUEST + 1,  # the reports' access (none: empty answer)
+    "access-campaigns": REQUEST + GROUPS + 1,  # the latest campaigns with their tallies summed
+    "policies-to-acknowledge": REQUEST + 1,  # pending assignments (none: empty answer)
+    "incidents-mine": REQUEST + 1,  # the latest reported (none: empty answer)
+    "incidents-clocks": REQUEST + GROUPS + 2,  # the count and the nearest clocks
+    "access-findings": REQUEST + GROUPS + 2,  # the count and the first findings
+    "access-approvals": REQUEST + GROUPS + 1,  # requests awaiting (none: empty answer)
+    "access-movements": REQUEST + GROUPS + 3,  # joiners/movers/leavers counts, the latest, leavers' tasks
+    "incidents-open": REQUEST + GROUPS + 1,  # one aggregate
+    "incidents-trend": REQUEST + GROUPS + 1,  # one grouped query by month
+    "risk-appetite": REQUEST + GROUPS + 5,  # matrix, count, lines, the portfolio's twelve months (2)
+    "risk-my-overdue-actions": REQUEST + GROUPS + 1,  # the count (none: empty answer)
+    "risk-overdue-actions": REQUEST + GROUPS + 1,  # the count across the register
+    "risk-acceptances": REQUEST + GROUPS + 1,  # awaiting approval (none: empty answer)
+    "risk-reviews": REQUEST + GROUPS + 1,  # due and overdue counts
+    "vulnerabilities-remediation": REQUEST + GROUPS + 2,  # open by severity, time to remediate
+    "vulnerabilities-mine": REQUEST + 1,  # the viewer's own (none: empty answer)
+    "policies-acknowledged-share": REQUEST + GROUPS + 1,  # the share per policy (none: empty answer)
+    "policies-open-no-answers": REQUEST + GROUPS + 1,  # open and overdue follow-ups
+}
+
+
 @pytest.mark.parametrize("size", [5, 40])
-def test_the_officer_dashboard_costs_the_same_at_any_size(
+def test_the_officer_dashboard_shell_costs_the_same_at_any_size(
     client_for, security_officer, staff, size, django_assert_num_queries
 ):
     officer_world(size, reporters=[staff])
     client = client_for(security_officer)
     client.get(DASHBOARD)  # a session's first request also records it (allauth usersessions)
-    # 42 queries. The page (13): session and user (2); allauth's user-session tracking (5); the latest
-    # notifications (1); the viewer's groups (1); the header's unread count (1); saving the sliding session
-    # (3). The panels (29), each a fixed number: review queue (1), reports' access (1), campaign completion
-    # (1), my incidents (1), running clocks (2), open findings (2), access requests (1), joiners, movers and
-    # leavers (3), open incidents (1), incident trend by month (1), risks above appetite with the portfolio's
-    # twelve months (5), overdue risk actions (2), acceptances awaiting (1), risk reviews (1), open
-    # vulnerabilities (2), your own open vulnerabilities (1: none, no panel), policies to acknowledge (1:
-    # none, no panel), the acknowledged share per policy (1), open "no" answers (1).
-    with django_assert_num_queries(42):
+    # 13 queries, whatever the panels hold: session and user (2); allauth's user-session tracking (5); the
+    # latest notifications (1); the viewer's groups (1: also every panel's ``visible``); the header's unread
+    # count (1); saving the sliding session (3). The panels load themselves.
+    with django_assert_num_queries(13):
         response = client.get(DASHBOARD)
     assert response.status_code == 200
+    assert panel_keys(response.content.decode()) == list(OFFICER_PANELS)
+
+
+@pytest.mark.parametrize("size", [5, 40])
+def test_each_officer_panel_costs_the_same_at_any_size(client_for, security_officer, staff, size):
+    officer_world(size, reporters=[staff])
+    assert panel_query_counts(client_for(security_officer)) == OFFICER_PANELS

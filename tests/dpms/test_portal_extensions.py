@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from dpms import portal
+from tests.dashboard_support import dashboard_html
 from tests.risk.factories import RiskFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,9 @@ def extension(monkeypatch):
             panels=[
                 portal.Panel(
                     "partials/panel.html",
-                    lambda request: {"title": "Your queue"} if request.user.is_security_officer else None,
+                    lambda request: {"title": "Your queue"},
+                    key="extension-queue",
+                    visible=lambda user: user.is_security_officer,
                 )
             ],
         )
@@ -27,13 +30,13 @@ def extension(monkeypatch):
 
 
 def test_an_apps_link_and_panel_show_to_the_people_they_are_for(client_for, security_officer, extension):
-    page = client_for(security_officer).get(reverse("dashboard")).content.decode()
+    page = dashboard_html(client_for(security_officer))
     assert "Officers only" in page
     assert "Your queue" in page
 
 
 def test_an_apps_link_and_panel_stay_hidden_from_others(client_for, staff, extension):
-    page = client_for(staff).get(reverse("dashboard")).content.decode()
+    page = dashboard_html(client_for(staff))
     assert "Officers only" not in page
     assert "Your queue" not in page
 

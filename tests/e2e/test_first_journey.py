@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.dashboard_support import wait_for_panels
 from tests.e2e.conftest import PHONE, give_second_factor, pass_second_factor, results_dir, save_page
 from tests.factories import TEST_PASSWORD, UserFactory
 
@@ -56,6 +57,7 @@ def test_security_officer_signs_in_and_finds_the_sign_in_in_the_audit_trail(brow
     sign_in(page, officer)
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Good to see you, Olga")
+    wait_for_panels(page)
     save_page(page, shots / "journey-desktop-2-dashboard.png")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit trail").click()
@@ -92,6 +94,7 @@ def test_phone_sized_screen_reaches_navigation_and_audit_table_without_sideways_
 
     sign_in(page, officer)
     expect(page.get_by_role("heading", level=1)).to_have_text("Good to see you, Olga")
+    wait_for_panels(page)
     assert_fits_the_screen("dashboard")
     save_page(page, shots / "journey-phone-2-dashboard.png")
 

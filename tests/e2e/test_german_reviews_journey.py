@@ -20,6 +20,7 @@ from tests.access.factories import (
     RoleFactory,
     SystemFactory,
 )
+from tests.dashboard_support import wait_for_panels
 from tests.e2e.conftest import DESKTOP, PHONE, results_dir, save_page, sign_in
 from tests.factories import UserFactory
 from tests.i18n import untranslated
@@ -64,6 +65,7 @@ def test_a_german_manager_decides_reviews_in_german(request, manager, size):
 
     sign_in(page, manager)  # the sign-in page follows the browser (English); the account says German
     expect(page.locator("html")).to_have_attribute("lang", "de")
+    wait_for_panels(page)  # the panels' words too, not the placeholders'
     in_german(page, "dashboard")
     panel = page.get_by_test_id("review-queue-panel")
     expect(panel).to_contain_text("2 von 2 Einträgen offen")

@@ -17,6 +17,7 @@ from django.test.utils import override_settings
 from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import expect
 
+from tests.dashboard_support import wait_for_panels
 from tests.e2e.conftest import DESKTOP, PHONE, results_dir, sign_in
 from tests.factories import TEST_PASSWORD, UserFactory
 
@@ -181,6 +182,8 @@ def visit_all(page, size: str, viewport: dict, people, request) -> list[str]:
         for name, url in pages.items():
             response = page.goto(url)
             page.wait_for_load_state("load")
+            if name == "dashboard":
+                wait_for_panels(page)  # measured with every panel in place
             if response is None or response.status != 200:
                 problems.append(f"{size} {name} ({url}): HTTP {response and response.status}")
                 continue

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from incidents.services.breach import authority_record_not_required, nis2_mark_significant
 from incidents.views.breach import clocks_panel
+from tests.dashboard_support import dashboard_html
 from tests.factories import UserFactory
 from tests.incidents.breach_support import make_breach
 from tests.incidents.factories import IncidentFactory
@@ -20,7 +21,7 @@ DASHBOARD = reverse("dashboard")
 
 def panel(client, person) -> str:
     """The "Running clocks" panel of ``person``'s dashboard ("" when not shown)."""
-    page = client(person).get(DASHBOARD).content.decode()
+    page = dashboard_html(client(person))
     match = re.search(r'<section[^>]*data-testid="running-clocks-panel".*?</section>', page, re.S)
     return match.group(0) if match else ""
 

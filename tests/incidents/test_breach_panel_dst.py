@@ -5,9 +5,9 @@ import datetime
 import re
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
+from tests.dashboard_support import dashboard_html
 from tests.factories import UserFactory
 from tests.incidents.breach_support import UTC, make_breach
 
@@ -20,7 +20,7 @@ NOW = datetime.datetime(2026, 10, 24, 10, 0, tzinfo=UTC)
 def panel_line(client_for, viewer, incident, monkeypatch) -> str:
     client = client_for(viewer)
     monkeypatch.setattr(timezone, "now", lambda: NOW)
-    page = client.get(reverse("dashboard")).content.decode()
+    page = dashboard_html(client)
     monkeypatch.undo()
     panel = re.search(r'<section[^>]*data-testid="running-clocks-panel".*?</section>', page, re.S).group(0)
     return re.search(rf"<li>.*?{incident.reference}.*?</li>", panel, re.S).group(0)

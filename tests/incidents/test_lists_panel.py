@@ -11,6 +11,7 @@ from incidents.choices import OPEN_STATUSES, Status
 from incidents.queries.lists import open_counts
 from incidents.queries.visibility import incidents_with_internal_for_user
 from incidents.views.lists import open_incidents_panel
+from tests.dashboard_support import dashboard_html, panel_of
 from tests.factories import UserFactory
 from tests.incidents.factories import IncidentFactory
 from tests.incidents.lists_support import breach, make_incidents
@@ -18,7 +19,7 @@ from tests.incidents.lists_support import breach, make_incidents
 pytestmark = pytest.mark.django_db
 
 DASHBOARD = reverse("dashboard")
-PANEL = "incidents/lists/open_panel.html"
+PANEL = "incidents-open"
 
 
 @pytest.fixture
@@ -30,17 +31,11 @@ def incidents(db):
     breach("INC-2026-0100", aware_hours_ago=5, acknowledged_at=timezone.now())  # SEV1, clock running
 
 
-def our_panel(response):
-    return next(
-        (panel["context"] for panel in response.context["panels"] if panel["template"] == PANEL), None
-    )
-
-
 def test_a_security_officer_sees_open_incidents_by_severity_with_links(
     client_for, security_officer, incidents
 ):
-    response = client_for(security_officer).get(DASHBOARD)
-    panel = our_panel(response)
+    client = client_for(security_officer)
+    panel = panel_of(client, PANEL)
     assert panel["count"] == 5
     texts = [line["text"] for line in panel["lines"]]
     assert texts == [
@@ -52,20 +47,20 @@ def test_a_security_officer_sees_open_incidents_by_severity_with_links(
         "Not acknowledged: 2",
         "Breach clocks running: 1",
     ]
-    page = response.content.decode()
+    page = dashboard_html(client)
     assert "Open incidents" in page
     assert f'href="{reverse("incidents:queue")}?severity=1">SEV1: 3</a>' in page
     assert "?clock=unacknowledged" in page
 
 
 def test_an_auditor_sees_the_panel_too(client_for, auditor, incidents):
-    assert our_panel(client_for(auditor).get(DASHBOARD))["count"] == 5
+    assert panel_of(client_for(auditor), PANEL)["count"] == 5
 
 
 def test_staff_see_no_open_incidents_panel(client_for, staff, incidents):
-    response = client_for(staff).get(DASHBOARD)
-    assert our_panel(response) is None
-    assert "Breach clocks running" not in response.content.decode()
+    client = client_for(staff)
+    assert panel_of(client, PANEL) is None
+    assert "Breach clocks running" not in dashboard_html(client)
 
 
 @pytest.mark.parametrize("total", [3, 300])

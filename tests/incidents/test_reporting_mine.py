@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from incidents.choices import Severity, Status
 from incidents.views.reporting import my_incidents_panel
+from tests.dashboard_support import dashboard_html
 from tests.incidents.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +114,7 @@ def test_the_panel_says_so_when_nothing_is_open_and_hides_for_non_reporters(
 
 def test_the_dashboard_shows_the_panel(client_for, staff):
     incident = IncidentFactory(reported_by=staff, title="Lost my badge")
-    page = client_for(staff).get(reverse("dashboard")).content.decode()
+    page = dashboard_html(client_for(staff))
     assert 'data-testid="my-incidents-panel"' in page
     assert f"{incident.reference} Lost my badge" in page
 

@@ -8,6 +8,7 @@ from django.utils import translation
 
 from dpms.models import Notification
 from policies.choices import AssignmentStatus
+from tests.dashboard_support import dashboard_html
 from tests.i18n import sign_in_german, speaks_german, untranslated
 from tests.policies.factories import AcknowledgementFactory, AssignmentFactory, FollowUpFactory
 
@@ -80,6 +81,6 @@ def test_the_auditors_campaign_and_evidence_pages_are_in_german(client, follow_u
         page = signed_in.get(url).content.decode()
         assert untranslated(page, ignore=ignore) == [], url
     # The dashboard holds every app's panels: ours are named in German.
-    dashboard = signed_in.get(reverse("dashboard")).content.decode()
+    dashboard = dashboard_html(signed_in)
     assert "Richtlinien: Anteil der Kenntnisnahmen" in dashboard
     assert "Offene „Nein“-Antworten" in dashboard

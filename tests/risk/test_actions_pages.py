@@ -8,6 +8,7 @@ from django.urls import reverse
 from risk.choices import ActionStatus
 from risk.models import TreatmentAction
 from risk.services.actions import site_today
+from tests.dashboard_support import dashboard_html
 from tests.factories import UserFactory
 from tests.risk.factories import RiskFactory, TreatmentActionFactory, active_matrix
 
@@ -129,11 +130,11 @@ def test_dashboard_shows_my_overdue_actions_and_the_officers_count(client_for, s
     TreatmentActionFactory(
         risk=risk, owner=staff, title="Late one", due_on=site_today() - datetime.timedelta(days=2)
     )
-    mine = client_for(staff).get("/dashboard/")
-    assert "Your overdue risk actions" in mine.content.decode()
-    assert "Late one" in mine.content.decode()
-    officer = client_for(security_officer).get("/dashboard/")
-    assert "Overdue risk actions" in officer.content.decode()
+    mine = dashboard_html(client_for(staff))
+    assert "Your overdue risk actions" in mine
+    assert "Late one" in mine
+    officer = dashboard_html(client_for(security_officer))
+    assert "Overdue risk actions" in officer
 
 
 # 14: session and user (2); allauth's user-session tracking (5); the officer's groups (1); the count and the

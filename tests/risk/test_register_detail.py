@@ -13,6 +13,7 @@ from dpms.models import AuditEvent
 from risk.models import Risk, RiskAssessment
 from risk.views import register as register_views
 from tests.access.factories import SystemFactory
+from tests.dashboard_support import dashboard_html
 from tests.risk.factories import RiskFactory
 from tests.risk.register_support import cast_fixture, matrix_fixture  # noqa: F401 - fixtures
 
@@ -132,11 +133,11 @@ def test_closing_a_closed_risk_is_refused_with_a_message(officer, cast):
 def test_the_dashboard_panel_lists_risks_above_appetite_for_security_officers(
     client_for, security_officer, staff, cast
 ):
-    panel = client_for(security_officer).get(reverse("dashboard")).content.decode()
+    panel = dashboard_html(client_for(security_officer))
     assert "Risks above appetite" in panel
     assert cast.outsider_risk.reference in panel
     assert cast.manager_risk.reference not in panel  # Moderate: within the appetite
-    assert "Risks above appetite" not in client_for(staff).get(reverse("dashboard")).content.decode()
+    assert "Risks above appetite" not in dashboard_html(client_for(staff))
 
 
 def make_rows(matrix, risk, count):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from risk.choices import AcceptanceStatus, ActionStatus
 from risk.models import RiskAcceptance, RiskCategory
+from tests.dashboard_support import dashboard_html
 from tests.i18n import sign_in_german, untranslated
 from tests.risk.factories import (
     RiskAcceptanceFactory,
@@ -137,7 +138,7 @@ def test_a_risk_its_review_its_action_and_its_matrix_are_in_german(client, secur
 
 
 def test_the_officers_dashboard_panels_are_in_german(client, security_officer, staff, register):
-    html = sign_in_german(client, security_officer).get(reverse("dashboard")).content.decode()
+    html = dashboard_html(sign_in_german(client, security_officer))
     titles = [
         "Risiken über dem Risikoappetit",
         "Überfällige Maßnahmen zu Risiken",

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from risk.choices import RiskStatus
 from risk.models import Risk, RiskAssessment, RiskMatrix
+from tests.dashboard_support import panel_of
 from tests.risk.factories import RiskFactory, RiskMatrixFactory
 
 pytestmark = pytest.mark.django_db
@@ -179,9 +180,8 @@ def test_auditors_cannot_post_a_review(client_for, auditor):
 # --- Dashboard panel -----------------------------------------------------------------------------------
 
 
-def review_panel(response):
-    panels = [p["context"] for p in response.context["panels"] if p["template"] == "risk/reviews/panel.html"]
-    return panels[0] if panels else None
+def review_panel(client):
+    return panel_of(client, "risk-reviews")
 
 
 def test_dashboard_shows_security_officers_due_and_overdue_counts_over_all_risks(
@@ -191,7 +191,7 @@ def test_dashboard_shows_security_officers_due_and_overdue_counts_over_all_risks
     RiskFactory(next_review_on=today - days(1))
     RiskFactory(next_review_on=today + days(14))
     RiskFactory(next_review_on=today + days(15))
-    panel = review_panel(client_for(security_officer).get(reverse("dashboard")))
+    panel = review_panel(client_for(security_officer))
     assert (panel["overdue"], panel["due"]) == (1, 1)
     assert panel["link"] == ROUND
 
@@ -200,14 +200,14 @@ def test_dashboard_shows_owners_their_own_due_reviews_only(client_for, staff, ou
     today = timezone.localdate()
     own = RiskFactory(owner=staff, next_review_on=today + days(2))
     RiskFactory(owner=outsider, next_review_on=today - days(2))
-    panel = review_panel(client_for(staff).get(reverse("dashboard")))
+    panel = review_panel(client_for(staff))
     assert (panel["overdue"], panel["due"]) == (0, 1)
     assert [line["link"] for line in panel["lines"]] == [reverse("risk:review_record", args=[own.pk])]
 
 
 def test_dashboard_has_no_review_panel_for_someone_with_nothing_due(client_for, staff):
     RiskFactory(owner=staff, next_review_on=timezone.localdate() + days(100))
-    assert review_panel(client_for(staff).get(reverse("dashboard"))) is None
+    assert review_panel(client_for(staff)) is None
 
 
 # --- The reviews section of the risk page --------------------------------------------------------------

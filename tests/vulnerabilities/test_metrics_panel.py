@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.dashboard_support import dashboard_html, panel_of
 from tests.vulnerabilities.factories import VulnerabilityFactory
 from vulnerabilities.queries.metrics import remediation_metrics
 
@@ -57,7 +58,7 @@ def test_the_numbers(owned_system):
     ("persona", "shown"), [("security_officer", True), ("auditor", True), ("staff", False), ("admin", False)]
 )
 def test_the_panel_is_for_officers_and_auditors(client_for, personas, persona, shown):
-    page = client_for(personas[persona]).get(DASHBOARD).content.decode()
+    page = dashboard_html(client_for(personas[persona]))
     assert ('data-testid="vulnerability-panel"' in page) is shown
 
 
@@ -70,7 +71,7 @@ def test_the_panel_costs_two_queries_at_any_size(client_for, security_officer, o
             _fixed(owned_system, took_days=7)
         client.get(DASHBOARD)
         with CaptureQueriesContext(connection) as captured:
-            page = client.get(DASHBOARD).content.decode()
+            page = dashboard_html(client)
         counts.append(len([q for q in captured if "vulnerabilities_vulnerability" in q["sql"]]))
         assert 'data-testid="vulnerability-panel"' in page
     # The open vulnerabilities' aggregate and the fixed ones' timestamps: two, at both sizes; plus the owners'
@@ -81,15 +82,14 @@ def test_the_panel_costs_two_queries_at_any_size(client_for, security_officer, o
 def test_the_none_severity_row_shows_only_when_there_is_one(client_for, security_officer, owned_system):
     VulnerabilityFactory(system=owned_system, severity="high")
     client = client_for(security_officer)
-    rows = client.get(DASHBOARD).context["panels"]
-    panel = next(p["context"] for p in rows if p["template"] == "vulnerabilities/metrics/panel.html")
+    panel = panel_of(client, "vulnerabilities-remediation")
     assert [row["severity"] for row in panel["metrics"]["by_severity"]] == [
         "critical",
         "high",
         "medium",
         "low",
     ]
-    assert "severity-none" not in client.get(DASHBOARD).content.decode()
+    assert "severity-none" not in dashboard_html(client)
     VulnerabilityFactory(system=owned_system, severity="none", cvss_score=0.0)
-    page = client.get(DASHBOARD).content.decode()
+    page = dashboard_html(client)
     assert 'class="tag severity-none"' in page

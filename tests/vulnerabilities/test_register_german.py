@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from dpms.models import Notification
 from tests.access.factories import SystemFactory
+from tests.dashboard_support import dashboard_html
 from tests.i18n import sign_in_german, speaks_german, untranslated
 from tests.vulnerabilities.disclosures_support import (  # noqa: F401 - fixtures
     REPORT,
@@ -175,7 +176,7 @@ def test_the_policies_and_reports_from_outside_in_german(officer, intake):
 
 
 def test_the_dashboard_panels_in_german(officer, security_officer, worked_on):
-    page = officer.get(reverse("dashboard")).content.decode()
+    page = dashboard_html(officer)
     for panel in ("vulnerability-panel", "owner-vulnerability-panel"):
         section = _section(page, panel)
         assert _german(section) == [], panel
