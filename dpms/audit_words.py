@@ -10,18 +10,19 @@ JSON untouched (``dpms.audit_csv``). Nothing here queries the database: names co
 import datetime
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.utils import formats
+from django.utils import dateformat, formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy
 
 from dpms.audit_phrases import FIELD_LABELS, PHRASES
-from dpms.formats import show_date, show_datetime
+from dpms.formats import show_date
 
 # Object types that name no model: a refused page is recorded against its address.
 SPECIAL_TYPES = {"url": gettext_lazy("Page address")}
@@ -43,6 +44,9 @@ LIST_KEYS = {
 }
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Format characters that say more than a moment's wall-clock minute (seconds, the zone's name or offset): a
+# date format without them writes every moment of a minute alike (``Reading.moment``).
+_FINER_THAN_MINUTE = re.compile(r"[sucvUreOTZI\\]")
 
 
 def _model(object_type: str):
@@ -114,10 +118,16 @@ class Changes:
 
 
 class _Fields:
-    """Labels and choice names of the event's model, looked up by field name (none: the key itself)."""
+    """Labels and choice names of the event's model, looked up by field name (none: the key itself). Each is
+    worked out once for the instance: a page keeps one per object type (``Reading``), so fifty rows naming
+    the same fields translate each label once."""
 
-    def __init__(self, object_type: str):
+    def __init__(self, object_type: str, reading: "Reading"):
         self.model = _model(object_type)
+        self.reading = reading
+        self._labels: dict[str, str] = {}
+        self._choices: dict[str, list | None] = {}
+        self._named: dict[tuple, str | None] = {}
 
     def _field(self, key: str):
         if self.model is None:
@@ -128,6 +138,12 @@ class _Fields:
             return None
 
     def label(self, key: str) -> str:
+        label = self._labels.get(key)
+        if label is None:
+            label = self._labels[key] = self._label(key)
+        return label
+
+    def _label(self, key: str) -> str:
         found = self._field(key)
         name = getattr(found, "verbose_name", None) if found is not None else None
         if name and (isinstance(name, Promise) or key not in FIELD_LABELS):  # a translated name of its own
@@ -138,26 +154,100 @@ class _Fields:
         return capfirst(spaced.lower()) if spaced else key
 
     def choice(self, key: str, value) -> str | None:
-        found = self._field(key)
-        choices = getattr(found, "flatchoices", None) if found is not None else None
-        if not choices or isinstance(value, list | dict):
+        if isinstance(value, list | dict):
             return None
-        for stored, name in choices:
-            if stored == value or str(stored) == str(value):
-                return str(name)
-        return None
+        if key not in self._choices:
+            found = self._field(key)
+            choices = getattr(found, "flatchoices", None) if found is not None else None
+            self._choices[key] = list(choices) if choices else None
+        choices = self._choices[key]
+        if not choices:
+            return None
+        known = (key, type(value), value)  # the type too: True == 1, but "True" is not "1"
+        if known not in self._named:
+            self._named[known] = next(
+                (str(name) for stored, name in choices if stored == value or str(stored) == str(value)), None
+            )
+        return self._named[known]
 
 
-def _text(value) -> str:
+class Reading:
+    """One page's reading of audit events, in the reader's language: each object type's fields (labels and
+    choice names), each action's phrase and each type's name worked out once however many rows repeat them
+    (a page of the trail holds fifty). Made for one page and let go: nothing is kept across requests."""
+
+    def __init__(self):
+        self._fields: dict[str, _Fields] = {}
+        self._phrases: dict[str, str] = {}
+        self._type_names: dict[str, str] = {}
+        self._moments: dict[tuple, str] = {}
+
+    def fields(self, object_type: str) -> _Fields:
+        found = self._fields.get(object_type)
+        if found is None:
+            found = self._fields[object_type] = _Fields(object_type, self)
+        return found
+
+    @cached_property
+    def yes(self) -> str:
+        return gettext("yes")
+
+    @cached_property
+    def no(self) -> str:
+        return gettext("no")
+
+    @cached_property
+    def created_with(self) -> str:
+        return gettext("Created with")
+
+    @cached_property
+    def zone(self):
+        """The reader's time zone (the page's)."""
+        return timezone.get_current_timezone()
+
+    @cached_property
+    def datetime_format(self) -> str:
+        return formats.get_format("DATETIME_FORMAT")
+
+    @cached_property
+    def _by_minute(self) -> bool:
+        return not _FINER_THAN_MINUTE.search(self.datetime_format)
+
+    def moment(self, value: datetime.datetime) -> str:
+        """A moment as the pages show it (``DATETIME_FORMAT``, as ``dpms.formats.show_datetime``), in the
+        page's time zone; the moments of one minute written once when the format shows no seconds."""
+        local = value.astimezone(self.zone) if timezone.is_aware(value) else value
+        if not self._by_minute:
+            return dateformat.format(local, self.datetime_format)
+        key = (local.year, local.month, local.day, local.hour, local.minute)
+        text = self._moments.get(key)
+        if text is None:
+            text = self._moments[key] = dateformat.format(local, self.datetime_format)
+        return text
+
+    def phrase(self, action: str) -> str:
+        phrase = self._phrases.get(action)
+        if phrase is None:
+            phrase = self._phrases[action] = action_phrase(action)
+        return phrase
+
+    def type_name(self, object_type: str) -> str:
+        name = self._type_names.get(object_type)
+        if name is None:
+            name = self._type_names[object_type] = object_type_name(object_type)
+        return name
+
+
+def _text(value, reading: Reading) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
+        return reading.yes if value else reading.no
     if isinstance(value, str):
         if _ISO_MOMENT.match(value):
             moment = parse_datetime(value)
             if moment is not None:
-                return show_datetime(moment) if moment.tzinfo else show_date(moment.date())
+                return reading.moment(moment) if moment.tzinfo else show_date(moment.date())
         if _ISO_DAY.match(value):
             try:
                 day = parse_date(value)
@@ -173,7 +263,7 @@ def _text(value) -> str:
             else str(value)
         )
     if isinstance(value, list):
-        shown = ", ".join(_text(item) for item in value[:LIST_SHOWN])
+        shown = ", ".join(_text(item, reading) for item in value[:LIST_SHOWN])
         more = len(value) - LIST_SHOWN
         if more > 0:
             return gettext("%(shown)s and %(more)s more") % {
@@ -182,15 +272,16 @@ def _text(value) -> str:
             }
         return shown or gettext("none")
     if isinstance(value, dict):
-        return "; ".join(f"{_Fields('').label(str(key))}: {_text(item)}" for key, item in value.items())
+        plain = reading.fields("")
+        return "; ".join(f"{plain.label(str(key))}: {_text(item, reading)}" for key, item in value.items())
     if isinstance(value, datetime.datetime):
-        return show_datetime(value)
+        return reading.moment(value)
     return str(value)
 
 
 def _value(fields: _Fields, key: str, value) -> Value:
     named = fields.choice(key, value)
-    text = named if named is not None else _text(value)
+    text = named if named is not None else _text(value, fields.reading)
     if len(text) <= SHORT_TEXT:
         return Value(text, empty=value is None or value == "")
     full = text
@@ -219,7 +310,7 @@ def _values(fields: _Fields, data: dict) -> list[Line]:
     ]
 
 
-def _lines(fields: _Fields, changes: dict) -> list[Line]:
+def _lines(reading: Reading, fields: _Fields, changes: dict) -> list[Line]:
     lines: list[Line] = []
     before, after = changes.get("before"), changes.get("after")
     if isinstance(before, dict) and isinstance(
@@ -240,7 +331,7 @@ def _lines(fields: _Fields, changes: dict) -> list[Line]:
     for key, item in changes.items():
         key = str(key)
         if key == "created" and isinstance(item, dict):
-            lines.append(Line(gettext("Created with"), "group", lines=_values(fields, item)))
+            lines.append(Line(reading.created_with, "group", lines=_values(fields, item)))
         elif _is_pair(key, item):
             lines.append(
                 Line(
@@ -251,16 +342,18 @@ def _lines(fields: _Fields, changes: dict) -> list[Line]:
                 )
             )
         elif isinstance(item, dict) and item:
-            lines.append(Line(fields.label(key), "group", lines=_values(_Fields(""), item)))
+            lines.append(Line(fields.label(key), "group", lines=_values(reading.fields(""), item)))
         else:
             lines.append(Line(fields.label(key), "value", value=_value(fields, key, item)))
     return lines
 
 
-def change_lines(*, action: str, object_type: str, changes: Any) -> Changes:
+def change_lines(*, action: str, object_type: str, changes: Any, reading: Reading | None = None) -> Changes:
     """An event's changes as lines: an update's fields as before → after, a creation's values under
-    "Created with", a deletion's last values under "Deleted", anything else as "field: value"."""
-    fields = _Fields(object_type)
+    "Created with", a deletion's last values under "Deleted", anything else as "field: value". A page of
+    events passes its ``reading``, so each label and choice name is worked out once for them all."""
+    reading = reading or Reading()
+    fields = reading.fields(object_type)
     if not changes:
         lines: list[Line] = []
     elif not isinstance(changes, dict):
@@ -268,7 +361,7 @@ def change_lines(*, action: str, object_type: str, changes: Any) -> Changes:
     elif action.endswith(".delete"):
         lines = [Line(gettext("Deleted; it was"), "group", lines=_values(fields, changes))]
     else:
-        lines = _lines(fields, changes)
+        lines = _lines(reading, fields, changes)
     return Changes(shown=lines[:LINES_SHOWN], folded=lines[LINES_SHOWN:])
 
 

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from django.views.defaults import bad_request as django_bad_request
 
-from dpms import audit_csv, health, integrity, notify, queries, services
+from dpms import audit_csv, audit_rows, health, integrity, notify, queries, services
 from dpms import portal as extensions
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import (
@@ -95,8 +95,10 @@ def audit_trail(request):
         {
             "form": form,
             "page": page,
+            "rows": audit_rows.trail_rows(page.object_list),  # each row worked out once, in Python
             "query": query,
             "actions": names.actions,
+            "action_options": audit_rows.action_options(names.actions),
             "verification": queries.latest_audit_verification(),
             "may_verify": queries.may_verify_audit(request.user),
             "checkpoints_note": integrity.checkpoints_note(),
