@@ -244,15 +244,23 @@ def pages() -> list[dict]:
 
     import dpms.urls
     from access.models import ReviewCampaign
+    from dpms import portal
 
     class Urls:
         urlpatterns = [path("bench/floor/", _floor_view), *dpms.urls.urlpatterns]
 
     who = personas()
     campaign = ReviewCampaign.objects.order_by("-pk").first()
+    # The dashboard is a shell; each panel the officer has a placeholder for is a request of its own, as the
+    # browser sends it when the shell has loaded (an empty answer: nothing to show, and the panel goes).
+    panels = [
+        (f"dashboard panel: {panel.key}", "security officer", reverse("dashboard_panel", args=[panel.key]))
+        for panel in portal.panels_for(who["security officer"])
+    ]
     wanted = [
         ("floor (one query)", "security officer", "/bench/floor/"),
         ("dashboard", "security officer", reverse("dashboard")),
+        *panels,
         ("grants list", "security officer", reverse("access:grants")),
         ("campaign list", "security officer", reverse("access:campaigns")),
         ("My reviews", "manager", reverse("access:review_queue")),
@@ -262,7 +270,8 @@ def pages() -> list[dict]:
     ]
     if campaign is not None:
         wanted.insert(
-            4, ("campaign detail", "security officer", reverse("access:campaign_detail", args=[campaign.pk]))
+            wanted.index(("campaign list", "security officer", reverse("access:campaigns"))) + 1,
+            ("campaign detail", "security officer", reverse("access:campaign_detail", args=[campaign.pk])),
         )
     rows = []
     with override_settings(ROOT_URLCONF=Urls):
