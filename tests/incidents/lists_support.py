@@ -17,7 +17,7 @@ def listed(client, **params) -> list[str]:
     """The references the queue shows for ``params``, in page order (asserting a 200)."""
     response = client.get(QUEUE, params)
     assert response.status_code == 200
-    return [incident.reference for incident in response.context["page"].object_list]
+    return [row["reference"] for row in response.context["page"].object_list]
 
 
 def breach(reference, *, aware_hours_ago, decision="", decided_after_hours=None, **fields):

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from incidents.choices import AuthorityDecision, Status
+from incidents.models import Incident
 from tests.incidents.factories import IncidentFactory
 from tests.incidents.lists_support import QUEUE, breach, listed
 
@@ -69,8 +70,8 @@ def test_only_pending_deadlines_count(officer):
         next_escalation_at=now + timedelta(days=2),
     )
     assert listed(officer) == ["INC-2026-0002", "INC-2026-0001"]
-    context = officer.get(QUEUE).context
-    incident, row = context["page"].object_list[1], context["rows"][1]
+    row = officer.get(QUEUE).context["page"].object_list[1]
+    incident = Incident.objects.get(reference=row["reference"])
     assert row["deadline"] == incident.nis2_final_report_deadline
     assert row["deadline_label"] == "NIS2 final report"
 
