@@ -39,18 +39,20 @@ def campaign_list(request):
 @login_required
 @require_GET
 def campaign_detail(request, pk):
-    campaign = queries.get_campaign_for(request.user, pk)
+    # The campaign's numbers come from the dashboard's counts by decision, not summed again with it.
+    campaign = queries.get_campaign_for(request.user, pk, progress=False)
     now = timezone.now()
+    dashboard = queries.campaign_dashboard(
+        campaign,
+        now=now,
+        reviewer_page=request.GET.get("page"),
+        reviewer_sort=request.GET.get("reviewers", "pending"),
+    )
     context = {
         "campaign": campaign,
-        "dashboard": queries.campaign_dashboard(
-            campaign,
-            now=now,
-            reviewer_page=request.GET.get("page"),
-            reviewer_sort=request.GET.get("reviewers", "pending"),
-        ),
+        "dashboard": dashboard,
         "query": query_without_page(request),
-        "numbers": queries.numbers_of(campaign),
+        "numbers": dashboard.numbers,
         "period": period_label(campaign.period_key),
         "now": now,
         "may_close": closing.may_close(request.user),
