@@ -80,3 +80,19 @@ def test_only_incidents_whose_handling_the_viewer_sees_count(staff, security_off
     IncidentFactory(reported_at=timezone.now(), severity=2, confidential=True)  # not shared with the officer
     assert monthly_trend(security_officer, start=start, end=end)[-1]["reported"] == 3
     assert monthly_trend(staff, start=start, end=end)[-1]["reported"] == 1
+
+
+def test_an_incident_counts_in_its_month_of_the_viewers_time_zone(security_officer):
+    # Berlin: 23:30 on 31 March is 21:30 UTC (March); 00:30 on 1 April is 22:30 UTC on 31 March (April).
+    berlin = timezone.get_current_timezone()
+    assert str(berlin) == "Europe/Berlin"
+    IncidentFactory(reported_at=datetime(2026, 3, 31, 23, 30, tzinfo=berlin), severity=2)
+    IncidentFactory(reported_at=datetime(2026, 4, 1, 0, 30, tzinfo=berlin), severity=2)
+    IncidentFactory(reported_at=datetime(2026, 4, 30, 23, 59, tzinfo=berlin), severity=2)
+    IncidentFactory(reported_at=datetime(2026, 2, 28, 23, 0, tzinfo=berlin), severity=2)  # before the period
+    trend = monthly_trend(security_officer, start=date(2026, 3, 15), end=date(2026, 5, 31))
+    assert [(row["month"], row["reported"]) for row in trend] == [
+        (date(2026, 3, 1), 1),
+        (date(2026, 4, 1), 2),
+        (date(2026, 5, 1), 0),
+    ]
