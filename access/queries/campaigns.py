@@ -85,15 +85,54 @@ def _with_progress(campaigns: QuerySet[ReviewCampaign]) -> QuerySet[ReviewCampai
     ).annotate(reviewed_count=F("decided_count") - F("defaulted_count"))
 
 
-def whole_numbers(values) -> list[str]:
-    """Whole numbers as ``localize`` writes them (a template's ``{{ count }}``), with the reader's number
-    format looked up once for them all instead of three times a number (the campaign page words 51 sets of
-    seven numbers)."""
-    language = get_language()
-    decimal = get_format("DECIMAL_SEPARATOR", language, use_l10n=True)
-    grouping = get_format("NUMBER_GROUPING", language, use_l10n=True)
-    thousands = get_format("THOUSAND_SEPARATOR", language, use_l10n=True)
-    return [numberformat.format(value, decimal, None, grouping, thousands, use_l10n=True) for value in values]
+class NumbersWording:
+    """How ``_numbers.html`` words a campaign's numbers in the active language: its five sentences
+    translated and the reader's number format looked up once, for every set of numbers a page writes (the
+    campaign page writes 51: its own and 50 reviewers'), instead of once a set."""
+
+    def __init__(self):
+        self.bar = _(
+            "%(reviewed)s%% reviewed by a person, %(defaulted)s%% defaulted (no response), %(pending)s%% "
+            "pending"
+        )
+        self.reviewed = _("%(percent)s%% reviewed")
+        self.by_a_person = _("%(reviewed)s of %(total)s by a person")
+        self.defaulted = _("%(count)s defaulted (no response)")
+        self.pending = _("%(count)s pending")
+        language = get_language()
+        self._format = (
+            get_format("DECIMAL_SEPARATOR", language, use_l10n=True),
+            None,
+            get_format("NUMBER_GROUPING", language, use_l10n=True),
+            get_format("THOUSAND_SEPARATOR", language, use_l10n=True),
+        )
+
+    def whole_number(self, value: int) -> str:
+        """``value`` as ``localize`` writes it (a template's ``{{ count }}``)."""
+        return numberformat.format(value, *self._format, use_l10n=True)
+
+    def words(self, numbers: CampaignNumbers) -> dict[str, str]:
+        """``numbers.words``: the counts localised as a template would, the percents also plain
+        (``*_width``) for the bar's geometry, and the sentences."""
+        n = numbers
+        reviewed, defaulted, pending = n.reviewed_percent, n.defaulted_percent, n.pending_percent
+        values = (n.reviewed, n.defaulted, n.pending, n.total, reviewed, defaulted, pending)
+        counts = {name: self.whole_number(value) for name, value in zip(COUNTED, values, strict=True)}
+        return {
+            **counts,
+            "reviewed_width": str(reviewed) if reviewed else "",
+            "defaulted_width": str(defaulted) if defaulted else "",
+            "bar": self.bar
+            % {
+                "reviewed": counts["reviewed_percent"],
+                "defaulted": counts["defaulted_percent"],
+                "pending": counts["pending_percent"],
+            },
+            "reviewed_text": self.reviewed % {"percent": counts["reviewed_percent"]},
+            "by_a_person": self.by_a_person % {"reviewed": counts["reviewed"], "total": counts["total"]},
+            "defaulted_text": self.defaulted % {"count": counts["defaulted"]} if numbers.defaulted else "",
+            "pending_text": self.pending % {"count": counts["pending"]} if numbers.pending else "",
+        }
 
 
 # The numbers ``CampaignNumbers.words`` writes out, in this order.
@@ -141,32 +180,17 @@ class CampaignNumbers:
     def words(self) -> dict[str, str]:
         """The numbers as ``_numbers.html`` writes them, in the active language, worked out once: the
         campaign page shows 50 reviewers' numbers, and five translated sentences and a dozen localised
-        numbers a row cost the template language more than the rest of the page. Counts are localised as a
-        template would; the percents also plain (``*_width``) for the bar's geometry."""
-        reviewed, defaulted, pending = self.reviewed_percent, self.defaulted_percent, self.pending_percent
-        values = (self.reviewed, self.defaulted, self.pending, self.total, reviewed, defaulted, pending)
-        counts = dict(zip(COUNTED, whole_numbers(values), strict=True))
-        return {
-            **counts,
-            "reviewed_width": str(reviewed) if reviewed else "",
-            "defaulted_width": str(defaulted) if defaulted else "",
-            "bar": _(
-                "%(reviewed)s%% reviewed by a person, %(defaulted)s%% defaulted (no response), %(pending)s%% "
-                "pending"
-            )
-            % {
-                "reviewed": counts["reviewed_percent"],
-                "defaulted": counts["defaulted_percent"],
-                "pending": counts["pending_percent"],
-            },
-            "reviewed_text": _("%(percent)s%% reviewed") % {"percent": counts["reviewed_percent"]},
-            "by_a_person": _("%(reviewed)s of %(total)s by a person")
-            % {"reviewed": counts["reviewed"], "total": counts["total"]},
-            "defaulted_text": _("%(count)s defaulted (no response)") % {"count": counts["defaulted"]}
-            if self.defaulted
-            else "",
-            "pending_text": _("%(count)s pending") % {"count": counts["pending"]} if self.pending else "",
-        }
+        numbers a row cost the template language more than the rest of the page (``NumbersWording``;
+        ``word_all`` words many sets with one)."""
+        return NumbersWording().words(self)
+
+    @staticmethod
+    def word_all(many: list[CampaignNumbers]) -> None:
+        """Work out the ``words`` of ``many`` numbers with one ``NumbersWording`` (the sentences translated
+        and the number format looked up once for them all)."""
+        wording = NumbersWording()
+        for numbers in many:
+            numbers.__dict__["words"] = wording.words(numbers)  # the cached_property's own place
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -243,7 +267,7 @@ class ReviewerProgress:
         """Reviewed by a person, in percent: defaulted items never count as progress."""
         return percent(self.reviewed, self.total)
 
-    @property
+    @cached_property
     def numbers(self) -> CampaignNumbers:
         return CampaignNumbers(
             total=self.total, reviewed=self.reviewed, defaulted=self.defaulted, pending=self.pending
@@ -355,6 +379,14 @@ FLAGGED = (
     ("override", gettext_lazy("Overridden by a security officer"), Q(override=True)),
 )
 
+# The sizes of the flagged lists that are not a decision, each a correlated count through its partial index;
+# built once (a query reads them without changing them), not on every page.
+FLAGGED_COUNTS = {
+    key: count_subquery(ReviewItem.objects.filter(condition, campaign=OuterRef("pk")), "campaign")
+    for key, _title, condition in FLAGGED
+    if key != "no_response"
+}
+
 
 def campaign_dashboard(
     campaign: ReviewCampaign, *, now: datetime, reviewer_page=1, reviewer_sort: str = "pending"
@@ -368,17 +400,7 @@ def campaign_dashboard(
         (value, label, by_count.get(value, 0)) for value, label in Decision.choices
     ]
     flagged_counts = {"no_response": by_count.get(Decision.NO_RESPONSE, 0)}  # a decision: in the tallies
-    counted = [(key, condition) for key, _title, condition in FLAGGED if key not in flagged_counts]
-    flagged_counts.update(
-        ReviewCampaign.objects.filter(pk=campaign.pk)
-        .values(
-            **{
-                key: count_subquery(ReviewItem.objects.filter(condition, campaign=OuterRef("pk")), "campaign")
-                for key, condition in counted
-            }
-        )
-        .get()
-    )
+    flagged_counts.update(ReviewCampaign.objects.filter(pk=campaign.pk).values(**FLAGGED_COUNTS).get())
     if reviewer_sort not in REVIEWER_SORTS:
         reviewer_sort = "pending"
     past_due = campaign.is_open and campaign.due_at < now

@@ -48,6 +48,8 @@ def campaign_detail(request, pk):
         reviewer_page=request.GET.get("page"),
         reviewer_sort=request.GET.get("reviewers", "pending"),
     )
+    # The page writes 51 sets of numbers: worded together, their sentences translated once.
+    queries.CampaignNumbers.word_all([dashboard.numbers, *(row.numbers for row in dashboard.reviewers)])
     context = {
         "campaign": campaign,
         "dashboard": dashboard,
