@@ -8,6 +8,7 @@ from operator import attrgetter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -33,7 +34,7 @@ from access.queries import reviews as queries
 from access.services import reviews as services
 from dpms import charts
 from dpms.forms import add_service_errors
-from dpms.paging import deferred_page, query_without_page
+from dpms.paging import query_without_page
 
 # One compact row per item: 100 a page holds a manager's whole queue (45 items fit in two laptop screens).
 PAGE_SIZE = 100
@@ -137,7 +138,7 @@ class _QueueRows:
 
     def _last_used(self, item) -> str:
         """On the portal's own roles, the holder's last sign-in is the grant's last use."""
-        last_login = item.holder.last_login
+        last_login = item.holder_last_login
         if last_login is None:
             return self.never_used
         return self.last_used_text % {"date": self._day(timezone.localtime(last_login))}
@@ -158,14 +159,15 @@ class _QueueRows:
         )
 
     def _person_cell(self, item) -> str:
-        holder, words = item.holder, self.words
+        words = self.words
         deactivated = (
-            "" if holder.is_active else f' <span class="tag status-closed">{words["deactivated"]}</span>'
+            "" if item.holder_is_active else f' <span class="tag status-closed">{words["deactivated"]}</span>'
         )
-        seen = escape(self._seen(holder.last_login)) or words["never_signed_in"]
+        seen = escape(self._seen(item.holder_last_login)) or words["never_signed_in"]
         return (
             f'<th scope="row" class="c-person" title="{escape(item.holder_label)}">'
-            f'<span class="person-name">{escape(holder.full_name or item.holder_label)}</span>{deactivated}\n'
+            f'<span class="person-name">{escape(item.holder_full_name or item.holder_label)}</span>'
+            f"{deactivated}\n"
             f'<span class="person-seen small muted">{seen}</span></th>\n'
         )
 
@@ -187,7 +189,7 @@ class _QueueRows:
             if item.granted_by_label
             else ""
         )
-        last_used = f" · {escape(self._last_used(item))}" if item.system.is_portal else ""
+        last_used = f" · {escape(self._last_used(item))}" if item.system_is_portal else ""
         return (
             f'<td class="c-granted small"><time datetime="{granted_at.isoformat()}">'
             f"{self._day(granted_at)}</time>{by}{last_used}</td>\n"
@@ -309,6 +311,15 @@ class _QueueRows:
         return [mark_safe(rows) for rows in groups if rows]  # noqa: S308 - from row()
 
 
+class _CountedPaginator(Paginator):
+    """Django's paginator, told how many there are: the queue counts its items together with those
+    "Accept recommendations" would decide, in one query (``queries.queue_counts``)."""
+
+    def __init__(self, object_list, per_page: int, *, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property: this is its cached value
+
+
 def _queue_filters(request):
     """The filter form and the filters it asks for (None when refused). The page shows pending items unless
     the person asks for decided ones or all, grouped by person."""
@@ -325,11 +336,12 @@ def _render_queue(request, *, bulk_form=None, status=200):
     user = request.user
     form, filters = _queue_filters(request)
     if filters is None:
-        items, acceptable = queries.queue_for_user(user).none(), 0
+        ids, counts = queries.queue_table(user).none(), {"count": 0, "acceptable": 0}
     else:
-        items = queries.queue_table(user, **filters)
-        acceptable = queries.acceptable_in_queue(user, **filters).count()
-    page, query = deferred_page(items, PAGE_SIZE, request.GET.get("page")), query_without_page(request)
+        ids, counts = queries.queue_table(user, **filters), queries.queue_counts(user, **filters)
+    # The page of ids, sorted by the database; then those items' rows.
+    page = _CountedPaginator(ids, PAGE_SIZE, count=counts["count"]).get_page(request.GET.get("page"))
+    page.object_list = queries.queue_rows(list(page.object_list))
     # A refused batch keeps its rows ticked, so the person corrects the justification and sends it again.
     ticked = bulk_form.data.getlist("items") if bulk_form is not None else []
     selected = {int(pk) for pk in ticked if pk.isdigit()}
@@ -341,9 +353,9 @@ def _render_queue(request, *, bulk_form=None, status=200):
         "grouped": grouped,
         "progress": queries.queue_progress(user),
         "systems": queries.queue_systems(user),
-        "acceptable": acceptable,
+        "acceptable": counts["acceptable"],
         "bulk_form": bulk_form,
-        "query": query,
+        "query": query_without_page(request),
     }
     return render(request, "access/reviews/queue.html", context, status=status)
 
