@@ -10,6 +10,7 @@ stretch varies on is named, e.g. ``{% shared officer=user.is_security_officer %}
 boolean. A block cannot be inside (a page could not fill it).
 """
 
+import html
 import itertools
 
 from django import template
@@ -20,6 +21,7 @@ from django.template.base import token_kwargs
 from django.template.loader_tags import BlockNode
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.autoreload import file_changed
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -74,3 +76,24 @@ def shared(parser, token):
     if nodelist.get_nodes_by_type(BlockNode):
         raise template.TemplateSyntaxError("'shared' cannot hold a block: a page could not fill it")
     return SharedNode(nodelist, values)
+
+
+_CURRENT = ' aria-current="page"'
+
+
+def _escaped(text) -> str:
+    """As Django's ``conditional_escape`` (the standard library's ``html.escape``, unless already safe),
+    without its check for lazy arguments: the links' labels and URLs are plain strings."""
+    return text.__html__() if hasattr(text, "__html__") else html.escape(str(text))
+
+
+@register.simple_tag
+def nav_links(links) -> str:
+    """The menu's or the second row's links (``dpms.navigation``), each ``<a href="url">label</a>``, the
+    current one with ``aria-current="page"``: written here rather than by a loop of template tags, as every
+    page shows them."""
+    written = []
+    for link in links:
+        current = _CURRENT if link["current"] else ""
+        written.append(f'<a href="{_escaped(link["url"])}"{current}>{_escaped(link["label"])}</a>')
+    return mark_safe("".join(written))  # noqa: S308 - every value in it is escaped

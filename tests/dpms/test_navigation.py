@@ -3,6 +3,7 @@
 from unittest import mock
 
 import pytest
+from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import translation
 
@@ -74,3 +75,14 @@ def test_each_language_has_its_own_labels(staff):
         english = [link["label"] for link in navigation.menu(request_for(staff, "/"))]
     assert "Risiken" in german
     assert "Risks" in english
+
+
+def test_the_links_are_written_escaped_with_the_current_one_marked():
+    links = [
+        {"label": "Risks & <Issues>", "url": "/risks/?a=1&b=2", "current": False},
+        {"label": "Heat map", "url": "/risks/heatmap/", "current": True},
+    ]
+    assert Template("{% load layout %}{% nav_links links %}").render(Context({"links": links})) == (
+        '<a href="/risks/?a=1&amp;b=2">Risks &amp; &lt;Issues&gt;</a>'
+        '<a href="/risks/heatmap/" aria-current="page">Heat map</a>'
+    )
