@@ -136,9 +136,12 @@ class PersonInput(forms.EmailInput):
         widget = context["widget"]
         widget["list_id"] = f"{widget['attrs'].get('id') or name}-people"
         widget["attrs"]["list"] = widget["list_id"]
-        widget["suggestions"] = (
-            list(self.suggestions().only("email", "full_name")) if self.suggestions else []
-        )
+        people = self.suggestions() if self.suggestions else []
+        # A queryset is read here, for what a suggestion shows; a list is people a page read once for the
+        # several boxes that suggest them.
+        if isinstance(people, models.QuerySet):
+            people = people.only("email", "full_name")
+        widget["suggestions"] = list(people)
         return context
 
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import BaseForm
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone, translation
@@ -323,8 +324,30 @@ def _context(request, incident, bound) -> dict:
     context["band"] = header_band(
         request, incident, internal=internal, review_required=context["review_required"], review=review
     )
+    _suggest_once(context)
     _say_unshown_errors(request, context, bound)
     return context
+
+
+def _suggest_once(context) -> None:
+    """The page's person boxes (handler, share, follow-up owner, triage) suggest the same people: read once
+    a page, when the first box is drawn, instead of one query a box."""
+    read: dict = {}
+
+    def once(suggest):
+        def people():
+            if suggest not in read:
+                read[suggest] = list(suggest().only("email", "full_name"))
+            return read[suggest]
+
+        return people
+
+    for form in context.values():
+        if isinstance(form, BaseForm):
+            for field in form.fields.values():
+                suggest = getattr(field.widget, "suggestions", None)
+                if callable(suggest):
+                    field.widget.suggestions = once(suggest)
 
 
 # The keys of this page's own forms (other areas' sections show the errors of theirs).
