@@ -32,7 +32,8 @@ periodic tick and its listeners to changes of people. The same call, in the same
     )
 
 - A link's ``visible(user)`` says who sees it (everyone by default); the second row's links keep the order
-  they are given in.
+  they are given in. The header reads them through ``dpms.navigation`` (URLs and labels worked out once per
+  process), so ``visible`` runs on every page: it decides from the person's roles, with no query of its own.
 - A panel is a card of the dashboard, loaded by a request of its own: the dashboard is a shell that puts, in
   each visible panel's place and order, a placeholder that htmx replaces (``hx-trigger="load"``) with what
   the panel's URL answers (``dashboard_panel``, ``/dashboard/panels/<key>/``), so no panel waits for
@@ -81,8 +82,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import timedelta
-
-from django.urls import reverse
 
 
 def everyone(user) -> bool:
@@ -211,33 +210,6 @@ def apps() -> list[App]:
 
 
 # --- What the portal reads ----------------------------------------------------------------------------------
-def nav_for(request) -> list[dict]:
-    """The menu: every app's link the person may see, by order; the one whose section holds the path is
-    current."""
-    links = sorted((app.nav for app in _apps.values() if app.nav), key=lambda link: link.order)
-    shown = []
-    for link in links:
-        if link.visible(request.user):
-            url = reverse(link.url_name)
-            shown.append(
-                {"label": link.label, "url": url, "current": request.path.startswith(link.section or url)}
-            )
-    return shown
-
-
-def subnav_for(request) -> list[dict]:
-    """The current section's links; the one whose URL is the longest prefix of the path is current."""
-    for app in _apps.values():
-        if app.nav and app.subnav and request.path.startswith(app.nav.section):
-            shown = [
-                (link.label, reverse(link.url_name)) for link in app.subnav if link.visible(request.user)
-            ]
-            matching = [url for _label, url in shown if request.path.startswith(url)]
-            current = max(matching, key=len, default=None)
-            return [{"label": label, "url": url, "current": url == current} for label, url in shown]
-    return []
-
-
 def panels_for(user) -> list[Panel]:
     """The dashboard's panels ``user`` gets a placeholder for, by order (no query beyond their roles)."""
     panels = sorted((panel for app in _apps.values() for panel in app.panels), key=lambda panel: panel.order)
