@@ -291,7 +291,8 @@ def grant_rows(ids) -> list[dict]:
     system or the people who granted and revoked it (seven a row)."""
     if not ids:
         return []
-    by_pk = {row["pk"]: row for row in Grant.objects.filter(pk__in=ids).values(*GRANT_ROW_FIELDS)}
+    rows = Grant.objects.filter(pk__in=ids).order_by().values(*GRANT_ROW_FIELDS)  # in the ids' order below
+    by_pk = {row["pk"]: row for row in rows}
     return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
