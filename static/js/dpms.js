@@ -34,11 +34,16 @@ document.addEventListener("click", function (event) {
       element.classList.toggle("overdue", left < 0);
     });
   }
-  document.addEventListener("DOMContentLoaded", function () {
-    if (!document.querySelector("[data-countdown]")) return;
+  var running = false;
+  function start() {
+    if (running || !document.querySelector("[data-countdown]")) return;
+    running = true;
     update();
     window.setInterval(update, 30000);
-  });
+  }
+  document.addEventListener("DOMContentLoaded", start);
+  // A dashboard panel (the running clocks) arrives by htmx after the page has loaded.
+  document.addEventListener("htmx:afterSettle", start);
 })();
 
 // The review queue (templates/access/reviews/queue.html), usable without a mouse: j/k move between rows,

@@ -3,6 +3,8 @@ charts draw (each panel loaded by its own request), the page is no wider than th
 reports no error (no console or CSP error); screenshots are kept in
 test-results/. The incident metrics page fits a laptop's width too."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -60,6 +62,18 @@ def test_the_dashboard_draws_its_charts_and_fits_a_laptop(browser_page, cast, pe
     wait_for_panels(browser_page)
     assert_fits(browser_page, 1280)
     save_page(browser_page, results_dir(request.config) / f"dashboard-{persona}-laptop.png")
+
+
+def test_the_running_clocks_count_down_once_their_panel_has_loaded(browser_page, cast):
+    """The clocks panel arrives after the page has loaded: static/js/dpms.js still keeps its countdowns."""
+    sign_in(browser_page, cast["officer"])
+    countdown = browser_page.get_by_test_id("running-clocks-panel").locator("time[data-countdown]").first
+    expect(countdown).to_be_visible()
+    # Move the deadline two days on: the next update (every 30 seconds) rewrites the text from it.
+    countdown.evaluate(
+        "time => time.setAttribute('datetime', new Date(Date.now() + 49 * 3600e3).toISOString())"
+    )
+    expect(countdown).to_have_text(re.compile(r"^4[89] h \d+ min left$"), timeout=40_000)
 
 
 @pytest.mark.parametrize("persona", ["officer", "manager", "staff"])
