@@ -18,10 +18,10 @@ from access.choices import Environment
 from access.forms.register import GrantCreateForm, GrantFilterForm, GrantRevokeForm, SystemFilterForm
 from access.queries import register as queries
 from access.services.grants import grant_create, grant_revoke
-from access.views.reviews import _url_for_any_item
 from dpms import charts, portal
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import add_service_errors
+from dpms.links import url_for_any_pk
 from dpms.paging import query_without_page
 
 PAGE_SIZE = 50
@@ -195,8 +195,8 @@ def _grant_rows(grants: list[dict]) -> list[GrantRow]:
     links from one ``reverse`` each a page, its dates, the names and words in the reader's language. The
     template language did the same work several times slower (a lookup, a filter and a translation per
     value, a ``{% url %}`` twice a row)."""
-    person_url = _url_for_any_item("access:person")
-    system_url = _url_for_any_item("access:system")
+    person_url = url_for_any_pk("access:person")
+    system_url = url_for_any_pk("access:system")
     environments = {value: str(label) for value, label in Environment.choices}
     rows = []
     for grant in grants:
