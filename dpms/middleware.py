@@ -1,23 +1,55 @@
-"""Request id and origin, the absolute session lifetime, an audit event for every refused access, no
+"""Request id and origin, the session saved on every request but a page's fragments, the absolute session
+lifetime, an audit event for every refused access, no
 caching of anything personal, and each person's time zone and language."""
 
 import ipaddress
 import re
 import uuid
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.db import transaction
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 
 from dpms.context import origin
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 SIGNED_IN_AT = "dpms_signed_in_at"
+
+
+def without_session_renewal(view):
+    """For a fragment its page asks for as it loads (a dashboard panel): the answer does not save the session
+    again. The page's own request has just renewed its idle window (``SESSION_SAVE_EVERY_REQUEST``), and a
+    save would fail, as a 400 in the page, when the person signed out while the fragments were on their way
+    (Django refuses to save a session deleted meanwhile). A fragment that changes the session still saves
+    it."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        request.renews_session = False
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except for the views marked ``without_session_renewal``: their unchanged session is not
+    saved (its cookie stays as the page's request set it)."""
+
+    def process_response(self, request, response):
+        session = getattr(request, "session", None)
+        renews = getattr(request, "renews_session", True)
+        if renews or session is None or session.modified or session.is_empty():
+            return super().process_response(request, response)
+        if session.accessed:
+            patch_vary_headers(response, ("Cookie",))
+        return response
 
 
 def client_ip(request) -> str | None:

@@ -81,7 +81,7 @@ MIDDLEWARE = [
     # browser (the 413, the session cookie): nothing personal is kept by a browser or a proxy.
     "dpms.middleware.NoStoreMiddleware",
     "dpms.middleware.UploadSizeLimitMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "dpms.middleware.SessionMiddleware",  # Django's; a page's fragments do not save it again
     # The browser's language (Accept-Language) until a signed-in person's own choice replaces it.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

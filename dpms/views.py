@@ -31,6 +31,7 @@ from dpms.forms import (
     SetPasswordForm,
     WebhookForm,
 )
+from dpms.middleware import without_session_renewal
 from dpms.paging import query_without_page
 
 AUDIT_PAGE_SIZE = 50
@@ -50,6 +51,7 @@ def dashboard(request):
     return render(request, "dpms/dashboard.html", context)
 
 
+@without_session_renewal
 @login_required
 @require_GET
 @never_cache

@@ -101,10 +101,10 @@ def test_campaign_completion_counts_reviewed_defaulted_and_pending_apart(client_
     assert column.link == reverse("access:campaign_detail", args=[panel["rows"][0]["campaign"].pk])
 
 
-# Each panel's own request: 10 for any request (session and user (2); allauth's user-session tracking (5);
-# saving the sliding session (3)), the viewer's groups (1) when the panel's ``visible`` or its context reads a
-# role, and the panel's own queries.
-REQUEST, GROUPS = 10, 1
+# Each panel's own request: 7 for any panel request (session and user (2); allauth's user-session tracking
+# (5); the session is not saved again: the shell's request renewed it, ``without_session_renewal``), the
+# viewer's groups (1) when the panel's ``visible`` or its context reads a role, and the panel's own queries.
+REQUEST, GROUPS = 7, 1
 OFFICER_PANELS = {
     "access-review-queue": REQUEST + GROUPS + 1,  # the queue's counts (none: empty answer)
     "access-reports": REQUEST + 1,  # the reports' access (none: empty answer)

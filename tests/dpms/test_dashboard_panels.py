@@ -1,6 +1,7 @@
 """The dashboard is a shell: each panel the person may see is a placeholder that loads itself from
 ``dashboard_panel``; that URL answers only the people the panel is for, only to GET, and is never stored."""
 
+import dataclasses
 import re
 
 import pytest
@@ -153,3 +154,39 @@ def test_panel_keys_are_slugs_unique_across_apps(monkeypatch):
     )
     with pytest.raises(ValueError, match="slug"):
         portal.register_app(badly_named)
+
+
+def test_a_panel_arriving_after_its_reader_signed_out_is_no_error(client_for, security_officer, monkeypatch):
+    """The person signs out while the panels are on their way (the sign-out deletes the session in between):
+    the panel's answer does not save the session again, so it is no 400 (an error htmx reports in the page)
+    and it does not bring the deleted session back."""
+    from django.contrib.sessions.models import Session
+
+    client = client_for(security_officer)
+    shell_html(client)
+    panel = portal.panel_for(security_officer, "risk-overdue-actions")
+
+    def signing_out_meanwhile(request):
+        Session.objects.all().delete()
+        return panel.context(request)
+
+    signed_out_meanwhile = dataclasses.replace(panel, context=signing_out_meanwhile)
+    monkeypatch.setattr(portal, "panel_for", lambda user, key: signed_out_meanwhile)
+
+    response = client.get(reverse("dashboard_panel", args=["risk-overdue-actions"]))
+
+    assert response.status_code == 200
+    assert not Session.objects.exists()
+
+
+def test_a_panel_leaves_the_session_as_its_page_saved_it(client_for, staff):
+    """The shell's request renews the idle window; its panels' requests do not write the session again."""
+    from django.contrib.sessions.models import Session
+
+    client = client_for(staff)
+    shell_html(client)
+    renewed = Session.objects.get().expire_date
+    client.get(reverse("dashboard_panel", args=["incidents-mine"]))
+    assert Session.objects.get().expire_date == renewed
+    client.get(reverse("dashboard"))
+    assert Session.objects.get().expire_date > renewed
