@@ -261,8 +261,10 @@ def system_health(request):
     if not queries.may_see_system_health(request.user):
         raise PermissionDenied(_("System health is for security officers and administrators."))
     report = health.report()
-    template = "dpms/_health_panel.html" if request.GET.get("panel") else "dpms/health.html"
-    return render(request, template, {"report": report})
+    if request.GET.get("panel"):
+        request.renews_session = False  # the dashboard's card: as its panels (``without_session_renewal``)
+        return render(request, "dpms/_health_panel.html", {"report": report})
+    return render(request, "dpms/health.html", {"report": report})
 
 
 def home(request):
