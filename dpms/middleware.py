@@ -32,10 +32,15 @@ def without_session_renewal(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        request.renews_session = False
+        keep_session_as_is(request)
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def keep_session_as_is(request) -> None:
+    """``without_session_renewal`` for one request, when a view serves a page and its fragment alike."""
+    request.renews_session = False
 
 
 class SessionMiddleware(DjangoSessionMiddleware):

@@ -31,7 +31,7 @@ from dpms.forms import (
     SetPasswordForm,
     WebhookForm,
 )
-from dpms.middleware import without_session_renewal
+from dpms.middleware import keep_session_as_is, without_session_renewal
 from dpms.paging import query_without_page
 
 AUDIT_PAGE_SIZE = 50
@@ -262,7 +262,7 @@ def system_health(request):
         raise PermissionDenied(_("System health is for security officers and administrators."))
     report = health.report()
     if request.GET.get("panel"):
-        request.renews_session = False  # the dashboard's card: as its panels (``without_session_renewal``)
+        keep_session_as_is(request)  # the dashboard's card, as its panels
         return render(request, "dpms/_health_panel.html", {"report": report})
     return render(request, "dpms/health.html", {"report": report})
 
