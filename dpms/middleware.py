@@ -1,11 +1,12 @@
 """Request id and origin, the session saved on every request but a page's fragments, the absolute session
-lifetime, an audit event for every refused access, no
-caching of anything personal, and each person's time zone and language."""
+lifetime, an audit event for every refused access, no caching of anything personal, each person's time zone
+and language, and htmx's parts sent to sign in taking their whole page there."""
 
 import ipaddress
 import re
 import uuid
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,9 +14,12 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.db import transaction
+from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
 from dpms.context import origin
 
@@ -24,11 +28,11 @@ SIGNED_IN_AT = "dpms_signed_in_at"
 
 
 def without_session_renewal(view):
-    """For a fragment its page asks for as it loads (a dashboard panel): the answer does not save the session
-    again. The page's own request has just renewed its idle window (``SESSION_SAVE_EVERY_REQUEST``), and a
-    save would fail, as a 400 in the page, when the person signed out while the fragments were on their way
-    (Django refuses to save a session deleted meanwhile). A fragment that changes the session still saves
-    it."""
+    """For a fragment its page asks for by itself, as it loads (a dashboard panel) or by polling (a progress
+    bar): the answer does not save the session again. The page's own request has just renewed its idle
+    window (``SESSION_SAVE_EVERY_REQUEST``); a poll is no sign the person is still there; and a save would
+    fail, as a 400 in the page, when the person signed out while the fragment was on its way (Django refuses
+    to save a session deleted meanwhile). A fragment that changes the session still saves it."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -270,3 +274,37 @@ class NoStoreMiddleware:
             or response.cookies
             or request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         )
+
+
+class HtmxSignInMiddleware:
+    """A request htmx made for part of a page (a poll, a panel, a row's decision) that is sent to sign in
+    (the session ended: idle, its lifetime, a sign-out in another tab) takes the whole page to the sign-in
+    page, coming back to that page afterwards (``HX-Redirect``), instead of the sign-in form appearing inside
+    the part. Its place is before anything that may send to sign in (the session lifetime, the MFA gate,
+    ``login_required``); it reads the htmx headers itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.headers.get("HX-Request") != "true" or response.status_code not in (301, 302, 303):
+            return response
+        location = urlsplit(response.get("Location", ""))
+        if location.path != resolve_url(settings.LOGIN_URL):
+            return response
+        page = self._page(request)
+        target = redirect_to_login(page)["Location"] if page else location.path
+        return HttpResponseClientRedirect(target)
+
+    @staticmethod
+    def _page(request) -> str:
+        """The page the part belongs to (``HX-Current-URL``) as a path of this site, or "" when it is another
+        site's or unreadable (then the sign-in page leads home)."""
+        current = request.headers.get("HX-Current-URL", "")
+        if not url_has_allowed_host_and_scheme(
+            current, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return ""
+        parts = urlsplit(current)
+        return parts.path + (f"?{parts.query}" if parts.query else "") if parts.path.startswith("/") else ""

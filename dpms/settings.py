@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "dpms.middleware.NoStoreMiddleware",
     "dpms.middleware.UploadSizeLimitMiddleware",
     "dpms.middleware.SessionMiddleware",  # Django's; a page's fragments do not save it again
+    # Before all that may send to sign in: a part of a page (htmx) sent there takes its whole page.
+    "dpms.middleware.HtmxSignInMiddleware",
     # The browser's language (Accept-Language) until a signed-in person's own choice replaces it.
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -132,6 +132,7 @@ def audit_verify(request):
 
 @login_required
 @require_GET
+@without_session_renewal  # polled: not a sign of activity, and no 400 after a sign-out
 def audit_verification_progress(request, pk):
     """The verification's partial: htmx polls it every 2 s while the trail is walked, until the result."""
     verification = queries.get_audit_verification_for(request.user, pk)

@@ -13,6 +13,7 @@ from access.queries import campaigns as queries
 from access.queries import closing
 from access.services.policies import period_label
 from dpms import charts
+from dpms.middleware import without_session_renewal
 from dpms.paging import paginate, query_without_page
 
 PAGE_SIZE = 25
@@ -65,6 +66,7 @@ def campaign_detail(request, pk):
 
 @login_required
 @require_GET
+@without_session_renewal  # polled: not a sign of activity, and no 400 after a sign-out
 def campaign_launch_progress(request, pk):
     """The launch progress partial: htmx polls it every 2 s while the campaign is launching."""
     campaign = queries.get_campaign_for(request.user, pk)

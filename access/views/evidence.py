@@ -12,6 +12,7 @@ from access.queries import closing
 from access.queries import evidence as queries
 from access.services.evidence import campaign_pdf_request
 from dpms import pdf
+from dpms.middleware import without_session_renewal
 
 
 def _urls(export) -> dict:
@@ -45,6 +46,7 @@ def evidence_pdf(request, pk):
 
 @login_required
 @require_GET
+@without_session_renewal  # polled: not a sign of activity, and no 400 after a sign-out
 def evidence_pdf_progress(request, pk):
     export = queries.get_pdf_export_for(request.user, pk)
     return pdf.progress_response(request, export, urls=_urls(export))

@@ -17,6 +17,7 @@ from access.forms.imports import ImportFilterForm, ImportUploadForm
 from access.queries import imports as queries
 from access.services import imports as services
 from dpms.forms import add_service_errors
+from dpms.middleware import without_session_renewal
 from dpms.paging import paginate
 
 PAGE_SIZE = 25
@@ -60,6 +61,7 @@ def import_job(request, pk):
 
 @login_required
 @require_GET
+@without_session_renewal  # polled: not a sign of activity, and no 400 after a sign-out
 def import_job_progress(request, pk):
     """The progress partial: htmx polls it every 2 s while the file is checked or imported."""
     job = queries.get_import_job_for(request.user, pk, progress_only=True)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dpms import pdf
 from dpms.csvexport import streaming_csv
+from dpms.middleware import without_session_renewal
 from dpms.paging import query_without_page
 from incidents.choices import AuthorityDecision, Status, SubjectsDecision
 from incidents.forms.breach import (
@@ -460,6 +461,7 @@ def pdf_page(request, pk):
 
 @login_required
 @require_GET
+@without_session_renewal  # polled: not a sign of activity, and no 400 after a sign-out
 def pdf_progress(request, pk):
     export = queries.get_pdf_export_for(request.user, pk)
     return pdf.progress_response(request, export, urls=_pdf_urls(export))

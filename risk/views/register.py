@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dpms import charts, pdf, portal
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import add_service_errors
+from dpms.middleware import without_session_renewal
 from dpms.paging import deferred_page, query_without_page
 from risk.choices import RiskStatus
 from risk.forms.register import (
@@ -323,6 +324,7 @@ def register_pdf(request, pk):
 
 @login_required
 @require_GET
+@without_session_renewal  # polled: not a sign of activity, and no 400 after a sign-out
 def register_pdf_progress(request, pk):
     export = queries.get_register_pdf_for(request.user, pk)
     return pdf.progress_response(request, export, urls=_pdf_urls(export))

@@ -8,6 +8,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dpms.forms import add_service_errors
+from dpms.middleware import without_session_renewal
 from dpms.paging import paginate
 from vulnerabilities.forms.imports import ScanImportFilterForm, ScanUploadForm
 from vulnerabilities.queries import imports as queries
@@ -57,6 +58,7 @@ def scan_import_detail(request, pk):
 
 @login_required
 @require_GET
+@without_session_renewal  # polled: not a sign of activity, and no 400 after a sign-out
 def scan_import_progress(request, pk):
     """The progress partial, polled by htmx every 2 s while the import runs; reloads the page when done."""
     scan = queries.get_scan_import_for(request.user, pk, progress_only=True)
