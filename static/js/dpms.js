@@ -200,3 +200,16 @@ document.addEventListener("click", function (event) {
     fresh[0].focus();
   });
 })();
+
+// A page on its way out (a link followed, a form such as Sign out sent) ignores the answers of its parts still
+// arriving: none may move or change a page that is going. A part whose session has ended asks to take the
+// whole page to sign in (HX-Redirect); from a page signing out, that would cut the sign-out's own way short.
+// A download also starts as leaving, but the page stays: after a few seconds its parts answer again.
+(function () {
+  var leavingSince = 0;
+  window.addEventListener("beforeunload", function () { leavingSince = Date.now(); });
+  window.addEventListener("pageshow", function () { leavingSince = 0; });
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    if (leavingSince && Date.now() - leavingSince < 5000) event.preventDefault();
+  });
+})();
