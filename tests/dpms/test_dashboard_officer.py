@@ -2,6 +2,7 @@
 MTTA/MTTR and the breach clocks; every number links to a list showing exactly that many rows; the cost does
 not grow with the data."""
 
+import re
 from html import unescape
 
 import pytest
@@ -149,3 +150,46 @@ def test_the_officer_dashboard_shell_costs_the_same_at_any_size(
 def test_each_officer_panel_costs_the_same_at_any_size(client_for, security_officer, staff, size):
     officer_world(size, reporters=[staff])
     assert panel_query_counts(client_for(security_officer)) == OFFICER_PANELS
+
+
+NOSCRIPT = re.compile(r'\s*<noscript><p class="muted" data-testid="panels-without-js">.*?</noscript>', re.S)
+CSRF = re.compile(r"\b[A-Za-z0-9]{64}\b")  # a masked CSRF token: another for each response
+
+
+def comparable(html: str) -> str:
+    """The page without what differs from one response to the next: CSRF tokens, and blank lines."""
+    return re.sub(r"\n\s*(?=\n)", "", CSRF.sub("token", html))
+
+
+def test_without_javascript_the_dashboard_offers_every_panel_in_place(client_for, security_officer, staff):
+    """The shell tells a browser without JavaScript where the panels are: the same page with each panel
+    rendered in place, exactly as its own request answers it."""
+    officer_world(5, reporters=[staff])
+    client = client_for(security_officer)
+    shell = client.get(DASHBOARD).content.decode()
+    (offer,) = NOSCRIPT.findall(shell)
+    assert f'href="{DASHBOARD}?panels=inline"' in offer
+
+    inline = client.get(DASHBOARD, {"panels": "inline"}).content.decode()
+
+    assert not NOSCRIPT.search(inline)
+    assert 'class="card panel panel-loading"' not in inline
+    assert comparable(inline) == comparable(NOSCRIPT.sub("", dashboard_html(client)))
+    assert 'data-chart="risk-portfolio"' in inline
+
+
+@pytest.mark.parametrize("size", [5, 40])
+def test_the_dashboard_with_every_panel_in_place_costs_the_same_at_any_size(
+    client_for, security_officer, staff, size, django_assert_num_queries
+):
+    officer_world(size, reporters=[staff])
+    client = client_for(security_officer)
+    client.get(DASHBOARD)
+    # The shell's 13 and each panel's own queries (its request's 7 and the groups are the page's already).
+    own = sum(
+        count - REQUEST - GROUPS if count > REQUEST + 1 else count - REQUEST
+        for count in OFFICER_PANELS.values()
+    )
+    with django_assert_num_queries(13 + own):
+        response = client.get(DASHBOARD, {"panels": "inline"})
+    assert response.status_code == 200

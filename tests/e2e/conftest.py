@@ -218,16 +218,18 @@ def _open_page(request, chromium, live_server, viewport, **context_options):
     page.on("response", on_response)
     yield page
 
+    scripts = context_options.get("java_script_enabled", True)  # without, the page cannot be asked anything
     try:
         call = request.node.stash.get(_reports, {}).get("call")
-        if call is not None and call.passed:
+        if call is not None and call.passed and scripts:
             _finish_axe(page, axe)
             if axe.violations:
                 problems.append(
                     "axe found serious or critical accessibility violations:\n  "
                     + "\n  ".join(axe.violations)
                 )
-        page.evaluate("0")  # one round trip, so console events the page sent last have been delivered
+        if scripts:
+            page.evaluate("0")  # one round trip, so console events the page sent last have been delivered
         if (call is not None and call.failed) or problems:
             name = re.sub(r"[^\w.-]+", "_", request.node.name)
             save_page(page, results_dir(request.config) / f"{name}.png")

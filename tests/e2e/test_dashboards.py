@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from tests.access.factories import GrantFactory, RoleFactory
 from tests.dashboard_support import wait_for_panels
 from tests.dpms.dashboard_support import campaign_with, officer_world
-from tests.e2e.conftest import results_dir, save_page, sign_in
+from tests.e2e.conftest import DESKTOP, _open_page, results_dir, save_page, sign_in
 from tests.factories import UserFactory
 from tests.incidents.factories import IncidentFactory
 
@@ -106,3 +106,23 @@ def test_the_metrics_page_fits_a_phone(phone_page, cast, request):
     expect(phone_page.locator('[data-chart="metrics-clocks"] svg')).to_be_visible()
     assert_fits(phone_page, 390)
     save_page(phone_page, results_dir(request.config) / "incident-metrics-phone.png")
+
+
+@pytest.fixture
+def page_without_js(request, chromium, live_server):
+    """A desktop-sized page in a browser that runs no JavaScript at all."""
+    yield from _open_page(request, chromium, live_server, DESKTOP, java_script_enabled=False)
+
+
+def test_without_javascript_the_dashboard_shows_every_panel_on_asking(page_without_js, cast):
+    page = page_without_js
+    sign_in(page, cast["officer"])
+    expect(page.locator(".panel-loading").first).to_be_visible()  # nothing loads them here
+
+    page.get_by_role("link", name="Show the dashboard with every panel in place").click()
+
+    expect(page).to_have_url(re.compile(r"/dashboard/\?panels=inline$"))
+    expect(page.locator(".panel-loading")).to_have_count(0)
+    for slug in CHARTS["officer"]:
+        expect(page.locator(f'[data-chart="{slug}"] svg[role]')).to_be_visible()
+    expect(page.get_by_test_id("running-clocks-panel")).to_be_visible()
