@@ -2,6 +2,7 @@
 pagination and sort links (``partials/pagination.html``) add their own page to."""
 
 from django.core.paginator import Page, Paginator
+from django.utils.functional import cached_property
 
 
 def query_without_page(request, drop=(), **changes) -> str:
@@ -29,3 +30,22 @@ def deferred_page(rows, per_page: int, number) -> Page:
     ids = list(ids_page.object_list)
     by_pk = rows.order_by().filter(pk__in=ids).in_bulk() if ids else {}
     return Page([by_pk[pk] for pk in ids if pk in by_pk], ids_page.number, ids_page.paginator)
+
+
+class CappedPaginator(Paginator):
+    """Pages through the first ``cap`` rows of a list that can hold 100,000 (the grants): counting every row
+    of such a list takes longer than the rest of its page, and nobody pages through 200 pages of it. The
+    count reads at most ``cap + 1`` rows, in no order; ``capped`` says there are more than ``cap``, and the
+    page then says so, asking to filter the list (or to export it: the CSV streams every row)."""
+
+    capped = False
+
+    def __init__(self, object_list, per_page, *, cap: int):
+        super().__init__(object_list, per_page)
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        found = self.object_list.order_by()[: self.cap + 1].count()
+        self.capped = found > self.cap
+        return min(found, self.cap)

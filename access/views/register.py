@@ -22,9 +22,11 @@ from dpms import charts, portal
 from dpms.csvexport import bad_filter, streaming_csv
 from dpms.forms import add_service_errors
 from dpms.links import url_for_any_pk
-from dpms.paging import query_without_page
+from dpms.paging import CappedPaginator, query_without_page
 
 PAGE_SIZE = 50
+# The grants list pages through this many at most (dpms.paging.CappedPaginator): filter for the rest.
+LISTED_AT_MOST = 10_000
 CSV_COLUMNS = (
     "person_email",
     "person_name",
@@ -245,7 +247,8 @@ def _row_words() -> dict:
 def grant_list(request):
     form, grants = _filtered_grants(request)
     # The page's grant ids, sorted and sliced with only the joins the order needs; then those grants' rows.
-    ids = Paginator(grants.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    ids_paginator = CappedPaginator(grants.values_list("pk", flat=True), PAGE_SIZE, cap=LISTED_AT_MOST)
+    ids = ids_paginator.get_page(request.GET.get("page"))
     page = Page(_grant_rows(queries.grant_rows(list(ids.object_list))), ids.number, ids.paginator)
     return render(
         request,

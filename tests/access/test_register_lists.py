@@ -201,3 +201,37 @@ def test_roles_are_offered_for_the_chosen_system_only(officer):
     granted = GrantFactory(role=payroll_admin)
     GrantFactory(role__system=crm)
     assert _rows(officer.get(GRANTS, {"role": payroll_admin.pk})) == [granted.pk]  # a role without a system
+
+
+def test_a_list_of_more_grants_than_it_pages_through_says_so_and_the_csv_holds_them_all(officer, monkeypatch):
+    """Over ``LISTED_AT_MOST`` grants the list is not counted to the end: it pages through the first ones,
+    says there are more, and points to the filters and the export."""
+    monkeypatch.setattr("access.views.register.LISTED_AT_MOST", 60)
+    make_grants(75)
+
+    first = officer.get(GRANTS)
+    last = officer.get(GRANTS, {"page": 2})
+    beyond = officer.get(GRANTS, {"page": 3})
+
+    page = first.context["page"]
+    assert (page.paginator.count, page.paginator.num_pages, page.paginator.capped) == (60, 2, True)
+    html = first.content.decode()
+    assert "More than 60 grants match: the first 60 are listed." in html
+    assert "75 grants." not in html
+    assert "Page 1 of 2" in html
+    assert len(last.context["page"].object_list) == 10
+    assert beyond.context["page"].number == 2  # no page past the ones listed
+    seen = listed(officer) + listed(officer, page=2)
+    assert len(set(seen)) == 60
+    assert len(csv_rows(officer)) == 75
+
+
+def test_a_list_of_exactly_as_many_grants_as_it_pages_through_counts_them(officer, monkeypatch):
+    monkeypatch.setattr("access.views.register.LISTED_AT_MOST", 60)
+    make_grants(60)
+
+    response = officer.get(GRANTS)
+
+    assert response.context["page"].paginator.capped is False
+    assert "60 grants." in response.content.decode()
+    assert 'data-testid="grants-capped"' not in response.content.decode()
