@@ -2,6 +2,7 @@
 pagination and sort links (``partials/pagination.html``) add their own page to."""
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 
@@ -40,12 +41,13 @@ class CappedPaginator(Paginator):
 
     capped = False
 
-    def __init__(self, object_list, per_page, *, cap: int):
+    def __init__(self, object_list: QuerySet, per_page: int, *, cap: int):
         super().__init__(object_list, per_page)
+        self.rows = object_list
         self.cap = cap
 
     @cached_property
     def count(self) -> int:
-        found = self.object_list.order_by()[: self.cap + 1].count()
+        found = self.rows.order_by()[: self.cap + 1].count()
         self.capped = found > self.cap
         return min(found, self.cap)
