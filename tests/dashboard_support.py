@@ -67,8 +67,9 @@ def panel_query_counts(client) -> dict[str, int]:
 
 
 def wait_for_panels(page) -> None:
-    """In a real browser (Playwright): wait until every panel placeholder has been replaced by its answer;
-    one left (its request failed) fails the test."""
+    """In a real browser (Playwright): wait until every panel placeholder, and the System health card's, has
+    been replaced by its answer; one left (its request failed) fails the test."""
     from playwright.sync_api import expect
 
     expect(page.locator(".panel-loading")).to_have_count(0)
+    expect(page.locator('#health-panel[hx-trigger="load"]')).to_have_count(0)  # the health card too
