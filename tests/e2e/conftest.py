@@ -18,7 +18,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.conftest import _missing
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, UserFactory
 
 CHROMIUM_ARGS = [
     "--no-sandbox",  # tests run as root, where chromium's sandbox cannot start
@@ -249,6 +249,12 @@ def browser_page(request, chromium, live_server):
 def phone_page(request, chromium, live_server):
     """A phone-sized page (390x844, touch, mobile viewport rules) on the live server."""
     yield from _open_page(request, chromium, live_server, PHONE, is_mobile=True, has_touch=True)
+
+
+@pytest.fixture
+def officer(transactional_db):
+    """Olga Officer, a security officer, committed for the live server (she signs in with a second factor)."""
+    return UserFactory(email="olga.officer@example.com", full_name="Olga Officer", roles=["security officer"])
 
 
 def sign_in(page, user):

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.dashboard_support import wait_for_panels
 from tests.e2e.conftest import PHONE, give_second_factor, pass_second_factor, results_dir, save_page
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
@@ -22,11 +22,6 @@ MEASURE_WIDTH = """(screen) => [
     .slice(0, 5)
     .map((el) => el.tagName.toLowerCase() + (el.getAttribute("class") ? "." + el.getAttribute("class") : "")),
 ]"""
-
-
-@pytest.fixture
-def officer(transactional_db):
-    return UserFactory(email="olga.officer@example.com", full_name="Olga Officer", roles=["security officer"])
 
 
 def sign_in(page, user):

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from tests.dashboard_support import wait_for_panels
 from tests.e2e.conftest import DESKTOP, PHONE, results_dir, sign_in
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
@@ -226,11 +226,6 @@ def test_no_main_page_is_wider_than_a_phone_or_a_laptop_screen(
 
 
 # --- The menu button and the filter box --------------------------------------------------------------------
-
-
-@pytest.fixture
-def officer(transactional_db):
-    return UserFactory(email="olga.officer@example.com", full_name="Olga Officer", roles=["security officer"])
 
 
 def test_the_menu_button_opens_and_closes_the_navigation_from_the_keyboard_on_a_phone(phone_page, officer):

@@ -9,14 +9,9 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import PHONE, results_dir, save_page
 from tests.e2e.test_first_journey import MEASURE_WIDTH
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def officer(transactional_db):
-    return UserFactory(email="olga.officer@example.com", full_name="Olga Officer", roles=["security officer"])
 
 
 def test_officer_sets_up_an_authenticator_app_on_a_phone(phone_page, officer, request):

@@ -14,14 +14,9 @@ from playwright.sync_api import expect
 
 from dpms.models import AuditEvent
 from tests.e2e.conftest import DESKTOP, _open_page
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def officer(transactional_db):
-    return UserFactory(email="olga.officer@example.com", full_name="Olga Officer", roles=["security officer"])
 
 
 @pytest.fixture

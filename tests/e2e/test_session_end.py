@@ -10,14 +10,9 @@ from playwright.sync_api import expect
 
 from access.models import ImportJob
 from tests.e2e.conftest import pass_second_factor, sign_in
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def officer(transactional_db):
-    return UserFactory(email="olga.officer@example.com", full_name="Olga Officer", roles=["security officer"])
 
 
 def test_a_polling_page_whose_session_ended_goes_to_sign_in_and_comes_back(browser_page, officer):
