@@ -1,6 +1,8 @@
 """Paging a list page: the page of rows asked for, and the query string without ``page`` that the
 pagination and sort links (``partials/pagination.html``) add their own page to."""
 
+from typing import cast
+
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
@@ -43,11 +45,10 @@ class CappedPaginator(Paginator):
 
     def __init__(self, object_list: QuerySet, per_page: int, *, cap: int):
         super().__init__(object_list, per_page)
-        self.rows = object_list
         self.cap = cap
 
     @cached_property
     def count(self) -> int:
-        found = self.rows.order_by()[: self.cap + 1].count()
+        found = cast(QuerySet, self.object_list).order_by()[: self.cap + 1].count()
         self.capped = found > self.cap
         return min(found, self.cap)
