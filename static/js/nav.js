@@ -43,6 +43,6 @@
     window.requestAnimationFrame(function () { pending = false; mark(); });
   }
   document.addEventListener("DOMContentLoaded", mark);
-  document.addEventListener("htmx:afterSettle", soon);
+  document.addEventListener("htmx:afterSettle", mark);  // at once: a swapped-in table is named before anything reads the page
   window.addEventListener("resize", soon);
 })();
